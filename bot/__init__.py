@@ -1,0 +1,1 @@
+"""peer-support-bot core: settings, database, scheduler, outbox, errors, checks, translation."""

@@ -1,0 +1,126 @@
+"""The Bot: built in main() from its dependencies, which it never creates itself."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+import discord
+import yarl
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord import app_commands
+from discord.ext import commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.checks import AccessControl
+from bot.clock import Clock, epoch, system_clock
+from bot.config import Settings
+from bot.db import Database
+from bot.dispatcher import OutboxDispatcher
+from bot.guild_settings import GuildSettingsService
+from bot.outbox import Outbox
+from bot.tree import BotTree, CommandTranslator
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.settings", "cogs.help")
+
+Mode = Literal["run", "sync"]
+
+
+def configure_endpoints(settings: Settings) -> None:
+    """Point discord.py at a REST or gateway proxy (or the tests' loopback Discord).
+
+    discord.py has no constructor option for these; both are documented class attributes."""
+    if settings.api_base:
+        Route.BASE = settings.api_base
+    if settings.gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+def intents() -> discord.Intents:
+    value = discord.Intents.default()
+    value.members = True  # privileged: group membership follows members joining and leaving
+    value.message_content = True  # privileged: distress escalation reads message text
+    value.presences = False
+    value.typing = False
+    return value
+
+
+class Bot(commands.Bot):
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db: Database,
+        scheduler: AsyncIOScheduler,
+        clock: Clock = system_clock,
+        mode: Mode = "run",
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=BotTree,
+            **options,
+        )
+        self.settings = settings
+        self.db = db
+        self.scheduler = scheduler
+        self.clock = clock
+        self.mode: Mode = mode
+        self.outbox = Outbox(db, clock)
+        self.guild_settings = GuildSettingsService(db, clock, self.outbox)
+        self.access = AccessControl(self.guild_settings)
+        self.dispatcher = OutboxDispatcher(self, self.outbox, clock)
+        self._rebuilders: list[Callable[[], Awaitable[None]]] = []
+
+    def add_rebuilder(self, rebuild: Callable[[], Awaitable[None]]) -> None:
+        """Features register how to rebuild their scheduler jobs from the database at start."""
+        self._rebuilders.append(rebuild)
+
+    async def setup_hook(self) -> None:
+        await self.tree.set_translator(CommandTranslator())
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        if self.mode == "sync":
+            return
+        for rebuild in self._rebuilders:
+            await rebuild()
+        self.scheduler.add_job(
+            self._prune_outbox,
+            "interval",
+            hours=1,
+            id="core:outbox-prune",
+            replace_existing=True,
+        )
+        self.scheduler.start()
+        # Pending sends go out at once, before the gateway is even connected.
+        await self.dispatcher.start()
+
+    async def _prune_outbox(self) -> None:
+        removed = await self.outbox.repository.prune(epoch(self.clock()))
+        if removed:
+            log.info("outbox: pruned %d old rows", removed)
+
+    async def close(self) -> None:
+        await self.dispatcher.stop()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await super().close()
+
+    async def sync_commands(self) -> list[app_commands.AppCommand]:
+        """Register the slash commands: to DEV_GUILD_ID when set (instant), else globally."""
+        if self.settings.dev_guild_id is not None:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            return await self.tree.sync(guild=guild)
+        return await self.tree.sync()
+
+    async def on_ready(self) -> None:
+        assert self.user is not None
+        log.info("connected as %s (%s) to %d servers", self.user, self.user.id, len(self.guilds))

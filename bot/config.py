@@ -1,0 +1,173 @@
+"""Settings: read once from the environment (and `.env`), validated into a frozen dataclass.
+
+Every error names the setting and says how to fix it, because the person reading it is often a
+volunteer who has never seen a Python traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+DEFAULT_DATABASE_PATH = Path("data") / "peer-support-bot.sqlite3"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+ANON_SECRET_MIN_LENGTH = 32
+MAKE_SECRET_HINT = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+
+
+class SettingsError(Exception):
+    """One or more settings are missing or wrong; the message says which and what to do."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class Settings:
+    discord_token: str
+    database_path: Path
+    dev_guild_id: int | None
+    log_level: str
+    anon_secret: str | None
+    api_base: str | None
+    gateway_url: str | None
+
+    def __repr__(self) -> str:  # never print the token or the secret
+        return (
+            f"Settings(database_path={str(self.database_path)!r}, "
+            f"dev_guild_id={self.dev_guild_id!r}, log_level={self.log_level!r}, "
+            f"api_base={self.api_base!r}, gateway_url={self.gateway_url!r})"
+        )
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelNamesMapping()[self.log_level]
+
+
+def read_environment(env_file: Path | None = Path(".env")) -> dict[str, str]:
+    """The process environment over the values of `.env` (the environment wins)."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ)
+    return values
+
+
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
+
+
+def _token(raw: str, problems: list[str], require: bool) -> str:
+    token = raw.strip()
+    if not token:
+        if require:
+            problems.append(
+                "DISCORD_TOKEN is not set. Create an application at "
+                "https://discord.com/developers/applications, open Bot > Reset Token, and put "
+                "the token in the .env file as DISCORD_TOKEN=... (see README.md)."
+            )
+        return ""
+    if token.lower().startswith("bot "):
+        problems.append(
+            "DISCORD_TOKEN starts with 'Bot '. Put only the token itself in .env, "
+            "without the word 'Bot'."
+        )
+    elif not _TOKEN_SHAPE.match(token):
+        problems.append(
+            "DISCORD_TOKEN does not look like a bot token (three parts separated by dots). "
+            "Copy it again from Bot > Reset Token in the Developer Portal; do not use the "
+            "client secret or the public key."
+        )
+    return token
+
+
+def _snowflake(name: str, raw: str, problems: list[str]) -> int | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 15 <= len(raw) <= 21:
+        problems.append(
+            f"{name} must be a server id: a number of 17 to 20 digits. In Discord, turn on "
+            "Settings > Advanced > Developer Mode, right-click the server and choose 'Copy "
+            f"Server ID'. Leave {name} empty to register commands globally."
+        )
+        return None
+    return int(raw)
+
+
+def _url(name: str, raw: str, schemes: tuple[str, ...], example: str, problems: list[str]):
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not raw.startswith(tuple(f"{s}://" for s in schemes)):
+        problems.append(
+            f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}, "
+            f"for example {example}. Leave it empty to talk to Discord directly."
+        )
+        return None
+    return raw.rstrip("/")
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, require_token: bool = True
+) -> Settings:
+    """Validate settings. Raises SettingsError listing every problem at once."""
+    env = dict(read_environment() if environ is None else environ)
+    problems: list[str] = []
+
+    token = _token(env.get("DISCORD_TOKEN", ""), problems, require_token)
+
+    db_raw = env.get("DATABASE_PATH", "").strip()
+    database_path = Path(db_raw) if db_raw else DEFAULT_DATABASE_PATH
+    if database_path.exists() and database_path.is_dir():
+        problems.append(
+            f"DATABASE_PATH points at a folder ({database_path}). Give a file name, "
+            f"for example {database_path / 'peer-support-bot.sqlite3'}."
+        )
+
+    dev_guild_id = _snowflake("DEV_GUILD_ID", env.get("DEV_GUILD_ID", ""), problems)
+
+    log_level = env.get("LOG_LEVEL", "").strip().upper() or "INFO"
+    if log_level not in LOG_LEVELS:
+        problems.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)} (it is {log_level!r}).")
+        log_level = "INFO"
+
+    anon_secret = env.get("ANON_SECRET", "").strip() or None
+    if anon_secret is not None and len(anon_secret) < ANON_SECRET_MIN_LENGTH:
+        problems.append(
+            f"ANON_SECRET is too short ({len(anon_secret)} characters; at least "
+            f"{ANON_SECRET_MIN_LENGTH} are needed). Make one with: {MAKE_SECRET_HINT}"
+        )
+
+    api_base = _url(
+        "DISCORD_API_BASE",
+        env.get("DISCORD_API_BASE", ""),
+        ("http", "https"),
+        "http://127.0.0.1:8080/api/v10",
+        problems,
+    )
+    gateway_url = _url(
+        "DISCORD_GATEWAY_URL",
+        env.get("DISCORD_GATEWAY_URL", ""),
+        ("ws", "wss"),
+        "ws://127.0.0.1:8080/",
+        problems,
+    )
+
+    if problems:
+        raise SettingsError(problems)
+    return Settings(
+        discord_token=token,
+        database_path=database_path,
+        dev_guild_id=dev_guild_id,
+        log_level=log_level,
+        anon_secret=anon_secret,
+        api_base=api_base,
+        gateway_url=gateway_url,
+    )

@@ -1,0 +1,132 @@
+"""The database: one aiosqlite connection, one lock, and `transaction()`.
+
+Everything SQLite-specific lives here (pragmas, BEGIN IMMEDIATE); feature repositories write
+portable SQL with named parameters and run it through `Database` or a `Transaction`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+Params = Mapping[str, Any] | tuple[Any, ...] | None
+Row = sqlite3.Row
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class Transaction:
+    """Statements run inside one BEGIN IMMEDIATE ... COMMIT, holding the connection lock."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the transaction has committed (never if it rolls back)."""
+        self._after_commit.append(callback)
+
+    async def execute(self, sql: str, params: Params = None) -> int:
+        """Run one statement; returns the number of rows it changed."""
+        cursor = await self._conn.execute(sql, params or {})
+        try:
+            return cursor.rowcount
+        finally:
+            await cursor.close()
+
+    async def executemany(self, sql: str, rows: Iterable[Mapping[str, Any]]) -> None:
+        await self._conn.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Params = None) -> Row | None:
+        async with self._conn.execute(sql, params or {}) as cursor:
+            return await cursor.fetchone()
+
+    async def fetchall(self, sql: str, params: Params = None) -> list[Row]:
+        async with self._conn.execute(sql, params or {}) as cursor:
+            return list(await cursor.fetchall())
+
+    async def insert(self, sql: str, params: Params = None) -> int:
+        """Run an INSERT; returns the new row's id."""
+        cursor = await self._conn.execute(sql, params or {})
+        try:
+            row_id = cursor.lastrowid
+        finally:
+            await cursor.close()
+        if row_id is None:
+            raise RuntimeError("INSERT returned no row id")
+        return row_id
+
+
+class Database:
+    """One connection shared by the whole bot. Reads and transactions take the same lock, so a
+    read never sees another task's uncommitted writes."""
+
+    def __init__(self, path: Path, conn: aiosqlite.Connection) -> None:
+        self.path = path
+        self._conn = conn
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Database:
+        path = Path(path)
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        # FULL: a committed escalation or vote survives a power cut, not only a crash.
+        await conn.execute("PRAGMA synchronous = FULL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        log.debug("opened database %s", path)
+        return cls(path, conn)
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._conn.close()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """BEGIN IMMEDIATE under the lock; COMMIT on success, ROLLBACK on any exception."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            tx = Transaction(self._conn)
+            try:
+                yield tx
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            else:
+                await self._conn.execute("COMMIT")
+        for callback in tx._after_commit:
+            try:
+                callback()
+            except Exception:
+                log.exception("after-commit callback failed")
+
+    async def fetchone(self, sql: str, params: Params = None) -> Row | None:
+        async with self._lock, self._conn.execute(sql, params or {}) as cursor:
+            return await cursor.fetchone()
+
+    async def fetchall(self, sql: str, params: Params = None) -> list[Row]:
+        async with self._lock, self._conn.execute(sql, params or {}) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchval(self, sql: str, params: Params = None) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]

@@ -1,0 +1,245 @@
+"""Sends outbox rows to Discord: one worker per destination (so each channel gets its messages in
+order), many destinations at once, retries with backoff after 5xx, 429 and connection errors.
+
+A permanent refusal (403 missing access, 404 unknown channel, DMs closed) marks the row failed
+and dispatches the bot event `outbox_failed(message, error)` plus any handler the feature
+registered for that kind, so, for example, crisis resources whose DM was refused can fall back
+to a private thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import aiohttp
+import discord
+
+from bot.clock import Clock, epoch
+from bot.outbox import (
+    MAX_ATTEMPTS_FOR_BUGS,
+    Outbox,
+    OutboxMessage,
+    backoff_seconds,
+)
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL_SECONDS = 30.0
+CLAIM_BATCH = 50
+
+
+@dataclass
+class Rendered:
+    """What a renderer returns for one outbox row."""
+
+    content: str | None = None
+    embeds: list[discord.Embed] = field(default_factory=list)
+    view: discord.ui.View | None = None
+    allowed_mentions: discord.AllowedMentions = field(default_factory=discord.AllowedMentions.none)
+
+
+Renderer = Callable[[OutboxMessage], Awaitable[Rendered]]
+FailureHandler = Callable[[OutboxMessage, Exception], Awaitable[None]]
+
+
+class PermanentFailure(Exception):
+    """A renderer may raise this when the message can never be sent (its subject is gone)."""
+
+
+def is_transient(error: BaseException) -> bool:
+    if isinstance(error, discord.HTTPException):
+        return error.status >= 500 or error.status == 429
+    return isinstance(error, aiohttp.ClientError | OSError | asyncio.TimeoutError)
+
+
+class OutboxDispatcher:
+    def __init__(self, client: discord.Client, outbox: Outbox, clock: Clock) -> None:
+        self._client = client
+        self._outbox = outbox
+        self._repo = outbox.repository
+        self._clock = clock
+        self._renderers: dict[str, Renderer] = {}
+        self._failure_handlers: dict[str, FailureHandler] = {}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._workers: dict[tuple[str, int], asyncio.Task[None]] = {}
+        self._queues: dict[tuple[str, int], list[OutboxMessage]] = {}
+        self._in_flight: set[int] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        outbox.on_enqueued(self.wake)
+
+    def register(
+        self, kind: str, renderer: Renderer, on_failure: FailureHandler | None = None
+    ) -> None:
+        self._renderers[kind] = renderer
+        if on_failure is not None:
+            self._failure_handlers[kind] = on_failure
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        if self._task is not None:
+            return
+        released = await self._repo.release_all_leases()
+        if released:
+            log.info("outbox: %d sends were in flight when the bot stopped; resending", released)
+        self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        tasks = [t for t in (task, *self._workers.values()) if t is not None]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._workers.clear()
+
+    async def drain(self, within: float = 10.0) -> None:
+        """Wait until nothing is due or in flight (tests and graceful shutdown)."""
+        async with asyncio.timeout(within):
+            while True:
+                self.wake()
+                await asyncio.sleep(0)
+                await self._idle.wait()
+                due = await self._repo.next_due_at()
+                if due is None or due > epoch(self._clock()):
+                    if not self._workers:
+                        return
+                await asyncio.sleep(0.02)
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await self._claim_and_spawn()
+                delay = await self._seconds_until_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox dispatcher loop failed; retrying shortly")
+                delay = 5.0
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            except TimeoutError:
+                pass
+
+    async def _seconds_until_due(self) -> float:
+        due = await self._repo.next_due_at()
+        if due is None:
+            return IDLE_POLL_SECONDS
+        return min(max(due - epoch(self._clock()), 0.05), IDLE_POLL_SECONDS)
+
+    async def _claim_and_spawn(self) -> None:
+        rows = await self._repo.claim_due(epoch(self._clock()), CLAIM_BATCH)
+        for row in rows:
+            if row.id in self._in_flight:
+                continue
+            self._in_flight.add(row.id)
+            key = row.destination
+            self._queues.setdefault(key, []).append(row)
+            if key not in self._workers:
+                self._idle.clear()
+                self._workers[key] = asyncio.create_task(
+                    self._work(key), name=f"outbox-{key[0]}-{key[1]}"
+                )
+
+    async def _work(self, key: tuple[str, int]) -> None:
+        queue = self._queues[key]
+        try:
+            while queue:
+                row = queue.pop(0)
+                delivered = await self._deliver(row)
+                if not delivered:
+                    # Keep order: everything behind a row that waits for a retry waits with it.
+                    # (claim_due holds them back until the earlier row is due again).
+                    rest = [r.id for r in queue]
+                    queue.clear()
+                    if rest:
+                        await self._repo.release(rest)
+                        self._in_flight.difference_update(rest)
+        finally:
+            self._queues.pop(key, None)
+            self._workers.pop(key, None)
+            if not self._workers:
+                self._idle.set()
+            self.wake()
+
+    async def _deliver(self, row: OutboxMessage) -> bool:
+        """Send one row. True when it is settled (sent or failed for good)."""
+        try:
+            renderer = self._renderers.get(row.kind)
+            if renderer is None:
+                raise LookupError(f"no renderer registered for outbox kind {row.kind!r}")
+            rendered = await renderer(row)
+            destination = await self._destination(row)
+            sent = await destination.send(
+                content=rendered.content,
+                embeds=rendered.embeds,
+                view=rendered.view or discord.utils.MISSING,
+                allowed_mentions=rendered.allowed_mentions,
+                nonce=row.nonce,
+            )
+        except asyncio.CancelledError:
+            self._in_flight.discard(row.id)
+            raise
+        except Exception as error:
+            return await self._handle_error(row, error)
+        await self._repo.mark_sent(row.id, sent.channel.id, sent.id, epoch(self._clock()))
+        self._in_flight.discard(row.id)
+        log.debug("outbox %d (%s) sent as message %d", row.id, row.kind, sent.id)
+        return True
+
+    async def _destination(self, row: OutboxMessage) -> discord.abc.Messageable:
+        if row.destination_type == "user":
+            user = self._client.get_user(row.destination_id)
+            if user is not None and user.dm_channel is not None:
+                return user.dm_channel
+            return await self._client.create_dm(discord.Object(row.destination_id))
+        return self._client.get_partial_messageable(row.destination_id, guild_id=row.guild_id)
+
+    async def _handle_error(self, row: OutboxMessage, error: Exception) -> bool:
+        now = epoch(self._clock())
+        summary = f"{type(error).__name__}: {error}"[:300]
+        permanent = isinstance(error, PermanentFailure) or (
+            isinstance(error, discord.HTTPException) and not is_transient(error)
+        )
+        if not permanent and not is_transient(error) and row.attempts >= MAX_ATTEMPTS_FOR_BUGS:
+            permanent = True
+        if permanent:
+            log.error(
+                "outbox %d (%s, guild %s, %s %s) failed for good: %s",
+                row.id,
+                row.kind,
+                row.guild_id,
+                row.destination_type,
+                row.destination_id,
+                summary,
+            )
+            await self._repo.mark_failed(row.id, summary, now)
+            self._in_flight.discard(row.id)
+            handler = self._failure_handlers.get(row.kind)
+            if handler is not None:
+                try:
+                    await handler(row, error)
+                except Exception:
+                    log.exception("outbox failure handler for %s failed", row.kind)
+            self._client.dispatch("outbox_failed", row, error)
+            return True
+        delay = backoff_seconds(row.attempts)
+        if is_transient(error):
+            log.warning("outbox %d (%s): %s; retry in %ds", row.id, row.kind, summary, delay)
+        else:
+            log.error(
+                "outbox %d (%s): unexpected error; retry in %ds",
+                row.id,
+                row.kind,
+                delay,
+                exc_info=error,
+            )
+        await self._repo.mark_retry(row.id, now + delay, summary)
+        self._in_flight.discard(row.id)
+        return False

@@ -1,0 +1,314 @@
+"""Per-server settings (one core table), their rules and their SQL. No discord import.
+
+Admins set them with /setup; every feature reads them through `GuildSettingsService.get`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import zoneinfo
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+import pycountry
+
+from bot.clock import Clock, epoch
+from bot.db import Database, Row, Transaction
+from bot.errors import NotConfigured, UserError
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
+from bot.outbox import Outbox
+
+DEFAULT_TIMEZONE = "UTC"
+PrivateChannel = Literal["escalation", "mod_log"]
+# Outbox kinds; the settings cog renders them.
+TEST_ALERT = "settings:test_alert"
+CHANNEL_CONFIRMED = "settings:channel_confirmed"
+INTERNATIONAL = "INTL"  # region: no country chosen; crisis resources use the international list
+
+
+@dataclass(frozen=True)
+class GuildSettings:
+    guild_id: int
+    moderator_role_id: int | None = None
+    escalation_channel_id: int | None = None
+    mod_log_channel_id: int | None = None
+    region: str | None = None
+    timezone: str | None = None
+    language: str = DEFAULT_LANGUAGE
+    updated_at: int | None = None
+    updated_by: int | None = None
+
+    @property
+    def effective_timezone(self) -> str:
+        return self.timezone or DEFAULT_TIMEZONE
+
+    @property
+    def effective_region(self) -> str:
+        return self.region or INTERNATIONAL
+
+
+@dataclass(frozen=True)
+class Choice:
+    name: str
+    value: str
+
+
+# ---------------------------------------------------------------------------- time zones
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> tuple[str, ...]:
+    """IANA zones a person would pick: Area/City names and UTC; no fixed offsets (EST, Etc/GMT+5)
+    and no legacy aliases (US/Eastern), which mislead people about daylight saving."""
+    legacy = ("Etc/", "SystemV/", "US/", "Canada/", "Mexico/", "Brazil/", "Chile/")
+    names = {
+        name
+        for name in zoneinfo.available_timezones()
+        if "/" in name and not name.startswith(legacy) and name != "localtime"
+    }
+    names.add("UTC")
+    return tuple(sorted(names))
+
+
+def validate_timezone(name: str) -> str:
+    name = name.strip()
+    if name in _zone_names():
+        return name
+    by_lower = {zone.lower(): zone for zone in _zone_names()}
+    if name.lower() in by_lower:
+        return by_lower[name.lower()]
+    close = difflib.get_close_matches(name, _zone_names(), n=3, cutoff=0.6)
+    if close:
+        raise UserError(
+            N_(
+                "“{name}” is not a time zone name I know. Did you mean {suggestions}? "
+                "Pick one from the list as you type."
+            ),
+            name=name,
+            suggestions=", ".join(close),
+        )
+    raise UserError(
+        N_(
+            "“{name}” is not a time zone name I know. Use a city-based name such as "
+            "America/New_York or Europe/London, and pick it from the list as you type."
+        ),
+        name=name,
+    )
+
+
+def search_timezones(query: str, limit: int = 25) -> list[Choice]:
+    query = query.strip().lower().replace(" ", "_")
+    zones = _zone_names()
+    if not query:
+        matches = [z for z in _COMMON_ZONES if z in zones]
+    else:
+        starts = [z for z in zones if z.lower().split("/")[-1].startswith(query)]
+        contains = [z for z in zones if query in z.lower() and z not in starts]
+        matches = starts + contains
+    return [Choice(name=z.replace("_", " "), value=z) for z in matches[:limit]]
+
+
+_COMMON_ZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Toronto",
+    "America/Mexico_City",
+    "America/Bogota",
+    "America/Sao_Paulo",
+    "America/Argentina/Buenos_Aires",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Madrid",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Africa/Johannesburg",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Australia/Perth",
+    "Pacific/Auckland",
+    "UTC",
+)
+
+# ---------------------------------------------------------------------------- regions
+
+
+@lru_cache(maxsize=1)
+def _countries() -> dict[str, str]:
+    return {c.alpha_2: c.name for c in pycountry.countries}
+
+
+def region_name(code: str) -> str:
+    if code == INTERNATIONAL:
+        return "International"
+    return _countries().get(code, code)
+
+
+def validate_region(value: str) -> str:
+    value = value.strip()
+    if value.upper() == INTERNATIONAL:
+        return INTERNATIONAL
+    if value.upper() in _countries():
+        return value.upper()
+    by_name = {name.lower(): code for code, name in _countries().items()}
+    if value.lower() in by_name:
+        return by_name[value.lower()]
+    raise UserError(
+        N_(
+            "“{value}” is not a country I know. Type the country's name or its two-letter code "
+            "(for example US, GB, ES) and pick it from the list, or choose International."
+        ),
+        value=value,
+    )
+
+
+def search_regions(query: str, limit: int = 25) -> list[Choice]:
+    query = query.strip().lower()
+    countries = sorted(_countries().items(), key=lambda item: item[1])
+    options = [(INTERNATIONAL, "International"), *countries]
+    if query:
+        options = [
+            (code, name)
+            for code, name in options
+            if name.lower().startswith(query) or code.lower() == query or query in name.lower()
+        ]
+    return [Choice(name=f"{name} ({code})", value=code) for code, name in options[:limit]]
+
+
+def validate_language(code: str) -> str:
+    code = code.strip().lower()
+    if code not in LANGUAGES:
+        raise UserError(
+            N_("I can speak {languages} so far. Pick one of those."),
+            languages=", ".join(LANGUAGES.values()),
+        )
+    return code
+
+
+# ---------------------------------------------------------------------------- storage
+
+_FIELDS = (
+    "moderator_role_id",
+    "escalation_channel_id",
+    "mod_log_channel_id",
+    "region",
+    "timezone",
+    "language",
+)
+
+
+_SELECT = (
+    "SELECT guild_id, moderator_role_id, escalation_channel_id, mod_log_channel_id, "
+    "region, timezone, language, updated_at, updated_by "
+    "FROM guild_settings WHERE guild_id = :guild_id"
+)
+
+
+def _settings(row: Row) -> GuildSettings:
+    return GuildSettings(**{key: row[key] for key in row.keys()})
+
+
+class GuildSettingsRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, guild_id: int) -> GuildSettings | None:
+        row = await self.db.fetchone(_SELECT, {"guild_id": guild_id})
+        return None if row is None else _settings(row)
+
+    async def get_in(self, tx: Transaction, guild_id: int) -> GuildSettings | None:
+        row = await tx.fetchone(_SELECT, {"guild_id": guild_id})
+        return None if row is None else _settings(row)
+
+    async def upsert(
+        self, tx: Transaction, guild_id: int, field: str, value: object, by: int, now: int
+    ) -> None:
+        if field not in _FIELDS:
+            raise ValueError(f"unknown setting {field!r}")
+        await tx.execute(
+            f"INSERT INTO guild_settings (guild_id, {field}, updated_at, updated_by) "
+            f"VALUES (:guild_id, :value, :now, :by) "
+            f"ON CONFLICT (guild_id) DO UPDATE SET {field} = excluded.{field}, "
+            f"updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            {"guild_id": guild_id, "value": value, "now": now, "by": by},
+        )
+
+    async def count(self) -> int:
+        return int(await self.db.fetchval("SELECT COUNT(*) FROM guild_settings") or 0)
+
+
+class GuildSettingsService:
+    def __init__(self, db: Database, clock: Clock, outbox: Outbox) -> None:
+        self.db = db
+        self.repository = GuildSettingsRepository(db)
+        self._clock = clock
+        self._outbox = outbox
+
+    async def get(self, guild_id: int) -> GuildSettings:
+        return await self.repository.get(guild_id) or GuildSettings(guild_id=guild_id)
+
+    async def _set(self, guild_id: int, field: str, value: object, by: int) -> GuildSettings:
+        async with self.db.transaction() as tx:
+            await self.repository.upsert(tx, guild_id, field, value, by, epoch(self._clock()))
+        return await self.get(guild_id)
+
+    async def set_moderator_role(self, guild_id: int, role_id: int, by: int) -> GuildSettings:
+        if role_id == guild_id:
+            raise UserError(
+                N_(
+                    "@everyone cannot be the moderator role: everyone would see escalations. "
+                    "Create a role for your moderators and choose that one."
+                )
+            )
+        return await self._set(guild_id, "moderator_role_id", role_id, by)
+
+    async def set_private_channel(
+        self, guild_id: int, which: PrivateChannel, channel_id: int, by: int
+    ) -> GuildSettings:
+        """The escalation or mod-log channel. A note is posted there (through the outbox, in the
+        same transaction) so the admin sees at once that the bot can post in it."""
+        async with self.db.transaction() as tx:
+            await self.repository.upsert(
+                tx, guild_id, f"{which}_channel_id", channel_id, by, epoch(self._clock())
+            )
+            await self._outbox.enqueue(
+                tx,
+                kind=CHANNEL_CONFIRMED,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                payload={"which": which, "by": by},
+            )
+        return await self.get(guild_id)
+
+    async def queue_test_alert(self, guild_id: int, by: int) -> int:
+        """A test message to the escalation channel; returns the channel id."""
+        async with self.db.transaction() as tx:
+            settings = await self.repository.get_in(tx, guild_id)
+            channel_id = settings.escalation_channel_id if settings else None
+            if channel_id is None:
+                raise NotConfigured(
+                    N_(
+                        "There is no escalation channel yet. "
+                        "Choose one with /setup escalation-channel."
+                    )
+                )
+            await self._outbox.enqueue(
+                tx, kind=TEST_ALERT, guild_id=guild_id, channel_id=channel_id, payload={"by": by}
+            )
+        return channel_id
+
+    async def set_region(self, guild_id: int, region: str, by: int) -> GuildSettings:
+        return await self._set(guild_id, "region", validate_region(region), by)
+
+    async def set_timezone(self, guild_id: int, name: str, by: int) -> GuildSettings:
+        return await self._set(guild_id, "timezone", validate_timezone(name), by)
+
+    async def set_language(self, guild_id: int, code: str, by: int) -> GuildSettings:
+        return await self._set(guild_id, "language", validate_language(code), by)
+
+    async def configured_guilds(self) -> int:
+        return await self.repository.count()

@@ -1,0 +1,252 @@
+"""The outbox: sends that must not be lost, written in the same transaction as the state change.
+
+A feature calls `outbox.enqueue(tx, ...)` inside its `db.transaction()`. The row carries a nonce;
+`bot.dispatcher.OutboxDispatcher` sends it with that nonce (Discord drops a repeat within its
+nonce window) and marks it sent. Rows hold a *kind* (the name of a renderer the feature
+registered) and a small JSON payload, ideally ids rather than texts, so the message is rendered
+from the database when it is sent, in the server's language.
+
+This module holds the rules and the SQL; it never imports discord.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bot.clock import Clock, epoch
+from bot.db import Database, Row, Transaction
+
+log = logging.getLogger(__name__)
+
+DestinationType = Literal["channel", "user"]
+
+LEASE_SECONDS = 120
+MAX_BACKOFF_SECONDS = 300
+MAX_ATTEMPTS_FOR_BUGS = 10  # unexpected errors (a renderer bug) give up after this many tries
+KEEP_SENT_SECONDS = 7 * 24 * 3600
+KEEP_FAILED_SECONDS = 30 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int
+    guild_id: int | None
+    kind: str
+    destination_type: DestinationType
+    destination_id: int
+    payload: dict[str, Any]
+    nonce: str
+    attempts: int
+    created_at: int
+
+    @property
+    def destination(self) -> tuple[str, int]:
+        return (self.destination_type, self.destination_id)
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    pending: int
+    sent: int
+    failed: int
+
+
+def new_nonce() -> str:
+    # Discord accepts nonces up to 25 characters.
+    return secrets.token_hex(12)
+
+
+def backoff_seconds(attempts: int) -> int:
+    """1, 2, 4, ... seconds, capped at five minutes, with a little jitter."""
+    base = min(2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
+    return max(1, int(base * random.uniform(0.8, 1.2)))
+
+
+_COLUMNS = (
+    "id, guild_id, kind, destination_type, destination_id, payload, nonce, attempts, created_at"
+)
+
+
+def _message(row: Row) -> OutboxMessage:
+    return OutboxMessage(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        kind=row["kind"],
+        destination_type=row["destination_type"],
+        destination_id=row["destination_id"],
+        payload=json.loads(row["payload"]),
+        nonce=row["nonce"],
+        attempts=row["attempts"],
+        created_at=row["created_at"],
+    )
+
+
+class OutboxRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def insert(
+        self,
+        tx: Transaction,
+        *,
+        guild_id: int | None,
+        kind: str,
+        destination_type: DestinationType,
+        destination_id: int,
+        payload: dict[str, Any],
+        nonce: str,
+        now: int,
+    ) -> int:
+        return await tx.insert(
+            "INSERT INTO outbox (guild_id, kind, destination_type, destination_id, payload, "
+            "nonce, next_attempt_at, created_at) VALUES (:guild_id, :kind, :destination_type, "
+            ":destination_id, :payload, :nonce, :now, :now)",
+            {
+                "guild_id": guild_id,
+                "kind": kind,
+                "destination_type": destination_type,
+                "destination_id": destination_id,
+                "payload": json.dumps(payload, separators=(",", ":")),
+                "nonce": nonce,
+                "now": now,
+            },
+        )
+
+    async def claim_due(self, now: int, limit: int) -> list[OutboxMessage]:
+        """Lease due rows, oldest first. A row waits while an older row for the same
+        destination is waiting for its retry, so each channel gets its messages in order."""
+        async with self.db.transaction() as tx:
+            rows = await tx.fetchall(
+                f"UPDATE outbox SET lease_until = :lease_until, attempts = attempts + 1 "
+                f"WHERE id IN ("
+                f"  SELECT o.id FROM outbox o WHERE o.status = 'pending' "
+                f"  AND o.next_attempt_at <= :now "
+                f"  AND (o.lease_until IS NULL OR o.lease_until <= :now) "
+                f"  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending' "
+                f"    AND e.destination_type = o.destination_type "
+                f"    AND e.destination_id = o.destination_id AND e.id < o.id "
+                f"    AND e.next_attempt_at > :now) "
+                f"  ORDER BY o.id LIMIT :limit) "
+                f"RETURNING {_COLUMNS}",
+                {"now": now, "lease_until": now + LEASE_SECONDS, "limit": limit},
+            )
+        return sorted((_message(r) for r in rows), key=lambda m: m.id)
+
+    async def release_all_leases(self) -> int:
+        """At start-up: this process is the only sender, so no earlier lease is still held."""
+        async with self.db.transaction() as tx:
+            return await tx.execute(
+                "UPDATE outbox SET lease_until = NULL "
+                "WHERE status = 'pending' AND lease_until IS NOT NULL"
+            )
+
+    async def mark_sent(self, message_id: int, channel_id: int, sent_id: int, now: int) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = :now, channel_id = :channel_id, "
+                "message_id = :message_id, lease_until = NULL, last_error = NULL "
+                "WHERE id = :id",
+                {"id": message_id, "now": now, "channel_id": channel_id, "message_id": sent_id},
+            )
+
+    async def mark_retry(self, message_id: int, next_attempt_at: int, error: str) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET next_attempt_at = :at, lease_until = NULL, last_error = :error "
+                "WHERE id = :id",
+                {"id": message_id, "at": next_attempt_at, "error": error[:500]},
+            )
+
+    async def release(self, ids: list[int]) -> None:
+        """Give back claimed rows that were not tried (they wait behind an earlier row)."""
+        async with self.db.transaction() as tx:
+            for row_id in ids:
+                await tx.execute(
+                    "UPDATE outbox SET lease_until = NULL, attempts = attempts - 1 "
+                    "WHERE id = :id AND status = 'pending'",
+                    {"id": row_id},
+                )
+
+    async def mark_failed(self, message_id: int, error: str, now: int) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET status = 'failed', last_error = :error, sent_at = :now, "
+                "lease_until = NULL WHERE id = :id",
+                {"id": message_id, "error": error[:500], "now": now},
+            )
+
+    async def next_due_at(self) -> int | None:
+        return await self.db.fetchval(
+            "SELECT MIN(COALESCE(lease_until, next_attempt_at)) FROM outbox "
+            "WHERE status = 'pending'"
+        )
+
+    async def counts(self) -> OutboxCounts:
+        rows = await self.db.fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
+        by_status = {row["status"]: row["n"] for row in rows}
+        return OutboxCounts(
+            pending=by_status.get("pending", 0),
+            sent=by_status.get("sent", 0),
+            failed=by_status.get("failed", 0),
+        )
+
+    async def prune(self, now: int) -> int:
+        """Sent rows are kept a week (for diagnosis), failed ones a month; then deleted."""
+        async with self.db.transaction() as tx:
+            return await tx.execute(
+                "DELETE FROM outbox WHERE (status = 'sent' AND sent_at < :sent_before) "
+                "OR (status = 'failed' AND sent_at < :failed_before)",
+                {
+                    "sent_before": now - KEEP_SENT_SECONDS,
+                    "failed_before": now - KEEP_FAILED_SECONDS,
+                },
+            )
+
+
+class Outbox:
+    """What features use: `await outbox.enqueue(tx, ...)` inside their own transaction."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.repository = OutboxRepository(db)
+        self._clock = clock
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_enqueued(self, listener: Callable[[], None]) -> None:
+        """Called after a transaction that enqueued something commits (the dispatcher wakes)."""
+        self._listeners.append(listener)
+
+    async def enqueue(
+        self,
+        tx: Transaction,
+        *,
+        kind: str,
+        guild_id: int | None,
+        channel_id: int | None = None,
+        user_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> int:
+        """Record the intent to send a message to a channel or (privately) to a user."""
+        if (channel_id is None) == (user_id is None):
+            raise ValueError("give exactly one of channel_id and user_id")
+        destination_type: DestinationType = "channel" if channel_id is not None else "user"
+        destination_id = channel_id if channel_id is not None else user_id
+        assert destination_id is not None
+        row_id = await self.repository.insert(
+            tx,
+            guild_id=guild_id,
+            kind=kind,
+            destination_type=destination_type,
+            destination_id=destination_id,
+            payload=payload or {},
+            nonce=new_nonce(),
+            now=epoch(self._clock()),
+        )
+        for listener in self._listeners:
+            tx.after_commit(listener)
+        return row_id

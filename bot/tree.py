@@ -1,0 +1,156 @@
+"""The command tree and the one place that turns errors into replies.
+
+A `UserError` (or a check that failed) reaches the member privately, in their language. Anything
+else is logged with guild, channel, user and command ids and a short reference, and the member
+gets a kind apology quoting that reference, so a moderator can find the log line.
+Views and modals (`bot.ui`) forward their errors here too.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.errors import UserError
+from bot.i18n import DEFAULT_LANGUAGE, Translate, catalog, language_of, translator_for
+
+if TYPE_CHECKING:
+    from bot.client import Bot
+
+log = logging.getLogger(__name__)
+
+
+def error_reference() -> str:
+    return "E-" + secrets.token_hex(3).upper()
+
+
+async def translator(interaction: discord.Interaction[Any]) -> Translate:
+    """The reader's language: their Discord locale, else the server's language setting."""
+    guild_language: str | None = None
+    client = interaction.client
+    if interaction.guild_id is not None and hasattr(client, "guild_settings"):
+        try:
+            settings = await client.guild_settings.get(interaction.guild_id)
+            guild_language = settings.language
+        except Exception:  # the apology must still go out if the database is the problem
+            log.warning("could not read the server's language", exc_info=True)
+    return translator_for(str(interaction.locale), guild_language)
+
+
+async def reply_privately(interaction: discord.Interaction[Any], text: str) -> None:
+    """An ephemeral answer, whether or not the interaction was already acknowledged."""
+    allowed = discord.AllowedMentions.none()
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=allowed)
+        else:
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=allowed)
+    except discord.NotFound:
+        log.warning("interaction %s expired before the bot could answer", interaction.id)
+    except discord.HTTPException:
+        log.warning("could not answer interaction %s", interaction.id, exc_info=True)
+
+
+def _describe(error: BaseException, t: Translate) -> str | None:
+    """Words for errors the member can act on; None for bugs."""
+    if isinstance(error, UserError):
+        return t(error.message, **error.params)
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return t("This command works inside a server, not in direct messages.")
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return t(
+            "You're going a little fast. Please try again in {seconds} seconds.",
+            seconds=max(1, round(error.retry_after)),
+        )
+    if isinstance(error, app_commands.TransformerError):
+        return t(
+            "I couldn't understand “{value}” for that option. Please pick a value from the list.",
+            value=str(error.value)[:100],
+        )
+    if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+        return t(
+            "This command has just been updated. Please wait a minute and try it again "
+            "(Discord may need to refresh its list of commands)."
+        )
+    if isinstance(error, discord.Forbidden):
+        return t(
+            "Discord didn't allow me to do that: I'm missing a permission here. "
+            "Please ask a server admin to check my role's permissions."
+        )
+    if isinstance(error, app_commands.CheckFailure):
+        return t("You can't use this command here.")
+    return None
+
+
+async def report_error(
+    interaction: discord.Interaction[Any], error: BaseException, *, source: str | None = None
+) -> None:
+    """The one error path for commands, views and modals."""
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    if isinstance(error, app_commands.TransformerError) and isinstance(error.__cause__, UserError):
+        error = error.__cause__  # a transformer that refused the value with our own words
+    t = await translator(interaction)
+    text = _describe(error, t)
+    if isinstance(error, discord.Forbidden):
+        log.warning(
+            "forbidden while handling %s in guild %s channel %s: %s",
+            source or _command_name(interaction),
+            interaction.guild_id,
+            interaction.channel_id,
+            error,
+        )
+    if text is None:
+        ref = error_reference()
+        log.error(
+            "error %s in %s (guild %s, channel %s, user %s, interaction %s)",
+            ref,
+            source or _command_name(interaction),
+            interaction.guild_id,
+            interaction.channel_id,
+            interaction.user.id if interaction.user else None,
+            interaction.id,
+            exc_info=(type(error), error, error.__traceback__),
+        )
+        text = t(
+            "Sorry, something went wrong on my side and I couldn't finish that. "
+            "Nothing was changed. If it happens again, please tell a moderator and "
+            "quote the reference {ref}.",
+            ref=ref,
+        )
+    await reply_privately(interaction, text)
+
+
+def _command_name(interaction: discord.Interaction[Any]) -> str:
+    command = interaction.command
+    if command is not None:
+        return f"/{command.qualified_name}"
+    data = interaction.data or {}
+    return f"component {data.get('custom_id', '?')}"
+
+
+class BotTree(app_commands.CommandTree["Bot"]):
+    async def on_error(
+        self, interaction: discord.Interaction[Bot], error: app_commands.AppCommandError
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class CommandTranslator(app_commands.Translator):
+    """Localizes command names, descriptions and choices from the gettext catalogues."""
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        language = language_of(locale.value)
+        if language is None or language == DEFAULT_LANGUAGE:
+            return None
+        text = catalog(language).gettext(string.message)
+        return None if text == string.message else text

@@ -1,0 +1,61 @@
+"""/help: what the caller may do here, by role, in a few lines.
+
+Built from the command tree itself: every command declares its audience in `extras`, so the
+help never lists a command the caller would be refused, and never forgets a new one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _T
+from discord.ext import commands
+
+from bot.checks import AUDIENCE_NAMES, Audience
+from bot.client import Bot
+from bot.tree import translator
+
+
+class HelpCog(commands.Cog):
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    @app_commands.command(
+        name="help",
+        description=_T("What you can do with the support bot here"),
+        extras={"audience": Audience.MEMBER},
+    )
+    async def help(self, interaction: discord.Interaction[Bot]) -> None:
+        t = await translator(interaction)
+        member = interaction.user
+        if isinstance(member, discord.Member):
+            audience = await self.bot.access.audience(member)
+        else:
+            audience = Audience.MEMBER  # in DMs only member commands make sense
+        sections: dict[Audience, list[str]] = defaultdict(list)
+        for command in self.bot.tree.walk_commands():
+            if isinstance(command, app_commands.Group):
+                continue
+            needed = Audience(command.extras.get("audience", Audience.ADMIN))
+            if needed > audience:
+                continue
+            if interaction.guild is None and command.guild_only:
+                continue
+            sections[needed].append(f"`/{command.qualified_name}` {t(command.description)}")
+        embed = discord.Embed(
+            title=t("What you can do here"),
+            description=t(
+                "I help this server's peer support groups. Everything you do with me is private "
+                "unless a command says otherwise. If you are struggling right now, please tell "
+                "a moderator: you don't have to go through it alone."
+            ),
+            colour=discord.Colour.blurple(),
+        )
+        for level in sorted(sections):
+            lines = sorted(sections[level])
+            embed.add_field(
+                name=t(AUDIENCE_NAMES[level]), value="\n".join(lines)[:1024], inline=False
+            )
+        await interaction.response.send_message(embed=embed, ephemeral=True)

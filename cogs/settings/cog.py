@@ -1,0 +1,413 @@
+"""/setup: the server's settings, for admins (and `/setup show` for moderators too)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _T
+from discord.ext import commands
+
+from bot.checks import Audience
+from bot.client import Bot
+from bot.dispatcher import PermanentFailure, Rendered
+from bot.errors import UserError
+from bot.guild_settings import (
+    CHANNEL_CONFIRMED,
+    TEST_ALERT,
+    GuildSettings,
+    PrivateChannel,
+    region_name,
+    search_regions,
+    search_timezones,
+)
+from bot.i18n import LANGUAGES, N_, Translate, server_translator
+from bot.outbox import OutboxMessage
+from bot.tree import translator
+from bot.ui import BaseView
+
+log = logging.getLogger(__name__)
+
+# What the bot must be allowed to do in the escalation and mod-log channels.
+CHANNEL_NEEDS = ("view_channel", "send_messages", "embed_links", "read_message_history")
+
+ADMIN = {"audience": Audience.ADMIN}
+MODERATOR = {"audience": Audience.MODERATOR}
+
+
+def _private_channel_problem(channel: discord.TextChannel, t: Translate) -> str | None:
+    """Escalations and the mod log hold members' private words: only moderators may read them."""
+    if channel.permissions_for(channel.guild.default_role).view_channel:
+        return t(
+            "{channel} can be read by everyone on the server. Alerts and the mod log hold "
+            "members' private words, so please choose a channel only moderators can see "
+            "(or make this one private first).",
+            channel=channel.mention,
+        )
+    me = channel.guild.me
+    missing = [p for p in CHANNEL_NEEDS if not getattr(channel.permissions_for(me), p)]
+    if missing:
+        return t(
+            "I can't work in {channel} yet: I'm missing {permissions} there. "
+            "Give my role those permissions in the channel's settings, then try again.",
+            channel=channel.mention,
+            permissions=", ".join(p.replace("_", " ").title() for p in missing),
+        )
+    return None
+
+
+class SettingsCog(commands.Cog):
+    setup_group = app_commands.Group(
+        name="setup",
+        description=_T("Server settings for the support bot (admins)"),
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        bot.dispatcher.register(TEST_ALERT, self._render_test_alert)
+        bot.dispatcher.register(CHANNEL_CONFIRMED, self._render_channel_confirmed)
+
+    # ------------------------------------------------------------------ show
+
+    @setup_group.command(
+        name="show",
+        description=_T("Show this server's settings and what is missing"),
+        extras=MODERATOR,
+    )
+    async def show(self, interaction: discord.Interaction[Bot]) -> None:
+        await self.bot.access.require(interaction, Audience.MODERATOR)
+        assert interaction.guild is not None
+        t = await translator(interaction)
+        settings = await self.bot.guild_settings.get(interaction.guild.id)
+        embed = self._settings_embed(interaction.guild, settings, t)
+        member = interaction.user
+        view = (
+            TestAlertView(self, t)
+            if isinstance(member, discord.Member)
+            and settings.escalation_channel_id is not None
+            and await self.bot.access.audience(member) >= Audience.ADMIN
+            else discord.utils.MISSING
+        )
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+    def _settings_embed(
+        self, guild: discord.Guild, settings: GuildSettings, t: Translate
+    ) -> discord.Embed:
+        def channel_text(channel_id: int | None) -> str:
+            if channel_id is None:
+                return t("not set")
+            channel = guild.get_channel(channel_id)
+            return channel.mention if channel is not None else t("deleted channel")
+
+        role = guild.get_role(settings.moderator_role_id) if settings.moderator_role_id else None
+        embed = discord.Embed(title=t("Settings for {server}", server=guild.name))
+        embed.add_field(
+            name=t("Moderator role"),
+            value=role.mention if role else t("not set"),
+            inline=False,
+        )
+        embed.add_field(
+            name=t("Escalation channel"),
+            value=channel_text(settings.escalation_channel_id),
+            inline=False,
+        )
+        embed.add_field(
+            name=t("Mod-log channel"), value=channel_text(settings.mod_log_channel_id), inline=False
+        )
+        embed.add_field(
+            name=t("Region for crisis resources"),
+            value=region_name(settings.effective_region),
+            inline=True,
+        )
+        embed.add_field(name=t("Default time zone"), value=settings.effective_timezone, inline=True)
+        embed.add_field(
+            name=t("Language"),
+            value=LANGUAGES.get(settings.language, settings.language),
+            inline=True,
+        )
+        warnings = self._warnings(guild, settings, t)
+        if warnings:
+            embed.add_field(
+                name=t("Needs attention"),
+                value="\n".join(f"⚠️ {w}" for w in warnings)[:1024],
+                inline=False,
+            )
+            embed.colour = discord.Colour.orange()
+        else:
+            embed.description = t("Everything the bot needs is set up.")
+            embed.colour = discord.Colour.green()
+        return embed
+
+    def _warnings(self, guild: discord.Guild, settings: GuildSettings, t: Translate) -> list[str]:
+        warnings: list[str] = []
+        if settings.escalation_channel_id is None:
+            warnings.append(
+                t(
+                    "No escalation channel: alerts about members in distress have nowhere to go. "
+                    "Set one with /setup escalation-channel."
+                )
+            )
+        else:
+            channel = guild.get_channel(settings.escalation_channel_id)
+            if not isinstance(channel, discord.TextChannel):
+                warnings.append(
+                    t(
+                        "The escalation channel was deleted. Choose a new one with "
+                        "/setup escalation-channel."
+                    )
+                )
+            elif problem := _private_channel_problem(channel, t):
+                warnings.append(problem)
+        if settings.moderator_role_id is None:
+            warnings.append(
+                t(
+                    "No moderator role: only admins can moderate. "
+                    "Set one with /setup moderator-role."
+                )
+            )
+        elif guild.get_role(settings.moderator_role_id) is None:
+            warnings.append(
+                t("The moderator role was deleted. Choose a new one with /setup moderator-role.")
+            )
+        if settings.mod_log_channel_id is None:
+            warnings.append(
+                t(
+                    "No mod-log channel: moderation actions are not logged in Discord. "
+                    "Set one with /setup mod-log-channel."
+                )
+            )
+        elif not isinstance(guild.get_channel(settings.mod_log_channel_id), discord.TextChannel):
+            warnings.append(
+                t("The mod-log channel was deleted. Choose a new one with /setup mod-log-channel.")
+            )
+        if settings.region is None:
+            warnings.append(
+                t(
+                    "No region: members in crisis get international helplines. Set your country "
+                    "with /setup region."
+                )
+            )
+        return warnings
+
+    # ------------------------------------------------------------------ setters
+
+    @setup_group.command(
+        name="moderator-role",
+        description=_T("Choose the role of the people who moderate this server"),
+        extras=ADMIN,
+    )
+    @app_commands.describe(role=_T("The moderators' role"))
+    async def moderator_role(
+        self, interaction: discord.Interaction[Bot], role: discord.Role
+    ) -> None:
+        member = await self.bot.access.require(interaction, Audience.ADMIN)
+        t = await translator(interaction)
+        if role.managed:
+            raise UserError(
+                N_("{role} belongs to a bot or an integration. Choose a role people can be given."),
+                role=role.mention,
+            )
+        await self.bot.guild_settings.set_moderator_role(member.guild.id, role.id, member.id)
+        lines = [t("Moderators are now the people with {role}.", role=role.mention)]
+        if not role.mentionable:
+            lines.append(
+                t(
+                    "Note: {role} can't be mentioned, so urgent pages can't notify moderators. "
+                    "Turn on “Allow anyone to @mention this role” in Server Settings > Roles.",
+                    role=role.mention,
+                )
+            )
+        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+
+    @setup_group.command(
+        name="escalation-channel",
+        description=_T("Choose the private channel where distress alerts go"),
+        extras=ADMIN,
+    )
+    @app_commands.describe(channel=_T("A channel only moderators can see"))
+    async def escalation_channel(
+        self, interaction: discord.Interaction[Bot], channel: discord.TextChannel
+    ) -> None:
+        await self._set_channel(interaction, channel, "escalation")
+
+    @setup_group.command(
+        name="mod-log-channel",
+        description=_T("Choose the private channel where moderation actions are logged"),
+        extras=ADMIN,
+    )
+    @app_commands.describe(channel=_T("A channel only moderators can see"))
+    async def mod_log_channel(
+        self, interaction: discord.Interaction[Bot], channel: discord.TextChannel
+    ) -> None:
+        await self._set_channel(interaction, channel, "mod_log")
+
+    async def _set_channel(
+        self,
+        interaction: discord.Interaction[Bot],
+        channel: discord.TextChannel,
+        which: PrivateChannel,
+    ) -> None:
+        member = await self.bot.access.require(interaction, Audience.ADMIN)
+        t = await translator(interaction)
+        problem = _private_channel_problem(channel, t)
+        if problem:
+            raise UserError(problem)
+        await self.bot.guild_settings.set_private_channel(
+            member.guild.id, which, channel.id, member.id
+        )
+        text = (
+            t(
+                "Distress alerts will go to {channel}. I've posted a note there to check that I "
+                "can.",
+                channel=channel.mention,
+            )
+            if which == "escalation"
+            else t(
+                "Moderation actions will be logged in {channel}. I've posted a note there to "
+                "check that I can.",
+                channel=channel.mention,
+            )
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @setup_group.command(
+        name="region",
+        description=_T("Choose the country whose crisis helplines members are given"),
+        extras=ADMIN,
+    )
+    @app_commands.describe(region=_T("Start typing the country's name"))
+    async def region(self, interaction: discord.Interaction[Bot], region: str) -> None:
+        member = await self.bot.access.require(interaction, Audience.ADMIN)
+        t = await translator(interaction)
+        settings = await self.bot.guild_settings.set_region(member.guild.id, region, member.id)
+        await interaction.response.send_message(
+            t(
+                "Crisis resources will be for: {region}.",
+                region=region_name(settings.effective_region),
+            ),
+            ephemeral=True,
+        )
+
+    @region.autocomplete("region")
+    async def region_autocomplete(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=c.name, value=c.value) for c in search_regions(current)]
+
+    @setup_group.command(
+        name="timezone",
+        description=_T("Choose the time zone new groups start with"),
+        extras=ADMIN,
+    )
+    @app_commands.describe(zone=_T("A city-based zone such as America/New_York"))
+    async def timezone(self, interaction: discord.Interaction[Bot], zone: str) -> None:
+        member = await self.bot.access.require(interaction, Audience.ADMIN)
+        t = await translator(interaction)
+        settings = await self.bot.guild_settings.set_timezone(member.guild.id, zone, member.id)
+        await interaction.response.send_message(
+            t("New groups will use the time zone {zone}.", zone=settings.effective_timezone),
+            ephemeral=True,
+        )
+
+    @timezone.autocomplete("zone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=c.name, value=c.value) for c in search_timezones(current)]
+
+    @setup_group.command(
+        name="language",
+        description=_T("Choose the language the bot uses in this server's channels"),
+        extras=ADMIN,
+    )
+    @app_commands.describe(language=_T("The server's language"))
+    @app_commands.choices(
+        language=[app_commands.Choice(name=name, value=code) for code, name in LANGUAGES.items()]
+    )
+    async def language(self, interaction: discord.Interaction[Bot], language: str) -> None:
+        member = await self.bot.access.require(interaction, Audience.ADMIN)
+        settings = await self.bot.guild_settings.set_language(member.guild.id, language, member.id)
+        t = await translator(interaction)
+        await interaction.response.send_message(
+            t(
+                "The bot will speak {language} in this server's channels.",
+                language=LANGUAGES[settings.language],
+            ),
+            ephemeral=True,
+        )
+
+    @setup_group.command(
+        name="test-alert",
+        description=_T("Send a test alert to the escalation channel"),
+        extras=ADMIN,
+    )
+    async def test_alert(self, interaction: discord.Interaction[Bot]) -> None:
+        await self.send_test_alert(interaction)
+
+    async def send_test_alert(self, interaction: discord.Interaction[Bot]) -> None:
+        member = await self.bot.access.require(interaction, Audience.ADMIN)
+        t = await translator(interaction)
+        channel_id = await self.bot.guild_settings.queue_test_alert(member.guild.id, member.id)
+        await interaction.response.send_message(
+            t("A test alert is on its way to <#{channel}>.", channel=channel_id), ephemeral=True
+        )
+
+    # ------------------------------------------------------------------ renderers
+
+    async def _server_t(self, message: OutboxMessage) -> Translate:
+        if message.guild_id is None:
+            raise PermanentFailure("settings messages belong to a server")
+        settings = await self.bot.guild_settings.get(message.guild_id)
+        return server_translator(settings.language)
+
+    async def _render_test_alert(self, message: OutboxMessage) -> Rendered:
+        t = await self._server_t(message)
+        embed = discord.Embed(
+            title=t("Test alert"),
+            description=t(
+                "This is a test requested by <@{user}> with /setup test-alert. Real alerts about "
+                "members in distress will arrive here, with buttons to claim and resolve them.",
+                user=message.payload["by"],
+            ),
+            colour=discord.Colour.blurple(),
+        )
+        return Rendered(embeds=[embed])
+
+    async def _render_channel_confirmed(self, message: OutboxMessage) -> Rendered:
+        t = await self._server_t(message)
+        if message.payload.get("which") == "escalation":
+            text = t(
+                "<@{user}> chose this channel for distress alerts. When a member may be in "
+                "crisis, an alert appears here for a moderator to claim. Keep this channel "
+                "visible to moderators only.",
+                user=message.payload["by"],
+            )
+        else:
+            text = t(
+                "<@{user}> chose this channel for the mod log. Moderation actions will be "
+                "recorded here. Keep this channel visible to moderators only.",
+                user=message.payload["by"],
+            )
+        return Rendered(content=text)
+
+
+class TestAlertView(BaseView):
+    """Under /setup show: lets an admin check the escalation channel with one click."""
+
+    def __init__(self, cog: SettingsCog, t: Translate) -> None:
+        super().__init__(timeout=600)
+        self.cog = cog
+        button: discord.ui.Button[TestAlertView] = discord.ui.Button(
+            label=t("Send a test alert"),
+            style=discord.ButtonStyle.secondary,
+            custom_id="settings:test_alert",
+        )
+        button.callback = self._send
+        self.add_item(button)
+
+    async def _send(self, interaction: discord.Interaction[Any]) -> None:
+        await self.cog.send_test_alert(interaction)
