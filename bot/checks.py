@@ -29,6 +29,13 @@ class Audience(IntEnum):
     ADMIN = 3
 
 
+ROLE_NAMES = {
+    Audience.MEMBER: N_("member"),
+    Audience.LEADER: N_("group leader"),
+    Audience.MODERATOR: N_("moderator"),
+    Audience.ADMIN: N_("server admin"),
+}
+
 AUDIENCE_NAMES = {
     Audience.MEMBER: N_("Everyone"),
     Audience.LEADER: N_("Group leaders"),

@@ -150,7 +150,7 @@ def region_name(code: str) -> str:
 
 def validate_region(value: str) -> str:
     value = value.strip()
-    if value.upper() == INTERNATIONAL:
+    if value.lower() in ("intl", "international"):
         return INTERNATIONAL
     if value.upper() in _countries():
         return value.upper()

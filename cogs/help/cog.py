@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _T
 from discord.ext import commands
 
-from bot.checks import AUDIENCE_NAMES, Audience
+from bot.checks import AUDIENCE_NAMES, ROLE_NAMES, Audience
 from bot.client import Bot
 from bot.tree import translator
 
@@ -44,13 +44,16 @@ class HelpCog(commands.Cog):
             if interaction.guild is None and command.guild_only:
                 continue
             sections[needed].append(f"`/{command.qualified_name}` {t(command.description)}")
+        intro = t(
+            "I help this server's peer support groups. Everything you do with me is private "
+            "unless a command says otherwise. If you are struggling right now, please tell "
+            "a moderator: you don't have to go through it alone."
+        )
+        if audience > Audience.MEMBER:
+            intro += "\n\n" + t("You are a {role} here.", role=t(ROLE_NAMES[audience]))
         embed = discord.Embed(
             title=t("What you can do here"),
-            description=t(
-                "I help this server's peer support groups. Everything you do with me is private "
-                "unless a command says otherwise. If you are struggling right now, please tell "
-                "a moderator: you don't have to go through it alone."
-            ),
+            description=intro,
             colour=discord.Colour.blurple(),
         )
         for level in sorted(sections):

@@ -1,4 +1,8 @@
-"""/setup: the server's settings, for admins (and `/setup show` for moderators too)."""
+"""/setup: the server's settings, for server admins only.
+
+Discord hides /setup from people without Manage Server (default permissions), and every
+subcommand checks again in our code, because an admin can change who sees a command in Server
+Settings > Integrations."""
 
 from __future__ import annotations
 
@@ -34,7 +38,6 @@ log = logging.getLogger(__name__)
 CHANNEL_NEEDS = ("view_channel", "send_messages", "embed_links", "read_message_history")
 
 ADMIN = {"audience": Audience.ADMIN}
-MODERATOR = {"audience": Audience.MODERATOR}
 
 
 def _private_channel_problem(channel: discord.TextChannel, t: Translate) -> str | None:
@@ -76,20 +79,16 @@ class SettingsCog(commands.Cog):
     @setup_group.command(
         name="show",
         description=_T("Show this server's settings and what is missing"),
-        extras=MODERATOR,
+        extras=ADMIN,
     )
     async def show(self, interaction: discord.Interaction[Bot]) -> None:
-        await self.bot.access.require(interaction, Audience.MODERATOR)
-        assert interaction.guild is not None
+        member = await self.bot.access.require(interaction, Audience.ADMIN)
         t = await translator(interaction)
-        settings = await self.bot.guild_settings.get(interaction.guild.id)
-        embed = self._settings_embed(interaction.guild, settings, t)
-        member = interaction.user
+        settings = await self.bot.guild_settings.get(member.guild.id)
+        embed = self._settings_embed(member.guild, settings, t)
         view = (
             TestAlertView(self, t)
-            if isinstance(member, discord.Member)
-            and settings.escalation_channel_id is not None
-            and await self.bot.access.audience(member) >= Audience.ADMIN
+            if settings.escalation_channel_id is not None
             else discord.utils.MISSING
         )
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)

@@ -1,0 +1,85 @@
+"""`python -m bot` and its subcommands, run as a volunteer admin would run them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.permissions import REQUIRED_PERMISSIONS
+from tests.fakediscord import FakeDiscord
+from tests.subprocesses import bot_env, run_cli
+
+
+async def test_no_token_gets_a_friendly_explanation(tmp_path: Path) -> None:
+    result = await run_cli(tmp_path, bot_env(tmp_path))
+    assert result.code == 2
+    assert "DISCORD_TOKEN is not set" in result.stderr
+    assert "README" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_settings_come_from_the_env_file(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("LOG_LEVEL=chatty\n")
+    env = bot_env(tmp_path)
+    del env["LOG_LEVEL"]  # the environment wins over .env
+    result = await run_cli(tmp_path, env)
+    assert result.code == 2
+    assert "LOG_LEVEL must be one of" in result.stderr
+
+
+async def test_a_wrong_token_says_so(tmp_path: Path, fake_discord: FakeDiscord) -> None:
+    fake_discord.faults.add("GET", r"^/users/@me$", status=401, count=None)
+    result = await run_cli(tmp_path, bot_env(tmp_path, fake_discord))
+    assert result.code == 2
+    assert "Discord refused DISCORD_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_migrate_then_check(tmp_path: Path) -> None:
+    env = bot_env(tmp_path)
+    result = await run_cli(tmp_path, env, "migrate")
+    assert result.code == 0, result.stderr
+    assert "Applied 1 migrations: 0001_core.sql" in result.stdout
+    result = await run_cli(tmp_path, env, "migrate")
+    assert "The database is up to date." in result.stdout
+
+    result = await run_cli(tmp_path, env, "check")
+    assert result.code == 1  # no token yet
+    assert "DISCORD_TOKEN is not set" in result.stdout
+    assert "schema version 1, 0 migrations pending" in result.stdout
+
+    env["DISCORD_TOKEN"] = "MTAwMDAwMDAwMDAwMDAwMDAw.fake.token"
+    result = await run_cli(tmp_path, env, "check")
+    assert result.code == 0, result.stdout
+    assert "All good." in result.stdout
+
+
+async def test_invite_link_has_the_scopes_and_exact_permissions(tmp_path: Path) -> None:
+    env = bot_env(tmp_path, DISCORD_TOKEN="MTAwMDAwMDAwMDAwMDAwMDAw.fake.token")
+    result = await run_cli(tmp_path, env, "invite")
+    assert result.code == 0, result.stderr
+    assert "client_id=100000000000000000" in result.stdout  # read from the token
+    assert "scope=bot+applications.commands" in result.stdout
+    assert f"permissions={REQUIRED_PERMISSIONS.value}" in result.stdout
+    perms = REQUIRED_PERMISSIONS
+    assert not perms.administrator and not perms.mention_everyone and not perms.ban_members
+    result = await run_cli(
+        tmp_path, bot_env(tmp_path), "invite", "--client-id", "123456789012345678"
+    )
+    assert "client_id=123456789012345678" in result.stdout
+
+
+async def test_sync_registers_the_commands(tmp_path: Path, fake_discord: FakeDiscord) -> None:
+    result = await run_cli(tmp_path, bot_env(tmp_path, fake_discord), "sync")
+    assert result.code == 0, result.stderr
+    assert "Registered" in result.stdout and "globally" in result.stdout
+    assert {"setup", "help"} <= set(fake_discord.command_names())
+
+
+async def test_sync_to_a_dev_server(tmp_path: Path, fake_discord: FakeDiscord) -> None:
+    guild = fake_discord.create_guild("Dev server")
+    env = bot_env(tmp_path, fake_discord, DEV_GUILD_ID=str(guild.id))
+    result = await run_cli(tmp_path, env, "sync")
+    assert result.code == 0, result.stderr
+    assert f"to server {guild.id}" in result.stdout
+    assert {"setup", "help"} <= set(fake_discord.command_names(guild))
+    assert fake_discord.command_names() == []
