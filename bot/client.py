@@ -60,6 +60,8 @@ class Bot(commands.Bot):
         mode: Mode = "run",
         **options: Any,
     ) -> None:
+        # The bot never joins voice: discord.py's warnings about voice libraries only confuse.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
