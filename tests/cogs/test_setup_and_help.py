@@ -138,7 +138,7 @@ async def test_non_admins_are_refused_setup_changes(
     user = server.member if who == "member" else server.moderator
     for command, options in [
         ("setup timezone", {"zone": "Europe/London"}),
-        ("setup escalation-channel", {"channel": server.private.id}),
+        ("setup mod-log-channel", {"channel": server.general.id}),
         ("setup show", {}),
         ("setup test-alert", {}),
     ]:
@@ -148,8 +148,8 @@ async def test_non_admins_are_refused_setup_changes(
         assert res.ephemeral, command
         assert "Only server admins" in res.text, command
     settings = await runner.bot.guild_settings.get(server.guild.id)  # type: ignore[union-attr]
-    assert settings.timezone is None and settings.escalation_channel_id is None
-    assert fake_discord.messages_in(server.private.id) == []
+    assert settings.timezone is None and settings.mod_log_channel_id is None
+    assert fake_discord.messages_in(server.general.id) == []
 
 
 async def test_discord_hides_setup_from_members_by_default(
@@ -259,3 +259,24 @@ async def test_mentions_in_typed_text_never_ping(
     )
     assert "@everyone" in res.text
     assert res.last is not None and res.last.allowed_mentions == {"parse": []}
+
+
+async def test_errors_in_buttons_reach_the_same_handler(
+    runner: BotRunner, fake_discord: FakeDiscord, server: Server
+) -> None:
+    fake, g, ch = fake_discord, server.guild, server.general
+    await fake.slash(
+        server.admin,
+        "setup escalation-channel",
+        guild=g,
+        channel=ch,
+        options={"channel": server.private.id},
+    )
+    panel = await fake.slash(server.admin, "setup show", guild=g, channel=ch)
+    assert runner.db is not None
+    async with runner.db.transaction() as tx:
+        await tx.execute("DROP TABLE outbox")
+    clicked = await fake.click(server.admin, panel.message, "settings:test_alert")
+    assert clicked.ephemeral
+    assert "Sorry, something went wrong on my side" in clicked.text
+    assert "Nothing was changed" in clicked.text
