@@ -1,0 +1,230 @@
+"""Discord's OpenAPI description: locating, loading (once per process), route matching and
+request-body validation with Discord-shaped error objects."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+SPEC_ENV = "DISCORD_API_SPEC"
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent  # the parent of tests/
+SPEC_URI = "urn:discord-api-spec"
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+
+# Property names whose integer-typed schema is widened to also accept digit strings
+# (discord.py sends permission bitfields as strings).
+PERMISSION_FIELDS = frozenset({"permissions", "allow", "deny", "default_member_permissions"})
+
+
+class SpecNotFound(FileNotFoundError):
+    """The OpenAPI description could not be found."""
+
+
+def find_spec_path(spec_path: str | os.PathLike[str] | None = None) -> Path:
+    """Explicit path, else $DISCORD_API_SPEC, else
+    <repo root>/../shared/discord-api-spec/openapi.json."""
+    candidates: list[Path] = []
+    if spec_path is not None:
+        candidates.append(Path(spec_path))
+    else:
+        env = os.environ.get(SPEC_ENV)
+        if env:
+            candidates.append(Path(env))
+        candidates.append(REPO_ROOT.parent / "shared" / "discord-api-spec" / "openapi.json")
+    for c in candidates:
+        if c.is_file():
+            return c
+    raise SpecNotFound(
+        "Discord OpenAPI description not found (looked at: "
+        + ", ".join(str(c) for c in candidates)
+        + f"); set {SPEC_ENV} to the path of discord-api-spec's openapi.json"
+    )
+
+
+@dataclass(frozen=True)
+class RouteMatch:
+    template: str  # spec path template, e.g. /channels/{channel_id}/messages
+    params: dict[str, str]
+    operation: dict[str, Any] | None  # None when the path exists but not with this method
+
+
+def _widen(node: Any) -> None:
+    """Widen the spec in place: snowflakes may be ints, permission integers may be digit strings."""
+    if isinstance(node, dict):
+        props = node.get("properties")
+        if isinstance(props, dict):
+            for name, sub in list(props.items()):
+                if name in PERMISSION_FIELDS and isinstance(sub, dict) and _allows_integer(sub):
+                    props[name] = {"anyOf": [sub, {"type": "string", "pattern": "^[0-9]+$"}]}
+        for v in node.values():
+            _widen(v)
+    elif isinstance(node, list):
+        for v in node:
+            _widen(v)
+
+
+def _allows_integer(schema: dict[str, Any]) -> bool:
+    t = schema.get("type")
+    return t == "integer" or (isinstance(t, list) and "integer" in t)
+
+
+def _escape_pointer(s: str) -> str:
+    return s.replace("~", "~0").replace("/", "~1")
+
+
+class Spec:
+    """The loaded, widened spec with a route index and cached validators."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with path.open("rb") as f:
+            doc: dict[str, Any] = json.load(f)
+        schemas = doc["components"]["schemas"]
+        snow = schemas["SnowflakeType"]
+        schemas["SnowflakeType"] = {"anyOf": [snow, {"type": "integer", "minimum": 0}]}
+        _widen(doc["components"])
+        _widen(doc["paths"])
+        self.doc = doc
+        self.registry: Registry[Any] = Registry().with_resource(
+            SPEC_URI, Resource.from_contents(doc, default_specification=DRAFT202012)
+        )
+        self._routes: dict[int, list[tuple[str, list[str | None]]]] = {}
+        for template in doc["paths"]:
+            segs: list[str | None] = [
+                None if s.startswith("{") else s for s in template.strip("/").split("/")
+            ]
+            self._routes.setdefault(len(segs), []).append((template, segs))
+        self._validators: dict[tuple[str, str], jsonschema.Draft202012Validator | None] = {}
+
+    def match(self, method: str, path: str) -> RouteMatch | None:
+        parts = path.strip("/").split("/")
+        best: tuple[int, str] | None = None
+        for template, segs in self._routes.get(len(parts), []):
+            score = 0
+            for seg, part in zip(segs, parts, strict=True):
+                if seg is None:
+                    continue
+                if seg != part:
+                    score = -1
+                    break
+                score += 1
+            if score >= 0 and (best is None or score > best[0]):
+                best = (score, template)
+        if best is None:
+            return None
+        template = best[1]
+        names = re.findall(r"\{([^}]+)\}", template)
+        values = [
+            p
+            for p, s in zip(parts, template.strip("/").split("/"), strict=True)
+            if s.startswith("{")
+        ]
+        op = self.doc["paths"][template].get(method.lower())
+        return RouteMatch(template, dict(zip(names, values, strict=True)), op)
+
+    def validator(self, method: str, template: str) -> jsonschema.Draft202012Validator | None:
+        key = (method.upper(), template)
+        if key in self._validators:
+            return self._validators[key]
+        op = self.doc["paths"].get(template, {}).get(method.lower())
+        validator = None
+        if op is not None:
+            content = op.get("requestBody", {}).get("content", {})
+            if "application/json" in content:
+                pointer = "/".join(
+                    _escape_pointer(p)
+                    for p in [
+                        "paths",
+                        template,
+                        method.lower(),
+                        "requestBody",
+                        "content",
+                        "application/json",
+                        "schema",
+                    ]
+                )
+                schema = {
+                    "$schema": "https://json-schema.org/draft/2020-12/schema",
+                    "$ref": f"{SPEC_URI}#/{pointer}",
+                }
+                validator = jsonschema.Draft202012Validator(schema, registry=self.registry)
+        self._validators[key] = validator
+        return validator
+
+    def has_body(self, method: str, template: str) -> bool:
+        op = self.doc["paths"].get(template, {}).get(method.lower())
+        return bool(op and "requestBody" in op)
+
+
+_SPECS: dict[Path, Spec] = {}
+
+
+def load_spec(spec_path: str | os.PathLike[str] | None = None) -> Spec:
+    path = find_spec_path(spec_path).resolve()
+    spec = _SPECS.get(path)
+    if spec is None:
+        spec = _SPECS[path] = Spec(path)
+    return spec
+
+
+_CODES = {
+    "type": "BASE_TYPE_INVALID",
+    "required": "BASE_TYPE_REQUIRED",
+    "maxLength": "BASE_TYPE_MAX_LENGTH",
+    "minLength": "BASE_TYPE_MIN_LENGTH",
+    "maxItems": "BASE_TYPE_MAX_LENGTH",
+    "minItems": "BASE_TYPE_MIN_LENGTH",
+    "enum": "BASE_TYPE_CHOICES",
+    "const": "BASE_TYPE_CHOICES",
+    "pattern": "STRING_TYPE_REGEX",
+    "maximum": "NUMBER_TYPE_MAX",
+    "minimum": "NUMBER_TYPE_MIN",
+    "oneOf": "UNION_TYPE_CHOICES",
+    "anyOf": "UNION_TYPE_CHOICES",
+}
+
+
+def _deepest(error: ValidationError) -> ValidationError:
+    while error.context:
+        nxt = best_match(error.context)
+        if nxt is None:
+            break
+        error = nxt
+    return error
+
+
+def validation_errors(
+    validator: jsonschema.Draft202012Validator, body: Any
+) -> list[tuple[list[str], str, str]]:
+    """(path, code, message) per violation; the path as Discord spells it (indices as str)."""
+    out: list[tuple[list[str], str, str]] = []
+    for err in validator.iter_errors(body):
+        e = _deepest(err)
+        path = [str(p) for p in e.absolute_path]
+        if e.validator == "required" and isinstance(e.instance, dict):
+            m = re.match(r"'([^']+)' is a required property", e.message)
+            if m:
+                path.append(m.group(1))
+        code = _CODES.get(str(e.validator), "BASE_TYPE_INVALID")
+        out.append((path, code, e.message[:300]))
+    return out
+
+
+def discord_errors(items: list[tuple[list[str], str, str]]) -> dict[str, Any]:
+    """Nest (path, code, message) triples into Discord's `errors` object."""
+    root: dict[str, Any] = {}
+    for path, code, message in items:
+        node = root
+        for p in path:
+            node = node.setdefault(p, {})
+        node.setdefault("_errors", []).append({"code": code, "message": message})
+    return root
