@@ -144,7 +144,7 @@ def _countries() -> dict[str, str]:
 
 def region_name(code: str) -> str:
     if code == INTERNATIONAL:
-        return "International"
+        return N_("International")
     return _countries().get(code, code)
 
 

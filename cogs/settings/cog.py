@@ -119,7 +119,7 @@ class SettingsCog(commands.Cog):
         )
         embed.add_field(
             name=t("Region for crisis resources"),
-            value=region_name(settings.effective_region),
+            value=t(region_name(settings.effective_region)),
             inline=True,
         )
         embed.add_field(name=t("Default time zone"), value=settings.effective_timezone, inline=True)
@@ -286,7 +286,7 @@ class SettingsCog(commands.Cog):
         await interaction.response.send_message(
             t(
                 "Crisis resources will be for: {region}.",
-                region=region_name(settings.effective_region),
+                region=t(region_name(settings.effective_region)),
             ),
             ephemeral=True,
         )
