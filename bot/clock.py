@@ -17,7 +17,3 @@ def epoch(moment: datetime) -> int:
     if moment.tzinfo is None:
         raise ValueError("naive datetime: attach a time zone first")
     return int(moment.timestamp())
-
-
-def from_epoch(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -42,9 +42,6 @@ class Transaction:
             return cursor.rowcount
         finally:
             await cursor.close()
-
-    async def executemany(self, sql: str, rows: Iterable[Mapping[str, Any]]) -> None:
-        await self._conn.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Params = None) -> Row | None:
         async with self._conn.execute(sql, params or {}) as cursor:

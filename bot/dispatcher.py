@@ -58,7 +58,6 @@ def is_transient(error: BaseException) -> bool:
 class OutboxDispatcher:
     def __init__(self, client: discord.Client, outbox: Outbox, clock: Clock) -> None:
         self._client = client
-        self._outbox = outbox
         self._repo = outbox.repository
         self._clock = clock
         self._renderers: dict[str, Renderer] = {}
@@ -99,7 +98,7 @@ class OutboxDispatcher:
         self._workers.clear()
 
     async def drain(self, within: float = 10.0) -> None:
-        """Wait until nothing is due or in flight (tests and graceful shutdown)."""
+        """Wait until nothing is due or in flight (the tests use it to settle the outbox)."""
         async with asyncio.timeout(within):
             while True:
                 self.wake()

@@ -309,6 +309,3 @@ class GuildSettingsService:
 
     async def set_language(self, guild_id: int, code: str, by: int) -> GuildSettings:
         return await self._set(guild_id, "language", validate_language(code), by)
-
-    async def configured_guilds(self) -> int:
-        return await self.repository.count()
