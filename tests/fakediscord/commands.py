@@ -56,6 +56,26 @@ def _check_localizations(
             _check_description(errs, [*path, str(key)], value)
 
 
+def _check_both_localizations(
+    errs: list[Err], path: list[str], obj: JSON, *, lowercase_names: bool
+) -> None:
+    """name_localizations and description_localizations of a command or an option."""
+    _check_localizations(
+        errs,
+        [*path, "name_localizations"],
+        obj.get("name_localizations"),
+        kind="name",
+        lowercase=lowercase_names,
+    )
+    _check_localizations(
+        errs,
+        [*path, "description_localizations"],
+        obj.get("description_localizations"),
+        kind="description",
+        lowercase=False,
+    )
+
+
 def _text_length(obj: JSON) -> int:
     n = len(str(obj.get("name") or "")) + len(str(obj.get("description") or ""))
     for c in obj.get("choices") or []:
@@ -92,20 +112,7 @@ def _check_options(errs: list[Err], path: list[str], options: Any, depth: int) -
             continue
         _check_name(errs, [*p, "name"], opt.get("name"), lowercase=True)
         _check_description(errs, [*p, "description"], opt.get("description"))
-        _check_localizations(
-            errs,
-            [*p, "name_localizations"],
-            opt.get("name_localizations"),
-            kind="name",
-            lowercase=True,
-        )
-        _check_localizations(
-            errs,
-            [*p, "description_localizations"],
-            opt.get("description_localizations"),
-            kind="description",
-            lowercase=False,
-        )
+        _check_both_localizations(errs, p, opt, lowercase_names=True)
         name = opt.get("name")
         if isinstance(name, str):
             if name in names:
@@ -239,20 +246,7 @@ def validate_command(cmd: Any, path: list[str]) -> list[Err]:
                     "User and message commands cannot have options",
                 )
             )
-    _check_localizations(
-        errs,
-        [*path, "name_localizations"],
-        cmd.get("name_localizations"),
-        kind="name",
-        lowercase=chat,
-    )
-    _check_localizations(
-        errs,
-        [*path, "description_localizations"],
-        cmd.get("description_localizations"),
-        kind="description",
-        lowercase=False,
-    )
+    _check_both_localizations(errs, path, cmd, lowercase_names=chat)
     _check_options(errs, [*path, "options"], cmd.get("options"), 0)
     if _text_length(cmd) > 8000:
         errs.append((path, "APPLICATION_COMMAND_TOO_LARGE", "Command exceeds maximum size (8000)"))

@@ -35,6 +35,7 @@ from .models import (
     iso,
     new_id,
 )
+from .rest_guilds import need
 from .routing import Reply, Req, route
 
 if TYPE_CHECKING:
@@ -176,9 +177,7 @@ async def delete_channel(fake: Core, req: Req) -> Any:
     guild = guild_of(fake, ch)
     if guild is None:
         return ch.payload()  # closing a DM
-    need = P.MANAGE_THREADS if ch.is_thread else P.MANAGE_CHANNELS
-    if not fake.bot_permissions(guild, ch) & need:
-        raise missing_permissions()
+    need(fake, guild, P.MANAGE_THREADS if ch.is_thread else P.MANAGE_CHANNELS, ch)
     data = ch.payload()
     fake.delete_channel(ch)
     return data
@@ -241,8 +240,7 @@ async def put_overwrite(fake: Core, req: Req) -> Any:
     guild = _guild(fake, ch)
     if ch.is_thread:
         raise ApiError(400, 50024, "Cannot execute action on this channel type")
-    if not fake.bot_permissions(guild, ch) & P.MANAGE_ROLES:
-        raise missing_permissions()
+    need(fake, guild, P.MANAGE_ROLES, ch)
     body = req.json()
     oid = req.id("overwrite_id")
     ows = parse_overwrites(guild, [{**body, "id": oid}])
@@ -256,8 +254,7 @@ async def put_overwrite(fake: Core, req: Req) -> Any:
 async def delete_overwrite(fake: Core, req: Req) -> Any:
     ch = require_channel(fake, req.id("channel_id"))
     guild = _guild(fake, ch)
-    if not fake.bot_permissions(guild, ch) & P.MANAGE_ROLES:
-        raise missing_permissions()
+    need(fake, guild, P.MANAGE_ROLES, ch)
     oid = req.id("overwrite_id")
     before = len(ch.permission_overwrites)
     ch.permission_overwrites = [o for o in ch.permission_overwrites if o.id != oid]
@@ -321,8 +318,8 @@ async def edit_message(fake: Core, req: Req) -> Any:
         if set(body) - {"flags"}:
             raise ApiError(403, 50005, "Cannot edit a message authored by another user")
         guild = guild_of(fake, ch)
-        if guild is not None and not fake.bot_permissions(guild, ch) & P.MANAGE_MESSAGES:
-            raise missing_permissions()
+        if guild is not None:
+            need(fake, guild, P.MANAGE_MESSAGES, ch)
     backup = copy.deepcopy(msg.__dict__)
     try:
         apply_edit(fake, msg, body, req.files, allowed_flags=CREATE_FLAGS)
@@ -348,8 +345,7 @@ async def delete_message(fake: Core, req: Req) -> Any:
     msg = require_message(fake, ch, req.id("message_id"))
     guild = guild_of(fake, ch)
     if msg.author.id != fake.bot_user.id and guild is not None:
-        if not fake.bot_permissions(guild, ch) & P.MANAGE_MESSAGES:
-            raise missing_permissions()
+        need(fake, guild, P.MANAGE_MESSAGES, ch)
     elif msg.author.id != fake.bot_user.id:
         raise ApiError(403, 50003, "Cannot execute action on a DM channel")
     delete_message_state(fake, msg)
@@ -360,8 +356,7 @@ async def delete_message(fake: Core, req: Req) -> Any:
 async def bulk_delete(fake: Core, req: Req) -> Any:
     ch = require_channel(fake, req.id("channel_id"))
     guild = _guild(fake, ch)
-    if not fake.bot_permissions(guild, ch) & P.MANAGE_MESSAGES:
-        raise missing_permissions()
+    need(fake, guild, P.MANAGE_MESSAGES, ch)
     ids = [int(x) for x in req.json().get("messages") or []]
     if not 2 <= len(ids) <= 100:
         raise field_error(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import perms as P
 from .errors import ApiError, field_error, missing_permissions, unknown
-from .models import JSON, Guild, Member, Role, ScheduledEvent, new_id, parse_iso
+from .models import JSON, Channel, Guild, Member, Role, ScheduledEvent, new_id, parse_iso
 from .routing import Req, route
 
 if TYPE_CHECKING:
@@ -35,8 +35,9 @@ def require_member(guild: Guild, user_id: int) -> Member:
     return m
 
 
-def need(fake: Core, guild: Guild, bits: int) -> int:
-    p = fake.bot_permissions(guild)
+def need(fake: Core, guild: Guild, bits: int, channel: Channel | None = None) -> int:
+    """The bot's permissions (in `channel`, if given); 403 50013 unless they include `bits`."""
+    p = fake.bot_permissions(guild, channel)
     if p & bits != bits:
         raise missing_permissions()
     return p
