@@ -18,6 +18,7 @@ from bot.checks import AccessControl
 from bot.clock import Clock, epoch, system_clock
 from bot.config import Settings
 from bot.db import Database
+from bot.directory import GroupDirectory, NoGroups
 from bot.dispatcher import OutboxDispatcher
 from bot.guild_settings import GuildSettingsService
 from bot.outbox import Outbox
@@ -78,6 +79,8 @@ class Bot(commands.Bot):
         self.outbox = Outbox(db, clock)
         self.guild_settings = GuildSettingsService(db, clock, self.outbox)
         self.access = AccessControl(self.guild_settings)
+        # The groups feature replaces this with its own directory when it loads.
+        self.groups: GroupDirectory = NoGroups()
         self.dispatcher = OutboxDispatcher(self, self.outbox, clock)
         self._rebuilders: list[Callable[[], Awaitable[None]]] = []
 

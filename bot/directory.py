@@ -1,0 +1,86 @@
+"""What other features may ask about groups, without reaching into the groups feature's tables.
+
+The groups feature (cogs/groups) installs its implementation as `bot.groups` when it loads; until
+then `NoGroups` answers "no groups here". Group ids are the bot's own (the `groups` table), not
+Discord ids. A group's members here include its leaders.
+
+Bot events the groups feature dispatches (all ids are ints):
+- `group_member_joined(guild_id, group_id, user_id)`: the member now holds the group's role.
+- `group_member_left(guild_id, group_id, user_id, reason)`: reason is "left", "removed",
+  "left_server" or "archived".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class GroupRef:
+    id: int
+    guild_id: int
+    name: str
+    timezone: str  # IANA name
+    channel_id: int | None  # the group's private text channel
+    voice_channel_id: int | None
+    role_id: int | None
+    archived: bool
+
+
+class GroupDirectory(Protocol):
+    async def get(self, guild_id: int, group_id: int) -> GroupRef | None: ...
+
+    async def for_channel(self, guild_id: int, channel_id: int) -> GroupRef | None:
+        """The group whose text or voice channel this is (pass a thread's parent channel)."""
+        ...
+
+    async def is_member(self, guild_id: int, group_id: int, user_id: int) -> bool: ...
+
+    async def member_ids(self, guild_id: int, group_id: int) -> list[int]: ...
+
+    async def leader_ids(self, guild_id: int, group_id: int) -> list[int]: ...
+
+    async def groups_of(self, guild_id: int, user_id: int) -> list[GroupRef]:
+        """Active groups the user belongs to (as member or leader)."""
+        ...
+
+    async def led_by(self, guild_id: int, user_id: int) -> list[GroupRef]:
+        """Active groups the user leads."""
+        ...
+
+    async def search(
+        self, guild_id: int, query: str, *, limit: int = 25, include_archived: bool = False
+    ) -> list[GroupRef]:
+        """Groups whose name contains `query` (case-insensitive), for autocomplete."""
+        ...
+
+
+class NoGroups:
+    """The directory before (or without) the groups feature: there are no groups."""
+
+    async def get(self, guild_id: int, group_id: int) -> GroupRef | None:
+        return None
+
+    async def for_channel(self, guild_id: int, channel_id: int) -> GroupRef | None:
+        return None
+
+    async def is_member(self, guild_id: int, group_id: int, user_id: int) -> bool:
+        return False
+
+    async def member_ids(self, guild_id: int, group_id: int) -> list[int]:
+        return []
+
+    async def leader_ids(self, guild_id: int, group_id: int) -> list[int]:
+        return []
+
+    async def groups_of(self, guild_id: int, user_id: int) -> list[GroupRef]:
+        return []
+
+    async def led_by(self, guild_id: int, user_id: int) -> list[GroupRef]:
+        return []
+
+    async def search(
+        self, guild_id: int, query: str, *, limit: int = 25, include_archived: bool = False
+    ) -> list[GroupRef]:
+        return []
