@@ -13,7 +13,7 @@ Bot events the groups feature dispatches (all ids are ints):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,17 @@ class GroupDirectory(Protocol):
         """Groups whose name contains `query` (case-insensitive), for autocomplete."""
         ...
 
+    def add_join_gate(self, gate: JoinGate) -> None: ...
+
+    async def complete_join(self, guild_id: int, group_id: int, user_id: int) -> bool:
+        """A gate was passed: grant the role if every gate now agrees. False if the member's
+        seat is no longer held for them."""
+        ...
+
+    async def cancel_join(self, guild_id: int, group_id: int, user_id: int) -> None:
+        """A gate was refused ("Not now"): the held seat goes to the next person."""
+        ...
+
 
 class NoGroups:
     """The directory before (or without) the groups feature: there are no groups."""
@@ -84,3 +95,25 @@ class NoGroups:
         self, guild_id: int, query: str, *, limit: int = 25, include_archived: bool = False
     ) -> list[GroupRef]:
         return []
+
+    def add_join_gate(self, gate: JoinGate) -> None:
+        return None
+
+    async def complete_join(self, guild_id: int, group_id: int, user_id: int) -> bool:
+        return False
+
+    async def cancel_join(self, guild_id: int, group_id: int, user_id: int) -> None:
+        return None
+
+
+class JoinGate(Protocol):
+    """A step a member passes before a group's role is granted (e.g. accepting the group's
+    confidentiality agreement). Register with `bot.groups.add_join_gate(gate)`."""
+
+    async def admit(
+        self, guild_id: int, group_id: int, user_id: int, interaction: Any | None
+    ) -> bool:
+        """True: the member may go on. False: this gate asked them something (privately, using
+        the interaction when there is one, which is deferred) and will later call
+        `bot.groups.complete_join(...)` or `bot.groups.cancel_join(...)` with their answer."""
+        ...

@@ -19,6 +19,7 @@ class Fault:
     via: bool = False  # 429 with a Via header: discord.py then retries by itself
     global_: bool = False
     body: Any = None
+    after: int = 0  # let this many matching requests through first
     hits: int = 0
 
     def matches(self, method: str, path: str) -> bool:
@@ -48,6 +49,7 @@ class Faults:
         via: bool = False,
         global_: bool = False,
         body: Any = None,
+        after: int = 0,
     ) -> Fault:
         if status is None and delay <= 0:
             raise ValueError("a fault needs a status or a delay")
@@ -62,6 +64,7 @@ class Faults:
             via=via,
             global_=global_,
             body=body,
+            after=after,
         )
         self.active.append(fault)
         return fault
@@ -77,6 +80,9 @@ class Faults:
         """The first matching fault, its count consumed."""
         for f in self.active:
             if f.matches(method, path):
+                if f.after > 0:
+                    f.after -= 1
+                    continue
                 f.hits += 1
                 if f.count is not None:
                     f.count -= 1
