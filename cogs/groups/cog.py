@@ -1072,6 +1072,44 @@ class GroupsCog(commands.Cog, name="Groups"):
     # ------------------------------------------------------------------ Discord changes
 
     @commands.Cog.listener()
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        """Someone changed a group's role by hand in Discord. The database stays the truth:
+        a role given by hand is a moderator adding the member (through the join gates, so
+        e.g. the agreement is still asked for); a role taken away by hand removes them."""
+        had, has = {r.id for r in before.roles}, {r.id for r in after.roles}
+        added, removed = has - had, had - has
+        if not added and not removed:
+            return
+        guild = after.guild
+        for role_id in added:
+            group = await self.service.repo.for_role(guild.id, role_id, self.service.now())
+            if group is None or await self.bot.groups.is_member(guild.id, group.id, after.id):
+                continue
+            await self._added_by_hand(after, group)
+        for role_id in removed:
+            group = await self.service.repo.for_role(guild.id, role_id, self.service.now())
+            if group is None or not await self.bot.groups.is_member(guild.id, group.id, after.id):
+                continue
+            if await self.service.is_leader(guild.id, after.id, group.id):
+                continue  # a leader keeps leading; moderators use /group leaders remove
+            log.info("the role of group %d was taken from %d by hand", group.id, after.id)
+            await self.service.leave(group, after.id)
+            self.bot.dispatch("group_member_left", guild.id, group.id, after.id, "removed")
+
+    async def _added_by_hand(self, member: discord.Member, group: Group) -> None:
+        log.info("the role of group %d was given to %d by hand", group.id, member.id)
+        try:
+            outcome = await self.service.request_join(group, member.id, source="added")
+        except UserError:
+            outcome = None  # e.g. an archived group: the role goes back
+        if outcome is not None and outcome.kind == "ticket":
+            await self.admit(member.guild.id, group.id, member.id, None)
+            return
+        role = member.guild.get_role(group.role_id) if group.role_id else None
+        if role is not None:
+            await member.remove_roles(role, reason="Group is closed; role given by hand")
+
+    @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         left = await self.service.member_left_server(payload.guild_id, payload.user.id)
         for group_id in left.groups:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.fakediscord import FakeDiscord
@@ -342,3 +344,29 @@ async def test_the_directory_pages_and_opens_a_group(
     assert "topic Group G" in details.text
     res = await fake.click(s.member, details, f"groups:join:{group_g.id}")
     assert "Welcome to Group G" in res.text
+
+
+async def test_a_role_changed_by_hand_follows_the_database(
+    runner: BotRunner, fake_discord: FakeDiscord, community: Server
+) -> None:
+    fake, s = fake_discord, community
+    anna, bea = people(fake, s, "anna", "bea")
+    await create_group(fake, s, "Survivors", s.moderator)
+    group = await group_named(runner, s, "Survivors")
+    directory = runner.bot.groups  # type: ignore[union-attr]
+    assert group.role_id is not None
+
+    # A moderator gives Anna the role in Discord's own menu: she is recorded and welcomed.
+    fake.set_member_roles(s.guild, anna, [group.role_id])
+    await wait_until(lambda: bool(fake.dm_messages(anna)))
+    assert await directory.is_member(s.guild.id, group.id, anna.id)
+    assert "Welcome to Survivors" in last_dm(fake, anna).text
+
+    # The role taken away by hand: she is out of the group, her seat is free.
+    await join(fake, s, bea, group.id)
+    fake.set_member_roles(s.guild, anna, [])
+    async with asyncio.timeout(5):
+        while await directory.is_member(s.guild.id, group.id, anna.id):
+            await asyncio.sleep(0.01)
+    assert await directory.is_member(s.guild.id, group.id, bea.id)
+    assert has_role(fake, s, bea, group.role_id)
