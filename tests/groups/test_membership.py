@@ -370,3 +370,38 @@ async def test_a_role_changed_by_hand_follows_the_database(
             await asyncio.sleep(0.01)
     assert await directory.is_member(s.guild.id, group.id, bea.id)
     assert has_role(fake, s, bea, group.role_id)
+
+
+async def test_an_open_offer_still_expires_after_a_restart(
+    runner: BotRunner, fake_discord: FakeDiscord, community: Server, clock
+) -> None:
+    fake, s = fake_discord, community
+    anna, bea, cleo = people(fake, s, "anna", "bea", "cleo")
+    await create_group(fake, s, "Caregivers", s.moderator, capacity=1)
+    group = await group_named(runner, s, "Caregivers")
+    for user in (anna, bea, cleo):
+        await join(fake, s, user, group.id)
+    # Capacity raised by the leader: Bea is offered the new seat at once.
+    await fake.slash(
+        s.moderator,
+        "group edit",
+        guild=s.guild,
+        channel=s.general,
+        options={"group": str(group.id), "capacity": 2},
+    )
+    await wait_until(lambda: bool(fake.dm_messages(bea)))
+    offer = last_dm(fake, bea)
+    entry_id = int(next(c for c in offer.custom_ids() if "accept" in c).rsplit(":", 1)[1])
+
+    await runner.stop()
+    bot = await runner.start(sync=False)
+    job = bot.scheduler.get_job(f"groups:offer:{entry_id}")
+    assert job is not None  # rebuilt from the database
+    assert int(job.next_run_time.timestamp()) == int(clock().timestamp()) + 48 * 3600
+    clock.advance(hours=49)
+    await job.func(*job.args)
+    await wait_until(lambda: bool(fake.dm_messages(cleo)))
+    assert "A seat is free" in last_dm(fake, cleo).text
+    await job.func(*job.args)  # a second run changes nothing
+    await drain(runner)
+    assert len(fake.dm_messages(cleo)) == 1
