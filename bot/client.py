@@ -26,7 +26,7 @@ from bot.tree import BotTree, CommandTranslator
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.settings", "cogs.help", "cogs.groups")
+EXTENSIONS = ("cogs.settings", "cogs.help", "cogs.groups", "cogs.escalation")
 
 Mode = Literal["run", "sync"]
 

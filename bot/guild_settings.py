@@ -25,6 +25,10 @@ PrivateChannel = Literal["escalation", "mod_log"]
 TEST_ALERT = "settings:test_alert"
 CHANNEL_CONFIRMED = "settings:channel_confirmed"
 INTERNATIONAL = "INTL"  # region: no country chosen; crisis resources use the international list
+# How long private words (escalation message text, notes) are kept after a matter is closed.
+DEFAULT_RETENTION_DAYS = 90
+MIN_RETENTION_DAYS = 7
+MAX_RETENTION_DAYS = 3650
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class GuildSettings:
     region: str | None = None
     timezone: str | None = None
     language: str = DEFAULT_LANGUAGE
+    retention_days: int = DEFAULT_RETENTION_DAYS
     updated_at: int | None = None
     updated_by: int | None = None
 
@@ -189,6 +194,20 @@ def validate_language(code: str) -> str:
     return code
 
 
+def validate_retention_days(days: int) -> int:
+    if not MIN_RETENTION_DAYS <= days <= MAX_RETENTION_DAYS:
+        raise UserError(
+            N_(
+                "Please choose between {low} and {high} days. A week is the shortest time that "
+                "lets moderators finish following up; ten years is the longest the bot keeps "
+                "members' private words."
+            ),
+            low=MIN_RETENTION_DAYS,
+            high=MAX_RETENTION_DAYS,
+        )
+    return days
+
+
 # ---------------------------------------------------------------------------- storage
 
 _FIELDS = (
@@ -198,12 +217,13 @@ _FIELDS = (
     "region",
     "timezone",
     "language",
+    "retention_days",
 )
 
 
 _SELECT = (
     "SELECT guild_id, moderator_role_id, escalation_channel_id, mod_log_channel_id, "
-    "region, timezone, language, updated_at, updated_by "
+    "region, timezone, language, retention_days, updated_at, updated_by "
     "FROM guild_settings WHERE guild_id = :guild_id"
 )
 
@@ -309,3 +329,6 @@ class GuildSettingsService:
 
     async def set_language(self, guild_id: int, code: str, by: int) -> GuildSettings:
         return await self._set(guild_id, "language", validate_language(code), by)
+
+    async def set_retention_days(self, guild_id: int, days: int, by: int) -> GuildSettings:
+        return await self._set(guild_id, "retention_days", validate_retention_days(days), by)

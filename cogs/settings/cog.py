@@ -128,6 +128,11 @@ class SettingsCog(commands.Cog):
             value=LANGUAGES.get(settings.language, settings.language),
             inline=True,
         )
+        embed.add_field(
+            name=t("Keep private words after a case is closed"),
+            value=t("{days} days", days=settings.retention_days),
+            inline=True,
+        )
         warnings = self._warnings(guild, settings, t)
         if warnings:
             embed.add_field(
@@ -335,6 +340,27 @@ class SettingsCog(commands.Cog):
             t(
                 "The bot will speak {language} in this server's channels.",
                 language=LANGUAGES[settings.language],
+            ),
+            ephemeral=True,
+        )
+
+    @setup_group.command(
+        name="retention",
+        description=_T("Choose how long members' private words are kept after a case closes"),
+        extras=ADMIN,
+    )
+    @app_commands.describe(days=_T("Days to keep them (7 to 3650)"))
+    async def retention(self, interaction: discord.Interaction[Bot], days: int) -> None:
+        member = await self.bot.access.require(interaction, Audience.ADMIN)
+        t = await translator(interaction)
+        settings = await self.bot.guild_settings.set_retention_days(
+            member.guild.id, days, member.id
+        )
+        await interaction.response.send_message(
+            t(
+                "The words of members in distress will be kept {days} days after their case is "
+                "closed, then deleted.",
+                days=settings.retention_days,
             ),
             ephemeral=True,
         )

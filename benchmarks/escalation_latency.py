@@ -1,0 +1,195 @@
+"""Message -> alert-and-DM latency against the loopback Discord, under other chatter, as a ratio
+to the bare discord.py round trip measured in the same run (benchmarks/roundtrip.py).
+
+    .venv/bin/python -m benchmarks.escalation_latency [--samples 100] [--chatter 200]
+
+Latency = a member's crisis message is created in the fake (MESSAGE_CREATE over the gateway)
+-> the fake holds both the alert in the escalation channel and the crisis resources in the
+member's DMs. Meanwhile other members post ordinary messages at --chatter messages/s (the bot
+reads and scans every one). One crisis message every --interval seconds, each from a different
+member (so each opens its own case). The bot, the fake and the load all run on one event loop in
+this process, as in the round-trip benchmark; a single poller notices the arrivals every
+millisecond, so figures carry up to ~1 ms of polling granularity.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.roundtrip import bare_floor, show, summary
+from tests.escalation.conftest import configure, private_overwrites
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.models import Message
+from tests.harness import BotRunner, build_server
+
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "escalation" / "data" / "corpus.jsonl"
+CRISIS = "I can't do this anymore, I want to end my life"
+
+
+def ordinary_texts() -> list[str]:
+    with CORPUS.open(encoding="utf-8") as file:
+        rows = [json.loads(line) for line in file if line.strip()]
+    return [r["text"] for r in rows if r["label"] == "ordinary"]
+
+
+async def escalation_latency(
+    samples: int, chatter_rate: float, interval: float
+) -> tuple[dict[str, float], float, int, dict[str, float]]:
+    fake = FakeDiscord()
+    await fake.start()
+    server = build_server(fake)
+    mod_log = fake.create_text_channel(
+        server.guild, "mod-log", overwrites=private_overwrites(server)
+    )
+    group = fake.create_text_channel(server.guild, "support-circle")
+    chatterers = [fake.create_user(f"chat{i}") for i in range(20)]
+    posters = [fake.create_user(f"poster{i}") for i in range(samples + 10)]
+    for user in (*chatterers, *posters):
+        fake.add_member(server.guild, user)
+    texts = ordinary_texts()
+    rng = random.Random(8)
+    # How long the fake spends validating each request against Discord's OpenAPI schema (CPU on
+    # the shared event loop): measured, not changed, so the bot's own share can be told apart.
+    validating: list[tuple[str, float]] = []
+    validate = fake._validate  # pyright: ignore[reportPrivateUsage]
+
+    def timed_validate(req: Any) -> None:
+        start = time.perf_counter()
+        try:
+            validate(req)
+        finally:
+            validating.append((req.path, (time.perf_counter() - start) * 1000))
+
+    fake._validate = timed_validate  # type: ignore[method-assign]
+
+    with tempfile.TemporaryDirectory() as folder:
+        runner = BotRunner(fake, Path(folder) / "bench.sqlite3")
+        await runner.start()
+        try:
+            await configure(fake, server, mod_log, "US")
+            stop = asyncio.Event()
+            sent = 0
+
+            async def chatter() -> None:
+                nonlocal sent
+                started = time.perf_counter()
+                while not stop.is_set():
+                    due = started + sent / chatter_rate
+                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                    await fake.send_message(rng.choice(chatterers), group, rng.choice(texts))
+                    sent += 1
+
+            pending: dict[int, float] = {}
+            alerted: set[int] = set()
+            latencies: list[float] = []
+            dm_latencies: list[float] = []
+            dm_seen: set[int] = set()
+            seen_alerts = 0
+
+            def alerts_since() -> list[Message]:
+                nonlocal seen_alerts
+                messages = fake.messages_in(server.private)
+                new = messages[seen_alerts:]
+                seen_alerts = len(messages)
+                return new
+
+            async def poll() -> None:
+                while True:
+                    for message in alerts_since():
+                        for user_id in pending:
+                            if message.embeds and f"<@{user_id}>" in message.text:
+                                alerted.add(user_id)
+                    now = time.perf_counter()
+                    for user_id, started in list(pending.items()):
+                        if user_id not in dm_seen and fake.dm_messages(user_id):
+                            dm_seen.add(user_id)
+                            dm_latencies.append((now - started) * 1000)
+                        if user_id in alerted and fake.dm_messages(user_id):
+                            latencies.append((now - started) * 1000)
+                            del pending[user_id]
+                    await asyncio.sleep(0.001)
+
+            poller = asyncio.create_task(poll())
+            load = asyncio.create_task(chatter())
+            began = time.perf_counter()
+            for i, poster in enumerate(posters):
+                pending[poster.id] = time.perf_counter()
+                await fake.send_message(poster, group, CRISIS)
+                if i == 9:  # ten warm-up cases, not counted
+                    await asyncio.sleep(interval)
+                    async with asyncio.timeout(10):
+                        while pending:
+                            await asyncio.sleep(0.01)
+                    latencies.clear()
+                    dm_latencies.clear()
+                    began = time.perf_counter()
+                    sent_at_start = sent
+                await asyncio.sleep(interval)
+            async with asyncio.timeout(20):
+                while pending:
+                    await asyncio.sleep(0.01)
+            elapsed = time.perf_counter() - began
+            stop.set()
+            await load
+            poller.cancel()
+            rate = (sent - sent_at_start) / elapsed
+            dm_paths = {f"/channels/{fake.dm_channel(p).id}/messages" for p in posters}  # type: ignore[union-attr]
+            alert_path = f"/channels/{server.private.id}/messages"
+            log_path = f"/channels/{mod_log.id}/messages"
+            per_case = {
+                "alert": statistics.median(ms for path, ms in validating if path == alert_path),
+                "resources DM": statistics.median(
+                    ms for path, ms in validating if path in dm_paths
+                ),
+                "mod-log line": statistics.median(
+                    ms for path, ms in validating if path == log_path
+                ),
+            }
+            per_case["_dm_p50"] = statistics.median(dm_latencies)
+            per_case["_dm_p99"] = sorted(dm_latencies)[int(len(dm_latencies) * 0.99) - 1]
+            return summary(latencies), rate, len(latencies), per_case
+        finally:
+            await runner.stop()
+            await fake.stop()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description="Escalation latency under chatter")
+    parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--chatter", type=float, default=200.0, help="messages per second")
+    parser.add_argument("--interval", type=float, default=0.1, help="seconds between crises")
+    parser.add_argument("--iterations", type=int, default=300, help="bare round trips")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    floor = await bare_floor(args.iterations)
+    figures, rate, count, validation = await escalation_latency(
+        args.samples, args.chatter, args.interval
+    )
+    print(
+        f"message -> alert + resources DM, {count} crises under {rate:.0f} messages/s of other "
+        f"chatter, loopback Discord; floor: bare discord.py /ping round trip "
+        f"({args.iterations} iterations), same run"
+    )
+    show("bare discord.py /ping", floor, None)
+    show("crisis -> alert + DM", figures, floor)
+    dm_p50, dm_p99 = validation.pop("_dm_p50"), validation.pop("_dm_p99")
+    print(f"  the resources DM alone: p50 {dm_p50:.2f} ms, p99 {dm_p99:.2f} ms")
+    spent = sum(validation.values())
+    print(
+        "  of which the fake's schema validation (median per request, one event loop): "
+        + ", ".join(f"{name} {ms:.1f} ms" for name, ms in validation.items())
+        + f"; {spent:.1f} ms in all, {spent / figures['p50']:.0%} of the p50"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

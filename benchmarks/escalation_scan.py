@@ -1,0 +1,150 @@
+"""Scan cost per message with 1,000 phrases: the Aho-Corasick automaton the bot uses against one
+compiled regex alternation of the same phrases (the naive peer), on the same normalised text.
+
+    .venv/bin/python -m benchmarks.escalation_scan [--phrases 1000] [--messages 20000]
+
+Phrases: the shipped lexicon plus generated distress-like phrases up to --phrases. Messages: the
+labelled corpus (tests/escalation/data/corpus.jsonl), cycled, every fourth one made longer by
+joining it with its neighbours (chat messages vary in length). Normalisation is timed apart,
+since both matchers need it; the full `Detector.scan` (normalise + automaton + the modifier
+rules) is shown too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from cogs.escalation.detector import CATEGORIES, Detector, Lexicon, Phrase, PhraseSet
+
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "escalation" / "data" / "corpus.jsonl"
+
+_VERBS = ("want to", "going to", "thinking about", "planning to", "ready to", "wish i could")
+_ACTS = ("disappear", "end", "stop", "vanish", "leave", "give up", "fade", "break", "run", "hide")
+_OBJECTS = (
+    "everything",
+    "it all",
+    "this life",
+    "for good",
+    "forever",
+    "tonight",
+    "for ever",
+    "the pain",
+    "my family",
+    "the world",
+    "all of it",
+    "without a trace",
+    "quietly",
+    "alone",
+    "at last",
+)
+
+
+def phrases(detector: Detector, total: int) -> list[Phrase]:
+    chosen = list(detector.lexicon.phrases)
+    seen = {p.key for p in chosen}
+    rng = random.Random(8)
+    while len(chosen) < total:
+        text = f"{rng.choice(_VERBS)} {rng.choice(_ACTS)} {rng.choice(_OBJECTS)}"
+        if rng.random() < 0.5:
+            text += f" {rng.choice(_OBJECTS)}"
+        key = detector.normaliser.key(text)
+        if key and key not in seen:
+            seen.add(key)
+            chosen.append(detector.phrase(text, rng.choice(CATEGORIES), rng.randint(1, 4)))
+    return chosen[:total]
+
+
+def messages(count: int) -> list[str]:
+    with CORPUS.open(encoding="utf-8") as file:
+        texts = [json.loads(line)["text"] for line in file if line.strip()]
+    out: list[str] = []
+    for i in range(count):
+        text = texts[i % len(texts)]
+        if i % 4 == 3:
+            text = " ".join(texts[(i + k) % len(texts)] for k in range(4))
+        out.append(text)
+    return out
+
+
+def timed(run: Callable[[], object], repeat: int) -> float:
+    """Best of `repeat` runs, in seconds (the least disturbed by the machine's other work)."""
+    results = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        results.append(time.perf_counter() - start)
+    return min(results)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Escalation scan: automaton vs regex")
+    parser.add_argument("--phrases", type=int, default=1000)
+    parser.add_argument("--messages", type=int, default=20000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    detector = Detector(Lexicon.load())
+    chosen = phrases(detector, args.phrases)
+    texts = messages(args.messages)
+    keys = sorted({p.key for p in chosen}, key=len, reverse=True)
+
+    start = time.perf_counter()
+    automaton = PhraseSet(chosen)
+    build_automaton = time.perf_counter() - start
+    start = time.perf_counter()
+    pattern = re.compile(r"(?<!\S)(?:" + "|".join(re.escape(k) for k in keys) + r")(?!\S)")
+    build_regex = time.perf_counter() - start
+
+    haystacks = [
+        " " + " ".join(t.word for t in detector.normaliser.tokens(text)) + " " for text in texts
+    ]
+
+    def normalise() -> None:
+        for text in texts:
+            detector.normaliser.tokens(text)
+
+    def with_automaton() -> list[bool]:
+        found = []
+        for haystack in haystacks:
+            found.append(any(True for _ in automaton.automaton.iter(haystack)))
+        return found
+
+    def with_regex() -> list[bool]:
+        return [pattern.search(haystack) is not None for haystack in haystacks]
+
+    def full_scan() -> None:
+        for text in texts:
+            detector.scan(text, automaton)
+
+    agree = with_automaton() == with_regex()
+    n = len(texts)
+    per = {
+        "normalise": timed(normalise, args.repeat) / n * 1e6,
+        "automaton": timed(with_automaton, args.repeat) / n * 1e6,
+        "regex": timed(with_regex, args.repeat) / n * 1e6,
+        "full": timed(full_scan, args.repeat) / n * 1e6,
+    }
+    lengths = [len(t) for t in texts]
+    print(
+        f"escalation scan: {len(keys)} phrases, {n} messages "
+        f"(median {statistics.median(lengths):.0f} chars, max {max(lengths)}), best of "
+        f"{args.repeat}"
+    )
+    print(f"  build: automaton {build_automaton * 1000:.1f} ms, regex {build_regex * 1000:.1f} ms")
+    print(f"  normalisation (both need it)      {per['normalise']:8.2f} µs/message")
+    print(f"  Aho-Corasick automaton             {per['automaton']:8.2f} µs/message")
+    print(f"  one regex alternation (naive peer) {per['regex']:8.2f} µs/message")
+    print(f"  ratio regex / automaton            {per['regex'] / per['automaton']:8.1f} x")
+    print(f"  full Detector.scan                 {per['full']:8.2f} µs/message")
+    print(f"  both matchers flag the same messages: {agree}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,16 @@
+"""Distress escalation: a message that signals crisis reaches a human moderator fast, and the
+member privately gets help (issue 8)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.client import Bot
+
+
+async def setup(bot: Bot) -> None:
+    # Imported here so the detector can be used (benchmarks, tests) without loading the cog.
+    from cogs.escalation.cog import EscalationCog
+
+    await bot.add_cog(EscalationCog(bot))

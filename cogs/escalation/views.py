@@ -1,0 +1,159 @@
+"""Buttons and modals. The alert's buttons and the member's "contact me" button are DynamicItems
+with shaped custom ids (`escalation:claim:42`, `escalation:contact:42`): they work after a restart
+and load their case from the database when pressed. What pressing does lives in the cog."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal, Protocol, cast
+
+import discord
+
+from bot.i18n import Translate
+from bot.ui import BaseModal, guarded
+from cogs.escalation.service import MAX_NOTE_CHARS, MAX_SUPPORT_WORDS
+
+COG_NAME = "Escalation"
+
+CaseAction = Literal["claim", "resolve", "false"]
+
+
+class EscalationActions(Protocol):
+    """What the cog does when a button is pressed or a modal submitted."""
+
+    async def case_button(
+        self, interaction: discord.Interaction[Any], action: CaseAction, case_id: int
+    ) -> None: ...
+
+    async def contact_button(self, interaction: discord.Interaction[Any], case_id: int) -> None: ...
+
+    async def note_submitted(
+        self,
+        interaction: discord.Interaction[Any],
+        case_id: int,
+        action: Literal["resolve", "false"],
+        note: str,
+    ) -> None: ...
+
+    async def support_submitted(
+        self, interaction: discord.Interaction[Any], words: str
+    ) -> None: ...
+
+
+def actions(interaction: discord.Interaction[Any]) -> EscalationActions:
+    cog = interaction.client.get_cog(COG_NAME)  # type: ignore[attr-defined]
+    if cog is None:
+        raise RuntimeError("the escalation feature is not loaded")
+    return cast(EscalationActions, cog)
+
+
+class CaseButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"escalation:(?P<action>claim|resolve|false):(?P<case_id>[0-9]+)",
+):
+    """Claim / Resolved / False alarm, under an alert in the escalation channel."""
+
+    def __init__(
+        self,
+        action: CaseAction,
+        case_id: int,
+        *,
+        label: str,
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(label=label, style=style, custom_id=f"escalation:{action}:{case_id}")
+        )
+        self.action: CaseAction = action
+        self.case_id = case_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Button[Any],
+        match: re.Match[str],
+    ) -> CaseButton:
+        action = cast(CaseAction, match["action"])
+        return cls(action, int(match["case_id"]), label=item.label or action, style=item.style)
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await actions(interaction).case_button(interaction, self.action, self.case_id)
+
+
+class ContactButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"escalation:contact:(?P<case_id>[0-9]+)",
+):
+    """ "Ask a moderator to contact me", under the member's crisis resources."""
+
+    def __init__(self, case_id: int, *, label: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.primary,
+                custom_id=f"escalation:contact:{case_id}",
+            )
+        )
+        self.case_id = case_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Button[Any],
+        match: re.Match[str],
+    ) -> ContactButton:
+        return cls(int(match["case_id"]), label=item.label or match["case_id"])
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await actions(interaction).contact_button(interaction, self.case_id)
+
+
+class NoteModal(BaseModal):
+    """Resolved / False alarm: a note for the other moderators."""
+
+    def __init__(self, case_id: int, action: Literal["resolve", "false"], t: Translate) -> None:
+        title = (
+            t("Resolve case #{case}", case=case_id)
+            if action == "resolve"
+            else t("Close case #{case} as a false alarm", case=case_id)
+        )
+        super().__init__(title=title[:45], custom_id=f"escalation:note:{action}:{case_id}")
+        self.case_id = case_id
+        self.action: Literal["resolve", "false"] = action
+        self.note: discord.ui.TextInput[NoteModal] = discord.ui.TextInput(
+            label=t("Note for the other moderators"),
+            custom_id="note",
+            style=discord.TextStyle.paragraph,
+            placeholder=t("What happened, and anything the next moderator should know"),
+            required=True,
+            max_length=MAX_NOTE_CHARS,
+        )
+        self.add_item(self.note)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        await actions(interaction).note_submitted(
+            interaction, self.case_id, self.action, self.note.value
+        )
+
+
+class SupportModal(BaseModal):
+    """/support: the member's optional words for the moderators."""
+
+    def __init__(self, t: Translate) -> None:
+        super().__init__(title=t("Ask for a moderator")[:45], custom_id="escalation:support")
+        self.words: discord.ui.TextInput[SupportModal] = discord.ui.TextInput(
+            label=t("Anything you'd like them to know? (optional)"),
+            custom_id="words",
+            style=discord.TextStyle.paragraph,
+            placeholder=t("You can leave this empty. Only the moderators will read it."),
+            required=False,
+            max_length=MAX_SUPPORT_WORDS,
+        )
+        self.add_item(self.words)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        await actions(interaction).support_submitted(interaction, self.words.value)

@@ -1,0 +1,175 @@
+"""The escalation rules on a real database with the real migrations, a fixed clock, no Discord."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.db import Database
+from bot.errors import NotAllowed, UserError
+from bot.guild_settings import GuildSettingsService
+from bot.outbox import Outbox
+from cogs.escalation.detector import Detection, Detector, Lexicon
+from cogs.escalation.service import ALERT, MOD_LOG, PAGE, RESOURCES, EscalationService, Incoming
+from tests.conftest import FakeClock
+
+GUILD, OTHER_GUILD, MEMBER, MOD = 10, 20, 100, 200
+
+
+@pytest.fixture
+async def service(db: Database, clock: FakeClock) -> EscalationService:
+    outbox = Outbox(db, clock)
+    settings = GuildSettingsService(db, clock, outbox)
+    for guild in (GUILD, OTHER_GUILD):
+        await settings.set_private_channel(guild, "escalation", guild + 1, by=1)
+        await settings.set_private_channel(guild, "mod_log", guild + 2, by=1)
+        await settings.set_moderator_role(guild, guild + 3, by=1)
+    async with db.transaction() as tx:
+        await tx.execute("DELETE FROM outbox")
+    return EscalationService(db, clock, outbox, settings, Detector(Lexicon.load()))
+
+
+async def outbox_rows(db: Database) -> list[tuple[str, str, int, dict[str, object]]]:
+    rows = await db.fetchall(
+        "SELECT kind, destination_type, destination_id, payload FROM outbox ORDER BY id"
+    )
+    return [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+
+
+def message(text: str, message_id: int, *, in_dm: bool = False, edited: bool = False) -> Incoming:
+    return Incoming(
+        user_id=MEMBER,
+        channel_id=500,
+        parent_channel_id=None,
+        message_id=message_id,
+        text=text,
+        in_dm=in_dm,
+        edited=edited,
+    )
+
+
+async def detect(service: EscalationService, text: str) -> Detection:
+    found = await service.detect([GUILD], text)
+    assert found is not None and found.alert
+    return found
+
+
+async def test_a_case_enqueues_alert_resources_and_mod_log_in_one_go(
+    service: EscalationService, db: Database
+) -> None:
+    text = "I want to die"
+    [outcome] = await service.report(message(text, 1), await detect(service, text), [GUILD])
+    assert outcome.what == "opened"
+    rows = await outbox_rows(db)
+    assert rows == [
+        (ALERT, "channel", GUILD + 1, {"case_id": outcome.case_id}),
+        (MOD_LOG, "channel", GUILD + 2, {"case_id": outcome.case_id, "event": "opened"}),
+        (RESOURCES, "user", MEMBER, {"case_id": outcome.case_id}),
+    ]
+    # the words live in the case only, never in the outbox
+    assert all(text not in json.dumps(payload) for *_, payload in rows)
+
+
+async def test_same_message_twice_is_one_case(service: EscalationService, db: Database) -> None:
+    text = "I want to kill myself"
+    found = await detect(service, text)
+    await service.report(message(text, 1), found, [GUILD])
+    [again] = await service.report(message(text, 1), found, [GUILD])
+    assert again.what == "unchanged"
+    assert await db.fetchval("SELECT COUNT(*) FROM escalation_case_messages") == 1
+    assert len(await outbox_rows(db)) == 3
+
+
+async def test_a_dm_concerns_every_shared_server_but_sends_resources_once(
+    service: EscalationService, db: Database
+) -> None:
+    text = "no reason to live"
+    outcomes = await service.report(
+        message(text, 9, in_dm=True), await detect(service, text), [OTHER_GUILD, GUILD]
+    )
+    assert [(o.guild_id, o.what) for o in outcomes] == [(GUILD, "opened"), (OTHER_GUILD, "opened")]
+    rows = await outbox_rows(db)
+    assert [r[0] for r in rows].count(ALERT) == 2
+    assert [r for r in rows if r[0] == RESOURCES] == [
+        (RESOURCES, "user", MEMBER, {"case_id": outcomes[0].case_id})
+    ]
+    via = await db.fetchall("SELECT resources_via FROM escalation_cases ORDER BY id")
+    assert [r[0] for r in via] == ["dm", "not_needed"]
+
+
+async def test_pages_follow_the_clock_and_stop_when_claimed(
+    service: EscalationService, db: Database, clock: FakeClock
+) -> None:
+    text = "I want to die"
+    [case] = await service.report(message(text, 1), await detect(service, text), [GUILD])
+    clock.advance(minutes=4, seconds=59)
+    assert await service.run_due_pages() == []
+    clock.advance(seconds=1)
+    assert [(p.case_id, p.level) for p in await service.run_due_pages()] == [(case.case_id, 1)]
+    assert await service.run_due_pages() == []
+    clock.advance(minutes=5)
+    assert [(p.case_id, p.level) for p in await service.run_due_pages()] == [(case.case_id, 2)]
+    clock.advance(hours=1)
+    assert await service.run_due_pages() == []
+    pages = [r for r in await outbox_rows(db) if r[0] == PAGE]
+    assert [p[3]["level"] for p in pages] == [1, 2]
+
+    [other] = await service.report(
+        Incoming(MEMBER + 1, 500, None, 2, text), await detect(service, text), [GUILD]
+    )
+    await service.claim(other.case_id, GUILD, MOD)
+    clock.advance(hours=1)
+    assert await service.run_due_pages() == []
+
+
+async def test_only_the_member_may_ask_for_contact(service: EscalationService) -> None:
+    text = "I want to die"
+    [case] = await service.report(message(text, 1), await detect(service, text), [GUILD])
+    with pytest.raises(NotAllowed):
+        await service.request_contact(case.case_id, MOD)
+    assert (await service.request_contact(case.case_id, MEMBER)).what == "requested"
+    assert (await service.request_contact(case.case_id, MEMBER)).what == "already_requested"
+
+
+async def test_closing_needs_a_note_and_happens_once(service: EscalationService) -> None:
+    text = "I want to die"
+    [case] = await service.report(message(text, 1), await detect(service, text), [GUILD])
+    with pytest.raises(UserError, match="short note"):
+        await service.close(case.case_id, GUILD, MOD, "resolved", "  ")
+    with pytest.raises(UserError) as too_long:
+        await service.close(case.case_id, GUILD, MOD, "resolved", "x" * 1001)
+    assert too_long.value.params == {"n": 1000}
+    with pytest.raises(UserError, match="find that case"):
+        await service.close(case.case_id, OTHER_GUILD, MOD, "resolved", "ok")
+    closed = await service.close(case.case_id, GUILD, MOD, "false_alarm", "a joke, checked")
+    assert closed.status == "false_alarm" and closed.claimed_by == MOD
+    with pytest.raises(UserError, match="already closed"):
+        await service.claim(case.case_id, GUILD, MOD)
+
+
+async def test_purge_waits_for_the_retention_period_after_closing(
+    service: EscalationService, db: Database, clock: FakeClock
+) -> None:
+    text = "I want to die"
+    [case] = await service.report(message(text, 1), await detect(service, text), [GUILD])
+    clock.advance(days=400)
+    assert await service.purge_due() == []  # open cases keep their words
+    await service.close(case.case_id, GUILD, MOD, "resolved", "safe now")
+    clock.advance(days=89)
+    assert await service.purge_due() == []  # default retention: 90 days
+    clock.advance(days=1)
+    assert [c.id for c in await service.purge_due()] == [case.case_id]
+    assert await db.fetchval("SELECT text FROM escalation_case_messages") is None
+    assert await service.purge_due() == []
+
+
+async def test_paging_settings_are_validated(service: EscalationService) -> None:
+    with pytest.raises(UserError) as too_soon:
+        await service.set_paging(GUILD, 0, 10, MOD)
+    assert too_soon.value.params == {"low": 1, "high": 60}
+    with pytest.raises(UserError) as admins_first:
+        await service.set_paging(GUILD, 5, 5, MOD)
+    assert admins_first.value.params == {"low": 5, "high": 240}
+    settings = await service.set_paging(GUILD, 3, 9, MOD)
+    assert (settings.page_after_seconds, settings.admin_page_after_seconds) == (180, 540)
