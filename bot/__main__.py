@@ -49,13 +49,23 @@ def _print_problems(problems: Sequence[str]) -> None:
         print(f"  - {problem}", file=sys.stderr)
 
 
+# Libraries whose DEBUG output records raw data: discord.py every gateway event (which button a
+# member pressed), aiosqlite every SQL statement with its parameters (vote tokens, the text of
+# anonymous feedback). They never log below INFO, whatever LOG_LEVEL says.
+QUIET_LIBRARIES = ("discord", "aiosqlite")
+
+
+def quiet_libraries(level: str) -> None:
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
+
+
 def setup_logging(level: str) -> None:
     logging.basicConfig(
         level=logging.getLevelNamesMapping()[level],
         format="%(asctime)s %(levelname)-8s %(name)s: %(message)s",
     )
-    # discord.py's gateway chatter is only useful when debugging the connection.
-    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    quiet_libraries(level)
 
 
 async def _open_database(settings: Settings) -> Database:
@@ -145,10 +155,12 @@ async def check(settings: Settings) -> int:
         print(f"  [ok] DEV_GUILD_ID = {settings.dev_guild_id} (sync registers commands there)")
     else:
         print("  [ok] DEV_GUILD_ID is empty (sync registers commands globally)")
-    if settings.anon_secret:
-        print("  [ok] ANON_SECRET is set")
-    else:
-        print(f"  [--] ANON_SECRET is not set; anonymous feedback will need it: {MAKE_SECRET_HINT}")
+    line(
+        bool(settings.anon_secret),
+        "ANON_SECRET is set"
+        if settings.anon_secret
+        else f"ANON_SECRET is not set: the bot needs it to start. Make one: {MAKE_SECRET_HINT}",
+    )
     if settings.api_base or settings.gateway_url:
         print(
             f"  [--] talking to {settings.api_base or 'Discord'} / "
@@ -232,7 +244,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command or "run"
     try:
-        settings = load_settings(require_token=command in ("run", "sync"))
+        settings = load_settings(
+            require_token=command in ("run", "sync"), require_secret=command == "run"
+        )
     except SettingsError as error:
         _print_problems(error.problems)
         return EXIT_SETTINGS

@@ -115,9 +115,15 @@ def _url(name: str, raw: str, schemes: tuple[str, ...], example: str, problems: 
 
 
 def load_settings(
-    environ: Mapping[str, str] | None = None, *, require_token: bool = True
+    environ: Mapping[str, str] | None = None,
+    *,
+    require_token: bool = True,
+    require_secret: bool = True,
 ) -> Settings:
-    """Validate settings. Raises SettingsError listing every problem at once."""
+    """Validate settings. Raises SettingsError listing every problem at once.
+
+    ANON_SECRET is required to run the bot (it keeps votes and feedback anonymous); commands
+    that never record a vote (migrate, check, invite, sync) may do without it."""
     env = dict(read_environment() if environ is None else environ)
     problems: list[str] = []
 
@@ -139,7 +145,14 @@ def load_settings(
         log_level = "INFO"
 
     anon_secret = env.get("ANON_SECRET", "").strip() or None
-    if anon_secret is not None and len(anon_secret) < ANON_SECRET_MIN_LENGTH:
+    if anon_secret is None and require_secret:
+        problems.append(
+            "ANON_SECRET is not set: it keeps anonymous poll votes and feedback anonymous. "
+            f"Make one by running  {MAKE_SECRET_HINT}  and put what it prints in the .env "
+            "file as ANON_SECRET=... (see README.md). Keep it: changing it later lets members "
+            "vote a second time in polls that are open."
+        )
+    elif anon_secret is not None and len(anon_secret) < ANON_SECRET_MIN_LENGTH:
         problems.append(
             f"ANON_SECRET is too short ({len(anon_secret)} characters; at least "
             f"{ANON_SECRET_MIN_LENGTH} are needed). Make one with: {MAKE_SECRET_HINT}"

@@ -39,6 +39,7 @@ class Rendered:
     embeds: list[discord.Embed] = field(default_factory=list)
     view: discord.ui.View | None = None
     allowed_mentions: discord.AllowedMentions = field(default_factory=discord.AllowedMentions.none)
+    files: list[discord.File] = field(default_factory=list)  # rendered afresh for each attempt
 
 
 Renderer = Callable[[OutboxMessage], Awaitable[Rendered]]
@@ -122,7 +123,10 @@ class OutboxDispatcher:
                 log.exception("outbox dispatcher loop failed; retrying shortly")
                 delay = 5.0
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+                # Not wait_for: on Python 3.11 it swallows a cancel that arrives as the wake-up
+                # does (a worker's last wake() during stop()), and stop() then waits forever.
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
 
@@ -179,6 +183,7 @@ class OutboxDispatcher:
                 content=rendered.content,
                 embeds=rendered.embeds,
                 view=rendered.view or discord.utils.MISSING,
+                files=rendered.files or discord.utils.MISSING,
                 allowed_mentions=rendered.allowed_mentions,
                 nonce=row.nonce,
             )

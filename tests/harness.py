@@ -27,6 +27,8 @@ from tests.fakediscord.models import Channel, Guild, Role, User
 VIEW_CHANNEL = 1 << 10
 
 TEST_TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAw.fake.loopback-token-for-tests"
+# Fixed, so a test can restart the bot on the same database and play the attacker who has it.
+TEST_ANON_SECRET = "test-anon-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
 @dataclass
@@ -67,7 +69,7 @@ def test_settings(fake: FakeDiscord, database_path: Path) -> Settings:
         database_path=database_path,
         dev_guild_id=None,
         log_level="DEBUG",
-        anon_secret=None,
+        anon_secret=TEST_ANON_SECRET,
         api_base=fake.api_base,
         gateway_url=fake.gateway_url,
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.fakediscord import FakeDiscord
-from tests.harness import TEST_TOKEN
+from tests.harness import TEST_ANON_SECRET, TEST_TOKEN
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -24,8 +24,8 @@ class Finished:
 def bot_env(workdir: Path, fake: FakeDiscord | None = None, **extra: str) -> dict[str, str]:
     """A clean environment: nothing from the developer's own .env or DISCORD_* variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
-    env.pop("ANON_SECRET", None)
     env.pop("DEV_GUILD_ID", None)
+    env["ANON_SECRET"] = TEST_ANON_SECRET
     env["PYTHONPATH"] = str(REPO)
     env["DATABASE_PATH"] = str(workdir / "bot.sqlite3")
     env["LOG_LEVEL"] = "INFO"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.migrate import discover
 from bot.permissions import REQUIRED_PERMISSIONS
 from tests.fakediscord import FakeDiscord
 from tests.subprocesses import bot_env, run_cli
@@ -36,21 +37,41 @@ async def test_a_wrong_token_says_so(tmp_path: Path, fake_discord: FakeDiscord) 
 
 async def test_migrate_then_check(tmp_path: Path) -> None:
     env = bot_env(tmp_path)
+    del env["ANON_SECRET"]  # migrating needs no secret
+    migrations = discover()
     result = await run_cli(tmp_path, env, "migrate")
     assert result.code == 0, result.stderr
-    assert "Applied 1 migrations: 0001_core.sql" in result.stdout
+    assert f"Applied {len(migrations)} migrations: 0001_core.sql" in result.stdout
     result = await run_cli(tmp_path, env, "migrate")
     assert "The database is up to date." in result.stdout
 
     result = await run_cli(tmp_path, env, "check")
-    assert result.code == 1  # no token yet
+    assert result.code == 1  # no token and no secret yet
     assert "DISCORD_TOKEN is not set" in result.stdout
-    assert "schema version 1, 0 migrations pending" in result.stdout
+    assert "[!!] ANON_SECRET is not set" in result.stdout
+    assert f"schema version {migrations[-1].version}, 0 migrations pending" in result.stdout
+
+    env = bot_env(tmp_path)
 
     env["DISCORD_TOKEN"] = "MTAwMDAwMDAwMDAwMDAwMDAw.fake.token"
     result = await run_cli(tmp_path, env, "check")
     assert result.code == 0, result.stdout
     assert "All good." in result.stdout
+
+
+async def test_no_anon_secret_stops_the_bot_with_how_to_make_one(tmp_path: Path) -> None:
+    env = bot_env(tmp_path, DISCORD_TOKEN="MTAwMDAwMDAwMDAwMDAwMDAw.fake.token")
+    del env["ANON_SECRET"]
+    result = await run_cli(tmp_path, env)
+    assert result.code == 2
+    assert "ANON_SECRET is not set" in result.stderr
+    assert 'python -c "import secrets; print(secrets.token_urlsafe(32))"' in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "bot.sqlite3").exists()  # stopped before touching anything
+
+    result = await run_cli(tmp_path, {**env, "ANON_SECRET": "too-short"})
+    assert result.code == 2
+    assert "ANON_SECRET is too short (9 characters; at least 32" in result.stderr
 
 
 async def test_invite_link_has_the_scopes_and_exact_permissions(tmp_path: Path) -> None:

@@ -5,16 +5,19 @@ import pytest
 from bot.config import SettingsError, load_settings
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
+SECRET = "Qm9vdHN0cmFwLXNlY3JldC1mb3ItdGVzdHMtb25seS0xMjM0NTY"
+REQUIRED = {"DISCORD_TOKEN": TOKEN, "ANON_SECRET": SECRET}
 
 
-def test_defaults_with_only_a_token() -> None:
-    settings = load_settings({"DISCORD_TOKEN": TOKEN})
+def test_defaults_with_only_what_is_required() -> None:
+    settings = load_settings(REQUIRED)
     assert settings.discord_token == TOKEN
+    assert settings.anon_secret == SECRET
     assert settings.database_path == Path("data/peer-support-bot.sqlite3")
     assert settings.log_level == "INFO"
     assert settings.dev_guild_id is None
     assert settings.api_base is None and settings.gateway_url is None
-    assert TOKEN not in repr(settings)
+    assert TOKEN not in repr(settings) and SECRET not in repr(settings)
 
 
 def test_all_settings_are_read() -> None:
@@ -31,6 +34,7 @@ def test_all_settings_are_read() -> None:
     )
     assert settings.database_path == Path("/var/lib/bot/db.sqlite3")
     assert settings.dev_guild_id == 123456789012345678
+    assert settings.anon_secret == "x" * 40
     assert settings.log_level == "DEBUG"
     assert settings.api_base == "http://127.0.0.1:9000/api/v10"
     assert settings.gateway_url == "ws://127.0.0.1:9000"
@@ -39,14 +43,23 @@ def test_all_settings_are_read() -> None:
 @pytest.mark.parametrize(
     ("env", "names"),
     [
-        ({}, ["DISCORD_TOKEN is not set"]),
-        ({"DISCORD_TOKEN": "Bot " + TOKEN}, ["without the word 'Bot'"]),
-        ({"DISCORD_TOKEN": "client-secret-not-a-token"}, ["does not look like a bot token"]),
-        ({"DISCORD_TOKEN": TOKEN, "DEV_GUILD_ID": "my server"}, ["DEV_GUILD_ID", "Copy Server ID"]),
-        ({"DISCORD_TOKEN": TOKEN, "LOG_LEVEL": "loud"}, ["LOG_LEVEL must be one of"]),
-        ({"DISCORD_TOKEN": TOKEN, "ANON_SECRET": "short"}, ["ANON_SECRET is too short", "secrets"]),
-        ({"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": "localhost:80"}, ["DISCORD_API_BASE"]),
-        ({"DISCORD_TOKEN": TOKEN, "DISCORD_GATEWAY_URL": "http://x/"}, ["DISCORD_GATEWAY_URL"]),
+        ({"ANON_SECRET": SECRET}, ["DISCORD_TOKEN is not set"]),
+        ({**REQUIRED, "DISCORD_TOKEN": "Bot " + TOKEN}, ["without the word 'Bot'"]),
+        (
+            {**REQUIRED, "DISCORD_TOKEN": "client-secret-not-a-token"},
+            ["does not look like a bot token"],
+        ),
+        ({**REQUIRED, "DEV_GUILD_ID": "my server"}, ["DEV_GUILD_ID", "Copy Server ID"]),
+        ({**REQUIRED, "LOG_LEVEL": "loud"}, ["LOG_LEVEL must be one of"]),
+        (
+            {"DISCORD_TOKEN": TOKEN},
+            ["ANON_SECRET is not set", "secrets.token_urlsafe", ".env", "vote a second time"],
+        ),
+        ({"DISCORD_TOKEN": TOKEN, "ANON_SECRET": "   "}, ["ANON_SECRET is not set"]),
+        ({**REQUIRED, "ANON_SECRET": "short"}, ["ANON_SECRET is too short", "secrets"]),
+        ({**REQUIRED, "ANON_SECRET": "x" * 31}, ["ANON_SECRET is too short (31 characters"]),
+        ({**REQUIRED, "DISCORD_API_BASE": "localhost:80"}, ["DISCORD_API_BASE"]),
+        ({**REQUIRED, "DISCORD_GATEWAY_URL": "http://x/"}, ["DISCORD_GATEWAY_URL"]),
     ],
 )
 def test_bad_values_name_the_setting_and_the_fix(env: dict[str, str], names: list[str]) -> None:
@@ -60,13 +73,19 @@ def test_bad_values_name_the_setting_and_the_fix(env: dict[str, str], names: lis
 def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings({"LOG_LEVEL": "loud", "DEV_GUILD_ID": "x"})
-    assert len(caught.value.problems) == 3
+    assert len(caught.value.problems) == 4  # token, secret, log level, server id
 
 
-def test_token_not_required_for_offline_commands() -> None:
-    assert load_settings({}, require_token=False).discord_token == ""
+def test_token_and_secret_not_required_for_offline_commands() -> None:
+    settings = load_settings({}, require_token=False, require_secret=False)
+    assert settings.discord_token == "" and settings.anon_secret is None
+
+
+def test_a_short_secret_is_refused_even_when_not_required() -> None:
+    with pytest.raises(SettingsError, match="ANON_SECRET is too short"):
+        load_settings({"ANON_SECRET": "short"}, require_token=False, require_secret=False)
 
 
 def test_database_path_that_is_a_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="points at a folder"):
-        load_settings({"DISCORD_TOKEN": TOKEN, "DATABASE_PATH": str(tmp_path)})
+        load_settings({**REQUIRED, "DATABASE_PATH": str(tmp_path)})

@@ -1,0 +1,206 @@
+"""Anonymous poll votes per second with hundreds of members pressing at once, against the
+loopback Discord; and, in the same run, the bare discord.py floor from benchmarks/roundtrip.py.
+
+    .venv/bin/python -m benchmarks.poll_votes [--voters 300] [--rounds 3]
+
+A vote is two interactions: the option button (the bot answers with a private "confirm your
+choice?") and the confirm button (the bot counts the vote in one transaction, empties the
+write-ahead log, and edits the private message). Every member of a round presses at the same
+moment. The floor: a bare discord.py bot answering `/ping` to the same number of members at
+once, and one `/ping` at a time (its p50 round trip). Everything runs in this process on one
+event loop, so the fake's own cost is in every figure. The database is a real file with
+synchronous=FULL, as in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import yarl
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from benchmarks.roundtrip import BareBot, bare_floor
+from bot.client import Bot
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.models import Message, User
+from tests.harness import BotRunner, Server, build_server
+
+
+def add_members(fake: FakeDiscord, server: Server, count: int) -> list[User]:
+    users = []
+    for i in range(count):
+        user = fake.create_user(f"member{i}")
+        fake.add_member(server.guild, user)
+        users.append(user)
+    return users
+
+
+async def bare_concurrent(members: int) -> float:
+    """Pings per second when `members` people run /ping at once (bare discord.py)."""
+    saved = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+    fake = FakeDiscord()
+    await fake.start()
+    server = build_server(fake)
+    users = add_members(fake, server, members)
+    Route.BASE = fake.api_base
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
+    client = BareBot()
+    task = asyncio.create_task(client.start("bare-token"))
+    try:
+        await fake.wait_until_connected()
+        while client.get_guild(server.guild.id) is None:
+            await asyncio.sleep(0.01)
+        await client.tree.sync()
+
+        async def ping(user: User) -> None:
+            res = await fake.slash(user, "ping", guild=server.guild, channel=server.general)
+            assert res.text == "pong", res
+
+        await asyncio.gather(*(ping(u) for u in users[:20]))  # warm up
+        start = time.perf_counter()
+        await asyncio.gather(*(ping(u) for u in users))
+        return members / (time.perf_counter() - start)
+    finally:
+        await client.close()
+        await asyncio.gather(task, return_exceptions=True)
+        await fake.stop()
+        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+async def vote(fake: FakeDiscord, user: User, poll: Message, position: int) -> float:
+    start = time.perf_counter()
+    poll_id = poll.custom_ids()[0].split(":")[2]
+    pressed = await fake.click(user, poll, f"feedback:vote:{poll_id}:{position}", timeout=120)
+    confirm = pressed.message.custom_ids()[0]
+    done = await fake.click(user, pressed.message, confirm, timeout=120)
+    assert "your vote is counted" in done.text, done
+    return time.perf_counter() - start
+
+
+@asynccontextmanager
+async def community(members: int) -> AsyncIterator[tuple[FakeDiscord, Server, list[User], Bot]]:
+    """A fresh loopback Discord and bot (the fake's own bookkeeping grows with every message,
+    so each measurement starts clean, as the bare bot's does)."""
+    fake = FakeDiscord()
+    await fake.start()
+    server = build_server(fake)
+    users = add_members(fake, server, members)
+    with tempfile.TemporaryDirectory() as folder:
+        runner = BotRunner(fake, Path(folder) / "bench.sqlite3")
+        bot = await runner.start()
+        try:
+            await bot.guild_settings.set_moderator_role(
+                server.guild.id, server.moderator_role.id, server.admin.id
+            )
+            yield fake, server, users, bot
+        finally:
+            await runner.stop()
+            await fake.stop()
+
+
+async def post_poll(fake: FakeDiscord, server: Server, options: int) -> Message:
+    asked = await fake.slash(
+        server.moderator,
+        "poll create",
+        guild=server.guild,
+        channel=server.general,
+        options={"question": "Which evening suits you best?"},
+    )
+    labels = "\n".join(f"Option {i + 1}" for i in range(options))
+    await fake.submit_modal(server.moderator, asked, {"feedback:poll-options:text": labels})
+    return [
+        m
+        for m in fake.messages_in(server.general.id)
+        if any(c.startswith("feedback:vote:") for c in m.custom_ids())
+    ][-1]
+
+
+async def one_round(voters: int, options: int) -> tuple[float, list[float]]:
+    """Everyone presses at once; returns votes per second and each vote's time."""
+    async with community(voters) as (fake, server, users, bot):
+        poll = await post_poll(fake, server, options)
+        warm = await post_poll(fake, server, options)
+        await asyncio.gather(*(vote(fake, u, warm, 1) for u in users[:20]))
+        start = time.perf_counter()
+        took = await asyncio.gather(
+            *(vote(fake, u, poll, 1 + i % options) for i, u in enumerate(users))
+        )
+        elapsed = time.perf_counter() - start
+        counted = await bot.db.fetchval(
+            "SELECT SUM(votes) FROM poll_options WHERE poll_id = :id",
+            {"id": int(poll.custom_ids()[0].split(":")[2])},
+        )
+        assert counted == voters, (counted, voters)  # none lost, none twice
+        return voters / elapsed, list(took)
+
+
+async def one_at_a_time(options: int, count: int = 100) -> float:
+    """A vote's p50 time when nobody else is voting."""
+    async with community(count) as (fake, server, users, _):
+        poll = await post_poll(fake, server, options)
+        for user in users[:10]:
+            await vote(fake, user, await post_poll(fake, server, options), 1)
+        return statistics.median([await vote(fake, u, poll, 1) for u in users]) * 1000
+
+
+async def our_votes(voters: int, rounds: int, options: int) -> dict[str, float]:
+    rates: list[float] = []
+    latencies: list[float] = []
+    for _ in range(rounds):
+        rate, took = await one_round(voters, options)
+        rates.append(rate)
+        latencies.extend(took)
+    ordered = sorted(latencies)
+    return {
+        "votes_per_s": statistics.median(rates),
+        "best_votes_per_s": max(rates),
+        "p50_ms": statistics.median(ordered) * 1000,
+        "p99_ms": ordered[int(len(ordered) * 0.99)] * 1000,
+        "single_p50_ms": await one_at_a_time(options),
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description="Anonymous poll votes per second")
+    parser.add_argument("--voters", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--options", type=int, default=5)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    floor = await bare_floor(300)
+    bare_rate = await bare_concurrent(args.voters)
+    ours = await our_votes(args.voters, args.rounds, args.options)
+    interactions = 2 * ours["votes_per_s"]
+    print(
+        f"anonymous poll votes, {args.voters} members pressing at once, "
+        f"{args.rounds} rounds (median), loopback Discord"
+    )
+    best = ours["best_votes_per_s"]
+    print(
+        f"  peer-support-bot   {ours['votes_per_s']:8.1f} votes/s (best {best:.1f})"
+        f" = {interactions:.1f} interactions/s; per vote under load p50 {ours['p50_ms']:.0f} ms,"
+        f" p99 {ours['p99_ms']:.0f} ms"
+    )
+    print(f"  bare discord.py    {bare_rate:8.1f} /ping interactions/s with as many at once")
+    print(
+        f"  ratio              bare interactions/s / ours = x{bare_rate / interactions:.2f} "
+        f"(each vote is 2 interactions plus a transaction and a WAL checkpoint)"
+    )
+    single = ours["single_p50_ms"]
+    print(
+        f"  one at a time      a vote takes {single:.2f} ms p50; bare /ping round trip "
+        f"{floor['p50']:.2f} ms p50 = x{single / (2 * floor['p50']):.2f} of two bare round trips"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

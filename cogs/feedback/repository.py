@@ -1,0 +1,382 @@
+"""All of the feedback feature's SQL: rows -> dataclasses. No discord import.
+
+Two statements here are SQLite-only on purpose (`StorageHygiene`): anonymity needs the database
+file itself to forget the order of events, which is a property of the storage engine, not of
+the schema. A PostgreSQL backend will need its own equivalent (see PRIVACY.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from bot.db import Database, Row, Transaction
+
+log = logging.getLogger(__name__)
+
+ROWS_PER_INSERT = 400  # keeps one multi-row INSERT well under SQLite's parameter limit
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PollOption:
+    position: int
+    label: str
+    votes: int
+
+
+@dataclass(frozen=True)
+class Poll:
+    id: int
+    guild_id: int
+    channel_id: int
+    message_id: int | None
+    group_id: int | None
+    question: str
+    min_voters: int
+    voters: int
+    status: str  # 'posting', 'open' or 'closed'
+    closes_at: int
+    created_by: int
+    created_at: int
+    closed_at: int | None
+    closed_by: int | None
+    options: tuple[PollOption, ...] = ()
+
+    def option(self, position: int) -> PollOption | None:
+        return next((o for o in self.options if o.position == position), None)
+
+
+@dataclass(frozen=True)
+class FeedbackItem:
+    id: bytes  # random: says nothing about who wrote it or when
+    guild_id: int
+    group_id: int | None  # None: to the moderators
+    body: str
+
+
+@dataclass(frozen=True)
+class QuotaEntry:
+    token: bytes
+    day: int
+    used: int
+
+
+_POLL_COLUMNS = (
+    "id, guild_id, channel_id, message_id, group_id, question, min_voters, voters, status, "
+    "closes_at, created_by, created_at, closed_at, closed_by"
+)
+
+
+def _poll(row: Row, options: Sequence[PollOption]) -> Poll:
+    return Poll(**{key: row[key] for key in row.keys()}, options=tuple(options))
+
+
+def _option(row: Row) -> PollOption:
+    return PollOption(position=row["position"], label=row["label"], votes=row["votes"])
+
+
+def _chunks(items: Sequence[T], size: int = ROWS_PER_INSERT) -> list[Sequence[T]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+async def _insert_many(
+    tx: Transaction, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
+) -> None:
+    """Multi-row INSERTs, in the order given (callers give key order)."""
+    for chunk in _chunks(rows):
+        values: list[str] = []
+        params: dict[str, object] = {}
+        for i, row in enumerate(chunk):
+            names = [f"{column}_{i}" for column in columns]
+            values.append("(" + ", ".join(f":{name}" for name in names) + ")")
+            params.update(zip(names, row, strict=True))
+        await tx.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join(values)}", params
+        )
+
+
+class FeedbackRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ------------------------------------------------------------------ settings
+
+    async def min_voters(self, guild_id: int) -> int | None:
+        return await self.db.fetchval(
+            "SELECT min_voters FROM feedback_settings WHERE guild_id = :guild_id",
+            {"guild_id": guild_id},
+        )
+
+    async def set_min_voters(
+        self, tx: Transaction, guild_id: int, value: int, by: int, now: int
+    ) -> None:
+        await tx.execute(
+            "INSERT INTO feedback_settings (guild_id, min_voters, updated_at, updated_by) "
+            "VALUES (:guild_id, :value, :now, :by) "
+            "ON CONFLICT (guild_id) DO UPDATE SET min_voters = excluded.min_voters, "
+            "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            {"guild_id": guild_id, "value": value, "now": now, "by": by},
+        )
+
+    # ------------------------------------------------------------------ polls
+
+    async def insert_poll(
+        self,
+        tx: Transaction,
+        *,
+        guild_id: int,
+        channel_id: int,
+        group_id: int | None,
+        question: str,
+        min_voters: int,
+        closes_at: int,
+        created_by: int,
+        now: int,
+    ) -> int:
+        return await tx.insert(
+            "INSERT INTO polls (guild_id, channel_id, group_id, question, min_voters, closes_at, "
+            "created_by, created_at) VALUES (:guild_id, :channel_id, :group_id, :question, "
+            ":min_voters, :closes_at, :created_by, :now)",
+            {
+                "guild_id": guild_id,
+                "channel_id": channel_id,
+                "group_id": group_id,
+                "question": question,
+                "min_voters": min_voters,
+                "closes_at": closes_at,
+                "created_by": created_by,
+                "now": now,
+            },
+        )
+
+    async def insert_options(self, tx: Transaction, poll_id: int, labels: Sequence[str]) -> None:
+        await _insert_many(
+            tx,
+            "poll_options",
+            ("poll_id", "position", "label"),
+            [(poll_id, position, label) for position, label in enumerate(labels, start=1)],
+        )
+
+    async def add_to_roll(self, tx: Transaction, poll_id: int, tokens: Sequence[bytes]) -> None:
+        """Tokens of members who may vote, in key order; a token already there stays as it is."""
+        for chunk in _chunks(sorted(set(tokens))):
+            values = ", ".join(f"(:t{i}, :poll_id)" for i in range(len(chunk)))
+            params: dict[str, object] = {f"t{i}": token for i, token in enumerate(chunk)}
+            params["poll_id"] = poll_id
+            await tx.execute(
+                f"INSERT INTO poll_voters (token, poll_id) VALUES {values} "
+                "ON CONFLICT (token) DO NOTHING",
+                params,
+            )
+
+    async def mark_posted(self, poll_id: int, message_id: int) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE polls SET message_id = :message_id, status = 'open' "
+                "WHERE id = :id AND status = 'posting'",
+                {"id": poll_id, "message_id": message_id},
+            )
+
+    async def delete_unposted(self, poll_id: int) -> int:
+        async with self.db.transaction() as tx:
+            return await self._delete_polls(tx, "id = :id AND status = 'posting'", {"id": poll_id})
+
+    async def delete_unposted_before(self, before: int) -> int:
+        async with self.db.transaction() as tx:
+            return await self._delete_polls(
+                tx, "status = 'posting' AND created_at < :before", {"before": before}
+            )
+
+    async def delete_closed_before(self, before: int) -> int:
+        async with self.db.transaction() as tx:
+            return await self._delete_polls(
+                tx, "status = 'closed' AND closed_at < :before", {"before": before}
+            )
+
+    async def _delete_polls(self, tx: Transaction, where: str, params: dict[str, object]) -> int:
+        ids = [
+            row["id"] for row in await tx.fetchall(f"SELECT id FROM polls WHERE {where}", params)
+        ]
+        for poll_id in ids:
+            await tx.execute("DELETE FROM poll_voters WHERE poll_id = :id", {"id": poll_id})
+            await tx.execute("DELETE FROM poll_options WHERE poll_id = :id", {"id": poll_id})
+            await tx.execute("DELETE FROM polls WHERE id = :id", {"id": poll_id})
+        return len(ids)
+
+    async def get_poll(self, poll_id: int) -> Poll | None:
+        row = await self.db.fetchone(
+            f"SELECT {_POLL_COLUMNS} FROM polls WHERE id = :id", {"id": poll_id}
+        )
+        if row is None:
+            return None
+        options = await self.db.fetchall(
+            "SELECT position, label, votes FROM poll_options WHERE poll_id = :id ORDER BY position",
+            {"id": poll_id},
+        )
+        return _poll(row, [_option(o) for o in options])
+
+    async def get_poll_in(self, tx: Transaction, poll_id: int) -> Poll | None:
+        row = await tx.fetchone(
+            f"SELECT {_POLL_COLUMNS} FROM polls WHERE id = :id", {"id": poll_id}
+        )
+        if row is None:
+            return None
+        options = await tx.fetchall(
+            "SELECT position, label, votes FROM poll_options WHERE poll_id = :id ORDER BY position",
+            {"id": poll_id},
+        )
+        return _poll(row, [_option(o) for o in options])
+
+    async def open_polls(self, guild_id: int | None = None) -> list[Poll]:
+        """Open polls, soonest to close first (of one server, or of all)."""
+        rows = await self.db.fetchall(
+            f"SELECT {_POLL_COLUMNS} FROM polls WHERE status = 'open' "
+            "AND (:guild_id IS NULL OR guild_id = :guild_id) ORDER BY closes_at, id",
+            {"guild_id": guild_id},
+        )
+        return [_poll(row, ()) for row in rows]
+
+    async def open_poll_ids(self, guild_id: int, group_id: int | None) -> list[int]:
+        """Open polls of a server for everyone (group_id None) or for one group."""
+        rows = await self.db.fetchall(
+            "SELECT id FROM polls WHERE guild_id = :guild_id AND status IN ('posting', 'open') "
+            "AND ((:group_id IS NULL AND group_id IS NULL) OR group_id = :group_id)",
+            {"guild_id": guild_id, "group_id": group_id},
+        )
+        return [row["id"] for row in rows]
+
+    async def on_roll(self, tx: Transaction, token: bytes) -> bool:
+        row = await tx.fetchone("SELECT 1 FROM poll_voters WHERE token = :token", {"token": token})
+        return row is not None
+
+    async def has_voted(self, token: bytes) -> bool:
+        row = await self.db.fetchone(
+            "SELECT voted FROM poll_voters WHERE token = :token", {"token": token}
+        )
+        return row is not None and bool(row["voted"])
+
+    async def mark_voted(self, tx: Transaction, poll_id: int, token: bytes) -> bool:
+        """Flip the token's flag in place: the row neither moves nor changes size, so the file
+        keeps no trace of which vote came when. False if it is not on the roll or has voted."""
+        changed = await tx.execute(
+            "UPDATE poll_voters SET voted = 1 "
+            "WHERE token = :token AND poll_id = :poll_id AND voted = 0",
+            {"token": token, "poll_id": poll_id},
+        )
+        return changed == 1
+
+    async def add_voted(self, tx: Transaction, poll_id: int, token: bytes) -> bool:
+        """A member missing from the roll (they joined while the bot was away) votes."""
+        changed = await tx.execute(
+            "INSERT INTO poll_voters (token, poll_id, voted) VALUES (:token, :poll_id, 1) "
+            "ON CONFLICT (token) DO NOTHING",
+            {"token": token, "poll_id": poll_id},
+        )
+        return changed == 1
+
+    async def rewrite_roll(self, tx: Transaction) -> None:
+        """Write the whole roll again from empty, in key order: the pages then look as if it
+        had always been so, and an inserted token no longer stands out."""
+        rows = await tx.fetchall("SELECT token, poll_id, voted FROM poll_voters ORDER BY token")
+        await tx.execute("DELETE FROM poll_voters")
+        await _insert_many(
+            tx,
+            "poll_voters",
+            ("token", "poll_id", "voted"),
+            [(row["token"], row["poll_id"], row["voted"]) for row in rows],
+        )
+
+    async def count_vote(self, tx: Transaction, poll_id: int, position: int) -> bool:
+        changed = await tx.execute(
+            "UPDATE poll_options SET votes = votes + 1 "
+            "WHERE poll_id = :poll_id AND position = :position",
+            {"poll_id": poll_id, "position": position},
+        )
+        if changed != 1:
+            return False
+        await tx.execute(
+            "UPDATE polls SET voters = voters + 1 WHERE id = :poll_id", {"poll_id": poll_id}
+        )
+        return True
+
+    async def close_poll(self, tx: Transaction, poll_id: int, now: int, by: int | None) -> bool:
+        changed = await tx.execute(
+            "UPDATE polls SET status = 'closed', closed_at = :now, closed_by = :by "
+            "WHERE id = :id AND status = 'open'",
+            {"id": poll_id, "now": now, "by": by},
+        )
+        return changed == 1
+
+    async def drop_roll(self, tx: Transaction, poll_id: int) -> None:
+        await tx.execute("DELETE FROM poll_voters WHERE poll_id = :id", {"id": poll_id})
+
+    # ------------------------------------------------------------------ free-text feedback
+
+    async def quota_used(self, token: bytes) -> int:
+        used = await self.db.fetchval(
+            "SELECT used FROM feedback_quota WHERE token = :token", {"token": token}
+        )
+        return int(used or 0)
+
+    async def all_items(self, tx: Transaction) -> list[FeedbackItem]:
+        rows = await tx.fetchall(
+            "SELECT id, guild_id, group_id, body FROM feedback_items ORDER BY id"
+        )
+        return [
+            FeedbackItem(row["id"], row["guild_id"], row["group_id"], row["body"]) for row in rows
+        ]
+
+    async def all_quota(self, tx: Transaction) -> list[QuotaEntry]:
+        rows = await tx.fetchall("SELECT token, day, used FROM feedback_quota ORDER BY token")
+        return [QuotaEntry(row["token"], row["day"], row["used"]) for row in rows]
+
+    async def rewrite_feedback(
+        self, tx: Transaction, items: Sequence[FeedbackItem], quota: Sequence[QuotaEntry]
+    ) -> None:
+        """Both small tables written again from empty in key order, in the transaction that
+        changes them: their pages then depend only on what they hold, never on the order in
+        which people wrote (an item and its sender's count can't be paired by position)."""
+        await tx.execute("DELETE FROM feedback_items")
+        await _insert_many(
+            tx,
+            "feedback_items",
+            ("id", "guild_id", "group_id", "body"),
+            [(i.id, i.guild_id, i.group_id, i.body) for i in sorted(items, key=lambda i: i.id)],
+        )
+        await tx.execute("DELETE FROM feedback_quota")
+        await _insert_many(
+            tx,
+            "feedback_quota",
+            ("token", "day", "used"),
+            [(q.token, q.day, q.used) for q in sorted(quota, key=lambda q: q.token)],
+        )
+
+    async def pending_destinations(self) -> list[tuple[int, int | None]]:
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT guild_id, group_id FROM feedback_items ORDER BY guild_id, group_id"
+        )
+        return [(row["guild_id"], row["group_id"]) for row in rows]
+
+
+class StorageHygiene:
+    """SQLite-specific: make the file forget. With `secure_delete` a deleted row or a replaced
+    page is overwritten with zeros instead of lingering in free space; a TRUNCATE checkpoint
+    copies the write-ahead log into the database and empties it, so the log no longer holds
+    one page image per transaction (which would show which counter moved with which token)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def harden(self) -> None:
+        row = await self.db.fetchone("PRAGMA secure_delete = ON")
+        if row is None or row[0] != 1:
+            log.warning("SQLite refused secure_delete; deleted feedback may linger in free pages")
+
+    async def erase_history(self) -> None:
+        row = await self.db.fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
+        if row is not None and row[0]:
+            log.warning("the database was busy: the write-ahead log was not emptied this time")

@@ -1,0 +1,181 @@
+"""The real bot against the loopback Discord, with a clock the test drives and the stand-in
+groups directory; helpers that act as people do (create a poll, vote, close)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+from bot.client import Bot
+from cogs.feedback.cog import FeedbackCog
+from tests.conftest import FakeClock
+from tests.fakediscord import FakeDiscord, InteractionResult
+from tests.fakediscord.models import Channel, Guild, Message, User
+from tests.feedback.standin_groups import StandInGroups, install_groups
+from tests.harness import BotRunner, Server, wait_until
+
+
+@pytest.fixture
+def groups() -> StandInGroups:
+    return StandInGroups()
+
+
+@pytest.fixture
+def people(fake_discord: FakeDiscord, server: Server) -> list[User]:
+    """Six more members of the server (they may vote in polls for everyone)."""
+    return add_people(fake_discord, server, 6)
+
+
+def add_people(fake: FakeDiscord, server: Server, count: int, prefix: str = "p") -> list[User]:
+    users = []
+    for i in range(count):
+        user = fake.create_user(f"{prefix}{i}")
+        fake.add_member(server.guild, user)
+        users.append(user)
+    return users
+
+
+async def start_bot(runner: BotRunner, groups: StandInGroups, server: Server) -> Bot:
+    bot = await runner.start(prepare=install_groups(groups))
+    feedback_cog(bot).refresh_seconds = 0.02
+    await bot.guild_settings.set_moderator_role(
+        server.guild.id, server.moderator_role.id, server.admin.id
+    )
+    return bot
+
+
+@pytest.fixture
+async def bot_runner(
+    fake_discord: FakeDiscord,
+    server: Server,
+    people: list[User],
+    tmp_path: Path,
+    clock: FakeClock,
+    groups: StandInGroups,
+) -> AsyncIterator[BotRunner]:
+    runner = BotRunner(fake_discord, tmp_path / "bot.sqlite3", clock=clock)
+    await start_bot(runner, groups, server)
+    try:
+        yield runner
+    finally:
+        await runner.stop()
+
+
+def the_bot(runner: BotRunner) -> Bot:
+    assert runner.bot is not None
+    return runner.bot
+
+
+def feedback_cog(bot: Bot) -> FeedbackCog:
+    return cast(FeedbackCog, bot.get_cog("Feedback"))
+
+
+def bot_messages(fake: FakeDiscord, channel: Channel) -> list[Message]:
+    return [
+        m
+        for m in fake.messages_in(channel.id, include_system=False)
+        if m.author.id == fake.bot_user.id
+    ]
+
+
+def polls_in(fake: FakeDiscord, channel: Channel) -> list[Message]:
+    return [
+        m
+        for m in bot_messages(fake, channel)
+        if any(cid.startswith("feedback:vote:") for cid in m.custom_ids())
+    ]
+
+
+def results_in(fake: FakeDiscord, channel: Channel) -> list[Message]:
+    return [
+        m
+        for m in bot_messages(fake, channel)
+        if m.embeds and m.embeds[0].get("title") == "Poll results"
+    ]
+
+
+def poll_id_of(message: Message) -> int:
+    return int(message.custom_ids()[0].split(":")[2])
+
+
+async def create_poll(
+    fake: FakeDiscord,
+    user: User,
+    guild: Guild,
+    channel: Channel,
+    options: str,
+    *,
+    question: str = "How did this month's sessions feel?",
+    closes_in: str | None = None,
+    group: int | None = None,
+) -> InteractionResult:
+    """/poll create, then the options modal. Returns the modal's answer."""
+    values: dict[str, object] = {"question": question}
+    if closes_in is not None:
+        values["closes-in"] = closes_in
+    if group is not None:
+        values["group"] = str(group)
+    asked = await fake.slash(user, "poll create", guild=guild, channel=channel, options=values)
+    if asked.modal is None:
+        return asked
+    return await fake.submit_modal(user, asked, {"feedback:poll-options:text": options})
+
+
+async def open_poll(
+    fake: FakeDiscord, user: User, server: Server, options: str = "Yes\nNo\nNot sure", **kw
+) -> Message:
+    channel = kw.pop("channel", server.general)
+    before = len(polls_in(fake, channel))
+    done = await create_poll(fake, user, server.guild, channel, options, **kw)
+    assert done.ephemeral and "Your poll is posted" in done.text, done
+    return polls_in(fake, channel)[before]
+
+
+async def vote(fake: FakeDiscord, user: User, poll: Message, position: int) -> InteractionResult:
+    """Press an option, then confirm in the private question."""
+    pressed = await press(fake, user, poll, position)
+    confirm = [c for c in pressed.message.custom_ids() if c.startswith("feedback:confirm:")]
+    assert confirm, pressed.text
+    return await fake.click(user, pressed.message, confirm[0])
+
+
+async def press(fake: FakeDiscord, user: User, poll: Message, position: int) -> InteractionResult:
+    return await fake.click(user, poll, f"feedback:vote:{poll_id_of(poll)}:{position}")
+
+
+async def fire_close(bot: Bot, poll_id: int) -> None:
+    """The scheduler's closing job, run now (the test's clock says it is time)."""
+    job = bot.scheduler.get_job(f"feedback:poll-close:{poll_id}")
+    assert job is not None, "no closing job for the poll"
+    job.modify(next_run_time=datetime.now(UTC))
+    await wait_until(lambda: bot.scheduler.get_job(f"feedback:poll-close:{poll_id}") is None)
+
+
+async def send_feedback(
+    fake: FakeDiscord, user: User, server: Server, text: str, group: int | None = None
+) -> InteractionResult:
+    options = {"group": str(group)} if group is not None else {}
+    asked = await fake.slash(
+        user, "feedback", guild=server.guild, channel=server.general, options=options
+    )
+    if asked.modal is None:
+        return asked
+    return await fake.submit_modal(user, asked, {"feedback:text:body": text})
+
+
+def digests(fake: FakeDiscord, channel: Channel) -> list[Message]:
+    return [
+        m
+        for m in bot_messages(fake, channel)
+        if m.embeds and "anonymous message" in str(m.embeds[0].get("title"))
+    ]
+
+
+async def use_mod_log(runner: BotRunner, server: Server) -> None:
+    await the_bot(runner).guild_settings.set_private_channel(
+        server.guild.id, "mod_log", server.private.id, server.admin.id
+    )

@@ -1,0 +1,135 @@
+"""/feedback: anonymous free text, delivered in batches, limited per day."""
+
+from __future__ import annotations
+
+from tests.conftest import FakeClock
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.models import User
+from tests.feedback.conftest import digests, feedback_cog, send_feedback, the_bot, use_mod_log
+from tests.feedback.standin_groups import StandInGroups
+from tests.harness import BotRunner, Server, wait_until
+
+
+async def test_feedback_reaches_the_moderators_in_a_batch(
+    bot_runner: BotRunner, fake_discord: FakeDiscord, server: Server, people: list[User]
+) -> None:
+    fake = fake_discord
+    await use_mod_log(bot_runner, server)
+    texts = [
+        "The Thursday group runs over time and I have to leave early.",
+        "Thank you for the new caregivers' group, it helps a lot.",
+        "Could we have a session in Spanish?",
+    ]
+    for user, text in zip((server.member, people[0]), texts[:2], strict=True):
+        thanks = await send_feedback(fake, user, server, text)
+        assert thanks.ephemeral and "without your name" in thanks.text
+    await the_bot(bot_runner).dispatcher.drain()
+    assert digests(fake, server.private) == []  # two are waiting: not yet
+
+    await send_feedback(fake, people[1], server, texts[2])
+    await wait_until(lambda: len(digests(fake, server.private)) == 1)
+    digest = digests(fake, server.private)[0]
+    assert "3 anonymous messages" in digest.text and "to the moderators" in digest.text
+    assert sorted(e["description"] for e in digest.embeds[1:]) == sorted(texts)
+    for user in (server.member, people[0], people[1]):
+        assert str(user.id) not in str(digest.payload()) and user.username not in digest.text
+    assert bot_runner.db is not None
+    assert await bot_runner.db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
+
+
+async def test_a_few_a_day_and_the_daily_digest(
+    bot_runner: BotRunner, fake_discord: FakeDiscord, server: Server, clock: FakeClock
+) -> None:
+    fake = fake_discord
+    await use_mod_log(bot_runner, server)
+    for n in range(3):
+        assert (
+            "without your name" in (await send_feedback(fake, server.member, server, f"n{n}")).text
+        )
+    await wait_until(lambda: len(digests(fake, server.private)) == 1)
+    refused = await send_feedback(fake, server.member, server, "one more")
+    assert refused.ephemeral and refused.modal is None
+    assert "You've sent 3 pieces of feedback today" in refused.text
+
+    clock.advance(days=1)
+    assert (
+        "without your name" in (await send_feedback(fake, server.member, server, "next day")).text
+    )
+    await the_bot(bot_runner).dispatcher.drain()
+    assert len(digests(fake, server.private)) == 1  # one waiting, alone: not yet
+    await feedback_cog(the_bot(bot_runner))._daily()  # the daily digest
+    await wait_until(lambda: len(digests(fake, server.private)) == 2)
+    latest = digests(fake, server.private)[1]
+    assert "1 anonymous message" in latest.text and latest.embeds[1]["description"] == "next day"
+    assert bot_runner.db is not None
+    assert await bot_runner.db.fetchval("SELECT COUNT(*) FROM feedback_quota") == 1  # today only
+
+
+async def test_feedback_to_a_groups_leaders_goes_to_each_privately(
+    bot_runner: BotRunner,
+    fake_discord: FakeDiscord,
+    server: Server,
+    people: list[User],
+    groups: StandInGroups,
+) -> None:
+    fake = fake_discord
+    leaders = people[:2]
+    circle = groups.add(
+        server.guild.id,
+        "Young adults",
+        channel_id=server.general.id,
+        members=people[2:4],
+        leaders=leaders,
+    )
+    offered = await fake.autocomplete(
+        people[2],
+        "feedback",
+        focused="group",
+        value="young",
+        guild=server.guild,
+        channel=server.general,
+    )
+    assert offered == [{"name": "Young adults", "value": str(circle.id)}]
+    thanks = await send_feedback(fake, people[2], server, "Please start on time.", group=circle.id)
+    assert "reach the group's leaders" in thanks.text
+    await feedback_cog(the_bot(bot_runner))._daily()
+    for leader in leaders:
+        await wait_until(lambda leader=leader: len(fake.dm_messages(leader)) == 1)
+        dm = fake.dm_messages(leader)[0]
+        assert "to the leaders of Young adults" in dm.text
+        assert dm.embeds[1]["description"] == "Please start on time."
+    assert fake.messages_in(server.general.id) == [] or all(
+        "Please start on time." not in m.text for m in fake.messages_in(server.general.id)
+    )
+
+
+async def test_feedback_refusals_are_kind_and_store_nothing(
+    bot_runner: BotRunner,
+    fake_discord: FakeDiscord,
+    server: Server,
+    people: list[User],
+    groups: StandInGroups,
+) -> None:
+    fake = fake_discord
+    res = await send_feedback(fake, server.member, server, "hello")
+    assert res.ephemeral and "no private mod-log channel" in res.text
+
+    lonely = groups.add(server.guild.id, "Night owls", members=[server.member.id])
+    res = await send_feedback(fake, server.member, server, "hello", group=lonely.id)
+    assert res.ephemeral and "Night owls has no leaders right now" in res.text
+
+    other = groups.add(server.guild.id, "Caregivers", members=people[:2], leaders=[people[2].id])
+    res = await send_feedback(fake, server.member, server, "hello", group=other.id)
+    assert res.ephemeral and "isn't one of yours" in res.text
+
+    res = await fake.slash(
+        server.member,
+        "feedback",
+        guild=server.guild,
+        channel=server.general,
+        options={"group": "Nope"},
+    )
+    assert res.ephemeral and "can't find a group called “Nope”" in res.text
+    assert bot_runner.db is not None
+    assert await bot_runner.db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
+    assert await bot_runner.db.fetchval("SELECT COUNT(*) FROM feedback_quota") == 0

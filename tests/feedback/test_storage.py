@@ -1,0 +1,276 @@
+"""The rules and the storage, on a real SQLite file: what stays in it, and what does not."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database
+from bot.directory import NoGroups
+from bot.errors import UserError
+from bot.guild_settings import GuildSettingsService
+from bot.migrate import apply_migrations
+from bot.outbox import Outbox
+from cogs.feedback.repository import Poll, StorageHygiene
+from cogs.feedback.service import (
+    DIGEST,
+    SESSION_POLL_OPTIONS,
+    FeedbackService,
+    HistoryEraser,
+    PollService,
+    Tokens,
+    parse_duration,
+    parse_options,
+    percentages,
+)
+from tests.conftest import FakeClock
+from tests.feedback.forensics import Snapshot, id_encodings, layout, link_votes, query
+from tests.harness import TEST_ANON_SECRET
+
+GUILD, CHANNEL, CREATOR = 1, 2, 99
+MEMBERS = [1_234_567_890_123_456_000 + i for i in range(12)]  # Discord-sized ids
+A, B, C, D = MEMBERS[:4]
+LATECOMER = 1_234_567_890_123_999_999
+TOKENS = Tokens(TEST_ANON_SECRET)
+
+
+class KeepsHistory(StorageHygiene):
+    """A bot that would forget nothing: the attacker's best case."""
+
+    async def harden(self) -> None:
+        return None
+
+    async def erase_history(self) -> None:
+        return None
+
+
+def poll_service(db: Database, clock: FakeClock, hygiene: StorageHygiene) -> PollService:
+    return PollService(
+        db, clock, Outbox(db, clock), TOKENS, NoGroups, eraser=HistoryEraser(hygiene)
+    )
+
+
+async def open_poll(service: PollService, members: list[int] = MEMBERS) -> Poll:
+    draft = service.draft(
+        guild_id=GUILD,
+        channel_id=CHANNEL,
+        group_id=None,
+        question="Which evening suits you?",
+        closes_in="1d",
+        created_by=CREATOR,
+    )
+    poll = await service.create(draft, ["Monday", "Wednesday", "Friday"], members)
+    await service.mark_posted(poll.id, 5555)
+    return poll
+
+
+async def fresh_copy(tmp_path: Path, table: str, rows: list[tuple[object, ...]]) -> bytes:
+    """The same rows written into an empty database in key order: what a file that kept no
+    history of their arrival looks like."""
+    path = tmp_path / f"fresh-{table}.sqlite3"
+    db = await Database.open(path)
+    await apply_migrations(db)
+    await db.close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA foreign_keys = OFF")
+    marks = ", ".join("?" for _ in rows[0])
+    conn.executemany(f"INSERT INTO {table} VALUES ({marks})", sorted(rows))
+    conn.commit()
+    conn.close()
+    return path.read_bytes()
+
+
+# ---------------------------------------------------------------------------- parsing
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("3d", 3 * 86400), ("12h", 43200), ("1d 12h", 129600), ("90m", 5400), ("2 weeks", 1209600)],
+)
+def test_durations(text: str, seconds: int) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["soon", "5m", "31d", "3x", "", "3d and a bit"])
+def test_durations_refused(text: str) -> None:
+    with pytest.raises(UserError):
+        parse_duration(text)
+
+
+def test_options_one_per_line() -> None:
+    assert parse_options("  Yes \n\n- No\n•  Not   sure\n") == ["Yes", "No", "Not sure"]
+    assert parse_options("\n".join(SESSION_POLL_OPTIONS)) == list(SESSION_POLL_OPTIONS)
+    for bad in ("Yes", "\n".join("abcdefghijk"), "Yes\n" + "x" * 81, "Yes\nNO\nno"):
+        with pytest.raises(UserError):
+            parse_options(bad)
+
+
+def test_percentages_add_up() -> None:
+    assert percentages([1, 1, 1]) == [34, 33, 33]
+    assert percentages([2, 1, 0]) == [67, 33, 0]
+    assert percentages([0, 0]) == [0, 0]
+    for _ in range(200):
+        votes = [random.randint(0, 50) for _ in range(random.randint(2, 10))]
+        if sum(votes):
+            assert sum(percentages(votes)) == 100
+
+
+def test_tokens_depend_on_poll_member_and_secret() -> None:
+    assert TOKENS.voter(1, 1000) == Tokens(TEST_ANON_SECRET).voter(1, 1000)
+    assert len({TOKENS.voter(1, 1000), TOKENS.voter(2, 1000), TOKENS.voter(1, 1001)}) == 3
+    assert Tokens("another secret of enough length!!").voter(1, 1000) != TOKENS.voter(1, 1000)
+    assert TOKENS.quota(1, 1000, 20000) != TOKENS.quota(1, 1000, 20001)
+    assert TEST_ANON_SECRET not in repr(TOKENS)
+
+
+async def test_many_erasures_at_once_share_checkpoints() -> None:
+    class Counting(KeepsHistory):
+        runs = 0
+
+        async def erase_history(self) -> None:
+            Counting.runs += 1
+            await asyncio.sleep(0.01)
+
+    eraser = HistoryEraser(Counting.__new__(Counting))
+    await asyncio.gather(*(eraser.erase() for _ in range(50)))
+    assert 1 <= Counting.runs <= 3
+
+
+# ---------------------------------------------------------------------------- votes on disk
+
+
+async def test_the_log_would_pair_tokens_with_choices_and_is_emptied(
+    db: Database, clock: FakeClock
+) -> None:
+    # The attacker's tool works: a bot that keeps its log gives every vote away.
+    careless = poll_service(db, clock, KeepsHistory(db))
+    poll = await open_poll(careless)
+    truth = {A: 1, B: 2, C: 1, D: 3}
+    for member, position in truth.items():
+        await careless.vote(poll.id, GUILD, member, position)
+    found = {(token, position) for token, _, position in link_votes(Snapshot.take(db.path))}
+    assert found == {(TOKENS.voter(poll.id, m), p) for m, p in truth.items()}
+
+    # The real bot empties it after every vote: nothing to replay.
+    careful = poll_service(db, clock, StorageHygiene(db))
+    await careful.eraser.prepare()
+    poll = await open_poll(careful)
+    for member, position in truth.items():
+        await careful.vote(poll.id, GUILD, member, position)
+    snapshot = Snapshot.take(db.path)
+    assert snapshot.wal == b""
+    assert link_votes(snapshot) == []
+
+
+async def test_a_vote_moves_no_row(db: Database, clock: FakeClock) -> None:
+    service = poll_service(db, clock, StorageHygiene(db))
+    await service.eraser.prepare()
+    poll = await open_poll(service)
+    await service.eraser.erase()
+    before = Snapshot.take(db.path).db
+    for member, position in zip(MEMBERS[::2], (1, 2, 3, 1, 2, 3), strict=True):
+        await service.vote(poll.id, GUILD, member, position)
+    after = Snapshot.take(db.path).db
+    assert layout(after, "poll_voters") == layout(before, "poll_voters")
+    assert layout(after, "poll_voters_by_poll") == layout(before, "poll_voters_by_poll")
+    voted = {t for t, v in query(after, "SELECT token, voted FROM poll_voters") if v}
+    assert voted == {TOKENS.voter(poll.id, m) for m in MEMBERS[::2]}
+
+
+async def test_a_member_missing_from_the_roll_leaves_no_trace_either(
+    db: Database, clock: FakeClock, tmp_path: Path
+) -> None:
+    service = poll_service(db, clock, StorageHygiene(db))
+    await service.eraser.prepare()
+    poll = await open_poll(service)
+    await service.vote(poll.id, GUILD, A, 1)
+    await service.vote(poll.id, GUILD, LATECOMER, 2)  # joined while the bot was away
+    await service.vote(poll.id, GUILD, B, 3)
+    with pytest.raises(UserError, match="already voted"):
+        await service.vote(poll.id, GUILD, LATECOMER, 1)
+    snapshot = Snapshot.take(db.path)
+    rows = query(snapshot.db, "SELECT token, poll_id, voted FROM poll_voters")
+    assert len(rows) == len(MEMBERS) + 1 and sum(r[2] for r in rows) == 3
+    fresh = await fresh_copy(tmp_path, "poll_voters", rows)
+    assert layout(snapshot.db, "poll_voters") == layout(fresh, "poll_voters")
+    assert snapshot.wal == b""
+    current = await service.get(poll.id)
+    assert current is not None and [o.votes for o in current.options] == [1, 1, 1]
+
+
+async def test_closing_forgets_who_voted(db: Database, clock: FakeClock) -> None:
+    service = poll_service(db, clock, StorageHygiene(db))
+    await service.eraser.prepare()
+    poll = await open_poll(service)
+    for member in MEMBERS[:3]:
+        await service.vote(poll.id, GUILD, member, 2)
+    clock.advance(days=1, seconds=1)
+    closed = await service.close_due(poll.id)
+    assert closed is not None and closed.status == "closed"
+    assert await service.close_due(poll.id) is None  # once
+    snapshot = Snapshot.take(db.path)
+    assert query(snapshot.db, "SELECT COUNT(*) FROM poll_voters") == [(0,)]
+    assert all(TOKENS.voter(poll.id, m) not in snapshot.everything for m in MEMBERS)
+    results = await service.results(poll.id)
+    assert results is not None and results.shown
+    assert [(r.label, r.votes, r.percent) for r in results.rows] == [
+        ("Monday", 0, 0),
+        ("Wednesday", 3, 100),
+        ("Friday", 0, 0),
+    ]
+
+
+# ---------------------------------------------------------------------------- free text on disk
+
+
+async def feedback_service(
+    db: Database, clock: FakeClock, rng: random.Random | None = None
+) -> FeedbackService:
+    outbox = Outbox(db, clock)
+    settings = GuildSettingsService(db, clock, outbox)
+    await settings.set_private_channel(GUILD, "mod_log", CHANNEL, CREATOR)
+    eraser = HistoryEraser(StorageHygiene(db))
+    await eraser.prepare()
+    return FeedbackService(db, clock, outbox, TOKENS, NoGroups, settings, eraser=eraser, rng=rng)
+
+
+async def test_free_text_keeps_no_order_and_no_author(
+    db: Database, clock: FakeClock, tmp_path: Path
+) -> None:
+    service = await feedback_service(db, clock)
+    # Two waiting items (a third would be delivered at once), from two members.
+    await service.submit(GUILD, A, None, "The room was too cold.")
+    await service.submit(GUILD, B, None, "Thank you all.")
+    snapshot = Snapshot.take(db.path)
+    assert snapshot.wal == b""
+    items = query(snapshot.db, "SELECT id, guild_id, group_id, body FROM feedback_items")
+    quota = query(snapshot.db, "SELECT token, day, used FROM feedback_quota")
+    assert sorted(i[3] for i in items) == ["Thank you all.", "The room was too cold."]
+    for table, rows in (("feedback_items", items), ("feedback_quota", quota)):
+        fresh = await fresh_copy(tmp_path, table, rows)
+        assert layout(snapshot.db, table) == layout(fresh, table), table
+    # With the secret: who sent how many today, and nothing about what.
+    today = service.today()
+    used = {
+        m: dict((t, u) for t, _, u in quota).get(TOKENS.quota(GUILD, m, today)) for m in MEMBERS
+    }
+    assert {m: u for m, u in used.items() if u} == {A: 1, B: 1}
+    for member in MEMBERS:
+        for encoding in id_encodings(member):
+            assert encoding not in snapshot.everything
+
+
+async def test_digests_are_shuffled(db: Database, clock: FakeClock) -> None:
+    service = await feedback_service(db, clock, rng=random.Random(4))
+    texts = ["one", "two", "three"]
+    for member, text in zip(MEMBERS[:3], texts, strict=True):
+        await service.submit(GUILD, member, None, text)
+    rows = await db.fetchall("SELECT payload FROM outbox WHERE kind = :kind", {"kind": DIGEST})
+    (payload,) = [json.loads(r["payload"]) for r in rows]
+    assert sorted(payload["items"]) == sorted(texts) and payload["items"] != texts
+    assert await db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
