@@ -1,10 +1,10 @@
 """A stand-in for the groups feature, for group-only polls and feedback to a group's leaders.
 
-The groups feature (cogs/groups) is being built separately; it is not what these tests are
-about. This in-memory `GroupDirectory` answers the few questions feedback asks (`get`,
-`is_member`, `member_ids`, `leader_ids`, `groups_of`, `led_by`, `search`) and tells the access
-checks who leads what. Once the groups feature has landed, these tests can create groups with
-its real commands instead and drop this file.
+The groups feature (cogs/groups) is not what these tests are about; `test_with_real_groups.py`
+runs group polls and group feedback against it end to end. This in-memory `GroupDirectory`
+answers the few questions feedback asks (`get`, `is_member`, `member_ids`, `leader_ids`,
+`groups_of`, `led_by`, `search`) and tells the access checks who leads what, so the other
+tests can set up many groups and members in one line.
 """
 
 from __future__ import annotations
