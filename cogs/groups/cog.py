@@ -108,6 +108,13 @@ class GroupsCog(commands.Cog, name="Groups"):
             id="groups:ticket-expiry",
             replace_existing=True,
         )
+        self.bot.scheduler.add_job(
+            self.service.purge,
+            "interval",
+            hours=24,
+            id="groups:purge",
+            replace_existing=True,
+        )
 
     def _schedule_offer_expiry(self, entry_id: int, expires_at: int) -> None:
         self.bot.scheduler.add_job(

@@ -442,6 +442,23 @@ class GroupRepository:
         )
         return [r["user_id"] for r in rows]
 
+    async def purge_decided_requests(self, tx: Transaction, now: int, default_days: int) -> int:
+        """Decided requests (and their reasons) are kept for the server's retention period."""
+        return await tx.execute(
+            "DELETE FROM group_join_requests WHERE status <> 'pending' AND decided_at < :now - "
+            "86400 * COALESCE((SELECT s.retention_days FROM guild_settings s "
+            "WHERE s.guild_id = group_join_requests.guild_id), :days)",
+            {"now": now, "days": default_days},
+        )
+
+    async def request_count(self, group_id: int) -> int:
+        return int(
+            await self.db.fetchval(
+                "SELECT COUNT(*) FROM group_join_requests WHERE group_id = :g", {"g": group_id}
+            )
+            or 0
+        )
+
     # ------------------------------------------------------------------ removals, panels
 
     async def record_removal(

@@ -21,7 +21,11 @@ from bot.clock import Clock, epoch
 from bot.db import Database, Transaction
 from bot.directory import GroupRef
 from bot.errors import NotFound, UserError
-from bot.guild_settings import GuildSettingsService, validate_timezone
+from bot.guild_settings import (
+    DEFAULT_RETENTION_DAYS,
+    GuildSettingsService,
+    validate_timezone,
+)
 from bot.i18n import N_
 from bot.outbox import Outbox
 from cogs.groups.repository import Group, GroupRepository, JoinRequest, WaitlistEntry
@@ -673,6 +677,11 @@ class GroupService:
         async with self.db.transaction() as tx:
             for group_id in await self.repo.drop_expired_tickets(tx, now):
                 await self._offer_free_seats(tx, group_id, now)
+
+    async def purge(self) -> int:
+        """Daily: forget decided join requests (and the reasons given) after the retention."""
+        async with self.db.transaction() as tx:
+            return await self.repo.purge_decided_requests(tx, self.now(), DEFAULT_RETENTION_DAYS)
 
     # ------------------------------------------------------------------ join requests
 

@@ -164,7 +164,7 @@ async def test_a_member_who_leaves_the_server_frees_their_seat_and_their_offer(
 
 
 async def test_restricted_group_requests_are_declined_and_approved_by_leaders(
-    runner: BotRunner, fake_discord: FakeDiscord, community: Server
+    runner: BotRunner, fake_discord: FakeDiscord, community: Server, clock
 ) -> None:
     fake, s = fake_discord, community
     leader, rosa = people(fake, s, "lena", "rosa")
@@ -217,6 +217,14 @@ async def test_restricted_group_requests_are_declined_and_approved_by_leaders(
     assert "Welcome to Young adults" in last_dm(fake, rosa).text
     # The first request's Approve button is dead now.
     assert approve not in fake.message(request.id).custom_ids()
+
+    # Decided requests, and the reason given, are forgotten after the server's retention.
+    service = cog(runner).service
+    await service.purge()
+    assert await service.repo.request_count(group.id) == 2
+    clock.advance(days=91)
+    await service.purge()
+    assert await service.repo.request_count(group.id) == 0
 
 
 async def test_the_groups_panel_stays_current_and_works_after_a_restart(
