@@ -53,6 +53,10 @@ MODERATOR = {"audience": Audience.MODERATOR}
 ADMIN = {"audience": Audience.ADMIN}
 
 OPEN, RESTRICTED = "open", "restricted"  # values of the access option
+ACCESS_CHOICES = [
+    app_commands.Choice(name=_T("open"), value=OPEN),
+    app_commands.Choice(name=_T("restricted: leaders approve"), value=RESTRICTED),
+]
 PANEL_BUTTONS = 25  # Discord's limit of buttons on one message
 OFFER_JOB = "groups:offer:{}"
 
@@ -255,12 +259,7 @@ class GroupsCog(commands.Cog, name="Groups"):
         timezone=_T("The group's time zone for meetings, e.g. America/New_York"),
         voice=_T("Also create a voice channel for sessions"),
     )
-    @app_commands.choices(
-        access=[
-            app_commands.Choice(name=_T("open"), value=OPEN),
-            app_commands.Choice(name=_T("restricted: leaders approve"), value=RESTRICTED),
-        ]
-    )
+    @app_commands.choices(access=ACCESS_CHOICES)
     async def create(
         self,
         interaction: discord.Interaction[Bot],
@@ -380,12 +379,7 @@ class GroupsCog(commands.Cog, name="Groups"):
         access=_T("Open, or restricted (leaders approve each member)"),
         timezone=_T("The group's time zone"),
     )
-    @app_commands.choices(
-        access=[
-            app_commands.Choice(name=_T("open"), value=OPEN),
-            app_commands.Choice(name=_T("restricted: leaders approve"), value=RESTRICTED),
-        ]
-    )
+    @app_commands.choices(access=ACCESS_CHOICES)
     async def edit(
         self,
         interaction: discord.Interaction[Bot],
