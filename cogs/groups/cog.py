@@ -1073,6 +1073,28 @@ class GroupsCog(commands.Cog, name="Groups"):
     # ------------------------------------------------------------------ Discord changes
 
     @commands.Cog.listener()
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """At start (and after an outage): make the roles match the database again. A member
+        recorded without the role (the bot stopped between the two) gets it; a role given by
+        hand while the bot was away counts as a moderator adding the member."""
+        for group in await self.service.list(guild.id):
+            role = guild.get_role(group.role_id) if group.role_id else None
+            if role is None:
+                continue
+            recorded = {u for u, _, _ in await self.service.members(group)}
+            for user_id in sorted(recorded - {m.id for m in role.members}):
+                member = guild.get_member(user_id)
+                if member is None:
+                    continue
+                try:
+                    await member.add_roles(role, reason=f"Member of the group {group.name}")
+                except discord.HTTPException:
+                    log.warning("could not give back the role of group %d to %d", group.id, user_id)
+            for member in role.members:
+                if member.id not in recorded and not member.bot:
+                    await self._added_by_hand(member, group)
+
+    @commands.Cog.listener()
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         """Someone changed a group's role by hand in Discord. The database stays the truth:
         a role given by hand is a moderator adding the member (through the join gates, so

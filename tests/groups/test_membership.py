@@ -413,3 +413,28 @@ async def test_an_open_offer_still_expires_after_a_restart(
     await job.func(*job.args)  # a second run changes nothing
     await drain(runner)
     assert len(fake.dm_messages(cleo)) == 1
+
+
+async def test_roles_match_the_database_again_after_a_restart(
+    runner: BotRunner, fake_discord: FakeDiscord, community: Server
+) -> None:
+    fake, s = fake_discord, community
+    anna, bea = people(fake, s, "anna", "bea")
+    await create_group(fake, s, "Survivors", s.moderator)
+    group = await group_named(runner, s, "Survivors")
+    assert group.role_id is not None
+    await join(fake, s, anna, group.id)
+
+    # While the bot is away, Anna loses the role (as if the bot had died between recording
+    # her and granting it) and Bea is given it by hand.
+    await runner.stop()
+    fake.set_member_roles(s.guild, anna, [])
+    fake.set_member_roles(s.guild, bea, [group.role_id])
+    bot = await runner.start(sync=False)
+
+    await wait_until(lambda: has_role(fake, s, anna, group.role_id))
+    async with asyncio.timeout(5):
+        while not await bot.groups.is_member(s.guild.id, group.id, bea.id):
+            await asyncio.sleep(0.01)
+    await wait_until(lambda: bool(fake.dm_messages(bea)))
+    assert "Welcome to Survivors" in last_dm(fake, bea).text
