@@ -35,6 +35,11 @@ from cogs.feedback.service import (
     MIN_VOTERS_HIGHEST,
     MIN_VOTERS_LOWEST,
     POLL_RESULTS,
+    SESSION_POLL_HOURS_DEFAULT,
+    SESSION_POLL_HOURS_MAX,
+    SESSION_POLL_HOURS_MIN,
+    SESSION_POLL_OPTIONS,
+    SESSION_POLL_QUESTION,
     FeedbackService,
     HistoryEraser,
     PollDraft,
@@ -276,6 +281,12 @@ class FeedbackCog(commands.Cog, name="Feedback"):
     async def create_group_autocomplete(
         self, interaction: discord.Interaction[Bot], current: str
     ) -> list[app_commands.Choice[str]]:
+        return await self._groups_they_may_ask(interaction, current)
+
+    async def _groups_they_may_ask(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Moderators: any group; leaders: the groups they lead."""
         member = interaction.user
         if interaction.guild_id is None or not isinstance(member, discord.Member):
             return []
@@ -329,7 +340,7 @@ class FeedbackCog(commands.Cog, name="Feedback"):
 
     async def post_poll(self, guild: discord.Guild, draft: PollDraft, labels: list[str]) -> Poll:
         """Write the poll, post it, arm its close. If the post fails, nothing of it remains.
-        (Post-session polls will come through here too, once meetings exist.)"""
+        Post-session polls come through here too (`on_meeting_ended`)."""
         channel = guild.get_channel_or_thread(draft.channel_id)
         if not isinstance(channel, discord.TextChannel | discord.Thread):
             raise UserError(N_("I can't post a poll in that channel. Please try a text channel."))
@@ -576,6 +587,80 @@ class FeedbackCog(commands.Cog, name="Feedback"):
             ),
             ephemeral=True,
         )
+
+    @poll_settings.command(
+        name="session-poll",
+        description=_T("Ask a group “How helpful was today's session?” after each session"),
+        extras={"audience": Audience.LEADER},
+    )
+    @app_commands.describe(
+        group=_T("The group (you lead it, or you are a moderator)"),
+        enabled=_T("On: a 1-to-5 poll after each session; off: none"),
+        hours=_T("How many hours each poll stays open (24 if left empty)"),
+    )
+    async def session_poll(
+        self,
+        interaction: discord.Interaction[Bot],
+        group: str,
+        enabled: bool,
+        hours: app_commands.Range[int, SESSION_POLL_HOURS_MIN, SESSION_POLL_HOURS_MAX] = (
+            SESSION_POLL_HOURS_DEFAULT
+        ),
+    ) -> None:
+        member = caller(interaction)
+        ref = await self._resolve_group(member.guild.id, group)
+        await self.bot.access.require(interaction, Audience.LEADER, group_id=ref.id)
+        t = await translator(interaction)
+        await self.polls.set_session_poll(
+            member.guild.id, ref.id, hours if enabled else None, member.id
+        )
+        text = (
+            t(
+                "After each session of {group}, its channel will get an anonymous poll “How "
+                "helpful was today's session?” (1 to 5), open for {hours} hours.",
+                group=ref.name,
+                hours=hours,
+            )
+            if enabled
+            else t("{group} will no longer get a poll after its sessions.", group=ref.name)
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @session_poll.autocomplete("group")
+    async def session_poll_group_autocomplete(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._groups_they_may_ask(interaction, current)
+
+    @commands.Cog.listener()
+    async def on_meeting_ended(self, guild_id: int, group_id: int, occurrence: str) -> None:
+        """The meetings feature announces that a session ended (`occurrence` names that one
+        session). If the group's leaders turned it on, the group gets its post-session poll,
+        once per session whatever happens."""
+        hours = await self.polls.session_poll_hours(guild_id, group_id)
+        guild = self.bot.get_guild(guild_id)
+        group = await self.bot.groups.get(guild_id, group_id)
+        if hours is None or guild is None or group is None or group.archived:
+            return
+        if group.channel_id is None or self.bot.user is None:
+            log.warning("group %d has no channel for its post-session poll", group_id)
+            return
+        if not await self.polls.claim_session(guild_id, group_id, occurrence):
+            return  # already asked about this session
+        t = await self._server_t(guild_id)
+        draft = self.polls.session_draft(
+            guild_id=guild_id,
+            channel_id=group.channel_id,
+            group_id=group_id,
+            question=t(SESSION_POLL_QUESTION),
+            hours=hours,
+            created_by=self.bot.user.id,
+        )
+        try:
+            await self.post_poll(guild, draft, list(SESSION_POLL_OPTIONS))
+        except Exception:
+            await self.polls.release_session(guild_id, group_id, occurrence)
+            log.exception("could not post the post-session poll of group %d", group_id)
 
     # ------------------------------------------------------------------ /feedback
 

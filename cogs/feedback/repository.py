@@ -122,6 +122,51 @@ class FeedbackRepository:
             {"guild_id": guild_id, "value": value, "now": now, "by": by},
         )
 
+    # ------------------------------------------------------------------ post-session polls
+
+    async def session_poll_hours(self, guild_id: int, group_id: int) -> int | None:
+        return await self.db.fetchval(
+            "SELECT hours FROM feedback_session_polls WHERE guild_id = :g AND group_id = :group",
+            {"g": guild_id, "group": group_id},
+        )
+
+    async def set_session_poll(
+        self, tx: Transaction, guild_id: int, group_id: int, hours: int | None, by: int, now: int
+    ) -> None:
+        if hours is None:
+            await tx.execute(
+                "DELETE FROM feedback_session_polls WHERE guild_id = :g AND group_id = :group",
+                {"g": guild_id, "group": group_id},
+            )
+            return
+        await tx.execute(
+            "INSERT INTO feedback_session_polls (group_id, guild_id, hours, updated_at, "
+            "updated_by) VALUES (:group, :g, :hours, :now, :by) "
+            "ON CONFLICT (group_id) DO UPDATE SET hours = excluded.hours, "
+            "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            {"g": guild_id, "group": group_id, "hours": hours, "now": now, "by": by},
+        )
+
+    async def claim_session(
+        self, tx: Transaction, guild_id: int, group_id: int, occurrence: str
+    ) -> bool:
+        """True the first time a session is claimed for its poll, False ever after."""
+        changed = await tx.execute(
+            "INSERT INTO feedback_sessions_asked (guild_id, group_id, occurrence) "
+            "VALUES (:g, :group, :occ) ON CONFLICT DO NOTHING",
+            {"g": guild_id, "group": group_id, "occ": occurrence},
+        )
+        return changed > 0
+
+    async def release_session(
+        self, tx: Transaction, guild_id: int, group_id: int, occurrence: str
+    ) -> None:
+        await tx.execute(
+            "DELETE FROM feedback_sessions_asked WHERE guild_id = :g AND group_id = :group "
+            "AND occurrence = :occ",
+            {"g": guild_id, "group": group_id, "occ": occurrence},
+        )
+
     # ------------------------------------------------------------------ polls
 
     async def insert_poll(

@@ -71,6 +71,7 @@ DAY = 86400
 # FeedbackCog.post_poll (the same path as /poll create).
 SESSION_POLL_QUESTION = N_("How helpful was today's session?")
 SESSION_POLL_OPTIONS = ("1", "2", "3", "4", "5")
+SESSION_POLL_HOURS_MIN, SESSION_POLL_HOURS_MAX, SESSION_POLL_HOURS_DEFAULT = 1, 168, 24
 
 _UNITS = {"w": 7 * DAY, "d": DAY, "h": 3600, "m": 60}
 _DURATION_PART = re.compile(
@@ -302,6 +303,53 @@ class PollService:
         async with self.db.transaction() as tx:
             await self.repository.set_min_voters(tx, guild_id, value, by, self.now())
         return value
+
+    # ------------------------------------------------------------------ post-session polls
+
+    async def set_session_poll(
+        self, guild_id: int, group_id: int, hours: int | None, by: int
+    ) -> None:
+        """Turn the post-session poll on (open for `hours`) or off (None) for a group."""
+        if hours is not None and not SESSION_POLL_HOURS_MIN <= hours <= SESSION_POLL_HOURS_MAX:
+            raise UserError(
+                N_("Choose how many hours the poll stays open, from {low} to {high}."),
+                low=SESSION_POLL_HOURS_MIN,
+                high=SESSION_POLL_HOURS_MAX,
+            )
+        async with self.db.transaction() as tx:
+            await self.repository.set_session_poll(tx, guild_id, group_id, hours, by, self.now())
+
+    async def session_poll_hours(self, guild_id: int, group_id: int) -> int | None:
+        return await self.repository.session_poll_hours(guild_id, group_id)
+
+    async def claim_session(self, guild_id: int, group_id: int, occurrence: str) -> bool:
+        """A session is asked about once, however often its end is announced."""
+        async with self.db.transaction() as tx:
+            return await self.repository.claim_session(tx, guild_id, group_id, occurrence)
+
+    async def release_session(self, guild_id: int, group_id: int, occurrence: str) -> None:
+        async with self.db.transaction() as tx:
+            await self.repository.release_session(tx, guild_id, group_id, occurrence)
+
+    def session_draft(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        group_id: int,
+        question: str,
+        hours: int,
+        created_by: int,
+    ) -> PollDraft:
+        """`question` is SESSION_POLL_QUESTION in the server's language."""
+        return PollDraft(
+            guild_id=guild_id,
+            channel_id=channel_id,
+            group_id=group_id,
+            question=question,
+            duration=hours * 3600,
+            created_by=created_by,
+        )
 
     # ------------------------------------------------------------------ creating
 

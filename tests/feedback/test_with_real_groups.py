@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from tests.feedback.conftest import (
     add_people,
     feedback_cog,
     open_poll,
+    polls_in,
     press,
     results_in,
     send_feedback,
@@ -97,3 +99,62 @@ async def test_group_feedback_reaches_the_real_leaders_privately(
     assert "to the leaders of Caregivers" in digest.text
     assert "More time for newcomers, please." in digest.text
     assert str(anna.id) not in str(digest.embeds) and "f1" not in digest.text
+
+
+async def test_a_post_session_poll_once_per_session_if_the_leader_turned_it_on(
+    real_runner: BotRunner, fake_discord: FakeDiscord, server: Server
+) -> None:
+    fake, s = fake_discord, server
+    leader, anna = add_people(fake, s, 2, prefix="s")
+    await create_group(fake, s, "Survivors", leader)
+    await create_group(fake, s, "Caregivers", leader)
+    survivors = await group_named(real_runner, s, "Survivors")
+    caregivers = await group_named(real_runner, s, "Caregivers")
+    await group_join(fake, s, anna, survivors.id, "join")
+    room = fake.channel(survivors.channel_id)  # type: ignore[arg-type]
+
+    async def turn(user: User, group_id: int, enabled: bool) -> str:
+        res = await fake.slash(
+            user,
+            "poll settings session-poll",
+            guild=s.guild,
+            channel=s.general,
+            options={"group": str(group_id), "enabled": enabled, "hours": 12},
+        )
+        assert res.ephemeral
+        return res.text
+
+    assert "Only this group's leaders and the moderators" in await turn(anna, survivors.id, True)
+    assert "How helpful was today's session?" in await turn(leader, survivors.id, True)
+
+    bot = real_runner.bot
+    assert bot is not None
+
+    def session_polls() -> list:
+        return [m for m in polls_in(fake, room) if "How helpful was today's session?" in m.text]
+
+    # What the meetings feature will announce when a session ends.
+    bot.dispatch("meeting_ended", s.guild.id, survivors.id, "meeting-7:2027-03-02")
+    await wait_until(lambda: len(session_polls()) == 1)
+    poll = session_polls()[0]
+    assert [c.rsplit(":", 1)[1] for c in poll.custom_ids()] == ["1", "2", "3", "4", "5"]
+    assert "The members of Survivors can vote" in poll.text
+    await vote(fake, anna, poll, 5)
+
+    # The same session announced again (a restart, a retry): no second poll.
+    bot.dispatch("meeting_ended", s.guild.id, survivors.id, "meeting-7:2027-03-02")
+    await real_runner.stop()
+    bot = await real_runner.start(sync=False)
+    bot.dispatch("meeting_ended", s.guild.id, survivors.id, "meeting-7:2027-03-02")
+    # A group whose leaders did not turn it on gets nothing.
+    bot.dispatch("meeting_ended", s.guild.id, caregivers.id, "meeting-8:2027-03-02")
+    await bot.dispatcher.drain()
+    await asyncio.sleep(0.2)
+    assert len(session_polls()) == 1
+    assert polls_in(fake, fake.channel(caregivers.channel_id)) == []  # type: ignore[arg-type]
+
+    # Turned off: the next session is not asked about.
+    assert "no longer get a poll" in await turn(leader, survivors.id, False)
+    bot.dispatch("meeting_ended", s.guild.id, survivors.id, "meeting-7:2027-03-09")
+    await asyncio.sleep(0.2)
+    assert len(session_polls()) == 1
