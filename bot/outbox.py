@@ -51,6 +51,15 @@ class OutboxMessage:
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """Where one row went: its status and, once sent, the channel and message ids."""
+
+    status: str
+    channel_id: int | None
+    message_id: int | None
+
+
+@dataclass(frozen=True)
 class OutboxCounts:
     pending: int
     sent: int
@@ -185,6 +194,16 @@ class OutboxRepository:
         return await self.db.fetchval(
             "SELECT MIN(COALESCE(lease_until, next_attempt_at)) FROM outbox "
             "WHERE status = 'pending'"
+        )
+
+    async def delivery(self, row_id: int) -> Delivery | None:
+        """For features that edit what they sent later: copy the message id before the row is
+        pruned (sent rows are kept a week)."""
+        row = await self.db.fetchone(
+            "SELECT status, channel_id, message_id FROM outbox WHERE id = :id", {"id": row_id}
+        )
+        return (
+            None if row is None else Delivery(row["status"], row["channel_id"], row["message_id"])
         )
 
     async def counts(self) -> OutboxCounts:

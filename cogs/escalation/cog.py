@@ -155,7 +155,7 @@ class EscalationCog(commands.Cog, name=COG_NAME):
             return case.alert_message_id
         if case.alert_outbox_id is None:
             return None
-        delivery = await self.service.repository.delivery(case.alert_outbox_id)
+        delivery = await self.bot.outbox.repository.delivery(case.alert_outbox_id)
         if delivery is None or delivery.status != "sent" or delivery.message_id is None:
             return None
         await self.service.repository.set_alert_message(case.id, delivery.message_id)
@@ -175,7 +175,7 @@ class EscalationCog(commands.Cog, name=COG_NAME):
             message_id = await self._learn_alert_id(case)
             if message_id is None:
                 delivery = (
-                    await self.service.repository.delivery(case.alert_outbox_id)
+                    await self.bot.outbox.repository.delivery(case.alert_outbox_id)
                     if case.alert_outbox_id
                     else None
                 )

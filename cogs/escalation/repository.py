@@ -90,15 +90,6 @@ class ServerPhrase:
     created_by: int
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """What the outbox knows about one of its rows."""
-
-    status: str
-    channel_id: int | None
-    message_id: int | None
-
-
 _CASE_COLUMNS = (
     "id, guild_id, user_id, source, channel_id, parent_channel_id, category, severity, status, "
     "created_at, claimed_at, claimed_by, closed_at, closed_by, note, page_level, next_page_at, "
@@ -340,14 +331,6 @@ class EscalationRepository:
             "AND alert_message_id IS NULL AND alert_redacted = 0 ORDER BY id DESC LIMIT 200"
         )
         return [_case(r) for r in rows]
-
-    async def delivery(self, outbox_id: int) -> Delivery | None:
-        """Where the core outbox sent one of our rows (it keeps sent rows a week; we copy the
-        message id into the case long before that)."""
-        row = await self.db.fetchone(
-            "SELECT status, channel_id, message_id FROM outbox WHERE id = :id", {"id": outbox_id}
-        )
-        return None if row is None else Delivery(**dict(row))
 
     async def set_alert_message(self, case_id: int, message_id: int) -> None:
         async with self.db.transaction() as tx:
