@@ -84,6 +84,9 @@ class Database:
         # FULL: a committed escalation or vote survives a power cut, not only a crash.
         await conn.execute("PRAGMA synchronous = FULL")
         await conn.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows (purged words of a member in distress, closed polls' rolls) are
+        # overwritten with zeros rather than left readable in the file's free pages.
+        await conn.execute("PRAGMA secure_delete = ON")
         log.debug("opened database %s", path)
         return cls(path, conn)
 
@@ -123,6 +126,17 @@ class Database:
     async def fetchall(self, sql: str, params: Params = None) -> list[Row]:
         async with self._lock, self._conn.execute(sql, params or {}) as cursor:
             return list(await cursor.fetchall())
+
+    async def secure_delete_on(self) -> bool:
+        """Whether deleted content is overwritten with zeros (set at open)."""
+        row = await self.fetchone("PRAGMA secure_delete")
+        return row is not None and row[0] == 1
+
+    async def empty_log(self) -> bool:
+        """Copy the write-ahead log into the database and empty it, so the log no longer holds
+        a page image per transaction. False when a reader kept it from being emptied."""
+        row = await self.fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
+        return row is not None and not row[0]
 
     async def fetchval(self, sql: str, params: Params = None) -> Any:
         row = await self.fetchone(sql, params)

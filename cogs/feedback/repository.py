@@ -408,20 +408,18 @@ class FeedbackRepository:
 
 
 class StorageHygiene:
-    """SQLite-specific: make the file forget. With `secure_delete` a deleted row or a replaced
-    page is overwritten with zeros instead of lingering in free space; a TRUNCATE checkpoint
-    copies the write-ahead log into the database and empties it, so the log no longer holds
-    one page image per transaction (which would show which counter moved with which token)."""
+    """Make the file forget (the SQLite specifics are in bot/db.py). With `secure_delete` a
+    deleted row or a replaced page is overwritten with zeros instead of lingering in free space;
+    emptying the write-ahead log means it no longer holds one page image per transaction (which
+    would show which counter moved with which token)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
     async def harden(self) -> None:
-        row = await self.db.fetchone("PRAGMA secure_delete = ON")
-        if row is None or row[0] != 1:
+        if not await self.db.secure_delete_on():
             log.warning("SQLite refused secure_delete; deleted feedback may linger in free pages")
 
     async def erase_history(self) -> None:
-        row = await self.db.fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
-        if row is not None and row[0]:
+        if not await self.db.empty_log():
             log.warning("the database was busy: the write-ahead log was not emptied this time")
