@@ -28,6 +28,16 @@ class BaseModal(discord.ui.Modal):
         await report_error(interaction, error, source=f"modal {type(self).__name__}")
 
 
+def loaded_cog(interaction: discord.Interaction[Any], name: str) -> Any:
+    """The feature cog a persistent item belongs to. Items are rebuilt from their custom id, so
+    they find their cog through the client; the caller narrows the type."""
+    get_cog = getattr(interaction.client, "get_cog", None)
+    cog = get_cog(name) if get_cog is not None else None
+    if cog is None:
+        raise RuntimeError(f"the {name} feature is not loaded")
+    return cog
+
+
 def guarded(
     callback: Callable[[T, discord.Interaction[Any]], Awaitable[None]],
 ) -> Callable[[T, discord.Interaction[Any]], Awaitable[None]]:

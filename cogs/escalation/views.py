@@ -10,7 +10,7 @@ from typing import Any, Literal, Protocol, cast
 import discord
 
 from bot.i18n import Translate
-from bot.ui import BaseModal, guarded
+from bot.ui import BaseModal, guarded, loaded_cog
 from cogs.escalation.service import MAX_NOTE_CHARS, MAX_SUPPORT_WORDS
 
 COG_NAME = "Escalation"
@@ -41,10 +41,7 @@ class EscalationActions(Protocol):
 
 
 def actions(interaction: discord.Interaction[Any]) -> EscalationActions:
-    cog = interaction.client.get_cog(COG_NAME)  # type: ignore[attr-defined]
-    if cog is None:
-        raise RuntimeError("the escalation feature is not loaded")
-    return cast(EscalationActions, cog)
+    return cast(EscalationActions, loaded_cog(interaction, COG_NAME))
 
 
 class CaseButton(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bot.i18n import Translate
-from bot.ui import BaseModal, BaseView, guarded
+from bot.ui import BaseModal, BaseView, guarded, loaded_cog
 from cogs.feedback.repository import Poll
 from cogs.feedback.service import FEEDBACK_MAX_LENGTH, MAX_OPTIONS, OPTION_MAX_LENGTH, PollDraft
 
@@ -24,10 +24,7 @@ BUTTONS_PER_ROW = 5
 
 
 def feedback_cog(interaction: discord.Interaction[Any]) -> FeedbackCog:
-    cog = interaction.client.get_cog("Feedback")
-    if cog is None:
-        raise RuntimeError("the feedback feature is not loaded")
-    return cast("FeedbackCog", cog)
+    return cast("FeedbackCog", loaded_cog(interaction, "Feedback"))
 
 
 class VoteButton(

@@ -13,7 +13,7 @@ import discord
 
 from bot.i18n import Translate
 from bot.tree import translator
-from bot.ui import BaseModal, BaseView, guarded
+from bot.ui import BaseModal, BaseView, guarded, loaded_cog
 from cogs.groups.repository import Group
 
 if TYPE_CHECKING:
@@ -23,10 +23,7 @@ PAGE_SIZE = 5
 
 
 def groups_cog(interaction: discord.Interaction[Any]) -> GroupsCog:
-    cog = interaction.client.get_cog("Groups")
-    if cog is None:
-        raise RuntimeError("the groups feature is not loaded")
-    return cast("GroupsCog", cog)
+    return cast("GroupsCog", loaded_cog(interaction, "Groups"))
 
 
 class JoinButton(
