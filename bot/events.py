@@ -1,0 +1,24 @@
+"""Bot events that features exchange (`bot.dispatch(name, ...)`, listened to with
+`@commands.Cog.listener()` as `on_<name>`). All ids are ints.
+
+Groups (dispatched by cogs/groups, see bot/directory.py):
+- `group_member_joined(guild_id, group_id, user_id)`
+- `group_member_left(guild_id, group_id, user_id, reason)`
+
+Meetings (dispatched by cogs/meetings):
+- `meeting_started(guild_id, group_id, occurrence)`: a session of the group begins now.
+- `meeting_ended(guild_id, group_id, occurrence)`: that session is over.
+
+`occurrence` is a string naming one session, the same in both events and stable across restarts
+and edits: `"<series id>:<originally scheduled start, UTC epoch seconds>"`, e.g.
+`"12:1796227200"`. Each event is dispatched once per session. If the bot was down at a session's
+start and comes back before its end, `meeting_started` comes late; after the end it is skipped.
+`meeting_ended` comes late after an outage for up to 12 hours after the end, then is skipped.
+Cancelled or skipped sessions dispatch neither. Listeners must not block: a listener that sends
+messages should use the outbox, so a crash after the event loses nothing.
+"""
+
+GROUP_MEMBER_JOINED = "group_member_joined"
+GROUP_MEMBER_LEFT = "group_member_left"
+MEETING_STARTED = "meeting_started"
+MEETING_ENDED = "meeting_ended"
