@@ -26,7 +26,14 @@ from bot.tree import BotTree, CommandTranslator
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.settings", "cogs.help", "cogs.groups", "cogs.feedback", "cogs.escalation")
+EXTENSIONS = (
+    "cogs.settings",
+    "cogs.help",
+    "cogs.groups",
+    "cogs.feedback",
+    "cogs.meetings",
+    "cogs.escalation",
+)
 
 Mode = Literal["run", "sync"]
 

@@ -1,0 +1,215 @@
+"""Firing a session's due actions: its reminders, its start and its end.
+
+One scheduler job (`meetings:due`, armed by the cog at the earliest due row) calls `run_due`.
+Each action is marked done in the same transaction that enqueues its messages (outbox) or records
+its bot event, so nothing fires twice and nothing is lost across restarts. The late rules after
+an outage (reminders sent late and saying so, or skipped once the session started; the events'
+windows) are here; bot/events.py states the ones other features rely on.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.clock import epoch
+from bot.db import Transaction
+from bot.directory import GroupRef
+from bot.events import MEETING_ENDED, MEETING_STARTED
+from bot.i18n import N_
+from cogs.meetings.repository import (
+    CANCELLED,
+    DEFAULT_OFFSETS,
+    ENDED,
+    SCHEDULED,
+    STARTED,
+    Action,
+    GroupSettings,
+    Series,
+    Session,
+)
+from cogs.meetings.rules import utc
+from cogs.meetings.service import REMINDER, MeetingService
+
+log = logging.getLogger(__name__)
+
+LATE_GRACE_SECONDS = 120  # a reminder later than this says it is late
+END_GRACE_SECONDS = 12 * 3600  # meeting_ended still comes this long after the end
+DUE_BATCH = 500  # actions per transaction
+
+
+@dataclass(frozen=True)
+class Context:
+    """What firing one due action needs, read before the batch's transaction."""
+
+    session: Session
+    series: Series
+    group: GroupRef | None
+    settings: GroupSettings
+
+    @property
+    def active(self) -> bool:
+        return (
+            self.group is not None
+            and not self.group.archived
+            and self.series.cancelled_at is None
+            and self.session.status != CANCELLED
+        )
+
+
+class DueActions:
+    def __init__(self, service: MeetingService) -> None:
+        self.service = service
+        self.repo = service.repo
+
+    async def run_due(self) -> int:
+        """Fire every action that is due, a batch per transaction (many reminders often fall
+        due together: the top of the hour). Each batch reads and writes inside its one
+        transaction, so under load (the outbox posting hundreds of messages, each its own
+        write) it queues for the database once, not once per read. Returns how many were
+        handled."""
+        handled = 0
+        # The groups directory cannot be asked inside a transaction: read its groups first.
+        # This run handles what is due now; what falls due meanwhile is the next run's (the
+        # cog re-arms the job at once when something is already due).
+        now = epoch(self.service.now())
+        guilds = set(await self.repo.due_guilds(now))
+        groups = await self.service.group_refs(guilds)
+        while True:
+            skipped = False
+            async with self.service.db.transaction() as tx:
+                actions = await self.repo.due_actions(now, DUE_BATCH, via=tx)
+                contexts = await self._contexts(tx, actions, groups)
+                for action in actions:
+                    context = contexts.get(action.occurrence_id)
+                    if context is not None and context.session.guild_id not in guilds:
+                        skipped = True  # its server's groups were not read: the next run
+                        continue
+                    # One action's bug must not undo the batch, nor block the queue forever.
+                    await tx.execute("SAVEPOINT meeting_action")
+                    try:
+                        if context is not None:
+                            await self._fire(tx, action, context, epoch(self.service.now()))
+                    except Exception:
+                        log.exception(
+                            "meeting action %s of session %d failed",
+                            action.action,
+                            action.occurrence_id,
+                        )
+                        await tx.execute("ROLLBACK TO meeting_action")
+                        await self.repo.claim_action(tx, action, now, "error")
+                    await tx.execute("RELEASE meeting_action")
+            handled += len(actions)
+            if skipped or len(actions) < DUE_BATCH:
+                return handled
+
+    async def _contexts(
+        self, tx: Transaction, actions: list[Action], groups: dict[int, GroupRef]
+    ) -> dict[int, Context]:
+        """What the actions of a batch need to know."""
+        if not actions:
+            return {}
+        sessions = await self.repo.sessions([a.occurrence_id for a in actions], via=tx)
+        series_ids = list({s.series_id for s in sessions.values()})
+        series = await self.repo.series_many(series_ids, via=tx)
+        settings = await self.repo.all_group_settings(via=tx)
+        default = GroupSettings(DEFAULT_OFFSETS, False, False)
+        return {
+            occurrence_id: Context(
+                session,
+                series[session.series_id],
+                groups.get(session.group_id),
+                settings.get(session.group_id, default),
+            )
+            for occurrence_id, session in sessions.items()
+        }
+
+    async def _fire(self, tx: Transaction, action: Action, context: Context, now: int) -> None:
+        if action.action.startswith("reminder:"):
+            await self._remind(tx, action, context, now)
+        elif action.action == "start":
+            await self._start(tx, action, context, now)
+        elif action.action == "end":
+            await self._end(tx, action, context, now)
+
+    @staticmethod
+    def _outcome(go: bool, action: Action, now: int) -> str:
+        if not go:
+            return "skipped"
+        return "late" if now - action.due_at > LATE_GRACE_SECONDS else "done"
+
+    async def _remind(self, tx: Transaction, action: Action, c: Context, now: int) -> None:
+        session, group = c.session, c.group
+        send = c.active and now < session.starts_at
+        if not await self.repo.claim_action(tx, action, now, self._outcome(send, action, now)):
+            return
+        if not send or group is None:
+            log.info("reminder %s of session %d skipped", action.action, session.id)
+            return
+        late = now - action.due_at > LATE_GRACE_SECONDS
+        if group.channel_id is not None:
+            await self.service.outbox.enqueue(
+                tx,
+                kind=REMINDER,
+                guild_id=session.guild_id,
+                channel_id=group.channel_id,
+                payload={
+                    "occ": session.id,
+                    "late": late,
+                    "role": group.role_id if c.settings.ping_role else None,
+                },
+            )
+        if c.settings.remind_going:
+            params = {"title": c.series.title, "group": group.name, "at": session.starts_at}
+            await self.service.notify_going(
+                tx,
+                session,
+                N_(
+                    "A reminder: {title} of {group}, which you said you're coming to, starts "
+                    "<t:{at}:R> (<t:{at}:F>)."
+                ),
+                params,
+            )
+
+    async def _start(self, tx: Transaction, action: Action, c: Context, now: int) -> None:
+        session = c.session
+        go = c.active and session.status == SCHEDULED and now < session.ends_at
+        if not await self.repo.claim_action(tx, action, now, self._outcome(go, action, now)):
+            return
+        if not go:
+            return
+        await self.repo.set_status(tx, session.id, STARTED)
+        await self.repo.mark_event_dirty(tx, session.guild_id, session.group_id)
+        self.service.changed(tx)
+        tx.after_commit(
+            lambda: self.service.dispatch(
+                MEETING_STARTED, session.guild_id, session.group_id, session.occurrence
+            )
+        )
+
+    async def _end(self, tx: Transaction, action: Action, c: Context, now: int) -> None:
+        session = c.session
+        # A session that started ends, even if its series was cancelled meanwhile: listeners
+        # that heard meeting_started hear meeting_ended.
+        go = (
+            (c.active or (session.status == STARTED and c.group is not None))
+            and session.status in (SCHEDULED, STARTED)
+            and now <= session.ends_at + END_GRACE_SECONDS
+        )
+        if not await self.repo.claim_action(tx, action, now, self._outcome(go, action, now)):
+            return
+        if session.status != CANCELLED:
+            await self.repo.set_status(tx, session.id, ENDED)
+        await self.repo.mark_event_dirty(tx, session.guild_id, session.group_id)
+        fresh = await self.repo.series(c.series.id, via=tx)
+        assert fresh is not None
+        await self.service.materialise(
+            tx, fresh, c.group, c.settings, utc(session.scheduled_at + 1), now
+        )
+        self.service.changed(tx)
+        if go:
+            tx.after_commit(
+                lambda: self.service.dispatch(
+                    MEETING_ENDED, session.guild_id, session.group_id, session.occurrence
+                )
+            )

@@ -1,0 +1,263 @@
+"""Discord Scheduled Events: each group's next session shows as a guild scheduled event.
+
+The database says what the event should be (meeting_events is marked dirty whenever a group's
+next session changes); `EventSync.sync_due` makes Discord match: it creates the event, edits its
+name or times, starts it when the session starts, ends or cancels it when the session is over or
+cancelled, and creates the next one. Discord's own recurrence is not used: Discord repeats events
+at a fixed UTC time, which drifts an hour from the group's local time at each daylight-saving
+change. A failure (the bot lacks Manage Events, Discord is down) is retried with backoff and,
+once per failing streak, the group's leaders are told privately; the session itself never
+depends on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import aiohttp
+import discord
+
+from bot.clock import epoch
+from bot.i18n import N_
+from cogs.meetings.repository import STARTED, EventState
+from cogs.meetings.service import NOTICE
+
+if TYPE_CHECKING:
+    from bot.client import Bot
+    from cogs.meetings.service import MeetingService
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 3600
+NOT_BEFORE_START_SECONDS = 30
+UNAVAILABLE_RETRY = 15  # seconds  # Discord refuses an event that starts in the past
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """The event a group should have."""
+
+    occurrence_id: int
+    name: str
+    description: str
+    start: datetime
+    end: datetime
+    voice_channel_id: int | None
+    location: str | None
+    active: bool
+
+    def fingerprint(self) -> str:
+        return json.dumps(
+            [
+                self.occurrence_id,
+                self.name,
+                self.description,
+                epoch(self.start),
+                epoch(self.end),
+                self.voice_channel_id,
+                self.location,
+                self.active,
+            ]
+        )
+
+
+def backoff(attempts: int) -> int:
+    return min(30 * 2**attempts, MAX_BACKOFF_SECONDS)
+
+
+def is_transient(error: BaseException) -> bool:
+    if isinstance(error, discord.HTTPException):
+        return error.status >= 500 or error.status == 429
+    return isinstance(error, aiohttp.ClientError | OSError | asyncio.TimeoutError)
+
+
+class EventSync:
+    def __init__(self, bot: Bot, service: MeetingService) -> None:
+        self.bot = bot
+        self.service = service
+        self.repo = service.repo
+        self._lock = asyncio.Lock()
+
+    async def wanted(self, state: EventState) -> Wanted | None:
+        group = await self.service.groups.get(state.guild_id, state.group_id)
+        if group is None or group.archived:
+            return None
+        session = await self.repo.next_session_of_group(state.guild_id, state.group_id)
+        if session is None:
+            return None
+        series = await self.repo.series(session.series_id)
+        assert series is not None
+        active = session.status == STARTED
+        now = epoch(self.service.now())
+        if not active and session.starts_at < now + NOT_BEFORE_START_SECONDS:
+            return None  # starting this moment: the start action will mark it active
+        location = None
+        guild = self.bot.get_guild(state.guild_id)
+        voice = (
+            guild.get_channel(group.voice_channel_id) if guild and group.voice_channel_id else None
+        )
+        if not isinstance(voice, discord.VoiceChannel):
+            channel = guild.get_channel(group.channel_id) if guild and group.channel_id else None
+            location = f"#{channel.name}" if channel is not None else group.name
+        return Wanted(
+            occurrence_id=session.id,
+            name=series.title[:100],
+            description=group.name[:1000],
+            start=datetime.fromtimestamp(session.starts_at, UTC),
+            end=datetime.fromtimestamp(session.ends_at, UTC),
+            voice_channel_id=voice.id if isinstance(voice, discord.VoiceChannel) else None,
+            location=location,
+            active=active,
+        )
+
+    async def sync_due(self) -> None:
+        """Sync every group whose event is out of date and due for a try."""
+        async with self._lock:
+            for state in await self.repo.dirty_events(epoch(self.service.now())):
+                await self._sync_one(state)
+
+    async def _sync_one(self, state: EventState) -> None:
+        guild = self.bot.get_guild(state.guild_id)
+        if guild is None:
+            # Not connected yet (start-up), or the server is unavailable: try again shortly.
+            # `on_guild_available` also brings it forward.
+            now = epoch(self.service.now())
+            await self.repo.event_failed(state.group_id, now + UNAVAILABLE_RETRY, state.reported)
+            return
+        try:
+            wanted = await self.wanted(state)
+            event_id = await self._apply(guild, state, wanted)
+        except Exception as error:
+            await self._failed(state, error)
+            return
+        await self.repo.event_synced(
+            state,
+            wanted.occurrence_id if wanted else None,
+            event_id,
+            wanted.fingerprint() if wanted else None,
+        )
+
+    async def _fetch(self, guild: discord.Guild, event_id: int) -> discord.ScheduledEvent | None:
+        try:
+            return await guild.fetch_scheduled_event(event_id)
+        except discord.NotFound:
+            return None  # deleted by hand in Discord: a new one is made
+
+    async def _apply(
+        self, guild: discord.Guild, state: EventState, wanted: Wanted | None
+    ) -> int | None:
+        """Make Discord match `wanted`; returns the event id the group now has."""
+        current = await self._fetch(guild, state.event_id) if state.event_id else None
+        if current is not None and current.status in (
+            discord.EventStatus.completed,
+            discord.EventStatus.cancelled,
+        ):
+            current = None
+        if current is not None and (wanted is None or state.occurrence_id != wanted.occurrence_id):
+            # That session is over, cancelled, or no longer the next one.
+            if current.status == discord.EventStatus.active:
+                await current.end(reason="Session over")
+            else:
+                await current.cancel(reason="Session cancelled or moved")
+            current = None
+        if wanted is None:
+            return None
+        if current is None:
+            if wanted.active:
+                return None  # under way already: Discord refuses events that start in the past
+            return (await self._create(guild, wanted)).id
+        if wanted.fingerprint() != state.fingerprint:
+            if wanted.active:
+                if current.status == discord.EventStatus.scheduled:
+                    await current.start(reason="Session started")
+            else:
+                await self._edit(current, wanted)
+        return current.id
+
+    async def _create(self, guild: discord.Guild, wanted: Wanted) -> discord.ScheduledEvent:
+        if wanted.voice_channel_id is not None:
+            event = await guild.create_scheduled_event(
+                name=wanted.name,
+                description=wanted.description,
+                start_time=wanted.start,
+                end_time=wanted.end,
+                entity_type=discord.EntityType.voice,
+                channel=discord.Object(wanted.voice_channel_id),
+                privacy_level=discord.PrivacyLevel.guild_only,
+            )
+        else:
+            event = await guild.create_scheduled_event(
+                name=wanted.name,
+                description=wanted.description,
+                start_time=wanted.start,
+                end_time=wanted.end,
+                entity_type=discord.EntityType.external,
+                location=wanted.location or wanted.description,
+                privacy_level=discord.PrivacyLevel.guild_only,
+            )
+        return event
+
+    async def _edit(self, current: discord.ScheduledEvent, wanted: Wanted) -> None:
+        if wanted.voice_channel_id is not None:
+            await current.edit(
+                name=wanted.name,
+                description=wanted.description,
+                start_time=wanted.start,
+                end_time=wanted.end,
+                channel=discord.Object(wanted.voice_channel_id),
+                entity_type=discord.EntityType.voice,
+            )
+        else:
+            await current.edit(
+                name=wanted.name,
+                description=wanted.description,
+                start_time=wanted.start,
+                end_time=wanted.end,
+                entity_type=discord.EntityType.external,
+                location=wanted.location or wanted.description,
+            )
+
+    async def _failed(self, state: EventState, error: Exception) -> None:
+        now = epoch(self.service.now())
+        delay = backoff(state.attempts)
+        if is_transient(error):
+            log.warning("Discord event of group %d: %s; retry in %ds", state.group_id, error, delay)
+        else:
+            log.error(
+                "Discord event of group %d failed; retry in %ds",
+                state.group_id,
+                delay,
+                exc_info=error,
+            )
+        report = isinstance(error, discord.Forbidden) and not state.reported
+        if report:
+            await self._tell_leaders(state)
+        await self.repo.event_failed(state.group_id, now + delay, state.reported or report)
+
+    async def _tell_leaders(self, state: EventState) -> None:
+        group = await self.service.groups.get(state.guild_id, state.group_id)
+        leaders = await self.service.groups.leader_ids(state.guild_id, state.group_id)
+        if group is None:
+            return
+        async with self.service.db.transaction() as tx:
+            for user_id in leaders:
+                await self.bot.outbox.enqueue(
+                    tx,
+                    kind=NOTICE,
+                    guild_id=state.guild_id,
+                    user_id=user_id,
+                    payload={
+                        "msg": N_(
+                            "I couldn't put the next session of {group} on the server's Events "
+                            "list: I need the Manage Events permission. The session itself is "
+                            "scheduled and its reminders will go out. Please ask a server admin "
+                            "to give me that permission; I'll keep trying."
+                        ),
+                        "params": {"group": group.name},
+                    },
+                )

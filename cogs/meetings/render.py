@@ -1,0 +1,155 @@
+"""What people read about meetings: the schedule preview, announcements, reminders, lists.
+
+Times are Discord timestamps (`<t:EPOCH:F>`), so each reader sees their own zone; the group's
+zone is named where a leader needs it (the preview says how the time was read).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import discord
+
+from bot.i18n import N_, Translate
+from cogs.meetings import timing
+from cogs.meetings.repository import Series, Session
+from cogs.meetings.rules import Counts, Draft, Planned, Upcoming
+
+WEEKDAYS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+
+
+def local_label(local: datetime, zone: str, t: Translate) -> str:
+    """'Tuesday 2027-03-02 12:00 (America/New_York)': for choices, where timestamps don't
+    render."""
+    return t(
+        "{weekday} {date} {time} ({zone})",
+        weekday=t(WEEKDAYS[local.weekday()]),
+        date=local.date().isoformat(),
+        time=local.strftime("%H:%M"),
+        zone=zone,
+    )
+
+
+def when_line(starts_at: int, t: Translate) -> str:
+    return t("<t:{at}:F> (<t:{at}:R>)", at=starts_at)
+
+
+def repeat_text(series: Series, t: Translate) -> str:
+    repeat = timing.repeat_from_rrule(series.rrule, series.start_local)
+    return timing.describe_repeat(repeat, series.start_local, t)
+
+
+def preview(draft: Draft, t: Translate) -> discord.Embed:
+    embed = discord.Embed(
+        title=t("Schedule {title} for {group}?", title=draft.title, group=draft.group_name),
+        description=t(
+            "{repeat}, {minutes} minutes each. Times were read in the group's time zone, "
+            "{zone}; below, everyone sees them in their own.",
+            repeat=_sentence(timing.describe_repeat(draft.repeat, draft.start_local, t)),
+            minutes=draft.duration_minutes,
+            zone=draft.zone,
+        ),
+        colour=discord.Colour.blurple(),
+    )
+    lines = [when_line(p.starts_at, t) for p in draft.previews]
+    label = t("Next sessions") if len(lines) > 1 else t("The session")
+    embed.add_field(name=label, value="\n".join(lines), inline=False)
+    notes = [
+        timing.adjustment_note(p.adjustment, p.key, draft.zone, t)
+        for p in draft.previews
+        if p.adjustment is not None
+    ]
+    if notes:
+        embed.add_field(name=t("About daylight saving"), value="\n".join(notes), inline=False)
+    embed.set_footer(
+        text=t(
+            "Nothing is saved until you press Confirm. Reminders, RSVP buttons and the "
+            "server event follow once it is saved."
+        )
+    )
+    return embed
+
+
+def announcement(
+    series: Series, session: Session, group_name: str, counts: Counts, t: Translate
+) -> discord.Embed:
+    embed = discord.Embed(
+        title=series.title,
+        description=t(
+            "A session of {group}: {when}, {minutes} minutes.\nLet the leaders know if you're "
+            "coming; only they see the names.",
+            group=group_name,
+            when=when_line(session.starts_at, t),
+            minutes=(session.ends_at - session.starts_at) // 60,
+        ),
+        colour=discord.Colour.green(),
+    )
+    embed.add_field(
+        name=t("Answers so far"),
+        value=t(
+            "Going: {going} · Maybe: {maybe} · Can't go: {no}",
+            going=counts.going,
+            maybe=counts.maybe,
+            no=counts.no,
+        ),
+        inline=False,
+    )
+    return embed
+
+
+def reminder(series: Series, session: Session, late: bool, t: Translate) -> str:
+    text = t(
+        "Reminder: {title} starts {when}.",
+        title=series.title,
+        when=when_line(session.starts_at, t),
+    )
+    if late:
+        text += " " + t(
+            "(This reminder comes late: I was offline when it was due. The session is still on.)"
+        )
+    return text
+
+
+def upcoming_lines(items: list[Upcoming], group_names: dict[int, str], t: Translate) -> str:
+    lines = []
+    for item in items:
+        group = group_names.get(item.series.group_id, "?")
+        repeat = repeat_text(item.series, t)
+        if item.session is None:
+            lines.append(
+                t(
+                    "**{title}** ({group}): no upcoming session",
+                    title=item.series.title,
+                    group=group,
+                )
+            )
+            continue
+        lines.append(
+            t(
+                "**{title}** ({group}): {when}, {repeat}",
+                title=item.series.title,
+                group=group,
+                when=when_line(item.session.starts_at, t),
+                repeat=repeat,
+            )
+        )
+    return "\n".join(lines)
+
+
+def planned_label(planned: Planned, zone: str, t: Translate) -> str:
+    label = local_label(planned.local, zone, t)
+    if planned.local != planned.key:
+        label = t("{label} (moved)", label=label)
+    return label[:100]
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]

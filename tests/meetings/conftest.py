@@ -1,0 +1,195 @@
+"""Meetings tests: the real bot with the real groups feature, on a clock the test drives.
+
+Due actions are fired the way the scheduler would: move the clock to the due time, then run the
+`meetings:due` job's function (`fire_due`). Nothing sleeps for real minutes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from bot.client import Bot
+from cogs.groups.repository import Group
+from cogs.meetings.cog import DUE_JOB, MeetingsCog
+from tests.conftest import FakeClock
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.interactions import InteractionResult
+from tests.fakediscord.models import Channel, Message, User
+from tests.groups.conftest import create_group, group_named
+from tests.harness import BotRunner, Server, wait_until
+
+START = datetime(2027, 2, 20, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+async def runner(
+    fake_discord: FakeDiscord, server: Server, tmp_path: Path, clock: FakeClock
+) -> AsyncIterator[BotRunner]:
+    running = BotRunner(fake_discord, tmp_path / "bot.sqlite3", clock)
+    bot = await running.start()
+    await bot.guild_settings.set_moderator_role(server.guild.id, server.moderator_role.id, 0)
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+def meetings(runner: BotRunner) -> MeetingsCog:
+    bot: Bot | None = runner.bot
+    assert bot is not None
+    found = bot.get_cog("Meetings")
+    # Not isinstance: closing a bot unloads its extensions, so each bot imports the cog anew.
+    assert found is not None and type(found).__name__ == "MeetingsCog"
+    return cast(MeetingsCog, found)
+
+
+class Recorder:
+    """The meeting_started / meeting_ended events the bot dispatched, with the clock's time."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.started: list[tuple[datetime, int, str]] = []
+        self.ended: list[tuple[datetime, int, str]] = []
+
+    def attach(self, bot: Bot) -> None:
+        async def on_started(guild_id: int, group_id: int, occurrence: str) -> None:
+            self.started.append((self.clock.now, group_id, occurrence))
+
+        async def on_ended(guild_id: int, group_id: int, occurrence: str) -> None:
+            self.ended.append((self.clock.now, group_id, occurrence))
+
+        bot.add_listener(on_started, "on_meeting_started")
+        bot.add_listener(on_ended, "on_meeting_ended")
+
+
+async def fire_due(runner: BotRunner) -> None:
+    """Run the due job as the scheduler would at the clock's time, and settle the outbox."""
+    bot = runner.bot
+    assert bot is not None
+    cog = meetings(runner)
+    await cog.run_due()
+    await settle(runner)
+
+
+async def settle(runner: BotRunner) -> None:
+    bot = runner.bot
+    assert bot is not None
+    cog = meetings(runner)
+    for _ in range(3):
+        while cog._tasks:
+            await next(iter(cog._tasks))
+        await cog.sync_events()
+        await bot.dispatcher.drain()
+
+
+async def run_until(runner: BotRunner, clock: FakeClock, until: datetime) -> list[int]:
+    """Fire every due action up to `until`, each at its own due time. Returns the due times."""
+    cog = meetings(runner)
+    fired: list[int] = []
+    while True:
+        due = await cog.service.next_due_at()
+        if due is None or due > until.timestamp():
+            break
+        clock.now = max(clock.now, datetime.fromtimestamp(due, UTC))
+        job = runner.bot.scheduler.get_job(DUE_JOB) if runner.bot else None
+        assert job is not None, "the due job is armed"
+        await job.func(*job.args)
+        await settle(runner)
+        fired.append(due)
+    clock.now = max(clock.now, until)
+    return fired
+
+
+async def make_group(
+    runner: BotRunner,
+    fake: FakeDiscord,
+    server: Server,
+    name: str,
+    leader: User,
+    timezone: str = "America/New_York",
+    **options: Any,
+) -> Group:
+    result = await create_group(fake, server, name, leader, timezone=timezone, **options)
+    assert "is ready" in result.text, result.text
+    return await group_named(runner, server, name)
+
+
+def person(fake: FakeDiscord, server: Server, name: str) -> User:
+    user = fake.create_user(name)
+    fake.add_member(server.guild, user)
+    return user
+
+
+async def join(fake: FakeDiscord, server: Server, user: User, group_id: int) -> None:
+    result = await fake.slash(
+        user,
+        "group join",
+        guild=server.guild,
+        channel=server.general,
+        options={"group": str(group_id)},
+    )
+    agree = [c for c in result.message.custom_ids() if ":agree:" in c]
+    if agree:  # the confidentiality feature asks first
+        result = await fake.click(user, result.message, agree[0])
+    await wait_until(lambda: fake.member(server.guild, user).roles != [])
+
+
+async def schedule(
+    fake: FakeDiscord,
+    server: Server,
+    leader: User,
+    group_id: int,
+    *,
+    confirm: bool = True,
+    **options: Any,
+) -> InteractionResult:
+    """/meeting schedule, then Confirm on the preview."""
+    preview = await fake.slash(
+        leader,
+        "meeting schedule",
+        guild=server.guild,
+        channel=server.general,
+        options={"group": str(group_id), **options},
+    )
+    if not confirm or not preview.message.custom_ids():
+        return preview
+    confirm_id = preview.message.custom_ids()[0]
+    return await fake.click(leader, preview.message, confirm_id)
+
+
+def channel_messages(fake: FakeDiscord, channel_id: int | None) -> list[Message]:
+    assert channel_id is not None
+    return fake.messages_in(channel_id, include_system=False)
+
+
+def announcements(fake: FakeDiscord, channel: Channel | int | None) -> list[Message]:
+    assert channel is not None
+    cid = channel if isinstance(channel, int) else channel.id
+    return [
+        m
+        for m in fake.messages_in(cid, include_system=False)
+        if any(c.startswith("meetings:rsvp:") for c in m.custom_ids())
+    ]
+
+
+def reminders(fake: FakeDiscord, channel_id: int | None) -> list[Message]:
+    return [m for m in channel_messages(fake, channel_id) if m.content.count("Reminder:")]
+
+
+async def wait_dm(fake: FakeDiscord, user: User, count: int) -> list[Message]:
+    await wait_until(lambda: len(fake.dm_messages(user)) >= count)
+    return fake.dm_messages(user)
+
+
+def epoch(year: int, month: int, day: int, hour: int, minute: int = 0) -> int:
+    return int(datetime(year, month, day, hour, minute, tzinfo=UTC).timestamp())
