@@ -21,6 +21,7 @@ from bot.db import Database
 from bot.directory import GroupDirectory, NoGroups
 from bot.dispatcher import OutboxDispatcher
 from bot.guild_settings import GuildSettingsService
+from bot.modlog import ModLog
 from bot.outbox import Outbox
 from bot.tree import BotTree, CommandTranslator
 
@@ -33,6 +34,7 @@ EXTENSIONS = (
     "cogs.feedback",
     "cogs.meetings",
     "cogs.escalation",
+    "cogs.moderation",
 )
 
 Mode = Literal["run", "sync"]
@@ -84,7 +86,9 @@ class Bot(commands.Bot):
         self.clock = clock
         self.mode: Mode = mode
         self.outbox = Outbox(db, clock)
-        self.guild_settings = GuildSettingsService(db, clock, self.outbox)
+        # Every feature records moderation actions here (settings changes included).
+        self.modlog = ModLog(db, clock, self.outbox)
+        self.guild_settings = GuildSettingsService(db, clock, self.outbox, self.modlog)
         self.access = AccessControl(self.guild_settings)
         # The groups feature replaces this with its own directory when it loads.
         self.groups: GroupDirectory = NoGroups()

@@ -17,6 +17,7 @@ from bot.clock import Clock, epoch
 from bot.db import Database, Row, Transaction
 from bot.errors import NotConfigured, UserError
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
+from bot.modlog import SETTING, ModLog
 from bot.outbox import Outbox
 
 DEFAULT_TIMEZONE = "UTC"
@@ -262,11 +263,29 @@ class GuildSettingsRepository:
 
 
 class GuildSettingsService:
-    def __init__(self, db: Database, clock: Clock, outbox: Outbox) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, outbox: Outbox, modlog: ModLog | None = None
+    ) -> None:
         self.db = db
         self.repository = GuildSettingsRepository(db)
         self._clock = clock
         self._outbox = outbox
+        self._modlog = modlog
+
+    async def _log_change(
+        self, tx: Transaction, guild_id: int, field: str, value: object, by: int
+    ) -> None:
+        """Every settings change goes to the mod log, in the transaction that makes it."""
+        if self._modlog is None:
+            return
+        shown = value if isinstance(value, int) and not isinstance(value, bool) else str(value)
+        await self._modlog.record_in(
+            tx,
+            guild_id=guild_id,
+            action=SETTING,
+            actor_id=by,
+            details={"setting": field.removesuffix("_id"), "value": shown},
+        )
 
     async def get(self, guild_id: int) -> GuildSettings:
         return await self.repository.get(guild_id) or GuildSettings(guild_id=guild_id)
@@ -274,6 +293,7 @@ class GuildSettingsService:
     async def _set(self, guild_id: int, field: str, value: object, by: int) -> GuildSettings:
         async with self.db.transaction() as tx:
             await self.repository.upsert(tx, guild_id, field, value, by, epoch(self._clock()))
+            await self._log_change(tx, guild_id, field, value, by)
         return await self.get(guild_id)
 
     async def set_moderator_role(self, guild_id: int, role_id: int, by: int) -> GuildSettings:
@@ -295,6 +315,7 @@ class GuildSettingsService:
             await self.repository.upsert(
                 tx, guild_id, f"{which}_channel_id", channel_id, by, epoch(self._clock())
             )
+            await self._log_change(tx, guild_id, f"{which}_channel_id", channel_id, by)
             await self._outbox.enqueue(
                 tx,
                 kind=CHANNEL_CONFIRMED,

@@ -24,6 +24,7 @@ DISCORD_FREE = [
             "guild_settings.py",
             "i18n.py",
             "migrate.py",
+            "modlog.py",
             "outbox.py",
         )
     ),

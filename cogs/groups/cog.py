@@ -87,7 +87,7 @@ class GroupsCog(commands.Cog, name="Groups"):
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
-        self.service = GroupService(bot.db, bot.clock, bot.outbox, bot.guild_settings)
+        self.service = GroupService(bot.db, bot.clock, bot.outbox, bot.guild_settings, bot.modlog)
         self.gates: list[JoinGate] = []
         bot.groups = GroupsDirectory(self)
         bot.access.set_leader_lookup(self.service.is_leader)

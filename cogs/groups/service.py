@@ -27,6 +27,7 @@ from bot.guild_settings import (
     validate_timezone,
 )
 from bot.i18n import N_
+from bot.modlog import GROUP_REMOVAL, ModLog
 from bot.outbox import Outbox
 from cogs.groups.repository import Group, GroupRepository, JoinRequest, WaitlistEntry
 
@@ -170,13 +171,19 @@ OfferListener = Callable[[int, int], None]  # (waitlist entry id, offer expires 
 
 class GroupService:
     def __init__(
-        self, db: Database, clock: Clock, outbox: Outbox, settings: GuildSettingsService
+        self,
+        db: Database,
+        clock: Clock,
+        outbox: Outbox,
+        settings: GuildSettingsService,
+        modlog: ModLog,
     ) -> None:
         self.db = db
         self.repo = GroupRepository(db)
         self._clock = clock
         self._outbox = outbox
         self._settings = settings
+        self._modlog = modlog
         self._offer_listeners: list[OfferListener] = []
 
     def now(self) -> int:
@@ -521,7 +528,6 @@ class GroupService:
         if not reason:
             raise UserError(N_("Please give a reason: moderators will see it."))
         now = self.now()
-        settings = await self._settings.get(group.guild_id)  # not inside the transaction
         async with self.db.transaction() as tx:
             role = await self.repo.member_role_in(tx, group.id, user_id)
             if role is None:
@@ -547,24 +553,15 @@ class GroupService:
                 ),
                 group=group.name,
             )
-            if settings.mod_log_channel_id is not None:
-                await self._outbox.enqueue(
-                    tx,
-                    kind=NOTICE,
-                    guild_id=group.guild_id,
-                    channel_id=settings.mod_log_channel_id,
-                    payload={
-                        "msg": N_(
-                            "<@{by}> removed <@{user}> from the group {group}. Reason: {reason}"
-                        ),
-                        "params": {
-                            "by": by,
-                            "user": user_id,
-                            "group": group.name,
-                            "reason": reason,
-                        },
-                    },
-                )
+            await self._modlog.record_in(
+                tx,
+                guild_id=group.guild_id,
+                action=GROUP_REMOVAL,
+                actor_id=by,
+                target_id=user_id,
+                group_id=group.id,
+                reason=reason,
+            )
             await self._offer_free_seats(tx, group.id, now)
 
     async def member_left_server(self, guild_id: int, user_id: int) -> LeftGroups:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -18,12 +18,26 @@ from tests.fakediscord.models import Channel, Role, User
 from tests.harness import BotRunner, Server
 
 
+class GroupsRunner(BotRunner):
+    """The real bot, with the groups feature's own join steps only: other features' join gates
+    (the confidentiality agreement) are taken off after each start. The gate mechanism is
+    tested here with a stand-in (test_join_gate.py); the agreement with the real groups
+    feature in tests/confidentiality."""
+
+    async def start(
+        self, *, sync: bool = True, prepare: Callable[[Bot], None] | None = None
+    ) -> Bot:
+        bot = await super().start(sync=sync, prepare=prepare)
+        cog(self).gates.clear()
+        return bot
+
+
 @pytest.fixture
 async def runner(
     fake_discord: FakeDiscord, server: Server, tmp_path: Path, clock: FakeClock
 ) -> AsyncIterator[BotRunner]:
     """The real bot on the test's clock (seat offers expire by it)."""
-    running = BotRunner(fake_discord, tmp_path / "bot.sqlite3", clock)
+    running = GroupsRunner(fake_discord, tmp_path / "bot.sqlite3", clock)
     await running.start()
     try:
         yield running

@@ -1,0 +1,293 @@
+"""The mod log: one append-only record of every moderation action, with a case number per server.
+
+Any feature records an action with `await bot.modlog.record_in(tx, ...)` inside its own
+transaction (or `record(...)`, which opens one): the row and, when the server has a mod-log
+channel, the outbox message announcing it are written together, so an action is never logged
+without its announcement nor announced without its row. The message is rendered from the row when
+it is sent (the renderer is registered by the moderation feature), in one format for every
+action. Rows are never updated or deleted (the migration's triggers refuse it).
+
+Reasons are short texts written by moderators and leaders. A member's message text never goes
+in here: report snapshots live with the reports and are deleted after the retention period.
+
+This module holds the rules and the SQL; it never imports discord.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.clock import Clock, epoch
+from bot.db import Database, Row, Transaction
+from bot.i18n import N_
+from bot.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+ENTRY = "core:modlog"  # outbox kind: payload {"entry": mod_log row id}
+
+REASON_MAX = 500
+DETAIL_MAX = 200
+
+# Actions, their title and the sentence that says what happened. Sentence fields: {actor},
+# {target}, {group} and any detail of the entry.
+WARN = "warn"
+TIMEOUT = "timeout"
+UNTIMEOUT = "untimeout"
+REPORT = "report"
+REPORT_RESOLVED = "report_resolved"
+REPORT_DISMISSED = "report_dismissed"
+GROUP_REMOVAL = "group_removal"
+GUIDELINES = "guidelines"
+REMINDERS = "reminders"
+SETTING = "setting"
+
+
+@dataclass(frozen=True)
+class ActionText:
+    title: str
+    sentence: str
+
+
+ACTIONS: dict[str, ActionText] = {
+    WARN: ActionText(N_("Warning"), N_("{actor} warned {target}.")),
+    TIMEOUT: ActionText(N_("Timeout"), N_("{actor} timed out {target} until {until}.")),
+    UNTIMEOUT: ActionText(N_("Timeout removed"), N_("{actor} removed the timeout of {target}.")),
+    REPORT: ActionText(N_("Report"), N_("{actor} reported a message by {target}.")),
+    REPORT_RESOLVED: ActionText(
+        N_("Report resolved"), N_("{actor} resolved report #{report} about {target}.")
+    ),
+    REPORT_DISMISSED: ActionText(
+        N_("Report dismissed"), N_("{actor} dismissed report #{report} about {target}.")
+    ),
+    GROUP_REMOVAL: ActionText(
+        N_("Removed from a group"), N_("{actor} removed {target} from the group {group}.")
+    ),
+    GUIDELINES: ActionText(
+        N_("Guidelines changed"), N_("{actor} published version {version} of {scope}.")
+    ),
+    REMINDERS: ActionText(
+        N_("Guideline reminders changed"),
+        N_("{actor} set the guideline reminders of {group}: {schedule}."),
+    ),
+    SETTING: ActionText(N_("Setting changed"), N_("{actor} changed the setting {setting}.")),
+}
+
+
+@dataclass(frozen=True)
+class ModLogEntry:
+    id: int
+    guild_id: int
+    case_number: int
+    action: str
+    actor_id: int
+    target_id: int | None
+    group_id: int | None
+    reason: str | None
+    created_at: int
+    details: dict[str, str | int] = field(default_factory=dict)
+
+
+_COLUMNS = (
+    "id, guild_id, case_number, action, actor_id, target_id, group_id, reason, details, created_at"
+)
+
+
+def _entry(row: Row) -> ModLogEntry:
+    return ModLogEntry(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        case_number=row["case_number"],
+        action=row["action"],
+        actor_id=row["actor_id"],
+        target_id=row["target_id"],
+        group_id=row["group_id"],
+        reason=row["reason"],
+        created_at=row["created_at"],
+        details=json.loads(row["details"]),
+    )
+
+
+def _clean_details(details: Mapping[str, str | int] | None) -> dict[str, str | int]:
+    out: dict[str, str | int] = {}
+    for key, value in (details or {}).items():
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise TypeError(f"mod-log detail {key!r} must be a str or an int")
+        out[key] = value[:DETAIL_MAX] if isinstance(value, str) else value
+    return out
+
+
+class ModLogRepository:
+    """All of the mod log's SQL. Only INSERT and SELECT: the log is append-only."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def next_case(self, tx: Transaction, guild_id: int) -> int:
+        row = await tx.fetchone(
+            "INSERT INTO mod_log_counters (guild_id, last_case) VALUES (:guild_id, 1) "
+            "ON CONFLICT (guild_id) DO UPDATE SET last_case = mod_log_counters.last_case + 1 "
+            "RETURNING last_case",
+            {"guild_id": guild_id},
+        )
+        assert row is not None
+        return int(row[0])
+
+    async def insert(
+        self,
+        tx: Transaction,
+        *,
+        guild_id: int,
+        case_number: int,
+        action: str,
+        actor_id: int,
+        target_id: int | None,
+        group_id: int | None,
+        reason: str | None,
+        details: dict[str, str | int],
+        now: int,
+    ) -> int:
+        return await tx.insert(
+            "INSERT INTO mod_log (guild_id, case_number, action, actor_id, target_id, group_id, "
+            "reason, details, created_at) VALUES (:guild_id, :case_number, :action, :actor_id, "
+            ":target_id, :group_id, :reason, :details, :now)",
+            {
+                "guild_id": guild_id,
+                "case_number": case_number,
+                "action": action,
+                "actor_id": actor_id,
+                "target_id": target_id,
+                "group_id": group_id,
+                "reason": reason,
+                "details": json.dumps(details, separators=(",", ":")),
+                "now": now,
+            },
+        )
+
+    async def mod_log_channel(self, tx: Transaction, guild_id: int) -> int | None:
+        """Read in the caller's transaction, so a change of the channel is seen at once."""
+        row = await tx.fetchone(
+            "SELECT mod_log_channel_id FROM guild_settings WHERE guild_id = :guild_id",
+            {"guild_id": guild_id},
+        )
+        return None if row is None else row["mod_log_channel_id"]
+
+    async def by_id(self, entry_id: int) -> ModLogEntry | None:
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM mod_log WHERE id = :id", {"id": entry_id}
+        )
+        return None if row is None else _entry(row)
+
+    async def by_case(self, guild_id: int, case_number: int) -> ModLogEntry | None:
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM mod_log WHERE guild_id = :guild_id "
+            f"AND case_number = :case_number",
+            {"guild_id": guild_id, "case_number": case_number},
+        )
+        return None if row is None else _entry(row)
+
+    async def for_target(self, guild_id: int, target_id: int, limit: int) -> list[ModLogEntry]:
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM mod_log WHERE guild_id = :guild_id "
+            f"AND target_id = :target_id ORDER BY case_number DESC LIMIT :limit",
+            {"guild_id": guild_id, "target_id": target_id, "limit": limit},
+        )
+        return [_entry(r) for r in rows]
+
+
+class ModLog:
+    """`bot.modlog`: what every feature uses to record a moderation action."""
+
+    def __init__(self, db: Database, clock: Clock, outbox: Outbox) -> None:
+        self.db = db
+        self.repository = ModLogRepository(db)
+        self._clock = clock
+        self._outbox = outbox
+
+    async def record_in(
+        self,
+        tx: Transaction,
+        *,
+        guild_id: int,
+        action: str,
+        actor_id: int,
+        target_id: int | None = None,
+        group_id: int | None = None,
+        reason: str | None = None,
+        details: Mapping[str, str | int] | None = None,
+        announce: bool = True,
+    ) -> int:
+        """Append the action and return its case number. The mod-log channel (if the server
+        has one) gets the message through the outbox, in this same transaction. `announce=False`
+        for an action whose own post already shows its case number (a report)."""
+        if action not in ACTIONS:
+            raise ValueError(f"unknown mod-log action {action!r}")
+        reason = (reason or "").strip()[:REASON_MAX] or None
+        case_number = await self.repository.next_case(tx, guild_id)
+        entry_id = await self.repository.insert(
+            tx,
+            guild_id=guild_id,
+            case_number=case_number,
+            action=action,
+            actor_id=actor_id,
+            target_id=target_id,
+            group_id=group_id,
+            reason=reason,
+            details=_clean_details(details),
+            now=epoch(self._clock()),
+        )
+        channel_id = await self.repository.mod_log_channel(tx, guild_id)
+        if announce and channel_id is not None:
+            await self._outbox.enqueue(
+                tx,
+                kind=ENTRY,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                payload={"entry": entry_id},
+            )
+        log.info(
+            "mod log: guild %d case %d %s by %d on %s",
+            guild_id,
+            case_number,
+            action,
+            actor_id,
+            target_id,
+        )
+        return case_number
+
+    async def record(
+        self,
+        *,
+        guild_id: int,
+        action: str,
+        actor_id: int,
+        target_id: int | None = None,
+        group_id: int | None = None,
+        reason: str | None = None,
+        details: Mapping[str, str | int] | None = None,
+    ) -> int:
+        """`record_in` in a transaction of its own."""
+        async with self.db.transaction() as tx:
+            return await self.record_in(
+                tx,
+                guild_id=guild_id,
+                action=action,
+                actor_id=actor_id,
+                target_id=target_id,
+                group_id=group_id,
+                reason=reason,
+                details=details,
+            )
+
+    async def entry(self, entry_id: int) -> ModLogEntry | None:
+        return await self.repository.by_id(entry_id)
+
+    async def case(self, guild_id: int, case_number: int) -> ModLogEntry | None:
+        return await self.repository.by_case(guild_id, case_number)
+
+    async def history(self, guild_id: int, target_id: int, limit: int = 25) -> list[ModLogEntry]:
+        """A member's cases, newest first (for /warnings)."""
+        return await self.repository.for_target(guild_id, target_id, limit)

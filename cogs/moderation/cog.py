@@ -1,0 +1,575 @@
+"""Moderation, the Discord side: reports ("Report to moderators" on a message), /warn,
+/warnings, /timeout, /untimeout, the report buttons, and the renderers of the mod log (for every
+feature's entries), the reports and the member's notices. The rules live in service.py.
+
+Nothing here logs the text of a member's message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _T
+from discord.ext import commands
+
+from bot.checks import Audience
+from bot.client import Bot
+from bot.directory import GroupRef
+from bot.dispatcher import PermanentFailure, Rendered
+from bot.errors import NotAllowed, NotConfigured, UserError
+from bot.i18n import N_, Translate, server_translator
+from bot.modlog import ENTRY, ModLogEntry
+from bot.outbox import OutboxMessage
+from bot.tree import translator
+from cogs.moderation import render
+from cogs.moderation.guidelines import GuidelineService
+from cogs.moderation.repository import Guideline, Report
+from cogs.moderation.service import (
+    MEMBER_NOTICE,
+    REPORT_POST,
+    UNDELIVERED,
+    ModerationService,
+    Target,
+    check_target,
+    parse_timeout,
+    snapshot_of,
+)
+from cogs.moderation.views import ReportAction, ReportButton, ReportModal, report_view
+
+log = logging.getLogger(__name__)
+
+MEMBER = {"audience": Audience.MEMBER}
+LEADER = {"audience": Audience.LEADER}
+MODERATOR = {"audience": Audience.MODERATOR}
+
+PURGE_JOB = "moderation:purge"
+DELIVERY_WAIT_SECONDS = 3.0  # how long /warn waits to say whether the member's DM arrived
+TIMEOUT_PRESETS = (
+    ("10m", N_("10 minutes")),
+    ("1h", N_("1 hour")),
+    ("12h", N_("12 hours")),
+    ("1d", N_("1 day")),
+    ("3d", N_("3 days")),
+    ("7d", N_("1 week")),
+    ("28d", N_("28 days (the longest Discord allows)")),
+)
+HISTORY_LINES = 20
+
+
+def guideline_name(guideline: Guideline, group_name: str | None, t: Translate) -> str:
+    if guideline.for_group is None:
+        return t("the server's guidelines, version {version}", version=guideline.version)
+    return t(
+        "the guidelines of {group}, version {version}",
+        group=group_name or "?",
+        version=guideline.version,
+    )
+
+
+class ModerationCog(commands.Cog, name="Moderation"):
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        self.service = ModerationService(bot.db, bot.clock, bot.outbox, bot.modlog)
+        self.guidelines = GuidelineService(bot.db, bot.clock, bot.outbox, bot.modlog)
+        self.report_menu = app_commands.ContextMenu(
+            name=_T("Report to moderators"),
+            callback=self.report_message,
+            extras=MEMBER,
+        )
+        self.report_menu.guild_only = True
+        bot.tree.add_command(self.report_menu)
+        bot.dispatcher.register(ENTRY, self._render_entry)
+        bot.dispatcher.register(
+            MEMBER_NOTICE, self._render_member_notice, on_failure=self._notice_failed
+        )
+        bot.dispatcher.register(UNDELIVERED, self._render_undelivered)
+        bot.dispatcher.register(REPORT_POST, self._render_report, on_failure=self._report_failed)
+        bot.add_dynamic_items(ReportButton)
+        bot.add_rebuilder(self._schedule)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.report_menu.name, type=self.report_menu.type)
+
+    async def _schedule(self) -> None:
+        self.bot.scheduler.add_job(
+            self.purge, "interval", hours=24, id=PURGE_JOB, replace_existing=True
+        )
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _server_t(self, guild_id: int | None) -> Translate:
+        if guild_id is None:
+            raise PermanentFailure("moderation messages belong to a server")
+        settings = await self.bot.guild_settings.get(guild_id)
+        return server_translator(settings.language)
+
+    async def _group_name(self, guild_id: int, group_id: int | None) -> str | None:
+        if not group_id:
+            return None
+        group = await self.bot.groups.get(guild_id, group_id)
+        return group.name if group is not None else None
+
+    async def _target(self, guild: discord.Guild, member: discord.Member) -> Target:
+        me = guild.me
+        above = member.id == guild.owner_id or member.top_role >= me.top_role
+        return Target(
+            user_id=member.id,
+            is_bot=member.bot,
+            is_staff=await self.bot.access.is_moderator(member),
+            above_bot=above,
+        )
+
+    async def _delivery(self, outbox_id: int) -> str:
+        """'sent', 'failed' (e.g. DMs closed) or 'pending' after a short wait."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DELIVERY_WAIT_SECONDS
+        while True:
+            delivery = await self.bot.outbox.repository.delivery(outbox_id)
+            if delivery is not None and delivery.status != "pending":
+                return delivery.status
+            if loop.time() >= deadline:
+                return "pending"
+            await asyncio.sleep(0.1)
+
+    async def _warn_group(
+        self, caller: discord.Member, target: discord.Member, channel_id: int | None
+    ) -> GroupRef | None:
+        """A leader warns within a group they lead that the member belongs to (the group of
+        this channel first). Moderators warn server-wide (the channel's group, if any)."""
+        groups = self.bot.groups
+        here = await groups.for_channel(caller.guild.id, channel_id) if channel_id else None
+        if await self.bot.access.is_moderator(caller):
+            return here
+        led = await groups.led_by(caller.guild.id, caller.id)
+        theirs = {g.id for g in await groups.groups_of(caller.guild.id, target.id)}
+        shared = [g for g in led if g.id in theirs]
+        if not shared:
+            raise NotAllowed(
+                N_(
+                    "Only the moderators and the leaders of {member}'s groups can warn them, and "
+                    "you don't lead any of their groups. Please ask a moderator if something "
+                    "needs attention."
+                ),
+                member=target.mention,
+            )
+        if here is not None and any(g.id == here.id for g in shared):
+            return here
+        return shared[0]
+
+    # ------------------------------------------------------------------ /warn
+
+    @app_commands.command(
+        name="warn",
+        description=_T("Warn a member privately and kindly (moderators; leaders in their group)"),
+        extras=LEADER,
+    )
+    @app_commands.guild_only()
+    @app_commands.describe(
+        member=_T("Who to warn"),
+        reason=_T("What happened; the member will read this"),
+        guideline=_T("The guidelines it goes against (optional)"),
+    )
+    async def warn(
+        self,
+        interaction: discord.Interaction[Bot],
+        member: discord.Member,
+        reason: str,
+        guideline: str | None = None,
+    ) -> None:
+        caller = await self.bot.access.require(interaction, Audience.LEADER)
+        check_target(caller.id, await self._target(caller.guild, member))
+        group = await self._warn_group(caller, member, interaction.channel_id)
+        guideline_id = int(guideline) if guideline and guideline.isdigit() else None
+        if guideline and guideline_id is None:
+            raise UserError(N_("Please pick the guidelines from the list."))
+        t = await translator(interaction)
+        warned = await self.service.warn(
+            caller.guild.id,
+            member.id,
+            by=caller.id,
+            reason=reason,
+            group_id=group.id if group else None,
+            guideline_id=guideline_id,
+        )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        status = await self._delivery(warned.notice_outbox_id)
+        lines = [t("Warning recorded as case #{case}.", case=warned.case_number)]
+        if status == "sent":
+            lines.append(t("{member} was told privately.", member=member.mention))
+        elif status == "failed":
+            lines.append(
+                t(
+                    "{member} couldn't be told: their direct messages are closed. You may want "
+                    "to speak with them another way.",
+                    member=member.mention,
+                )
+            )
+        else:
+            lines.append(t("The message to {member} is on its way.", member=member.mention))
+        await interaction.followup.send("\n".join(lines), ephemeral=True)
+
+    @warn.autocomplete("guideline")
+    async def guideline_autocomplete(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        t = await translator(interaction)
+        choices: list[app_commands.Choice[str]] = []
+        for item in await self.guidelines.all_current(interaction.guild_id):
+            group_name = await self._group_name(item.guild_id, item.for_group)
+            if item.for_group is not None and group_name is None:
+                continue
+            name = guideline_name(item, group_name, t)
+            if current.casefold() in name.casefold():
+                choices.append(app_commands.Choice(name=name[:100], value=str(item.id)))
+        return choices[:25]
+
+    # ------------------------------------------------------------------ /warnings
+
+    @app_commands.command(
+        name="warnings",
+        description=_T("A member's moderation history (moderators)"),
+        extras=MODERATOR,
+    )
+    @app_commands.guild_only()
+    @app_commands.describe(member=_T("Whose history to show"))
+    async def warnings(self, interaction: discord.Interaction[Bot], member: discord.User) -> None:
+        caller = await self.bot.access.require(interaction, Audience.MODERATOR)
+        t = await translator(interaction)
+        history = await self.service.history(caller.guild.id, member.id)
+        warnings = [e for e in history if e.action == "warn"]
+        embed = discord.Embed(
+            title=t("Moderation history of {member}", member=member.display_name)[:256],
+            colour=discord.Colour.dark_grey(),
+        )
+        if not history:
+            embed.description = t("{member} has no warnings or other cases.", member=member.mention)
+        else:
+            lines = [
+                t.plural(
+                    "{member} has {n} warning.",
+                    "{member} has {n} warnings.",
+                    len(warnings),
+                    member=member.mention,
+                )
+            ]
+            for entry in history[:HISTORY_LINES]:
+                lines.append(await self._history_line(entry, t))
+            if len(history) > HISTORY_LINES:
+                lines.append(t("… and {n} older cases.", n=len(history) - HISTORY_LINES))
+            embed.description = "\n".join(lines)[:4000]
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    async def _history_line(self, entry: ModLogEntry, t: Translate) -> str:
+        group_name = await self._group_name(entry.guild_id, entry.group_id)
+        line = f"**#{entry.case_number}** {render.stamp(entry.created_at, 'd')} · "
+        line += render.entry_sentence(entry, t, group_name)
+        if entry.reason:
+            line += " " + t("Reason: {reason}", reason=entry.reason[:200])
+        return line
+
+    # ------------------------------------------------------------------ /timeout, /untimeout
+
+    @app_commands.command(
+        name="timeout",
+        description=_T("Pause a member's messages for a while (moderators)"),
+        extras=MODERATOR,
+    )
+    @app_commands.guild_only()
+    @app_commands.describe(
+        member=_T("Who to time out"),
+        duration=_T("How long, e.g. 10m, 1h, 1d (at most 28 days)"),
+        reason=_T("Why; the member will read this"),
+    )
+    async def timeout(
+        self,
+        interaction: discord.Interaction[Bot],
+        member: discord.Member,
+        duration: str,
+        reason: str,
+    ) -> None:
+        caller = await self.bot.access.require(interaction, Audience.MODERATOR)
+        t = await translator(interaction)
+        seconds = parse_timeout(duration)
+        cleaned = reason.strip()
+        if not cleaned or len(cleaned) > 500:
+            raise UserError(N_("Please give a reason of at most 500 characters."))
+        await self._check_can_moderate(caller, member)
+        until = self.bot.clock() + timedelta(seconds=seconds)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await member.timeout(until, reason=cleaned)
+        case = await self.service.record_timeout(
+            caller.guild.id, member.id, by=caller.id, until=int(until.timestamp()), reason=cleaned
+        )
+        await interaction.followup.send(
+            t(
+                "{member} is timed out until {until} (case #{case}). They'll be told privately.",
+                member=member.mention,
+                until=render.stamp(int(until.timestamp())),
+                case=case,
+            ),
+            ephemeral=True,
+        )
+
+    @timeout.autocomplete("duration")
+    async def duration_autocomplete(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        t = await translator(interaction)
+        return [
+            app_commands.Choice(name=t(label), value=value)
+            for value, label in TIMEOUT_PRESETS
+            if current.lower() in value or current.lower() in t(label).lower()
+        ]
+
+    @app_commands.command(
+        name="untimeout",
+        description=_T("End a member's timeout early (moderators)"),
+        extras=MODERATOR,
+    )
+    @app_commands.guild_only()
+    @app_commands.describe(member=_T("Whose timeout to end"), reason=_T("Why (optional)"))
+    async def untimeout(
+        self,
+        interaction: discord.Interaction[Bot],
+        member: discord.Member,
+        reason: str | None = None,
+    ) -> None:
+        caller = await self.bot.access.require(interaction, Audience.MODERATOR)
+        t = await translator(interaction)
+        until = member.timed_out_until
+        if until is None or until <= self.bot.clock():
+            raise UserError(N_("{member} is not timed out."), member=member.mention)
+        await self._check_can_moderate(caller, member)
+        cleaned = (reason or "").strip()[:500] or None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await member.timeout(None, reason=cleaned)
+        case = await self.service.record_untimeout(
+            caller.guild.id, member.id, by=caller.id, reason=cleaned
+        )
+        await interaction.followup.send(
+            t("{member}'s timeout has ended (case #{case}).", member=member.mention, case=case),
+            ephemeral=True,
+        )
+
+    async def _check_can_moderate(self, caller: discord.Member, member: discord.Member) -> None:
+        guild = caller.guild
+        target = await self._target(guild, member)
+        check_target(caller.id, target)
+        if not guild.me.guild_permissions.moderate_members:
+            raise UserError(
+                N_(
+                    "I don't have the Moderate Members permission, so I can't time anyone out. "
+                    "A server admin can give it to my role in Server Settings > Roles."
+                )
+            )
+        if target.above_bot:
+            raise UserError(
+                N_(
+                    "I can't time out {member}: their highest role is at or above mine. A server "
+                    "admin can move my role higher in Server Settings > Roles."
+                ),
+                member=member.mention,
+            )
+
+    # ------------------------------------------------------------------ reports
+
+    async def report_message(
+        self, interaction: discord.Interaction[Bot], message: discord.Message
+    ) -> None:
+        caller = await self.bot.access.require(interaction, Audience.MEMBER)
+        t = await translator(interaction)
+        if self.bot.user is not None and message.author.id == self.bot.user.id:
+            raise UserError(
+                N_(
+                    "That's one of my own messages. If something about it worries you, please "
+                    "tell a moderator directly."
+                )
+            )
+        if message.author.id == caller.id:
+            raise UserError(
+                N_(
+                    "That's your own message. If you'd like it removed or want to talk to "
+                    "someone, you can delete it or ask for a moderator with /support."
+                )
+            )
+        settings = await self.bot.guild_settings.get(caller.guild.id)
+        if (settings.escalation_channel_id or settings.mod_log_channel_id) is None:
+            raise NotConfigured(
+                N_(
+                    "The moderators haven't set up a place for reports yet. Please contact a "
+                    "moderator directly; thank you for looking out for others."
+                )
+            )
+        snapshot = snapshot_of(message.content, len(message.attachments))
+        await interaction.response.send_modal(
+            ReportModal(
+                t,
+                author_id=message.author.id,
+                channel_id=message.channel.id,
+                message_id=message.id,
+                snapshot=snapshot,
+            )
+        )
+
+    async def report_submitted(
+        self, interaction: discord.Interaction[Any], modal: ReportModal
+    ) -> None:
+        caller = await self.bot.access.require(interaction, Audience.MEMBER)
+        t = await translator(interaction)
+        settings = await self.bot.guild_settings.get(caller.guild.id)
+        channel_id = settings.escalation_channel_id or settings.mod_log_channel_id
+        if channel_id is None:
+            raise NotConfigured(
+                N_("The moderators haven't set up a place for reports yet. Please contact one.")
+            )
+        await self.service.open_report(
+            caller.guild.id,
+            reporter_id=caller.id,
+            author_id=modal.author_id,
+            channel_id=modal.channel_id,
+            message_id=modal.message_id,
+            snapshot=modal.snapshot,
+            reason=modal.reason.value,
+            alert_channel_id=channel_id,
+        )
+        await interaction.response.send_message(
+            t(
+                "Thank you for telling us. The moderators have your report and will look at it "
+                "soon. Nobody else will know that you reported this message."
+            ),
+            ephemeral=True,
+        )
+
+    async def report_button(
+        self, interaction: discord.Interaction[Any], action: ReportAction, report_id: int
+    ) -> None:
+        caller = await self.bot.access.require(interaction, Audience.MODERATOR)
+        report = await self.service.report(caller.guild.id, report_id)
+        if interaction.message is not None:
+            await self.service.learn_alert_message(
+                report, interaction.message.channel.id, interaction.message.id
+            )
+        if action == "claim":
+            report = await self.service.claim_report(caller.guild.id, report_id, caller.id)
+        else:
+            outcome = "resolved" if action == "resolve" else "dismissed"
+            report = await self.service.close_report(caller.guild.id, report_id, caller.id, outcome)
+        embed, view = await self._report_parts(report)
+        await interaction.response.edit_message(embed=embed, view=view)
+
+    async def _report_parts(self, report: Report) -> tuple[discord.Embed, discord.ui.View | None]:
+        settings = await self.bot.guild_settings.get(report.guild_id)
+        t = server_translator(settings.language)
+        return render.report_embed(report, t, settings.retention_days), report_view(report, t)
+
+    # ------------------------------------------------------------------ retention
+
+    async def purge(self) -> None:
+        """Daily: the text of reports closed longer ago than the retention is deleted, from the
+        database and from the moderators' copy in Discord."""
+
+        async def retention(guild_id: int) -> int:
+            return (await self.bot.guild_settings.get(guild_id)).retention_days
+
+        for report in await self.service.purge_reports(retention):
+            await self._redact(report)
+
+    async def _redact(self, report: Report) -> None:
+        channel_id, message_id = report.alert_channel_id, report.alert_message_id
+        if message_id is None and report.alert_outbox_id is not None:
+            delivery = await self.bot.outbox.repository.delivery(report.alert_outbox_id)
+            if delivery is not None and delivery.message_id is not None:
+                channel_id, message_id = delivery.channel_id, delivery.message_id
+        if channel_id is None or message_id is None:
+            return
+        channel = self.bot.get_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel | discord.Thread):
+            return
+        embed, view = await self._report_parts(report)
+        try:
+            await channel.get_partial_message(message_id).edit(embed=embed, view=view)
+        except discord.NotFound:
+            return
+        except discord.HTTPException as error:
+            log.warning("moderation: could not redact report %d's post: %s", report.id, error)
+
+    # ------------------------------------------------------------------ renderers
+
+    async def _render_entry(self, message: OutboxMessage) -> Rendered:
+        entry = await self.bot.modlog.entry(int(message.payload["entry"]))
+        if entry is None:
+            raise PermanentFailure("mod-log entry not found")
+        t = await self._server_t(entry.guild_id)
+        group_name = await self._group_name(entry.guild_id, entry.group_id)
+        return Rendered(embeds=[render.modlog_embed(entry, t, group_name)])
+
+    async def _render_member_notice(self, message: OutboxMessage) -> Rendered:
+        if message.guild_id is None:
+            raise PermanentFailure("a member notice belongs to a server")
+        entry = await self.bot.modlog.case(message.guild_id, int(message.payload["case"]))
+        if entry is None:
+            raise PermanentFailure("case not found")
+        t = await self._server_t(entry.guild_id)
+        guild = self.bot.get_guild(entry.guild_id)
+        group_name = await self._group_name(entry.guild_id, entry.group_id)
+        guideline_text = None
+        guideline_id = entry.details.get("guideline")
+        if guideline_id is not None:
+            guideline = await self.guidelines.get(int(guideline_id))
+            if guideline is not None:
+                name = await self._group_name(guideline.guild_id, guideline.for_group)
+                guideline_text = guideline_name(guideline, name, t)
+        text = render.member_notice(
+            entry,
+            t,
+            server=guild.name if guild is not None else t("the server"),
+            group_name=group_name,
+            guideline=guideline_text,
+        )
+        return Rendered(content=text)
+
+    async def _notice_failed(self, message: OutboxMessage, error: Exception) -> None:
+        if message.guild_id is None:
+            return
+        settings = await self.bot.guild_settings.get(message.guild_id)
+        await self.service.notice_undelivered(
+            message.guild_id, int(message.payload["case"]), settings.mod_log_channel_id
+        )
+
+    async def _render_undelivered(self, message: OutboxMessage) -> Rendered:
+        if message.guild_id is None:
+            raise PermanentFailure("a note about a case belongs to a server")
+        entry = await self.bot.modlog.case(message.guild_id, int(message.payload["case"]))
+        if entry is None:
+            raise PermanentFailure("case not found")
+        t = await self._server_t(entry.guild_id)
+        return Rendered(
+            content=t(
+                "I couldn't tell {member} about case #{case} privately: Discord refused the "
+                "direct message (their DMs may be closed, or they left the server).",
+                member=render.user(entry.target_id, t),
+                case=entry.case_number,
+            )
+        )
+
+    async def _report_failed(self, message: OutboxMessage, error: Exception) -> None:
+        """A report must reach a human: if its channel refuses it, the mod-log channel."""
+        report_id = int(message.payload["report"])
+        settings = await self.bot.guild_settings.get(message.guild_id or 0)
+        fallback = settings.mod_log_channel_id
+        if fallback is None or not await self.service.repost_report(report_id, fallback):
+            log.error("report %d could not be delivered to the moderators: %s", report_id, error)
+
+    async def _render_report(self, message: OutboxMessage) -> Rendered:
+        report = await self.service.repo.report(int(message.payload["report"]))
+        if report is None:
+            raise PermanentFailure("report not found")
+        embed, view = await self._report_parts(report)
+        return Rendered(embeds=[embed], view=view)

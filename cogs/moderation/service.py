@@ -1,0 +1,392 @@
+"""The rules of moderation: reports, warnings and timeouts. No discord import.
+
+Every action is recorded through the core mod log (`bot.modlog`) in the same transaction as the
+feature's own rows and the messages it sends (through the outbox), so nothing is half-done.
+Guidelines and their reminders are in guidelines.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.clock import Clock, epoch
+from bot.db import Database
+from bot.errors import NotAllowed, NotFound, UserError
+from bot.i18n import N_
+from bot.modlog import (
+    REPORT,
+    REPORT_DISMISSED,
+    REPORT_RESOLVED,
+    TIMEOUT,
+    UNTIMEOUT,
+    WARN,
+    ModLog,
+    ModLogEntry,
+)
+from bot.outbox import Outbox
+from cogs.moderation.repository import MemberWarning, ModerationRepository, Report
+
+log = logging.getLogger(__name__)
+
+# Outbox kinds, rendered by the cog.
+MEMBER_NOTICE = "moderation:member_notice"  # payload {"case": n}: a warning or timeout, by DM
+REPORT_POST = "moderation:report"  # payload {"report": id}: the moderators' copy of a report
+UNDELIVERED = "moderation:undelivered"  # payload {"case": n}: the member could not be told
+
+REASON_MAX = 500
+REPORT_REASON_MAX = 1000
+SNAPSHOT_MAX = 1800  # what is kept of a reported message (Discord allows 2000, plus extras)
+DAY = 86400
+TIMEOUT_MIN_SECONDS = 60
+TIMEOUT_MAX_SECONDS = 28 * DAY  # Discord's own limit
+
+_UNITS = {"w": 7 * DAY, "d": DAY, "h": 3600, "m": 60}
+_DURATION_PART = re.compile(
+    r"(\d+)\s*(weeks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m)(?![a-z])", re.IGNORECASE
+)
+
+
+def parse_timeout(text: str) -> int:
+    """'10m', '1h', '1d 12h', '2 weeks' -> seconds, from one minute to Discord's 28 days."""
+    raw = text.strip().lower()
+    parts = _DURATION_PART.findall(raw)
+    leftover = _DURATION_PART.sub("", raw).replace(",", "").replace("and", "").strip()
+    if not parts or leftover:
+        raise UserError(
+            N_(
+                "I couldn't read “{value}” as a length of time. Write it like 10m, 1h, 3d or 1w "
+                "(minutes, hours, days, weeks), or pick one from the list."
+            ),
+            value=text.strip()[:50],
+        )
+    seconds = sum(int(number) * _UNITS[unit[0]] for number, unit in parts)
+    if not TIMEOUT_MIN_SECONDS <= seconds <= TIMEOUT_MAX_SECONDS:
+        raise UserError(
+            N_("A timeout lasts from one minute to 28 days (Discord's limit). Please pick a time.")
+        )
+    return seconds
+
+
+def clean_reason(text: str | None, *, required: bool, limit: int = REASON_MAX) -> str | None:
+    reason = (text or "").strip()
+    if not reason:
+        if required:
+            raise UserError(
+                N_("Please give a short reason: the member and the moderators will read it.")
+            )
+        return None
+    if len(reason) > limit:
+        raise UserError(
+            N_("The reason is {length} characters long; please keep it under {limit}."),
+            length=len(reason),
+            limit=limit,
+        )
+    return reason
+
+
+@dataclass(frozen=True)
+class Target:
+    """Who a moderation command is aimed at, as the cog found them in Discord."""
+
+    user_id: int
+    is_bot: bool
+    is_staff: bool  # a moderator or an admin
+    above_bot: bool = False  # their highest role is at or above the bot's
+
+
+def check_target(actor_id: int, target: Target) -> None:
+    """Moderation is for members: never yourself, the bot, or the moderators and admins."""
+    if target.user_id == actor_id:
+        raise UserError(N_("You can't do that to yourself."))
+    if target.is_bot:
+        raise UserError(N_("Bots can't be moderated with these commands."))
+    if target.is_staff:
+        raise NotAllowed(
+            N_(
+                "Moderators and admins can't be warned or timed out with the bot. If something "
+                "is wrong, please talk with the server's admins."
+            )
+        )
+
+
+def snapshot_of(content: str, attachments: int) -> str:
+    text = content.strip()
+    if len(text) > SNAPSHOT_MAX:
+        text = text[: SNAPSHOT_MAX - 1] + "…"
+    if attachments:
+        text += f"\n[+{attachments} attachment(s)]" if text else f"[{attachments} attachment(s)]"
+    return text
+
+
+@dataclass(frozen=True)
+class Warned:
+    case_number: int
+    notice_outbox_id: int  # the member's DM, to tell the moderator whether it arrived
+
+
+# (guild_id) -> retention days
+RetentionLookup = Callable[[int], Awaitable[int]]
+
+
+class ModerationService:
+    def __init__(self, db: Database, clock: Clock, outbox: Outbox, modlog: ModLog) -> None:
+        self.db = db
+        self.repo = ModerationRepository(db)
+        self._clock = clock
+        self._outbox = outbox
+        self.modlog = modlog
+
+    def now(self) -> int:
+        return epoch(self._clock())
+
+    # ------------------------------------------------------------------ warnings
+
+    async def warn(
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        by: int,
+        reason: str,
+        group_id: int | None,
+        guideline_id: int | None,
+    ) -> Warned:
+        cleaned = clean_reason(reason, required=True)
+        assert cleaned is not None
+        details: dict[str, str | int] = {}
+        if guideline_id is not None:
+            guideline = await self.repo.guideline(guideline_id)
+            if guideline is None or guideline.guild_id != guild_id:
+                raise NotFound(N_("I couldn't find those guidelines. Please pick from the list."))
+            details["guideline"] = guideline.id
+        async with self.db.transaction() as tx:
+            case = await self.modlog.record_in(
+                tx,
+                guild_id=guild_id,
+                action=WARN,
+                actor_id=by,
+                target_id=user_id,
+                group_id=group_id,
+                reason=cleaned,
+                details=details,
+            )
+            await self.repo.insert_member_warning(
+                tx,
+                guild_id=guild_id,
+                user_id=user_id,
+                group_id=group_id,
+                guideline_id=guideline_id,
+                reason=cleaned,
+                case_number=case,
+                by=by,
+                now=self.now(),
+            )
+            notice = await self._outbox.enqueue(
+                tx, kind=MEMBER_NOTICE, guild_id=guild_id, user_id=user_id, payload={"case": case}
+            )
+        return Warned(case, notice)
+
+    async def notice_undelivered(self, guild_id: int, case: int, channel_id: int | None) -> None:
+        """The member's DM was refused (DMs closed, or they left): the moderators hear of it in
+        the mod-log channel, so a warning is never believed delivered when it was not."""
+        if channel_id is None:
+            log.warning("moderation: case %d could not be delivered and there is no mod log", case)
+            return
+        async with self.db.transaction() as tx:
+            await self._outbox.enqueue(
+                tx,
+                kind=UNDELIVERED,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                payload={"case": case},
+            )
+
+    async def warnings_of(self, guild_id: int, user_id: int) -> list[MemberWarning]:
+        return await self.repo.warnings_of(guild_id, user_id)
+
+    async def history(self, guild_id: int, user_id: int) -> list[ModLogEntry]:
+        return await self.modlog.history(guild_id, user_id)
+
+    # ------------------------------------------------------------------ timeouts
+
+    async def record_timeout(
+        self, guild_id: int, user_id: int, *, by: int, until: int, reason: str
+    ) -> int:
+        """After Discord applied the timeout: the case, and a kind word to the member."""
+        async with self.db.transaction() as tx:
+            case = await self.modlog.record_in(
+                tx,
+                guild_id=guild_id,
+                action=TIMEOUT,
+                actor_id=by,
+                target_id=user_id,
+                reason=reason,
+                details={"until": until},
+            )
+            await self._outbox.enqueue(
+                tx, kind=MEMBER_NOTICE, guild_id=guild_id, user_id=user_id, payload={"case": case}
+            )
+        return case
+
+    async def record_untimeout(
+        self, guild_id: int, user_id: int, *, by: int, reason: str | None
+    ) -> int:
+        async with self.db.transaction() as tx:
+            case = await self.modlog.record_in(
+                tx,
+                guild_id=guild_id,
+                action=UNTIMEOUT,
+                actor_id=by,
+                target_id=user_id,
+                reason=reason,
+            )
+            await self._outbox.enqueue(
+                tx, kind=MEMBER_NOTICE, guild_id=guild_id, user_id=user_id, payload={"case": case}
+            )
+        return case
+
+    # ------------------------------------------------------------------ reports
+
+    async def open_report(
+        self,
+        guild_id: int,
+        *,
+        reporter_id: int,
+        author_id: int,
+        channel_id: int,
+        message_id: int,
+        snapshot: str,
+        reason: str | None,
+        alert_channel_id: int,
+    ) -> Report:
+        cleaned = clean_reason(reason, required=False, limit=REPORT_REASON_MAX)
+        now = self.now()
+        async with self.db.transaction() as tx:
+            if await self.repo.open_report_by(tx, guild_id, message_id, reporter_id) is not None:
+                raise UserError(
+                    N_(
+                        "You've already reported this message and the moderators have it. "
+                        "Thank you for looking out for others."
+                    )
+                )
+            # The report's own post shows its case number: the mod-log channel gets no copy.
+            case = await self.modlog.record_in(
+                tx,
+                guild_id=guild_id,
+                action=REPORT,
+                actor_id=reporter_id,
+                target_id=author_id,
+                announce=False,
+            )
+            report_id = await self.repo.insert_report(
+                tx,
+                guild_id=guild_id,
+                case_number=case,
+                reporter_id=reporter_id,
+                author_id=author_id,
+                channel_id=channel_id,
+                message_id=message_id,
+                snapshot=snapshot,
+                reason=cleaned,
+                alert_channel_id=alert_channel_id,
+                now=now,
+            )
+            outbox_id = await self._outbox.enqueue(
+                tx,
+                kind=REPORT_POST,
+                guild_id=guild_id,
+                channel_id=alert_channel_id,
+                payload={"report": report_id},
+            )
+            await self.repo.set_report_outbox(tx, report_id, outbox_id)
+            report = await self.repo.report_in(tx, report_id)
+        assert report is not None
+        log.info("report %d opened in guild %d (case %d)", report.id, guild_id, case)
+        return report
+
+    async def report(self, guild_id: int, report_id: int) -> Report:
+        report = await self.repo.report(report_id)
+        if report is None or report.guild_id != guild_id:
+            raise NotFound(N_("I couldn't find that report."))
+        return report
+
+    async def claim_report(self, guild_id: int, report_id: int, by: int) -> Report:
+        async with self.db.transaction() as tx:
+            report = await self.repo.report_in(tx, report_id)
+            if report is None or report.guild_id != guild_id:
+                raise NotFound(N_("I couldn't find that report."))
+            if not report.is_open:
+                raise UserError(N_("This report is already closed."))
+            await self.repo.claim(tx, report_id, by)
+            report = await self.repo.report_in(tx, report_id)
+        assert report is not None
+        return report
+
+    async def close_report(self, guild_id: int, report_id: int, by: int, outcome: str) -> Report:
+        """outcome: 'resolved' or 'dismissed'. The outcome goes to the mod log."""
+        if outcome not in ("resolved", "dismissed"):
+            raise ValueError(outcome)
+        async with self.db.transaction() as tx:
+            report = await self.repo.report_in(tx, report_id)
+            if report is None or report.guild_id != guild_id:
+                raise NotFound(N_("I couldn't find that report."))
+            if not report.is_open:
+                raise UserError(N_("This report is already closed."))
+            await self.repo.close(tx, report_id, outcome, by, self.now())
+            await self.modlog.record_in(
+                tx,
+                guild_id=guild_id,
+                action=REPORT_RESOLVED if outcome == "resolved" else REPORT_DISMISSED,
+                actor_id=by,
+                target_id=report.author_id,
+                details={"report": report.case_number},
+            )
+            report = await self.repo.report_in(tx, report_id)
+        assert report is not None
+        return report
+
+    async def repost_report(self, report_id: int, channel_id: int) -> bool:
+        """The moderators' channel refused the report: post it in `channel_id` instead (the
+        mod-log channel). False when it was already sent there, so it never loops."""
+        async with self.db.transaction() as tx:
+            report = await self.repo.report_in(tx, report_id)
+            if report is None or report.alert_channel_id == channel_id:
+                return False
+            outbox_id = await self._outbox.enqueue(
+                tx,
+                kind=REPORT_POST,
+                guild_id=report.guild_id,
+                channel_id=channel_id,
+                payload={"report": report_id},
+            )
+            await self.repo.redirect_report(tx, report_id, channel_id, outbox_id)
+        log.warning("report %d: its channel refused it; posting it in the mod log", report_id)
+        return True
+
+    async def learn_alert_message(self, report: Report, channel_id: int, message_id: int) -> None:
+        if report.alert_message_id != message_id:
+            await self.repo.set_alert_message(report.id, channel_id, message_id)
+
+    async def purge_reports(self, retention_days: RetentionLookup) -> list[Report]:
+        """Delete the snapshot and reason of reports closed longer ago than the server's
+        retention. Returns the purged reports (the cog redacts their posts)."""
+        now = self.now()
+        purged: list[Report] = []
+        days_by_guild: dict[int, int] = {}
+        for report in await self.repo.closed_unpurged():
+            if report.guild_id not in days_by_guild:
+                days_by_guild[report.guild_id] = await retention_days(report.guild_id)
+            assert report.closed_at is not None
+            if report.closed_at + days_by_guild[report.guild_id] * DAY > now:
+                continue
+            async with self.db.transaction() as tx:
+                await self.repo.purge(tx, report.id, now)
+                fresh = await self.repo.report_in(tx, report.id)
+            if fresh is not None:
+                purged.append(fresh)
+        if purged:
+            log.info("moderation: purged the text of %d closed reports", len(purged))
+        return purged

@@ -1,0 +1,158 @@
+"""Buttons and modals. The report's buttons are DynamicItems with shaped custom ids
+(`moderation:report:claim:42`): they work after a restart and load the report from the database
+when pressed. What pressing does lives in the cog."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal, Protocol, cast
+
+import discord
+
+from bot.i18n import Translate
+from bot.ui import BaseModal, guarded, loaded_cog
+from cogs.moderation.guidelines import BODY_MAX
+from cogs.moderation.repository import Report
+from cogs.moderation.service import REPORT_REASON_MAX
+
+COG_NAME = "Moderation"
+GUIDELINES_COG_NAME = "Guidelines"
+
+ReportAction = Literal["claim", "resolve", "dismiss"]
+
+
+class ModerationActions(Protocol):
+    async def report_button(
+        self, interaction: discord.Interaction[Any], action: ReportAction, report_id: int
+    ) -> None: ...
+
+    async def report_submitted(
+        self, interaction: discord.Interaction[Any], modal: ReportModal
+    ) -> None: ...
+
+
+class GuidelinesActions(Protocol):
+    async def guidelines_submitted(
+        self, interaction: discord.Interaction[Any], group_id: int | None, body: str
+    ) -> None: ...
+
+
+class ReportButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"moderation:report:(?P<action>claim|resolve|dismiss):(?P<report>[0-9]+)",
+):
+    """Claim / Resolve / Dismiss under a report in the moderators' channel."""
+
+    def __init__(
+        self,
+        action: ReportAction,
+        report_id: int,
+        *,
+        label: str,
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label[:80],
+                style=style,
+                disabled=disabled,
+                custom_id=f"moderation:report:{action}:{report_id}",
+            )
+        )
+        self.action: ReportAction = action
+        self.report_id = report_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Button[Any],
+        match: re.Match[str],
+    ) -> ReportButton:
+        action = cast(ReportAction, match["action"])
+        return cls(action, int(match["report"]), label=item.label or action, style=item.style)
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        cog = cast(ModerationActions, loaded_cog(interaction, COG_NAME))
+        await cog.report_button(interaction, self.action, self.report_id)
+
+
+def report_view(report: Report, t: Translate) -> discord.ui.View | None:
+    """The buttons of an open report; a closed one has none."""
+    if not report.is_open:
+        return None
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        ReportButton(
+            "claim",
+            report.id,
+            label=t("Claimed") if report.claimed_by else t("Claim"),
+            style=discord.ButtonStyle.primary,
+            disabled=report.claimed_by is not None,
+        )
+    )
+    view.add_item(
+        ReportButton("resolve", report.id, label=t("Resolve"), style=discord.ButtonStyle.success)
+    )
+    view.add_item(ReportButton("dismiss", report.id, label=t("Dismiss")))
+    return view
+
+
+class ReportModal(BaseModal):
+    """ "Report to moderators": the member's optional reason. The message's details are taken
+    when the menu is used, so a later edit of the message does not change the report."""
+
+    def __init__(
+        self,
+        t: Translate,
+        *,
+        author_id: int,
+        channel_id: int,
+        message_id: int,
+        snapshot: str,
+    ) -> None:
+        super().__init__(title=t("Report to moderators")[:45], timeout=900)
+        self.author_id = author_id
+        self.channel_id = channel_id
+        self.message_id = message_id
+        self.snapshot = snapshot
+        self.reason: discord.ui.TextInput[ReportModal] = discord.ui.TextInput(
+            label=t("What worries you? (optional)")[:45],
+            custom_id="reason",
+            style=discord.TextStyle.paragraph,
+            required=False,
+            max_length=REPORT_REASON_MAX,
+            placeholder=t("Only the moderators will read this. They won't say who reported.")[:100],
+        )
+        self.add_item(self.reason)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        cog = cast(ModerationActions, loaded_cog(interaction, COG_NAME))
+        await cog.report_submitted(interaction, self)
+
+
+class GuidelinesModal(BaseModal):
+    """/guidelines set: the text, prefilled with the current version."""
+
+    def __init__(self, t: Translate, *, title: str, group_id: int | None, current: str) -> None:
+        super().__init__(title=title[:45], timeout=1800)
+        self.group_id = group_id
+        self.body: discord.ui.TextInput[GuidelinesModal] = discord.ui.TextInput(
+            label=t("Guidelines")[:45],
+            custom_id="body",
+            style=discord.TextStyle.paragraph,
+            required=True,
+            max_length=BODY_MAX,
+            default=current[:BODY_MAX] or None,
+            placeholder=t(
+                "For example: be kind; share experiences, not medical advice; what is said "
+                "here stays here."
+            )[:100],
+        )
+        self.add_item(self.body)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        cog = cast(GuidelinesActions, loaded_cog(interaction, GUIDELINES_COG_NAME))
+        await cog.guidelines_submitted(interaction, self.group_id, self.body.value)

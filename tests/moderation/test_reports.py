@@ -1,0 +1,178 @@
+"""Reports: "Report to moderators" on a message, the moderators' copy with Claim / Resolve /
+Dismiss, the outcome in the mod log, and the reported text deleted after the retention."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.modlog import REPORT, REPORT_RESOLVED
+from tests.fakediscord.errors import InteractionRefused
+from tests.fakediscord.models import Message
+from tests.harness import VIEW_CHANNEL, wait_until
+from tests.moderation.conftest import Community
+
+MENU = "Report to moderators"
+
+
+async def report(c: Community, reporter, message: Message, reason: str | None) -> str:
+    opened = await c.fake.message_command(reporter, MENU, message)
+    assert opened.modal is not None, opened
+    done = await c.fake.submit_modal(reporter, opened, {"reason": reason} if reason else {})
+    assert done.ephemeral
+    return done.text
+
+
+async def test_a_report_reaches_the_moderators_and_is_closed(community: Community) -> None:
+    c, s = community, community.server
+    bad = await c.fake.send_message(
+        c.peer, c.group_channel, "Stop your chemo, @everyone, turmeric cures it <@&123>"
+    )
+    thanks = await report(c, s.member, bad, "Dangerous medical advice")
+    assert "Thank you" in thanks and "Nobody else will know" in thanks
+    await c.settle()
+
+    [post] = c.reports()
+    text = post.text
+    assert "Stop your chemo" in text and "Dangerous medical advice" in text
+    assert f"<@{c.peer.id}>" in text and f"<@{s.member.id}>" in text
+    assert f"<#{c.group_channel.id}>" in text
+    assert f"https://discord.com/channels/{s.guild.id}/{c.group_channel.id}/{bad.id}" in text
+    assert "nobody has claimed it" in text
+    assert post.allowed_mentions == {"parse": []}
+    ids = post.custom_ids()
+    assert [i.split(":")[2] for i in ids] == ["claim", "resolve", "dismiss"]
+    # The reported member is told nothing; the report is a case without a mod-log copy.
+    for dm in c.dms(c.peer):  # (other features may greet them; nothing about a report)
+        assert "report" not in dm.text.lower() and str(s.member.id) not in dm.text
+    assert c.mod_log_entries()[-1].embeds[0]["title"].endswith("Setting changed")
+    number = int(post.embeds[0]["title"].split("#")[1])
+    opened = await c.bot.modlog.case(s.guild.id, number)
+    assert opened is not None and opened.action == REPORT and opened.target_id == c.peer.id
+
+    # The buttons survive a restart (their state is in the database).
+    await c.runner.stop()
+    await c.runner.start()
+    # A member and a leader cannot touch it; a moderator claims, then resolves.
+    for outsider in (s.member, c.leader):
+        with pytest.raises(InteractionRefused):  # they cannot even see the private channel
+            await c.fake.click(outsider, post, ids[0])
+    claimed = await c.fake.click(s.moderator, post, ids[0])
+    assert f"claimed by <@{s.moderator.id}>" in claimed.text
+    live = c.fake.message(post.id)
+    assert live.component(ids[0])["disabled"] is True  # type: ignore[index]
+    resolved = await c.fake.click(s.moderator, live, ids[1])
+    assert f"Resolved by <@{s.moderator.id}>" in resolved.text
+    assert c.fake.message(post.id).custom_ids() == []
+    await c.settle()
+    outcome = c.mod_log_entries()[-1]
+    assert "Report resolved" in outcome.embeds[0]["title"]
+    assert f"resolved report #{number} about <@{c.peer.id}>" in outcome.text
+    assert "Stop your chemo" not in outcome.text
+    history = await c.bot.modlog.history(s.guild.id, c.peer.id)
+    assert [e.action for e in history] == [REPORT_RESOLVED, REPORT]
+
+
+async def test_refusals_and_repeat_reports(community: Community) -> None:
+    c, s = community, community.server
+    mine = await c.fake.send_message(s.member, s.general, "my own words")
+    res = await c.fake.message_command(s.member, MENU, mine)
+    assert res.modal is None and res.ephemeral and "your own message" in res.text
+    # a message of the bot's own, where members read
+    await c.slash(s.admin, "group panel", channel=str(s.general.id))
+    await c.settle()
+    bots = c.bot_messages(s.general)
+    assert bots
+    res = await c.fake.message_command(s.member, MENU, bots[0])
+    assert res.modal is None and "one of my own messages" in res.text
+
+    other = await c.fake.send_message(c.peer, s.general, "something unkind")
+    assert "Thank you" in await report(c, s.member, other, None)
+    again = await c.fake.message_command(s.member, MENU, other)
+    done = await c.fake.submit_modal(s.member, again, {})
+    assert "already reported" in done.text
+    await c.settle()
+    assert len(c.reports()) == 1
+
+
+async def test_reported_text_is_deleted_after_the_retention(community: Community) -> None:
+    c, s = community, community.server
+    closed_msg = await c.fake.send_message(c.peer, s.general, "closed words")
+    open_msg = await c.fake.send_message(c.peer, s.general, "still open words")
+    await report(c, s.member, closed_msg, "reason one")
+    await report(c, c.leader, open_msg, "reason two")
+    await c.settle()
+    first, second = c.reports()
+    await c.fake.click(s.moderator, first, first.custom_ids()[2])  # dismiss
+    res = await c.slash(s.admin, "setup retention", days=30)
+    assert "30 days" in res.text
+
+    c.clock.advance(days=29)
+    await c.moderation.purge()
+    kept = await c.moderation.service.repo.report(1)
+    assert kept is not None and kept.snapshot == "closed words" and kept.reason == "reason one"
+
+    c.clock.advance(days=2)
+    job = c.bot.scheduler.get_job("moderation:purge")
+    assert job is not None
+    await job.func(*job.args)
+    purged = await c.moderation.service.repo.report(1)
+    still = await c.moderation.service.repo.report(2)
+    assert purged is not None and purged.snapshot is None and purged.reason is None
+    assert purged.status == "dismissed" and purged.closed_by == s.moderator.id
+    assert still is not None and still.snapshot == "still open words"
+    await wait_until(lambda: "closed words" not in c.fake.message(first.id).text)
+    assert "deleted 30 days after" in c.fake.message(first.id).text
+    assert "still open words" in c.fake.message(second.id).text
+
+
+async def test_reports_go_to_the_escalation_channel_when_there_is_one(
+    community: Community,
+) -> None:
+    c, s = community, community.server
+    alerts = c.fake.create_text_channel(
+        s.guild,
+        "alerts",
+        overwrites=[
+            {"id": s.guild.id, "type": 0, "deny": VIEW_CHANNEL},
+            {"id": s.moderator_role.id, "type": 0, "allow": VIEW_CHANNEL},
+            {"id": s.guild.bot_role_id, "type": 0, "allow": VIEW_CHANNEL},
+        ],
+    )
+    res = await c.slash(s.admin, "setup escalation-channel", channel=alerts.id)
+    assert "Distress alerts will go to" in res.text, res
+    message = await c.fake.send_message(c.peer, s.general, "unkind words")
+    await report(c, s.member, message, None)
+    await c.settle()
+    assert c.reports() == []
+    posts = [m for m in c.bot_messages(alerts) if m.embeds and "Report #" in m.text]
+    assert len(posts) == 1 and "unkind words" in posts[0].text
+
+
+async def test_a_report_refused_by_its_channel_goes_to_the_mod_log(community: Community) -> None:
+    c, s = community, community.server
+    alerts = c.fake.create_text_channel(
+        s.guild,
+        "alerts",
+        overwrites=[
+            {"id": s.guild.id, "type": 0, "deny": VIEW_CHANNEL},
+            {"id": s.moderator_role.id, "type": 0, "allow": VIEW_CHANNEL},
+            {"id": s.guild.bot_role_id, "type": 0, "allow": VIEW_CHANNEL},
+        ],
+    )
+    await c.slash(s.admin, "setup escalation-channel", channel=alerts.id)
+    await c.settle()
+    # The bot lost access to the escalation channel after /setup.
+    c.fake.faults.add(
+        "POST",
+        rf"^/channels/{alerts.id}/messages$",
+        status=403,
+        body={"message": "Missing Access", "code": 50001},
+        count=None,
+    )
+    message = await c.fake.send_message(c.peer, s.general, "hurtful words")
+    await report(c, s.member, message, None)
+    await wait_until(lambda: len(c.reports()) == 1)
+    [post] = c.reports()
+    assert "hurtful words" in post.text
+    claimed = await c.fake.click(s.moderator, post, post.custom_ids()[0])
+    assert "claimed by" in claimed.text
