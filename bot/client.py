@@ -35,6 +35,7 @@ EXTENSIONS = (
     "cogs.meetings",
     "cogs.escalation",
     "cogs.moderation",
+    "cogs.confidentiality",
 )
 
 Mode = Literal["run", "sync"]

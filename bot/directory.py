@@ -66,6 +66,25 @@ class GroupDirectory(Protocol):
         """A gate was refused ("Not now"): the held seat goes to the next person."""
         ...
 
+    async def join_source(self, guild_id: int, group_id: int, user_id: int) -> str | None:
+        """How a member whose join waits for the gates came: 'join', 'request', 'offer' or
+        'added' (a moderator gave them the role by hand). None when no join is waiting."""
+        ...
+
+    async def hold_access(self, guild_id: int, group_id: int, user_id: int) -> bool:
+        """Take a member's access away for now: they keep their seat and stay a member, the
+        role is taken back and not given back at start-up, and removing it is not treated as
+        leaving. True if they were a member with access."""
+        ...
+
+    async def release_access(self, guild_id: int, group_id: int, user_id: int) -> bool:
+        """Give held access back (the role again). True if their access was held."""
+        ...
+
+    async def held_ids(self, guild_id: int, group_id: int) -> set[int]:
+        """Members of the group whose access is held."""
+        ...
+
 
 class NoGroups:
     """The directory before (or without) the groups feature: there are no groups."""
@@ -104,6 +123,18 @@ class NoGroups:
 
     async def cancel_join(self, guild_id: int, group_id: int, user_id: int) -> None:
         return None
+
+    async def join_source(self, guild_id: int, group_id: int, user_id: int) -> str | None:
+        return None
+
+    async def hold_access(self, guild_id: int, group_id: int, user_id: int) -> bool:
+        return False
+
+    async def release_access(self, guild_id: int, group_id: int, user_id: int) -> bool:
+        return False
+
+    async def held_ids(self, guild_id: int, group_id: int) -> set[int]:
+        return set()
 
 
 class JoinGate(Protocol):

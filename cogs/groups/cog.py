@@ -78,6 +78,12 @@ class GroupsDirectory(Directory):
         group = await self._cog.service.get(guild_id, group_id)
         await self._cog.service.cancel_ticket(group, user_id)
 
+    async def hold_access(self, guild_id: int, group_id: int, user_id: int) -> bool:
+        return await self._cog.set_access_held(guild_id, group_id, user_id, True)
+
+    async def release_access(self, guild_id: int, group_id: int, user_id: int) -> bool:
+        return await self._cog.set_access_held(guild_id, group_id, user_id, False)
+
 
 class GroupsCog(commands.Cog, name="Groups"):
     group = app_commands.Group(name="group", description=_T("Peer support groups"), guild_only=True)
@@ -1082,7 +1088,8 @@ class GroupsCog(commands.Cog, name="Groups"):
             if role is None:
                 continue
             recorded = {u for u, _, _ in await self.service.members(group)}
-            for user_id in sorted(recorded - {m.id for m in role.members}):
+            held = await self.service.repo.held_ids(group.id)
+            for user_id in sorted(recorded - held - {m.id for m in role.members}):
                 member = guild.get_member(user_id)
                 if member is None:
                     continue
@@ -1091,7 +1098,9 @@ class GroupsCog(commands.Cog, name="Groups"):
                 except discord.HTTPException:
                     log.warning("could not give back the role of group %d to %d", group.id, user_id)
             for member in role.members:
-                if member.id not in recorded and not member.bot:
+                if member.id in held:
+                    await self._take_role_back(member, role, "Access to the group is held")
+                elif member.id not in recorded and not member.bot:
                     await self._added_by_hand(member, group)
 
     @commands.Cog.listener()
@@ -1106,13 +1115,20 @@ class GroupsCog(commands.Cog, name="Groups"):
         guild = after.guild
         for role_id in added:
             group = await self.service.repo.for_role(guild.id, role_id, self.service.now())
-            if group is None or await self.bot.groups.is_member(guild.id, group.id, after.id):
+            if group is None:
                 continue
-            await self._added_by_hand(after, group)
+            if not await self.bot.groups.is_member(guild.id, group.id, after.id):
+                await self._added_by_hand(after, group)
+            elif after.id in await self.service.repo.held_ids(group.id):
+                role = guild.get_role(role_id)
+                if role is not None:
+                    await self._take_role_back(after, role, "Access to the group is held")
         for role_id in removed:
             group = await self.service.repo.for_role(guild.id, role_id, self.service.now())
             if group is None or not await self.bot.groups.is_member(guild.id, group.id, after.id):
                 continue
+            if after.id in await self.service.repo.held_ids(group.id):
+                continue  # the bot took it back itself while access is held: still a member
             if await self.service.is_leader(guild.id, after.id, group.id):
                 continue  # a leader keeps leading; moderators use /group leaders remove
             log.info("the role of group %d was taken from %d by hand", group.id, after.id)
@@ -1125,12 +1141,44 @@ class GroupsCog(commands.Cog, name="Groups"):
             outcome = await self.service.request_join(group, member.id, source="added")
         except UserError:
             outcome = None  # e.g. an archived group: the role goes back
+        reason = "Group is closed; role given by hand"
         if outcome is not None and outcome.kind == "ticket":
-            await self.admit(member.guild.id, group.id, member.id, None)
-            return
+            if await self.admit(member.guild.id, group.id, member.id, None):
+                return
+            # A join gate asked the member first (e.g. to accept the agreement) and told them
+            # why: until they answer, no role. admit() grants it when they do.
+            reason = "Role given by hand; the member has not finished joining yet"
         role = member.guild.get_role(group.role_id) if group.role_id else None
         if role is not None:
-            await member.remove_roles(role, reason="Group is closed; role given by hand")
+            await self._take_role_back(member, role, reason)
+
+    async def _take_role_back(
+        self, member: discord.Member, role: discord.Role, reason: str
+    ) -> None:
+        try:
+            await member.remove_roles(role, reason=reason)
+        except discord.HTTPException:
+            log.warning("could not take the role %d back from %d", role.id, member.id)
+
+    async def set_access_held(self, guild_id: int, group_id: int, user_id: int, held: bool) -> bool:
+        """`bot.groups.hold_access` / `release_access`: the database first (so the role change
+        that follows is not read as the member leaving), then the role."""
+        group = await self.service.repo.get(guild_id, group_id, self.service.now())
+        if group is None or not await self.service.set_access_held(group, user_id, held):
+            return False
+        guild = self.bot.get_guild(guild_id)
+        role = guild.get_role(group.role_id) if guild is not None and group.role_id else None
+        member = await self._member(guild, user_id) if guild is not None else None
+        if role is None or member is None:
+            return True  # the role follows at start-up reconciliation, or when recreated
+        if held:
+            await self._take_role_back(member, role, "Access to the group is held")
+        elif role not in member.roles:
+            try:
+                await member.add_roles(role, reason=f"Access to the group {group.name} restored")
+            except discord.HTTPException:
+                log.warning("could not give back the role of group %d to %d", group.id, user_id)
+        return True
 
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:

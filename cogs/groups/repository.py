@@ -267,6 +267,33 @@ class GroupRepository:
         )
         return [r["group_id"] for r in rows]
 
+    # ------------------------------------------------------------------ held access
+
+    async def set_access_held(
+        self, tx: Transaction, group_id: int, user_id: int, held_at: int | None
+    ) -> bool:
+        """Hold (a time) or release (None) a member's access. True if that changed anything."""
+        changed = await tx.execute(
+            "UPDATE group_members SET access_held_at = :at WHERE group_id = :g AND user_id = :u "
+            "AND (access_held_at IS NULL) = (:at IS NOT NULL)",
+            {"g": group_id, "u": user_id, "at": held_at},
+        )
+        return changed > 0
+
+    async def held_ids(self, group_id: int) -> set[int]:
+        rows = await self.db.fetchall(
+            "SELECT user_id FROM group_members WHERE group_id = :g AND access_held_at IS NOT NULL",
+            {"g": group_id},
+        )
+        return {r["user_id"] for r in rows}
+
+    async def ticket_source(self, group_id: int, user_id: int, now: int) -> str | None:
+        return await self.db.fetchval(
+            "SELECT source FROM group_join_tickets WHERE group_id = :g AND user_id = :u "
+            "AND expires_at > :now",
+            {"g": group_id, "u": user_id, "now": now},
+        )
+
     # ------------------------------------------------------------------ tickets
 
     async def put_ticket(

@@ -502,6 +502,14 @@ class GroupService:
             await self.repo.drop_ticket(tx, group.id, user_id)
             await self._offer_free_seats(tx, group.id, self.now())
 
+    async def set_access_held(self, group: Group, user_id: int, held: bool) -> bool:
+        """Hold a member's access (they keep their seat, the role is taken back) or release it.
+        True if that changed anything (False: not a member, or already so)."""
+        async with self.db.transaction() as tx:
+            return await self.repo.set_access_held(
+                tx, group.id, user_id, self.now() if held else None
+            )
+
     async def leave(self, group: Group, user_id: int) -> bool:
         """The member leaves (or the role could not be granted). Frees the seat."""
         now = self.now()
@@ -862,3 +870,13 @@ class Directory:
         needle = name_key(query)
         groups = await self._service.list(guild_id, include_archived=include_archived)
         return [g.ref() for g in groups if needle in name_key(g.name)][:limit]
+
+    async def join_source(self, guild_id: int, group_id: int, user_id: int) -> str | None:
+        group = await self._service.repo.get(guild_id, group_id, self._service.now())
+        if group is None:
+            return None
+        return await self._service.repo.ticket_source(group_id, user_id, self._service.now())
+
+    async def held_ids(self, guild_id: int, group_id: int) -> set[int]:
+        group = await self._service.repo.get(guild_id, group_id, self._service.now())
+        return set() if group is None else await self._service.repo.held_ids(group_id)

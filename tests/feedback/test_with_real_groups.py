@@ -41,9 +41,17 @@ async def real_runner(
 
 
 async def group_join(fake: FakeDiscord, s: Server, user: User, group_id: int, verb: str) -> str:
+    """Join or leave as a member does: on joining, the confidentiality agreement comes first and
+    the member presses "I agree"; returns what the bot said at the end."""
     res = await fake.slash(
         user, f"group {verb}", guild=s.guild, channel=s.general, options={"group": str(group_id)}
     )
+    if verb == "join" and res.message is not None:
+        agree = [c for c in res.message.custom_ids() if c.startswith("confidentiality:agree:")]
+        if agree:
+            res = await fake.click(user, res.message, agree[0])
+            await res.wait_for(lambda r: bool(r.followups))
+            return res.followups[-1].text
     return res.text
 
 

@@ -1,0 +1,494 @@
+"""The rules of the confidentiality agreement. No discord import.
+
+Which texts apply to a group: the server's current version, plus the group's own stricter text
+when its leaders set one. A member has access to a group only with an acceptance of every text
+that applies, recorded for that group (member, group, version, time). Accepting the server's
+text covers all of the member's groups at once: it is one promise.
+
+A new version does not lock anyone out at once: the members it concerns are asked privately, and
+keep access for the server's grace period; then `enforce_grace` holds the access of those who
+have not accepted (through `bot.groups.hold_access`) until they do.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.clock import Clock, epoch
+from bot.db import Database, Transaction
+from bot.directory import GroupDirectory, GroupRef
+from bot.errors import NotFound, UserError
+from bot.guild_settings import DEFAULT_RETENTION_DAYS
+from bot.i18n import N_
+from bot.outbox import Outbox
+from cogs.confidentiality.repository import (
+    SERVER,
+    Acceptance,
+    ConfidentialityRepository,
+    Text,
+)
+
+log = logging.getLogger(__name__)
+
+# Outbox kinds, rendered by the cog.
+PROMPT = "confidentiality:prompt"  # the agreement with "I agree" (and "Not now" when joining)
+NOTICE = "confidentiality:notice"  # a short text (msgid + params) to a member or a channel
+
+# Why a member is asked (the prompt's wording depends on it).
+Why = Literal["join", "added", "request", "new_version", "held"]
+
+DEFAULT_GRACE_DAYS = 7
+GRACE_DAYS_MAX = 60
+# A message's embeds hold 6000 characters in all: the server's text and a group's, with their
+# titles, must fit in one prompt, as nobody should agree to a text cut short.
+BODY_MAX = 2800
+KEEP_SESSION_REMINDERS_DAYS = 30
+
+DEFAULT_TEXT = N_(
+    "What is shared here stays here.\n\n"
+    "• I will not share anything another member says, writes or shows in this group, "
+    "outside the group: not their words, their story, their name or anything that could "
+    "identify them.\n"
+    "• I will not take screenshots, recordings or copies of the group's messages, voice or "
+    "video.\n"
+    "• I speak for myself: my own story is mine to share where I like, other people's are not.\n"
+    "• If I am worried about someone's safety, I tell a moderator rather than anyone else.\n"
+    "• If I can no longer keep this promise, I leave the group.\n\n"
+    "Leaders and moderators keep this promise too. The only exception is a risk to someone's "
+    "safety, which moderators may need to act on."
+)
+
+GraceListener = Callable[[int, int], None]  # (text id, grace ends at)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What an "I agree" did: `stale` when the versions shown were replaced meanwhile."""
+
+    stale: bool
+    guild_id: int
+    groups: list[int]  # the groups the acceptance was recorded for
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A member of a group who has not accepted everything that applies."""
+
+    user_id: int
+    leader: bool
+    held: bool
+    missing: list[Text]
+
+    @property
+    def grace_ends_at(self) -> int | None:
+        ends = [t.grace_ends_at for t in self.missing if t.grace_ends_at is not None]
+        return min(ends) if ends else None
+
+
+def check_body(body: str) -> str:
+    text = body.strip()
+    if not text:
+        raise UserError(N_("The agreement can't be empty. Please write a few words."))
+    if len(text) > BODY_MAX:
+        raise UserError(
+            N_("The agreement is too long: please keep it under {limit} characters."),
+            limit=BODY_MAX,
+        )
+    return text
+
+
+def check_grace_days(days: int) -> int:
+    if not 0 <= days <= GRACE_DAYS_MAX:
+        raise UserError(N_("The grace period is from 0 to {limit} days."), limit=GRACE_DAYS_MAX)
+    return days
+
+
+class ConfidentialityService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        outbox: Outbox,
+        groups: Callable[[], GroupDirectory],
+    ) -> None:
+        self.db = db
+        self.repo = ConfidentialityRepository(db)
+        self._clock = clock
+        self._outbox = outbox
+        self._groups = groups  # `bot.groups`, read when needed: the groups feature installs it
+        self._grace_listeners: list[GraceListener] = []
+
+    def now(self) -> int:
+        return epoch(self._clock())
+
+    def on_grace(self, listener: GraceListener) -> None:
+        """Called after a transaction that started a grace period commits (to schedule it)."""
+        self._grace_listeners.append(listener)
+
+    def _after_grace(self, tx: Transaction, text_id: int, ends_at: int) -> None:
+        for listener in self._grace_listeners:
+            tx.after_commit(functools.partial(listener, text_id, ends_at))
+
+    # ------------------------------------------------------------------ texts
+
+    async def server_text(self, guild_id: int) -> Text:
+        """The server's current agreement; the shipped default (version 1) if none was set."""
+        text = await self.repo.current(guild_id, None)
+        if text is not None:
+            return text
+        await self.introduce(guild_id)
+        text = await self.repo.current(guild_id, None)
+        assert text is not None
+        return text
+
+    async def introduce(self, guild_id: int) -> None:
+        """At start: the default agreement for a server that has none. Groups that already have
+        members (the feature arrived after them) get it as a new version, with a grace period."""
+        if await self.repo.current(guild_id, None) is not None:
+            return
+        pairs = await self._memberships(guild_id, None)
+        grace = await self.grace_days(guild_id)
+        now = self.now()
+        async with self.db.transaction() as tx:
+            if not await self.repo.insert_default(tx, guild_id, now):
+                return
+            if pairs:
+                text = await self.repo.current_in(tx, guild_id, None)
+                assert text is not None
+                ends_at = now + grace * 86400
+                await self.repo.set_grace(tx, text.id, ends_at)
+                await self._ask_everyone(tx, guild_id, None, text.id, pairs, ends_at)
+                self._after_grace(tx, text.id, ends_at)
+
+    async def group_text(self, guild_id: int, group_id: int) -> Text | None:
+        return await self.repo.current(guild_id, group_id)
+
+    async def required(self, guild_id: int, group_id: int) -> list[Text]:
+        """The texts a member of this group must have accepted: the server's, then the
+        group's own when it has one."""
+        texts = [await self.server_text(guild_id)]
+        group_text = await self.repo.current(guild_id, group_id)
+        if group_text is not None:
+            texts.append(group_text)
+        return texts
+
+    async def missing(self, guild_id: int, group_id: int, user_id: int) -> list[Text]:
+        texts = await self.required(guild_id, group_id)
+        done = await self.repo.accepted(user_id, group_id, [t.id for t in texts])
+        return [t for t in texts if t.id not in done]
+
+    async def texts(self, text_ids: list[int]) -> list[Text]:
+        found = [await self.repo.text(i) for i in text_ids]
+        return [t for t in found if t is not None]
+
+    async def set_text(
+        self, guild_id: int, group: GroupRef | None, body: str, by: int
+    ) -> tuple[Text, int]:
+        """A new version of the server's (group None) or a group's agreement. Its members are
+        asked privately and keep access for the grace period. Returns the version and how many
+        members were asked."""
+        body = check_body(body)
+        group_id = group.id if group is not None else None
+        if group_id is None:
+            await self.server_text(guild_id)  # version 1 is the default every server starts with
+        current = await self.repo.current(guild_id, group_id)
+        if current is not None and current.body is not None and current.body == body:
+            raise UserError(N_("That is the same text as the current version: nothing changed."))
+        pairs = await self._memberships(guild_id, group)
+        grace = await self.grace_days(guild_id)
+        now = self.now()
+        ends_at = now + grace * 86400
+        async with self.db.transaction() as tx:
+            latest = await self.repo.current_in(tx, guild_id, group_id)
+            version = (latest.version if latest else 0) + 1
+            text_id = await self.repo.insert_text(
+                tx,
+                guild_id=guild_id,
+                group_id=group_id,
+                version=version,
+                body=body,
+                now=now,
+                by=by,
+                grace_ends_at=ends_at if pairs else None,
+            )
+            if pairs:
+                await self._ask_everyone(tx, guild_id, group_id, text_id, pairs, ends_at)
+                self._after_grace(tx, text_id, ends_at)
+        text = await self.repo.text(text_id)
+        assert text is not None
+        log.info(
+            "confidentiality: version %d of %s agreement set in guild %d by %d",
+            version,
+            f"group {group_id}'s" if group_id else "the server's",
+            guild_id,
+            by,
+        )
+        return text, len({u for _, u in pairs})
+
+    async def _memberships(self, guild_id: int, group: GroupRef | None) -> list[tuple[int, int]]:
+        """(group id, user id) for everyone a new version concerns: one group's members, or the
+        members of every active group for the server's text."""
+        groups = self._groups()
+        refs = [group] if group is not None else await groups.search(guild_id, "", limit=10**6)
+        pairs: list[tuple[int, int]] = []
+        for ref in refs:
+            pairs.extend((ref.id, u) for u in await groups.member_ids(guild_id, ref.id))
+        return pairs
+
+    async def _ask_everyone(
+        self,
+        tx: Transaction,
+        guild_id: int,
+        group_id: int | None,
+        text_id: int,
+        pairs: list[tuple[int, int]],
+        ends_at: int,
+    ) -> None:
+        """One private message per member: for the server's text it covers all their groups."""
+        for user_id in sorted({u for _, u in pairs}):
+            await self._prompt(
+                tx,
+                guild_id,
+                user_id,
+                group_id or SERVER,
+                [text_id],
+                "new_version",
+                grace_ends_at=ends_at,
+            )
+
+    async def _prompt(
+        self,
+        tx: Transaction,
+        guild_id: int,
+        user_id: int,
+        group_id: int,
+        text_ids: list[int],
+        why: Why,
+        *,
+        grace_ends_at: int | None = None,
+    ) -> None:
+        await self._outbox.enqueue(
+            tx,
+            kind=PROMPT,
+            guild_id=guild_id,
+            user_id=user_id,
+            payload={
+                "user": user_id,
+                "group": group_id,
+                "texts": text_ids,
+                "why": why,
+                "grace_ends_at": grace_ends_at,
+            },
+        )
+
+    async def ask_privately(
+        self, guild_id: int, group_id: int, user_id: int, texts: list[Text], why: Why
+    ) -> None:
+        """The join gate without an interaction to answer on: the agreement by direct message."""
+        async with self.db.transaction() as tx:
+            await self._prompt(tx, guild_id, user_id, group_id, [t.id for t in texts], why)
+
+    # ------------------------------------------------------------------ accepting
+
+    async def accept(self, user_id: int, group_id: int, text_ids: list[int]) -> Accepted:
+        """An "I agree" for the versions in `text_ids` (as shown). `group_id` SERVER: the
+        server's text, for all of the member's groups."""
+        texts = await self.texts(text_ids)
+        if not texts or len(texts) != len(text_ids):
+            raise NotFound(N_("I couldn't find that agreement any more."))
+        guild_id = texts[0].guild_id
+        if any(t.guild_id != guild_id for t in texts):
+            raise NotFound(N_("I couldn't find that agreement any more."))
+        groups = self._groups()
+        if group_id != SERVER:
+            ref = await groups.get(guild_id, group_id)
+            if ref is None:
+                raise NotFound(N_("That group no longer exists."))
+            current = await self.required(guild_id, group_id)
+        else:
+            current = [await self.server_text(guild_id)]
+        if not set(text_ids) <= {t.id for t in current}:
+            return Accepted(stale=True, guild_id=guild_id, groups=[])
+        targets = {ref.id for ref in await groups.groups_of(guild_id, user_id)}
+        if group_id != SERVER:
+            targets.add(group_id)
+        now = self.now()
+        async with self.db.transaction() as tx:
+            for text in texts:
+                if text.group_id is None:
+                    # The server's text is one promise for all of the member's groups.
+                    for target in sorted(targets):
+                        await self.repo.accept(tx, guild_id, user_id, target, text.id, now)
+                else:
+                    await self.repo.accept(tx, guild_id, user_id, group_id, text.id, now)
+        log.info(
+            "confidentiality: user %d accepted texts %s (group %d)", user_id, text_ids, group_id
+        )
+        return Accepted(stale=False, guild_id=guild_id, groups=sorted(targets))
+
+    async def acceptances(self, guild_id: int, user_id: int) -> list[Acceptance]:
+        return await self.repo.acceptances_of(guild_id, user_id)
+
+    # ------------------------------------------------------------------ grace periods
+
+    async def grace_days(self, guild_id: int) -> int:
+        days = await self.repo.grace_days(guild_id)
+        return DEFAULT_GRACE_DAYS if days is None else days
+
+    async def set_grace_days(self, guild_id: int, days: int, by: int) -> int:
+        days = check_grace_days(days)
+        async with self.db.transaction() as tx:
+            await self.repo.set_grace_days(tx, guild_id, days, by, self.now())
+        return days
+
+    async def graces_to_enforce(self) -> list[Text]:
+        return await self.repo.graces_to_enforce()
+
+    async def enforce_grace(self, text_id: int) -> list[tuple[int, int]]:
+        """The grace period of a version ended: members (not leaders) who have not accepted it
+        lose the group's access until they do. Idempotent, then marked done: a crash half way
+        runs it again at start, and holding twice changes nothing. Returns who was held."""
+        text = await self.repo.text(text_id)
+        if text is None or text.enforced_at is not None:
+            return []
+        if text.grace_ends_at is None or text.grace_ends_at > self.now():
+            return []
+        held: list[tuple[int, int]] = []
+        current = await self.repo.current(text.guild_id, text.group_id)
+        if current is not None and current.id == text.id:
+            groups = self._groups()
+            ref = await groups.get(text.guild_id, text.group_id) if text.group_id else None
+            accepted = await self.repo.accepted_by(text.id)
+            for group_id, user_id in await self._memberships(text.guild_id, ref):
+                if (group_id, user_id) in accepted:
+                    continue
+                if user_id in await groups.leader_ids(text.guild_id, group_id):
+                    continue  # leaders are asked and listed in /confidentiality status
+                if await groups.hold_access(text.guild_id, group_id, user_id):
+                    held.append((group_id, user_id))
+                    texts = await self.required(text.guild_id, group_id)
+                    await self.ask_privately(text.guild_id, group_id, user_id, texts, "held")
+        # A newer version replaced this one: its own grace period applies instead.
+        async with self.db.transaction() as tx:
+            await self.repo.mark_enforced(tx, text.id, self.now())
+        if held:
+            log.info("confidentiality: text %d: access held for %d memberships", text.id, len(held))
+        return held
+
+    async def pending(self, guild_id: int, group: GroupRef) -> list[Pending]:
+        """/confidentiality status: who in the group has not accepted what applies yet."""
+        groups = self._groups()
+        leaders = set(await groups.leader_ids(guild_id, group.id))
+        held = await groups.held_ids(guild_id, group.id)
+        texts = await self.required(guild_id, group.id)
+        result: list[Pending] = []
+        for user_id in await groups.member_ids(guild_id, group.id):
+            done = await self.repo.accepted(user_id, group.id, [t.id for t in texts])
+            missing = [t for t in texts if t.id not in done]
+            if missing:
+                result.append(Pending(user_id, user_id in leaders, user_id in held, missing))
+        return result
+
+    # ------------------------------------------------------------------ reminders
+
+    async def session_started(self, guild_id: int, group_id: int, occurrence: str) -> bool:
+        """A reminder in the group's channel as a session begins, once per session."""
+        ref = await self._groups().get(guild_id, group_id)
+        if ref is None or ref.channel_id is None or ref.archived:
+            return False
+        async with self.db.transaction() as tx:
+            if not await self.repo.session_reminder(tx, group_id, occurrence, self.now()):
+                return False
+            await self._notice(
+                tx,
+                guild_id,
+                N_(
+                    "As this session begins, a gentle reminder: what is shared here stays "
+                    "here. Thank you for keeping this a safe space for everyone."
+                ),
+                channel_id=ref.channel_id,
+            )
+        return True
+
+    async def first_post(self, guild_id: int, group: GroupRef, user_id: int) -> bool:
+        """A private reminder the first time a member posts in a group's channel."""
+        if await self.repo.has_posted(user_id, group.id):
+            return False
+        async with self.db.transaction() as tx:
+            if not await self.repo.first_post(tx, guild_id, user_id, group.id, self.now()):
+                return False
+            await self._notice(
+                tx,
+                guild_id,
+                N_(
+                    "Thank you for sharing in {group}. A gentle reminder: what members share "
+                    "there stays there, and the same promise protects what you share. You can "
+                    "read the agreement any time with /confidentiality show."
+                ),
+                user_id=user_id,
+                group=group.name,
+            )
+        return True
+
+    async def member_joined(self, guild_id: int, group_id: int, user_id: int) -> bool:
+        """A welcome in the group's channel that reminds everyone of the promise (no ping)."""
+        ref = await self._groups().get(guild_id, group_id)
+        if ref is None or ref.channel_id is None:
+            return False
+        async with self.db.transaction() as tx:
+            await self._notice(
+                tx,
+                guild_id,
+                N_(
+                    "Please welcome <@{user}> to {group}. A gentle reminder for all of us: "
+                    "what is shared here stays here."
+                ),
+                channel_id=ref.channel_id,
+                user=user_id,
+                group=ref.name,
+            )
+        return True
+
+    async def _notice(
+        self,
+        tx: Transaction,
+        guild_id: int,
+        message: str,
+        *,
+        channel_id: int | None = None,
+        user_id: int | None = None,
+        **params: object,
+    ) -> None:
+        await self._outbox.enqueue(
+            tx,
+            kind=NOTICE,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            payload={"msg": message, "params": params},
+        )
+
+    # ------------------------------------------------------------------ retention
+
+    async def member_left_server(self, guild_id: int, user_id: int) -> None:
+        async with self.db.transaction() as tx:
+            await self.repo.mark_departed(tx, guild_id, user_id, self.now())
+
+    async def member_came_back(self, guild_id: int, user_id: int) -> bool:
+        async with self.db.transaction() as tx:
+            return await self.repo.mark_returned(tx, guild_id, user_id)
+
+    async def purge(self) -> int:
+        """Daily: forget the acceptances and first posts of members who left the server more
+        than its retention period ago; and old session reminder records."""
+        now = self.now()
+        async with self.db.transaction() as tx:
+            removed = await self.repo.purge_departed(tx, now, DEFAULT_RETENTION_DAYS)
+            await self.repo.prune_session_reminders(tx, now - KEEP_SESSION_REMINDERS_DAYS * 86400)
+        if removed:
+            log.info("confidentiality: forgot %d members who left (retention)", removed)
+        return removed
