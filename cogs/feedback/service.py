@@ -66,9 +66,8 @@ FEEDBACK_MAX_LENGTH = 1000
 DIGEST_ITEMS_PER_MESSAGE = 5  # 5 x 1000 characters stays under Discord's 6000 per message
 DAY = 86400
 
-# Post-session polls (issue 9) need the meetings feature. When it lands, its `meeting_ended`
-# event handler posts, for groups that turned it on, a poll built from these through
-# FeedbackCog.post_poll (the same path as /poll create).
+# Post-session polls: on the meetings feature's `meeting_ended`, groups that turned them on get
+# a poll built from these through FeedbackCog.post_poll (the same path as /poll create).
 SESSION_POLL_QUESTION = N_("How helpful was today's session?")
 SESSION_POLL_OPTIONS = ("1", "2", "3", "4", "5")
 SESSION_POLL_HOURS_MIN, SESSION_POLL_HOURS_MAX, SESSION_POLL_HOURS_DEFAULT = 1, 168, 24
