@@ -136,9 +136,9 @@ def alert_embed(
 ) -> discord.Embed:
     case = view.case
     title = (
-        t("Case #{case}: a member asked for a human", case=case.id)
+        t("Alert #{case}: a member asked for a human", case=case.id)
         if case.category == SUPPORT_REQUEST
-        else t("Case #{case}: a member may need help", case=case.id)
+        else t("Alert #{case}: a member may need help", case=case.id)
     )
     lines = [_status_line(case, t)]
     if case.note:
@@ -309,14 +309,14 @@ def page_text(case: Case, level: int, t: Translate, *, minutes: int) -> str:
     link = alert_link(case)
     if level == 1:
         return t(
-            "Case #{case} has waited {minutes} minutes and nobody has claimed it yet. Please "
+            "Alert #{case} has waited {minutes} minutes and nobody has claimed it yet. Please "
             "open the alert and claim it if you can reach out. {link}",
             case=case.id,
             minutes=minutes,
             link=link,
         ).strip()
     return t(
-        "Case #{case} is still unclaimed after {minutes} minutes, even after paging the "
+        "Alert #{case} is still unclaimed after {minutes} minutes, even after paging the "
         "moderators. Admins, please make sure someone reaches out. {link}",
         case=case.id,
         minutes=minutes,
@@ -326,41 +326,41 @@ def page_text(case: Case, level: int, t: Translate, *, minutes: int) -> str:
 
 def page_settled_text(case: Case, t: Translate) -> str:
     return t(
-        "Case #{case} needed a page, but it has been taken care of meanwhile. {link}",
+        "Alert #{case} needed a page, but it has been taken care of meanwhile. {link}",
         case=case.id,
         link=alert_link(case),
     ).strip()
 
 
 MOD_LOG_TEXTS = {
-    "opened": N_("Case #{case} opened for <@{member}>: {category}, {severity}, {where}."),
+    "opened": N_("Alert #{case} opened for <@{member}>: {category}, {severity}, {where}."),
     "paged_moderators": N_(
-        "Case #{case}: nobody had claimed it in time; the moderator role was paged."
+        "Alert #{case}: nobody had claimed it in time; the moderator role was paged."
     ),
-    "paged_admins": N_("Case #{case}: still unclaimed; the server admins were paged."),
-    "claimed": N_("Case #{case} claimed by <@{by}>."),
-    "resolved": N_("Case #{case} resolved by <@{by}>."),
-    "false_alarm": N_("Case #{case} closed as a false alarm by <@{by}>."),
-    "contact_requested": N_("Case #{case}: the member asked a moderator to contact them."),
-    "support_requested": N_("Case #{case}: the member used /support to ask for a human."),
+    "paged_admins": N_("Alert #{case}: still unclaimed; the server admins were paged."),
+    "claimed": N_("Alert #{case} claimed by <@{by}>."),
+    "resolved": N_("Alert #{case} resolved by <@{by}>."),
+    "false_alarm": N_("Alert #{case} closed as a false alarm by <@{by}>."),
+    "contact_requested": N_("Alert #{case}: the member asked a moderator to contact them."),
+    "support_requested": N_("Alert #{case}: the member used /support to ask for a human."),
     "resources_thread": N_(
-        "Case #{case}: the member's DMs are closed; the crisis resources went to a private thread."
+        "Alert #{case}: the member's DMs are closed; the crisis resources went to a private thread."
     ),
     "resources_undeliverable": N_(
-        "Case #{case}: the crisis resources could not be delivered privately."
+        "Alert #{case}: the crisis resources could not be delivered privately."
     ),
     "alert_moved": N_(
-        "Case #{case}: the escalation channel refused the alert, so it was posted here. "
+        "Alert #{case}: the escalation channel refused the alert, so it was posted here. "
         "Please check /setup escalation-channel."
     ),
-    "purged": N_("Case #{case}: the member's words were deleted after the retention period."),
+    "purged": N_("Alert #{case}: the member's words were deleted after the retention period."),
 }
 
 UPDATE_TEXTS = {
-    "contact_requested": N_("Case #{case}: the member asked a moderator to contact them. {link}"),
-    "support_requested": N_("Case #{case}: the member used /support to ask for a human. {link}"),
+    "contact_requested": N_("Alert #{case}: the member asked a moderator to contact them. {link}"),
+    "support_requested": N_("Alert #{case}: the member used /support to ask for a human. {link}"),
     "resources_undeliverable": N_(
-        "Case #{case}: I could not send the crisis resources to the member privately (their "
+        "Alert #{case}: I could not send the crisis resources to the member privately (their "
         "DMs are closed and no private thread was possible). Please reach out to them another "
         "way. {link}"
     ),
@@ -368,7 +368,7 @@ UPDATE_TEXTS = {
 
 
 def mod_log_text(case: Case, event: str, t: Translate, *, by: int | None, where: str) -> str:
-    template = MOD_LOG_TEXTS.get(event, N_("Case #{case}: {event}."))
+    template = MOD_LOG_TEXTS.get(event, N_("Alert #{case}: {event}."))
     text = t(
         template,
         case=case.id,
@@ -384,5 +384,5 @@ def mod_log_text(case: Case, event: str, t: Translate, *, by: int | None, where:
 
 
 def update_text(case: Case, event: str, t: Translate) -> str:
-    template = UPDATE_TEXTS.get(event, N_("Case #{case}: {event}. {link}"))
+    template = UPDATE_TEXTS.get(event, N_("Alert #{case}: {event}. {link}"))
     return t(template, case=case.id, event=event, link=alert_link(case)).strip()

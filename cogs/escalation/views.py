@@ -114,9 +114,9 @@ class NoteModal(BaseModal):
 
     def __init__(self, case_id: int, action: Literal["resolve", "false"], t: Translate) -> None:
         title = (
-            t("Resolve case #{case}", case=case_id)
+            t("Resolve alert #{case}", case=case_id)
             if action == "resolve"
-            else t("Close case #{case} as a false alarm", case=case_id)
+            else t("Close alert #{case} as a false alarm", case=case_id)
         )
         super().__init__(title=title[:45], custom_id=f"escalation:note:{action}:{case_id}")
         self.case_id = case_id

@@ -61,7 +61,7 @@ class Community:
         return [
             m
             for m in self.bot_messages(self.alerts_channel)
-            if not m.embeds and "Case #" in m.content
+            if not m.embeds and "Alert #" in m.content
         ]
 
     def mod_log_lines(self) -> list[str]:

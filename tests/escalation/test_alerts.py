@@ -30,7 +30,7 @@ async def test_a_crisis_message_reaches_the_moderators_and_help_reaches_the_memb
     [alert] = await c.wait_for_alerts(1)
     await c.settle()
     embed = alert.embeds[0]
-    assert embed["title"] == "Case #1: a member may need help"
+    assert embed["title"] == "Alert #1: a member may need help"
     assert field(alert, "Member") == f"<@{member.id}> (Mia)"  # shown in an embed: never pings
     where = field(alert, "Where")
     assert f"<#{c.group_channel.id}>" in where
@@ -54,7 +54,7 @@ async def test_a_crisis_message_reaches_the_moderators_and_help_reaches_the_memb
     assert button is not None and button["label"] == "Ask a moderator to contact me"
     assert "kill myself" not in dm.text  # the member's words are never repeated back
 
-    [opened] = [line for line in c.mod_log_lines() if line.startswith("Case #1")]
+    [opened] = [line for line in c.mod_log_lines() if line.startswith("Alert #1")]
     assert "opened for" in opened and "kill myself" not in opened
 
     assert not live(c, message).deleted
@@ -101,8 +101,8 @@ async def test_follow_ups_join_the_open_case(community: Community) -> None:
     await c.fake.send_message(c.peer, c.group_channel, "I wish I was dead")
     await c.wait_for_alerts(2)
     assert [a.embeds[0]["title"] for a in c.alerts()] == [
-        "Case #1: a member may need help",
-        "Case #2: a member may need help",
+        "Alert #1: a member may need help",
+        "Alert #2: a member may need help",
     ]
     assert_nothing_public(c)
 
@@ -173,5 +173,5 @@ async def test_the_alert_names_the_group(community: Community) -> None:
     await c.settle()
     # (the groups feature posts its own public messages; none of them is about the case)
     assert not any(
-        "want to die" in m.text or "Case #" in m.text for m in c.public_messages_by_bot()
+        "want to die" in m.text or "Alert #" in m.text for m in c.public_messages_by_bot()
     )

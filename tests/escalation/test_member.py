@@ -85,7 +85,7 @@ async def test_the_member_asks_to_be_contacted(community: Community) -> None:
     res = await c.fake.click(member, dm, "escalation:contact:1")
     assert res.ephemeral and "I've let the moderators know" in res.text
     alerts = await c.wait_for_alerts(2)
-    assert alerts[1].embeds[0]["title"] == "Case #2: a member asked for a human"
+    assert alerts[1].embeds[0]["title"] == "Alert #2: a member asked for a human"
     assert field(alerts[1], "Where") == "the button under their crisis resources"
     await c.settle()
     assert len(c.dms(member)) == 1  # they already have the resources
@@ -101,7 +101,7 @@ async def test_support_opens_a_case_with_the_members_words(community: Community)
     assert done.ephemeral and "I've told the moderators privately" in done.text
 
     [alert] = await c.wait_for_alerts(1)
-    assert alert.embeds[0]["title"] == "Case #1: a member asked for a human"
+    assert alert.embeds[0]["title"] == "Alert #1: a member asked for a human"
     assert "I'm struggling after my scan news" in field(alert, "What they wrote")
     assert field(alert, "Category and severity") == "asked for help · high"
     assert "/support, used in" in field(alert, "Where")

@@ -50,10 +50,10 @@ async def test_claim_then_resolve_with_a_note(community: Community) -> None:
     assert final.custom_ids() == []  # closed: no more buttons
 
     await c.settle()
-    lines = [line for line in c.mod_log_lines() if line.startswith("Case #1")]
-    assert lines[0].startswith("Case #1 opened for")
-    assert lines[1].startswith(f"Case #1 claimed by <@{mod.id}>.")
-    assert lines[2].startswith(f"Case #1 resolved by <@{mod.id}>.")
+    lines = [line for line in c.mod_log_lines() if line.startswith("Alert #1")]
+    assert lines[0].startswith("Alert #1 opened for")
+    assert lines[1].startswith(f"Alert #1 claimed by <@{mod.id}>.")
+    assert lines[2].startswith(f"Alert #1 resolved by <@{mod.id}>.")
     assert all("want to die" not in line and "phone" not in line for line in lines)
     case = await c.cog.service.repository.get(1)
     assert case is not None and case.status == "resolved" and case.note is not None
@@ -75,7 +75,7 @@ async def test_false_alarm_with_a_note(community: Community) -> None:
     assert final.custom_ids() == []
     await c.settle()
     assert any(
-        line.startswith(f"Case #1 closed as a false alarm by <@{mod.id}>")
+        line.startswith(f"Alert #1 closed as a false alarm by <@{mod.id}>")
         for line in c.mod_log_lines()
     )
 
@@ -136,7 +136,7 @@ async def test_unclaimed_cases_page_the_moderator_role_then_the_admins(
     c.clock.advance(minutes=1)
     await c.run_job("escalation:tick")
     [page] = c.pages()
-    assert page.content.startswith(f"<@&{role.id}> Case #1 has waited 5 minutes")
+    assert page.content.startswith(f"<@&{role.id}> Alert #1 has waited 5 minutes")
     assert f"/{alert.id}" in page.content  # links to the alert
     assert page.allowed_mentions == {"parse": [], "roles": [role.id]}
     assert role.id in page.mention_roles and page.mentions == []
@@ -147,7 +147,7 @@ async def test_unclaimed_cases_page_the_moderator_role_then_the_admins(
     await c.run_job("escalation:tick")
     pages = c.pages()
     assert len(pages) == 2
-    assert pages[1].content.startswith(f"<@{admin.id}> Case #1 is still unclaimed after 10")
+    assert pages[1].content.startswith(f"<@{admin.id}> Alert #1 is still unclaimed after 10")
     assert pages[1].allowed_mentions == {"parse": [], "users": [admin.id]}
     assert [u.id for u in pages[1].mentions] == [admin.id]
 
@@ -155,10 +155,10 @@ async def test_unclaimed_cases_page_the_moderator_role_then_the_admins(
     await c.run_job("escalation:tick")
     assert len(c.pages()) == 2  # two pages, then it is up to people
 
-    log = [line for line in c.mod_log_lines() if line.startswith("Case #1")]
+    log = [line for line in c.mod_log_lines() if line.startswith("Alert #1")]
     assert any("the moderator role was paged" in line for line in log)
     assert any("the server admins were paged" in line for line in log)
-    assert not any(line.startswith("Case #2:") for line in c.mod_log_lines())  # claimed: quiet
+    assert not any(line.startswith("Alert #2:") for line in c.mod_log_lines())  # claimed: quiet
     assert_nobody_pinged_by_accident(c, allowed_roles={role.id}, allowed_users={admin.id})
     assert_nothing_public(c)
 

@@ -108,7 +108,7 @@ async def test_killed_between_detection_and_alert_sends_each_once_after_restart(
 
     posted = fake.messages_in(server.private)
     assert len(posted) == 2
-    assert posted[1].embeds[0]["title"] == "Case #1: a member may need help"
+    assert posted[1].embeds[0]["title"] == "Alert #1: a member may need help"
     [resources] = fake.dm_messages(member)
     assert "988" in resources.text  # the server's region is US
     dm_posts = fake.requests_to("POST", rf"^/channels/{fake.dm_channel(member).id}/messages$")  # type: ignore[union-attr]
@@ -146,6 +146,6 @@ async def test_an_alert_channel_that_refuses_sends_the_alert_to_the_mod_log(
 
         await wait_until(lambda: bool(alerts()), timeout=10)
         [alert] = alerts()
-        assert alert.embeds[0]["title"] == "Case #1: a member may need help"
+        assert alert.embeds[0]["title"] == "Alert #1: a member may need help"
         await c.settle()
         assert any("refused the alert" in line for line in c.mod_log_lines())
