@@ -71,7 +71,7 @@ class ConfidentialityCog(commands.Cog, name="Confidentiality"):
         self.service = ConfidentialityService(bot.db, bot.clock, bot.outbox, lambda: bot.groups)
         self._posted: set[tuple[int, int]] = set()  # (group, user) already reminded: no query
         bot.groups.add_join_gate(self)
-        bot.dispatcher.register(PROMPT, self._render_prompt)
+        bot.dispatcher.register(PROMPT, self._render_prompt, on_failure=self._prompt_failed)
         bot.dispatcher.register(NOTICE, self._render_notice)
         bot.add_dynamic_items(*DYNAMIC_ITEMS)
         self.service.on_grace(self._schedule_grace)
@@ -102,8 +102,18 @@ class ConfidentialityCog(commands.Cog, name="Confidentiality"):
         await self.service.enforce_grace(text_id)
 
     async def purge(self) -> None:
+        for guild in self.bot.guilds:
+            await self._returned_while_away(guild)
         if await self.service.purge():
             self._posted.clear()  # forgotten first posts: a returning member is reminded again
+
+    async def _returned_while_away(self, guild: discord.Guild) -> None:
+        """Members recorded as gone who are in the server again (the bot was away when they
+        came back): nothing of theirs is deleted while they stay."""
+        departed = await self.service.departed_ids(guild.id)
+        back = [u for u in departed if guild.get_member(u) is not None]
+        if back and await self.service.members_came_back(guild.id, back):
+            log.info("%d members came back to guild %d while the bot was away", len(back), guild.id)
 
     # ------------------------------------------------------------------ the join gate
 
@@ -224,11 +234,20 @@ class ConfidentialityCog(commands.Cog, name="Confidentiality"):
         if interaction.user.id != user_id:
             raise UserError(NOT_YOURS)
         t = await translator(interaction)
+        groups = self.bot.groups
+        if await groups.join_source(guild_id, group_id, user_id) is None and await groups.is_member(
+            guild_id, group_id, user_id
+        ):
+            # They joined meanwhile (e.g. through another prompt): nothing to cancel.
+            await interaction.response.edit_message(
+                content=t("You're already a member of this group: nothing changed."), view=None
+            )
+            return
         await interaction.response.edit_message(
             content=t("You chose not to join for now."), view=None
         )
-        if await self.bot.groups.join_source(guild_id, group_id, user_id) is not None:
-            await self.bot.groups.cancel_join(guild_id, group_id, user_id)
+        if await groups.join_source(guild_id, group_id, user_id) is not None:
+            await groups.cancel_join(guild_id, group_id, user_id)
         await interaction.followup.send(
             t(
                 "No problem. Your seat goes to the next person; you're welcome to join again "
@@ -618,6 +637,7 @@ class ConfidentialityCog(commands.Cog, name="Confidentiality"):
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
         await self.service.introduce(guild.id)
+        await self._returned_while_away(guild)
 
     @commands.Cog.listener()
     async def on_meeting_started(self, guild_id: int, group_id: int, occurrence: str) -> None:
@@ -681,6 +701,23 @@ class ConfidentialityCog(commands.Cog, name="Confidentiality"):
             grace_ends_at=p.get("grace_ends_at"),
         )
         return Rendered(content=content, embeds=embeds, view=view)
+
+    async def _prompt_failed(self, message: OutboxMessage, error: Exception) -> None:
+        """The agreement could not be sent privately (direct messages closed): tell the
+        moderators, who can let the member know about /confidentiality accept."""
+        if message.guild_id is None or message.destination_type != "user":
+            return
+        if not isinstance(error, discord.Forbidden):
+            return  # e.g. the versions are gone: nothing waits for the member any more
+        settings = await self.bot.guild_settings.get(message.guild_id)
+        p = message.payload
+        await self.service.prompt_undelivered(
+            message.guild_id,
+            int(p["user"]),
+            int(p["group"]),
+            p["why"],
+            settings.mod_log_channel_id or settings.escalation_channel_id,
+        )
 
     async def _render_notice(self, message: OutboxMessage) -> Rendered:
         t = await self._server_t(message)

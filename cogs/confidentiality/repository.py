@@ -241,6 +241,14 @@ class ConfidentialityRepository:
         )
         return changed > 0
 
+    async def departed_ids(self, guild_id: int) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT user_id FROM confidentiality_departures WHERE guild_id = :guild "
+            "ORDER BY user_id",
+            {"guild": guild_id},
+        )
+        return [r["user_id"] for r in rows]
+
     async def purge_departed(self, tx: Transaction, now: int, default_days: int) -> int:
         """Forget members who left more than the server's retention period ago."""
         due = await tx.fetchall(

@@ -359,20 +359,25 @@ class ConfidentialityService:
             return []
         held: list[tuple[int, int]] = []
         current = await self.repo.current(text.guild_id, text.group_id)
-        if current is not None and current.id == text.id:
-            groups = self._groups()
-            ref = await groups.get(text.guild_id, text.group_id) if text.group_id else None
+        groups = self._groups()
+        ref = await groups.get(text.guild_id, text.group_id) if text.group_id else None
+        # A newer version replaced this one: its own grace period applies instead. (A group's
+        # text whose group is gone concerns nobody: never every group's members.)
+        if current is not None and current.id == text.id and (ref or text.group_id is None):
             accepted = await self.repo.accepted_by(text.id)
             for group_id, user_id in await self._memberships(text.guild_id, ref):
                 if (group_id, user_id) in accepted:
                     continue
                 if user_id in await groups.leader_ids(text.guild_id, group_id):
                     continue  # leaders are asked and listed in /confidentiality status
+                if user_id in await groups.held_ids(text.guild_id, group_id):
+                    continue  # held already (and told then), e.g. by the group's own text
+                # Told first, then held: a crash between the two tells them twice at worst,
+                # never takes their access away without a word.
+                texts = await self.required(text.guild_id, group_id)
+                await self.ask_privately(text.guild_id, group_id, user_id, texts, "held")
                 if await groups.hold_access(text.guild_id, group_id, user_id):
                     held.append((group_id, user_id))
-                    texts = await self.required(text.guild_id, group_id)
-                    await self.ask_privately(text.guild_id, group_id, user_id, texts, "held")
-        # A newer version replaced this one: its own grace period applies instead.
         async with self.db.transaction() as tx:
             await self.repo.mark_enforced(tx, text.id, self.now())
         if held:
@@ -481,6 +486,45 @@ class ConfidentialityService:
     async def member_came_back(self, guild_id: int, user_id: int) -> bool:
         async with self.db.transaction() as tx:
             return await self.repo.mark_returned(tx, guild_id, user_id)
+
+    async def departed_ids(self, guild_id: int) -> list[int]:
+        """Members recorded as gone from the server, whose records wait for the retention."""
+        return await self.repo.departed_ids(guild_id)
+
+    async def members_came_back(self, guild_id: int, user_ids: list[int]) -> int:
+        """Members who came back while the bot was away (their join event was missed): their
+        records are theirs again and are not deleted."""
+        back = 0
+        async with self.db.transaction() as tx:
+            for user_id in user_ids:
+                back += await self.repo.mark_returned(tx, guild_id, user_id)
+        return back
+
+    async def prompt_undelivered(
+        self, guild_id: int, user_id: int, group_id: int, why: Why, channel_id: int | None
+    ) -> bool:
+        """A member could not be asked privately (their direct messages are closed) while
+        their access waits for them: the moderators are told, so a person can let them know.
+        Only for joins and held access; a new version's prompt is followed, after the grace
+        period, by the "held" one. True if the moderators were told."""
+        if why == "new_version" or channel_id is None:
+            return False
+        ref = await self._groups().get(guild_id, group_id) if group_id != SERVER else None
+        async with self.db.transaction() as tx:
+            await self._notice(
+                tx,
+                guild_id,
+                N_(
+                    "I couldn't reach <@{user}> privately (their direct messages are closed) to "
+                    "ask them to accept the confidentiality agreement of {group}. Until they do, "
+                    "they don't have the group's access. They can read and accept it any time "
+                    "with /confidentiality accept: could someone let them know, kindly?"
+                ),
+                channel_id=channel_id,
+                user=user_id,
+                group=ref.name if ref else "",
+            )
+        return True
 
     async def purge(self) -> int:
         """Daily: forget the acceptances and first posts of members who left the server more

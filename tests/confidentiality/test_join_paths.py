@@ -231,8 +231,105 @@ async def test_closed_direct_messages_can_still_accept_with_a_command(
     await wait_until(lambda: not has_role(fake, s, anna, group.role_id))
     await drain(runner)
     assert fake.dm_messages(anna) == []
+    # She can't be told privately: the moderators are, so a person can let her know.
+    note = [m for m in fake.messages_in(s.private) if m.author.id == fake.bot_user.id][-1]
+    assert f"I couldn't reach <@{anna.id}> privately" in note.text
+    assert "agreement of Survivors" in note.text and "/confidentiality accept" in note.text
+    assert note.allowed_mentions == {"parse": []}
     res = await fake.slash(anna, "confidentiality accept", guild=s.guild, channel=s.general)
     assert "A moderator added you to Survivors" in res.text
     res = await agree(fake, anna, res.message)
     assert "Welcome to Survivors" in followup_text(res)
     assert has_role(fake, s, anna, group.role_id)
+
+
+async def test_leaders_are_the_one_explicit_exception_and_are_listed_until_they_accept(
+    runner: BotRunner, fake_discord: FakeDiscord, community: Server
+) -> None:
+    """A group's leaders see its channel through their own permission overwrite, not only its
+    role, so the agreement can't stand between them and the group they lead: they get the role
+    when appointed (at /group create and /group leaders add) and are never held. They are asked
+    like everyone else, and shown to leaders and moderators until they accept."""
+    fake, s = fake_discord, community
+    lena, lou = people(fake, s, "lena", "lou")
+    await create_group(fake, s, "Survivors", lena)
+    group = await group_named(runner, s, "Survivors")
+    assert has_role(fake, s, lena, group.role_id)
+    res = await fake.slash(
+        s.moderator,
+        "group leaders add",
+        guild=s.guild,
+        channel=s.general,
+        options={"group": str(group.id), "member": lou.id},
+    )
+    assert "now leads Survivors" in res.text and has_role(fake, s, lou, group.role_id)
+
+    res = await fake.slash(
+        s.moderator,
+        "confidentiality status",
+        guild=s.guild,
+        channel=s.general,
+        options={"group": str(group.id)},
+    )
+    assert f"<@{lena.id}> (leader): not accepted yet (/confidentiality accept)" in res.text
+    assert f"<@{lou.id}> (leader)" in res.text
+
+    res = await fake.slash(lena, "confidentiality accept", guild=s.guild, channel=s.general)
+    assert "The agreement of Survivors is waiting for you" in res.text
+    await agree(fake, lena, res.message)
+    assert await accepted_versions(runner, s, lena.id, group.id) == [(None, 1)]
+    res = await fake.slash(
+        lena,
+        "confidentiality status",
+        guild=s.guild,
+        channel=s.general,
+        options={"group": str(group.id)},
+    )
+    assert f"<@{lena.id}>" not in res.text and f"<@{lou.id}> (leader)" in res.text
+
+
+async def test_a_restart_before_an_approved_member_agrees(
+    runner: BotRunner, fake_discord: FakeDiscord, community: Server
+) -> None:
+    """The agreement sent by direct message (an approved request) still works after a restart,
+    and the restart's reconciliation does not hand out the role meanwhile."""
+    fake, s = fake_discord, community
+    leader, rosa = people(fake, s, "lena", "rosa")
+    await create_group(fake, s, "Young adults", leader, access="restricted")
+    group = await group_named(runner, s, "Young adults")
+    await join(fake, s, rosa, group.id)
+    await drain(runner)
+    leaders_channel = channel_of(fake, group.leaders_channel_id)
+    request = [m for m in fake.messages_in(leaders_channel.id) if m.author.id == fake.bot_user.id]
+    await fake.click(
+        leader, request[-1], next(c for c in request[-1].custom_ids() if ":approve:" in c)
+    )
+    await drain(runner)
+    prompt = last_dm(fake, rosa)
+
+    await runner.stop()
+    await runner.start(sync=False)
+    await asyncio.sleep(0.1)
+    assert not has_role(fake, s, rosa, group.role_id)
+    res = await agree(fake, rosa, fake.message(prompt.id))
+    assert "Welcome to Young adults" in followup_text(res)
+    assert has_role(fake, s, rosa, group.role_id)
+    assert await accepted_versions(runner, s, rosa.id, group.id) == [(None, 1)]
+
+
+async def test_not_now_on_an_old_prompt_after_joining_changes_nothing(
+    runner: BotRunner, fake_discord: FakeDiscord, community: Server
+) -> None:
+    fake, s = fake_discord, community
+    (anna,) = people(fake, s, "anna")
+    await create_group(fake, s, "Survivors", s.moderator)
+    group = await group_named(runner, s, "Survivors")
+    first = (await join(fake, s, anna, group.id)).message
+    second = (await join(fake, s, anna, group.id)).message  # asked again: the same seat
+    await agree(fake, anna, second)
+    assert has_role(fake, s, anna, group.role_id)
+
+    res = await fake.click(anna, first, not_now_id(first))
+    await res.wait_for(lambda r: "already a member" in fake.message(first.id).text)
+    assert has_role(fake, s, anna, group.role_id)
+    assert await the_bot(runner).groups.is_member(s.guild.id, group.id, anna.id)

@@ -125,3 +125,53 @@ async def test_acceptances_are_kept_while_the_member_stays_and_purged_after_they
     assert await service.purge() == 1
     assert await records(anna.id) == (0, False)
     assert (await records(bea.id))[0] == 1
+
+
+async def test_a_member_who_came_back_while_the_bot_was_away_keeps_their_records(
+    runner: BotRunner, fake_discord: FakeDiscord, community: Server, clock
+) -> None:
+    """Her return was missed (the bot was down): start-up sees her in the server again, so what
+    she agreed to is not deleted once the retention period after her leaving has passed."""
+    fake, s = fake_discord, community
+    (anna,) = people(fake, s, "anna")
+    await create_group(fake, s, "Survivors", s.moderator)
+    group = await group_named(runner, s, "Survivors")
+    res = await join(fake, s, anna, group.id)
+    await agree(fake, anna, res.message)
+    service = conf(runner).service
+    # The bot hears about the role it gave before she leaves (else, in this test world, the
+    # late event races her leaving: see the groups feature's on_member_update).
+    guild = the_bot(runner).get_guild(s.guild.id)
+    assert guild is not None
+
+    def cached_role() -> bool:
+        member = guild.get_member(anna.id)
+        return member is not None and member.get_role(group.role_id or 0) is not None
+
+    await wait_until(cached_role)
+    await asyncio.sleep(0.05)
+    await fake.member_leave(s.guild, anna)
+    await wait_until_async(lambda: service.departed_ids(s.guild.id), [anna.id])
+    groups = the_bot(runner).groups
+    await wait_until_async(lambda: groups.is_member(s.guild.id, group.id, anna.id), False)
+
+    await runner.stop()
+    fake.add_member(s.guild, anna)  # nobody is connected to hear it
+    await runner.start(sync=False)
+    service = conf(runner).service
+    await wait_until_async(lambda: service.departed_ids(s.guild.id), [])
+    # She joins again (what she accepted is still on record: straight in), and stays.
+    res = await join(fake, s, anna, group.id)
+    assert "Welcome to Survivors" in res.text
+    clock.advance(days=365)
+    job = the_bot(runner).scheduler.get_job("confidentiality:purge")
+    assert job is not None
+    await job.func(*job.args)
+    assert len(await service.acceptances(s.guild.id, anna.id)) == 1
+    assert await service.missing(s.guild.id, group.id, anna.id) == []
+
+
+async def wait_until_async(probe, expected, timeout: float = 5.0) -> None:
+    async with asyncio.timeout(timeout):
+        while await probe() != expected:
+            await asyncio.sleep(0.01)

@@ -268,3 +268,44 @@ async def test_members_from_before_the_feature_are_asked_with_a_grace_period(
     text = await conf(runner).service.server_text(s.guild.id)
     assert text.grace_ends_at == int(clock().timestamp()) + 7 * 86400
     assert bot.scheduler.get_job(f"confidentiality:grace:{text.id}") is not None
+
+
+async def test_held_access_with_closed_direct_messages_is_told_to_the_moderators(
+    runner: BotRunner, fake_discord: FakeDiscord, community: Server, clock
+) -> None:
+    """Bea's direct messages are closed: the new version can't reach her (she keeps access, so
+    nobody is bothered yet), but when her access pauses the moderators are told, so a person
+    lets her know; she accepts with /confidentiality accept and her access comes back."""
+    fake, s = fake_discord, community
+    (bea,) = people(fake, s, "bea")
+    await create_group(fake, s, "Survivors", s.moderator)
+    group = await group_named(runner, s, "Survivors")
+    await member_of(fake, runner, s, bea, group.id)
+    await drain(runner)
+    fake.close_dms(bea)
+
+    def notes() -> list[str]:
+        return [
+            m.text
+            for m in fake.messages_in(s.private)
+            if m.author.id == fake.bot_user.id and "couldn't reach" in m.text
+        ]
+
+    await set_text(fake, s.moderator, s, NEW_TEXT)
+    await drain(runner)
+    assert notes() == []
+    version = await conf(runner).service.server_text(s.guild.id)
+    job = the_bot(runner).scheduler.get_job(f"confidentiality:grace:{version.id}")
+    assert job is not None
+    clock.advance(days=7, seconds=1)
+    await job.func(*job.args)
+    await drain(runner)
+    assert not has_role(fake, s, bea, group.role_id)
+    (note,) = notes()
+    assert f"<@{bea.id}>" in note and "agreement of Survivors" in note
+
+    res = await fake.slash(bea, "confidentiality accept", guild=s.guild, channel=s.general)
+    assert "Your access to Survivors is paused" in res.text
+    res = await agree(fake, bea, res.message)
+    assert "Your access to Survivors is back" in followup_text(res)
+    assert has_role(fake, s, bea, group.role_id)
