@@ -56,7 +56,9 @@ ACTIONS: dict[str, ActionText] = {
     WARN: ActionText(N_("Warning"), N_("{actor} warned {target}.")),
     TIMEOUT: ActionText(N_("Timeout"), N_("{actor} timed out {target} until {until}.")),
     UNTIMEOUT: ActionText(N_("Timeout removed"), N_("{actor} removed the timeout of {target}.")),
-    REPORT: ActionText(N_("Report"), N_("{actor} reported a message by {target}.")),
+    # Never names the reporter ({actor}): /warnings shows this line to any moderator, and the
+    # member reported may be one.
+    REPORT: ActionText(N_("Report"), N_("A message by {target} was reported to the moderators.")),
     REPORT_RESOLVED: ActionText(
         N_("Report resolved"), N_("{actor} resolved report #{report} about {target}.")
     ),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import discord
@@ -48,6 +48,7 @@ LEADER = {"audience": Audience.LEADER}
 MODERATOR = {"audience": Audience.MODERATOR}
 
 PURGE_JOB = "moderation:purge"
+PURGE_EVERY_HOURS = 6  # and once at each start, so a bot restarted often still purges
 DELIVERY_WAIT_SECONDS = 3.0  # how long /warn waits to say whether the member's DM arrived
 TIMEOUT_PRESETS = (
     ("10m", N_("10 minutes")),
@@ -97,7 +98,12 @@ class ModerationCog(commands.Cog, name="Moderation"):
 
     async def _schedule(self) -> None:
         self.bot.scheduler.add_job(
-            self.purge, "interval", hours=24, id=PURGE_JOB, replace_existing=True
+            self.purge,
+            "interval",
+            hours=PURGE_EVERY_HOURS,
+            id=PURGE_JOB,
+            replace_existing=True,
+            next_run_time=datetime.now(UTC),
         )
 
     # ------------------------------------------------------------------ helpers
@@ -452,6 +458,14 @@ class ModerationCog(commands.Cog, name="Moderation"):
     ) -> None:
         caller = await self.bot.access.require(interaction, Audience.MODERATOR)
         report = await self.service.report(caller.guild.id, report_id)
+        if report.author_id == caller.id:
+            # A moderator reported: they must not handle it, nor learn who reported them.
+            raise NotAllowed(
+                N_(
+                    "This report is about one of your own messages, so another moderator will "
+                    "look at it. Thank you for understanding."
+                )
+            )
         if interaction.message is not None:
             await self.service.learn_alert_message(
                 report, interaction.message.channel.id, interaction.message.id
@@ -463,42 +477,92 @@ class ModerationCog(commands.Cog, name="Moderation"):
             report = await self.service.close_report(caller.guild.id, report_id, caller.id, outcome)
         embed, view = await self._report_parts(report)
         await interaction.response.edit_message(embed=embed, view=view)
+        if action == "claim" and await self._author_can_read(report):
+            # The post does not name the reporter; the moderator who takes it on is told alone.
+            t = await translator(interaction)
+            await interaction.followup.send(
+                t(
+                    "You've claimed report #{case}. It was made by {reporter}. The post doesn't "
+                    "say so because {author} can read that channel: please keep it between the "
+                    "moderators.",
+                    case=report.case_number,
+                    reporter=render.user(report.reporter_id, t),
+                    author=render.user(report.author_id, t),
+                ),
+                ephemeral=True,
+            )
 
     async def _report_parts(self, report: Report) -> tuple[discord.Embed, discord.ui.View | None]:
         settings = await self.bot.guild_settings.get(report.guild_id)
         t = server_translator(settings.language)
-        return render.report_embed(report, t, settings.retention_days), report_view(report, t)
+        embed = render.report_embed(
+            report,
+            t,
+            settings.retention_days,
+            hide_reporter=await self._author_can_read(report),
+        )
+        return embed, report_view(report, t)
+
+    async def _author_can_read(self, report: Report) -> bool:
+        """Whether the reported member can read the channel where the moderators' copy is (they
+        are a moderator, or the channel was opened to members since /setup): then that copy
+        must not name the reporter. When in doubt, yes."""
+        guild = self.bot.get_guild(report.guild_id)
+        if guild is None:
+            return True
+        author = guild.get_member(report.author_id)
+        if author is None:
+            return False  # no longer in the server
+        if await self.bot.access.is_moderator(author):
+            return True
+        channel_id = report.alert_channel_id
+        channel = guild.get_channel_or_thread(channel_id) if channel_id is not None else None
+        if channel is None:
+            return True
+        return channel.permissions_for(author).view_channel
 
     # ------------------------------------------------------------------ retention
 
     async def purge(self) -> None:
-        """Daily: the text of reports closed longer ago than the retention is deleted, from the
-        database and from the moderators' copy in Discord."""
+        """At start and every few hours: the text of reports closed longer ago than the
+        retention is taken out of the moderators' copy in Discord, then out of the database."""
 
         async def retention(guild_id: int) -> int:
             return (await self.bot.guild_settings.get(guild_id)).retention_days
 
-        for report in await self.service.purge_reports(retention):
-            await self._redact(report)
+        await self.service.purge_reports(retention, self._redact)
 
-    async def _redact(self, report: Report) -> None:
+    async def _redact(self, report: Report) -> bool:
+        """The moderators' post of `report` shown without its text. True when done or when
+        there is nothing left to edit; False to try again later (Discord failed for now)."""
         channel_id, message_id = report.alert_channel_id, report.alert_message_id
         if message_id is None and report.alert_outbox_id is not None:
             delivery = await self.bot.outbox.repository.delivery(report.alert_outbox_id)
             if delivery is not None and delivery.message_id is not None:
                 channel_id, message_id = delivery.channel_id, delivery.message_id
         if channel_id is None or message_id is None:
-            return
-        channel = self.bot.get_channel(channel_id)
-        if not isinstance(channel, discord.TextChannel | discord.Thread):
-            return
+            return True  # never posted
+        # Not from the cache: at start the guilds may not have arrived yet.
+        channel = self.bot.get_partial_messageable(channel_id, guild_id=report.guild_id)
         embed, view = await self._report_parts(report)
         try:
             await channel.get_partial_message(message_id).edit(embed=embed, view=view)
         except discord.NotFound:
-            return
+            return True  # the post or its channel was deleted: nothing shows the text
+        except discord.Forbidden as error:
+            # The bot lost access: the post can't be edited, the database copy still goes.
+            log.warning(
+                "moderation: could not redact report %d's post (%s); a moderator may delete it",
+                report.id,
+                error.status,
+            )
+            return True
         except discord.HTTPException as error:
-            log.warning("moderation: could not redact report %d's post: %s", report.id, error)
+            log.warning(
+                "moderation: report %d's post not redacted yet (%s)", report.id, error.status
+            )
+            return False
+        return True
 
     # ------------------------------------------------------------------ renderers
 

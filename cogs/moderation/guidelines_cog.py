@@ -21,7 +21,7 @@ from bot.checks import Audience, caller
 from bot.client import Bot
 from bot.directory import GroupRef
 from bot.dispatcher import PermanentFailure, Rendered
-from bot.errors import NotFound
+from bot.errors import NotAllowed, NotFound
 from bot.i18n import N_, Translate, server_translator
 from bot.outbox import OutboxMessage
 from bot.tree import translator
@@ -288,7 +288,16 @@ class GuidelinesCog(commands.Cog, name="Guidelines"):
         self, interaction: discord.Interaction[Any], group: GroupRef | None
     ) -> discord.Member:
         if group is None:
-            return await self.bot.access.require(interaction, Audience.MODERATOR)
+            member = caller(interaction)
+            access = self.bot.access
+            if not await access.is_moderator(member) and await access.is_leader(member):
+                raise NotAllowed(
+                    N_(
+                        "Only moderators can edit the server's guidelines. To edit your group's "
+                        "guidelines, choose your group in the “group” option."
+                    )
+                )
+            return await access.require(interaction, Audience.MODERATOR)
         return await self.bot.access.require(interaction, Audience.LEADER, group_id=group.id)
 
     async def guidelines_submitted(

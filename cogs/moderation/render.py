@@ -127,7 +127,8 @@ def modlog_embed(entry: ModLogEntry, t: Translate, group_name: str | None) -> di
     )
     if entry.target_id:
         embed.add_field(name=t("Member"), value=user(entry.target_id, t), inline=True)
-    embed.add_field(name=t("By"), value=user(entry.actor_id, t), inline=True)
+    if entry.action != REPORT:  # who reported is for the report's own post only
+        embed.add_field(name=t("By"), value=user(entry.actor_id, t), inline=True)
     if group_name:
         embed.add_field(
             name=t("Group"), value=discord.utils.escape_markdown(group_name), inline=True
@@ -171,7 +172,10 @@ def report_status(report: Report, t: Translate) -> str:
     return t("Open: nobody has claimed it yet")
 
 
-def report_embed(report: Report, t: Translate, retention_days: int) -> discord.Embed:
+def report_embed(
+    report: Report, t: Translate, retention_days: int, *, hide_reporter: bool = False
+) -> discord.Embed:
+    """The moderators' copy. `hide_reporter` when the reported member can read its channel."""
     if report.snapshot is not None:
         description = quoted(report.snapshot)[:3500] if report.snapshot else t("(no text)")
     else:
@@ -189,7 +193,16 @@ def report_embed(report: Report, t: Translate, retention_days: int) -> discord.E
     )
     embed.add_field(name=t("Written by"), value=user(report.author_id, t), inline=True)
     embed.add_field(name=t("In"), value=f"<#{report.channel_id}>", inline=True)
-    embed.add_field(name=t("Reported by"), value=user(report.reporter_id, t), inline=True)
+    reporter = (
+        t(
+            "Not shown here, because {author} can read this channel. Whoever claims the report "
+            "is told privately.",
+            author=user(report.author_id, t),
+        )
+        if hide_reporter
+        else user(report.reporter_id, t)
+    )
+    embed.add_field(name=t("Reported by"), value=reporter, inline=not hide_reporter)
     if report.reason:
         embed.add_field(name=t("Their reason"), value=quoted(report.reason)[:1024], inline=False)
     embed.add_field(
@@ -266,9 +279,16 @@ def member_notice(
             lines.append(t("Guidelines concerned: {guideline}", guideline=guideline))
         lines.append(
             t(
-                "This is a reminder, not a punishment: we want the space to feel safe for "
-                "everyone, you included. If you'd like to talk about it, please reach out to a "
-                "moderator. (Case #{case})",
+                "This is a reminder, not a punishment: you're still welcome, and we want the "
+                "space to feel safe for everyone, you included."
+            )
+        )
+        lines.append(
+            t(
+                "What you can do next: read the guidelines again with /guidelines show. If "
+                "you'd like to talk about it, or you feel this wasn't fair, use /support in "
+                "{server} to reach a moderator privately. (Case #{case})",
+                server=server,
                 case=entry.case_number,
             )
         )
@@ -286,7 +306,8 @@ def member_notice(
                 ),
                 t("Reason: {reason}", reason=entry.reason or ""),
                 t(
-                    "If you'd like to talk about it, please reach out to a moderator. "
+                    "If you'd like to talk about it, you can message a moderator, or use "
+                    "/support in the server once the pause is over to reach one privately. "
                     "(Case #{case})",
                     case=entry.case_number,
                 ),

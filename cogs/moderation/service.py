@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.clock import Clock, epoch
 from bot.db import Database
@@ -129,6 +129,9 @@ class Warned:
 
 # (guild_id) -> retention days
 RetentionLookup = Callable[[int], Awaitable[int]]
+# (the report as it will be once purged) -> True when its post in Discord no longer shows the
+# text (edited, or gone), False to try again later
+Redactor = Callable[[Report], Awaitable[bool]]
 
 
 class ModerationService:
@@ -161,6 +164,14 @@ class ModerationService:
             guideline = await self.repo.guideline(guideline_id)
             if guideline is None or guideline.guild_id != guild_id:
                 raise NotFound(N_("I couldn't find those guidelines. Please pick from the list."))
+            if guideline.for_group is not None and guideline.for_group != group_id:
+                # Another group's guidelines: that group's own, not the member's to keep.
+                raise UserError(
+                    N_(
+                        "Those are another group's guidelines. Please pick the server's "
+                        "guidelines or those of the group this warning is about."
+                    )
+                )
             details["guideline"] = guideline.id
         async with self.db.transaction() as tx:
             case = await self.modlog.record_in(
@@ -370,9 +381,15 @@ class ModerationService:
         if report.alert_message_id != message_id:
             await self.repo.set_alert_message(report.id, channel_id, message_id)
 
-    async def purge_reports(self, retention_days: RetentionLookup) -> list[Report]:
+    async def purge_reports(
+        self, retention_days: RetentionLookup, redact: Redactor | None = None
+    ) -> list[Report]:
         """Delete the snapshot and reason of reports closed longer ago than the server's
-        retention. Returns the purged reports (the cog redacts their posts)."""
+        retention. `redact` is first given each report as it will be (without its text) to
+        take the text out of the moderators' post in Discord; when it answers False (Discord
+        is down for now) the report is left as it is and tried again at the next run, so the
+        text is never gone from the database while it is still shown in Discord. Returns the
+        purged reports."""
         now = self.now()
         purged: list[Report] = []
         days_by_guild: dict[int, int] = {}
@@ -382,6 +399,10 @@ class ModerationService:
             assert report.closed_at is not None
             if report.closed_at + days_by_guild[report.guild_id] * DAY > now:
                 continue
+            if redact is not None:
+                redacted = replace(report, snapshot=None, reason=None, purged_at=now)
+                if not await redact(redacted):
+                    continue
             async with self.db.transaction() as tx:
                 await self.repo.purge(tx, report.id, now)
                 fresh = await self.repo.report_in(tx, report.id)

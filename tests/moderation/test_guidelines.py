@@ -169,6 +169,18 @@ async def test_a_reminder_at_the_start_of_each_session(community: Community) -> 
     await c.settle()
     assert len(reminders(c)) == 2
 
+    # After a restart, a session that already had its reminder (a late, repeated event) gets
+    # none again; the next session does. Never a ping.
+    await c.runner.stop()
+    await c.runner.start()
+    c.bot.dispatch("meeting_started", c.server.guild.id, c.group_id, "7:1800604800")
+    c.bot.dispatch("meeting_started", c.server.guild.id, c.group_id, "7:1801209600")
+    await c.fake.wait_until(lambda: len(reminders(c)) >= 3)
+    await c.settle()
+    sent = reminders(c)
+    assert len(sent) == 3
+    assert all(m.allowed_mentions == {"parse": []} and m.mentions == [] for m in sent)
+
 
 def reminders(c: Community) -> list:
     return [

@@ -29,6 +29,10 @@ def refused(res: Any) -> bool:
     return res.modal is None and res.ephemeral and "Only" in res.text
 
 
+def shown(res: Any, words: str) -> bool:
+    return any(words in m.text for m in res.messages)
+
+
 async def test_permission_matrix(community: Community) -> None:
     c, s = community, community.server
     peer = c.peer
@@ -50,7 +54,19 @@ async def test_permission_matrix(community: Community) -> None:
         )
         return await c.slash(user, "untimeout", member=peer.id)
 
+    everyone: set[str] = set(ACTORS)
+    reported = await c.fake.send_message(peer, s.general, "something hurtful")
     commands: dict[str, tuple[Any, set[str], str]] = {
+        "guidelines show": (
+            lambda u: c.slash(u, "guidelines show"),
+            everyone,
+            "no written guidelines yet",
+        ),
+        "report menu": (
+            lambda u: c.fake.message_command(u, "Report to moderators", reported),
+            everyone,
+            "modal",
+        ),
         "guidelines set (server)": (
             lambda u: c.slash(u, "guidelines set"),
             {"moderator", "admin"},
@@ -88,28 +104,41 @@ async def test_permission_matrix(community: Community) -> None:
             res = await run(actor(c, name))
             if name in allowed:
                 ok = res.modal is not None if success == "modal" else success in res.text
-                assert ok, (command, name, res)
+                assert ok and (res.modal is not None or res.ephemeral), (command, name, res)
             else:
                 assert refused(res), (command, name, res)
                 if name == "other_leader" and command == "warn":
                     assert "you don't lead any of their groups" in res.text
+                if name == "leader" and command == "guidelines set (server)":
+                    assert "choose your group" in res.text  # told how to edit their group's
 
     # Nothing was written for the refused: 3 warnings, 2 timeouts, 2 untimeouts.
     await c.settle()
     actions = [e.action for e in await c.bot.modlog.history(s.guild.id, peer.id)]
     assert sorted(actions) == sorted(["warn"] * 3 + ["timeout"] * 2 + ["untimeout"] * 2)
 
-    # The report buttons: moderators and admins only.
-    message = await c.fake.send_message(peer, s.general, "something hurtful")
-    opened = await c.fake.message_command(c.leader, "Report to moderators", message)
-    await c.fake.submit_modal(c.leader, opened, {})
+    # The report buttons: moderators and admins only, each of Claim, Resolve and Dismiss.
+    for reporter in (c.leader, s.member):
+        opened = await c.fake.message_command(reporter, "Report to moderators", reported)
+        await c.fake.submit_modal(reporter, opened, {})
     await c.settle()
-    [post] = c.reports()
-    claim, resolve, _ = post.custom_ids()
+    first, second = c.reports()
+    # The mod log is readable by the reported member here: the post does not name the reporter.
+    assert f"<@{c.leader.id}>" not in first.text and "Not shown here" in first.text
     for name in ("member", "leader", "other_leader"):
-        res = await c.fake.click(actor(c, name), post, claim)
-        assert refused(res) and "Only moderators" in res.text, (name, res)
-    res = await c.fake.click(s.moderator, post, claim)
-    assert f"claimed by <@{s.moderator.id}>" in res.text
-    res = await c.fake.click(s.admin, c.fake.message(post.id), resolve)
-    assert f"Resolved by <@{s.admin.id}>" in res.text
+        for button in first.custom_ids():
+            res = await c.fake.click(actor(c, name), first, button)
+            assert refused(res) and "Only moderators" in res.text, (name, button, res)
+    claim, resolve, _ = first.custom_ids()
+    res = await c.fake.click(s.moderator, first, claim)
+    await res.wait_for(lambda r: bool(r.followups))
+    assert shown(res, f"claimed by <@{s.moderator.id}>")
+    told = res.followups[-1]
+    assert told.flags & 64 and f"It was made by <@{c.leader.id}>" in told.text  # to them alone
+    res = await c.fake.click(s.admin, c.fake.message(first.id), resolve)
+    assert shown(res, f"Resolved by <@{s.admin.id}>")
+    res = await c.fake.click(s.moderator, second, second.custom_ids()[2])
+    assert shown(res, f"Dismissed by <@{s.moderator.id}>")
+    await c.settle()
+    outcomes = [e.action for e in await c.bot.modlog.history(s.guild.id, peer.id)][:2]
+    assert outcomes == ["report_dismissed", "report_resolved"]

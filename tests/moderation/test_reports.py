@@ -3,6 +3,8 @@ Dismiss, the outcome in the mod log, and the reported text deleted after the ret
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from bot.modlog import REPORT, REPORT_RESOLVED
@@ -176,3 +178,97 @@ async def test_a_report_refused_by_its_channel_goes_to_the_mod_log(community: Co
     assert "hurtful words" in post.text
     claimed = await c.fake.click(s.moderator, post, post.custom_ids()[0])
     assert "claimed by" in claimed.text
+
+
+async def test_a_moderator_reported_never_learns_who_reported(community: Community) -> None:
+    c, s = community, community.server
+    colleague = c.fake.create_user("max")
+    c.fake.add_member(c.server.guild, colleague, roles=[s.moderator_role])
+    await wait_until(lambda: c.bot.get_guild(s.guild.id).get_member(colleague.id) is not None)  # type: ignore[union-attr]
+    said = await c.fake.send_message(colleague, s.general, "a sharp reply")
+    await report(c, s.member, said, "That felt dismissive")
+    await c.settle()
+    [post] = c.reports()
+    # The moderator reported reads the moderators' channel: the post does not name the reporter.
+    assert "a sharp reply" in post.text and f"<@{colleague.id}>" in post.text
+    assert f"<@{s.member.id}>" not in post.text and "Not shown here" in post.text
+    # They cannot handle a report about themselves (which would also tell them who it was).
+    for button in post.custom_ids():
+        res = await c.fake.click(colleague, post, button)
+        assert res.ephemeral and "one of your own messages" in res.text, res
+    live = c.fake.message(post.id)
+    assert "nobody has claimed it" in live.text and f"<@{s.member.id}>" not in live.text
+    # Another moderator claims it and alone is told who reported.
+    res = await c.fake.click(s.moderator, post, post.custom_ids()[0])
+    await res.wait_for(lambda r: bool(r.followups))
+    told = res.followups[-1]
+    assert told.flags & 64 and f"It was made by <@{s.member.id}>" in told.text
+    assert f"<@{s.member.id}>" not in c.fake.message(post.id).text
+    # /warnings shows the case to moderators without the reporter, even to the one reported.
+    res = await c.slash(s.moderator, "warnings", member=colleague.id)
+    assert "was reported to the moderators" in res.text and f"<@{s.member.id}>" not in res.text
+    await c.settle()
+    for dm in c.dms(colleague):
+        assert str(s.member.id) not in dm.text
+    for entry in c.mod_log_entries():
+        assert str(s.member.id) not in entry.text
+
+
+async def test_the_reported_text_is_never_logged_above_debug(
+    community: Community, caplog: pytest.LogCaptureFixture
+) -> None:
+    c, s = community, community.server
+    caplog.set_level(logging.DEBUG)
+    secret = "my diagnosis is private, please"
+    message = await c.fake.send_message(c.peer, s.general, secret)
+    await report(c, s.member, message, "a worried reason")
+    await c.settle()
+    [post] = c.reports()
+    await c.fake.click(s.moderator, post, post.custom_ids()[1])
+    c.clock.advance(days=91)
+    await c.moderation.purge()
+    await wait_until(lambda: secret not in c.fake.message(post.id).text)
+    loud = [r for r in caplog.records if r.levelno > logging.DEBUG]
+    assert loud  # the actions were logged
+    for record in loud:
+        text = record.getMessage() + (record.exc_text or "")
+        assert secret not in text and "a worried reason" not in text, record
+
+
+async def test_the_text_stays_until_its_post_in_discord_is_redacted(community: Community) -> None:
+    c, s = community, community.server
+    message = await c.fake.send_message(c.peer, s.general, "words to forget")
+    await report(c, s.member, message, None)
+    await c.settle()
+    [post] = c.reports()
+    await c.fake.click(s.moderator, post, post.custom_ids()[2])  # dismiss
+    c.clock.advance(days=91)  # the default retention is 90 days after closing
+
+    # Discord fails for now: neither copy goes, so the database never loses track of the post.
+    c.fake.faults.add("PATCH", rf"/messages/{post.id}$", status=429, count=1)
+    await c.moderation.purge()
+    kept = await c.moderation.service.repo.report(1)
+    assert kept is not None and kept.snapshot == "words to forget" and kept.purged_at is None
+    assert "words to forget" in c.fake.message(post.id).text
+
+    # A restart purges at once (a bot restarted daily would otherwise never reach the job).
+    await c.runner.stop()
+    await c.runner.start()
+    await wait_until(lambda: "words to forget" not in c.fake.message(post.id).text)
+    assert "deleted 90 days after" in c.fake.message(post.id).text
+    gone = await c.moderation.service.repo.report(1)
+    assert gone is not None and gone.snapshot is None and gone.purged_at is not None
+    job = c.bot.scheduler.get_job("moderation:purge")
+    assert job is not None and job.trigger.interval.total_seconds() <= 24 * 3600
+
+    # A post deleted by hand: nothing to redact, the database copy still goes.
+    later = await c.fake.send_message(c.peer, s.general, "more words to forget")
+    await report(c, s.member, later, None)
+    await c.settle()
+    second = c.reports()[-1]
+    await c.fake.click(s.moderator, second, second.custom_ids()[1])
+    await c.fake.delete_message(s.admin, second)
+    c.clock.advance(days=91)
+    await c.moderation.purge()
+    purged = await c.moderation.service.repo.report(2)
+    assert purged is not None and purged.snapshot is None

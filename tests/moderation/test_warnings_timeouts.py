@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.modlog import TIMEOUT, UNTIMEOUT, WARN
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.interactions import InteractionResult
+from tests.harness import BotRunner, Server
 from tests.moderation.conftest import Community
 
 
@@ -66,6 +69,14 @@ async def test_a_leader_warns_in_their_group_citing_its_guidelines(community: Co
     assert case[0].action == WARN and case[0].group_id == c.group_id
     assert case[0].details == {"guideline": guideline.id}
 
+    # Another group's guidelines are not theirs to cite: refused, nothing recorded.
+    others = await c.guidelines.service.publish(
+        s.guild.id, c.other_group_id, "Caregivers look after themselves too.", by=c.other_leader.id
+    )
+    res = await c.slash(c.leader, "warn", member=c.peer.id, reason="x", guideline=str(others.id))
+    assert res.ephemeral and "another group's guidelines" in res.text, res
+    assert len(await c.bot.modlog.history(s.guild.id, c.peer.id)) == 1
+
     # Not in one of their groups: refused, nothing recorded.
     res = await c.slash(c.other_leader, "warn", member=c.peer.id, reason="x")
     assert res.ephemeral and "you don't lead any of their groups" in res.text
@@ -122,7 +133,13 @@ async def test_timeouts_are_refused_kindly(community: Community) -> None:
         res = await c.slash(s.moderator, "timeout", **options)
         assert res.ephemeral and words in res.text, (options, res)
     res = await c.slash(s.moderator, "warn", member=s.moderator.id, reason="x")
-    assert "yourself" in res.text
+    assert res.ephemeral and "yourself" in res.text
+    res = await c.slash(s.moderator, "timeout", member=s.moderator.id, duration="1h", reason="x")
+    assert res.ephemeral and "yourself" in res.text
+    res = await c.slash(s.moderator, "timeout", member=c.peer.id, duration="1h", reason=" ")
+    assert res.ephemeral and "reason" in res.text
+    res = await c.slash(s.moderator, "timeout", member=c.peer.id, duration="1h", reason="x" * 501)
+    assert res.ephemeral and "500 characters" in res.text
 
     # A member whose role is above the bot's, and a bot without Moderate Members.
     high = c.fake.create_role(s.guild, "Veterans")
@@ -146,3 +163,48 @@ async def test_timeouts_are_refused_kindly(community: Community) -> None:
     assert "Moderate Members" in res.text
     assert len(c.fake.requests_to("PATCH", r"/members/")) == patches
     assert await c.bot.modlog.history(s.guild.id, c.peer.id) == []
+
+
+async def test_without_a_mod_log_channel_nothing_breaks(
+    runner: BotRunner, fake_discord: FakeDiscord, server: Server
+) -> None:
+    """Only a moderator role is set up: actions still work and the database keeps every case;
+    a report is refused kindly, since there is nowhere to send it."""
+    fake, s = fake_discord, server
+    bot = runner.bot
+    assert bot is not None
+    await bot.guild_settings.set_moderator_role(s.guild.id, s.moderator_role.id, s.admin.id)
+    peer = fake.create_user("pia")
+    fake.add_member(s.guild, peer)
+    await fake.wait_until(lambda: bot.get_guild(s.guild.id).get_member(peer.id) is not None)  # type: ignore[union-attr]
+
+    async def slash(command: str, **options: object) -> InteractionResult:
+        return await fake.slash(
+            s.moderator, command, guild=s.guild, channel=s.general, options=options
+        )
+
+    res = await slash("warn", member=peer.id, reason="Please keep it kind")
+    assert "Warning recorded" in res.text and "was told privately" in res.text, res
+    res = await slash("timeout", member=peer.id, duration="10m", reason="A pause")
+    assert "is timed out until" in res.text, res
+    await fake.wait_until(
+        lambda: bot.get_guild(s.guild.id).get_member(peer.id).timed_out_until is not None  # type: ignore[union-attr]
+    )
+    res = await slash("untimeout", member=peer.id)
+    assert "timeout has ended" in res.text, res
+    await bot.dispatcher.drain(within=10)
+    history = await bot.modlog.history(s.guild.id, peer.id)
+    assert [e.action for e in history] == [UNTIMEOUT, TIMEOUT, WARN]
+    told = [m.text for m in fake.dm_messages(peer) if m.author.id == fake.bot_user.id]
+    assert len(told) == 3 and "/support" in told[0]
+
+    message = await fake.send_message(peer, s.general, "unkind words")
+    res = await fake.message_command(s.member, "Report to moderators", message)
+    assert res.modal is None and res.ephemeral and "contact a moderator" in res.text
+    # Nothing was posted in any channel of the server.
+    for channel in (s.general, s.private):
+        assert not [
+            m
+            for m in fake.messages_in(channel, include_system=False)
+            if m.author.id == fake.bot_user.id and m.embeds
+        ]
