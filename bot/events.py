@@ -4,6 +4,10 @@
 Groups (dispatched by cogs/groups, see bot/directory.py):
 - `group_member_joined(guild_id, group_id, user_id)`
 - `group_member_left(guild_id, group_id, user_id, reason)`
+- `group_leader_added(guild_id, group_id, user_id)`: someone now leads the group (at
+  `/group create` or `/group leaders add`). Leaders get the group's role at once, without the
+  join gates, because the group cannot run without them; features that need something from
+  them (the confidentiality agreement) ask privately on this event.
 
 Meetings (dispatched by cogs/meetings):
 - `meeting_started(guild_id, group_id, occurrence)`: a session of the group begins now.
@@ -20,5 +24,6 @@ messages should use the outbox, so a crash after the event loses nothing.
 
 GROUP_MEMBER_JOINED = "group_member_joined"
 GROUP_MEMBER_LEFT = "group_member_left"
+GROUP_LEADER_ADDED = "group_leader_added"
 MEETING_STARTED = "meeting_started"
 MEETING_ENDED = "meeting_ended"

@@ -640,6 +640,15 @@ class ConfidentialityCog(commands.Cog, name="Confidentiality"):
         await self._returned_while_away(guild)
 
     @commands.Cog.listener()
+    async def on_group_leader_added(self, guild_id: int, group_id: int, user_id: int) -> None:
+        """Leaders get the group's role without the gate (the group needs them); they are
+        asked privately instead, and listed in /confidentiality status until they accept."""
+        if not await self.service.missing(guild_id, group_id, user_id):
+            return
+        texts = await self.service.required(guild_id, group_id)
+        await self.service.ask_privately(guild_id, group_id, user_id, texts, "leader")
+
+    @commands.Cog.listener()
     async def on_meeting_started(self, guild_id: int, group_id: int, occurrence: str) -> None:
         await self.service.session_started(guild_id, group_id, occurrence)
 

@@ -31,6 +31,11 @@ INTRO: dict[str, str] = {
         "confidentiality agreement below and press **I agree**. Until then the group's role "
         "is kept back: nothing is wrong, it's only this one step."
     ),
+    "leader": N_(
+        "You now lead {group}: thank you. Leaders keep the group's access, and the members "
+        "you welcome accept the confidentiality agreement below before they join. Please read "
+        "it and press **I agree**, so that your promise is on record too."
+    ),
     "held": N_(
         "Your access to {group} is paused because the updated confidentiality agreement has "
         "not been accepted yet. Your seat is kept: press **I agree** whenever you're ready and "

@@ -39,7 +39,7 @@ PROMPT = "confidentiality:prompt"  # the agreement with "I agree" (and "Not now"
 NOTICE = "confidentiality:notice"  # a short text (msgid + params) to a member or a channel
 
 # Why a member is asked (the prompt's wording depends on it).
-Why = Literal["join", "added", "request", "new_version", "held"]
+Why = Literal["join", "added", "request", "new_version", "held", "leader"]
 
 DEFAULT_GRACE_DAYS = 7
 GRACE_DAYS_MAX = 60
@@ -507,7 +507,7 @@ class ConfidentialityService:
         their access waits for them: the moderators are told, so a person can let them know.
         Only for joins and held access; a new version's prompt is followed, after the grace
         period, by the "held" one. True if the moderators were told."""
-        if why == "new_version" or channel_id is None:
+        if why in ("new_version", "leader") or channel_id is None:
             return False
         ref = await self._groups().get(guild_id, group_id) if group_id != SERVER else None
         async with self.db.transaction() as tx:

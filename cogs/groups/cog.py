@@ -4,6 +4,7 @@ service.py, the role and channel work in provision.py, the buttons in views.py."
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from bot.client import Bot
 from bot.directory import JoinGate
 from bot.dispatcher import PermanentFailure, Rendered
 from bot.errors import UserError
+from bot.events import GROUP_LEADER_ADDED
 from bot.guild_settings import search_timezones
 from bot.i18n import N_, Translate, server_translator
 from bot.outbox import OutboxMessage
@@ -95,6 +97,10 @@ class GroupsCog(commands.Cog, name="Groups"):
         self.bot = bot
         self.service = GroupService(bot.db, bot.clock, bot.outbox, bot.guild_settings, bot.modlog)
         self.gates: list[JoinGate] = []
+        # Role changes the bot itself is making: (guild, user, role, added) -> when asked.
+        # Their gateway events are not read as a change made by hand, even when they arrive
+        # after the member has left again.
+        self._own_role_changes: dict[tuple[int, int, int, bool], float] = {}
         bot.groups = GroupsDirectory(self)
         bot.access.set_leader_lookup(self.service.is_leader)
         bot.dispatcher.register(NOTICE, self._render_notice)
@@ -309,7 +315,7 @@ class GroupsCog(commands.Cog, name="Groups"):
         )
         assert created.role and created.channel and created.leaders_channel
         try:
-            await leader.add_roles(created.role, reason=f"Leader of {spec.name}")
+            await self._give_role(leader, created.role, f"Leader of {spec.name}")
             group = await self.service.create(
                 guild.id,
                 spec,
@@ -326,6 +332,7 @@ class GroupsCog(commands.Cog, name="Groups"):
         except BaseException:
             await created.rollback()
             raise
+        self.bot.dispatch(GROUP_LEADER_ADDED, guild.id, group.id, leader.id)
         t = await translator(interaction)
         lines = [
             t(
@@ -540,6 +547,7 @@ class GroupsCog(commands.Cog, name="Groups"):
         except discord.HTTPException:
             await self.service.set_leader(found, member.id, False)
             raise
+        self.bot.dispatch(GROUP_LEADER_ADDED, moderator.guild.id, found.id, member.id)
         t = await translator(interaction)
         await interaction.followup.send(
             t(
@@ -579,7 +587,7 @@ class GroupsCog(commands.Cog, name="Groups"):
     ) -> None:
         role = guild.get_role(group.role_id) if group.role_id else None
         if role is not None and role not in member.roles:
-            await member.add_roles(role, reason=f"Leader of {group.name}")
+            await self._give_role(member, role, f"Leader of {group.name}")
         for channel_id in (group.channel_id, group.voice_channel_id, group.leaders_channel_id):
             channel = guild.get_channel(channel_id) if channel_id else None
             await provision.set_channel_access(
@@ -758,7 +766,7 @@ class GroupsCog(commands.Cog, name="Groups"):
                         "moderators have been told; please try again later."
                     )
                 )
-            await member.add_roles(role, reason=f"Joined the group {group.name}")
+            await self._give_role(member, role, f"Joined the group {group.name}")
         except (discord.HTTPException, UserError) as error:
             await self.service.leave(group, user_id)
             log.warning("could not grant the role of group %d to %d: %s", group.id, user_id, error)
@@ -810,7 +818,7 @@ class GroupsCog(commands.Cog, name="Groups"):
             return
         role = member.guild.get_role(found.role_id) if found.role_id else None
         if role is not None and role in member.roles:
-            await member.remove_roles(role, reason=f"Left the group {found.name}")
+            await self._remove_role(member, role, f"Left the group {found.name}")
         self.bot.dispatch("group_member_left", member.guild.id, found.id, member.id, "left")
         await interaction.followup.send(
             t(
@@ -886,7 +894,7 @@ class GroupsCog(commands.Cog, name="Groups"):
         await self.service.remove(found, member.id, by=leader.id, reason=reason)
         role = leader.guild.get_role(found.role_id) if found.role_id else None
         if role is not None and role in member.roles:
-            await member.remove_roles(role, reason=f"Removed from the group {found.name}")
+            await self._remove_role(member, role, f"Removed from the group {found.name}")
         self.bot.dispatch("group_member_left", leader.guild.id, found.id, member.id, "removed")
         t = await translator(interaction)
         await interaction.followup.send(
@@ -1094,7 +1102,7 @@ class GroupsCog(commands.Cog, name="Groups"):
                 if member is None:
                     continue
                 try:
-                    await member.add_roles(role, reason=f"Member of the group {group.name}")
+                    await self._give_role(member, role, f"Member of the group {group.name}")
                 except discord.HTTPException:
                     log.warning("could not give back the role of group %d to %d", group.id, user_id)
             for member in role.members:
@@ -1113,6 +1121,8 @@ class GroupsCog(commands.Cog, name="Groups"):
         if not added and not removed:
             return
         guild = after.guild
+        added = {r for r in added if not self._was_own_change(guild.id, after.id, r, True)}
+        removed = {r for r in removed if not self._was_own_change(guild.id, after.id, r, False)}
         for role_id in added:
             group = await self.service.repo.for_role(guild.id, role_id, self.service.now())
             if group is None:
@@ -1152,11 +1162,38 @@ class GroupsCog(commands.Cog, name="Groups"):
         if role is not None:
             await self._take_role_back(member, role, reason)
 
+    def _expect_role_change(self, member: discord.Member, role: discord.Role, added: bool) -> None:
+        now = time.monotonic()
+        for key, at in list(self._own_role_changes.items()):
+            if now - at > 300:  # its event never came (e.g. a reconnect): forget it
+                del self._own_role_changes[key]
+        self._own_role_changes[(member.guild.id, member.id, role.id, added)] = now
+
+    def _was_own_change(self, guild_id: int, user_id: int, role_id: int, added: bool) -> bool:
+        return self._own_role_changes.pop((guild_id, user_id, role_id, added), None) is not None
+
+    async def _give_role(self, member: discord.Member, role: discord.Role, reason: str) -> None:
+        """Every group role the bot gives goes through here (see `_own_role_changes`)."""
+        self._expect_role_change(member, role, True)
+        try:
+            await member.add_roles(role, reason=reason)
+        except BaseException:
+            self._was_own_change(member.guild.id, member.id, role.id, True)
+            raise
+
+    async def _remove_role(self, member: discord.Member, role: discord.Role, reason: str) -> None:
+        self._expect_role_change(member, role, False)
+        try:
+            await member.remove_roles(role, reason=reason)
+        except BaseException:
+            self._was_own_change(member.guild.id, member.id, role.id, False)
+            raise
+
     async def _take_role_back(
         self, member: discord.Member, role: discord.Role, reason: str
     ) -> None:
         try:
-            await member.remove_roles(role, reason=reason)
+            await self._remove_role(member, role, reason)
         except discord.HTTPException:
             log.warning("could not take the role %d back from %d", role.id, member.id)
 
@@ -1175,7 +1212,7 @@ class GroupsCog(commands.Cog, name="Groups"):
             await self._take_role_back(member, role, "Access to the group is held")
         elif role not in member.roles:
             try:
-                await member.add_roles(role, reason=f"Access to the group {group.name} restored")
+                await self._give_role(member, role, f"Access to the group {group.name} restored")
             except discord.HTTPException:
                 log.warning("could not give back the role of group %d to %d", group.id, user_id)
         return True
@@ -1266,11 +1303,12 @@ class GroupsCog(commands.Cog, name="Groups"):
         group = await self.service.set_resource(group, **values)
         if role is None and created.role is not None:
             await self._apply_channel_access(guild, group)  # the new role sees the old channels
+            held = await self.service.repo.held_ids(group.id)  # they get it when they accept
             for user_id, _, _ in rows:
-                member = await self._member(guild, user_id)
+                member = await self._member(guild, user_id) if user_id not in held else None
                 if member is not None:
                     try:
-                        await member.add_roles(created.role, reason=f"Group {group.name} recreated")
+                        await self._give_role(member, created.role, f"Group {group.name} recreated")
                     except discord.HTTPException:
                         log.warning(
                             "could not give back the role of group %d to %d", group.id, user_id

@@ -249,7 +249,8 @@ async def test_leaders_are_the_one_explicit_exception_and_are_listed_until_they_
     """A group's leaders see its channel through their own permission overwrite, not only its
     role, so the agreement can't stand between them and the group they lead: they get the role
     when appointed (at /group create and /group leaders add) and are never held. They are asked
-    like everyone else, and shown to leaders and moderators until they accept."""
+    like everyone else (privately, when appointed), and shown to leaders and moderators until
+    they accept."""
     fake, s = fake_discord, community
     lena, lou = people(fake, s, "lena", "lou")
     await create_group(fake, s, "Survivors", lena)
@@ -263,6 +264,16 @@ async def test_leaders_are_the_one_explicit_exception_and_are_listed_until_they_
         options={"group": str(group.id), "member": lou.id},
     )
     assert "now leads Survivors" in res.text and has_role(fake, s, lou, group.role_id)
+    # Both were asked privately when appointed, with only "I agree" (no "Not now": they lead).
+    await drain(runner)
+    for leader in (lena, lou):
+        await wait_until(lambda leader=leader: bool(fake.dm_messages(leader)))
+        asked = last_dm(fake, leader)
+        assert "You now lead Survivors" in asked.text
+        assert [c.split(":")[1] for c in asked.custom_ids()] == ["agree"]
+    await agree(fake, lou, last_dm(fake, lou))
+    assert await accepted_versions(runner, s, lou.id, group.id) == [(None, 1)]
+    assert has_role(fake, s, lou, group.role_id)
 
     res = await fake.slash(
         s.moderator,
@@ -272,7 +283,7 @@ async def test_leaders_are_the_one_explicit_exception_and_are_listed_until_they_
         options={"group": str(group.id)},
     )
     assert f"<@{lena.id}> (leader): not accepted yet (/confidentiality accept)" in res.text
-    assert f"<@{lou.id}> (leader)" in res.text
+    assert f"<@{lou.id}>" not in res.text  # he agreed from the message
 
     res = await fake.slash(lena, "confidentiality accept", guild=s.guild, channel=s.general)
     assert "The agreement of Survivors is waiting for you" in res.text
@@ -285,7 +296,7 @@ async def test_leaders_are_the_one_explicit_exception_and_are_listed_until_they_
         channel=s.general,
         options={"group": str(group.id)},
     )
-    assert f"<@{lena.id}>" not in res.text and f"<@{lou.id}> (leader)" in res.text
+    assert f"<@{lena.id}>" not in res.text and f"<@{lou.id}>" not in res.text
 
 
 async def test_a_restart_before_an_approved_member_agrees(
