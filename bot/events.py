@@ -4,6 +4,8 @@
 Groups (dispatched by cogs/groups, see bot/directory.py):
 - `group_member_joined(guild_id, group_id, user_id)`
 - `group_member_left(guild_id, group_id, user_id, reason)`
+- `group_updated(guild_id, group_id)`: a leader or moderator changed the group's details
+  (`/group edit`), e.g. its time zone; listeners read the group again.
 - `group_leader_added(guild_id, group_id, user_id)`: someone now leads the group (at
   `/group create` or `/group leaders add`). Leaders get the group's role at once, without the
   join gates, because the group cannot run without them; features that need something from
@@ -25,5 +27,6 @@ messages should use the outbox, so a crash after the event loses nothing.
 GROUP_MEMBER_JOINED = "group_member_joined"
 GROUP_MEMBER_LEFT = "group_member_left"
 GROUP_LEADER_ADDED = "group_leader_added"
+GROUP_UPDATED = "group_updated"
 MEETING_STARTED = "meeting_started"
 MEETING_ENDED = "meeting_ended"

@@ -18,7 +18,7 @@ from bot.client import Bot
 from bot.directory import JoinGate
 from bot.dispatcher import PermanentFailure, Rendered
 from bot.errors import UserError
-from bot.events import GROUP_LEADER_ADDED
+from bot.events import GROUP_LEADER_ADDED, GROUP_UPDATED
 from bot.guild_settings import search_timezones
 from bot.i18n import N_, Translate, server_translator
 from bot.outbox import OutboxMessage
@@ -422,6 +422,7 @@ class GroupsCog(commands.Cog, name="Groups"):
             timezone=timezone,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
+        self.bot.dispatch(GROUP_UPDATED, member.guild.id, updated.id)
         if name is not None and updated.name != found.name:
             await self._rename(member.guild, updated)
         t = await translator(interaction)

@@ -4,7 +4,9 @@ only: the rules are in service.py, the server events in events.py, the texts in 
 Jobs: one job, `meetings:due`, sleeps until the earliest due action in the database (a
 reminder, a session's start or end) and fires everything due, then re-arms itself; so start-up
 costs one query whatever the number of series. `meetings:events` retries Discord event syncs
-that failed. Both are rebuilt from the database at start.
+that failed; `meetings:purge` forgets old sessions; `meetings:zones` notices a group whose time
+zone changed. All are rebuilt from the database at start. Stopping the bot cancels a job that is
+running: that is quiet (what it did not finish is still due in the database).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -47,6 +49,8 @@ LEADER = {"audience": Audience.LEADER}
 DUE_JOB = "meetings:due"
 EVENTS_JOB = "meetings:events"
 PURGE_JOB = "meetings:purge"
+ZONES_JOB = "meetings:zones"
+ZONES_EVERY_MINUTES = 10
 RETRY_SECONDS = 5
 
 # Values of the repeat option: timing.RepeatKind.
@@ -113,7 +117,14 @@ class MeetingsCog(commands.Cog, name="Meetings"):
         await self.arm()
         await self.arm_events()
         self.bot.scheduler.add_job(
-            self.service.purge, "interval", hours=24, id=PURGE_JOB, replace_existing=True
+            self.purge, "interval", hours=24, id=PURGE_JOB, replace_existing=True
+        )
+        self.bot.scheduler.add_job(
+            self.reconcile_zones,
+            "interval",
+            minutes=ZONES_EVERY_MINUTES,
+            id=ZONES_JOB,
+            replace_existing=True,
         )
         self.catch_up = self._spawn(self._catch_up())
 
@@ -122,6 +133,36 @@ class MeetingsCog(commands.Cog, name="Meetings"):
         if made:
             log.info("meetings: materialised the next session of %d series", made)
             self._wake()
+        await self._reconcile_zones()
+
+    @staticmethod
+    async def _until_stopped(work: Callable[[], Awaitable[None]], what: str) -> None:
+        """Run a job's work; a cancellation (the scheduler cancels running jobs when the bot
+        stops) ends it quietly: the database still holds whatever it did not finish, and the
+        next start picks that up. Without this, every stop logged a scary job error."""
+        try:
+            await work()
+        except asyncio.CancelledError:
+            log.debug("meetings: %s stopped with the bot; the rest waits in the database", what)
+
+    async def purge(self) -> None:
+        await self._until_stopped(self.service.purge, "purge")
+
+    async def reconcile_zones(self) -> None:
+        await self._until_stopped(self._reconcile_zones, "time zone check")
+
+    async def _reconcile_zones(self) -> None:
+        moved = await self.service.reconcile_zones()
+        if moved:
+            log.info("meetings: %d series follow their group's new time zone", moved)
+
+    @commands.Cog.listener()
+    async def on_group_updated(self, guild_id: int, group_id: int) -> None:
+        """/group edit: a new time zone applies at once (`meetings:zones` and the /meeting
+        commands notice one that was changed while the bot was away)."""
+        group = await self.bot.groups.get(guild_id, group_id)
+        if group is not None:
+            await self.service.rezone(group)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(work)
@@ -132,7 +173,7 @@ class MeetingsCog(commands.Cog, name="Meetings"):
     async def cog_unload(self) -> None:
         for task in list(self._tasks):
             task.cancel()
-        for job_id in (DUE_JOB, EVENTS_JOB, PURGE_JOB):
+        for job_id in (DUE_JOB, EVENTS_JOB, PURGE_JOB, ZONES_JOB):
             if self.bot.scheduler.get_job(job_id) is not None:
                 self.bot.scheduler.remove_job(job_id)
 
@@ -171,6 +212,9 @@ class MeetingsCog(commands.Cog, name="Meetings"):
     async def run_due(self) -> None:
         """The due job. It runs until nothing is due: while it runs, APScheduler skips a new
         run of the same job (max_instances=1), so it must not leave due work to one."""
+        await self._until_stopped(self._run_due, "due actions")
+
+    async def _run_due(self) -> None:
         try:
             while True:
                 await self.actions.run_due()
@@ -197,6 +241,9 @@ class MeetingsCog(commands.Cog, name="Meetings"):
         )
 
     async def sync_events(self) -> None:
+        await self._until_stopped(self._sync_events, "Discord event sync")
+
+    async def _sync_events(self) -> None:
         await self.events.sync_due()
         await self.arm_events()
 
@@ -226,6 +273,7 @@ class MeetingsCog(commands.Cog, name="Meetings"):
             raise NotFound(N_("Please pick a group from the list."))
         if group.archived:
             raise UserError(N_("{group} is archived, so it has no meetings."), group=group.name)
+        await self.service.rezone(group)  # its time zone may have changed since
         return group
 
     async def _series(self, interaction: discord.Interaction[Bot], value: str) -> Series:
@@ -238,7 +286,22 @@ class MeetingsCog(commands.Cog, name="Meetings"):
         await self.bot.access.require(interaction, Audience.LEADER, group_id=series.group_id)
         if series.cancelled_at is not None:
             raise UserError(N_("That series is cancelled."))
+        group = await self.bot.groups.get(series.guild_id, series.group_id)
+        if group is not None and group.timezone != series.zone:
+            await self.service.rezone(group)  # the group's time zone changed since
+            series = await self.service.series_for(member.guild.id, series_id)
         return series
+
+    async def cog_app_command_error(
+        self, interaction: discord.Interaction[Bot], error: app_commands.AppCommandError
+    ) -> None:
+        """Runs before the tree's handler words the error: our own words inside its sentence
+        (a weekday, an ordinal) are put in the reader's language, like the sentence."""
+        original = getattr(error, "original", error)
+        if isinstance(original, UserError) and any(
+            isinstance(v, timing.Term) for v in original.params.values()
+        ):
+            original.params = timing.translate_terms(original.params, await translator(interaction))
 
     async def _require_member_of(
         self, interaction: discord.Interaction[Bot], group: GroupRef
@@ -306,11 +369,18 @@ class MeetingsCog(commands.Cog, name="Meetings"):
         self, interaction: discord.Interaction[Bot], current: str
     ) -> list[app_commands.Choice[str]]:
         value = getattr(interaction.namespace, "series", None)
-        if interaction.guild is None or not value:
+        if (
+            interaction.guild is None
+            or not value
+            or not isinstance(interaction.user, discord.Member)
+        ):
             return []
         try:
             series = await self.service.series_for(interaction.guild.id, int(value))
         except (ValueError, UserError):
+            return []
+        # Only the series' leaders (and moderators) see its sessions: a typed id is no key.
+        if series.group_id not in {g.id for g in await self._led_refs(interaction.user)}:
             return []
         t = await translator(interaction)
         planned = await self.service.upcoming_planned(series, limit=10)

@@ -225,7 +225,8 @@ class EventSync:
     async def _failed(self, state: EventState, error: Exception) -> None:
         now = epoch(self.service.now())
         delay = backoff(state.attempts)
-        if is_transient(error):
+        if is_transient(error) or isinstance(error, discord.Forbidden):
+            # A missing permission is the server's setup, not a bug: the leaders are told.
             log.warning("Discord event of group %d: %s; retry in %ds", state.group_id, error, delay)
         else:
             log.error(

@@ -198,6 +198,23 @@ class MeetingRepository:
         )
         return [_series(r) for r in rows]
 
+    async def active_series_zones(self) -> list[tuple[int, int, str]]:
+        """(guild id, group id, zone) of every active series: which groups may need `rezone`."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT guild_id, group_id, zone FROM meeting_series "
+            "WHERE cancelled_at IS NULL"
+        )
+        return [(r["guild_id"], r["group_id"], r["zone"]) for r in rows]
+
+    async def set_series_zone(self, tx: Transaction, series_id: int, zone: str, now: int) -> bool:
+        """False if the series already had that zone (another check moved it meanwhile)."""
+        changed = await tx.execute(
+            "UPDATE meeting_series SET zone = :zone, sequence = sequence + 1, updated_at = :now "
+            "WHERE id = :id AND zone <> :zone",
+            {"id": series_id, "zone": zone, "now": now},
+        )
+        return changed > 0
+
     async def active_series_without_session(self) -> list[Series]:
         """Series with no upcoming session materialised (at start-up, after an outage)."""
         rows = await self.db.fetchall(
@@ -331,6 +348,15 @@ class MeetingRepository:
         await tx.execute(
             "UPDATE meeting_occurrences SET starts_at = :starts, ends_at = :ends WHERE id = :id",
             {"id": occurrence_id, "starts": starts_at, "ends": ends_at},
+        )
+
+    async def rezone_session(
+        self, tx: Transaction, occurrence_id: int, scheduled_at: int, starts_at: int, ends_at: int
+    ) -> None:
+        await tx.execute(
+            "UPDATE meeting_occurrences SET scheduled_at = :scheduled, starts_at = :starts, "
+            "ends_at = :ends WHERE id = :id",
+            {"id": occurrence_id, "scheduled": scheduled_at, "starts": starts_at, "ends": ends_at},
         )
 
     # ------------------------------------------------------------------ actions

@@ -63,7 +63,34 @@ ORDINALS = {
     -1: N_("last"),
 }
 
-EXAMPLES = "2026-12-01 18:00, Dec 3 12:00, tomorrow 6pm, next tuesday 12:00"
+MONTH_ABBREVIATIONS = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
+# A date typed without a year is its next occurrence only when that is this close: further away,
+# it is more likely a slip (a date that has just passed) than a plan, so the year is asked for.
+MAX_YEARLESS_AHEAD = timedelta(days=183)
+
+
+class Term(str):
+    """One of our own words (a weekday, an ordinal) put into a sentence as a parameter of a
+    UserError. It is a msgid: whoever shows the sentence translates it with the sentence
+    (`translate_terms`), so a Spanish reader never gets an English "first Tuesday"."""
+
+
+def translate_terms(params: dict[str, Any], t: Translator) -> dict[str, Any]:
+    """The parameters of a message with each `Term` in the reader's language."""
+    return {key: t(value) if isinstance(value, Term) else value for key, value in params.items()}
 
 
 @dataclass(frozen=True)
@@ -195,8 +222,8 @@ def rrule_for(repeat: Repeat, start_local: datetime) -> str | None:
                     "please start on {fits} (or pick the repeat that matches your date)."
                 ),
                 date=day.isoformat(),
-                ordinal=ORDINALS[nth],
-                weekday=WEEKDAY_NAMES[day.weekday()],
+                ordinal=Term(ORDINALS[nth]),
+                weekday=Term(WEEKDAY_NAMES[day.weekday()]),
                 fits=fits.isoformat(),
             )
         parts = ["FREQ=MONTHLY", f"BYDAY={nth:+d}{code}"]
@@ -410,11 +437,34 @@ _AMBIGUOUS = re.compile(
     r"|(?<![\d.-])\d{1,2}([.-])\d{1,2}\1\d{2,4}(?!\d)"
 )
 # 18.30 or 6.30pm: a time written with a dot (British usage); a bare 6.30 stays ambiguous.
+_COMPACT_AMPM = re.compile(r"(?<![\d:./-])(1[0-2]|0?[1-9])([0-5]\d)(\s*[ap]m)\b", re.IGNORECASE)
+# 1800, 0630: a 24-hour time without a colon, as a word of its own (not inside 2026-12-01).
+_COMPACT_TIME = re.compile(r"(?<![\d:./-])([01]?\d|2[0-3])([0-5]\d)(?![\d:./-])")
+# 6:30 without am/pm: a single-digit hour is read either way (6:30 in the morning in most of the
+# world, in the evening by many in North America); 06:30, 18:30, 6:30pm are clear.
+_LOOSE_HOUR = re.compile(r"(?<![\d:.])([1-9]):([0-5]\d)(?!\d)(?!\s*[ap]m\b)", re.IGNORECASE)
+_BARE_NUMBER = re.compile(r"(?:at\s+)?(\d{1,2})", re.IGNORECASE)
+_MONTH_NAME = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?![a-z])", re.IGNORECASE
+)
+# 2026-12-01, 2026/12/1, 2026 12 1, 20261201: year first, so the month is the second number.
+_YEAR_FIRST = re.compile(r"(?<!\d)\d{4}(?:[-/. ]\d{1,2}[-/. ]\d{1,2}|\d{4})(?!\d)")
 _DOT_TIME = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{2})(?![\d.])(\s*[ap]m\b)?", re.IGNORECASE)
 
 
+def examples_for(today: date) -> str:
+    """Examples of what `parse_when` reads, with dates still ahead (a fixed example date would
+    itself be refused once it has passed). English words: the parser reads English."""
+    soon, later = today + timedelta(days=10), today + timedelta(days=20)
+    return (
+        f"{soon.isoformat()} 18:00, {MONTH_ABBREVIATIONS[later.month - 1]} {later.day} 12:00, "
+        "tomorrow 6pm, Tuesday 6:30pm"
+    )
+
+
 def _refuse(message: str, **params: Any) -> UserError:
-    return UserError(message, examples=EXAMPLES, **params)
+    """`examples` (and `zone`) are filled in by parse_when / parse_until."""
+    return UserError(message, **params)
 
 
 def _cleaned(text: str) -> str:
@@ -424,6 +474,13 @@ def _cleaned(text: str) -> str:
     if re.search(r"\bmidnight\b", cleaned, re.IGNORECASE):
         raise _refuse(
             N_("'Midnight' is easy to misread. Please give a date and a time, like {examples}.")
+        )
+    if re.search(r"(?<![\d:])12(?::00)?\s*am\b", cleaned, re.IGNORECASE):
+        raise _refuse(
+            N_(
+                "12am is easy to misread (the start or the end of the day?). Please write the "
+                "time as 00:00 with the date of that day, or pick another time."
+            )
         )
     if _ZONE_TEXT.search(cleaned):
         raise _refuse(
@@ -446,7 +503,9 @@ def _cleaned(text: str) -> str:
             return f"{hour}:{minute}{suffix or ''}"
         raise _refuse(N_("Please write times with a colon, like 6:30pm or 18:30."))
 
-    return _DOT_TIME.sub(dot_time, cleaned)
+    cleaned = _DOT_TIME.sub(dot_time, cleaned)
+    # 630pm, 1230pm: a time with am/pm but no colon.
+    return _COMPACT_AMPM.sub(r"\1:\2\3", cleaned)
 
 
 @dataclass(frozen=True)
@@ -529,18 +588,21 @@ def parse_when(text: str, zone: str, now: datetime) -> datetime:
     Returns the NAIVE local wall-clock datetime (which may fall in a DST gap or fold: `to_utc`
     and `adjustment_note` explain it). Accepts e.g. '2026-12-01 18:00', '2026-12-01 6pm',
     'tomorrow 6pm', 'today 18:30', 'tonight 7pm', 'Dec 3 12:00', '3 December 12pm',
-    'next tuesday 12:00' (the first Tuesday after today), 'tuesday 7pm' (today if it is Tuesday
+    'next tuesday 12:00' (when that can only be next week's), 'tuesday 7pm' (today if it is Tuesday
     and 7pm is still ahead, else the coming Tuesday), '6pm' (today if still ahead, else
     tomorrow), 'noon'. A date without a year is its next occurrence.
 
-    Raises UserError (params: zone, examples) for text it cannot read, a missing time of day,
-    a numeric date whose order is ambiguous (12/1), a time zone in the text, a time in the past,
-    or one more than 2 years ahead."""
+    Refused rather than guessed (UserError, params: zone, examples): text it cannot read, a
+    missing time of day, a numeric date whose order is ambiguous (12/1, 12 3), an hour that may
+    be morning or evening (6:30, 'tomorrow 6'), 'next Friday' said earlier in the same week,
+    a year not written in full, a date without a year more than six months away, a time zone
+    in the text, a time in the past, or one more than 2 years ahead. 24-hour times may be
+    written without a colon (1800, 0630)."""
     try:
         return _parse_when(text, zone, now)
     except UserError as error:
         error.params.setdefault("zone", zone)
-        error.params.setdefault("examples", EXAMPLES)
+        error.params.setdefault("examples", examples_for(local_now(now, zone).date()))
         raise
 
 
@@ -551,10 +613,21 @@ def _parse_when(text: str, zone: str, now: datetime) -> datetime:
     today = local_now(now, zone).date()
     relative = _RELATIVE.search(cleaned)
     if relative is None:
-        return _check_range(_dated(_read_fields(cleaned), today, zone, now), zone, now)
+        cleaned = _compact_times(cleaned, today, relative=False)
+        _check_loose_hour(cleaned)
+        fields = _read_fields(cleaned)
+        _check_typed_year(fields, cleaned)
+        _check_month_order(fields, cleaned)
+        return _check_range(_dated(fields, today, zone, now), zone, now)
 
     rest = (cleaned[: relative.start()] + " " + cleaned[relative.end() :]).strip()
     rest = re.sub(r"^(?:at|on|,)\s+|\s+(?:at|on)$", "", rest, flags=re.IGNORECASE).strip()
+    # With a day word there is no date, so a number of its own is a time: 1800, 18 or 6.
+    rest = _compact_times(rest, today, relative=True)
+    bare = _BARE_NUMBER.fullmatch(rest)
+    if bare is not None:
+        rest = _bare_hour(int(bare[1]))
+    _check_loose_hour(rest)
     fields = _read_fields(rest) if rest else _Fields(None, None, None, None)
     word, modifier, weekday_word = relative[1], relative[2], relative[3]
     if fields.year is not None or fields.month is not None or fields.day is not None:
@@ -563,14 +636,16 @@ def _parse_when(text: str, zone: str, now: datetime) -> datetime:
                 N_("Please give either a day name or a date, not both. For example: {examples}.")
             )
         # "Thursday Dec 3 6pm": the date decides; the day name must agree with it.
+        _check_typed_year(fields, rest)
+        _check_month_order(fields, rest)
         local = _dated(fields, today, zone, now)
         typed = _WEEKDAY_WORDS[weekday_word.lower()]
         if local.weekday() != typed:
             raise UserError(
                 N_("{date} is a {actual}, not a {typed}. Please check the date."),
                 date=local.date().isoformat(),
-                actual=WEEKDAY_NAMES[local.weekday()],
-                typed=WEEKDAY_NAMES[typed],
+                actual=Term(WEEKDAY_NAMES[local.weekday()]),
+                typed=Term(WEEKDAY_NAMES[typed]),
             )
         return _check_range(local, zone, now)
     if fields.clock is None:
@@ -580,16 +655,105 @@ def _parse_when(text: str, zone: str, now: datetime) -> datetime:
     else:
         weekday = _WEEKDAY_WORDS[weekday_word.lower()]
         day = today + timedelta(days=(weekday - today.weekday()) % 7)
-        if (modifier or "").lower() == "next" and day == today:
-            day += timedelta(days=7)
+        if (modifier or "").lower() == "next":
+            if day == today:
+                day += timedelta(days=7)
+            elif weekday > today.weekday():
+                # Later this week: "next Friday" is this Friday to some, next week's to others.
+                raise _refuse(
+                    N_(
+                        "“Next {weekday}” can mean {soon} or {later}. Please write the date, "
+                        "like {example}."
+                    ),
+                    weekday=Term(WEEKDAY_NAMES[weekday]),
+                    soon=day.isoformat(),
+                    later=(day + timedelta(days=7)).isoformat(),
+                    example=f"{day.isoformat()} {fields.clock.strftime('%H:%M')}",
+                )
         elif day == today and to_utc(datetime.combine(day, fields.clock), zone)[0] <= now:
             day += timedelta(days=7)
     return _check_range(datetime.combine(day, fields.clock), zone, now)
 
 
+def _compact_times(text: str, today: date, *, relative: bool) -> str:
+    """1800 -> 18:00 and 0630 -> 06:30 where the number can only be a time: always next to a
+    day word (which leaves no room for a year), else when it is no likely year (1800, 0630) or
+    the date already has its year (2026-12-01 2030)."""
+    dated = _YEAR_FIRST.search(text)
+
+    def as_time(match: re.Match[str]) -> str:
+        number = int(match[0])
+        if dated is not None and dated.start() <= match.start() < dated.end():
+            return match[0]  # the year of 2026 12 01
+        if len(match[0]) == 4 and not relative and dated is None:
+            if today.year - 1 <= number <= today.year + 10:
+                return match[0]  # Dec 3 2027: a year
+        return f"{match[1]}:{match[2]}"
+
+    return _COMPACT_TIME.sub(as_time, text)
+
+
+def _bare_hour(hour: int) -> str:
+    """'tomorrow 18' is 18:00; 'tomorrow 6' could be morning or evening: asked, not guessed."""
+    if 12 <= hour <= 23:
+        return f"{hour}:00"  # 12 is noon, as on a clock
+    if 1 <= hour <= 11:
+        raise _refuse(
+            N_("Is that {hour} in the morning or in the evening? Please write {am} or {pm}."),
+            hour=str(hour),
+            am=f"{hour}am",
+            pm=f"{hour}pm",
+        )
+    raise _refuse(
+        N_("I couldn't read that date and time. Please write it like one of these: {examples}.")
+    )
+
+
+def _check_loose_hour(text: str) -> None:
+    match = _LOOSE_HOUR.search(text)
+    if match is None:
+        return
+    hour, minute = int(match[1]), match[2]
+    raise _refuse(
+        N_(
+            "Is {time} in the morning or in the evening? Please write {am} or {pm} "
+            "(or {evening} on a 24-hour clock)."
+        ),
+        time=match[0],
+        am=f"{hour}:{minute}am",
+        pm=f"{hour}:{minute}pm",
+        evening=f"{hour + 12}:{minute}",
+    )
+
+
+def _check_typed_year(fields: _Fields, text: str) -> None:
+    """A year must be typed in full: dateutil reads 'Dec 3 6' as 3 December 2006."""
+    if fields.year is None or re.search(rf"(?<!\d){fields.year}(?!\d)", text):
+        return
+    raise _refuse(
+        N_(
+            "I couldn't tell whether a number is a year or a time. Please write the year in "
+            "full and the time with am/pm or a colon, like {examples}."
+        )
+    )
+
+
+def _check_month_order(fields: _Fields, text: str) -> None:
+    """A month given as a number is clear only after a year (2026-12-01); '12 3' is refused."""
+    if fields.month is None or _MONTH_NAME.search(text) or _YEAR_FIRST.search(text):
+        return
+    raise _refuse(
+        N_(
+            "Dates like 12/1 mean different days in different countries. Please write the "
+            "date as 2026-12-01 or with the month's name (Dec 1)."
+        )
+    )
+
+
 def _dated(fields: _Fields, today: date, zone: str, now: datetime) -> datetime:
     """The local time of typed fields without a relative word: a full date, a date without a
-    year (its next occurrence) or a bare time (the next such time, today or tomorrow)."""
+    year (its next occurrence, if within about six months) or a bare time (the next such time,
+    today or tomorrow)."""
     clock = fields.clock
     if clock is None:
         raise _refuse(N_("Please add a time of day, like 'Dec 3 6pm' or '2026-12-01 18:00'."))
@@ -602,7 +766,18 @@ def _dated(fields: _Fields, today: date, zone: str, now: datetime) -> datetime:
         raise _refuse(N_("Please give the month and the day, like {examples}."))
     if fields.year is not None:
         return datetime(fields.year, fields.month, fields.day, clock.hour, clock.minute)
-    return _next_yearly(fields.month, fields.day, clock, today, zone, now)
+    local = _next_yearly(fields.month, fields.day, clock, today, zone, now)
+    if local.date() - today > MAX_YEARLESS_AHEAD:
+        # Nov 20 typed on Nov 23 is more likely a slip than a session a year away.
+        raise UserError(
+            N_(
+                "Without a year, that date would be {when}, a long way off. If that is what "
+                "you mean, please write the year too, like {example}."
+            ),
+            when=local.date().isoformat(),
+            example=local.strftime("%Y-%m-%d %H:%M"),
+        )
+    return local
 
 
 def _next_yearly(
@@ -629,7 +804,7 @@ def parse_until(text: str, zone: str, now: datetime) -> date:
         return _parse_until(text, zone, now)
     except UserError as error:
         error.params.setdefault("zone", zone)
-        error.params.setdefault("examples", EXAMPLES)
+        error.params.setdefault("examples", examples_for(local_now(now, zone).date()))
         raise
 
 

@@ -193,3 +193,23 @@ async def wait_dm(fake: FakeDiscord, user: User, count: int) -> list[Message]:
 
 def epoch(year: int, month: int, day: int, hour: int, minute: int = 0) -> int:
     return int(datetime(year, month, day, hour, minute, tzinfo=UTC).timestamp())
+
+
+class SentFiles:
+    """The files the bot uploaded with interaction follow-ups, by name: the loopback Discord
+    keeps only an attachment's metadata, so the bytes are read off its route as they arrive."""
+
+    ROUTE = ("POST", "/webhooks/{webhook_id}/{webhook_token}")
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from tests.fakediscord.routing import ROUTES
+
+        self.files: dict[str, bytes] = {}
+        handler = ROUTES[self.ROUTE]
+
+        async def keep(fake: Any, req: Any) -> Any:
+            for upload in req.files:
+                self.files[upload.filename] = upload.data
+            return await handler(fake, req)
+
+        monkeypatch.setitem(ROUTES, self.ROUTE, keep)

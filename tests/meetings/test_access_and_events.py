@@ -3,12 +3,18 @@ of a group with a voice channel or without the Manage Events permission."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import recurring_ical_events
+from icalendar import Calendar, Event
 
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
 from tests.harness import BotRunner, Server
 from tests.meetings.conftest import (
+    SentFiles,
     epoch,
     join,
     make_group,
@@ -57,6 +63,18 @@ async def test_only_leaders_of_that_group_and_moderators_schedule(
             omar, verb, guild=server.guild, channel=server.general, options=options
         )
         assert refused.ephemeral and "Only this group's leaders" in refused.text, verb
+    # The sessions of a series are offered to its leaders and moderators, not to whoever types
+    # its id: another group's leader and a member get nothing.
+    for who, offered in ((lena, True), (server.moderator, True), (omar, False), (anna, False)):
+        choices = await fake.autocomplete(
+            who,
+            "meeting edit",
+            focused="session",
+            guild=server.guild,
+            channel=server.general,
+            options={"series": str(series.id)},
+        )
+        assert bool(choices) is offered, who.username
     # Cancel on a preview saves nothing.
     preview = await schedule(
         fake, server, lena, mine.id, confirm=False, title="Circle", when="2027-03-09 18:00"
@@ -108,9 +126,10 @@ async def test_bad_input_gets_kind_private_answers(
 
 
 async def test_calendar_and_list_for_members(
-    runner: BotRunner, fake_discord: FakeDiscord, server: Server
+    runner: BotRunner, fake_discord: FakeDiscord, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake = fake_discord
+    sent = SentFiles(monkeypatch)
     lena = person(fake, server, "lena")
     group = await make_group(runner, fake, server, "Caregivers", lena)
     anna, olga = person(fake, server, "anna"), person(fake, server, "olga")
@@ -137,7 +156,30 @@ async def test_calendar_and_list_for_members(
     assert cal.ephemeral
     [attachment] = cal.message.attachments
     assert attachment["filename"] == "caregivers.ics" and attachment["size"] > 500
-    # The file's contents are tested in test_ics.py (parsed back and expanded independently).
+    # The file the member got, parsed back and expanded by an independent reader: the sessions
+    # are at noon in the group's zone, across both daylight-saving changes of 2027.
+    calendar = Calendar.from_ical(bytes(sent.files["caregivers.ics"]).decode())
+    [vtimezone] = calendar.walk("VTIMEZONE")
+    assert vtimezone["TZID"] == "America/New_York"
+    [main] = [e for e in calendar.walk("VEVENT") if "RRULE" in e]
+    assert main["SUMMARY"] == "Monthly check-in"
+    assert main["DTSTART"].params["TZID"] == "America/New_York"
+    sessions = []
+    for event in recurring_ical_events.of(calendar).between(
+        datetime(2027, 1, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC)
+    ):
+        assert isinstance(event, Event)
+        begin, end = event.start, event.end
+        assert isinstance(begin, datetime) and isinstance(end, datetime)
+        assert end - begin == timedelta(hours=1)
+        sessions.append(begin)
+    new_york = ZoneInfo("America/New_York")
+    starts = sorted(sessions)
+    assert [s.astimezone(new_york).strftime("%a %H:%M") for s in starts] == ["Tue 12:00"] * 10
+    assert [s.astimezone(new_york).day for s in starts] == [2, 6, 4, 1, 6, 3, 7, 5, 2, 7]
+    assert starts[0] == datetime(2027, 3, 2, 17, tzinfo=UTC)  # EST
+    assert starts[1] == datetime(2027, 4, 6, 16, tzinfo=UTC)  # EDT
+    assert starts[-1] == datetime(2027, 12, 7, 17, tzinfo=UTC)  # EST again
     refused = await fake.slash(
         olga,
         "meeting calendar",

@@ -18,6 +18,7 @@ from cogs.meetings.timing import (
     Occurrence,
     Repeat,
     RepeatKind,
+    Term,
     adjustment_note,
     describe_repeat,
     occurrences,
@@ -26,6 +27,7 @@ from cogs.meetings.timing import (
     repeat_from_rrule,
     rrule_for,
     to_utc,
+    translate_terms,
 )
 
 NEW_YORK = "America/New_York"
@@ -435,9 +437,10 @@ NOW = utc(2026, 11, 23, 19)
         ("tomorrow at noon", datetime(2026, 11, 24, 12, 0)),
         ("6pm today", datetime(2026, 11, 23, 18, 0)),
         ("this friday 5pm", datetime(2026, 11, 27, 17, 0)),
-        ("Dec 3 6:30", datetime(2026, 12, 3, 6, 30)),  # no am/pm: a 24-hour clock
+        ("Dec 3 06:30", datetime(2026, 12, 3, 6, 30)),  # a leading zero: a 24-hour clock
+        ("Dec 3 10:30", datetime(2026, 12, 3, 10, 30)),
         ("Thu, Dec 3 at 6pm", datetime(2026, 12, 3, 18, 0)),
-        ("next tuesday 12:00", datetime(2026, 11, 24, 12, 0)),
+        ("next monday 12:00", datetime(2026, 11, 30, 12, 0)),  # today is Monday: next week's
         ("tuesday 7pm", datetime(2026, 11, 24, 19, 0)),
         ("Tue 7pm", datetime(2026, 11, 24, 19, 0)),
         ("monday 3pm", datetime(2026, 11, 23, 15, 0)),  # today, still ahead
@@ -448,7 +451,21 @@ NOW = utc(2026, 11, 23, 19)
         ("18.30", datetime(2026, 11, 23, 18, 30)),
         ("6.30pm tomorrow", datetime(2026, 11, 24, 18, 30)),
         ("Jan 5 12:00", datetime(2027, 1, 5, 12, 0)),  # no year: the next January 5
-        ("Feb 29 12:00", datetime(2028, 2, 29, 12, 0)),  # the next one there is
+        ("Feb 29 2028 12:00", datetime(2028, 2, 29, 12, 0)),
+        ("May 20 6pm", datetime(2027, 5, 20, 18, 0)),  # within six months: no year needed
+        # The examples of the issue, and 24-hour times typed without a colon.
+        ("tomorrow 18:00", datetime(2026, 11, 24, 18, 0)),
+        ("tomorrow 1800", datetime(2026, 11, 24, 18, 0)),
+        ("tomorrow 0630", datetime(2026, 11, 24, 6, 30)),
+        ("tomorrow at 18", datetime(2026, 11, 24, 18, 0)),
+        ("tomorrow 12", datetime(2026, 11, 24, 12, 0)),  # noon, as on a clock
+        ("wed 1800", datetime(2026, 11, 25, 18, 0)),
+        ("Dec 3 1800", datetime(2026, 12, 3, 18, 0)),
+        ("Dec 3 2027 1800", datetime(2027, 12, 3, 18, 0)),
+        ("2026-12-01 1800", datetime(2026, 12, 1, 18, 0)),
+        ("2026 12 01 6pm", datetime(2026, 12, 1, 18, 0)),  # year first: the month is clear
+        ("tomorrow 630pm", datetime(2026, 11, 24, 18, 30)),
+        ("Dec 3 1230pm", datetime(2026, 12, 3, 12, 30)),
         ("  2026-12-01   18:00 ", datetime(2026, 12, 1, 18, 0)),
     ],
 )
@@ -463,6 +480,24 @@ def test_parse_when_accepts(text: str, expected: datetime) -> None:
         ("today 9am", "already passed"),
         ("2029-01-01 18:00", "more than 2 years"),
         ("12/1 18:00", "different days in different countries"),
+        ("12/3 6:30pm", "different days in different countries"),
+        ("12 3 6pm", "different days in different countries"),
+        ("3 12 2027 6pm", "different days in different countries"),
+        # Morning or evening? Asked, not guessed.
+        ("tomorrow 6:30", "Is 6:30 in the morning or in the evening? Please write 6:30am"),
+        ("Dec 3 6:30", "or 18:30 on a 24-hour clock"),
+        ("tomorrow 6", "Is that 6 in the morning or in the evening? Please write 6am or 6pm"),
+        ("tomorrow 630", "Is 6:30 in the morning"),
+        ("tomorrow 12am", "12am is easy to misread"),
+        # A two-digit number after a date: a year or a time?
+        ("Dec 3 6", "a year or a time"),
+        ("Dec 3 at 7", "a year or a time"),
+        # Said on a Monday, "next Tuesday" is tomorrow to some and in 8 days to others.
+        ("next tuesday 12pm", "can mean 2026-11-24 or 2026-12-01"),
+        ("next friday 3pm", "like 2026-11-27 15:00"),
+        # A date without a year that has just passed is a slip, not a session next year.
+        ("Nov 20 6pm", "would be 2027-11-20, a long way off"),
+        ("Feb 29 12:00", "like 2028-02-29 12:00"),
         ("1/12/2027 18:00", "different days in different countries"),
         ("01.12.2027 18:00", "different days in different countries"),
         ("6.30", "with a colon"),
@@ -472,6 +507,8 @@ def test_parse_when_accepts(text: str, expected: datetime) -> None:
         ("", "Please give a date and a time"),
         ("tomorrow 6pm " + "x" * 200, "Please give a date and a time"),
         ("tomorrow", "time of day"),
+        ("today 1pm", "(2026-11-23 13:00) has already passed"),
+        ("Nov 23 1pm", "a long way off"),
         ("Dec 3", "time of day"),
         ("2026-12-01", "time of day"),
         ("December 6pm", "month and the day"),
@@ -561,3 +598,57 @@ def test_parse_until_refuses(text: str, says: str) -> None:
     with pytest.raises(UserError) as raised:
         parse_until(text, NEW_YORK, NOW)
     assert says in raised.value.message.format(**raised.value.params)
+
+
+def shouting(message: str, /, **params: object) -> str:
+    """A stand-in translator: every msgid it translates comes back in capitals."""
+    return message.upper().format(**params) if params else message.upper()
+
+
+@pytest.mark.parametrize(
+    ("raise_it", "english", "translated"),
+    [
+        (
+            lambda: rrule_for(Repeat("monthly_nth", nth=2), datetime(2027, 3, 3, 18)),
+            "2027-03-03 is not the second Wednesday of its month",
+            "2027-03-03 is not the SECOND WEDNESDAY of its month",
+        ),
+        (
+            lambda: parse_when("Dec 3 tuesday 6pm", NEW_YORK, NOW),
+            "2026-12-03 is a Thursday, not a Tuesday",
+            "2026-12-03 is a THURSDAY, not a TUESDAY",
+        ),
+        (
+            lambda: parse_when("next friday 3pm", NEW_YORK, NOW),
+            "“Next Friday” can mean",
+            "“Next FRIDAY” can mean",
+        ),
+    ],
+)
+def test_words_put_into_a_sentence_are_translated_with_it(
+    raise_it: object, english: str, translated: str
+) -> None:
+    """Weekdays and ordinals inside an error are msgids (Term), so the reader's translator
+    turns them into their language, not only the sentence around them."""
+    with pytest.raises(UserError) as raised:
+        raise_it()  # type: ignore[operator]
+    error = raised.value
+    assert english in error.message.format(**error.params)
+    assert any(isinstance(value, Term) for value in error.params.values())
+    localized = translate_terms(error.params, shouting)
+    assert translated in error.message.format(**localized)
+    # Everything else is left as it was (dates, numbers, the zone).
+    assert {k: v for k, v in localized.items() if not isinstance(error.params[k], Term)} == {
+        k: v for k, v in error.params.items() if not isinstance(v, Term)
+    }
+
+
+def test_examples_in_refusals_are_dates_still_ahead() -> None:
+    later = utc(2027, 6, 1, 12)
+    with pytest.raises(UserError) as raised:
+        parse_when("purple monkey", NEW_YORK, later)
+    shown = raised.value.message.format(**raised.value.params)
+    assert "2027-06-11 18:00" in shown and "Jun 21 12:00" in shown
+    # And each example reads back as a future time.
+    for example in raised.value.params["examples"].split(", "):
+        assert to_utc(parse_when(example, NEW_YORK, later), NEW_YORK)[0] > later
