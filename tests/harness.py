@@ -10,8 +10,12 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from apscheduler.job import Job
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
@@ -78,6 +82,37 @@ def test_settings(fake: FakeDiscord, database_path: Path) -> Settings:
 test_settings.__test__ = False  # type: ignore[attr-defined]  # not a test, despite its name
 
 
+# A job this late by real time was planned at a test's date, not by real time: see HeldJobStore.
+HOLD_AFTER = timedelta(minutes=1)
+
+
+class HeldJobStore(MemoryJobStore):
+    """The scheduler's job store in tests. The tests move a FakeClock (set in 2027) and run
+    dated jobs themselves (`job.func(*job.args)`); the scheduler itself runs on real time. Once
+    real time passes a test's dates, every job planned at them would be overdue and APScheduler
+    would run them all at once, by itself, in the middle of the test. This store holds back jobs
+    overdue by more than HOLD_AFTER of real time (they stay listed, with their next run time);
+    a job asked to run now (no trigger, or `next_run_time=datetime.now(UTC)`) runs as usual."""
+
+    def _live(self, job: Job, now: datetime) -> bool:
+        return job.next_run_time is not None and job.next_run_time >= now - HOLD_AFTER
+
+    def get_due_jobs(self, now: datetime) -> list[Job]:
+        return [job for job in super().get_due_jobs(now) if self._live(job, now)]
+
+    def get_next_run_time(self) -> datetime | None:
+        now = datetime.now(UTC)
+        return next(
+            (job.next_run_time for job in self.get_all_jobs() if self._live(job, now)), None
+        )
+
+
+def held_scheduler() -> AsyncIOScheduler:
+    scheduler = create_scheduler()
+    scheduler.add_jobstore(HeldJobStore(), alias="default")
+    return scheduler
+
+
 class BotRunner:
     """Starts and stops the real Bot (as `python -m bot` builds it) on a given database file."""
 
@@ -100,7 +135,7 @@ class BotRunner:
         bot = Bot(
             settings=self.settings,
             db=self.db,
-            scheduler=create_scheduler(),
+            scheduler=held_scheduler(),
             clock=self.clock,
             guild_ready_timeout=0.1,
         )
