@@ -7,6 +7,7 @@ loses nothing and fires nothing twice. Job ids have a shape: `feature:what:id`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC
 
@@ -16,8 +17,19 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 log = logging.getLogger(__name__)
 
 
+def _cancelled_by_shutdown(record: logging.LogRecord) -> bool:
+    """False for APScheduler's report of a job cancelled because the bot is stopping: that is
+    not an error (each feature's work is in the database and is picked up at the next start)."""
+    return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
+
+
+logging.getLogger("apscheduler.executors.default").addFilter(_cancelled_by_shutdown)
+
+
 def _on_job_event(event: JobExecutionEvent) -> None:
-    if event.code == EVENT_JOB_MISSED:
+    if isinstance(event.exception, asyncio.CancelledError):
+        log.debug("scheduled job %s stopped with the bot", event.job_id)
+    elif event.code == EVENT_JOB_MISSED:
         log.warning("scheduled job %s missed its time %s", event.job_id, event.scheduled_run_time)
     elif event.exception is not None:
         log.error(
