@@ -6,6 +6,7 @@ Due actions are fired the way the scheduler would: move the clock to the due tim
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,7 +88,14 @@ async def settle(runner: BotRunner) -> None:
     cog = meetings(runner)
     for _ in range(3):
         while cog._tasks:
-            await next(iter(cog._tasks))
+            # Awaiting a task that is already done does not yield to the loop, so its done
+            # callback (which takes it out of _tasks) would never run: wait, then yield.
+            done, _ = await asyncio.wait(list(cog._tasks))
+            await asyncio.sleep(0)
+            for task in done:
+                error = None if task.cancelled() else task.exception()
+                if error is not None:
+                    raise error
         await cog.sync_events()
         await bot.dispatcher.drain()
 
