@@ -244,7 +244,7 @@ class MeetingService:
             )
         if nth is not None and repeat != "monthly_nth":
             raise UserError(N_("The week of the month goes with “monthly on a weekday”."))
-        rule = timing.Repeat(kind=repeat, nth=nth, until=until_date)  # type: ignore[arg-type]
+        rule = timing.Repeat(kind=timing.repeat_kind(repeat), nth=nth, until=until_date)
         rrule = timing.rrule_for(rule, start_local)
         probe = Series(
             id=0,

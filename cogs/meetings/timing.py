@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from dateutil import parser as date_parser
@@ -91,6 +91,15 @@ class Term(str):
 def translate_terms(params: dict[str, Any], t: Translator) -> dict[str, Any]:
     """The parameters of a message with each `Term` in the reader's language."""
     return {key: t(value) if isinstance(value, Term) else value for key, value in params.items()}
+
+
+def repeat_kind(value: str) -> RepeatKind:
+    """The repeat option's value, checked (Discord offers only the choices, but our code says
+    what it accepts)."""
+    for kind in get_args(RepeatKind):
+        if value == kind:
+            return kind
+    raise UserError(N_("Please pick how it repeats from the list."))
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from cogs.meetings.timing import (
     parse_until,
     parse_when,
     repeat_from_rrule,
+    repeat_kind,
     rrule_for,
     to_utc,
     translate_terms,
@@ -652,3 +653,13 @@ def test_examples_in_refusals_are_dates_still_ahead() -> None:
     # And each example reads back as a future time.
     for example in raised.value.params["examples"].split(", "):
         assert to_utc(parse_when(example, NEW_YORK, later), NEW_YORK)[0] > later
+
+
+def test_the_repeat_option_is_checked_in_our_code() -> None:
+    assert [repeat_kind(k) for k in ("none", "weekly", "monthly_nth")] == [
+        "none",
+        "weekly",
+        "monthly_nth",
+    ]
+    with pytest.raises(UserError, match="how it repeats"):
+        repeat_kind("daily")
