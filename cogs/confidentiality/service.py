@@ -48,6 +48,10 @@ GRACE_DAYS_MAX = 60
 BODY_MAX = 2800
 KEEP_SESSION_REMINDERS_DAYS = 30
 
+# Version 1 of every server's agreement, stored as "the default" (no text in the database):
+# members who accepted v1 accepted exactly these words. Never edit them in place (a test pins
+# them); to change the default, add a migration that stores this text as v1 of servers that use
+# it, then change it here.
 DEFAULT_TEXT = N_(
     "What is shared here stays here.\n\n"
     "• I will not share anything another member says, writes or shows in this group, "

@@ -4,7 +4,9 @@ group's role (not their seat) until they accept; leaders and moderators see who 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 
+from cogs.confidentiality.service import DEFAULT_TEXT
 from tests.confidentiality.conftest import (
     agree,
     agree_id,
@@ -309,3 +311,10 @@ async def test_held_access_with_closed_direct_messages_is_told_to_the_moderators
     res = await agree(fake, bea, res.message)
     assert "Your access to Survivors is back" in followup_text(res)
     assert has_role(fake, s, bea, group.role_id)
+
+
+def test_the_shipped_agreement_is_never_edited_in_place() -> None:
+    """Members who accepted version 1 accepted these exact words (the default is not copied into
+    the database). See the comment on DEFAULT_TEXT before changing this hash."""
+    digest = hashlib.sha256(DEFAULT_TEXT.encode()).hexdigest()
+    assert digest == "66902ccdeb317559eaaed3b33f6edd6d16c8208ab4763a56b6781f615f23e4e0"
