@@ -36,6 +36,13 @@ ROLE_NAMES = {
     Audience.ADMIN: N_("server admin"),
 }
 
+# A command's `extras`: who may run it. /help reads it and tests/test_project.py checks every
+# command has one; the command itself still checks with AccessControl.require.
+MEMBER = {"audience": Audience.MEMBER}
+LEADER = {"audience": Audience.LEADER}
+MODERATOR = {"audience": Audience.MODERATOR}
+ADMIN = {"audience": Audience.ADMIN}
+
 AUDIENCE_NAMES = {
     Audience.MEMBER: N_("Everyone"),
     Audience.LEADER: N_("Group leaders"),

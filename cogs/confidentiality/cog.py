@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _T
 from discord.ext import commands
 
-from bot.checks import Audience
+from bot.checks import LEADER, MEMBER, MODERATOR, Audience
 from bot.client import Bot
 from bot.directory import GroupRef
 from bot.dispatcher import PermanentFailure, Rendered
@@ -35,9 +35,6 @@ from cogs.confidentiality.views import DYNAMIC_ITEMS, AgreementModal
 
 log = logging.getLogger(__name__)
 
-MEMBER = {"audience": Audience.MEMBER}
-LEADER = {"audience": Audience.LEADER}
-MODERATOR = {"audience": Audience.MODERATOR}
 
 GRACE_JOB = "confidentiality:grace:{}"
 PURGE_JOB = "confidentiality:purge"

@@ -18,7 +18,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _T
 from discord.ext import commands
 
-from bot.checks import Audience, is_admin
+from bot.checks import ADMIN, MEMBER, MODERATOR, Audience, is_admin
 from bot.client import Bot
 from bot.clock import epoch
 from bot.dispatcher import PermanentFailure, Rendered
@@ -51,9 +51,6 @@ from cogs.escalation.views import (
 
 log = logging.getLogger(__name__)
 
-MEMBER = {"audience": Audience.MEMBER}
-MODERATOR = {"audience": Audience.MODERATOR}
-ADMIN = {"audience": Audience.ADMIN}
 
 TICK_SECONDS = 10  # pages, alert ids, pending private threads, redactions
 PURGE_HOURS = 1

@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _T
 from discord.ext import commands
 
-from bot.checks import Audience
+from bot.checks import ADMIN, LEADER, MEMBER, MODERATOR, Audience
 from bot.client import Bot
 from bot.directory import JoinGate
 from bot.dispatcher import PermanentFailure, Rendered
@@ -49,10 +49,6 @@ from cogs.groups.views import (
 
 log = logging.getLogger(__name__)
 
-MEMBER = {"audience": Audience.MEMBER}
-LEADER = {"audience": Audience.LEADER}
-MODERATOR = {"audience": Audience.MODERATOR}
-ADMIN = {"audience": Audience.ADMIN}
 
 OPEN, RESTRICTED = "open", "restricted"  # values of the access option
 ACCESS_CHOICES = [

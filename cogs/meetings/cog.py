@@ -23,7 +23,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _T
 from discord.ext import commands
 
-from bot.checks import Audience, caller
+from bot.checks import LEADER, MEMBER, Audience, caller
 from bot.client import Bot
 from bot.clock import epoch
 from bot.directory import GroupRef
@@ -43,8 +43,6 @@ from cogs.meetings.views import DYNAMIC_ITEMS, PreviewView, rsvp_view
 
 log = logging.getLogger(__name__)
 
-MEMBER = {"audience": Audience.MEMBER}
-LEADER = {"audience": Audience.LEADER}
 
 DUE_JOB = "meetings:due"
 EVENTS_JOB = "meetings:events"

@@ -17,7 +17,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _T
 from discord.ext import commands
 
-from bot.checks import Audience
+from bot.checks import LEADER, MEMBER, MODERATOR, Audience
 from bot.client import Bot
 from bot.directory import GroupRef
 from bot.dispatcher import PermanentFailure, Rendered
@@ -43,9 +43,6 @@ from cogs.moderation.views import ReportAction, ReportButton, ReportModal, repor
 
 log = logging.getLogger(__name__)
 
-MEMBER = {"audience": Audience.MEMBER}
-LEADER = {"audience": Audience.LEADER}
-MODERATOR = {"audience": Audience.MODERATOR}
 
 PURGE_JOB = "moderation:purge"
 PURGE_EVERY_HOURS = 6  # and once at each start, so a bot restarted often still purges

@@ -17,7 +17,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _T
 from discord.ext import commands
 
-from bot.checks import Audience, caller
+from bot.checks import LEADER, MEMBER, Audience, caller
 from bot.client import Bot
 from bot.directory import GroupRef
 from bot.dispatcher import PermanentFailure, Rendered
@@ -39,8 +39,6 @@ from cogs.moderation.views import GuidelinesModal
 
 log = logging.getLogger(__name__)
 
-MEMBER = {"audience": Audience.MEMBER}
-LEADER = {"audience": Audience.LEADER}
 
 REMINDER_JOB = "moderation:reminder:{}"
 PINS_JOB = "moderation:guideline-pins"

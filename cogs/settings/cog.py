@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _T
 from discord.ext import commands
 
-from bot.checks import Audience
+from bot.checks import ADMIN, Audience
 from bot.client import Bot
 from bot.dispatcher import PermanentFailure, Rendered
 from bot.errors import UserError
@@ -36,8 +36,6 @@ log = logging.getLogger(__name__)
 
 # What the bot must be allowed to do in the escalation and mod-log channels.
 CHANNEL_NEEDS = ("view_channel", "send_messages", "embed_links", "read_message_history")
-
-ADMIN = {"audience": Audience.ADMIN}
 
 
 def _private_channel_problem(channel: discord.TextChannel, t: Translate) -> str | None:
