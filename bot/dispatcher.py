@@ -50,6 +50,14 @@ class PermanentFailure(Exception):
     """A renderer may raise this when the message can never be sent (its subject is gone)."""
 
 
+def server_of(message: OutboxMessage) -> int:
+    """The server a message belongs to; a message of a server-only kind without one can never
+    be sent."""
+    if message.guild_id is None:
+        raise PermanentFailure(f"{message.kind} messages belong to a server")
+    return message.guild_id
+
+
 def is_transient(error: BaseException) -> bool:
     if isinstance(error, discord.HTTPException):
         return error.status >= 500 or error.status == 429

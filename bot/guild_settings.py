@@ -16,7 +16,7 @@ import pycountry
 from bot.clock import Clock, epoch
 from bot.db import Database, Row, Transaction
 from bot.errors import NotConfigured, UserError
-from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translate, server_translator
 from bot.modlog import SETTING, ModLog
 from bot.outbox import Outbox
 
@@ -289,6 +289,13 @@ class GuildSettingsService:
 
     async def get(self, guild_id: int) -> GuildSettings:
         return await self.repository.get(guild_id) or GuildSettings(guild_id=guild_id)
+
+    async def translator(self, guild_id: int | None) -> Translate:
+        """For what many people read (channel posts, the moderators' messages): the server's
+        language (None: no server, the default language)."""
+        if guild_id is None:
+            return server_translator(None)
+        return server_translator((await self.get(guild_id)).language)
 
     async def _set(self, guild_id: int, field: str, value: object, by: int) -> GuildSettings:
         async with self.db.transaction() as tx:

@@ -16,9 +16,9 @@ from discord.ext import commands
 from bot.checks import LEADER, MEMBER, MODERATOR, Audience
 from bot.client import Bot
 from bot.directory import GroupRef
-from bot.dispatcher import PermanentFailure, Rendered
+from bot.dispatcher import PermanentFailure, Rendered, server_of
 from bot.errors import NotFound, UserError
-from bot.i18n import N_, Translate, server_translator
+from bot.i18n import N_, Translate
 from bot.outbox import OutboxMessage
 from bot.tree import translator
 from cogs.confidentiality.render import agreement_embeds, body_of, prompt, stamp
@@ -682,14 +682,8 @@ class ConfidentialityCog(commands.Cog, name="Confidentiality"):
 
     # ------------------------------------------------------------------ renderers
 
-    async def _server_t(self, message: OutboxMessage) -> Translate:
-        if message.guild_id is None:
-            raise PermanentFailure("confidentiality messages belong to a server")
-        settings = await self.bot.guild_settings.get(message.guild_id)
-        return server_translator(settings.language)
-
     async def _render_prompt(self, message: OutboxMessage) -> Rendered:
-        t = await self._server_t(message)
+        t = await self.bot.guild_settings.translator(server_of(message))
         assert message.guild_id is not None
         p = message.payload
         texts: list[Text] = await self.service.texts(p["texts"])
@@ -726,5 +720,5 @@ class ConfidentialityCog(commands.Cog, name="Confidentiality"):
         )
 
     async def _render_notice(self, message: OutboxMessage) -> Rendered:
-        t = await self._server_t(message)
+        t = await self.bot.guild_settings.translator(server_of(message))
         return Rendered(content=t(message.payload["msg"], **message.payload.get("params", {})))

@@ -260,10 +260,6 @@ class EscalationCog(commands.Cog, name=COG_NAME):
 
     # ------------------------------------------------------------------ shared rendering
 
-    async def _server_t(self, guild_id: int) -> Translate:
-        settings = await self.bot.guild_settings.get(guild_id)
-        return server_translator(settings.language)
-
     def _member_name(self, guild_id: int, user_id: int) -> str | None:
         guild = self.bot.get_guild(guild_id)
         member = guild.get_member(user_id) if guild else None
@@ -308,7 +304,7 @@ class EscalationCog(commands.Cog, name=COG_NAME):
         view = await self.service.view(case_id)
         if view is None:
             raise NotFound(N_("I couldn't find that case."))
-        t = await self._server_t(view.case.guild_id)
+        t = await self.bot.guild_settings.translator(view.case.guild_id)
         embed = render.alert_embed(
             view,
             t,
@@ -418,7 +414,7 @@ class EscalationCog(commands.Cog, name=COG_NAME):
         case = await self._case(message)
         await self._learn_alert_id(case)
         case = await self._case(message)
-        t = await self._server_t(case.guild_id)
+        t = await self.bot.guild_settings.translator(case.guild_id)
         return Rendered(content=render.update_text(case, str(message.payload["event"]), t))
 
     async def _render_mod_log(self, message: OutboxMessage) -> Rendered:
@@ -427,7 +423,7 @@ class EscalationCog(commands.Cog, name=COG_NAME):
         case = await self._case(message)
         if case.alert_message_id is None and await self._learn_alert_id(case) is not None:
             case = await self._case(message)
-        t = await self._server_t(case.guild_id)
+        t = await self.bot.guild_settings.translator(case.guild_id)
         by = message.payload.get("by")
         text = render.mod_log_text(
             case,
@@ -482,7 +478,7 @@ class EscalationCog(commands.Cog, name=COG_NAME):
             await self.service.fallback_failed(case.id)
             await self.refresh_alert(case.id)
             return
-        t = await self._server_t(case.guild_id)
+        t = await self.bot.guild_settings.translator(case.guild_id)
         name = t("private check-in {case}", case=case.id)
         thread = next(
             (th for th in parent.threads if th.name == name and th.owner_id == me.id), None

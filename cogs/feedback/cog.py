@@ -24,7 +24,7 @@ from bot.clock import epoch
 from bot.directory import GroupRef
 from bot.dispatcher import PermanentFailure, Rendered
 from bot.errors import NotAllowed, NotFound, UserError
-from bot.i18n import N_, Translate, server_translator
+from bot.i18n import N_, Translate
 from bot.outbox import OutboxMessage
 from bot.tree import translator
 from cogs.feedback.chart import bar_chart_png
@@ -350,7 +350,7 @@ class FeedbackCog(commands.Cog, name="Feedback"):
             eligible = [m.id for m in guild.members if not m.bot]
         poll = await self.polls.create(draft, labels, eligible)
         try:
-            t = await self._server_t(guild.id)
+            t = await self.bot.guild_settings.translator(guild.id)
             message = await channel.send(
                 embed=await self._poll_embed(poll, t), view=poll_view(poll)
             )
@@ -406,12 +406,6 @@ class FeedbackCog(commands.Cog, name="Feedback"):
         self._refresh_soon(poll_id)
 
     # ------------------------------------------------------------------ the poll message
-
-    async def _server_t(self, guild_id: int | None) -> Translate:
-        if guild_id is None:
-            return server_translator(None)
-        settings = await self.bot.guild_settings.get(guild_id)
-        return server_translator(settings.language)
 
     async def _poll_embed(self, poll: Poll, t: Translate) -> discord.Embed:
         group = await self.polls.group_name(poll)
@@ -473,7 +467,7 @@ class FeedbackCog(commands.Cog, name="Feedback"):
             return
         channel = self.bot.get_partial_messageable(poll.channel_id, guild_id=poll.guild_id)
         message = channel.get_partial_message(poll.message_id)
-        t = await self._server_t(poll.guild_id)
+        t = await self.bot.guild_settings.translator(poll.guild_id)
         try:
             if poll.status == "closed":
                 await message.edit(
@@ -647,7 +641,7 @@ class FeedbackCog(commands.Cog, name="Feedback"):
             return
         if not await self.polls.claim_session(guild_id, group_id, occurrence):
             return  # already asked about this session
-        t = await self._server_t(guild_id)
+        t = await self.bot.guild_settings.translator(guild_id)
         draft = self.polls.session_draft(
             guild_id=guild_id,
             channel_id=group.channel_id,
@@ -728,7 +722,7 @@ class FeedbackCog(commands.Cog, name="Feedback"):
         if results is None:
             raise PermanentFailure("the poll was removed before its results went out")
         poll = results.poll
-        t = await self._server_t(poll.guild_id)
+        t = await self.bot.guild_settings.translator(poll.guild_id)
         embed = discord.Embed(
             title=t("Poll results"),
             description=f"**{ESCAPE(poll.question)}**",
@@ -771,7 +765,7 @@ class FeedbackCog(commands.Cog, name="Feedback"):
     async def _render_digest(self, message: OutboxMessage) -> Rendered:
         payload = message.payload
         items: list[str] = list(payload["items"])
-        t = await self._server_t(message.guild_id)
+        t = await self.bot.guild_settings.translator(message.guild_id)
         if payload.get("group_id") is None:
             intro = t(
                 "Sent with /feedback to the moderators. Messages come without names, in a "

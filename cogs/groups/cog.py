@@ -16,7 +16,7 @@ from discord.ext import commands
 from bot.checks import ADMIN, LEADER, MEMBER, MODERATOR, Audience
 from bot.client import Bot
 from bot.directory import JoinGate
-from bot.dispatcher import PermanentFailure, Rendered
+from bot.dispatcher import Rendered, server_of
 from bot.errors import UserError
 from bot.events import GROUP_LEADER_ADDED, GROUP_UPDATED
 from bot.guild_settings import search_timezones
@@ -1326,18 +1326,12 @@ class GroupsCog(commands.Cog, name="Groups"):
 
     # ------------------------------------------------------------------ renderers
 
-    async def _server_t(self, message: OutboxMessage) -> Translate:
-        if message.guild_id is None:
-            raise PermanentFailure("groups messages belong to a server")
-        settings = await self.bot.guild_settings.get(message.guild_id)
-        return server_translator(settings.language)
-
     async def _render_notice(self, message: OutboxMessage) -> Rendered:
-        t = await self._server_t(message)
+        t = await self.bot.guild_settings.translator(server_of(message))
         return Rendered(content=t(message.payload["msg"], **message.payload.get("params", {})))
 
     async def _render_offer(self, message: OutboxMessage) -> Rendered:
-        t = await self._server_t(message)
+        t = await self.bot.guild_settings.translator(server_of(message))
         p = message.payload
         embed = discord.Embed(
             title=t("A seat is free in {group}", group=p["group"]),
@@ -1354,7 +1348,7 @@ class GroupsCog(commands.Cog, name="Groups"):
         return Rendered(embeds=[embed], view=view)
 
     async def _render_request(self, message: OutboxMessage) -> Rendered:
-        t = await self._server_t(message)
+        t = await self.bot.guild_settings.translator(server_of(message))
         assert message.guild_id is not None
         request, group = await self.service.request_group(
             message.guild_id, message.payload["request"]
@@ -1376,7 +1370,7 @@ class GroupsCog(commands.Cog, name="Groups"):
         return Rendered(embeds=[embed], view=view)
 
     async def _render_missing(self, message: OutboxMessage) -> Rendered:
-        t = await self._server_t(message)
+        t = await self.bot.guild_settings.translator(server_of(message))
         assert message.guild_id is not None
         group = await self.service.get(message.guild_id, message.payload["group"])
         what = {

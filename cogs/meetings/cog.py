@@ -27,7 +27,7 @@ from bot.checks import LEADER, MEMBER, Audience, caller
 from bot.client import Bot
 from bot.clock import epoch
 from bot.directory import GroupRef
-from bot.dispatcher import PermanentFailure, Rendered
+from bot.dispatcher import PermanentFailure, Rendered, server_of
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import N_, Translate, server_translator
 from bot.outbox import OutboxMessage
@@ -731,13 +731,8 @@ class MeetingsCog(commands.Cog, name="Meetings"):
 
     # ------------------------------------------------------------------ renderers
 
-    async def _server_t(self, message: OutboxMessage) -> Translate:
-        if message.guild_id is None:
-            raise PermanentFailure("meetings messages belong to a server")
-        return server_translator((await self.bot.guild_settings.get(message.guild_id)).language)
-
     async def _render_announcement(self, message: OutboxMessage) -> Rendered:
-        t = await self._server_t(message)
+        t = await self.bot.guild_settings.translator(server_of(message))
         session = await self.service.repo.session(message.payload["occ"])
         if session is None or session.status in (CANCELLED, ENDED):
             raise PermanentFailure("the session was cancelled or is over")
@@ -751,7 +746,7 @@ class MeetingsCog(commands.Cog, name="Meetings"):
         )
 
     async def _render_reminder(self, message: OutboxMessage) -> Rendered:
-        t = await self._server_t(message)
+        t = await self.bot.guild_settings.translator(server_of(message))
         session = await self.service.repo.session(message.payload["occ"])
         if session is None or session.status in (CANCELLED, ENDED):
             raise PermanentFailure("the session was cancelled or is over")
@@ -770,7 +765,7 @@ class MeetingsCog(commands.Cog, name="Meetings"):
         )
 
     async def _render_notice(self, message: OutboxMessage) -> Rendered:
-        t = await self._server_t(message)
+        t = await self.bot.guild_settings.translator(server_of(message))
         return Rendered(content=t(message.payload["msg"], **message.payload.get("params", {})))
 
 

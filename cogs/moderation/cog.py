@@ -105,12 +105,6 @@ class ModerationCog(commands.Cog, name="Moderation"):
 
     # ------------------------------------------------------------------ helpers
 
-    async def _server_t(self, guild_id: int | None) -> Translate:
-        if guild_id is None:
-            raise PermanentFailure("moderation messages belong to a server")
-        settings = await self.bot.guild_settings.get(guild_id)
-        return server_translator(settings.language)
-
     async def _group_name(self, guild_id: int, group_id: int | None) -> str | None:
         if not group_id:
             return None
@@ -567,7 +561,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
         entry = await self.bot.modlog.entry(int(message.payload["entry"]))
         if entry is None:
             raise PermanentFailure("mod-log entry not found")
-        t = await self._server_t(entry.guild_id)
+        t = await self.bot.guild_settings.translator(entry.guild_id)
         group_name = await self._group_name(entry.guild_id, entry.group_id)
         return Rendered(embeds=[render.modlog_embed(entry, t, group_name)])
 
@@ -577,7 +571,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
         entry = await self.bot.modlog.case(message.guild_id, int(message.payload["case"]))
         if entry is None:
             raise PermanentFailure("case not found")
-        t = await self._server_t(entry.guild_id)
+        t = await self.bot.guild_settings.translator(entry.guild_id)
         guild = self.bot.get_guild(entry.guild_id)
         group_name = await self._group_name(entry.guild_id, entry.group_id)
         guideline_text = None
@@ -610,7 +604,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
         entry = await self.bot.modlog.case(message.guild_id, int(message.payload["case"]))
         if entry is None:
             raise PermanentFailure("case not found")
-        t = await self._server_t(entry.guild_id)
+        t = await self.bot.guild_settings.translator(entry.guild_id)
         return Rendered(
             content=t(
                 "I couldn't tell {member} about case #{case} privately: Discord refused the "

@@ -20,9 +20,9 @@ from discord.ext import commands
 from bot.checks import LEADER, MEMBER, Audience, caller
 from bot.client import Bot
 from bot.directory import GroupRef
-from bot.dispatcher import PermanentFailure, Rendered
+from bot.dispatcher import Rendered, server_of
 from bot.errors import NotAllowed, NotFound
-from bot.i18n import N_, Translate, server_translator
+from bot.i18n import N_
 from bot.outbox import OutboxMessage
 from bot.tree import translator
 from cogs.moderation import render
@@ -162,7 +162,7 @@ class GuidelinesCog(commands.Cog, name="Guidelines"):
         channel = self.bot.get_partial_messageable(group.channel_id, guild_id=group.guild_id)
         message_id = guideline.message_id
         if message_id is None:
-            t = await self._server_t(group.guild_id)
+            t = await self.bot.guild_settings.translator(group.guild_id)
             sent = await channel.send(
                 embed=render.guideline_embed(guideline, t, group.name),
                 nonce=guideline.post_nonce or str(guideline.id),
@@ -174,12 +174,6 @@ class GuidelinesCog(commands.Cog, name="Guidelines"):
         await self.service.pinned(guideline, True)
 
     # ------------------------------------------------------------------ helpers
-
-    async def _server_t(self, guild_id: int | None) -> Translate:
-        if guild_id is None:
-            raise PermanentFailure("guidelines messages belong to a server")
-        settings = await self.bot.guild_settings.get(guild_id)
-        return server_translator(settings.language)
 
     async def _resolve_group(self, guild_id: int, value: str) -> GroupRef:
         value = value.strip()
@@ -396,7 +390,7 @@ class GuidelinesCog(commands.Cog, name="Guidelines"):
     # ------------------------------------------------------------------ renderer
 
     async def _render_reminder(self, message: OutboxMessage) -> Rendered:
-        t = await self._server_t(message.guild_id)
+        t = await self.bot.guild_settings.translator(server_of(message))
         assert message.guild_id is not None
         current = await self.service.current(message.guild_id, int(message.payload["group"]))
         url = None

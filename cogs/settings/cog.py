@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from bot.checks import ADMIN, Audience
 from bot.client import Bot
-from bot.dispatcher import PermanentFailure, Rendered
+from bot.dispatcher import Rendered, server_of
 from bot.errors import UserError
 from bot.guild_settings import (
     CHANNEL_CONFIRMED,
@@ -27,7 +27,7 @@ from bot.guild_settings import (
     search_regions,
     search_timezones,
 )
-from bot.i18n import LANGUAGES, N_, Translate, server_translator
+from bot.i18n import LANGUAGES, N_, Translate
 from bot.outbox import OutboxMessage
 from bot.tree import translator
 from bot.ui import BaseView
@@ -381,14 +381,8 @@ class SettingsCog(commands.Cog):
 
     # ------------------------------------------------------------------ renderers
 
-    async def _server_t(self, message: OutboxMessage) -> Translate:
-        if message.guild_id is None:
-            raise PermanentFailure("settings messages belong to a server")
-        settings = await self.bot.guild_settings.get(message.guild_id)
-        return server_translator(settings.language)
-
     async def _render_test_alert(self, message: OutboxMessage) -> Rendered:
-        t = await self._server_t(message)
+        t = await self.bot.guild_settings.translator(server_of(message))
         embed = discord.Embed(
             title=t("Test alert"),
             description=t(
@@ -401,7 +395,7 @@ class SettingsCog(commands.Cog):
         return Rendered(embeds=[embed])
 
     async def _render_channel_confirmed(self, message: OutboxMessage) -> Rendered:
-        t = await self._server_t(message)
+        t = await self.bot.guild_settings.translator(server_of(message))
         if message.payload.get("which") == "escalation":
             text = t(
                 "<@{user}> chose this channel for distress alerts. When a member may be in "
