@@ -1,5 +1,5 @@
 """Anonymous feedback, the Discord side: /poll, /feedback, the vote buttons, the renderers of
-results and digests, and the scheduler jobs. The rules live in service.py.
+results and digests, and the scheduler jobs. The rules live in polls.py and free_text.py.
 
 Nothing here logs a member together with a choice or a text. Discord itself carries each button
 press (it knows who pressed what, as it knows who typed what); the bot keeps none of it.
@@ -27,11 +27,11 @@ from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import N_, Translate
 from bot.outbox import OutboxMessage
 from bot.tree import translator
+from cogs.feedback.anonymity import HistoryEraser, Tokens
 from cogs.feedback.chart import bar_chart_png
-from cogs.feedback.repository import FeedbackRepository, Poll, StorageHygiene
-from cogs.feedback.service import (
-    DEFAULT_DURATION,
-    DIGEST,
+from cogs.feedback.free_text import DIGEST, FeedbackService
+from cogs.feedback.poll_input import DEFAULT_DURATION, parse_duration, parse_options
+from cogs.feedback.polls import (
     MIN_VOTERS_HIGHEST,
     MIN_VOTERS_LOWEST,
     POLL_RESULTS,
@@ -40,13 +40,9 @@ from cogs.feedback.service import (
     SESSION_POLL_HOURS_MIN,
     SESSION_POLL_OPTIONS,
     SESSION_POLL_QUESTION,
-    FeedbackService,
-    HistoryEraser,
+    Poll,
     PollDraft,
     PollService,
-    Tokens,
-    parse_duration,
-    parse_options,
 )
 from cogs.feedback.views import (
     ConfirmVoteButton,
@@ -96,15 +92,13 @@ class FeedbackCog(commands.Cog, name="Feedback"):
         if secret is None and bot.mode == "run":
             raise RuntimeError("ANON_SECRET is not set: anonymous feedback cannot run")
         tokens = Tokens(secret) if secret else None
-        repository = FeedbackRepository(bot.db)
-        eraser = HistoryEraser(StorageHygiene(bot.db))
+        eraser = HistoryEraser.of(bot.db)  # one for both: many writes at once share a checkpoint
         self.polls = PollService(
             bot.db,
             bot.clock,
             bot.outbox,
             tokens,
             lambda: bot.groups,
-            repository=repository,
             eraser=eraser,
         )
         self.feedback = FeedbackService(
@@ -114,7 +108,6 @@ class FeedbackCog(commands.Cog, name="Feedback"):
             tokens,
             lambda: bot.groups,
             bot.guild_settings,
-            repository=repository,
             eraser=eraser,
         )
         self.eraser = eraser

@@ -14,8 +14,9 @@ import discord
 
 from bot.i18n import Translate
 from bot.ui import BaseModal, BaseView, guarded, loaded_cog
-from cogs.feedback.repository import Poll
-from cogs.feedback.service import FEEDBACK_MAX_LENGTH, MAX_OPTIONS, OPTION_MAX_LENGTH, PollDraft
+from cogs.feedback.free_text import FEEDBACK_MAX_LENGTH
+from cogs.feedback.poll_input import MAX_OPTIONS, OPTION_MAX_LENGTH
+from cogs.feedback.polls import Poll, PollDraft
 
 if TYPE_CHECKING:
     from cogs.feedback.cog import FeedbackCog
