@@ -1,7 +1,8 @@
 """Anonymous feedback, the Discord side: the feature's services and cogs, /feedback with its
-digests, and the feature's jobs (at start, and daily). The rules live in anonymity.py, polls.py
-and free_text.py; /poll in poll_commands.py, the poll messages in poll_board.py, and what the
-feature hears from others in listeners.py.
+digests (and the `feedback_submitted` event, see free_text.py), and the feature's jobs (at
+start, and daily). The rules live in anonymity.py, polls.py and free_text.py; /poll in
+poll_commands.py, the poll messages in poll_board.py, and what the feature hears from others in
+listeners.py.
 
 Nothing here logs a member together with a choice or a text.
 """
@@ -22,7 +23,7 @@ from bot.dispatcher import Rendered
 from bot.outbox import OutboxMessage
 from bot.tree import translator
 from cogs.feedback.anonymity import HistoryEraser, Tokens
-from cogs.feedback.free_text import DIGEST, FeedbackService
+from cogs.feedback.free_text import DIGEST, FEEDBACK_SUBMITTED, FeedbackService
 from cogs.feedback.group_option import group_choices, resolve_group
 from cogs.feedback.poll_board import PollBoardCog
 from cogs.feedback.polls import PollService
@@ -139,7 +140,9 @@ class FeedbackCog(commands.Cog, name="Feedback"):
     ) -> None:
         member = caller(interaction)
         t = await translator(interaction)
-        await self.feedback.submit(member.guild.id, member.id, group_id, text)
+        stored = await self.feedback.submit(member.guild.id, member.id, group_id, text)
+        # For escalation's distress check: the text and where it goes, never who wrote it.
+        self.bot.dispatch(FEEDBACK_SUBMITTED, member.guild.id, group_id, stored)
         await interaction.response.send_message(
             t(
                 "Thank you. Your feedback will reach {to} without your name, together with "

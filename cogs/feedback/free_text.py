@@ -28,6 +28,14 @@ log = logging.getLogger(__name__)
 
 DIGEST = "feedback:digest"  # outbox kind; the feedback cog renders it
 
+# Bot event `feedback_submitted(guild_id, group_id, text)`, dispatched by the feedback cog once a
+# piece of feedback is stored (`group_id` None: it goes to the moderators), so that another
+# feature (escalation) can read the text for distress without either importing the other. It
+# never carries the author, and must not: listeners get no user id, and must not store or show
+# the moment it came (the batched digests hide when a text was written) nor log the text above
+# DEBUG. The name belongs in bot/events.py with the other events; it is here until core has it.
+FEEDBACK_SUBMITTED = "feedback_submitted"
+
 FEEDBACK_PER_DAY = 3
 FEEDBACK_BATCH = 3  # a destination's items go out as soon as this many have gathered
 FEEDBACK_MAX_LENGTH = 1000
@@ -132,8 +140,9 @@ class FeedbackService:
             raise UserError(_QUOTA_REACHED, limit=FEEDBACK_PER_DAY)
         return destination
 
-    async def submit(self, guild_id: int, user_id: int, group_id: int | None, text: str) -> None:
-        """Store one piece of feedback without its author; deliver its batch when full."""
+    async def submit(self, guild_id: int, user_id: int, group_id: int | None, text: str) -> str:
+        """Store one piece of feedback without its author; deliver its batch when full.
+        Returns the text as stored."""
         body = text.strip()
         if not body:
             raise UserError(N_("Your message was empty, so nothing was sent."))
@@ -159,6 +168,7 @@ class FeedbackService:
                 items = [i for i in items if i not in waiting]
             await self.repository.rewrite_feedback(tx, items, list(quota.values()))
         await self.eraser.erase()
+        return body
 
     async def deliver_waiting(self) -> int:
         """The daily digest: every destination with something waiting gets it now."""
