@@ -2,29 +2,51 @@
 
 Vote buttons must keep working after a restart, so they are DynamicItems whose custom id names
 the poll and the option (`feedback:vote:17:2`) and nothing else: never the member. Their
-callbacks are `@guarded`, and log nothing about who pressed what.
+callbacks are `@guarded`, and log nothing about who pressed what. What pressing or submitting
+does lives in the cogs; the items know it only through the small protocols below.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 import discord
 
 from bot.i18n import Translate
 from bot.ui import BaseModal, BaseView, guarded, loaded_cog
-from cogs.feedback.repository import Poll
-from cogs.feedback.service import FEEDBACK_MAX_LENGTH, MAX_OPTIONS, OPTION_MAX_LENGTH, PollDraft
+from cogs.feedback.free_text import FEEDBACK_MAX_LENGTH
+from cogs.feedback.poll_input import MAX_OPTIONS, OPTION_MAX_LENGTH
+from cogs.feedback.polls import Poll, PollDraft
 
-if TYPE_CHECKING:
-    from cogs.feedback.cog import FeedbackCog
-
+POLL_BOARD_COG = "Poll board"  # the cog that answers the vote buttons
 BUTTONS_PER_ROW = 5
 
 
-def feedback_cog(interaction: discord.Interaction[Any]) -> FeedbackCog:
-    return cast("FeedbackCog", loaded_cog(interaction, "Feedback"))
+class VoteActions(Protocol):
+    async def vote_pressed(
+        self, interaction: discord.Interaction[Any], poll_id: int, position: int
+    ) -> None: ...
+
+    async def vote_confirmed(
+        self, interaction: discord.Interaction[Any], poll_id: int, position: int
+    ) -> None: ...
+
+
+class PollOptionsActions(Protocol):
+    async def poll_options_submitted(
+        self, interaction: discord.Interaction[Any], draft: PollDraft, text: str
+    ) -> None: ...
+
+
+class FeedbackTextActions(Protocol):
+    async def feedback_text_submitted(
+        self, interaction: discord.Interaction[Any], group_id: int | None, text: str
+    ) -> None: ...
+
+
+def vote_actions(interaction: discord.Interaction[Any]) -> VoteActions:
+    return cast(VoteActions, loaded_cog(interaction, POLL_BOARD_COG))
 
 
 class VoteButton(
@@ -57,7 +79,7 @@ class VoteButton(
 
     @guarded
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await feedback_cog(interaction).vote_pressed(interaction, self.poll_id, self.position)
+        await vote_actions(interaction).vote_pressed(interaction, self.poll_id, self.position)
 
 
 class ConfirmVoteButton(
@@ -88,7 +110,7 @@ class ConfirmVoteButton(
 
     @guarded
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await feedback_cog(interaction).vote_confirmed(interaction, self.poll_id, self.position)
+        await vote_actions(interaction).vote_confirmed(interaction, self.poll_id, self.position)
 
 
 def poll_view(poll: Poll, *, disabled: bool = False) -> BaseView:
@@ -107,9 +129,9 @@ def confirm_view(poll_id: int, position: int, label: str) -> BaseView:
 class PollOptionsModal(BaseModal):
     """The options of a new poll, one per line (a modal holds at most 5 inputs)."""
 
-    def __init__(self, cog: FeedbackCog, draft: PollDraft, t: Translate) -> None:
+    def __init__(self, actions: PollOptionsActions, draft: PollDraft, t: Translate) -> None:
         super().__init__(title=t("Poll options"), custom_id="feedback:poll-options", timeout=900)
-        self.cog = cog
+        self.actions = actions
         self.draft = draft
         self.options: discord.ui.TextInput[PollOptionsModal] = discord.ui.TextInput(
             label=t("Options, one per line (2 to 10)"),
@@ -122,15 +144,17 @@ class PollOptionsModal(BaseModal):
         self.add_item(self.options)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        await self.cog.poll_options_submitted(interaction, self.draft, self.options.value)
+        await self.actions.poll_options_submitted(interaction, self.draft, self.options.value)
 
 
 class FeedbackModal(BaseModal):
     """The text of a piece of anonymous feedback."""
 
-    def __init__(self, cog: FeedbackCog, group_id: int | None, to: str, t: Translate) -> None:
+    def __init__(
+        self, actions: FeedbackTextActions, group_id: int | None, to: str, t: Translate
+    ) -> None:
         super().__init__(title=t("Anonymous feedback"), custom_id="feedback:text", timeout=1800)
-        self.cog = cog
+        self.actions = actions
         self.group_id = group_id
         self.text: discord.ui.TextInput[FeedbackModal] = discord.ui.TextInput(
             label=t("Your message to {to}", to=to)[:45],
@@ -143,4 +167,4 @@ class FeedbackModal(BaseModal):
         self.add_item(self.text)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        await self.cog.feedback_submitted(interaction, self.group_id, self.text.value)
+        await self.actions.feedback_text_submitted(interaction, self.group_id, self.text.value)

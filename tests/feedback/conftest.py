@@ -12,6 +12,7 @@ import pytest
 
 from bot.client import Bot
 from cogs.feedback.cog import FeedbackCog
+from cogs.feedback.poll_board import PollBoardCog
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord, InteractionResult
 from tests.fakediscord.models import Channel, Guild, Message, User
@@ -41,7 +42,7 @@ def add_people(fake: FakeDiscord, server: Server, count: int, prefix: str = "p")
 
 async def start_bot(runner: BotRunner, groups: StandInGroups, server: Server) -> Bot:
     bot = await runner.start(prepare=install_groups(groups))
-    feedback_cog(bot).refresh_seconds = 0.02
+    poll_board(bot).refresh_seconds = 0.02
     await bot.guild_settings.set_moderator_role(
         server.guild.id, server.moderator_role.id, server.admin.id
     )
@@ -72,6 +73,10 @@ def the_bot(runner: BotRunner) -> Bot:
 
 def feedback_cog(bot: Bot) -> FeedbackCog:
     return cast(FeedbackCog, bot.get_cog("Feedback"))
+
+
+def poll_board(bot: Bot) -> PollBoardCog:
+    return cast(PollBoardCog, bot.get_cog("Poll board"))
 
 
 def bot_messages(fake: FakeDiscord, channel: Channel) -> list[Message]:

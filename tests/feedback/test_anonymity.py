@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.__main__ import QUIET_LIBRARIES, quiet_libraries
-from cogs.feedback.service import Tokens
+from cogs.feedback.anonymity import Tokens
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import User

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cogs.feedback.free_text import FEEDBACK_SUBMITTED
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import User
@@ -133,3 +134,38 @@ async def test_feedback_refusals_are_kind_and_store_nothing(
     assert bot_runner.db is not None
     assert await bot_runner.db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
     assert await bot_runner.db.fetchval("SELECT COUNT(*) FROM feedback_quota") == 0
+
+
+async def test_stored_feedback_is_announced_with_its_text_and_never_its_author(
+    bot_runner: BotRunner,
+    fake_discord: FakeDiscord,
+    server: Server,
+    people: list[User],
+    groups: StandInGroups,
+) -> None:
+    """`feedback_submitted(guild_id, group_id, text)` lets another feature (escalation) read the
+    text without importing this one: the text as stored, where it goes, and nothing of who."""
+    fake, bot = fake_discord, the_bot(bot_runner)
+    heard: list[tuple[tuple[object, ...], dict[str, object]]] = []
+
+    async def listener(*args: object, **kwargs: object) -> None:
+        heard.append((args, kwargs))
+
+    bot.add_listener(listener, f"on_{FEEDBACK_SUBMITTED}")
+    refused = await send_feedback(fake, server.member, server, "hello")  # no mod-log yet
+    assert "no private mod-log channel" in refused.text
+
+    await use_mod_log(bot_runner, server)
+    await send_feedback(fake, server.member, server, "  I can't cope with the waiting.  ")
+    circle = groups.add(
+        server.guild.id, "Young adults", members=[server.member.id], leaders=[people[0].id]
+    )
+    await send_feedback(fake, server.member, server, "Please start on time.", group=circle.id)
+    await wait_until(lambda: len(heard) == 2)
+    assert heard == [
+        ((server.guild.id, None, "I can't cope with the waiting."), {}),
+        ((server.guild.id, circle.id, "Please start on time."), {}),
+    ]
+    for user in (server.member, *people):
+        assert user.id not in heard[0][0] + heard[1][0]
+        assert str(user.id) not in repr(heard) and user.username not in repr(heard)

@@ -10,9 +10,9 @@ from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import User
 from tests.feedback.conftest import (
     add_people,
-    feedback_cog,
     fire_close,
     open_poll,
+    poll_board,
     poll_id_of,
     press,
     results_in,
@@ -58,7 +58,7 @@ async def test_an_open_poll_survives_a_restart_and_closes_once(
         await fire_close(bot, poll_id)
         await wait_until(lambda: len(results_in(fake, server.general)) == 1)
         assert "Yes: **50%** (2 votes)" in results_in(fake, server.general)[0].text
-        await feedback_cog(bot)._close_job(poll_id)  # a second alarm for the same poll
+        await poll_board(bot)._close_job(poll_id)  # a second alarm for the same poll
         await bot.dispatcher.drain()
     finally:
         await second.stop()
@@ -114,7 +114,7 @@ async def test_a_closing_job_that_wakes_early_waits(
     bot = await start_bot(runner, groups, server)
     try:
         poll = await open_poll(fake_discord, server.moderator, server, "Yes\nNo", closes_in="1d")
-        await feedback_cog(bot)._close_job(poll_id_of(poll))  # the clock says: not yet
+        await poll_board(bot)._close_job(poll_id_of(poll))  # the clock says: not yet
         assert bot.scheduler.get_job(f"feedback:poll-close:{poll_id_of(poll)}") is not None
         await bot.dispatcher.drain()
         assert results_in(fake_discord, server.general) == []

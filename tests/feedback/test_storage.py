@@ -16,18 +16,11 @@ from bot.errors import UserError
 from bot.guild_settings import GuildSettingsService
 from bot.migrate import apply_migrations
 from bot.outbox import Outbox
-from cogs.feedback.repository import Poll, StorageHygiene
-from cogs.feedback.service import (
-    DIGEST,
-    SESSION_POLL_OPTIONS,
-    FeedbackService,
-    HistoryEraser,
-    PollService,
-    Tokens,
-    parse_duration,
-    parse_options,
-    percentages,
-)
+from cogs.feedback.anonymity import HistoryEraser, Tokens
+from cogs.feedback.free_text import DIGEST, FeedbackService
+from cogs.feedback.poll_input import parse_duration, parse_options
+from cogs.feedback.polls import SESSION_POLL_OPTIONS, Poll, PollService, percentages
+from cogs.feedback.repository import StorageHygiene
 from tests.conftest import FakeClock
 from tests.feedback.forensics import Snapshot, id_encodings, layout, link_votes, query
 from tests.harness import TEST_ANON_SECRET

@@ -1,0 +1,248 @@
+"""Anonymous free-text feedback (/feedback): the rules. Never imports discord.
+
+A piece of feedback is stored without its author under a random key; the daily limit counts
+per-day tokens (anonymity.py). Both small tables are rewritten in key order whenever they change,
+and the texts go out in shuffled batches (once a day, or as soon as three have gathered), to a
+group's leaders or to the moderators. Nothing here logs a member together with a text.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.clock import Clock, epoch
+from bot.db import Database, Transaction
+from bot.directory import GroupDirectory, GroupRef
+from bot.errors import NotAllowed, NotConfigured, NotFound, UserError
+from bot.guild_settings import GuildSettingsService
+from bot.i18n import N_
+from bot.outbox import Outbox
+from cogs.feedback.anonymity import HistoryEraser, Tokens
+from cogs.feedback.repository import FeedbackItem, FeedbackRepository, QuotaEntry
+
+log = logging.getLogger(__name__)
+
+DIGEST = "feedback:digest"  # outbox kind; the feedback cog renders it
+
+# Bot event `feedback_submitted(guild_id, group_id, text)`, dispatched by the feedback cog once a
+# piece of feedback is stored (`group_id` None: it goes to the moderators), so that another
+# feature (escalation) can read the text for distress without either importing the other. It
+# never carries the author, and must not: listeners get no user id, and must not store or show
+# the moment it came (the batched digests hide when a text was written) nor log the text above
+# DEBUG. The name belongs in bot/events.py with the other events; it is here until core has it.
+FEEDBACK_SUBMITTED = "feedback_submitted"
+
+FEEDBACK_PER_DAY = 3
+FEEDBACK_BATCH = 3  # a destination's items go out as soon as this many have gathered
+FEEDBACK_MAX_LENGTH = 1000
+DIGEST_ITEMS_PER_MESSAGE = 5  # 5 x 1000 characters stays under Discord's 6000 per message
+DAY = 86400
+
+GroupsGetter = Callable[[], GroupDirectory]
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a server's or a group's feedback goes."""
+
+    guild_id: int
+    group_id: int | None
+    group_name: str | None
+    channel_id: int | None  # the moderators' mod-log channel
+    leader_ids: tuple[int, ...]  # the group's leaders, each by direct message
+
+
+class FeedbackService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        outbox: Outbox,
+        tokens: Tokens | None,
+        groups: GroupsGetter,
+        guild_settings: GuildSettingsService,
+        *,
+        repository: FeedbackRepository | None = None,
+        eraser: HistoryEraser | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db = db
+        self.repository = repository or FeedbackRepository(db)
+        self.eraser = eraser or HistoryEraser.of(db)
+        self._clock = clock
+        self._outbox = outbox
+        self._token_maker = tokens
+        self._groups = groups
+        self._guild_settings = guild_settings
+        self._rng = rng or random.SystemRandom()
+
+    def today(self) -> int:
+        return epoch(self._clock()) // DAY
+
+    @property
+    def tokens(self) -> Tokens:
+        if self._token_maker is None:
+            raise RuntimeError("ANON_SECRET is not set: feedback cannot be counted")
+        return self._token_maker
+
+    async def destination(self, guild_id: int, group_id: int | None) -> Destination:
+        """Where feedback would go now; refuses kindly when it can't reach anyone."""
+        if group_id is None:
+            settings = await self._guild_settings.get(guild_id)
+            if settings.mod_log_channel_id is None:
+                raise NotConfigured(
+                    N_(
+                        "The moderators can't receive feedback here yet: no private mod-log "
+                        "channel has been set up. Please let a server admin know "
+                        "(/setup mod-log-channel)."
+                    )
+                )
+            return Destination(guild_id, None, None, settings.mod_log_channel_id, ())
+        group = await self._group(guild_id, group_id)
+        leaders = tuple(sorted(set(await self._groups().leader_ids(guild_id, group_id))))
+        if not leaders:
+            raise UserError(
+                N_(
+                    "{group} has no leaders right now, so there is no one to read it. You can "
+                    "send your feedback to the moderators instead (leave the group empty)."
+                ),
+                group=group.name,
+            )
+        return Destination(guild_id, group_id, group.name, None, leaders)
+
+    async def _group(self, guild_id: int, group_id: int) -> GroupRef:
+        group = await self._groups().get(guild_id, group_id)
+        if group is None or group.archived:
+            raise NotFound(N_("I can't find that group. Please pick one from the list."))
+        return group
+
+    async def check_can_send(
+        self, guild_id: int, user_id: int, group_id: int | None
+    ) -> Destination:
+        """Before the modal opens (and again at sending): the member won't write for nothing."""
+        if group_id is not None:
+            group = await self._group(guild_id, group_id)
+            if not await self._groups().is_member(guild_id, group_id, user_id):
+                raise NotAllowed(
+                    N_(
+                        "You can send feedback to the leaders of groups you belong to, and "
+                        "{group} isn't one of yours. You can write to the moderators instead."
+                    ),
+                    group=group.name,
+                )
+        destination = await self.destination(guild_id, group_id)
+        token = self.tokens.quota(guild_id, user_id, self.today())
+        if await self.repository.quota_used(token) >= FEEDBACK_PER_DAY:
+            raise UserError(_QUOTA_REACHED, limit=FEEDBACK_PER_DAY)
+        return destination
+
+    async def submit(self, guild_id: int, user_id: int, group_id: int | None, text: str) -> str:
+        """Store one piece of feedback without its author; deliver its batch when full.
+        Returns the text as stored."""
+        body = text.strip()
+        if not body:
+            raise UserError(N_("Your message was empty, so nothing was sent."))
+        if len(body) > FEEDBACK_MAX_LENGTH:
+            raise UserError(
+                N_("Please keep it to {limit} characters; nothing was sent."),
+                limit=FEEDBACK_MAX_LENGTH,
+            )
+        destination = await self.check_can_send(guild_id, user_id, group_id)
+        day = self.today()
+        token = self.tokens.quota(guild_id, user_id, day)
+        async with self.db.transaction() as tx:
+            quota = {q.token: q for q in await self.repository.all_quota(tx) if q.day >= day}
+            used = quota[token].used if token in quota else 0
+            if used >= FEEDBACK_PER_DAY:
+                raise UserError(_QUOTA_REACHED, limit=FEEDBACK_PER_DAY)
+            quota[token] = QuotaEntry(token, day, used + 1)
+            items = await self.repository.all_items(tx)
+            items.append(FeedbackItem(secrets.token_bytes(16), guild_id, group_id, body))
+            waiting = [i for i in items if (i.guild_id, i.group_id) == (guild_id, group_id)]
+            if len(waiting) >= FEEDBACK_BATCH:
+                await self._deliver(tx, destination, waiting)
+                items = [i for i in items if i not in waiting]
+            await self.repository.rewrite_feedback(tx, items, list(quota.values()))
+        await self.eraser.erase()
+        return body
+
+    async def deliver_waiting(self) -> int:
+        """The daily digest: every destination with something waiting gets it now."""
+        delivered = 0
+        for guild_id, group_id in await self.repository.pending_destinations():
+            try:
+                destination = await self.destination(guild_id, group_id)
+            except UserError:
+                log.warning(
+                    "feedback for guild %d (group %s) is waiting: nobody can receive it yet",
+                    guild_id,
+                    group_id,
+                )
+                continue
+            async with self.db.transaction() as tx:
+                items = await self.repository.all_items(tx)
+                waiting = [i for i in items if (i.guild_id, i.group_id) == (guild_id, group_id)]
+                if not waiting:
+                    continue
+                await self._deliver(tx, destination, waiting)
+                rest = [i for i in items if i not in waiting]
+                quota = [q for q in await self.repository.all_quota(tx) if q.day >= self.today()]
+                await self.repository.rewrite_feedback(tx, rest, quota)
+            delivered += len(waiting)
+        if delivered:
+            await self.eraser.erase()
+        return delivered
+
+    async def purge_quota(self) -> None:
+        """Yesterday's counts are no longer needed by anyone."""
+        async with self.db.transaction() as tx:
+            quota = await self.repository.all_quota(tx)
+            today = [q for q in quota if q.day >= self.today()]
+            if len(today) == len(quota):
+                return
+            await self.repository.rewrite_feedback(tx, await self.repository.all_items(tx), today)
+        await self.eraser.erase()
+
+    async def _deliver(
+        self, tx: Transaction, destination: Destination, items: list[FeedbackItem]
+    ) -> None:
+        texts = [item.body for item in items]
+        self._rng.shuffle(texts)
+        for start in range(0, len(texts), DIGEST_ITEMS_PER_MESSAGE):
+            payload = {
+                "group_id": destination.group_id,
+                "group_name": destination.group_name,
+                "items": texts[start : start + DIGEST_ITEMS_PER_MESSAGE],
+            }
+            if destination.channel_id is not None:
+                await self._outbox.enqueue(
+                    tx,
+                    kind=DIGEST,
+                    guild_id=destination.guild_id,
+                    channel_id=destination.channel_id,
+                    payload=payload,
+                )
+            for leader_id in destination.leader_ids:
+                await self._outbox.enqueue(
+                    tx,
+                    kind=DIGEST,
+                    guild_id=destination.guild_id,
+                    user_id=leader_id,
+                    payload=payload,
+                )
+        log.info(
+            "delivering %d anonymous feedback messages in guild %d (group %s)",
+            len(items),
+            destination.guild_id,
+            destination.group_id,
+        )
+
+
+_QUOTA_REACHED = N_(
+    "You've sent {limit} pieces of feedback today, the most for one day. Thank you for them! "
+    "Please try again tomorrow."
+)

@@ -1,0 +1,284 @@
+"""The poll messages: posting a poll, answering its vote buttons, keeping its count of voters up
+to date, closing it at its time and rendering its results. Discord glue; the rules live in
+polls.py. /poll's commands (poll_commands.py) and the post-session poll (listeners.py) post
+through `PollBoardCog.post_poll`.
+
+Nothing here logs a member together with a choice. Discord itself carries each button press (it
+knows who pressed what, as it knows who typed what); the bot keeps none of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.checks import caller
+from bot.client import Bot
+from bot.clock import epoch
+from bot.dispatcher import PermanentFailure, Rendered
+from bot.errors import UserError
+from bot.i18n import N_, Translate
+from bot.outbox import OutboxMessage
+from bot.tree import translator
+from cogs.feedback.chart import bar_chart_png
+from cogs.feedback.polls import POLL_RESULTS, Poll, PollDraft, PollService
+from cogs.feedback.views import (
+    POLL_BOARD_COG,
+    ConfirmVoteButton,
+    VoteButton,
+    confirm_view,
+    poll_view,
+)
+
+log = logging.getLogger(__name__)
+
+CLOSE_JOB = "feedback:poll-close:{}"
+REFRESH_SECONDS = 1.5  # the live count on a poll is edited at most this often
+ESCAPE = discord.utils.escape_markdown
+
+
+def stamp(moment: int, style: str) -> str:
+    """A Discord timestamp: each reader sees it in their own time zone and language."""
+    return f"<t:{moment}:{style}>"
+
+
+def jump_url(poll: Poll) -> str | None:
+    if poll.message_id is None:
+        return None
+    return f"https://discord.com/channels/{poll.guild_id}/{poll.channel_id}/{poll.message_id}"
+
+
+class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
+    def __init__(self, bot: Bot, polls: PollService) -> None:
+        self.bot = bot
+        self.polls = polls
+        self.refresh_seconds = REFRESH_SECONDS
+        self._refreshers: dict[int, asyncio.Task[None]] = {}
+        self._stale: set[int] = set()
+        bot.dispatcher.register(POLL_RESULTS, self._render_results)
+        bot.add_dynamic_items(VoteButton, ConfirmVoteButton)
+
+    async def cog_unload(self) -> None:
+        for task in self._refreshers.values():
+            task.cancel()
+
+    # ------------------------------------------------------------------ closing jobs
+
+    def schedule_close(self, poll: Poll, at: int | None = None) -> None:
+        self.bot.scheduler.add_job(
+            self._close_job,
+            "date",
+            run_date=datetime.fromtimestamp(at or poll.closes_at, UTC),
+            args=[poll.id],
+            id=CLOSE_JOB.format(poll.id),
+            replace_existing=True,
+        )
+
+    def unschedule_close(self, poll_id: int) -> None:
+        job = self.bot.scheduler.get_job(CLOSE_JOB.format(poll_id))
+        if job is not None:
+            job.remove()
+
+    async def _close_job(self, poll_id: int) -> None:
+        closed = await self.polls.close_due(poll_id)
+        if closed is not None:
+            await self.show_poll(closed)
+            return
+        poll = await self.polls.get(poll_id)
+        if poll is not None and poll.status == "open":  # woke early: try again at its time
+            self.schedule_close(poll, max(poll.closes_at, epoch(self.bot.clock()) + 1))
+
+    # ------------------------------------------------------------------ posting
+
+    async def post_poll(self, guild: discord.Guild, draft: PollDraft, labels: list[str]) -> Poll:
+        """Write the poll, post it, arm its close. If the post fails, nothing of it remains.
+        /poll create and the post-session polls (`on_meeting_ended`) come through here."""
+        channel = guild.get_channel_or_thread(draft.channel_id)
+        if not isinstance(channel, discord.TextChannel | discord.Thread):
+            raise UserError(N_("I can't post a poll in that channel. Please try a text channel."))
+        if draft.group_id is not None:
+            eligible = await self.bot.groups.member_ids(guild.id, draft.group_id)
+        else:
+            eligible = [m.id for m in guild.members if not m.bot]
+        poll = await self.polls.create(draft, labels, eligible)
+        try:
+            t = await self.bot.guild_settings.translator(guild.id)
+            message = await channel.send(
+                embed=await self._poll_embed(poll, t), view=poll_view(poll)
+            )
+        except BaseException:
+            await self.polls.discard(poll.id)
+            raise
+        await self.polls.mark_posted(poll.id, message.id)
+        posted = await self.polls.get(poll.id)
+        assert posted is not None
+        self.schedule_close(posted)
+        return posted
+
+    # ------------------------------------------------------------------ voting
+
+    async def vote_pressed(
+        self, interaction: discord.Interaction[Any], poll_id: int, position: int
+    ) -> None:
+        member = caller(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # many may press at once
+        t = await translator(interaction)
+        _, option = await self.polls.ballot(poll_id, member.guild.id, member.id, position)
+        await interaction.followup.send(
+            t(
+                "Votes are anonymous and final: no one can see who chose what (not the "
+                "leaders, not the moderators, not even the bot's database), and a vote can't "
+                "be changed.\n\nConfirm your choice: **{option}**?",
+                option=ESCAPE(option.label),
+            ),
+            view=confirm_view(poll_id, position, t("Confirm my vote")),
+            ephemeral=True,
+        )
+
+    async def vote_confirmed(
+        self, interaction: discord.Interaction[Any], poll_id: int, position: int
+    ) -> None:
+        member = caller(interaction)
+        await interaction.response.defer()  # many may press at once: acknowledge first
+        t = await translator(interaction)
+        try:
+            await self.polls.vote(poll_id, member.guild.id, member.id, position)
+        except UserError as error:
+            await interaction.edit_original_response(
+                content=t(error.message, **error.params), view=None
+            )
+            return
+        await interaction.edit_original_response(
+            content=t(
+                "Thank you: your vote is counted. No one can see what you chose. The results "
+                "are posted when the poll closes."
+            ),
+            view=None,
+        )
+        self._refresh_soon(poll_id)
+
+    # ------------------------------------------------------------------ the poll message
+
+    async def _poll_embed(self, poll: Poll, t: Translate) -> discord.Embed:
+        group = await self.polls.group_name(poll)
+        who = (
+            t("Everyone in this server can vote.")
+            if poll.group_id is None
+            else t("The members of {group} can vote.", group=group or t("the group"))
+        )
+        closed = poll.status == "closed"
+        embed = discord.Embed(
+            title=t("Anonymous poll (closed)") if closed else t("Anonymous poll"),
+            description=f"**{ESCAPE(poll.question)}**\n\n{who}",
+            colour=discord.Colour.light_grey() if closed else discord.Colour.blurple(),
+        )
+        embed.add_field(
+            name=t("Votes"),
+            value=t.plural("{n} person has voted", "{n} people have voted", poll.voters),
+        )
+        if closed:
+            embed.add_field(name=t("Closed"), value=stamp(poll.closed_at or 0, "F"))
+        else:
+            embed.add_field(
+                name=t("Closes"),
+                value=f"{stamp(poll.closes_at, 'F')} ({stamp(poll.closes_at, 'R')})",
+            )
+        embed.set_footer(
+            text=t(
+                "Press a button to vote; you'll be asked to confirm. No one can see who chose "
+                "what. Results are posted here when the poll closes, if at least {k} people "
+                "have voted.",
+                k=poll.min_voters,
+            )
+        )
+        return embed
+
+    def _refresh_soon(self, poll_id: int) -> None:
+        """Update "N people have voted" soon: many votes at once make one edit."""
+        self._stale.add(poll_id)
+        if poll_id not in self._refreshers:
+            self._refreshers[poll_id] = asyncio.create_task(
+                self._refresh(poll_id), name=f"feedback-refresh-{poll_id}"
+            )
+
+    async def _refresh(self, poll_id: int) -> None:
+        try:
+            while poll_id in self._stale:
+                await asyncio.sleep(self.refresh_seconds)
+                self._stale.discard(poll_id)
+                poll = await self.polls.get(poll_id)
+                if poll is not None:
+                    await self.show_poll(poll)
+        finally:
+            self._refreshers.pop(poll_id, None)
+
+    async def show_poll(self, poll: Poll) -> None:
+        """Edit the poll message (best effort: the database has the truth, and a closed poll
+        refuses votes whatever its buttons look like)."""
+        if poll.message_id is None:
+            return
+        channel = self.bot.get_partial_messageable(poll.channel_id, guild_id=poll.guild_id)
+        message = channel.get_partial_message(poll.message_id)
+        t = await self.bot.guild_settings.translator(poll.guild_id)
+        try:
+            if poll.status == "closed":
+                await message.edit(
+                    embed=await self._poll_embed(poll, t), view=poll_view(poll, disabled=True)
+                )
+            else:
+                await message.edit(embed=await self._poll_embed(poll, t))
+        except discord.HTTPException as error:
+            log.warning("could not update poll %d's message: %s", poll.id, error)
+
+    # ------------------------------------------------------------------ results
+
+    async def _render_results(self, message: OutboxMessage) -> Rendered:
+        results = await self.polls.results(int(message.payload["poll_id"]))
+        if results is None:
+            raise PermanentFailure("the poll was removed before its results went out")
+        poll = results.poll
+        t = await self.bot.guild_settings.translator(poll.guild_id)
+        embed = discord.Embed(
+            title=t("Poll results"),
+            description=f"**{ESCAPE(poll.question)}**",
+            colour=discord.Colour.blurple(),
+        )
+        voted = t.plural("{n} person voted.", "{n} people voted.", poll.voters)
+        if not results.shown:
+            embed.description = (
+                (embed.description or "")
+                + "\n\n"
+                + t(
+                    "Too few answers to keep them anonymous: results are shown only when at least "
+                    "{k} people vote. {voted}",
+                    k=poll.min_voters,
+                    voted=voted,
+                )
+            )
+            return Rendered(embeds=[embed])
+        lines = [
+            t(
+                "{option}: **{percent}%** ({votes})",
+                option=ESCAPE(row.label),
+                percent=row.percent,
+                votes=t.plural("{n} vote", "{n} votes", row.votes),
+            )
+            for row in results.rows
+        ]
+        embed.description = (embed.description or "") + "\n\n" + "\n".join(lines)
+        embed.set_footer(text=voted)
+        png = await bar_chart_png(
+            [row.label for row in results.rows],
+            [row.percent for row in results.rows],
+            title=poll.question,
+            axis_label=t("% of voters"),
+        )
+        filename = f"poll-{poll.id}-results.png"
+        embed.set_image(url=f"attachment://{filename}")
+        return Rendered(embeds=[embed], files=[discord.File(io.BytesIO(png), filename=filename)])

@@ -1,0 +1,323 @@
+"""/poll: create (a question, then its options in a modal), close, list, and the server's and
+groups' poll settings. Discord glue; the rules live in polls.py, and the poll messages (posting,
+votes, closing, results) in poll_board.py.
+"""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _T
+from discord.ext import commands
+
+from bot.checks import Audience, caller
+from bot.client import Bot
+from bot.directory import GroupRef
+from bot.errors import NotAllowed, NotFound, UserError
+from bot.i18n import N_
+from bot.tree import translator
+from cogs.feedback.group_option import group_choices, resolve_group
+from cogs.feedback.poll_board import ESCAPE, PollBoardCog, jump_url, stamp
+from cogs.feedback.poll_input import DEFAULT_DURATION, parse_duration, parse_options
+from cogs.feedback.polls import (
+    MIN_VOTERS_HIGHEST,
+    MIN_VOTERS_LOWEST,
+    SESSION_POLL_HOURS_DEFAULT,
+    SESSION_POLL_HOURS_MAX,
+    SESSION_POLL_HOURS_MIN,
+    PollDraft,
+    PollService,
+)
+from cogs.feedback.views import PollOptionsModal
+
+DURATION_PRESETS = (
+    ("1h", N_("in 1 hour")),
+    ("12h", N_("in 12 hours")),
+    ("1d", N_("in 1 day")),
+    ("3d", N_("in 3 days")),
+    ("7d", N_("in 1 week")),
+)
+
+
+class PollCommandsCog(commands.Cog, name="Poll commands"):
+    poll = app_commands.Group(name="poll", description=_T("Anonymous polls"), guild_only=True)
+    poll_settings = app_commands.Group(
+        name="settings", description=_T("How polls work in this server"), parent=poll
+    )
+
+    def __init__(self, bot: Bot, polls: PollService, board: PollBoardCog) -> None:
+        self.bot = bot
+        self.polls = polls
+        self.board = board
+
+    # ------------------------------------------------------------------ /poll create
+
+    @poll.command(
+        name="create",
+        description=_T("Ask an anonymous question with up to 10 answers to choose from"),
+        extras={"audience": Audience.LEADER},
+    )
+    @app_commands.rename(closes_in="closes-in")
+    @app_commands.describe(
+        question=_T("The question people will answer"),
+        closes_in=_T("When voting ends, for example 12h, 3d or 1w (3 days if left empty)"),
+        group=_T("Only this group's members may vote (leave empty: everyone in the server)"),
+    )
+    async def create(
+        self,
+        interaction: discord.Interaction[Bot],
+        question: app_commands.Range[str, 1, 200],
+        closes_in: str = DEFAULT_DURATION,
+        group: str | None = None,
+    ) -> None:
+        member = caller(interaction)
+        t = await translator(interaction)
+        ref = await self._may_create(interaction, member, group)
+        draft = self.polls.draft(
+            guild_id=member.guild.id,
+            channel_id=self._poll_channel(interaction, ref),
+            group_id=ref.id if ref is not None else None,
+            question=question,
+            closes_in=closes_in,
+            created_by=member.id,
+        )
+        await interaction.response.send_modal(PollOptionsModal(self, draft, t))
+
+    async def _may_create(
+        self, interaction: discord.Interaction[Bot], member: discord.Member, group: str | None
+    ) -> GroupRef | None:
+        """Leaders for a group they lead; moderators for any group or the whole server."""
+        if group:
+            ref = await resolve_group(self.bot.groups, member.guild.id, group)
+            await self.bot.access.require(interaction, Audience.LEADER, group_id=ref.id)
+            return ref
+        try:
+            await self.bot.access.require(interaction, Audience.MODERATOR)
+        except NotAllowed:
+            if await self.bot.groups.led_by(member.guild.id, member.id):
+                raise NotAllowed(
+                    N_(
+                        "Polls for the whole server are for moderators. To ask your group, "
+                        "choose it in the “group” option."
+                    )
+                ) from None
+            raise
+        return None
+
+    @staticmethod
+    def _poll_channel(interaction: discord.Interaction[Bot], group: GroupRef | None) -> int:
+        """A group's poll goes to the group's own channel; otherwise where it was asked."""
+        if group is not None and group.channel_id is not None:
+            return group.channel_id
+        if interaction.channel_id is None:
+            raise UserError(N_("Please run this in a channel of the server."))
+        return interaction.channel_id
+
+    @create.autocomplete("group")
+    async def create_group_autocomplete(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._groups_they_may_ask(interaction, current)
+
+    async def _groups_they_may_ask(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Moderators: any group; leaders: the groups they lead."""
+        member = interaction.user
+        if interaction.guild_id is None or not isinstance(member, discord.Member):
+            return []
+        if await self.bot.access.is_moderator(member):
+            groups = await self.bot.groups.search(interaction.guild_id, current.strip())
+        else:
+            groups = await self.bot.groups.led_by(interaction.guild_id, member.id)
+        return group_choices(groups, current)
+
+    @create.autocomplete("closes_in")
+    async def closes_in_autocomplete(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        t = await translator(interaction)
+        choices = [
+            app_commands.Choice(name=f"{t(label)} ({value})", value=value)
+            for value, label in DURATION_PRESETS
+        ]
+        typed = current.strip()
+        if typed and typed not in {value for value, _ in DURATION_PRESETS}:
+            try:
+                parse_duration(typed)
+            except UserError:
+                return choices
+            choices.insert(0, app_commands.Choice(name=typed[:100], value=typed[:100]))
+        return choices
+
+    async def poll_options_submitted(
+        self, interaction: discord.Interaction[Bot], draft: PollDraft, text: str
+    ) -> None:
+        member = caller(interaction)
+        t = await translator(interaction)
+        labels = parse_options(text)  # refused kindly before anything is written
+        group = (
+            await resolve_group(self.bot.groups, member.guild.id, str(draft.group_id))
+            if draft.group_id is not None
+            else None
+        )
+        await self._may_create(interaction, member, str(group.id) if group else None)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        poll = await self.board.post_poll(member.guild, draft, labels)
+        await interaction.followup.send(
+            t(
+                "Your poll is posted in <#{channel}>. It closes {when}; the results will be "
+                "posted there.",
+                channel=poll.channel_id,
+                when=stamp(poll.closes_at, "R"),
+            ),
+            ephemeral=True,
+        )
+
+    # ------------------------------------------------------------------ close, list, settings
+
+    @poll.command(
+        name="close",
+        description=_T("Close a poll now and post its results"),
+        extras={"audience": Audience.LEADER},
+    )
+    @app_commands.describe(poll=_T("The poll to close (its creator or a moderator can)"))
+    async def close(self, interaction: discord.Interaction[Bot], poll: str) -> None:
+        member = caller(interaction)
+        t = await translator(interaction)
+        if not poll.strip().isdigit():
+            raise NotFound(N_("Please pick the poll from the list as you type."))
+        closed = await self.polls.close_early(
+            int(poll),
+            member.guild.id,
+            member.id,
+            is_moderator=await self.bot.access.is_moderator(member),
+        )
+        self.board.unschedule_close(closed.id)
+        await interaction.response.send_message(
+            t(
+                "The poll is closed. Its results are on their way to <#{channel}>.",
+                channel=closed.channel_id,
+            ),
+            ephemeral=True,
+        )
+        await self.board.show_poll(closed)
+
+    @close.autocomplete("poll")
+    async def close_autocomplete(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        member = interaction.user
+        if interaction.guild_id is None or not isinstance(member, discord.Member):
+            return []
+        moderator = await self.bot.access.is_moderator(member)
+        wanted = current.strip().casefold()
+        return [
+            app_commands.Choice(name=p.question[:100], value=str(p.id))
+            for p in await self.polls.open_polls(interaction.guild_id)
+            if (moderator or p.created_by == member.id) and wanted in p.question.casefold()
+        ][:25]
+
+    @poll.command(
+        name="list",
+        description=_T("Open polls you can vote in"),
+        extras={"audience": Audience.MEMBER},
+    )
+    async def list_polls(self, interaction: discord.Interaction[Bot]) -> None:
+        member = caller(interaction)
+        t = await translator(interaction)
+        lines: list[str] = []
+        for poll in await self.polls.open_polls(member.guild.id):
+            if not await self.polls.can_vote(poll, member.id):
+                continue
+            voted = await self.polls.has_voted(poll.id, member.id)
+            url = jump_url(poll)
+            title = f"[{ESCAPE(poll.question)}]({url})" if url else ESCAPE(poll.question)
+            status = t("you have voted") if voted else t("you haven't voted yet")
+            lines.append(
+                t(
+                    "• {title}: closes {when}, {status}",
+                    title=title,
+                    when=stamp(poll.closes_at, "R"),
+                    status=status,
+                )
+            )
+        if not lines:
+            await interaction.response.send_message(
+                t("There are no open polls you can vote in right now."), ephemeral=True
+            )
+            return
+        embed = discord.Embed(
+            title=t("Open polls"),
+            description="\n".join(lines)[:4000],
+            colour=discord.Colour.blurple(),
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @poll_settings.command(
+        name="min-voters",
+        description=_T("How many must vote before a poll's results are shown"),
+        extras={"audience": Audience.MODERATOR},
+    )
+    @app_commands.describe(count=_T("At least this many voters (3 or more)"))
+    async def min_voters(
+        self,
+        interaction: discord.Interaction[Bot],
+        count: app_commands.Range[int, MIN_VOTERS_LOWEST, MIN_VOTERS_HIGHEST],
+    ) -> None:
+        member = await self.bot.access.require(interaction, Audience.MODERATOR)
+        t = await translator(interaction)
+        value = await self.polls.set_min_voters(member.guild.id, count, member.id)
+        await interaction.response.send_message(
+            t(
+                "New polls will show their results only when at least {k} people have voted; "
+                "otherwise they say there were too few answers to keep them anonymous. Open "
+                "polls keep the number they started with.",
+                k=value,
+            ),
+            ephemeral=True,
+        )
+
+    @poll_settings.command(
+        name="session-poll",
+        description=_T("Ask a group “How helpful was today's session?” after each session"),
+        extras={"audience": Audience.LEADER},
+    )
+    @app_commands.describe(
+        group=_T("The group (you lead it, or you are a moderator)"),
+        enabled=_T("On: a 1-to-5 poll after each session; off: none"),
+        hours=_T("How many hours each poll stays open (24 if left empty)"),
+    )
+    async def session_poll(
+        self,
+        interaction: discord.Interaction[Bot],
+        group: str,
+        enabled: bool,
+        hours: app_commands.Range[int, SESSION_POLL_HOURS_MIN, SESSION_POLL_HOURS_MAX] = (
+            SESSION_POLL_HOURS_DEFAULT
+        ),
+    ) -> None:
+        member = caller(interaction)
+        ref = await resolve_group(self.bot.groups, member.guild.id, group)
+        await self.bot.access.require(interaction, Audience.LEADER, group_id=ref.id)
+        t = await translator(interaction)
+        await self.polls.set_session_poll(
+            member.guild.id, ref.id, hours if enabled else None, member.id
+        )
+        text = (
+            t(
+                "After each session of {group}, its channel will get an anonymous poll “How "
+                "helpful was today's session?” (1 to 5), open for {hours} hours.",
+                group=ref.name,
+                hours=hours,
+            )
+            if enabled
+            else t("{group} will no longer get a poll after its sessions.", group=ref.name)
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @session_poll.autocomplete("group")
+    async def session_poll_group_autocomplete(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._groups_they_may_ask(interaction, current)

@@ -1,0 +1,412 @@
+"""Anonymous polls: the rules. Never imports discord.
+
+A vote is an option counter going up by one and the voter's token (anonymity.py) flipping its
+flag in place, in one transaction; the roll of tokens is written before anyone votes. Results are
+shown only when at least k members voted (`min_voters`). Nothing here logs a member together
+with a choice. The Discord side takes `Poll` and `PollOption` (read by the repository) from here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.clock import Clock, epoch
+from bot.db import Database
+from bot.directory import GroupDirectory
+from bot.errors import NotAllowed, NotFound, UserError
+from bot.i18n import N_
+from bot.outbox import Outbox
+from cogs.feedback.anonymity import HistoryEraser, Tokens
+from cogs.feedback.poll_input import clean_question, parse_duration, parse_options
+from cogs.feedback.repository import FeedbackRepository, Poll, PollOption
+
+log = logging.getLogger(__name__)
+
+POLL_RESULTS = "feedback:poll_results"  # outbox kind; the poll board renders it
+
+DEFAULT_MIN_VOTERS = 3
+MIN_VOTERS_LOWEST, MIN_VOTERS_HIGHEST = 3, 100
+UNPOSTED_GRACE_SECONDS = 10 * 60  # a poll still 'posting' after this was never shown: removed
+KEEP_CLOSED_POLLS_SECONDS = 30 * 86400
+
+# Post-session polls: on the meetings feature's `meeting_ended`, groups that turned them on get
+# a poll built from these through PollBoardCog.post_poll (the same path as /poll create).
+SESSION_POLL_QUESTION = N_("How helpful was today's session?")
+SESSION_POLL_OPTIONS = ("1", "2", "3", "4", "5")
+SESSION_POLL_HOURS_MIN, SESSION_POLL_HOURS_MAX, SESSION_POLL_HOURS_DEFAULT = 1, 168, 24
+
+
+def percentages(votes: Sequence[int]) -> list[int]:
+    """Whole percentages that add up to 100 (largest remainder), or all 0 without votes."""
+    total = sum(votes)
+    if total == 0:
+        return [0 for _ in votes]
+    exact = [v * 100 / total for v in votes]
+    floors = [int(x) for x in exact]
+    short = 100 - sum(floors)
+    order = sorted(range(len(votes)), key=lambda i: (exact[i] - floors[i], votes[i]), reverse=True)
+    for i in order[:short]:
+        floors[i] += 1
+    return floors
+
+
+@dataclass(frozen=True)
+class PollDraft:
+    """What /poll create asked for, checked, before the options modal."""
+
+    guild_id: int
+    channel_id: int
+    group_id: int | None
+    question: str
+    duration: int  # seconds
+    created_by: int
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    label: str
+    votes: int
+    percent: int
+
+
+@dataclass(frozen=True)
+class PollResults:
+    poll: Poll
+    shown: bool  # False: fewer than k voters, only the number of voters is told
+    rows: tuple[ResultRow, ...]
+
+
+GroupsGetter = Callable[[], GroupDirectory]
+
+
+class PollService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        outbox: Outbox,
+        tokens: Tokens | None,
+        groups: GroupsGetter,
+        *,
+        repository: FeedbackRepository | None = None,
+        eraser: HistoryEraser | None = None,
+    ) -> None:
+        self.db = db
+        self.repository = repository or FeedbackRepository(db)
+        self.eraser = eraser or HistoryEraser.of(db)
+        self._clock = clock
+        self._outbox = outbox
+        self._token_maker = tokens
+        self._groups = groups
+
+    def now(self) -> int:
+        return epoch(self._clock())
+
+    @property
+    def tokens(self) -> Tokens:
+        if self._token_maker is None:
+            raise RuntimeError("ANON_SECRET is not set: polls cannot record votes")
+        return self._token_maker
+
+    # ------------------------------------------------------------------ settings
+
+    async def min_voters(self, guild_id: int) -> int:
+        return await self.repository.min_voters(guild_id) or DEFAULT_MIN_VOTERS
+
+    async def set_min_voters(self, guild_id: int, value: int, by: int) -> int:
+        if not MIN_VOTERS_LOWEST <= value <= MIN_VOTERS_HIGHEST:
+            raise UserError(
+                N_(
+                    "Choose a number from {low} to {high}. Below 3, people who voted could work "
+                    "out each other's answers from the results."
+                ),
+                low=MIN_VOTERS_LOWEST,
+                high=MIN_VOTERS_HIGHEST,
+            )
+        async with self.db.transaction() as tx:
+            await self.repository.set_min_voters(tx, guild_id, value, by, self.now())
+        return value
+
+    # ------------------------------------------------------------------ post-session polls
+
+    async def set_session_poll(
+        self, guild_id: int, group_id: int, hours: int | None, by: int
+    ) -> None:
+        """Turn the post-session poll on (open for `hours`) or off (None) for a group."""
+        if hours is not None and not SESSION_POLL_HOURS_MIN <= hours <= SESSION_POLL_HOURS_MAX:
+            raise UserError(
+                N_("Choose how many hours the poll stays open, from {low} to {high}."),
+                low=SESSION_POLL_HOURS_MIN,
+                high=SESSION_POLL_HOURS_MAX,
+            )
+        async with self.db.transaction() as tx:
+            await self.repository.set_session_poll(tx, guild_id, group_id, hours, by, self.now())
+
+    async def session_poll_hours(self, guild_id: int, group_id: int) -> int | None:
+        return await self.repository.session_poll_hours(guild_id, group_id)
+
+    async def claim_session(self, guild_id: int, group_id: int, occurrence: str) -> bool:
+        """A session is asked about once, however often its end is announced."""
+        async with self.db.transaction() as tx:
+            return await self.repository.claim_session(tx, guild_id, group_id, occurrence)
+
+    async def release_session(self, guild_id: int, group_id: int, occurrence: str) -> None:
+        async with self.db.transaction() as tx:
+            await self.repository.release_session(tx, guild_id, group_id, occurrence)
+
+    def session_draft(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        group_id: int,
+        question: str,
+        hours: int,
+        created_by: int,
+    ) -> PollDraft:
+        """`question` is SESSION_POLL_QUESTION in the server's language."""
+        return PollDraft(
+            guild_id=guild_id,
+            channel_id=channel_id,
+            group_id=group_id,
+            question=question,
+            duration=hours * 3600,
+            created_by=created_by,
+        )
+
+    # ------------------------------------------------------------------ creating
+
+    def draft(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        group_id: int | None,
+        question: str,
+        closes_in: str,
+        created_by: int,
+    ) -> PollDraft:
+        return PollDraft(
+            guild_id=guild_id,
+            channel_id=channel_id,
+            group_id=group_id,
+            question=clean_question(question),
+            duration=parse_duration(closes_in),
+            created_by=created_by,
+        )
+
+    async def create(
+        self, draft: PollDraft, labels: Sequence[str], eligible: Iterable[int]
+    ) -> Poll:
+        """Write the poll, its options and its roll ('posting' until its message is out)."""
+        labels = parse_options("\n".join(labels))
+        now = self.now()
+        min_voters = await self.min_voters(draft.guild_id)
+        async with self.db.transaction() as tx:
+            poll_id = await self.repository.insert_poll(
+                tx,
+                guild_id=draft.guild_id,
+                channel_id=draft.channel_id,
+                group_id=draft.group_id,
+                question=draft.question,
+                min_voters=min_voters,
+                closes_at=now + draft.duration,
+                created_by=draft.created_by,
+                now=now,
+            )
+            await self.repository.insert_options(tx, poll_id, labels)
+            await self.repository.add_to_roll(
+                tx, poll_id, [self.tokens.voter(poll_id, user_id) for user_id in set(eligible)]
+            )
+            poll = await self.repository.get_poll_in(tx, poll_id)
+        assert poll is not None
+        log.info(
+            "poll %d created in guild %d (group %s), closes at %d",
+            poll.id,
+            poll.guild_id,
+            poll.group_id,
+            poll.closes_at,
+        )
+        return poll
+
+    async def mark_posted(self, poll_id: int, message_id: int) -> None:
+        await self.repository.mark_posted(poll_id, message_id)
+
+    async def discard(self, poll_id: int) -> None:
+        """The poll message could not be posted: nothing of the poll stays."""
+        await self.repository.delete_unposted(poll_id)
+        await self.eraser.erase()
+
+    async def discard_unposted(self) -> int:
+        removed = await self.repository.delete_unposted_before(self.now() - UNPOSTED_GRACE_SECONDS)
+        if removed:
+            log.info("removed %d polls whose message was never posted", removed)
+        return removed
+
+    async def enroll(self, guild_id: int, user_id: int, group_id: int | None) -> None:
+        """A member joined the server (group_id None) or a group: they may vote in its open
+        polls, so their token joins those rolls now, long before any vote."""
+        poll_ids = await self.repository.open_poll_ids(guild_id, group_id)
+        if not poll_ids:
+            return
+        async with self.db.transaction() as tx:
+            for poll_id in poll_ids:
+                await self.repository.add_to_roll(
+                    tx, poll_id, [self.tokens.voter(poll_id, user_id)]
+                )
+
+    # ------------------------------------------------------------------ reading
+
+    async def get(self, poll_id: int) -> Poll | None:
+        return await self.repository.get_poll(poll_id)
+
+    async def get_in_guild(self, poll_id: int, guild_id: int) -> Poll:
+        poll = await self.get(poll_id)
+        if poll is None or poll.guild_id != guild_id or poll.status == "posting":
+            raise NotFound(N_("I can't find that poll any more. It may have been removed."))
+        return poll
+
+    async def open_polls(self, guild_id: int | None = None) -> list[Poll]:
+        return await self.repository.open_polls(guild_id)
+
+    async def can_vote(self, poll: Poll, user_id: int) -> bool:
+        if poll.group_id is None:
+            return True
+        return await self._groups().is_member(poll.guild_id, poll.group_id, user_id)
+
+    async def has_voted(self, poll_id: int, user_id: int) -> bool:
+        return await self.repository.has_voted(self.tokens.voter(poll_id, user_id))
+
+    async def group_name(self, poll: Poll) -> str | None:
+        if poll.group_id is None:
+            return None
+        group = await self._groups().get(poll.guild_id, poll.group_id)
+        return group.name if group is not None else None
+
+    # ------------------------------------------------------------------ voting
+
+    def _check_open(self, poll: Poll) -> None:
+        if poll.status != "open" or poll.closes_at <= self.now():
+            raise UserError(N_("This poll has closed, so it doesn't take votes any more."))
+
+    async def _check_eligible(self, poll: Poll, user_id: int) -> None:
+        if await self.can_vote(poll, user_id):
+            return
+        name = await self.group_name(poll)
+        raise NotAllowed(
+            N_(
+                "This poll is for the members of {group}, so only they can vote in it. "
+                "Thank you for wanting to help!"
+            ),
+            group=name or N_("a group"),
+        )
+
+    async def ballot(
+        self, poll_id: int, guild_id: int, user_id: int, position: int
+    ) -> tuple[Poll, PollOption]:
+        """Before asking a member to confirm: may they vote, and for what."""
+        poll = await self.get_in_guild(poll_id, guild_id)
+        self._check_open(poll)
+        option = poll.option(position)
+        if option is None:
+            raise NotFound(N_("That option isn't part of this poll any more."))
+        await self._check_eligible(poll, user_id)
+        if await self.has_voted(poll_id, user_id):
+            raise UserError(_ALREADY_VOTED)
+        return poll, option
+
+    async def vote(self, poll_id: int, guild_id: int, user_id: int, position: int) -> int:
+        """Count one confirmed vote; returns how many have voted. Refusals write nothing."""
+        poll = await self.get_in_guild(poll_id, guild_id)
+        await self._check_eligible(poll, user_id)  # other features' reads: outside our lock
+        token = self.tokens.voter(poll_id, user_id)
+        async with self.db.transaction() as tx:
+            current = await self.repository.get_poll_in(tx, poll_id)
+            if current is None:
+                raise NotFound(N_("I can't find that poll any more. It may have been removed."))
+            self._check_open(current)
+            if current.option(position) is None:
+                raise NotFound(N_("That option isn't part of this poll any more."))
+            late = False
+            if not await self.repository.mark_voted(tx, poll_id, token):
+                if await self.repository.on_roll(tx, token):
+                    raise UserError(_ALREADY_VOTED)
+                late = await self.repository.add_voted(tx, poll_id, token)
+                if not late:
+                    raise UserError(_ALREADY_VOTED)
+            if not await self.repository.count_vote(tx, poll_id, position):
+                raise NotFound(N_("That option isn't part of this poll any more."))
+            if late:
+                await self.repository.rewrite_roll(tx)
+        await self.eraser.erase()
+        return current.voters + 1
+
+    # ------------------------------------------------------------------ closing
+
+    async def close_due(self, poll_id: int) -> Poll | None:
+        """The scheduler's call at the closing time: closes once, whatever happens around it."""
+        return await self._close(poll_id, by=None, only_if_due=True)
+
+    async def close_early(
+        self, poll_id: int, guild_id: int, user_id: int, *, is_moderator: bool
+    ) -> Poll:
+        poll = await self.get_in_guild(poll_id, guild_id)
+        if poll.created_by != user_id and not is_moderator:
+            raise NotAllowed(
+                N_(
+                    "Only the person who created this poll, or a moderator, can close it early. "
+                    "It will close by itself {when}."
+                ),
+                when=f"<t:{poll.closes_at}:R>",  # a Discord timestamp
+            )
+        closed = await self._close(poll_id, by=user_id, only_if_due=False)
+        if closed is None:
+            raise UserError(N_("This poll has already closed."))
+        return closed
+
+    async def _close(self, poll_id: int, *, by: int | None, only_if_due: bool) -> Poll | None:
+        now = self.now()
+        async with self.db.transaction() as tx:
+            poll = await self.repository.get_poll_in(tx, poll_id)
+            if poll is None or poll.status != "open":
+                return None
+            if only_if_due and poll.closes_at > now:
+                return None
+            if not await self.repository.close_poll(tx, poll_id, now, by):
+                return None
+            await self._outbox.enqueue(
+                tx,
+                kind=POLL_RESULTS,
+                guild_id=poll.guild_id,
+                channel_id=poll.channel_id,
+                payload={"poll_id": poll_id},
+            )
+            # Once closed nobody votes again: the roll (who voted) is no longer needed.
+            await self.repository.drop_roll(tx, poll_id)
+            closed = await self.repository.get_poll_in(tx, poll_id)
+        await self.eraser.erase()
+        log.info("poll %d closed (%s)", poll_id, "early" if by is not None else "at its time")
+        return closed
+
+    async def results(self, poll_id: int) -> PollResults | None:
+        poll = await self.get(poll_id)
+        if poll is None:
+            return None
+        votes = [option.votes for option in poll.options]
+        shown = poll.voters >= poll.min_voters
+        rows = tuple(
+            ResultRow(option.label, option.votes, percent)
+            for option, percent in zip(poll.options, percentages(votes), strict=True)
+        )
+        return PollResults(poll=poll, shown=shown, rows=rows if shown else ())
+
+    async def prune(self) -> int:
+        return await self.repository.delete_closed_before(self.now() - KEEP_CLOSED_POLLS_SECONDS)
+
+
+_ALREADY_VOTED = N_(
+    "You have already voted in this poll. Votes are anonymous and final, so a vote can't be "
+    "changed or seen by anyone. Thank you for taking part."
+)
