@@ -32,14 +32,16 @@ from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import N_, Translate, server_translator
 from bot.outbox import OutboxMessage
 from bot.tree import translator
-from cogs.meetings import render, timing
+from cogs.meetings import render
 from cogs.meetings.actions import DueActions
 from cogs.meetings.events import EventSync
 from cogs.meetings.ics import CalendarSeries, calendar_ics
+from cogs.meetings.recurrence import Term, translate_terms
 from cogs.meetings.repository import CANCELLED, ENDED, GOING, MAYBE, NO, Series, local_value
 from cogs.meetings.rules import Draft
 from cogs.meetings.service import ANNOUNCE, NOTICE, REMINDER, MeetingService
 from cogs.meetings.views import DYNAMIC_ITEMS, PreviewView, rsvp_view
+from cogs.meetings.zones import adjustment_note
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ ZONES_JOB = "meetings:zones"
 ZONES_EVERY_MINUTES = 10
 RETRY_SECONDS = 5
 
-# Values of the repeat option: timing.RepeatKind.
+# Values of the repeat option: recurrence.RepeatKind.
 ONCE, WEEKLY, BIWEEKLY, MONTHLY_NTH, MONTHLY_DATE = (
     "none",
     "weekly",
@@ -297,9 +299,9 @@ class MeetingsCog(commands.Cog, name="Meetings"):
         (a weekday, an ordinal) are put in the reader's language, like the sentence."""
         original = getattr(error, "original", error)
         if isinstance(original, UserError) and any(
-            isinstance(v, timing.Term) for v in original.params.values()
+            isinstance(v, Term) for v in original.params.values()
         ):
-            original.params = timing.translate_terms(original.params, await translator(interaction))
+            original.params = translate_terms(original.params, await translator(interaction))
 
     async def _require_member_of(
         self, interaction: discord.Interaction[Bot], group: GroupRef
@@ -530,7 +532,7 @@ class MeetingsCog(commands.Cog, name="Meetings"):
                 title=found.title,
                 when=render.when_line(moved.starts_at, t),
             )
-            note = timing.adjustment_note(moved.adjustment, moved.local, found.zone, t)
+            note = adjustment_note(moved.adjustment, moved.local, found.zone, t)
             await interaction.response.send_message(f"{text} {note}".strip(), ephemeral=True)
             return
         updated = await self.service.edit_series(

@@ -24,7 +24,7 @@ from bot.directory import GroupDirectory, GroupRef
 from bot.errors import NotFound, UserError
 from bot.i18n import N_
 from bot.outbox import Outbox
-from cogs.meetings import timing
+from cogs.meetings.recurrence import Repeat, occurrences, repeat_from_rrule, repeat_kind, rrule_for
 from cogs.meetings.repository import (
     ANSWERS,
     CANCELLED,
@@ -51,6 +51,8 @@ from cogs.meetings.rules import (
     parse_offsets,
     utc,
 )
+from cogs.meetings.typed_dates import parse_until, parse_when
+from cogs.meetings.zones import to_utc
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +110,7 @@ class MeetingService:
         limit: int,
     ) -> list[Planned]:
         cancelled = frozenset(k for k, v in overrides.items() if v is None)
-        found = timing.occurrences(
+        found = occurrences(
             series.rrule,
             series.start_local,
             series.zone,
@@ -120,7 +122,7 @@ class MeetingService:
         for occ in found:
             moved = overrides.get(occ.local)
             if moved is not None:
-                start, adjustment = timing.to_utc(moved, series.zone)
+                start, adjustment = to_utc(moved, series.zone)
                 local = moved
             else:
                 start, adjustment, local = occ.start, occ.adjustment, occ.local
@@ -229,8 +231,8 @@ class MeetingService:
         now = self.now()
         clean_title = check_title(title)
         duration = check_duration(duration_minutes)
-        start_local = timing.parse_when(when, group.timezone, now)
-        until_date = timing.parse_until(until, group.timezone, now) if until else None
+        start_local = parse_when(when, group.timezone, now)
+        until_date = parse_until(until, group.timezone, now) if until else None
         if repeat == "none" and (until_date is not None or nth is not None):
             raise UserError(
                 N_(
@@ -244,8 +246,8 @@ class MeetingService:
             )
         if nth is not None and repeat != "monthly_nth":
             raise UserError(N_("The week of the month goes with “monthly on a weekday”."))
-        rule = timing.Repeat(kind=timing.repeat_kind(repeat), nth=nth, until=until_date)
-        rrule = timing.rrule_for(rule, start_local)
+        rule = Repeat(kind=repeat_kind(repeat), nth=nth, until=until_date)
+        rrule = rrule_for(rule, start_local)
         probe = Series(
             id=0,
             guild_id=group.guild_id,
@@ -477,8 +479,8 @@ class MeetingService:
         group = await self.groups.get(series.guild_id, series.group_id)
         settings = await self.repo.group_settings(series.group_id)
         now_dt = self.now()
-        new_local = timing.parse_when(when, series.zone, now_dt)
-        new_start, adjustment = timing.to_utc(new_local, series.zone)
+        new_local = parse_when(when, series.zone, now_dt)
+        new_start, adjustment = to_utc(new_local, series.zone)
         planned = await self.upcoming_planned(series, limit=50)
         index = next((i for i, p in enumerate(planned) if p.key == key), None)
         if index is None:
@@ -555,12 +557,12 @@ class MeetingService:
         if duration_minutes is not None:
             values["duration_minutes"] = check_duration(duration_minutes)
         if when is not None:
-            start = timing.parse_when(when, series.zone, now_dt)
+            start = parse_when(when, series.zone, now_dt)
             # Same repeat from the new time ("the first Tuesday" stays the first Tuesday:
             # rrule_for explains kindly when the new date is not one).
-            repeat = timing.repeat_from_rrule(series.rrule, series.start_local)
+            repeat = repeat_from_rrule(series.rrule, series.start_local)
             values["start_local"] = local_text(start)
-            values["rrule"] = timing.rrule_for(repeat, start)
+            values["rrule"] = rrule_for(repeat, start)
         session = await self.repo.upcoming_of_series(series.id)
         self._check_not_started(session)
         async with self.db.transaction() as tx:
@@ -662,8 +664,8 @@ class MeetingService:
         if session is not None and session.status == SCHEDULED:
             overrides = await self.repo.overrides(series.id, via=tx)
             local = overrides.get(session.local_key) or session.local_key
-            scheduled_at = epoch(timing.to_utc(session.local_key, zone)[0])
-            at = epoch(timing.to_utc(local, zone)[0])
+            scheduled_at = epoch(to_utc(session.local_key, zone)[0])
+            at = epoch(to_utc(local, zone)[0])
             ends_at = at + series.duration_minutes * 60
             await self.repo.rezone_session(tx, session.id, scheduled_at, at, ends_at)
             await self.repo.replace_pending_actions(
