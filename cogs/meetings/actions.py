@@ -17,7 +17,7 @@ from bot.db import Transaction
 from bot.directory import GroupRef
 from bot.events import MEETING_ENDED, MEETING_STARTED
 from bot.i18n import N_
-from cogs.meetings.repository import (
+from cogs.meetings.models import (
     CANCELLED,
     DEFAULT_OFFSETS,
     ENDED,

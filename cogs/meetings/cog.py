@@ -36,8 +36,8 @@ from cogs.meetings import render
 from cogs.meetings.actions import DueActions
 from cogs.meetings.events import EventSync
 from cogs.meetings.ics import CalendarSeries, calendar_ics
+from cogs.meetings.models import CANCELLED, ENDED, GOING, MAYBE, NO, Series, local_value
 from cogs.meetings.recurrence import Term, translate_terms
-from cogs.meetings.repository import CANCELLED, ENDED, GOING, MAYBE, NO, Series, local_value
 from cogs.meetings.rules import Draft
 from cogs.meetings.service import ANNOUNCE, NOTICE, REMINDER, MeetingService
 from cogs.meetings.views import DYNAMIC_ITEMS, PreviewView, rsvp_view

@@ -24,7 +24,7 @@ import discord
 
 from bot.clock import epoch
 from bot.i18n import N_
-from cogs.meetings.repository import STARTED, EventState
+from cogs.meetings.models import STARTED, EventState
 from cogs.meetings.service import NOTICE
 
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ from datetime import datetime
 import discord
 
 from bot.i18n import N_, Translate
+from cogs.meetings.models import Series, Session
 from cogs.meetings.recurrence import describe_repeat, repeat_from_rrule
-from cogs.meetings.repository import Series, Session
 from cogs.meetings.rules import Counts, Draft, Planned, Upcoming
 from cogs.meetings.zones import adjustment_note
 

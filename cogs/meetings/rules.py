@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from bot.errors import UserError
 from bot.i18n import N_
+from cogs.meetings.models import Series, Session
 from cogs.meetings.recurrence import Repeat
-from cogs.meetings.repository import Series, Session
 from cogs.meetings.zones import Adjustment
 
 MIN_DURATION, MAX_DURATION = 15, 8 * 60  # minutes

@@ -24,8 +24,7 @@ from bot.directory import GroupDirectory, GroupRef
 from bot.errors import NotFound, UserError
 from bot.i18n import N_
 from bot.outbox import Outbox
-from cogs.meetings.recurrence import Repeat, occurrences, repeat_from_rrule, repeat_kind, rrule_for
-from cogs.meetings.repository import (
+from cogs.meetings.models import (
     ANSWERS,
     CANCELLED,
     DEFAULT_OFFSETS,
@@ -34,11 +33,12 @@ from cogs.meetings.repository import (
     SCHEDULED,
     STARTED,
     GroupSettings,
-    MeetingRepository,
     Series,
     Session,
     local_text,
 )
+from cogs.meetings.recurrence import Repeat, occurrences, repeat_from_rrule, repeat_kind, rrule_for
+from cogs.meetings.repository import MeetingRepository
 from cogs.meetings.rules import (
     PREVIEW_COUNT,
     Counts,

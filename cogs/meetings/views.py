@@ -16,7 +16,7 @@ import discord
 from bot.errors import UserError
 from bot.i18n import N_, Translate
 from bot.ui import BaseView, guarded, loaded_cog
-from cogs.meetings.repository import GOING, MAYBE, NO
+from cogs.meetings.models import GOING, MAYBE, NO
 from cogs.meetings.rules import Counts, Draft
 
 if TYPE_CHECKING:
