@@ -15,7 +15,7 @@ import asyncio
 import io
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import discord
@@ -33,13 +33,12 @@ from bot.i18n import N_, Translate, server_translator
 from bot.outbox import OutboxMessage
 from bot.tree import translator
 from cogs.meetings import render
-from cogs.meetings.actions import DueActions
 from cogs.meetings.events import EventSync
-from cogs.meetings.ics import CalendarSeries, calendar_ics
 from cogs.meetings.models import CANCELLED, ENDED, GOING, MAYBE, NO, Series, local_value
 from cogs.meetings.recurrence import Term, translate_terms
 from cogs.meetings.rules import Draft
 from cogs.meetings.service import ANNOUNCE, NOTICE, REMINDER, MeetingService
+from cogs.meetings.service_actions import DueActions
 from cogs.meetings.views import DYNAMIC_ITEMS, PreviewView, rsvp_view
 from cogs.meetings.zones import adjustment_note
 
@@ -228,7 +227,7 @@ class MeetingsCog(commands.Cog, name="Meetings"):
         await self.arm()
 
     async def arm_events(self) -> None:
-        due = await self.service.repo.next_event_try_at()
+        due = await self.service.next_event_try_at()
         if due is None:
             return
         self.bot.scheduler.add_job(
@@ -250,7 +249,7 @@ class MeetingsCog(commands.Cog, name="Meetings"):
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
         """Connected (or the server is back): its groups' Discord events are synced now."""
-        await self.service.repo.retry_events_of_guild(guild.id)
+        await self.service.retry_events_of_guild(guild.id)
         self._wake()
 
     @commands.Cog.listener()
@@ -538,7 +537,7 @@ class MeetingsCog(commands.Cog, name="Meetings"):
         updated = await self.service.edit_series(
             found, title=title, duration_minutes=minutes, when=when
         )
-        upcoming = await self.service.repo.upcoming_of_series(updated.id)
+        upcoming = await self.service.upcoming_session(updated.id)
         text = t("{title} is updated.", title=updated.title)
         if upcoming is not None:
             text += " " + t("Next session: {when}.", when=render.when_line(upcoming.starts_at, t))
@@ -587,7 +586,7 @@ class MeetingsCog(commands.Cog, name="Meetings"):
         skipped, told = await self.service.skip_next(found)
         t = await translator(interaction)
         text = t("The session of {when} is skipped.", when=render.when_line(skipped.starts_at, t))
-        upcoming = await self.service.repo.upcoming_of_series(found.id)
+        upcoming = await self.service.upcoming_session(found.id)
         if upcoming is not None:
             text += " " + t("Next session: {when}.", when=render.when_line(upcoming.starts_at, t))
         if told:
@@ -612,31 +611,7 @@ class MeetingsCog(commands.Cog, name="Meetings"):
         ref = await self._group(interaction, group)
         await self._require_member_of(interaction, ref)
         t = await translator(interaction)
-        all_series = await self.service.repo.series_of_group(ref.guild_id, ref.id)
-        series = [s for s in all_series if s.zone == ref.timezone] or all_series
-        if not series:
-            raise UserError(N_("{group} has no sessions scheduled yet."), group=ref.name)
-        zone = series[0].zone
-        entries = []
-        for s in series:
-            if s.zone != zone:
-                continue
-            overrides = await self.service.repo.overrides(s.id)
-            entries.append(
-                CalendarSeries(
-                    uid=f"meeting-{s.id}@peer-support-bot",
-                    title=s.title,
-                    description=ref.name,
-                    location=None,
-                    start_local=s.start_local,
-                    duration=timedelta(minutes=s.duration_minutes),
-                    rrule=s.rrule,
-                    cancelled=frozenset(k for k, v in overrides.items() if v is None),
-                    moved={k: v for k, v in overrides.items() if v is not None},
-                    sequence=s.sequence,
-                )
-            )
-        data = calendar_ics(ref.name, zone, entries, self.service.now())
+        data = await self.service.calendar(ref)
         name = "".join(c if c.isalnum() else "-" for c in ref.name.lower()).strip("-")
         # A follow-up after a defer: the way discord.py sends a file with an ephemeral answer.
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -699,9 +674,8 @@ class MeetingsCog(commands.Cog, name="Meetings"):
     ) -> None:
         member = caller(interaction)
         session = await self.service.rsvp(occurrence_id, member.id, answer)
-        series = await self.service.repo.series(session.series_id)
+        series = await self.service.series_of(session)
         group = await self.bot.groups.get(session.guild_id, session.group_id)
-        assert series is not None
         t = server_translator((await self.bot.guild_settings.get(session.guild_id)).language)
         counts = await self.service.counts(occurrence_id)
         await interaction.response.edit_message(
@@ -717,12 +691,12 @@ class MeetingsCog(commands.Cog, name="Meetings"):
         await interaction.followup.send(text, ephemeral=True)
 
     async def show_who(self, interaction: discord.Interaction[Any], occurrence_id: int) -> None:
-        session = await self.service.repo.session(occurrence_id)
+        session = await self.service.session(occurrence_id)
         if session is None:
             raise NotFound(N_("That session no longer exists."))
         await self.bot.access.require(interaction, Audience.LEADER, group_id=session.group_id)
         t = await translator(interaction)
-        answers = await self.service.repo.rsvps(occurrence_id)
+        answers = await self.service.answers(occurrence_id)
         lines = []
         for answer, label in ((GOING, t("Going")), (MAYBE, t("Maybe")), (NO, t("Can't go"))):
             people = [f"<@{uid}>" for uid, a in answers.items() if a == answer]
@@ -735,12 +709,11 @@ class MeetingsCog(commands.Cog, name="Meetings"):
 
     async def _render_announcement(self, message: OutboxMessage) -> Rendered:
         t = await self.bot.guild_settings.translator(server_of(message))
-        session = await self.service.repo.session(message.payload["occ"])
+        session = await self.service.session(message.payload["occ"])
         if session is None or session.status in (CANCELLED, ENDED):
             raise PermanentFailure("the session was cancelled or is over")
-        series = await self.service.repo.series(session.series_id)
+        series = await self.service.series_of(session)
         group = await self.bot.groups.get(session.guild_id, session.group_id)
-        assert series is not None
         counts = await self.service.counts(session.id)
         return Rendered(
             embeds=[render.announcement(series, session, group.name if group else "", counts, t)],
@@ -749,11 +722,10 @@ class MeetingsCog(commands.Cog, name="Meetings"):
 
     async def _render_reminder(self, message: OutboxMessage) -> Rendered:
         t = await self.bot.guild_settings.translator(server_of(message))
-        session = await self.service.repo.session(message.payload["occ"])
+        session = await self.service.session(message.payload["occ"])
         if session is None or session.status in (CANCELLED, ENDED):
             raise PermanentFailure("the session was cancelled or is over")
-        series = await self.service.repo.series(session.series_id)
-        assert series is not None
+        series = await self.service.series_of(session)
         text = render.reminder(series, session, bool(message.payload.get("late")), t)
         role_id = message.payload.get("role")
         if role_id is None:

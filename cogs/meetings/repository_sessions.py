@@ -177,6 +177,16 @@ class SessionQueries(Queries):
         )
         await self.insert_actions(tx, occurrence_id, plan)
 
+    async def begin_action(self, tx: Transaction) -> None:
+        """A savepoint around one action of a batch, so that its failure is undone alone."""
+        await tx.execute("SAVEPOINT meeting_action")
+
+    async def undo_action(self, tx: Transaction) -> None:
+        await tx.execute("ROLLBACK TO meeting_action")
+
+    async def end_action(self, tx: Transaction) -> None:
+        await tx.execute("RELEASE meeting_action")
+
     async def next_due_at(self) -> int | None:
         return await self.db.fetchval(
             "SELECT MIN(due_at) FROM meeting_actions WHERE done_at IS NULL"
