@@ -23,9 +23,7 @@ import aiohttp
 import discord
 
 from bot.clock import epoch
-from bot.i18n import N_
-from cogs.meetings.repository import STARTED, EventState
-from cogs.meetings.service import NOTICE
+from cogs.meetings.models import STARTED, EventState
 
 if TYPE_CHECKING:
     from bot.client import Bot
@@ -80,18 +78,16 @@ class EventSync:
     def __init__(self, bot: Bot, service: MeetingService) -> None:
         self.bot = bot
         self.service = service
-        self.repo = service.repo
         self._lock = asyncio.Lock()
 
     async def wanted(self, state: EventState) -> Wanted | None:
         group = await self.service.groups.get(state.guild_id, state.group_id)
         if group is None or group.archived:
             return None
-        session = await self.repo.next_session_of_group(state.guild_id, state.group_id)
+        session = await self.service.next_session_of_group(state.guild_id, state.group_id)
         if session is None:
             return None
-        series = await self.repo.series(session.series_id)
-        assert series is not None
+        series = await self.service.series_of(session)
         active = session.status == STARTED
         now = epoch(self.service.now())
         if not active and session.starts_at < now + NOT_BEFORE_START_SECONDS:
@@ -118,7 +114,7 @@ class EventSync:
     async def sync_due(self) -> None:
         """Sync every group whose event is out of date and due for a try."""
         async with self._lock:
-            for state in await self.repo.dirty_events(epoch(self.service.now())):
+            for state in await self.service.dirty_events(epoch(self.service.now())):
                 await self._sync_one(state)
 
     async def _sync_one(self, state: EventState) -> None:
@@ -127,7 +123,7 @@ class EventSync:
             # Not connected yet (start-up), or the server is unavailable: try again shortly.
             # `on_guild_available` also brings it forward.
             now = epoch(self.service.now())
-            await self.repo.event_failed(state.group_id, now + UNAVAILABLE_RETRY, state.reported)
+            await self.service.event_failed(state.group_id, now + UNAVAILABLE_RETRY, state.reported)
             return
         try:
             wanted = await self.wanted(state)
@@ -135,7 +131,7 @@ class EventSync:
         except Exception as error:
             await self._failed(state, error)
             return
-        await self.repo.event_synced(
+        await self.service.event_synced(
             state,
             wanted.occurrence_id if wanted else None,
             event_id,
@@ -237,28 +233,5 @@ class EventSync:
             )
         report = isinstance(error, discord.Forbidden) and not state.reported
         if report:
-            await self._tell_leaders(state)
-        await self.repo.event_failed(state.group_id, now + delay, state.reported or report)
-
-    async def _tell_leaders(self, state: EventState) -> None:
-        group = await self.service.groups.get(state.guild_id, state.group_id)
-        leaders = await self.service.groups.leader_ids(state.guild_id, state.group_id)
-        if group is None:
-            return
-        async with self.service.db.transaction() as tx:
-            for user_id in leaders:
-                await self.bot.outbox.enqueue(
-                    tx,
-                    kind=NOTICE,
-                    guild_id=state.guild_id,
-                    user_id=user_id,
-                    payload={
-                        "msg": N_(
-                            "I couldn't put the next session of {group} on the server's Events "
-                            "list: I need the Manage Events permission. The session itself is "
-                            "scheduled and its reminders will go out. Please ask a server admin "
-                            "to give me that permission; I'll keep trying."
-                        ),
-                        "params": {"group": group.name},
-                    },
-                )
+            await self.service.tell_leaders_events_refused(state)
+        await self.service.event_failed(state.group_id, now + delay, state.reported or report)

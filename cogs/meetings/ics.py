@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vRecur
 
-from cogs.meetings.timing import occurrences, to_utc
+from cogs.meetings.recurrence import occurrences
+from cogs.meetings.zones import to_utc
 
 PRODID = "-//peer-support-bot//meetings//EN"
 # An unbounded series is covered by the VTIMEZONE this many years past "now".

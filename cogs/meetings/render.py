@@ -11,9 +11,10 @@ from datetime import datetime
 import discord
 
 from bot.i18n import N_, Translate
-from cogs.meetings import timing
-from cogs.meetings.repository import Series, Session
+from cogs.meetings.models import Series, Session
+from cogs.meetings.recurrence import describe_repeat, repeat_from_rrule
 from cogs.meetings.rules import Counts, Draft, Planned, Upcoming
+from cogs.meetings.zones import adjustment_note
 
 WEEKDAYS = (
     N_("Monday"),
@@ -43,8 +44,8 @@ def when_line(starts_at: int, t: Translate) -> str:
 
 
 def repeat_text(series: Series, t: Translate) -> str:
-    repeat = timing.repeat_from_rrule(series.rrule, series.start_local)
-    return timing.describe_repeat(repeat, series.start_local, t)
+    repeat = repeat_from_rrule(series.rrule, series.start_local)
+    return describe_repeat(repeat, series.start_local, t)
 
 
 def preview(draft: Draft, t: Translate) -> discord.Embed:
@@ -53,7 +54,7 @@ def preview(draft: Draft, t: Translate) -> discord.Embed:
         description=t(
             "{repeat}, {minutes} minutes each. Times were read in the group's time zone, "
             "{zone}; below, everyone sees them in their own.",
-            repeat=_sentence(timing.describe_repeat(draft.repeat, draft.start_local, t)),
+            repeat=_sentence(describe_repeat(draft.repeat, draft.start_local, t)),
             minutes=draft.duration_minutes,
             zone=draft.zone,
         ),
@@ -63,7 +64,7 @@ def preview(draft: Draft, t: Translate) -> discord.Embed:
     label = t("Next sessions") if len(lines) > 1 else t("The session")
     embed.add_field(name=label, value="\n".join(lines), inline=False)
     notes = [
-        timing.adjustment_note(p.adjustment, p.key, draft.zone, t)
+        adjustment_note(p.adjustment, p.key, draft.zone, t)
         for p in draft.previews
         if p.adjustment is not None
     ]

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 
 from bot.errors import UserError
 from bot.i18n import N_
-from cogs.meetings import timing
-from cogs.meetings.repository import Series, Session
+from cogs.meetings.models import Series, Session
+from cogs.meetings.recurrence import Repeat
+from cogs.meetings.zones import Adjustment
 
 MIN_DURATION, MAX_DURATION = 15, 8 * 60  # minutes
 MAX_TITLE = 100
@@ -26,7 +27,7 @@ class Planned:
     local: datetime  # where it takes place (differs from key when moved)
     starts_at: int
     scheduled_at: int  # the UTC instant of the key: the session's name in bot events
-    adjustment: timing.Adjustment | None
+    adjustment: Adjustment | None
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Draft:
     start_local: datetime
     duration_minutes: int
     rrule: str | None
-    repeat: timing.Repeat
+    repeat: Repeat
     previews: tuple[Planned, ...]
     by: int
 

@@ -9,24 +9,36 @@ leader who asked, and expires with the preview.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 import discord
 
 from bot.errors import UserError
 from bot.i18n import N_, Translate
 from bot.ui import BaseView, guarded, loaded_cog
-from cogs.meetings.repository import GOING, MAYBE, NO
+from cogs.meetings.models import GOING, MAYBE, NO
 from cogs.meetings.rules import Counts, Draft
 
-if TYPE_CHECKING:
-    from cogs.meetings.cog import MeetingsCog
-
+COG_NAME = "Meetings"
 PREVIEW_TIMEOUT = 15 * 60
 
 
-def meetings_cog(interaction: discord.Interaction[Any]) -> MeetingsCog:
-    return cast("MeetingsCog", loaded_cog(interaction, "Meetings"))
+class MeetingActions(Protocol):
+    """What the buttons need from the meetings cog: what pressing each one does."""
+
+    async def answer_rsvp(
+        self, interaction: discord.Interaction[Any], occurrence_id: int, answer: str
+    ) -> None: ...
+
+    async def show_who(self, interaction: discord.Interaction[Any], occurrence_id: int) -> None: ...
+
+    async def confirm_draft(self, interaction: discord.Interaction[Any], draft: Draft) -> None: ...
+
+    async def cancel_draft(self, interaction: discord.Interaction[Any]) -> None: ...
+
+
+def meetings_cog(interaction: discord.Interaction[Any]) -> MeetingActions:
+    return cast(MeetingActions, loaded_cog(interaction, COG_NAME))
 
 
 ANSWER_STYLE = {

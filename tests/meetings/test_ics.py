@@ -16,7 +16,8 @@ import recurring_ical_events
 from icalendar import Calendar, Event, Timezone
 
 from cogs.meetings.ics import CalendarSeries, calendar_ics
-from cogs.meetings.timing import Repeat, occurrences, rrule_for, to_utc
+from cogs.meetings.recurrence import Repeat, occurrences, rrule_for
+from cogs.meetings.zones import to_utc
 
 NEW_YORK = "America/New_York"
 NOW = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""Firing a session's due actions: its reminders, its start and its end.
+"""Firing a session's due actions: its reminders, its start and its end. Never imports discord.
 
 One scheduler job (`meetings:due`, armed by the cog at the earliest due row) calls `run_due`.
 Each action is marked done in the same transaction that enqueues its messages (outbox) or records
@@ -17,7 +17,7 @@ from bot.db import Transaction
 from bot.directory import GroupRef
 from bot.events import MEETING_ENDED, MEETING_STARTED
 from bot.i18n import N_
-from cogs.meetings.repository import (
+from cogs.meetings.models import (
     CANCELLED,
     DEFAULT_OFFSETS,
     ENDED,
@@ -86,7 +86,7 @@ class DueActions:
                         skipped = True  # its server's groups were not read: the next run
                         continue
                     # One action's bug must not undo the batch, nor block the queue forever.
-                    await tx.execute("SAVEPOINT meeting_action")
+                    await self.repo.begin_action(tx)
                     try:
                         if context is not None:
                             await self._fire(tx, action, context, epoch(self.service.now()))
@@ -96,9 +96,9 @@ class DueActions:
                             action.action,
                             action.occurrence_id,
                         )
-                        await tx.execute("ROLLBACK TO meeting_action")
+                        await self.repo.undo_action(tx)
                         await self.repo.claim_action(tx, action, now, "error")
-                    await tx.execute("RELEASE meeting_action")
+                    await self.repo.end_action(tx)
             handled += len(actions)
             if skipped or len(actions) < DUE_BATCH:
                 return handled

@@ -1,0 +1,160 @@
+"""What the /meeting commands share: the command groups, picking a group, a series or a session
+(typed values and their autocompletes), and who may see a group's meetings. Discord glue only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _T
+from discord.ext import commands
+
+from bot.checks import Audience, caller
+from bot.client import Bot
+from bot.directory import GroupRef
+from bot.errors import NotAllowed, NotFound, UserError
+from bot.i18n import N_
+from bot.tree import translator
+from cogs.meetings import render
+from cogs.meetings.models import Series, local_value
+from cogs.meetings.service import MeetingService
+
+MEETING = app_commands.Group(
+    name="meeting", description=_T("Group sessions and their reminders"), guild_only=True
+)
+SETTINGS = app_commands.Group(
+    name="settings", description=_T("Meeting settings of a group"), parent=MEETING
+)
+
+
+class MeetingCommands(commands.Cog):
+    """The base of the /meeting command classes; MeetingsCog (cog.py) brings them together."""
+
+    bot: Bot
+    service: MeetingService
+
+    async def _group(self, interaction: discord.Interaction[Bot], value: str) -> GroupRef:
+        member = caller(interaction)
+        try:
+            group_id = int(value)
+        except ValueError:
+            raise NotFound(N_("Please pick a group from the list.")) from None
+        group = await self.bot.groups.get(member.guild.id, group_id)
+        if group is None:
+            raise NotFound(N_("Please pick a group from the list."))
+        if group.archived:
+            raise UserError(N_("{group} is archived, so it has no meetings."), group=group.name)
+        await self.service.rezone(group)  # its time zone may have changed since
+        return group
+
+    async def _series(self, interaction: discord.Interaction[Bot], value: str) -> Series:
+        member = caller(interaction)
+        try:
+            series_id = int(value)
+        except ValueError:
+            raise NotFound(N_("Please pick a meeting series from the list.")) from None
+        series = await self.service.series_for(member.guild.id, series_id)
+        await self.bot.access.require(interaction, Audience.LEADER, group_id=series.group_id)
+        if series.cancelled_at is not None:
+            raise UserError(N_("That series is cancelled."))
+        group = await self.bot.groups.get(series.guild_id, series.group_id)
+        if group is not None and group.timezone != series.zone:
+            await self.service.rezone(group)  # the group's time zone changed since
+            series = await self.service.series_for(member.guild.id, series_id)
+        return series
+
+    async def _require_member_of(
+        self, interaction: discord.Interaction[Bot], group: GroupRef
+    ) -> None:
+        member = caller(interaction)
+        if await self.bot.groups.is_member(group.guild_id, group.id, member.id):
+            return
+        if await self.bot.access.is_moderator(member):
+            return
+        raise NotAllowed(N_("Only members of {group} can see its meetings."), group=group.name)
+
+    async def _groups_for(
+        self, interaction: discord.Interaction[Bot], current: str, *, led: bool
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild is None or not isinstance(interaction.user, discord.Member):
+            return []
+        member = interaction.user
+        if await self.bot.access.is_moderator(member):
+            groups = await self.bot.groups.search(member.guild.id, current)
+        elif led:
+            groups = await self.bot.groups.led_by(member.guild.id, member.id)
+        else:
+            groups = await self.bot.groups.groups_of(member.guild.id, member.id)
+        needle = current.casefold().strip()
+        return [
+            app_commands.Choice(name=g.name[:100], value=str(g.id))
+            for g in groups
+            if needle in g.name.casefold()
+        ][:25]
+
+    async def led_groups(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._groups_for(interaction, current, led=True)
+
+    async def my_groups(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._groups_for(interaction, current, led=False)
+
+    async def led_series(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild is None or not isinstance(interaction.user, discord.Member):
+            return []
+        groups = {g.id: g for g in await self._led_refs(interaction.user)}
+        items = await self.service.upcoming(interaction.guild.id, list(groups))
+        needle = current.casefold().strip()
+        return [
+            app_commands.Choice(
+                name=f"{u.series.title} · {groups[u.series.group_id].name}"[:100],
+                value=str(u.series.id),
+            )
+            for u in items
+            if needle in u.series.title.casefold()
+            or needle in groups[u.series.group_id].name.casefold()
+        ][:25]
+
+    async def _led_refs(self, member: discord.Member) -> list[GroupRef]:
+        if await self.bot.access.is_moderator(member):
+            return await self.bot.groups.search(member.guild.id, "", limit=1000)
+        return await self.bot.groups.led_by(member.guild.id, member.id)
+
+    async def series_sessions(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        value = getattr(interaction.namespace, "series", None)
+        if (
+            interaction.guild is None
+            or not value
+            or not isinstance(interaction.user, discord.Member)
+        ):
+            return []
+        try:
+            series = await self.service.series_for(interaction.guild.id, int(value))
+        except (ValueError, UserError):
+            return []
+        # Only the series' leaders (and moderators) see its sessions: a typed id is no key.
+        if series.group_id not in {g.id for g in await self._led_refs(interaction.user)}:
+            return []
+        t = await translator(interaction)
+        planned = await self.service.upcoming_planned(series, limit=10)
+        return [
+            app_commands.Choice(
+                name=render.planned_label(p, series.zone, t), value=p.key.isoformat()
+            )
+            for p in planned
+            if current.casefold() in render.planned_label(p, series.zone, t).casefold()
+        ][:25]
+
+    def _session_key(self, value: str) -> datetime:
+        try:
+            return local_value(value)
+        except ValueError:
+            raise NotFound(N_("Please pick a session from the list.")) from None

@@ -1,0 +1,89 @@
+"""The meetings feature's SQL about each group's Discord scheduled event (meeting_events)."""
+
+from __future__ import annotations
+
+from bot.db import Row, Transaction
+from cogs.meetings.models import EventState
+from cogs.meetings.repository_base import Queries
+
+_EVENT = "group_id, guild_id, occurrence_id, event_id, fingerprint, attempts, reported, version"
+
+
+def _event(row: Row) -> EventState:
+    return EventState(
+        group_id=row["group_id"],
+        guild_id=row["guild_id"],
+        occurrence_id=row["occurrence_id"],
+        event_id=row["event_id"],
+        fingerprint=row["fingerprint"],
+        attempts=row["attempts"],
+        reported=bool(row["reported"]),
+        version=row["version"],
+    )
+
+
+class EventQueries(Queries):
+    async def mark_event_dirty(self, tx: Transaction, guild_id: int, group_id: int) -> None:
+        await tx.execute(
+            "INSERT INTO meeting_events (group_id, guild_id, dirty, next_try_at) "
+            "VALUES (:group_id, :guild_id, 1, 0) ON CONFLICT (group_id) DO UPDATE SET "
+            "dirty = 1, next_try_at = 0, attempts = 0, version = version + 1",
+            {"group_id": group_id, "guild_id": guild_id},
+        )
+
+    async def dirty_events(self, now: int) -> list[EventState]:
+        rows = await self.db.fetchall(
+            f"SELECT {_EVENT} FROM meeting_events WHERE dirty = 1 AND next_try_at <= :now "
+            "ORDER BY group_id",
+            {"now": now},
+        )
+        return [_event(r) for r in rows]
+
+    async def next_event_try_at(self) -> int | None:
+        return await self.db.fetchval("SELECT MIN(next_try_at) FROM meeting_events WHERE dirty = 1")
+
+    async def event_state(self, group_id: int) -> EventState | None:
+        row = await self.db.fetchone(
+            f"SELECT {_EVENT} FROM meeting_events WHERE group_id = :id", {"id": group_id}
+        )
+        return None if row is None else _event(row)
+
+    async def event_synced(
+        self,
+        state: EventState,
+        occurrence_id: int | None,
+        event_id: int | None,
+        fingerprint: str | None,
+    ) -> None:
+        """Recorded after Discord accepted the change. `dirty` stays set when the group changed
+        again while Discord was being asked (its version moved on): the next pass syncs that."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE meeting_events SET occurrence_id = :occ, event_id = :event, "
+                "fingerprint = :fp, attempts = 0, reported = 0, "
+                "dirty = CASE WHEN version = :version THEN 0 ELSE 1 END WHERE group_id = :id",
+                {
+                    "id": state.group_id,
+                    "occ": occurrence_id,
+                    "event": event_id,
+                    "fp": fingerprint,
+                    "version": state.version,
+                },
+            )
+
+    async def retry_events_of_guild(self, guild_id: int) -> None:
+        """The server is available again: its pending syncs need not wait for their backoff."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE meeting_events SET next_try_at = 0 WHERE guild_id = :guild_id "
+                "AND dirty = 1",
+                {"guild_id": guild_id},
+            )
+
+    async def event_failed(self, group_id: int, next_try_at: int, reported: bool) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE meeting_events SET attempts = attempts + 1, next_try_at = :at, "
+                "reported = :reported WHERE group_id = :id",
+                {"id": group_id, "at": next_try_at, "reported": int(reported)},
+            )

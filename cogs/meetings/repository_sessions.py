@@ -1,0 +1,230 @@
+"""The meetings feature's SQL about sessions (meeting_occurrences) and their due actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.db import Row, Transaction
+from cogs.meetings.models import Action, Session, local_text, local_value
+from cogs.meetings.repository_base import IN_CHUNK, Queries, in_list
+
+_SESSION = "id, series_id, guild_id, group_id, local_key, scheduled_at, starts_at, ends_at, status"
+
+
+def _session(row: Row) -> Session:
+    return Session(
+        id=row["id"],
+        series_id=row["series_id"],
+        guild_id=row["guild_id"],
+        group_id=row["group_id"],
+        local_key=local_value(row["local_key"]),
+        scheduled_at=row["scheduled_at"],
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        status=row["status"],
+    )
+
+
+def _prefixed(columns: str, alias: str) -> str:
+    return ", ".join(f"{alias}.{c.strip()}" for c in columns.split(","))
+
+
+class SessionQueries(Queries):
+    # ------------------------------------------------------------------ sessions
+
+    async def insert_session(self, tx: Transaction, values: dict[str, Any]) -> int | None:
+        """None when that session of the series already exists (it was materialised before)."""
+        row = await tx.fetchone(
+            "INSERT INTO meeting_occurrences (series_id, guild_id, group_id, local_key, "
+            "scheduled_at, starts_at, ends_at) VALUES (:series_id, :guild_id, :group_id, "
+            ":local_key, :scheduled_at, :starts_at, :ends_at) "
+            "ON CONFLICT (series_id, local_key) DO NOTHING RETURNING id",
+            values,
+        )
+        return None if row is None else row["id"]
+
+    async def session(self, occurrence_id: int, via: Transaction | None = None) -> Session | None:
+        row = await (via or self.db).fetchone(
+            f"SELECT {_SESSION} FROM meeting_occurrences WHERE id = :id", {"id": occurrence_id}
+        )
+        return None if row is None else _session(row)
+
+    async def sessions(
+        self, occurrence_ids: list[int], via: Transaction | None = None
+    ) -> dict[int, Session]:
+        found: dict[int, Session] = {}
+        for first in range(0, len(occurrence_ids), IN_CHUNK):
+            chunk = occurrence_ids[first : first + IN_CHUNK]
+            marks, params = in_list(chunk)
+            rows = await (via or self.db).fetchall(
+                f"SELECT {_SESSION} FROM meeting_occurrences WHERE id IN ({marks})", params
+            )
+            found.update((r["id"], _session(r)) for r in rows)
+        return found
+
+    async def upcoming_of_series(
+        self, series_id: int, via: Transaction | None = None
+    ) -> Session | None:
+        row = await (via or self.db).fetchone(
+            f"SELECT {_SESSION} FROM meeting_occurrences WHERE series_id = :id "
+            "AND status IN ('scheduled', 'started') ORDER BY starts_at LIMIT 1",
+            {"id": series_id},
+        )
+        return None if row is None else _session(row)
+
+    async def session_by_key(self, series_id: int, key: datetime) -> Session | None:
+        row = await self.db.fetchone(
+            f"SELECT {_SESSION} FROM meeting_occurrences WHERE series_id = :id "
+            "AND local_key = :key",
+            {"id": series_id, "key": local_text(key)},
+        )
+        return None if row is None else _session(row)
+
+    async def next_session_of_group(self, guild_id: int, group_id: int) -> Session | None:
+        row = await self.db.fetchone(
+            f"SELECT {_prefixed(_SESSION, 'o')} FROM meeting_occurrences o "
+            "JOIN meeting_series s ON s.id = o.series_id "
+            "WHERE o.guild_id = :guild_id AND o.group_id = :group_id "
+            "AND o.status IN ('scheduled', 'started') AND s.cancelled_at IS NULL "
+            "ORDER BY o.starts_at, o.id LIMIT 1",
+            {"guild_id": guild_id, "group_id": group_id},
+        )
+        return None if row is None else _session(row)
+
+    async def delete_session(self, tx: Transaction, occurrence_id: int) -> None:
+        """With its actions and RSVPs (a series' rule was replaced before it took place)."""
+        await tx.execute("DELETE FROM meeting_occurrences WHERE id = :id", {"id": occurrence_id})
+
+    async def set_status(self, tx: Transaction, occurrence_id: int, status: str) -> None:
+        await tx.execute(
+            "UPDATE meeting_occurrences SET status = :status WHERE id = :id",
+            {"id": occurrence_id, "status": status},
+        )
+
+    async def move_session(
+        self, tx: Transaction, occurrence_id: int, starts_at: int, ends_at: int
+    ) -> None:
+        await tx.execute(
+            "UPDATE meeting_occurrences SET starts_at = :starts, ends_at = :ends WHERE id = :id",
+            {"id": occurrence_id, "starts": starts_at, "ends": ends_at},
+        )
+
+    async def rezone_session(
+        self, tx: Transaction, occurrence_id: int, scheduled_at: int, starts_at: int, ends_at: int
+    ) -> None:
+        await tx.execute(
+            "UPDATE meeting_occurrences SET scheduled_at = :scheduled, starts_at = :starts, "
+            "ends_at = :ends WHERE id = :id",
+            {"id": occurrence_id, "scheduled": scheduled_at, "starts": starts_at, "ends": ends_at},
+        )
+
+    async def delete_old_sessions(self, before: int) -> int:
+        async with self.db.transaction() as tx:
+            return await tx.execute(
+                "DELETE FROM meeting_occurrences WHERE ends_at < :before "
+                "AND status IN ('ended', 'cancelled')",
+                {"before": before},
+            )
+
+    async def tx_scheduled_sessions_of_group(
+        self, tx: Transaction, guild_id: int, group_id: int
+    ) -> list[Session]:
+        rows = await tx.fetchall(
+            f"SELECT {_SESSION} FROM meeting_occurrences WHERE guild_id = :guild_id "
+            "AND group_id = :group_id AND status = 'scheduled'",
+            {"guild_id": guild_id, "group_id": group_id},
+        )
+        return [_session(r) for r in rows]
+
+    # ------------------------------------------------------------------ actions
+
+    async def insert_actions(
+        self, tx: Transaction, occurrence_id: int, plan: dict[str, int]
+    ) -> None:
+        """A new session's actions, in one statement (start-up materialises thousands)."""
+        if not plan:
+            return
+        rows = ", ".join(f"(:id, :a{i}, :d{i})" for i in range(len(plan)))
+        params: dict[str, Any] = {"id": occurrence_id}
+        for i, (action, due) in enumerate(plan.items()):
+            params[f"a{i}"], params[f"d{i}"] = action, due
+        await tx.execute(
+            f"INSERT INTO meeting_actions (occurrence_id, action, due_at) VALUES {rows} "
+            "ON CONFLICT (occurrence_id, action) DO NOTHING",
+            params,
+        )
+
+    async def drop_pending_actions(
+        self, tx: Transaction, occurrence_id: int, now: int, *, prefix: str = ""
+    ) -> None:
+        """Pending actions of a session that will not happen (cancelled, moved, re-planned)."""
+        await tx.execute(
+            "UPDATE meeting_actions SET done_at = :now, outcome = 'dropped' "
+            "WHERE occurrence_id = :id AND done_at IS NULL AND action LIKE :prefix",
+            {"id": occurrence_id, "now": now, "prefix": prefix + "%"},
+        )
+
+    async def replace_pending_actions(
+        self, tx: Transaction, occurrence_id: int, plan: dict[str, int], *, prefix: str = ""
+    ) -> None:
+        """Pending actions (named `prefix`...) become `plan` (action -> due); actions already
+        done stay done, so a reminder never goes out twice."""
+        await tx.execute(
+            "DELETE FROM meeting_actions WHERE occurrence_id = :id AND done_at IS NULL "
+            "AND action LIKE :prefix",
+            {"id": occurrence_id, "prefix": prefix + "%"},
+        )
+        await self.insert_actions(tx, occurrence_id, plan)
+
+    async def begin_action(self, tx: Transaction) -> None:
+        """A savepoint around one action of a batch, so that its failure is undone alone."""
+        await tx.execute("SAVEPOINT meeting_action")
+
+    async def undo_action(self, tx: Transaction) -> None:
+        await tx.execute("ROLLBACK TO meeting_action")
+
+    async def end_action(self, tx: Transaction) -> None:
+        await tx.execute("RELEASE meeting_action")
+
+    async def next_due_at(self) -> int | None:
+        return await self.db.fetchval(
+            "SELECT MIN(due_at) FROM meeting_actions WHERE done_at IS NULL"
+        )
+
+    async def due_actions(
+        self, now: int, limit: int, via: Transaction | None = None
+    ) -> list[Action]:
+        rows = await (via or self.db).fetchall(
+            "SELECT occurrence_id, action, due_at FROM meeting_actions "
+            "WHERE done_at IS NULL AND due_at <= :now ORDER BY due_at, occurrence_id LIMIT :limit",
+            {"now": now, "limit": limit},
+        )
+        return [Action(r["occurrence_id"], r["action"], r["due_at"]) for r in rows]
+
+    async def due_guilds(self, now: int) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT o.guild_id FROM meeting_actions a JOIN meeting_occurrences o "
+            "ON o.id = a.occurrence_id WHERE a.done_at IS NULL AND a.due_at <= :now",
+            {"now": now},
+        )
+        return [r["guild_id"] for r in rows]
+
+    async def claim_action(self, tx: Transaction, action: Action, now: int, outcome: str) -> bool:
+        """Mark one action done. False if it was already done (it never fires twice)."""
+        changed = await tx.execute(
+            "UPDATE meeting_actions SET done_at = :now, outcome = :outcome "
+            "WHERE occurrence_id = :id AND action = :action AND done_at IS NULL",
+            {"id": action.occurrence_id, "action": action.action, "now": now, "outcome": outcome},
+        )
+        return changed == 1
+
+    async def action_outcomes(self, occurrence_id: int) -> dict[str, str | None]:
+        rows = await self.db.fetchall(
+            "SELECT action, outcome FROM meeting_actions WHERE occurrence_id = :id",
+            {"id": occurrence_id},
+        )
+        return {r["action"]: r["outcome"] for r in rows}
+
+    async def pending_count(self) -> int:
+        return await self.db.fetchval("SELECT COUNT(*) FROM meeting_actions WHERE done_at IS NULL")
