@@ -25,18 +25,11 @@ from bot.outbox import OutboxMessage
 from bot.tree import translator
 from bot.ui import BaseView
 from cogs.groups import provision
-from cogs.groups.repository import Group
-from cogs.groups.service import (
-    MISSING,
-    NOTICE,
-    OFFER,
-    REQUEST,
-    Directory,
-    GroupService,
-    JoinOutcome,
-    channel_name,
-    check_spec,
-)
+from cogs.groups.records import Group
+from cogs.groups.rules import channel_name, check_spec
+from cogs.groups.service import Directory, GroupService
+from cogs.groups.service_joining import JoinOutcome
+from cogs.groups.service_seats import MISSING, NOTICE, OFFER, REQUEST
 from cogs.groups.views import (
     DYNAMIC_ITEMS,
     DeclineModal,

@@ -14,7 +14,7 @@ import discord
 from bot.i18n import Translate
 from bot.tree import translator
 from bot.ui import BaseModal, BaseView, guarded, loaded_cog
-from cogs.groups.repository import Group
+from cogs.groups.records import Group
 
 if TYPE_CHECKING:
     from cogs.groups.cog import GroupsCog
