@@ -20,7 +20,7 @@ from bot.i18n import N_
 from bot.tree import translator
 from cogs.groups import render
 from cogs.groups.records import Group
-from cogs.groups.roles import GroupRoles, fetch_member
+from cogs.groups.roles import HELD, GroupRoles, fetch_member
 from cogs.groups.service import Directory, GroupService
 from cogs.groups.views import DeclineModal
 
@@ -140,7 +140,7 @@ class JoinFlow:
         if role is None or member is None:
             return True  # the role follows at start-up reconciliation, or when recreated
         if held:
-            await self.roles.take_back(member, role, "Access to the group is held")
+            await self.roles.take_back(member, role, HELD)
         elif role not in member.roles:
             try:
                 await self.roles.give(member, role, f"Access to the group {group.name} restored")

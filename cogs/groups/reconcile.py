@@ -22,16 +22,16 @@ from bot.tree import translator
 from cogs.groups import provision
 from cogs.groups.joining import JoinFlow, reply
 from cogs.groups.records import Group
-from cogs.groups.roles import GroupRoles, fetch_member
+from cogs.groups.roles import HELD, GroupRoles, fetch_member
 from cogs.groups.rules import channel_name
 from cogs.groups.service import GroupService
 
 log = logging.getLogger(__name__)
 
-HELD = "Access to the group is held"  # the audit-log reason when the role is taken back
-
 
 class GroupsReconcile(commands.Cog, name="Groups reconcile"):
+    """The listeners that keep roles and records in step, and the Recreate button."""
+
     def __init__(
         self, bot: Bot, service: GroupService, roles: GroupRoles, joining: JoinFlow
     ) -> None:

@@ -17,6 +17,7 @@ from cogs.groups.service import GroupService
 log = logging.getLogger(__name__)
 
 FORGET_AFTER = 300  # seconds: an expected role event that never came (e.g. a reconnect)
+HELD = "Access to the group is held"  # the audit-log reason when a held role is taken back
 
 
 async def fetch_member(guild: discord.Guild, user_id: int) -> discord.Member | None:
@@ -31,6 +32,8 @@ async def fetch_member(guild: discord.Guild, user_id: int) -> discord.Member | N
 
 
 class GroupRoles:
+    """Gives and takes group roles, remembering its own changes; sets channel access."""
+
     def __init__(self, service: GroupService) -> None:
         self._service = service
         # Role changes the bot itself is making: (guild, user, role, added) -> when asked.
