@@ -3,4 +3,6 @@ from cogs.groups.cog import GroupsCog
 
 
 async def setup(bot: Bot) -> None:
-    await bot.add_cog(GroupsCog(bot))
+    groups = GroupsCog(bot)
+    await bot.add_cog(groups)
+    await bot.add_cog(groups.reconcile)

@@ -14,6 +14,8 @@ import discord
 
 from bot.errors import UserError
 from bot.i18n import N_
+from cogs.groups import rules
+from cogs.groups.records import Group
 
 log = logging.getLogger(__name__)
 
@@ -226,3 +228,21 @@ async def set_channel_access(
         target,
         overwrite=overwrite(_within(guild, allow), ARCHIVED_DENY if archived else None),
     )
+
+
+async def rename(guild: discord.Guild, group: Group) -> None:
+    """The group was renamed: its role and text channels follow (logged, not raised, on
+    failure: the group itself is renamed already)."""
+    try:
+        role = guild.get_role(group.role_id) if group.role_id else None
+        if role is not None:
+            await role.edit(name=group.name[:100], reason="Group renamed")
+        for channel_id, suffix in (
+            (group.channel_id, ""),
+            (group.leaders_channel_id, "-leaders"),
+        ):
+            channel = guild.get_channel(channel_id) if channel_id else None
+            if isinstance(channel, discord.TextChannel):
+                await channel.edit(name=f"{rules.channel_name(group.name)}{suffix}"[:100])
+    except discord.HTTPException:
+        log.warning("could not rename the role or channels of group %d", group.id, exc_info=True)

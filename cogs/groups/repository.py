@@ -1,12 +1,19 @@
-"""All of the groups feature's SQL. Rows in, dataclasses out."""
+"""The groups feature's SQL about groups themselves: the groups table (with the seats taken and
+the length of the waitlist), removals and panels. Rows in, dataclasses (records.py) out.
+
+`GroupRepository` is the one repository the services use; the SQL about members, tickets, the
+waitlist and join requests is its other half, in repository_membership.py.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from bot.db import Database, Row, Transaction
-from bot.directory import GroupRef
+from cogs.groups.records import Group, JoinRequest, Panel, WaitlistEntry
+from cogs.groups.repository_membership import MembershipQueries
+
+__all__ = ["Group", "GroupRepository", "JoinRequest", "Panel", "WaitlistEntry"]
 
 GROUP_COLUMNS = """
     id, guild_id, name, description, topic, language, capacity, access, timezone, role_id,
@@ -22,107 +29,13 @@ SEATS_TAKEN = """
 """
 
 
-@dataclass(frozen=True)
-class Group:
-    id: int
-    guild_id: int
-    name: str
-    description: str
-    topic: str
-    language: str
-    capacity: int | None
-    access: str  # 'open' | 'restricted'
-    timezone: str
-    role_id: int | None
-    channel_id: int | None
-    voice_channel_id: int | None
-    leaders_channel_id: int | None
-    offer_hours: int
-    archived_at: int | None
-    created_at: int
-    seats_taken: int = 0
-    waiting: int = 0
-
-    @property
-    def archived(self) -> bool:
-        return self.archived_at is not None
-
-    @property
-    def restricted(self) -> bool:
-        return self.access == "restricted"
-
-    @property
-    def seats_left(self) -> int | None:
-        if self.capacity is None:
-            return None
-        return max(0, self.capacity - self.seats_taken)
-
-    def ref(self) -> GroupRef:
-        return GroupRef(
-            id=self.id,
-            guild_id=self.guild_id,
-            name=self.name,
-            timezone=self.timezone,
-            channel_id=self.channel_id,
-            voice_channel_id=self.voice_channel_id,
-            role_id=self.role_id,
-            archived=self.archived,
-        )
-
-
-@dataclass(frozen=True)
-class WaitlistEntry:
-    id: int
-    group_id: int
-    guild_id: int
-    user_id: int
-    created_at: int
-    offered_at: int | None
-    offer_expires_at: int | None
-
-
-@dataclass(frozen=True)
-class JoinRequest:
-    id: int
-    group_id: int
-    guild_id: int
-    user_id: int
-    status: str
-    created_at: int
-    decided_by: int | None
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class Panel:
-    id: int
-    guild_id: int
-    channel_id: int
-    message_id: int | None
-
-
 def _group(row: Row) -> Group:
     return Group(**{k: row[k] for k in row.keys()})
 
 
-def _waitlist(row: Row) -> WaitlistEntry:
-    return WaitlistEntry(**{k: row[k] for k in row.keys()})
+class GroupRepository(MembershipQueries):
+    """All of the groups feature's SQL: this half about groups, the other about membership."""
 
-
-def _request(row: Row) -> JoinRequest:
-    return JoinRequest(
-        id=row["id"],
-        group_id=row["group_id"],
-        guild_id=row["guild_id"],
-        user_id=row["user_id"],
-        status=row["status"],
-        created_at=row["created_at"],
-        decided_by=row["decided_by"],
-        reason=row["reason"],
-    )
-
-
-class GroupRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -200,52 +113,6 @@ class GroupRepository:
             {**values, "group_id": group_id},
         )
 
-    # ------------------------------------------------------------------ members
-
-    async def member_role(self, group_id: int, user_id: int) -> str | None:
-        return await self.db.fetchval(
-            "SELECT role FROM group_members WHERE group_id = :g AND user_id = :u",
-            {"g": group_id, "u": user_id},
-        )
-
-    async def member_role_in(self, tx: Transaction, group_id: int, user_id: int) -> str | None:
-        row = await tx.fetchone(
-            "SELECT role FROM group_members WHERE group_id = :g AND user_id = :u",
-            {"g": group_id, "u": user_id},
-        )
-        return row["role"] if row else None
-
-    async def add_member(
-        self, tx: Transaction, group: Group, user_id: int, role: str, now: int
-    ) -> None:
-        await tx.execute(
-            "INSERT INTO group_members (group_id, guild_id, user_id, role, joined_at) "
-            "VALUES (:g, :guild, :u, :role, :now) "
-            "ON CONFLICT (group_id, user_id) DO UPDATE SET role = excluded.role",
-            {"g": group.id, "guild": group.guild_id, "u": user_id, "role": role, "now": now},
-        )
-
-    async def remove_member(self, tx: Transaction, group_id: int, user_id: int) -> bool:
-        changed = await tx.execute(
-            "DELETE FROM group_members WHERE group_id = :g AND user_id = :u",
-            {"g": group_id, "u": user_id},
-        )
-        return changed > 0
-
-    async def members(self, group_id: int) -> list[tuple[int, str, int]]:
-        rows = await self.db.fetchall(
-            "SELECT user_id, role, joined_at FROM group_members WHERE group_id = :g "
-            "ORDER BY role DESC, joined_at, user_id",
-            {"g": group_id},
-        )
-        return [(r["user_id"], r["role"], r["joined_at"]) for r in rows]
-
-    async def member_ids_in(self, tx: Transaction, group_id: int) -> list[int]:
-        rows = await tx.fetchall(
-            "SELECT user_id FROM group_members WHERE group_id = :g", {"g": group_id}
-        )
-        return [r["user_id"] for r in rows]
-
     async def groups_of(
         self, guild_id: int, user_id: int, now: int, *, role: str | None = None
     ) -> list[Group]:
@@ -259,232 +126,6 @@ class GroupRepository:
             {"guild": guild_id, "u": user_id, "role": role, "now": now},
         )
         return [_group(r) for r in rows]
-
-    async def memberships_in(self, tx: Transaction, guild_id: int, user_id: int) -> list[int]:
-        rows = await tx.fetchall(
-            "SELECT group_id FROM group_members WHERE guild_id = :guild AND user_id = :u",
-            {"guild": guild_id, "u": user_id},
-        )
-        return [r["group_id"] for r in rows]
-
-    # ------------------------------------------------------------------ held access
-
-    async def set_access_held(
-        self, tx: Transaction, group_id: int, user_id: int, held_at: int | None
-    ) -> bool:
-        """Hold (a time) or release (None) a member's access. True if that changed anything."""
-        changed = await tx.execute(
-            "UPDATE group_members SET access_held_at = :at WHERE group_id = :g AND user_id = :u "
-            "AND (access_held_at IS NULL) = (:at IS NOT NULL)",
-            {"g": group_id, "u": user_id, "at": held_at},
-        )
-        return changed > 0
-
-    async def held_ids(self, group_id: int) -> set[int]:
-        rows = await self.db.fetchall(
-            "SELECT user_id FROM group_members WHERE group_id = :g AND access_held_at IS NOT NULL",
-            {"g": group_id},
-        )
-        return {r["user_id"] for r in rows}
-
-    async def ticket_source(self, group_id: int, user_id: int, now: int) -> str | None:
-        return await self.db.fetchval(
-            "SELECT source FROM group_join_tickets WHERE group_id = :g AND user_id = :u "
-            "AND expires_at > :now",
-            {"g": group_id, "u": user_id, "now": now},
-        )
-
-    # ------------------------------------------------------------------ tickets
-
-    async def put_ticket(
-        self, tx: Transaction, group: Group, user_id: int, source: str, now: int, expires_at: int
-    ) -> None:
-        await tx.execute(
-            "INSERT INTO group_join_tickets (group_id, guild_id, user_id, source, created_at, "
-            "expires_at) VALUES (:g, :guild, :u, :source, :now, :exp) "
-            "ON CONFLICT (group_id, user_id) DO UPDATE SET source = excluded.source, "
-            "expires_at = excluded.expires_at",
-            {
-                "g": group.id,
-                "guild": group.guild_id,
-                "u": user_id,
-                "source": source,
-                "now": now,
-                "exp": expires_at,
-            },
-        )
-
-    async def ticket(self, tx: Transaction, group_id: int, user_id: int, now: int) -> str | None:
-        row = await tx.fetchone(
-            "SELECT source FROM group_join_tickets WHERE group_id = :g AND user_id = :u "
-            "AND expires_at > :now",
-            {"g": group_id, "u": user_id, "now": now},
-        )
-        return row["source"] if row else None
-
-    async def drop_ticket(self, tx: Transaction, group_id: int, user_id: int) -> None:
-        await tx.execute(
-            "DELETE FROM group_join_tickets WHERE group_id = :g AND user_id = :u",
-            {"g": group_id, "u": user_id},
-        )
-
-    async def drop_expired_tickets(self, tx: Transaction, now: int) -> list[int]:
-        rows = await tx.fetchall(
-            "DELETE FROM group_join_tickets WHERE expires_at <= :now RETURNING group_id",
-            {"now": now},
-        )
-        return sorted({r["group_id"] for r in rows})
-
-    # ------------------------------------------------------------------ waitlist
-
-    async def waitlist_entry(self, tx: Transaction, entry_id: int) -> WaitlistEntry | None:
-        row = await tx.fetchone("SELECT * FROM group_waitlist WHERE id = :id", {"id": entry_id})
-        return _waitlist(row) if row else None
-
-    async def waitlist_entry_for(
-        self, tx: Transaction, group_id: int, user_id: int
-    ) -> WaitlistEntry | None:
-        row = await tx.fetchone(
-            "SELECT * FROM group_waitlist WHERE group_id = :g AND user_id = :u",
-            {"g": group_id, "u": user_id},
-        )
-        return _waitlist(row) if row else None
-
-    async def add_to_waitlist(self, tx: Transaction, group: Group, user_id: int, now: int) -> int:
-        return await tx.insert(
-            "INSERT INTO group_waitlist (group_id, guild_id, user_id, created_at) "
-            "VALUES (:g, :guild, :u, :now)",
-            {"g": group.id, "guild": group.guild_id, "u": user_id, "now": now},
-        )
-
-    async def waitlist_position(self, tx: Transaction, entry: WaitlistEntry) -> int:
-        row = await tx.fetchone(
-            "SELECT COUNT(*) AS n FROM group_waitlist WHERE group_id = :g AND id <= :id "
-            "AND offered_at IS NULL",
-            {"g": entry.group_id, "id": entry.id},
-        )
-        return int(row["n"]) if row else 1
-
-    async def next_waiting(self, tx: Transaction, group_id: int) -> WaitlistEntry | None:
-        row = await tx.fetchone(
-            "SELECT * FROM group_waitlist WHERE group_id = :g AND offered_at IS NULL "
-            "ORDER BY id LIMIT 1",
-            {"g": group_id},
-        )
-        return _waitlist(row) if row else None
-
-    async def mark_offered(self, tx: Transaction, entry_id: int, now: int, expires_at: int) -> None:
-        await tx.execute(
-            "UPDATE group_waitlist SET offered_at = :now, offer_expires_at = :exp WHERE id = :id",
-            {"id": entry_id, "now": now, "exp": expires_at},
-        )
-
-    async def remove_from_waitlist(self, tx: Transaction, entry_id: int) -> None:
-        await tx.execute("DELETE FROM group_waitlist WHERE id = :id", {"id": entry_id})
-
-    async def waitlist(self, group_id: int) -> list[WaitlistEntry]:
-        rows = await self.db.fetchall(
-            "SELECT * FROM group_waitlist WHERE group_id = :g ORDER BY id", {"g": group_id}
-        )
-        return [_waitlist(r) for r in rows]
-
-    async def waitlist_of_group_in(self, tx: Transaction, group_id: int) -> list[WaitlistEntry]:
-        rows = await tx.fetchall(
-            "SELECT * FROM group_waitlist WHERE group_id = :g ORDER BY id", {"g": group_id}
-        )
-        return [_waitlist(r) for r in rows]
-
-    async def open_offers(self) -> list[WaitlistEntry]:
-        rows = await self.db.fetchall(
-            "SELECT * FROM group_waitlist WHERE offer_expires_at IS NOT NULL ORDER BY id"
-        )
-        return [_waitlist(r) for r in rows]
-
-    async def waitlists_of_user_in(
-        self, tx: Transaction, guild_id: int, user_id: int
-    ) -> list[WaitlistEntry]:
-        rows = await tx.fetchall(
-            "SELECT * FROM group_waitlist WHERE guild_id = :guild AND user_id = :u",
-            {"guild": guild_id, "u": user_id},
-        )
-        return [_waitlist(r) for r in rows]
-
-    # ------------------------------------------------------------------ requests
-
-    async def pending_request_for(
-        self, tx: Transaction, group_id: int, user_id: int
-    ) -> JoinRequest | None:
-        row = await tx.fetchone(
-            "SELECT * FROM group_join_requests WHERE group_id = :g AND user_id = :u "
-            "AND status = 'pending'",
-            {"g": group_id, "u": user_id},
-        )
-        return _request(row) if row else None
-
-    async def add_request(self, tx: Transaction, group: Group, user_id: int, now: int) -> int:
-        return await tx.insert(
-            "INSERT INTO group_join_requests (group_id, guild_id, user_id, created_at) "
-            "VALUES (:g, :guild, :u, :now)",
-            {"g": group.id, "guild": group.guild_id, "u": user_id, "now": now},
-        )
-
-    async def request(self, tx: Transaction, request_id: int) -> JoinRequest | None:
-        row = await tx.fetchone(
-            "SELECT * FROM group_join_requests WHERE id = :id", {"id": request_id}
-        )
-        return _request(row) if row else None
-
-    async def decide_request(
-        self,
-        tx: Transaction,
-        request_id: int,
-        status: str,
-        by: int | None,
-        reason: str | None,
-        now: int,
-    ) -> bool:
-        changed = await tx.execute(
-            "UPDATE group_join_requests SET status = :status, decided_by = :by, reason = :reason, "
-            "decided_at = :now WHERE id = :id AND status = 'pending'",
-            {"id": request_id, "status": status, "by": by, "reason": reason, "now": now},
-        )
-        return changed > 0
-
-    async def withdraw_requests_of_user(
-        self, tx: Transaction, guild_id: int, user_id: int, now: int
-    ) -> int:
-        return await tx.execute(
-            "UPDATE group_join_requests SET status = 'withdrawn', decided_at = :now "
-            "WHERE guild_id = :guild AND user_id = :u AND status = 'pending'",
-            {"guild": guild_id, "u": user_id, "now": now},
-        )
-
-    async def withdraw_requests_of_group(
-        self, tx: Transaction, group_id: int, now: int
-    ) -> list[int]:
-        rows = await tx.fetchall(
-            "UPDATE group_join_requests SET status = 'withdrawn', decided_at = :now "
-            "WHERE group_id = :g AND status = 'pending' RETURNING user_id",
-            {"g": group_id, "now": now},
-        )
-        return [r["user_id"] for r in rows]
-
-    async def purge_decided_requests(self, tx: Transaction, now: int, default_days: int) -> int:
-        """Decided requests (and their reasons) are kept for the server's retention period."""
-        return await tx.execute(
-            "DELETE FROM group_join_requests WHERE status <> 'pending' AND decided_at < :now - "
-            "86400 * COALESCE((SELECT s.retention_days FROM guild_settings s "
-            "WHERE s.guild_id = group_join_requests.guild_id), :days)",
-            {"now": now, "days": default_days},
-        )
-
-    async def request_count(self, group_id: int) -> int:
-        return int(
-            await self.db.fetchval(
-                "SELECT COUNT(*) FROM group_join_requests WHERE group_id = :g", {"g": group_id}
-            )
-            or 0
-        )
 
     # ------------------------------------------------------------------ removals, panels
 

@@ -2,28 +2,51 @@
 
 Buttons that must keep working after a restart are DynamicItems: their custom id carries what
 they act on (`groups:join:12`), and the state comes from the database when they are pressed.
+They reach the feature through `GroupsActions`, the few things they ask of it.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 import discord
 
 from bot.i18n import Translate
 from bot.tree import translator
 from bot.ui import BaseModal, BaseView, guarded, loaded_cog
-from cogs.groups.repository import Group
-
-if TYPE_CHECKING:
-    from cogs.groups.cog import GroupsCog
+from cogs.groups import render
+from cogs.groups.records import Group
 
 PAGE_SIZE = 5
 
 
-def groups_cog(interaction: discord.Interaction[Any]) -> GroupsCog:
-    return cast("GroupsCog", loaded_cog(interaction, "Groups"))
+class GroupsActions(Protocol):
+    """What the groups feature's buttons and modal ask of the feature (GroupsCog has these)."""
+
+    async def join_by_id(self, interaction: discord.Interaction[Any], group_id: int) -> None: ...
+
+    async def accept_offer(self, interaction: discord.Interaction[Any], entry_id: int) -> None: ...
+
+    async def decline_offer(self, interaction: discord.Interaction[Any], entry_id: int) -> None: ...
+
+    async def approve_request(
+        self, interaction: discord.Interaction[Any], request_id: int
+    ) -> None: ...
+
+    async def ask_decline_reason(
+        self, interaction: discord.Interaction[Any], request_id: int
+    ) -> None: ...
+
+    async def decline_request(
+        self, interaction: discord.Interaction[Any], request_id: int, reason: str | None
+    ) -> None: ...
+
+    async def recreate(self, interaction: discord.Interaction[Any], group_id: int) -> None: ...
+
+
+def groups_cog(interaction: discord.Interaction[Any]) -> GroupsActions:
+    return cast(GroupsActions, loaded_cog(interaction, "Groups"))
 
 
 class JoinButton(
@@ -169,9 +192,8 @@ DYNAMIC_ITEMS = (JoinButton, OfferButton, RequestButton, RecreateButton)
 class DeclineModal(BaseModal):
     """Decline a join request, with an optional kind reason sent to the member."""
 
-    def __init__(self, cog: GroupsCog, request_id: int, t: Translate) -> None:
+    def __init__(self, request_id: int, t: Translate) -> None:
         super().__init__(title=t("Decline this request")[:45], timeout=900)
-        self.cog = cog
         self.request_id = request_id
         self.reason: discord.ui.TextInput[DeclineModal] = discord.ui.TextInput(
             label=t("A kind reason for the member (optional)")[:45],
@@ -183,15 +205,16 @@ class DeclineModal(BaseModal):
         self.add_item(self.reason)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        await self.cog.decline_request(interaction, self.request_id, self.reason.value)
+        await groups_cog(interaction).decline_request(
+            interaction, self.request_id, self.reason.value
+        )
 
 
 class DirectoryView(BaseView):
     """/group list: the directory, a page of groups at a time, and a select to open one."""
 
-    def __init__(self, cog: GroupsCog, groups: list[Group], t: Translate, owner_id: int) -> None:
+    def __init__(self, groups: list[Group], t: Translate, owner_id: int) -> None:
         super().__init__(timeout=600)
-        self.cog = cog
         self.groups = groups
         self.t = t
         self.owner_id = owner_id
@@ -206,7 +229,7 @@ class DirectoryView(BaseView):
         return self.groups[self.page * PAGE_SIZE : (self.page + 1) * PAGE_SIZE]
 
     def embed(self) -> discord.Embed:
-        return self.cog.directory_embed(self.page_groups(), self.page, self.pages, self.t)
+        return render.directory_embed(self.page_groups(), self.page, self.pages, self.t)
 
     def _build(self) -> None:
         self.clear_items()
@@ -260,5 +283,5 @@ class DirectoryView(BaseView):
         view = BaseView(timeout=600)
         view.add_item(JoinButton(group.id, t("Join {group}", group=group.name)))
         await interaction.response.send_message(
-            embed=self.cog.group_embed(group, t), view=view, ephemeral=True
+            embed=render.group_embed(group, t), view=view, ephemeral=True
         )

@@ -10,7 +10,7 @@ import pytest
 
 from bot.client import Bot
 from cogs.groups.cog import GroupsCog
-from cogs.groups.repository import Group
+from cogs.groups.records import Group
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.interactions import InteractionResult
@@ -28,7 +28,7 @@ class GroupsRunner(BotRunner):
         self, *, sync: bool = True, prepare: Callable[[Bot], None] | None = None
     ) -> Bot:
         bot = await super().start(sync=sync, prepare=prepare)
-        cog(self).gates.clear()
+        cog(self).joining.gates.clear()
         return bot
 
 

@@ -1,0 +1,261 @@
+"""The join flow, Discord side: a wish to join (command or button), the join gates other features
+add (e.g. the confidentiality agreement), the role once every gate agrees, held access, and the
+answers to join requests (leaders) and seat offers (members). The rules are in service_joining.py.
+
+`GroupsDirectory` is `bot.groups`: the service's read side plus the gates and held access.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+
+from bot.checks import Audience
+from bot.client import Bot
+from bot.directory import JoinGate
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.tree import translator
+from cogs.groups import render
+from cogs.groups.records import Group
+from cogs.groups.roles import HELD, GroupRoles, fetch_member
+from cogs.groups.service import Directory, GroupService
+from cogs.groups.views import DeclineModal
+
+log = logging.getLogger(__name__)
+
+
+async def reply(interaction: discord.Interaction[Any], text: str, **kwargs: Any) -> None:
+    """A private answer, whether or not the interaction was deferred."""
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True, **kwargs)
+    else:
+        await interaction.response.send_message(text, ephemeral=True, **kwargs)
+
+
+class JoinFlow:
+    """Joining, Discord side: GroupsCog builds one; the join gates are kept here."""
+
+    def __init__(self, bot: Bot, service: GroupService, roles: GroupRoles) -> None:
+        self.bot = bot
+        self.service = service
+        self.roles = roles
+        self.gates: list[JoinGate] = []
+
+    async def join_by_id(self, interaction: discord.Interaction[Any], group_id: int) -> None:
+        """The Join button of the panel and the directory."""
+        member = await self.bot.access.require(interaction, Audience.MEMBER)
+        group = await self.service.get(member.guild.id, group_id)
+        await self.join(interaction, member, group)
+
+    async def join(
+        self, interaction: discord.Interaction[Any], member: discord.Member, group: Group
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        outcome = await self.service.request_join(group, member.id)
+        t = await translator(interaction)
+        if outcome.kind == "ticket":
+            await self.admit(member.guild.id, group.id, member.id, interaction)
+            return
+        await interaction.followup.send(render.outcome_text(outcome, t), ephemeral=True)
+
+    async def admit(
+        self,
+        guild_id: int,
+        group_id: int,
+        user_id: int,
+        interaction: discord.Interaction[Any] | None,
+    ) -> bool:
+        """Run the join gates, then grant the role. The gates may ask the member something and
+        come back through `bot.groups.complete_join`."""
+        for gate in self.gates:
+            if not await gate.admit(guild_id, group_id, user_id, interaction):
+                return False
+        guild = self.bot.get_guild(guild_id)
+        group = await self.service.complete_join(guild_id, group_id, user_id)
+        if group is None or guild is None:
+            if interaction is not None:
+                t = await translator(interaction)
+                await reply(
+                    interaction,
+                    t(
+                        "The seat held for you is no longer available. "
+                        "Please try /group join again."
+                    ),
+                )
+            return False
+        member = await fetch_member(guild, user_id)
+        role = guild.get_role(group.role_id) if group.role_id else None
+        try:
+            if member is None:
+                raise UserError(N_("You're no longer on this server."))
+            if role is None:
+                raise UserError(
+                    N_(
+                        "The group's role is missing, so I can't let you in right now. The "
+                        "moderators have been told; please try again later."
+                    )
+                )
+            await self.roles.give(member, role, f"Joined the group {group.name}")
+        except (discord.HTTPException, UserError) as error:
+            await self.service.leave(group, user_id)
+            log.warning("could not grant the role of group %d to %d: %s", group.id, user_id, error)
+            if interaction is not None:
+                raise
+            await self.service.notify(
+                guild_id,
+                user_id,
+                N_(
+                    "I couldn't give you access to {group} because of a problem on the server. "
+                    "Please try /group join again later, or ask a moderator."
+                ),
+                group=group.name,
+            )
+            return False
+        self.bot.dispatch("group_member_joined", guild_id, group.id, user_id)
+        text_id = N_(
+            "Welcome to {group}! Your group's private channel is <#{channel}>. What is shared "
+            "there stays there. You can leave at any time with /group leave."
+        )
+        if interaction is not None:
+            t = await translator(interaction)
+            await reply(interaction, t(text_id, group=group.name, channel=group.channel_id))
+        else:
+            await self.service.notify(
+                guild_id, user_id, text_id, group=group.name, channel=group.channel_id
+            )
+        return True
+
+    async def set_access_held(self, guild_id: int, group_id: int, user_id: int, held: bool) -> bool:
+        """`bot.groups.hold_access` / `release_access`: the database first (so the role change
+        that follows is not read as the member leaving), then the role."""
+        group = await self.service.lookup(guild_id, group_id)
+        if group is None or not await self.service.set_access_held(group, user_id, held):
+            return False
+        guild = self.bot.get_guild(guild_id)
+        role = guild.get_role(group.role_id) if guild is not None and group.role_id else None
+        member = await fetch_member(guild, user_id) if guild is not None else None
+        if role is None or member is None:
+            return True  # the role follows at start-up reconciliation, or when recreated
+        if held:
+            await self.roles.take_back(member, role, HELD)
+        elif role not in member.roles:
+            try:
+                await self.roles.give(member, role, f"Access to the group {group.name} restored")
+            except discord.HTTPException:
+                log.warning("could not give back the role of group %d to %d", group.id, user_id)
+        return True
+
+    # ------------------------------------------------------------------ requests and offers
+
+    async def approve_request(self, interaction: discord.Interaction[Any], request_id: int) -> None:
+        guild_id = interaction.guild_id or 0
+        request, group = await self.service.request_group(guild_id, request_id)
+        leader = await self.bot.access.require(interaction, Audience.LEADER, group_id=group.id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        _, outcome = await self.service.approve_request(guild_id, request_id, leader.id)
+        if outcome.kind == "ticket":
+            await self.admit(guild_id, group.id, request.user_id, None)
+        t = await translator(interaction)
+        await _close_request_message(
+            interaction,
+            t("Approved by {leader}.", leader=leader.mention),
+        )
+        await interaction.followup.send(
+            t("Approved: <@{user}> has been told.", user=request.user_id), ephemeral=True
+        )
+
+    async def ask_decline_reason(
+        self, interaction: discord.Interaction[Any], request_id: int
+    ) -> None:
+        _, group = await self.service.request_group(interaction.guild_id or 0, request_id)
+        await self.bot.access.require(interaction, Audience.LEADER, group_id=group.id)
+        t = await translator(interaction)
+        await interaction.response.send_modal(DeclineModal(request_id, t))
+
+    async def decline_request(
+        self, interaction: discord.Interaction[Any], request_id: int, reason: str | None
+    ) -> None:
+        guild_id = interaction.guild_id or 0
+        request, group = await self.service.request_group(guild_id, request_id)
+        leader = await self.bot.access.require(interaction, Audience.LEADER, group_id=group.id)
+        await self.service.decline_request(guild_id, request_id, leader.id, reason)
+        t = await translator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await _close_request_message(interaction, t("Declined by {leader}.", leader=leader.mention))
+        await interaction.followup.send(
+            t("Declined: <@{user}> has been told kindly.", user=request.user_id), ephemeral=True
+        )
+
+    async def accept_offer(self, interaction: discord.Interaction[Any], entry_id: int) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        outcome = await self.service.accept_offer(entry_id, interaction.user.id)
+        if interaction.message is not None:
+            try:
+                await interaction.message.edit(view=None)
+            except discord.HTTPException:
+                log.debug("could not remove the offer buttons", exc_info=True)
+        if outcome.kind == "ticket":
+            await self.admit(
+                outcome.group.guild_id, outcome.group.id, interaction.user.id, interaction
+            )
+        else:
+            t = await translator(interaction)
+            await interaction.followup.send(render.outcome_text(outcome, t), ephemeral=True)
+
+    async def decline_offer(self, interaction: discord.Interaction[Any], entry_id: int) -> None:
+        group = await self.service.decline_offer(entry_id, interaction.user.id)
+        t = await translator(interaction)
+        if interaction.message is not None:
+            await interaction.response.edit_message(view=None)
+        else:
+            await interaction.response.defer()
+        if group is not None:
+            await interaction.followup.send(
+                t(
+                    "No problem: the seat in {group} will go to the next person. You're welcome "
+                    "to join again later.",
+                    group=group.name,
+                ),
+                ephemeral=True,
+            )
+
+
+async def _close_request_message(interaction: discord.Interaction[Any], outcome: str) -> None:
+    """The join request in the leaders' channel: its buttons go, the decision is added."""
+    message = interaction.message
+    if message is None:
+        return
+    embeds = message.embeds
+    if embeds:
+        embeds[0].add_field(name="\u200b", value=outcome, inline=False)
+    try:
+        await message.edit(embeds=embeds, view=None)
+    except discord.HTTPException:
+        log.warning("could not update the join request message %s", message.id)
+
+
+class GroupsDirectory(Directory):
+    """`bot.groups`: the read side from service.py, plus the join gates (Discord side)."""
+
+    def __init__(self, service: GroupService, joining: JoinFlow) -> None:
+        super().__init__(service)
+        self._joining = joining
+
+    def add_join_gate(self, gate: JoinGate) -> None:
+        self._joining.gates.append(gate)
+
+    async def complete_join(self, guild_id: int, group_id: int, user_id: int) -> bool:
+        return await self._joining.admit(guild_id, group_id, user_id, None)
+
+    async def cancel_join(self, guild_id: int, group_id: int, user_id: int) -> None:
+        group = await self._service.get(guild_id, group_id)
+        await self._service.cancel_ticket(group, user_id)
+
+    async def hold_access(self, guild_id: int, group_id: int, user_id: int) -> bool:
+        return await self._joining.set_access_held(guild_id, group_id, user_id, True)
+
+    async def release_access(self, guild_id: int, group_id: int, user_id: int) -> bool:
+        return await self._joining.set_access_held(guild_id, group_id, user_id, False)

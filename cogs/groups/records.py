@@ -1,0 +1,87 @@
+"""What the groups feature stores, as dataclasses: groups, waitlist entries, join requests and
+panels. The repositories turn rows into these; everything else reads them. No SQL, no discord."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.directory import GroupRef
+
+
+@dataclass(frozen=True)
+class Group:
+    id: int
+    guild_id: int
+    name: str
+    description: str
+    topic: str
+    language: str
+    capacity: int | None
+    access: str  # 'open' | 'restricted'
+    timezone: str
+    role_id: int | None
+    channel_id: int | None
+    voice_channel_id: int | None
+    leaders_channel_id: int | None
+    offer_hours: int
+    archived_at: int | None
+    created_at: int
+    seats_taken: int = 0
+    waiting: int = 0
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def restricted(self) -> bool:
+        return self.access == "restricted"
+
+    @property
+    def seats_left(self) -> int | None:
+        if self.capacity is None:
+            return None
+        return max(0, self.capacity - self.seats_taken)
+
+    def ref(self) -> GroupRef:
+        return GroupRef(
+            id=self.id,
+            guild_id=self.guild_id,
+            name=self.name,
+            timezone=self.timezone,
+            channel_id=self.channel_id,
+            voice_channel_id=self.voice_channel_id,
+            role_id=self.role_id,
+            archived=self.archived,
+        )
+
+
+@dataclass(frozen=True)
+class WaitlistEntry:
+    id: int
+    group_id: int
+    guild_id: int
+    user_id: int
+    created_at: int
+    offered_at: int | None
+    offer_expires_at: int | None
+
+
+@dataclass(frozen=True)
+class JoinRequest:
+    id: int
+    group_id: int
+    guild_id: int
+    user_id: int
+    status: str
+    created_at: int
+    decided_by: int | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Panel:
+    id: int
+    guild_id: int
+    channel_id: int
+    message_id: int | None
