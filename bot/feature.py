@@ -15,7 +15,7 @@ What a feature declares (all optional):
 - `delete_user_data(guild_id, user_id)`: override to delete what the feature keeps about one
   member of one server (PRIVACY.md); core runs every feature's hook with
   `bot.data_deletion.delete_user(guild_id, user_id)`.
-- `mod_log_actions`: the mod-log action kinds the feature records, kind -> ActionText
+- `mod_log_actions()`: the mod-log action kinds the feature records, kind -> ActionText
   (`bot.modlog.declare`).
 
 A subclass that needs its own `cog_load` / `cog_unload` calls `await super().cog_load()` first
@@ -23,7 +23,6 @@ A subclass that needs its own `cog_load` / `cog_unload` calls `await super().cog
 
     class PollsFeature(Feature, name="Feedback"):
         persistent_items = (VoteButton,)
-        mod_log_actions = {POLL_CLOSED: ActionText(N_("Poll closed"), N_("{actor} closed ..."))}
         job_prefix = "feedback:"
 
         def __init__(self, bot: Bot) -> None:
@@ -35,6 +34,9 @@ A subclass that needs its own `cog_load` / `cog_unload` calls `await super().cog
 
         def job_rebuilders(self) -> Sequence[Rebuilder]:
             return (self._rebuild,)
+
+        def mod_log_actions(self) -> Mapping[str, ActionText]:
+            return {POLL_CLOSED: ActionText(N_("Poll closed"), N_("{actor} closed {poll}."))}
 
         async def delete_user_data(self, guild_id: int, user_id: int) -> None:
             await self.polls.forget_member(guild_id, user_id)
@@ -88,7 +90,6 @@ class Feature(commands.Cog):
     """Base cog of a feature (see the module docstring)."""
 
     persistent_items: ClassVar[tuple[type[discord.ui.DynamicItem[Any]], ...]] = ()
-    mod_log_actions: ClassVar[Mapping[str, ActionText]] = {}
     job_prefix: ClassVar[str | None] = None  # e.g. "meetings:"; its jobs go when it unloads
 
     def __init__(self, bot: Bot) -> None:
@@ -105,6 +106,9 @@ class Feature(commands.Cog):
 
     def join_gates(self) -> Sequence[JoinGate]:
         return ()
+
+    def mod_log_actions(self) -> Mapping[str, ActionText]:
+        return {}
 
     async def delete_user_data(self, guild_id: int, user_id: int) -> None:
         """Override to delete what this feature keeps about one member of one server."""
@@ -123,7 +127,7 @@ class Feature(commands.Cog):
                 raise RuntimeError(f"outbox kind {kind!r} already has a renderer")
             bot.dispatcher.register(kind, spec.render, spec.on_failure, spec.on_sent)
             done.kinds.append(kind)
-        for kind, text in self.mod_log_actions.items():
+        for kind, text in self.mod_log_actions().items():
             bot.modlog.declare(kind, text)
             done.actions.append(kind)
         if self.persistent_items:
