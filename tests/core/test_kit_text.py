@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -38,3 +40,18 @@ def test_jump_links() -> None:
     assert jump_url(1, 2, 3) == message_url(1, 2, 3)
     assert jump_url(1, 2, None) is None  # not posted yet
     assert jump_url(1, None, 3) is None
+
+
+def test_the_kit_pieces_services_use_never_import_discord() -> None:
+    """Services may import these (tests/test_project.py checks the services themselves)."""
+    root = Path(__file__).resolve().parents[2] / "bot"
+    modules = ["kit/__init__.py", "kit/durations.py", "kit/timestamps.py", "kit/links.py"]
+    for name in [*modules, "registry.py"]:
+        tree = ast.parse((root / name).read_text(encoding="utf-8"))
+        imported = {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        } | {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert not [m for m in imported if m == "discord" or m.startswith("discord.")], name
