@@ -27,7 +27,14 @@ class JoinGates:
 
     Transition (until the groups feature consults this registry itself): the bot mirrors every
     gate into the groups directory in use (`Bot.groups`), through that directory's own
-    `add_join_gate`, so a gate added before the groups feature loaded is not lost."""
+    `add_join_gate`, so a gate added before the groups feature loaded is not lost.
+
+    The groups feature moves onto it in three lines: its join step asks
+    `await bot.join_gates.admit(guild_id, group_id, user_id, interaction)` instead of looping
+    over its own `gates` list; its directory's `add_join_gate(gate)` calls
+    `bot.join_gates.add(gate)` (adding twice is harmless); the list goes. Tests that emptied
+    that list load the features they want instead (`features=("groups",)`). Then the mirror
+    (`mirror_to` and the `Bot.groups` setter) can be deleted."""
 
     def __init__(self) -> None:
         self._gates: list[JoinGate] = []
