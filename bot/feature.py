@@ -120,6 +120,16 @@ class Feature(commands.Cog):
     # ------------------------------------------------------------------ lifecycle
 
     async def cog_load(self) -> None:
+        try:
+            await self._register()
+        except BaseException:
+            self._unregister()  # a feature that failed to load leaves nothing behind
+            raise
+
+    async def cog_unload(self) -> None:
+        self._unregister()
+
+    async def _register(self) -> None:
         bot, done = self.bot, self._registered
         for kind, declared in self.outbox_kinds().items():
             spec = declared if isinstance(declared, OutboxKind) else OutboxKind(declared)
@@ -145,7 +155,7 @@ class Feature(commands.Cog):
             if bot.jobs_rebuilt:  # loaded after start: nobody else will run it
                 await rebuild()
 
-    async def cog_unload(self) -> None:
+    def _unregister(self) -> None:
         bot, done = self.bot, self._registered
         for kind in done.kinds:
             bot.dispatcher.unregister(kind)

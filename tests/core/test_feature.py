@@ -4,11 +4,18 @@ features it names; the load order cannot drop a join gate."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+
+import pytest
 
 from bot.client import EXTENSIONS, Bot
 from bot.config import Settings
 from bot.db import Database
+from bot.dispatcher import Rendered, Renderer
+from bot.feature import Feature, OutboxKind
+from bot.modlog import ActionText
+from bot.outbox import OutboxMessage
 from bot.scheduler import create_scheduler
 from tests.conftest import StartBot
 from tests.core.probe import ACTION, ACTION_TEXT, BUTTONS, TEXT, ProbeFeature, probe
@@ -48,6 +55,28 @@ async def test_a_feature_registers_its_declarations_and_removes_them(start_bot: 
     await bot.add_cog(again)
     assert again.rebuilt == 1 and bot.scheduler.get_job("probe:tick") is not None
     assert bot.modlog.action_text(ACTION) == ACTION_TEXT
+
+
+async def test_a_feature_that_fails_to_load_leaves_nothing_behind(start_bot: StartBot) -> None:
+    runner = await start_bot(features=(PROBE,), sync=False)
+    bot = runner.bot
+    assert bot is not None
+
+    async def render(message: OutboxMessage) -> Rendered:
+        return Rendered(content="x")
+
+    class Clash(Feature, name="Clash"):
+        def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
+            return {"clash:own": render, TEXT: render}  # TEXT belongs to the probe
+
+        def mod_log_actions(self) -> Mapping[str, ActionText]:
+            return {"clash": ActionText("Clash", "{actor} clashed.")}
+
+    with pytest.raises(Exception, match="already has a renderer"):
+        await bot.add_cog(Clash(bot))
+    assert "Clash" not in bot.cogs and "clash:own" not in bot.dispatcher.kinds()
+    assert TEXT in bot.dispatcher.kinds()  # still the probe's
+    assert bot.modlog.action_text("clash") is None
 
 
 async def test_deletion_hooks_run_for_every_feature(start_bot: StartBot) -> None:
