@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import discord
 
 from bot import migrate
-from bot.client import Bot, configure_endpoints
+from bot.client import EXTENSIONS, Bot, configure_endpoints
 from bot.config import MAKE_SECRET_HINT, Settings, SettingsError, load_settings
 from bot.db import Database
 from bot.guild_settings import GuildSettingsRepository
@@ -81,7 +81,7 @@ async def _open_database(settings: Settings) -> Database:
 async def run_bot(settings: Settings) -> int:
     configure_endpoints(settings)
     db = await _open_database(settings)
-    bot = Bot(settings=settings, db=db, scheduler=create_scheduler())
+    bot = Bot(settings=settings, db=db, scheduler=create_scheduler(), extensions=EXTENSIONS)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):  # Windows has no signal handlers
@@ -103,7 +103,13 @@ async def run_bot(settings: Settings) -> int:
 async def sync_commands(settings: Settings) -> int:
     configure_endpoints(settings)
     db = await _open_database(settings)
-    bot = Bot(settings=settings, db=db, scheduler=create_scheduler(), mode="sync")
+    bot = Bot(
+        settings=settings,
+        db=db,
+        scheduler=create_scheduler(),
+        mode="sync",
+        extensions=EXTENSIONS,
+    )
     try:
         async with bot:
             await bot.login(settings.discord_token)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, Literal
 
 import discord
@@ -23,10 +24,14 @@ from bot.dispatcher import OutboxDispatcher
 from bot.guild_settings import GuildSettingsService
 from bot.modlog import ModLog
 from bot.outbox import Outbox
+from bot.registry import DataDeletion, JoinGates
 from bot.tree import BotTree, CommandTranslator
 
 log = logging.getLogger(__name__)
 
+# Every feature, in the order they load; `main()` passes it to the Bot. A test names only the
+# features it needs (tests/harness.py). The order no longer matters for join gates or mod-log
+# kinds (core registries hold them), but /help lists the features in this order.
 EXTENSIONS = (
     "cogs.settings",
     "cogs.help",
@@ -69,6 +74,7 @@ class Bot(commands.Bot):
         scheduler: AsyncIOScheduler,
         clock: Clock = system_clock,
         mode: Mode = "run",
+        extensions: Sequence[str] = EXTENSIONS,
         **options: Any,
     ) -> None:
         # The bot never joins voice: discord.py's warnings about voice libraries only confuse.
@@ -86,28 +92,67 @@ class Bot(commands.Bot):
         self.scheduler = scheduler
         self.clock = clock
         self.mode: Mode = mode
+        self.extensions_to_load: tuple[str, ...] = tuple(extensions)
         self.outbox = Outbox(db, clock)
         # Every feature records moderation actions here (settings changes included).
         self.modlog = ModLog(db, clock, self.outbox)
         self.guild_settings = GuildSettingsService(db, clock, self.outbox, self.modlog)
         self.access = AccessControl(self.guild_settings)
+        # Core registries that features fill when they load (bot/feature.py).
+        self.join_gates = JoinGates()
+        self.data_deletion = DataDeletion()
         # The groups feature replaces this with its own directory when it loads.
-        self.groups: GroupDirectory = NoGroups()
+        self._groups: GroupDirectory = NoGroups(self.join_gates)
         self.dispatcher = OutboxDispatcher(self, self.outbox, clock)
         self._rebuilders: list[Callable[[], Awaitable[None]]] = []
+        self.jobs_rebuilt = False  # True once setup_hook has run every rebuilder
+        self._background: set[asyncio.Task[Any]] = set()
+
+    @property
+    def groups(self) -> GroupDirectory:
+        """What features may ask about groups (bot/directory.py)."""
+        return self._groups
+
+    @groups.setter
+    def groups(self, directory: GroupDirectory) -> None:
+        # Transition: a directory that keeps its own list of gates gets every gate of the core
+        # registry, including those added before it was installed.
+        self._groups = directory
+        self.join_gates.mirror_to(getattr(directory, "add_join_gate", None))
 
     def add_rebuilder(self, rebuild: Callable[[], Awaitable[None]]) -> None:
         """Features register how to rebuild their scheduler jobs from the database at start."""
         self._rebuilders.append(rebuild)
 
+    def remove_rebuilder(self, rebuild: Callable[[], Awaitable[None]]) -> None:
+        self._rebuilders = [r for r in self._rebuilders if r != rebuild]
+
+    def spawn(self, work: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
+        """Run `work` in the background, held by the bot (so it is not garbage collected),
+        logged if it fails, cancelled by close(), and awaited by the tests' idle barrier."""
+        task = asyncio.create_task(work, name=f"bot-background: {name}")
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+        return task
+
+    def _background_done(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task %s failed", task.get_name(), exc_info=task.exception())
+
+    @property
+    def background_tasks(self) -> frozenset[asyncio.Task[Any]]:
+        return frozenset(self._background)
+
     async def setup_hook(self) -> None:
         await self.tree.set_translator(CommandTranslator())
-        for extension in EXTENSIONS:
+        for extension in self.extensions_to_load:
             await self.load_extension(extension)
         if self.mode == "sync":
             return
-        for rebuild in self._rebuilders:
+        for rebuild in list(self._rebuilders):
             await rebuild()
+        self.jobs_rebuilt = True
         self.scheduler.add_job(
             self._prune_outbox,
             "interval",
@@ -125,6 +170,9 @@ class Bot(commands.Bot):
             log.info("outbox: pruned %d old rows", removed)
 
     async def close(self) -> None:
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
         await self.dispatcher.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)

@@ -13,7 +13,10 @@ Bot events the groups feature dispatches (all ids are ints):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from bot.registry import JoinGates
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,10 @@ class GroupDirectory(Protocol):
         """Groups whose name contains `query` (case-insensitive), for autocomplete."""
         ...
 
-    def add_join_gate(self, gate: JoinGate) -> None: ...
+    def add_join_gate(self, gate: JoinGate) -> None:
+        """Kept for features not yet on bot/feature.py: prefer `bot.join_gates.add(gate)` (or
+        declare the gate on your Feature), which does not depend on the load order."""
+        ...
 
     async def complete_join(self, guild_id: int, group_id: int, user_id: int) -> bool:
         """A gate was passed: grant the role if every gate now agrees. False if the member's
@@ -87,7 +93,15 @@ class GroupDirectory(Protocol):
 
 
 class NoGroups:
-    """The directory before (or without) the groups feature: there are no groups."""
+    """The directory before (or without) the groups feature: there are no groups.
+
+    A gate added here goes to the core registry it was given (`bot.join_gates`), so a feature
+    that loads before the groups feature no longer loses its gate."""
+
+    _gates: JoinGates | None = None  # a class default: subclasses need not call __init__
+
+    def __init__(self, gates: JoinGates | None = None) -> None:
+        self._gates = gates
 
     async def get(self, guild_id: int, group_id: int) -> GroupRef | None:
         return None
@@ -116,7 +130,8 @@ class NoGroups:
         return []
 
     def add_join_gate(self, gate: JoinGate) -> None:
-        return None
+        if self._gates is not None:
+            self._gates.add(gate)
 
     async def complete_join(self, guild_id: int, group_id: int, user_id: int) -> bool:
         return False
@@ -139,7 +154,8 @@ class NoGroups:
 
 class JoinGate(Protocol):
     """A step a member passes before a group's role is granted (e.g. accepting the group's
-    confidentiality agreement). Register with `bot.groups.add_join_gate(gate)`."""
+    confidentiality agreement). Declare it on your Feature (`join_gates()`), or register it with
+    `bot.join_gates.add(gate)`; the groups feature asks `bot.join_gates.admit(...)`."""
 
     async def admit(
         self, guild_id: int, group_id: int, user_id: int, interaction: Any | None

@@ -5,6 +5,16 @@ A permanent refusal (403 missing access, 404 unknown channel, DMs closed) marks 
 and dispatches the bot event `outbox_failed(message, error)` plus any handler the feature
 registered for that kind, so, for example, crisis resources whose DM was refused can fall back
 to a private thread.
+
+A feature learns what was delivered through the `on_sent` handler it registers with the
+renderer: `on_sent(message, message_id)` runs after the row is marked sent, with the Discord id
+of the message (for a DM, `outbox.repository.delivery(message.id)` also has the DM channel's
+id). It is registered by kind when the feature loads, so a send that completes after a restart
+reaches it too. It runs at most once per send: an error in it is logged and the send stays
+sent; a crash between marking the row sent and the hook skips the hook, so a feature that must
+never miss one also reads `outbox.repository.delivery` when it starts. Code that only waits for
+one send's outcome (a command's reply) awaits `dispatcher.outcome(row_id, within)` instead of
+polling the database.
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ class Rendered:
 
 Renderer = Callable[[OutboxMessage], Awaitable[Rendered]]
 FailureHandler = Callable[[OutboxMessage, Exception], Awaitable[None]]
+SentHandler = Callable[[OutboxMessage, int], Awaitable[None]]  # (message, Discord message id)
 
 
 class PermanentFailure(Exception):
@@ -71,6 +82,8 @@ class OutboxDispatcher:
         self._clock = clock
         self._renderers: dict[str, Renderer] = {}
         self._failure_handlers: dict[str, FailureHandler] = {}
+        self._sent_handlers: dict[str, SentHandler] = {}
+        self._outcomes: dict[int, list[asyncio.Future[str]]] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._workers: dict[tuple[str, int], asyncio.Task[None]] = {}
@@ -81,11 +94,60 @@ class OutboxDispatcher:
         outbox.on_enqueued(self.wake)
 
     def register(
-        self, kind: str, renderer: Renderer, on_failure: FailureHandler | None = None
+        self,
+        kind: str,
+        renderer: Renderer,
+        on_failure: FailureHandler | None = None,
+        on_sent: SentHandler | None = None,
     ) -> None:
+        """How rows of `kind` are rendered, and who hears that one failed for good or was sent.
+        Registering a kind again replaces all three."""
         self._renderers[kind] = renderer
+        self._failure_handlers.pop(kind, None)
+        self._sent_handlers.pop(kind, None)
         if on_failure is not None:
             self._failure_handlers[kind] = on_failure
+        if on_sent is not None:
+            self._sent_handlers[kind] = on_sent
+
+    def unregister(self, kind: str) -> None:
+        """Forget `kind` (its feature unloaded). Its rows wait in the outbox, retried with
+        backoff, until a renderer comes back or they give up as a bug would."""
+        self._renderers.pop(kind, None)
+        self._failure_handlers.pop(kind, None)
+        self._sent_handlers.pop(kind, None)
+
+    def kinds(self) -> list[str]:
+        return list(self._renderers)
+
+    async def outcome(self, row_id: int, within: float) -> str:
+        """'sent' or 'failed' as soon as row `row_id` is settled, else 'pending' after
+        `within` seconds. For a reply that says whether a private message got through."""
+        delivery = await self._repo.delivery(row_id)
+        if delivery is None or delivery.status != "pending":
+            return "missing" if delivery is None else delivery.status
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._outcomes.setdefault(row_id, []).append(future)
+        try:
+            # Settled between the read above and now: the future was not there to hear it.
+            delivery = await self._repo.delivery(row_id)
+            if delivery is not None and delivery.status != "pending":
+                return delivery.status
+            async with asyncio.timeout(within):
+                return await future
+        except TimeoutError:
+            return "pending"
+        finally:
+            waiting = self._outcomes.get(row_id, [])
+            if future in waiting:
+                waiting.remove(future)
+            if not waiting:
+                self._outcomes.pop(row_id, None)
+
+    def _settled(self, row_id: int, status: str) -> None:
+        for future in self._outcomes.pop(row_id, []):
+            if not future.done():
+                future.set_result(status)
 
     def wake(self) -> None:
         self._wake.set()
@@ -203,7 +265,20 @@ class OutboxDispatcher:
         await self._repo.mark_sent(row.id, sent.channel.id, sent.id, epoch(self._clock()))
         self._in_flight.discard(row.id)
         log.debug("outbox %d (%s) sent as message %d", row.id, row.kind, sent.id)
+        self._settled(row.id, "sent")
+        await self._tell_sent(row, sent.id)
         return True
+
+    async def _tell_sent(self, row: OutboxMessage, message_id: int) -> None:
+        handler = self._sent_handlers.get(row.kind)
+        if handler is None:
+            return
+        try:
+            await handler(row, message_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("outbox on_sent handler for %s (row %d) failed", row.kind, row.id)
 
     async def _destination(self, row: OutboxMessage) -> discord.abc.Messageable:
         if row.destination_type == "user":
@@ -233,6 +308,7 @@ class OutboxDispatcher:
             )
             await self._repo.mark_failed(row.id, summary, now)
             self._in_flight.discard(row.id)
+            self._settled(row.id, "failed")
             handler = self._failure_handlers.get(row.kind)
             if handler is not None:
                 try:

@@ -1,5 +1,9 @@
 """The mod log: one append-only record of every moderation action, with a case number per server.
 
+A feature declares the action kinds it records (`mod_log_actions` on its Feature, or
+`bot.modlog.declare(kind, ActionText(...))`); the renderer reads their words with
+`bot.modlog.action_text(kind)`. Core declares only SETTING.
+
 Any feature records an action with `await bot.modlog.record_in(tx, ...)` inside its own
 transaction (or `record(...)`, which opens one): the row and, when the server has a mod-log
 channel, the outbox message announcing it are written together, so an action is never logged
@@ -32,8 +36,27 @@ ENTRY = "core:modlog"  # outbox kind: payload {"entry": mod_log row id}
 REASON_MAX = 500
 DETAIL_MAX = 200
 
-# Actions, their title and the sentence that says what happened. Sentence fields: {actor},
-# {target}, {group} and any detail of the entry.
+
+@dataclass(frozen=True)
+class ActionText:
+    """How an action kind reads in the mod log: its title, the sentence that says what happened
+    (fields: {actor}, {target}, {group} and any detail of the entry) and, optionally, the
+    colour of its embed (0xRRGGBB; None: the renderer's default)."""
+
+    title: str
+    sentence: str
+    colour: int | None = None
+
+
+# Action kinds are declared by the feature that records them (`bot.modlog.declare(kind, text)`,
+# done for you by a Feature's `mod_log_actions`). Core records only SETTING (guild settings).
+SETTING = "setting"
+CORE_ACTIONS: dict[str, ActionText] = {
+    SETTING: ActionText(N_("Setting changed"), N_("{actor} changed the setting {setting}.")),
+}
+
+# Moving to the features that own them (issue 15, round 2): until a feature declares its kinds,
+# `ModLog.action_text` falls back to this table, and these names stay importable from here.
 WARN = "warn"
 TIMEOUT = "timeout"
 UNTIMEOUT = "untimeout"
@@ -43,14 +66,6 @@ REPORT_DISMISSED = "report_dismissed"
 GROUP_REMOVAL = "group_removal"
 GUIDELINES = "guidelines"
 REMINDERS = "reminders"
-SETTING = "setting"
-
-
-@dataclass(frozen=True)
-class ActionText:
-    title: str
-    sentence: str
-
 
 ACTIONS: dict[str, ActionText] = {
     WARN: ActionText(N_("Warning"), N_("{actor} warned {target}.")),
@@ -75,8 +90,33 @@ ACTIONS: dict[str, ActionText] = {
         N_("Guideline reminders changed"),
         N_("{actor} set the guideline reminders of {group}: {schedule}."),
     ),
-    SETTING: ActionText(N_("Setting changed"), N_("{actor} changed the setting {setting}.")),
+    **CORE_ACTIONS,
 }
+
+
+class ActionKinds:
+    """The registry of mod-log action kinds: kind -> ActionText, declared by their owners."""
+
+    def __init__(self, legacy: dict[str, ActionText] | None = None) -> None:
+        self._declared: dict[str, ActionText] = {}
+        self._legacy = dict(legacy or {})
+
+    def declare(self, kind: str, text: ActionText) -> None:
+        """A feature owns `kind`. Declaring it again with the same text is harmless; a different
+        text means two owners, which is a bug."""
+        known = self._declared.get(kind)
+        if known is not None and known != text:
+            raise ValueError(f"mod-log action {kind!r} is already declared differently")
+        self._declared[kind] = text
+
+    def undeclare(self, kind: str) -> None:
+        self._declared.pop(kind, None)
+
+    def get(self, kind: str) -> ActionText | None:
+        return self._declared.get(kind) or self._legacy.get(kind)
+
+    def declared(self) -> dict[str, ActionText]:
+        return dict(self._declared)
 
 
 @dataclass(frozen=True)
@@ -208,6 +248,20 @@ class ModLog:
         self.repository = ModLogRepository(db)
         self._clock = clock
         self._outbox = outbox
+        self.actions = ActionKinds(legacy=ACTIONS)
+        for kind, text in CORE_ACTIONS.items():
+            self.actions.declare(kind, text)
+
+    def declare(self, kind: str, text: ActionText) -> None:
+        """Make `kind` recordable, with the words that render it (see ActionKinds.declare)."""
+        self.actions.declare(kind, text)
+
+    def undeclare(self, kind: str) -> None:
+        self.actions.undeclare(kind)
+
+    def action_text(self, kind: str) -> ActionText | None:
+        """How `kind` reads in the mod log; None for a kind nobody declared."""
+        return self.actions.get(kind)
 
     async def record_in(
         self,
@@ -225,7 +279,7 @@ class ModLog:
         """Append the action and return its case number. The mod-log channel (if the server
         has one) gets the message through the outbox, in this same transaction. `announce=False`
         for an action whose own post already shows its case number (a report)."""
-        if action not in ACTIONS:
+        if self.action_text(action) is None:
             raise ValueError(f"unknown mod-log action {action!r}")
         reason = (reason or "").strip()[:REASON_MAX] or None
         case_number = await self.repository.next_case(tx, guild_id)

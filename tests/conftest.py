@@ -1,18 +1,29 @@
 """Shared fixtures: a real SQLite database with the real migrations, a clock the test drives,
-and (from tests.fakediscord) the loopback Discord."""
+and (from tests.fakediscord) the loopback Discord.
+
+`runner`: the real bot with every feature, commands synced. `start_bot`: a factory that starts
+the bot with the features a test names, on the test's clock, and stops it at the end:
+
+    async def test_x(start_bot: StartBot, server: Server) -> None:
+        runner = await start_bot(features=("groups", "confidentiality"))
+        ...
+        await runner.idle()
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
+from bot.clock import Clock
 from bot.db import Database
 from bot.migrate import apply_migrations
 from tests.fakediscord import FakeDiscord
-from tests.harness import BotRunner, Server, build_server
+from tests.harness import BotRunner, Prepare, Server, build_server
 
 pytest_plugins = ["tests.fakediscord.pytest_plugin"]  # the `fake_discord` fixture
 
@@ -61,3 +72,47 @@ async def runner(
         yield running
     finally:
         await running.stop()
+
+
+class StartBot(Protocol):
+    async def __call__(
+        self,
+        features: Iterable[str] | None = None,
+        *,
+        clock: Clock | None = None,
+        database: str = "bot.sqlite3",
+        sync: bool = True,
+        prepare: Prepare | None = None,
+    ) -> BotRunner: ...
+
+
+@pytest.fixture
+async def start_bot(
+    fake_discord: FakeDiscord, server: Server, tmp_path: Path, clock: FakeClock
+) -> AsyncIterator[StartBot]:
+    """Start the real bot with the features named (None: all) on the test's clock; call it
+    again with the same `database` to restart on the same file. Every bot started is stopped
+    at the end of the test."""
+    started: list[BotRunner] = []
+
+    async def start(
+        features: Iterable[str] | None = None,
+        *,
+        clock: Clock | None = None,
+        database: str = "bot.sqlite3",
+        sync: bool = True,
+        prepare: Prepare | None = None,
+    ) -> BotRunner:
+        running = BotRunner(
+            fake_discord, tmp_path / database, clock or test_clock, features=features
+        )
+        started.append(running)
+        await running.start(sync=sync, prepare=prepare)
+        return running
+
+    test_clock = clock
+    try:
+        yield start
+    finally:
+        for running in reversed(started):
+            await running.stop()

@@ -2,13 +2,20 @@
 
 `Server` is a small community as a test starts it: a server with an admin, a moderator role and
 a moderator, a plain member, a private channel only moderators see and a public one.
+
+`BotRunner(fake, path, clock, features=("groups", "confidentiality"))` starts the bot with only
+the features a test names (None, the default: all of them, as `python -m bot` runs); a name
+without a dot is `cogs.<name>`, a dotted name is any extension module (a test's own cog).
+`await runner.idle()` is the barrier to use instead of a fixed sleep: it returns when the bot
+has nothing left to do (see BotRunner.idle).
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +26,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.client import Bot, configure_endpoints
+from bot.client import EXTENSIONS, Bot, configure_endpoints
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.db import Database
@@ -113,22 +120,64 @@ def held_scheduler() -> AsyncIOScheduler:
     return scheduler
 
 
-class BotRunner:
-    """Starts and stops the real Bot (as `python -m bot` builds it) on a given database file."""
+ALL_FEATURES = tuple(name.removeprefix("cogs.") for name in EXTENSIONS)
 
-    def __init__(self, fake: FakeDiscord, database_path: Path, clock: Clock = system_clock):
+# Tasks discord.py starts for gateway events, commands, buttons and modals, and the bot's own
+# background work (Bot.spawn): while one runs, the bot is not idle.
+BUSY_TASK_PREFIXES = (
+    "discord.py: ",
+    "CommandTree-invoker",
+    "discord-ui-view-dispatch-",
+    "discord-ui-dynamic-item-",
+    "discord-ui-modal-dispatch-",
+    "bot-background: ",
+)
+
+Prepare = Callable[[Bot], Awaitable[None] | None]
+
+
+def extensions_for(features: Iterable[str] | None) -> tuple[str, ...]:
+    """Extension modules for feature names: None -> all; "groups" -> "cogs.groups"."""
+    if features is None:
+        return EXTENSIONS
+    return tuple(name if "." in name else f"cogs.{name}" for name in features)
+
+
+def busy_tasks() -> list[asyncio.Task[object]]:
+    current = asyncio.current_task()
+    return [
+        task
+        for task in asyncio.all_tasks()
+        if task is not current
+        and not task.done()
+        and task.get_name().startswith(BUSY_TASK_PREFIXES)
+    ]
+
+
+class BotRunner:
+    """Starts and stops the real Bot (as `python -m bot` builds it) on a given database file,
+    with the features a test names (all by default)."""
+
+    def __init__(
+        self,
+        fake: FakeDiscord,
+        database_path: Path,
+        clock: Clock = system_clock,
+        *,
+        features: Iterable[str] | None = None,
+    ):
         self.fake = fake
         self.settings = test_settings(fake, database_path)
         self.clock = clock
+        self.extensions = extensions_for(features)
         self._saved = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
         self.bot: Bot | None = None
         self.db: Database | None = None
         self._task: asyncio.Task[None] | None = None
 
-    async def start(
-        self, *, sync: bool = True, prepare: Callable[[Bot], None] | None = None
-    ) -> Bot:
-        """`prepare` runs on the built bot before it connects (e.g. to register a renderer)."""
+    async def start(self, *, sync: bool = True, prepare: Prepare | None = None) -> Bot:
+        """`prepare` runs on the built bot before it connects (e.g. to register a renderer or
+        add a test's cog); it may be a coroutine function."""
         configure_endpoints(self.settings)
         self.db = await Database.open(self.settings.database_path)
         await apply_migrations(self.db)
@@ -137,11 +186,14 @@ class BotRunner:
             db=self.db,
             scheduler=held_scheduler(),
             clock=self.clock,
+            extensions=self.extensions,
             guild_ready_timeout=0.1,
         )
         self.bot = bot
         if prepare is not None:
-            prepare(bot)
+            prepared = prepare(bot)
+            if inspect.isawaitable(prepared):
+                await prepared
         self._task = asyncio.create_task(bot.start(self.settings.discord_token))
         await self.fake.wait_until_connected(timeout=10)
         async with asyncio.timeout(10):
@@ -152,6 +204,29 @@ class BotRunner:
         if sync:
             await bot.sync_commands()
         return bot
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        """The barrier: wait until the bot has nothing left to do, then return.
+
+        Round after round until one changes nothing: (1) gateway idle: the bot has read and
+        dispatched every event the loopback Discord sent (`fake.gateway_settled()`), and no
+        event listener, command, button, modal or `bot.spawn` task is still running; (2) outbox
+        idle: the dispatcher has sent (or given up on) every row due by the bot's clock
+        (`dispatcher.drain()`; rows waiting for a retry later by that clock do not count).
+        Scheduler jobs are not waited for: tests run them by hand."""
+        bot = self.bot
+        assert bot is not None, "start the bot first"
+        async with asyncio.timeout(timeout):
+            while True:
+                before = (self.fake.events_sent(), len(self.fake.requests))
+                await self.fake.gateway_settled(timeout)
+                while busy := busy_tasks():
+                    await asyncio.wait(busy)
+                    await asyncio.sleep(0)  # let their done callbacks run
+                await bot.dispatcher.drain(within=timeout)
+                after = (self.fake.events_sent(), len(self.fake.requests))
+                if after == before and not busy_tasks():
+                    return
 
     async def stop(self) -> None:
         if self.bot is not None:

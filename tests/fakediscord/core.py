@@ -122,6 +122,13 @@ class Core(World):
     async def wait_until_resumed(self, timeout: float = 10) -> None:
         await self.gateway.wait_until_resumed(timeout)
 
+    async def gateway_settled(self, timeout: float = 10) -> None:
+        """Every connected bot has read (and dispatched) every gateway event sent so far."""
+        await self.gateway.settle(timeout)
+
+    def events_sent(self) -> int:
+        return self.gateway.events_sent()
+
     async def invalidate_session(self) -> None:
         """Send op 9 (not resumable): discord.py IDENTIFYs again (after its own 5 s wait)."""
         await self.gateway.invalidate()

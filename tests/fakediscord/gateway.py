@@ -69,6 +69,19 @@ class Session:
     queue: asyncio.Queue[str | asyncio.Event] | None = None  # set while a socket is attached
     ws: web.WebSocketResponse | None = None
     invalid: bool = False
+    # settle(): (sequence, future) resolved when the client's heartbeat says it read that far
+    waiting: list[tuple[int, asyncio.Future[None]]] = field(default_factory=list)
+
+    def heard(self, seq: int) -> None:
+        """The client read every event up to `seq` (a heartbeat carries its last sequence)."""
+        still: list[tuple[int, asyncio.Future[None]]] = []
+        for target, future in self.waiting:
+            if target <= seq:
+                if not future.done():
+                    future.set_result(None)
+            else:
+                still.append((target, future))
+        self.waiting = still
 
 
 class Gateway:
@@ -149,6 +162,26 @@ class Gateway:
     async def wait_until_connected(self, timeout: float = 10) -> None:
         await asyncio.wait_for(self._connected.wait(), timeout)
 
+    def events_sent(self) -> int:
+        """How many events the gateway has sent, all sessions together."""
+        return sum(s.seq for s in self.sessions.values())
+
+    async def settle(self, timeout: float = 10) -> None:
+        """Wait until every connected client has read, and handed to its event handlers, every
+        event sent so far. The gateway asks for a heartbeat (op 1); discord.py answers it in
+        order, after the events before it, with the last sequence it read (op 1, d=seq)."""
+        waits: list[asyncio.Future[None]] = []
+        loop = asyncio.get_running_loop()
+        for s in self.live_sessions():
+            if s.queue is None or s.seq == 0:
+                continue
+            future: asyncio.Future[None] = loop.create_future()
+            s.waiting.append((s.seq, future))
+            s.queue.put_nowait(json.dumps({"op": 1, "d": None}))
+            waits.append(future)
+        if waits:
+            await asyncio.wait_for(asyncio.gather(*waits), timeout)
+
     async def wait_until_resumed(self, timeout: float = 10) -> None:
         await asyncio.wait_for(self._resumed.wait(), timeout)
 
@@ -197,6 +230,8 @@ class Gateway:
                 op = payload.get("op")
                 d: Any = payload.get("d")
                 if op == 1:
+                    if session is not None and isinstance(d, int):
+                        session.heard(d)
                     queue.put_nowait(json.dumps({"op": 11}))
                     continue
                 self.received.append(payload)

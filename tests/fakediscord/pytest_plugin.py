@@ -1,8 +1,13 @@
 """pytest fixture `fake_discord`: a started FakeDiscord; the test fails at teardown if the bot
-did anything the fake flagged as a problem."""
+did anything the fake flagged as a problem.
+
+Without Discord's OpenAPI description the loopback Discord cannot run: its tests are skipped
+and say why, except under CI (`CI=true`), where the run fails at once instead, so a green CI
+never hides half the suite."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 
 import pytest
@@ -12,12 +17,35 @@ from .fake import FakeDiscord
 from .spec import SpecNotFound, find_spec_path
 
 
+def under_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
 def spec_or_skip() -> None:
-    """Skip the calling test, with the reason, when Discord's OpenAPI description is missing."""
+    """Skip the calling test, with the reason, when Discord's OpenAPI description is missing
+    (under CI: fail it)."""
     try:
         find_spec_path()
     except SpecNotFound as e:
+        if under_ci():
+            pytest.fail(f"loopback Discord unavailable under CI: {e}", pytrace=False)
         pytest.skip(f"loopback Discord unavailable: {e}")
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Under CI, a run that needs the loopback Discord and cannot have it stops before it
+    starts, with the reason, instead of skipping those tests."""
+    if not under_ci() or not any("fake_discord" in getattr(i, "fixturenames", ()) for i in items):
+        return
+    try:
+        find_spec_path()
+    except SpecNotFound as e:
+        raise pytest.UsageError(
+            f"CI=true and {e}. The tests that talk to the loopback Discord cannot run; "
+            "CI fails rather than skip them."
+        ) from None
 
 
 @pytest_asyncio.fixture

@@ -1,0 +1,176 @@
+"""The feature contract: a feature's cog subclasses `Feature` and declares what it brings to
+core; loading the cog registers all of it in core's registries and unloading removes it.
+
+What a feature declares (all optional):
+
+- `outbox_kinds()`: outbox kind -> `OutboxKind(render, on_failure=None, on_sent=None)` (or just
+  the renderer). Registered on `bot.dispatcher`; `on_sent(message, message_id)` tells the
+  feature the Discord id of what was delivered (bot/dispatcher.py).
+- `persistent_items`: DynamicItem classes (bot/kit/buttons.py `PersistentButton`), added with
+  `bot.add_dynamic_items` so their buttons work after a restart.
+- `job_rebuilders()`: coroutines that rebuild the feature's scheduler jobs from the database,
+  run once at start (`bot.add_rebuilder`), or at once when the feature loads later. With
+  `job_prefix` ("meetings:"), unloading also removes the feature's jobs.
+- `join_gates()`: steps before a group's role is granted (`bot.join_gates`, bot/registry.py).
+- `delete_user_data(guild_id, user_id)`: override to delete what the feature keeps about one
+  member of one server (PRIVACY.md); core runs every feature's hook with
+  `bot.data_deletion.delete_user(guild_id, user_id)`.
+- `mod_log_actions()`: the mod-log action kinds the feature records, kind -> ActionText
+  (`bot.modlog.declare`).
+
+A subclass that needs its own `cog_load` / `cog_unload` calls `await super().cog_load()` first
+(and `await super().cog_unload()` last).
+
+    class PollsFeature(Feature, name="Feedback"):
+        persistent_items = (VoteButton,)
+        job_prefix = "feedback:"
+
+        def __init__(self, bot: Bot) -> None:
+            super().__init__(bot)
+            self.polls = PollService(bot.db, bot.clock, bot.outbox)
+
+        def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
+            return {RESULTS: OutboxKind(self._render_results, on_sent=self._results_posted)}
+
+        def job_rebuilders(self) -> Sequence[Rebuilder]:
+            return (self._rebuild,)
+
+        def mod_log_actions(self) -> Mapping[str, ActionText]:
+            return {POLL_CLOSED: ActionText(N_("Poll closed"), N_("{actor} closed {poll}."))}
+
+        async def delete_user_data(self, guild_id: int, user_id: int) -> None:
+            await self.polls.forget_member(guild_id, user_id)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import discord
+from discord.ext import commands
+
+from bot.directory import JoinGate
+from bot.dispatcher import FailureHandler, Renderer, SentHandler
+from bot.modlog import ActionText
+
+if TYPE_CHECKING:
+    from bot.client import Bot
+
+log = logging.getLogger(__name__)
+
+Rebuilder = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class OutboxKind:
+    """How one outbox kind is sent: its renderer, and who hears that a row failed for good
+    (`on_failure(message, error)`) or was delivered (`on_sent(message, message_id)`)."""
+
+    render: Renderer
+    on_failure: FailureHandler | None = None
+    on_sent: SentHandler | None = None
+
+
+@dataclass
+class _Registered:
+    """What one Feature put in the registries, so unloading removes exactly that."""
+
+    kinds: list[str] = field(default_factory=list)
+    items: tuple[type[discord.ui.DynamicItem[Any]], ...] = ()
+    rebuilders: list[Rebuilder] = field(default_factory=list)
+    gates: list[JoinGate] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    deletion: bool = False
+
+
+class Feature(commands.Cog):
+    """Base cog of a feature (see the module docstring)."""
+
+    persistent_items: ClassVar[tuple[type[discord.ui.DynamicItem[Any]], ...]] = ()
+    job_prefix: ClassVar[str | None] = None  # e.g. "meetings:"; its jobs go when it unloads
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        self._registered = _Registered()
+
+    # ------------------------------------------------------------------ declarations
+
+    def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
+        return {}
+
+    def job_rebuilders(self) -> Sequence[Rebuilder]:
+        return ()
+
+    def join_gates(self) -> Sequence[JoinGate]:
+        return ()
+
+    def mod_log_actions(self) -> Mapping[str, ActionText]:
+        return {}
+
+    async def delete_user_data(self, guild_id: int, user_id: int) -> None:
+        """Override to delete what this feature keeps about one member of one server."""
+        return None
+
+    def _has_deletion_hook(self) -> bool:
+        return type(self).delete_user_data is not Feature.delete_user_data
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def cog_load(self) -> None:
+        try:
+            await self._register()
+        except BaseException:
+            self._unregister()  # a feature that failed to load leaves nothing behind
+            raise
+
+    async def cog_unload(self) -> None:
+        self._unregister()
+
+    async def _register(self) -> None:
+        bot, done = self.bot, self._registered
+        for kind, declared in self.outbox_kinds().items():
+            spec = declared if isinstance(declared, OutboxKind) else OutboxKind(declared)
+            if kind in bot.dispatcher.kinds():
+                raise RuntimeError(f"outbox kind {kind!r} already has a renderer")
+            bot.dispatcher.register(kind, spec.render, spec.on_failure, spec.on_sent)
+            done.kinds.append(kind)
+        for kind, text in self.mod_log_actions().items():
+            bot.modlog.declare(kind, text)
+            done.actions.append(kind)
+        if self.persistent_items:
+            bot.add_dynamic_items(*self.persistent_items)
+            done.items = tuple(self.persistent_items)
+        for gate in self.join_gates():
+            bot.join_gates.add(gate)
+            done.gates.append(gate)
+        if self._has_deletion_hook():
+            bot.data_deletion.add(self.qualified_name, self.delete_user_data)
+            done.deletion = True
+        for rebuild in self.job_rebuilders():
+            bot.add_rebuilder(rebuild)
+            done.rebuilders.append(rebuild)
+            if bot.jobs_rebuilt:  # loaded after start: nobody else will run it
+                await rebuild()
+
+    def _unregister(self) -> None:
+        bot, done = self.bot, self._registered
+        for kind in done.kinds:
+            bot.dispatcher.unregister(kind)
+        for kind in done.actions:
+            bot.modlog.undeclare(kind)
+        if done.items:
+            bot.remove_dynamic_items(*done.items)
+        for gate in done.gates:
+            bot.join_gates.remove(gate)
+        if done.deletion:
+            bot.data_deletion.remove(self.qualified_name)
+        for rebuild in done.rebuilders:
+            bot.remove_rebuilder(rebuild)
+        if self.job_prefix:
+            for job in bot.scheduler.get_jobs():
+                if job.id.startswith(self.job_prefix):
+                    job.remove()
+        self._registered = _Registered()

@@ -1,0 +1,128 @@
+"""Core registries that features fill when they load (see bot/feature.py) and empty when they
+unload. Core owns them, so the order in which extensions load never drops an entry.
+
+- `JoinGates` (`bot.join_gates`): steps a member passes before a group's role is granted. The
+  groups feature asks them through `await bot.join_gates.admit(...)`.
+- `DataDeletion` (`bot.data_deletion`): each feature's hook that deletes what it stores about
+  one member of one server; `await bot.data_deletion.delete_user(guild_id, user_id)` runs all.
+
+This module holds no discord import: a gate receives the interaction as an opaque value.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.directory import JoinGate
+
+log = logging.getLogger(__name__)
+
+
+class JoinGates:
+    """The join gates, in the order they were added; each gate is held once.
+
+    Transition (until the groups feature consults this registry itself): the bot mirrors every
+    gate into the groups directory in use (`Bot.groups`), through that directory's own
+    `add_join_gate`, so a gate added before the groups feature loaded is not lost.
+
+    The groups feature moves onto it in three lines: its join step asks
+    `await bot.join_gates.admit(guild_id, group_id, user_id, interaction)` instead of looping
+    over its own `gates` list; its directory's `add_join_gate(gate)` calls
+    `bot.join_gates.add(gate)` (adding twice is harmless); the list goes. Tests that emptied
+    that list load the features they want instead (`features=("groups",)`). Then the mirror
+    (`mirror_to` and the `Bot.groups` setter) can be deleted."""
+
+    def __init__(self) -> None:
+        self._gates: list[JoinGate] = []
+        self._mirror: Callable[[JoinGate], None] | None = None
+
+    def add(self, gate: JoinGate) -> None:
+        if any(existing is gate for existing in self._gates):
+            return
+        self._gates.append(gate)
+        if self._mirror is not None:
+            self._mirror(gate)
+
+    def remove(self, gate: JoinGate) -> None:
+        self._gates = [existing for existing in self._gates if existing is not gate]
+
+    def mirror_to(self, add: Callable[[JoinGate], None] | None) -> None:
+        """Send every gate, now and later, to `add` too (None: stop)."""
+        self._mirror = add
+        if add is not None:
+            for gate in list(self._gates):
+                add(gate)
+
+    def __iter__(self) -> Iterator[JoinGate]:
+        return iter(list(self._gates))
+
+    def __len__(self) -> int:
+        return len(self._gates)
+
+    async def admit(
+        self, guild_id: int, group_id: int, user_id: int, interaction: Any | None
+    ) -> bool:
+        """Ask each gate in turn; False as soon as one asks the member something (it comes
+        back later through `bot.groups.complete_join` or `cancel_join`)."""
+        for gate in self:
+            if not await gate.admit(guild_id, group_id, user_id, interaction):
+                return False
+        return True
+
+
+# (guild_id, user_id) -> None. Deletes what one feature stores about this member of this server.
+DeletionHook = Callable[[int, int], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class DeletionReport:
+    """What `DataDeletion.delete_user` did: the features whose hook ran, and those that failed
+    (their error is logged)."""
+
+    done: tuple[str, ...]
+    failed: tuple[str, ...]
+
+
+class DataDeletion:
+    """Data-deletion hooks by feature name (one hook per feature).
+
+    A hook deletes what its feature keeps about one member of one server, as PRIVACY.md
+    describes for a member who leaves the server, at once and without waiting for a retention
+    period: memberships, RSVPs, acceptances, queued private words... Records PRIVACY.md says
+    are kept (the append-only mod log, warnings) stay. A hook must be idempotent: it may run
+    again for a member it already forgot."""
+
+    def __init__(self) -> None:
+        self._hooks: dict[str, DeletionHook] = {}
+
+    def add(self, feature: str, hook: DeletionHook) -> None:
+        self._hooks[feature] = hook
+
+    def remove(self, feature: str) -> None:
+        self._hooks.pop(feature, None)
+
+    def features(self) -> list[str]:
+        return list(self._hooks)
+
+    async def delete_user(self, guild_id: int, user_id: int) -> DeletionReport:
+        """Run every feature's hook; one that fails does not stop the others."""
+        done: list[str] = []
+        failed: list[str] = []
+        for feature, hook in list(self._hooks.items()):
+            try:
+                await hook(guild_id, user_id)
+            except Exception:
+                log.exception(
+                    "deleting the data of user %d in guild %d failed in %s",
+                    user_id,
+                    guild_id,
+                    feature,
+                )
+                failed.append(feature)
+            else:
+                done.append(feature)
+        return DeletionReport(tuple(done), tuple(failed))
