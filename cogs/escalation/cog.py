@@ -29,7 +29,7 @@ from bot.tree import translator
 from cogs.escalation import render
 from cogs.escalation.detector import CATEGORIES, Detector, Lexicon
 from cogs.escalation.helplines import Helplines
-from cogs.escalation.repository import Case
+from cogs.escalation.models import Case
 from cogs.escalation.service import (
     ALERT,
     MOD_LOG,

@@ -31,15 +31,15 @@ from cogs.escalation.detector import (
     Detector,
     PhraseSet,
 )
-from cogs.escalation.repository import (
+from cogs.escalation.models import (
     Case,
     CaseMessage,
     CaseStatus,
-    EscalationRepository,
     EscalationSettings,
     MessageSource,
     ServerPhrase,
 )
+from cogs.escalation.repository import EscalationRepository
 
 log = logging.getLogger(__name__)
 
