@@ -133,7 +133,7 @@ class EscalationCog(commands.Cog, name=COG_NAME):
     async def tick(self) -> None:
         steps: list[Callable[[], Awaitable[object]]] = [
             self.service.run_due_pages,
-            self._learn_alert_ids,
+            self.service.learn_alert_ids,
             self._retry_threads,
             self._redact_alerts,
         ]
@@ -147,41 +147,15 @@ class EscalationCog(commands.Cog, name=COG_NAME):
         await self.service.purge_due()
         await self._redact_alerts()
 
-    async def _learn_alert_id(self, case: Case) -> int | None:
-        if case.alert_message_id is not None:
-            return case.alert_message_id
-        if case.alert_outbox_id is None:
-            return None
-        delivery = await self.bot.outbox.repository.delivery(case.alert_outbox_id)
-        if delivery is None or delivery.status != "sent" or delivery.message_id is None:
-            return None
-        await self.service.repository.set_alert_message(case.id, delivery.message_id)
-        return delivery.message_id
-
-    async def _learn_alert_ids(self) -> None:
-        for case in await self.service.repository.alerts_without_message_id():
-            await self._learn_alert_id(case)
-
     async def _retry_threads(self) -> None:
-        for case in await self.service.repository.pending_threads():
+        for case in await self.service.cases_waiting_for_thread():
             await self._open_fallback_thread(case)
 
     async def _redact_alerts(self) -> None:
         """After the retention purge, the alert in Discord must stop showing the words too."""
-        for case in await self.service.repository.unredacted_alerts():
-            message_id = await self._learn_alert_id(case)
-            if message_id is None:
-                delivery = (
-                    await self.bot.outbox.repository.delivery(case.alert_outbox_id)
-                    if case.alert_outbox_id
-                    else None
-                )
-                if delivery is not None and delivery.status == "pending":
-                    continue  # it will be rendered from the purged case when it goes out
-                await self.service.repository.mark_redacted(case.id)
-                continue
+        for case in await self.service.alerts_to_redact():
             if await self.refresh_alert(case.id):
-                await self.service.repository.mark_redacted(case.id)
+                await self.service.alert_redacted(case.id)
 
     # ------------------------------------------------------------------ reading messages
 
@@ -316,10 +290,10 @@ class EscalationCog(commands.Cog, name=COG_NAME):
     async def refresh_alert(self, case_id: int) -> bool:
         """Edit the alert to show the case as it is now (follow-ups, contact requests). Best
         effort: if it fails, the database still holds everything and the next edit catches up."""
-        case = await self.service.repository.get(case_id)
+        case = await self.service.case(case_id)
         if case is None or case.alert_channel_id is None:
             return False
-        message_id = await self._learn_alert_id(case)
+        message_id = await self.service.alert_message_id(case)
         if message_id is None:
             return False  # not sent yet: it will be rendered from the current case
         embed, view = await self.alert_parts(case_id)
@@ -337,7 +311,7 @@ class EscalationCog(commands.Cog, name=COG_NAME):
     # ------------------------------------------------------------------ outbox renderers
 
     async def _case(self, message: OutboxMessage) -> Case:
-        case = await self.service.repository.get(int(message.payload["case_id"]))
+        case = await self.service.case(int(message.payload["case_id"]))
         if case is None:
             raise PermanentFailure(f"case {message.payload.get('case_id')} does not exist")
         return case
@@ -379,7 +353,7 @@ class EscalationCog(commands.Cog, name=COG_NAME):
 
     async def _render_page(self, message: OutboxMessage) -> Rendered:
         case = await self._case(message)
-        await self._learn_alert_id(case)
+        await self.service.alert_message_id(case)
         case = await self._case(message)
         settings = await self.bot.guild_settings.get(case.guild_id)
         t = server_translator(settings.language)
@@ -412,7 +386,7 @@ class EscalationCog(commands.Cog, name=COG_NAME):
 
     async def _render_update(self, message: OutboxMessage) -> Rendered:
         case = await self._case(message)
-        await self._learn_alert_id(case)
+        await self.service.alert_message_id(case)
         case = await self._case(message)
         t = await self.bot.guild_settings.translator(case.guild_id)
         return Rendered(content=render.update_text(case, str(message.payload["event"]), t))
@@ -421,7 +395,7 @@ class EscalationCog(commands.Cog, name=COG_NAME):
         # Kept light on the database: it shares the connection with the alert and the
         # member's resources, which go out at the same moment and matter more.
         case = await self._case(message)
-        if case.alert_message_id is None and await self._learn_alert_id(case) is not None:
+        if case.alert_message_id is None and await self.service.alert_message_id(case) is not None:
             case = await self._case(message)
         t = await self.bot.guild_settings.translator(case.guild_id)
         by = message.payload.get("by")
@@ -518,9 +492,9 @@ class EscalationCog(commands.Cog, name=COG_NAME):
         view = await self.service.view(case_id)
         if view is None or view.case.guild_id != member.guild.id:
             raise NotFound(N_("I couldn't find that case."))
-        if view.case.alert_message_id is None and interaction.message is not None:
-            if interaction.message.channel.id == view.case.alert_channel_id:
-                await self.service.repository.set_alert_message(case_id, interaction.message.id)
+        if interaction.message is not None:
+            message = interaction.message
+            await self.service.alert_pressed(view.case, message.channel.id, message.id)
         if action == "claim":
             await self.service.claim(case_id, member.guild.id, member.id)
             embed, buttons = await self.alert_parts(case_id)

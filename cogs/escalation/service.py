@@ -21,7 +21,7 @@ from bot.db import Database, Transaction
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.guild_settings import GuildSettings, GuildSettingsService
 from bot.i18n import N_
-from bot.outbox import Outbox
+from bot.outbox import Delivery, Outbox
 from cogs.escalation.detector import (
     CATEGORIES,
     HIGH,
@@ -690,6 +690,61 @@ class EscalationService:
             channel_id,
         )
         return True
+
+    # ------------------------------------------------------------------ the alert in Discord
+
+    async def case(self, case_id: int) -> Case | None:
+        return await self.repository.get(case_id)
+
+    async def cases_waiting_for_thread(self) -> list[Case]:
+        """Cases whose resources wait for a private thread (DMs closed, Discord failed)."""
+        return await self.repository.pending_threads()
+
+    async def _alert_delivery(self, case: Case) -> Delivery | None:
+        """How the outbox row of the case's alert went. The service learns the alert's Discord
+        id only by asking the outbox after it was sent."""
+        # round 2: replace with the outbox on_sent hook
+        if case.alert_outbox_id is None:
+            return None
+        return await self._outbox.repository.delivery(case.alert_outbox_id)
+
+    async def alert_message_id(self, case: Case) -> int | None:
+        """The Discord id of the case's alert; None while it has not been sent."""
+        if case.alert_message_id is not None:
+            return case.alert_message_id
+        delivery = await self._alert_delivery(case)
+        if delivery is None or delivery.status != "sent" or delivery.message_id is None:
+            return None
+        await self.repository.set_alert_message(case.id, delivery.message_id)
+        return delivery.message_id
+
+    async def learn_alert_ids(self) -> None:
+        """At every tick: the Discord ids of the alerts sent since (to edit and link them)."""
+        for case in await self.repository.alerts_without_message_id():
+            await self.alert_message_id(case)
+
+    async def alert_pressed(self, case: Case, channel_id: int, message_id: int) -> None:
+        """A button was pressed under a message in the alert's channel: that message is the
+        alert, whatever the outbox has learnt so far."""
+        if case.alert_message_id is None and channel_id == case.alert_channel_id:
+            await self.repository.set_alert_message(case.id, message_id)
+
+    async def alerts_to_redact(self) -> list[Case]:
+        """Purged cases whose alert in Discord may still show the member's words: the caller
+        edits each, then calls `alert_redacted`. An alert never sent needs no edit; one still
+        waiting in the outbox is rendered from the purged case when it goes out."""
+        sent: list[Case] = []
+        for case in await self.repository.unredacted_alerts():
+            if await self.alert_message_id(case) is not None:
+                sent.append(case)
+                continue
+            delivery = await self._alert_delivery(case)
+            if delivery is None or delivery.status != "pending":
+                await self.repository.mark_redacted(case.id)
+        return sent
+
+    async def alert_redacted(self, case_id: int) -> None:
+        await self.repository.mark_redacted(case_id)
 
     # ------------------------------------------------------------------ server phrases
 
