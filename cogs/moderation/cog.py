@@ -28,7 +28,7 @@ from bot.outbox import OutboxMessage
 from bot.tree import translator
 from cogs.moderation import render
 from cogs.moderation.guidelines import GuidelineService
-from cogs.moderation.repository import Guideline, Report
+from cogs.moderation.models import Guideline, Report
 from cogs.moderation.service import (
     MEMBER_NOTICE,
     REPORT_POST,

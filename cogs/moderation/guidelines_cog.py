@@ -34,7 +34,7 @@ from cogs.moderation.guidelines import (
     WEEKLY,
     GuidelineService,
 )
-from cogs.moderation.repository import Guideline
+from cogs.moderation.models import Guideline
 from cogs.moderation.views import GuidelinesModal
 
 log = logging.getLogger(__name__)

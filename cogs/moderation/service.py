@@ -27,7 +27,8 @@ from bot.modlog import (
     ModLogEntry,
 )
 from bot.outbox import Outbox
-from cogs.moderation.repository import MemberWarning, ModerationRepository, Report
+from cogs.moderation.models import MemberWarning, Report
+from cogs.moderation.repository import ModerationRepository
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import discord
 from bot.i18n import Translate
 from bot.ui import BaseModal, guarded, loaded_cog
 from cogs.moderation.guidelines import BODY_MAX
-from cogs.moderation.repository import Report
+from cogs.moderation.models import Report
 from cogs.moderation.service import REPORT_REASON_MAX
 
 COG_NAME = "Moderation"
