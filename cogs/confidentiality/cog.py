@@ -21,8 +21,8 @@ from bot.errors import NotFound, UserError
 from bot.i18n import N_, Translate
 from bot.outbox import OutboxMessage
 from bot.tree import translator
+from cogs.confidentiality.models import SERVER, Text
 from cogs.confidentiality.render import agreement_embeds, body_of, prompt, stamp
-from cogs.confidentiality.repository import SERVER, Text
 from cogs.confidentiality.service import (
     DEFAULT_TEXT,
     GRACE_DAYS_MAX,

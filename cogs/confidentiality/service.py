@@ -25,12 +25,8 @@ from bot.errors import NotFound, UserError
 from bot.guild_settings import DEFAULT_RETENTION_DAYS
 from bot.i18n import N_
 from bot.outbox import Outbox
-from cogs.confidentiality.repository import (
-    SERVER,
-    Acceptance,
-    ConfidentialityRepository,
-    Text,
-)
+from cogs.confidentiality.models import SERVER, Acceptance, Text
+from cogs.confidentiality.repository import ConfidentialityRepository
 
 log = logging.getLogger(__name__)
 
