@@ -36,6 +36,8 @@ NOTICE = "confidentiality:notice"  # a short text (msgid + params) to a member o
 
 # Why a member is asked (the prompt's wording depends on it).
 Why = Literal["join", "added", "request", "new_version", "held", "leader"]
+# How the groups feature says a member is joining -> why they are asked ("join" otherwise).
+JOIN_WHY: dict[str | None, Why] = {"added": "added", "request": "request"}
 
 DEFAULT_GRACE_DAYS = 7
 GRACE_DAYS_MAX = 60
