@@ -246,6 +246,8 @@ class ReportsCog(commands.Cog, name=REPORTS_COG_NAME):
             return False
         return True
 
+    # ------------------------------------------------------------------ renderer
+
     async def _report_failed(self, message: OutboxMessage, error: Exception) -> None:
         """A report must reach a human: if its channel refuses it, the mod-log channel."""
         report_id = int(message.payload["report"])
