@@ -10,7 +10,7 @@ import discord
 
 from bot.i18n import N_, Translate
 from bot.ui import BaseView
-from cogs.confidentiality.repository import SERVER, Text
+from cogs.confidentiality.models import SERVER, Text
 from cogs.confidentiality.service import DEFAULT_TEXT, Why
 from cogs.confidentiality.views import AgreeButton, NotNowButton
 

@@ -3,34 +3,8 @@ departures and the grace-period setting. Rows come out as dataclasses."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot.db import Database, Row, Transaction
-
-SERVER = 0  # the `group_id` that stands for the server's agreement in lookups
-
-
-@dataclass(frozen=True)
-class Text:
-    """One version of an agreement: the server's (group_id None) or a group's stricter one."""
-
-    id: int
-    guild_id: int
-    group_id: int | None
-    version: int
-    body: str | None  # None: the default text that ships with the bot
-    created_at: int
-    grace_ends_at: int | None
-    enforced_at: int | None
-
-
-@dataclass(frozen=True)
-class Acceptance:
-    group_id: int
-    text_id: int
-    text_group_id: int | None  # None: the server's agreement
-    version: int
-    accepted_at: int
+from cogs.confidentiality.models import SERVER, Acceptance, Text
 
 
 def _text(row: Row) -> Text:

@@ -8,7 +8,7 @@ versions were shown) and the rest comes from the database when pressed.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 import discord
 
@@ -16,12 +16,35 @@ from bot.i18n import Translate
 from bot.ui import BaseModal, guarded, loaded_cog
 from cogs.confidentiality.service import BODY_MAX
 
-if TYPE_CHECKING:
-    from cogs.confidentiality.cog import ConfidentialityCog
+CONFIDENTIALITY_COG_NAME = "Confidentiality"
 
 
-def confidentiality_cog(interaction: discord.Interaction[Any]) -> ConfidentialityCog:
-    return cast("ConfidentialityCog", loaded_cog(interaction, "Confidentiality"))
+class AgreementActions(Protocol):
+    """What the cog does when "I agree" or "Not now" is pressed."""
+
+    async def agree(
+        self,
+        interaction: discord.Interaction[Any],
+        user_id: int,
+        group_id: int,
+        text_ids: list[int],
+    ) -> None: ...
+
+    async def not_now(
+        self, interaction: discord.Interaction[Any], guild_id: int, user_id: int, group_id: int
+    ) -> None: ...
+
+
+class AgreementEditor(Protocol):
+    """What saves the text of the agreement modal."""
+
+    async def save_text(
+        self, interaction: discord.Interaction[Any], group_id: int | None, body: str
+    ) -> None: ...
+
+
+def confidentiality_cog(interaction: discord.Interaction[Any]) -> AgreementActions:
+    return cast(AgreementActions, loaded_cog(interaction, CONFIDENTIALITY_COG_NAME))
 
 
 class AgreeButton(
@@ -104,14 +127,14 @@ class AgreementModal(BaseModal):
 
     def __init__(
         self,
-        cog: ConfidentialityCog,
+        editor: AgreementEditor,
         group_id: int | None,
         title: str,
         current: str,
         t: Translate,
     ) -> None:
         super().__init__(title=title[:45], timeout=1800)
-        self.cog = cog
+        self.editor = editor
         self.group_id = group_id
         self.body: discord.ui.TextInput[AgreementModal] = discord.ui.TextInput(
             label=t("The agreement members accept")[:45],
@@ -123,4 +146,4 @@ class AgreementModal(BaseModal):
         self.add_item(self.body)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        await self.cog.save_text(interaction, self.group_id, self.body.value)
+        await self.editor.save_text(interaction, self.group_id, self.body.value)

@@ -12,5 +12,8 @@ if TYPE_CHECKING:
 async def setup(bot: Bot) -> None:
     # Imported here so the detector can be used (benchmarks, tests) without loading the cog.
     from cogs.escalation.cog import EscalationCog
+    from cogs.escalation.settings_cog import EscalationSettingsCog
 
-    await bot.add_cog(EscalationCog(bot))
+    escalation = EscalationCog(bot)
+    await bot.add_cog(escalation)
+    await bot.add_cog(EscalationSettingsCog(bot, escalation.service))

@@ -12,7 +12,7 @@ import discord
 from bot.i18n import N_, Translate
 from cogs.escalation.detector import SEVERITY_NAMES
 from cogs.escalation.helplines import Contact, Helpline, Resources
-from cogs.escalation.repository import Case, CaseMessage
+from cogs.escalation.models import Case, CaseMessage
 from cogs.escalation.service import SUPPORT_REQUEST, CaseView
 from cogs.escalation.views import CaseButton, ContactButton
 

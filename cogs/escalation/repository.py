@@ -2,93 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
 from bot.db import Database, Row, Transaction
 from bot.guild_settings import DEFAULT_RETENTION_DAYS
-
-CaseStatus = Literal["open", "claimed", "resolved", "false_alarm"]
-CaseSource = Literal["message", "dm", "support", "contact"]
-MessageSource = Literal["message", "edit", "dm", "support"]
-ResourcesVia = Literal["dm", "thread_pending", "thread", "undeliverable", "not_needed"]
-OPEN_STATUSES = ("open", "claimed")
-
-DEFAULT_PAGE_AFTER_SECONDS = 5 * 60
-DEFAULT_ADMIN_PAGE_AFTER_SECONDS = 10 * 60
-
-
-@dataclass(frozen=True)
-class EscalationSettings:
-    guild_id: int
-    page_after_seconds: int = DEFAULT_PAGE_AFTER_SECONDS
-    admin_page_after_seconds: int = DEFAULT_ADMIN_PAGE_AFTER_SECONDS
-
-
-@dataclass(frozen=True)
-class Case:
-    id: int
-    guild_id: int
-    user_id: int
-    source: CaseSource
-    channel_id: int | None
-    parent_channel_id: int | None
-    category: str
-    severity: int
-    status: CaseStatus
-    created_at: int
-    claimed_at: int | None
-    claimed_by: int | None
-    closed_at: int | None
-    closed_by: int | None
-    note: str | None
-    page_level: int
-    next_page_at: int | None
-    contact_requested_at: int | None
-    alert_channel_id: int | None
-    alert_outbox_id: int | None
-    alert_message_id: int | None
-    resources_outbox_id: int | None
-    resources_via: ResourcesVia
-    fallback_thread_id: int | None
-    text_purged_at: int | None
-    alert_redacted: bool
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
-
-    @property
-    def origin_channel_id(self) -> int | None:
-        """The channel a private fallback thread can be opened in (a thread's parent)."""
-        return self.parent_channel_id or self.channel_id
-
-
-@dataclass(frozen=True)
-class CaseMessage:
-    id: int
-    case_id: int
-    guild_id: int
-    channel_id: int | None
-    message_id: int | None
-    source: MessageSource
-    text: str | None
-    category: str
-    severity: int
-    modifiers: tuple[str, ...]
-    created_at: int
-
-
-@dataclass(frozen=True)
-class ServerPhrase:
-    guild_id: int
-    phrase: str
-    phrase_key: str
-    category: str
-    severity: int
-    created_at: int
-    created_by: int
-
+from cogs.escalation.models import (
+    Case,
+    CaseMessage,
+    CaseSource,
+    CaseStatus,
+    EscalationSettings,
+    MessageSource,
+    ResourcesVia,
+    ServerPhrase,
+)
 
 _CASE_COLUMNS = (
     "id, guild_id, user_id, source, channel_id, parent_channel_id, category, severity, status, "

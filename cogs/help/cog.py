@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _T
 from discord.ext import commands
 
-from bot.checks import AUDIENCE_NAMES, ROLE_NAMES, Audience
+from bot.checks import AUDIENCE_NAMES, MEMBER, ROLE_NAMES, Audience
 from bot.client import Bot
 from bot.tree import translator
 
@@ -25,7 +25,7 @@ class HelpCog(commands.Cog):
     @app_commands.command(
         name="help",
         description=_T("What you can do with the support bot here"),
-        extras={"audience": Audience.MEMBER},
+        extras=MEMBER,
     )
     async def help(self, interaction: discord.Interaction[Bot]) -> None:
         t = await translator(interaction)

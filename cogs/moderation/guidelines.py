@@ -24,7 +24,8 @@ from bot.errors import UserError
 from bot.i18n import N_
 from bot.modlog import GUIDELINES, REMINDERS, ModLog
 from bot.outbox import Outbox, new_nonce
-from cogs.moderation.repository import SERVER, Guideline, ModerationRepository, Reminder
+from cogs.moderation.models import SERVER, Guideline, Reminder
+from cogs.moderation.repository import ModerationRepository
 
 log = logging.getLogger(__name__)
 

@@ -34,8 +34,8 @@ from cogs.moderation.guidelines import (
     WEEKLY,
     GuidelineService,
 )
-from cogs.moderation.repository import Guideline
-from cogs.moderation.views import GuidelinesModal
+from cogs.moderation.models import Guideline
+from cogs.moderation.views import GUIDELINES_COG_NAME, GuidelinesModal
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ SCHEDULE_CHOICES = [
 ]
 
 
-class GuidelinesCog(commands.Cog, name="Guidelines"):
+class GuidelinesCog(commands.Cog, name=GUIDELINES_COG_NAME):
     guidelines = app_commands.Group(
         name="guidelines",
         description=_T("The server's and the groups' guidelines"),

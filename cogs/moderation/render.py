@@ -24,7 +24,7 @@ from bot.modlog import (
     WARN,
     ModLogEntry,
 )
-from cogs.moderation.repository import Guideline, Report
+from cogs.moderation.models import Guideline, Report
 
 CADENCE_NAMES = {
     "off": N_("no scheduled reminders"),

@@ -26,8 +26,9 @@ from bot.modlog import (
     ModLog,
     ModLogEntry,
 )
-from bot.outbox import Outbox
-from cogs.moderation.repository import MemberWarning, ModerationRepository, Report
+from bot.outbox import Delivery, Outbox
+from cogs.moderation.models import MemberWarning, Report
+from cogs.moderation.repository import ModerationRepository
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +216,17 @@ class ModerationService:
                 payload={"case": case},
             )
 
+    async def notice_delivery(self, outbox_id: int) -> str:
+        """How the member's notice went: 'sent', 'failed' (e.g. DMs closed) or 'pending'."""
+        delivery = await self._delivery(outbox_id)
+        return "pending" if delivery is None else delivery.status
+
+    async def _delivery(self, outbox_id: int) -> Delivery | None:
+        """How an outbox row went. The service learns the Discord id of what it sent (and
+        whether it arrived) only by asking the outbox."""
+        # round 2: replace with the outbox on_sent hook
+        return await self._outbox.repository.delivery(outbox_id)
+
     async def warnings_of(self, guild_id: int, user_id: int) -> list[MemberWarning]:
         return await self.repo.warnings_of(guild_id, user_id)
 
@@ -323,6 +335,22 @@ class ModerationService:
         if report is None or report.guild_id != guild_id:
             raise NotFound(N_("I couldn't find that report."))
         return report
+
+    async def find_report(self, report_id: int) -> Report | None:
+        """A report in any server (for the outbox's renderer)."""
+        return await self.repo.report(report_id)
+
+    async def report_post(self, report: Report) -> tuple[int, int] | None:
+        """Where the moderators' copy of `report` is in Discord (channel, message); None when
+        it was never posted."""
+        channel_id, message_id = report.alert_channel_id, report.alert_message_id
+        if message_id is None and report.alert_outbox_id is not None:
+            delivery = await self._delivery(report.alert_outbox_id)
+            if delivery is not None and delivery.message_id is not None:
+                channel_id, message_id = delivery.channel_id, delivery.message_id
+        if channel_id is None or message_id is None:
+            return None
+        return channel_id, message_id
 
     async def claim_report(self, guild_id: int, report_id: int, by: int) -> Report:
         async with self.db.transaction() as tx:

@@ -12,16 +12,18 @@ import discord
 from bot.i18n import Translate
 from bot.ui import BaseModal, guarded, loaded_cog
 from cogs.moderation.guidelines import BODY_MAX
-from cogs.moderation.repository import Report
+from cogs.moderation.models import Report
 from cogs.moderation.service import REPORT_REASON_MAX
 
-COG_NAME = "Moderation"
+REPORTS_COG_NAME = "Reports"
 GUIDELINES_COG_NAME = "Guidelines"
 
 ReportAction = Literal["claim", "resolve", "dismiss"]
 
 
-class ModerationActions(Protocol):
+class ReportActions(Protocol):
+    """What the reports cog does when a report's button is pressed or the modal submitted."""
+
     async def report_button(
         self, interaction: discord.Interaction[Any], action: ReportAction, report_id: int
     ) -> None: ...
@@ -32,6 +34,8 @@ class ModerationActions(Protocol):
 
 
 class GuidelinesActions(Protocol):
+    """What the guidelines cog does when its modal is submitted."""
+
     async def guidelines_submitted(
         self, interaction: discord.Interaction[Any], group_id: int | None, body: str
     ) -> None: ...
@@ -75,7 +79,7 @@ class ReportButton(
 
     @guarded
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        cog = cast(ModerationActions, loaded_cog(interaction, COG_NAME))
+        cog = cast(ReportActions, loaded_cog(interaction, REPORTS_COG_NAME))
         await cog.report_button(interaction, self.action, self.report_id)
 
 
@@ -129,7 +133,7 @@ class ReportModal(BaseModal):
         self.add_item(self.reason)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        cog = cast(ModerationActions, loaded_cog(interaction, COG_NAME))
+        cog = cast(ReportActions, loaded_cog(interaction, REPORTS_COG_NAME))
         await cog.report_submitted(interaction, self)
 
 

@@ -7,7 +7,6 @@ Settings > Integrations."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -30,7 +29,7 @@ from bot.guild_settings import (
 from bot.i18n import LANGUAGES, N_, Translate
 from bot.outbox import OutboxMessage
 from bot.tree import translator
-from bot.ui import BaseView
+from cogs.settings.views import TestAlertView
 
 log = logging.getLogger(__name__)
 
@@ -410,21 +409,3 @@ class SettingsCog(commands.Cog):
                 user=message.payload["by"],
             )
         return Rendered(content=text)
-
-
-class TestAlertView(BaseView):
-    """Under /setup show: lets an admin check the escalation channel with one click."""
-
-    def __init__(self, cog: SettingsCog, t: Translate) -> None:
-        super().__init__(timeout=600)
-        self.cog = cog
-        button: discord.ui.Button[TestAlertView] = discord.ui.Button(
-            label=t("Send a test alert"),
-            style=discord.ButtonStyle.secondary,
-            custom_id="settings:test_alert",
-        )
-        button.callback = self._send
-        self.add_item(button)
-
-    async def _send(self, interaction: discord.Interaction[Any]) -> None:
-        await self.cog.send_test_alert(interaction)

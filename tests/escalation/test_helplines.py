@@ -8,8 +8,8 @@ import pycountry
 
 from bot.i18n import Translate
 from cogs.escalation.helplines import HELPLINES_PATH, Helplines
+from cogs.escalation.models import Case
 from cogs.escalation.render import resources_content, resources_embed
-from cogs.escalation.repository import Case
 
 
 def test_every_country_and_line_is_sourced() -> None:

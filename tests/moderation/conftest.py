@@ -18,6 +18,7 @@ import pytest
 from bot.client import Bot
 from cogs.moderation.cog import ModerationCog
 from cogs.moderation.guidelines_cog import GuidelinesCog
+from cogs.moderation.reports_cog import ReportsCog
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.interactions import InteractionResult
@@ -72,6 +73,12 @@ class Community:
         cog = self.bot.get_cog("Moderation")
         assert cog is not None and type(cog).__name__ == "ModerationCog"
         return cast(ModerationCog, cog)
+
+    @property
+    def reports_cog(self) -> ReportsCog:
+        cog = self.bot.get_cog("Reports")
+        assert cog is not None and type(cog).__name__ == "ReportsCog"
+        return cast(ReportsCog, cog)
 
     @property
     def guidelines(self) -> GuidelinesCog:

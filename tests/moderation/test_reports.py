@@ -109,7 +109,7 @@ async def test_reported_text_is_deleted_after_the_retention(community: Community
     assert "30 days" in res.text
 
     c.clock.advance(days=29)
-    await c.moderation.purge()
+    await c.reports_cog.purge()
     kept = await c.moderation.service.repo.report(1)
     assert kept is not None and kept.snapshot == "closed words" and kept.reason == "reason one"
 
@@ -226,7 +226,7 @@ async def test_the_reported_text_is_never_logged_above_debug(
     [post] = c.reports()
     await c.fake.click(s.moderator, post, post.custom_ids()[1])
     c.clock.advance(days=91)
-    await c.moderation.purge()
+    await c.reports_cog.purge()
     await wait_until(lambda: secret not in c.fake.message(post.id).text)
     loud = [r for r in caplog.records if r.levelno > logging.DEBUG]
     assert loud  # the actions were logged
@@ -246,7 +246,7 @@ async def test_the_text_stays_until_its_post_in_discord_is_redacted(community: C
 
     # Discord fails for now: neither copy goes, so the database never loses track of the post.
     c.fake.faults.add("PATCH", rf"/messages/{post.id}$", status=429, count=1)
-    await c.moderation.purge()
+    await c.reports_cog.purge()
     kept = await c.moderation.service.repo.report(1)
     assert kept is not None and kept.snapshot == "words to forget" and kept.purged_at is None
     assert "words to forget" in c.fake.message(post.id).text
@@ -269,6 +269,6 @@ async def test_the_text_stays_until_its_post_in_discord_is_redacted(community: C
     await c.fake.click(s.moderator, second, second.custom_ids()[1])
     await c.fake.delete_message(s.admin, second)
     c.clock.advance(days=91)
-    await c.moderation.purge()
+    await c.reports_cog.purge()
     purged = await c.moderation.service.repo.report(2)
     assert purged is not None and purged.snapshot is None

@@ -1,0 +1,295 @@
+"""Distress escalation, the rules once a case is open: moderators claim and close it, unclaimed
+cases page the moderators then the admins, the member's words go after the retention period,
+deliveries that failed find another way, and the alert's Discord id is learnt. Part of
+`EscalationService`; never imports discord.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.db import Transaction
+from bot.errors import NotFound, UserError
+from bot.i18n import N_
+from bot.outbox import Delivery
+from cogs.escalation.models import Case, CaseMessage, CaseStatus
+from cogs.escalation.service_base import ALERT, PAGE, RESOURCES, CaseBook, Event
+
+log = logging.getLogger(__name__)
+
+MAX_NOTE_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Page:
+    case_id: int
+    level: int
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case: Case
+    messages: list[CaseMessage]
+
+
+class CaseHandling(CaseBook):
+    """What happens to a case after it opened."""
+
+    # ------------------------------------------------------------------ moderators act
+
+    async def _case_for_moderator(self, tx: Transaction, case_id: int, guild_id: int) -> Case:
+        case = await self.repository.get_in(tx, case_id)
+        if case is None or case.guild_id != guild_id:
+            raise NotFound(N_("I couldn't find that case."))
+        return case
+
+    async def claim(self, case_id: int, guild_id: int, by: int) -> Case:
+        now = self._now()
+        async with self.db.transaction() as tx:
+            case = await self._case_for_moderator(tx, case_id, guild_id)
+            if case.status == "claimed":
+                if case.claimed_by == by:
+                    raise UserError(N_("You have already claimed this case."))
+                raise UserError(
+                    N_("<@{moderator}> has already claimed this case."),
+                    moderator=case.claimed_by,
+                )
+            if not case.is_open:
+                raise UserError(N_("This case is already closed."))
+            await self.repository.claim(tx, case_id, by, now)
+            settings = await self._settings_in(tx, guild_id)
+            await self._mod_log(tx, settings, case_id, "claimed", by=by)
+            updated = await self.repository.get_in(tx, case_id)
+        assert updated is not None
+        log.info("escalation: case %d claimed by %d", case_id, by)
+        return updated
+
+    async def close(
+        self,
+        case_id: int,
+        guild_id: int,
+        by: int,
+        status: Literal["resolved", "false_alarm"],
+        note: str,
+    ) -> Case:
+        note = note.strip()
+        if not note:
+            raise UserError(
+                N_("Please write a short note for the other moderators before closing the case.")
+            )
+        if len(note) > MAX_NOTE_CHARS:
+            raise UserError(N_("Please keep the note under {n} characters."), n=MAX_NOTE_CHARS)
+        now = self._now()
+        async with self.db.transaction() as tx:
+            case = await self._case_for_moderator(tx, case_id, guild_id)
+            if not case.is_open:
+                raise UserError(N_("This case is already closed."))
+            closed: CaseStatus = status
+            await self.repository.close(tx, case_id, closed, by, note, now)
+            settings = await self._settings_in(tx, guild_id)
+            await self._mod_log(tx, settings, case_id, status, by=by)
+            updated = await self.repository.get_in(tx, case_id)
+        assert updated is not None
+        log.info("escalation: case %d closed (%s) by %d", case_id, status, by)
+        return updated
+
+    async def view(self, case_id: int) -> CaseView | None:
+        case = await self.repository.get(case_id)
+        if case is None:
+            return None
+        return CaseView(case, await self.repository.messages(case_id))
+
+    # ------------------------------------------------------------------ time passes
+
+    async def run_due_pages(self) -> list[Page]:
+        """Page the moderator role for cases nobody claimed in time, then the admins."""
+        now = self._now()
+        pages: list[Page] = []
+        for due in await self.repository.due_pages(now):
+            async with self.db.transaction() as tx:
+                case = await self.repository.get_in(tx, due.id)
+                if (
+                    case is None
+                    or case.status != "open"
+                    or case.next_page_at is None
+                    or case.next_page_at > now
+                ):
+                    continue
+                settings = await self._settings_in(tx, case.guild_id)
+                paging = await self.repository.settings_in(tx, case.guild_id)
+                level = case.page_level + 1
+                if level == 1 and settings.moderator_role_id is None:
+                    level = 2  # no moderator role to ping: the admins are next
+                next_at = case.created_at + paging.admin_page_after_seconds if level == 1 else None
+                await self.repository.set_page(tx, case.id, level, next_at)
+                if case.alert_channel_id is not None:
+                    await self._outbox.enqueue(
+                        tx,
+                        kind=PAGE,
+                        guild_id=case.guild_id,
+                        channel_id=case.alert_channel_id,
+                        payload={"case_id": case.id, "level": level},
+                    )
+                event: Event = "paged_moderators" if level == 1 else "paged_admins"
+                await self._mod_log(tx, settings, case.id, event, level=level)
+            pages.append(Page(case.id, level))
+            log.warning(
+                "escalation: case %d in guild %d unclaimed; page level %d",
+                case.id,
+                case.guild_id,
+                level,
+            )
+        return pages
+
+    async def purge_due(self) -> list[Case]:
+        """Delete the member's words (and the closing note) of cases closed longer ago than the
+        server's retention period."""
+        now = self._now()
+        purged: list[Case] = []
+        for due in await self.repository.due_for_purge(now):
+            async with self.db.transaction() as tx:
+                await self.repository.purge(tx, due.id, now)
+                settings = await self._settings_in(tx, due.guild_id)
+                await self._mod_log(tx, settings, due.id, "purged")
+            purged.append(due)
+            log.info("escalation: case %d: the member's words were deleted (retention)", due.id)
+        return purged
+
+    # ------------------------------------------------------------------ delivery problems
+
+    async def resources_refused(self, case_id: int, to_user: bool) -> Case | None:
+        """The resources could not be delivered. DMs closed: a private thread is next (the
+        returned case has resources_via 'thread_pending'); otherwise the moderators are told."""
+        async with self.db.transaction() as tx:
+            case = await self.repository.get_in(tx, case_id)
+            if case is None:
+                return None
+            if to_user and case.origin_channel_id is not None:
+                await self.repository.set_resources_via(tx, case_id, "thread_pending")
+            else:
+                await self._undeliverable(tx, case)
+            updated = await self.repository.get_in(tx, case_id)
+        log.warning(
+            "escalation: case %d: crisis resources refused (%s)",
+            case_id,
+            updated.resources_via if updated else "?",
+        )
+        return updated
+
+    async def fallback_thread_opened(self, case_id: int, thread_id: int) -> None:
+        async with self.db.transaction() as tx:
+            case = await self.repository.get_in(tx, case_id)
+            if case is None or case.resources_via != "thread_pending":
+                return
+            row_id = await self._outbox.enqueue(
+                tx,
+                kind=RESOURCES,
+                guild_id=case.guild_id,
+                channel_id=thread_id,
+                payload={"case_id": case_id, "via": "thread"},
+            )
+            await self.repository.set_resources_via(
+                tx, case_id, "thread", thread_id=thread_id, outbox_id=row_id
+            )
+            settings = await self._settings_in(tx, case.guild_id)
+            await self._mod_log(tx, settings, case_id, "resources_thread")
+        log.info("escalation: case %d: resources go to private thread %d", case_id, thread_id)
+
+    async def fallback_failed(self, case_id: int) -> None:
+        async with self.db.transaction() as tx:
+            case = await self.repository.get_in(tx, case_id)
+            if case is None or case.resources_via in ("undeliverable", "not_needed"):
+                return
+            await self._undeliverable(tx, case)
+        log.warning("escalation: case %d: no private way to reach the member", case_id)
+
+    async def _undeliverable(self, tx: Transaction, case: Case) -> None:
+        await self.repository.set_resources_via(tx, case.id, "undeliverable")
+        await self._update(tx, case, "resources_undeliverable")
+        settings = await self._settings_in(tx, case.guild_id)
+        await self._mod_log(tx, settings, case.id, "resources_undeliverable")
+
+    async def alert_refused(self, case_id: int, channel_id: int) -> bool:
+        """The escalation channel refused the alert for good (deleted, no access): send it to
+        the mod-log channel instead. False when there is nowhere else."""
+        async with self.db.transaction() as tx:
+            case = await self.repository.get_in(tx, case_id)
+            if case is None or case.alert_channel_id != channel_id:
+                return False
+            settings = await self._settings_in(tx, case.guild_id)
+            fallback = settings.mod_log_channel_id
+            if fallback is None or fallback == channel_id:
+                return False
+            row_id = await self._outbox.enqueue(
+                tx,
+                kind=ALERT,
+                guild_id=case.guild_id,
+                channel_id=fallback,
+                payload={"case_id": case_id},
+            )
+            await self.repository.move_alert(tx, case_id, fallback, row_id)
+            await self._mod_log(tx, settings, case_id, "alert_moved")
+        log.error(
+            "escalation: case %d: the escalation channel %d refused the alert; sent to the "
+            "mod-log channel instead",
+            case_id,
+            channel_id,
+        )
+        return True
+
+    # ------------------------------------------------------------------ the alert in Discord
+
+    async def case(self, case_id: int) -> Case | None:
+        return await self.repository.get(case_id)
+
+    async def cases_waiting_for_thread(self) -> list[Case]:
+        """Cases whose resources wait for a private thread (DMs closed, Discord failed)."""
+        return await self.repository.pending_threads()
+
+    async def _alert_delivery(self, case: Case) -> Delivery | None:
+        """How the outbox row of the case's alert went. The service learns the alert's Discord
+        id only by asking the outbox after it was sent."""
+        # round 2: replace with the outbox on_sent hook
+        if case.alert_outbox_id is None:
+            return None
+        return await self._outbox.repository.delivery(case.alert_outbox_id)
+
+    async def alert_message_id(self, case: Case) -> int | None:
+        """The Discord id of the case's alert; None while it has not been sent."""
+        if case.alert_message_id is not None:
+            return case.alert_message_id
+        delivery = await self._alert_delivery(case)
+        if delivery is None or delivery.status != "sent" or delivery.message_id is None:
+            return None
+        await self.repository.set_alert_message(case.id, delivery.message_id)
+        return delivery.message_id
+
+    async def learn_alert_ids(self) -> None:
+        """At every tick: the Discord ids of the alerts sent since (to edit and link them)."""
+        for case in await self.repository.alerts_without_message_id():
+            await self.alert_message_id(case)
+
+    async def alert_pressed(self, case: Case, channel_id: int, message_id: int) -> None:
+        """A button was pressed under a message in the alert's channel: that message is the
+        alert, whatever the outbox has learnt so far."""
+        if case.alert_message_id is None and channel_id == case.alert_channel_id:
+            await self.repository.set_alert_message(case.id, message_id)
+
+    async def alerts_to_redact(self) -> list[Case]:
+        """Purged cases whose alert in Discord may still show the member's words: the caller
+        edits each, then calls `alert_redacted`. An alert never sent needs no edit; one still
+        waiting in the outbox is rendered from the purged case when it goes out."""
+        sent: list[Case] = []
+        for case in await self.repository.unredacted_alerts():
+            if await self.alert_message_id(case) is not None:
+                sent.append(case)
+                continue
+            delivery = await self._alert_delivery(case)
+            if delivery is None or delivery.status != "pending":
+                await self.repository.mark_redacted(case.id)
+        return sent
+
+    async def alert_redacted(self, case_id: int) -> None:
+        await self.repository.mark_redacted(case_id)
