@@ -6,6 +6,10 @@ cog_browse.py: list, calendar, settings; cog_common.py: what they share) and hol
 jobs, the listeners, what the RSVP buttons do, and the outbox renderers. The buttons reach
 it through the small protocol in views.py.
 
+It is the meetings `Feature` (bot/feature.py): it declares its three outbox kinds, its RSVP
+buttons, its job rebuilder and `meetings:` job prefix, and its data-deletion hook (a member's
+RSVPs in a server they left); loading registers them, unloading removes them.
+
 Jobs: one job, `meetings:due`, sleeps until the earliest due action in the database (a
 reminder, a session's start or end) and fires everything due, then re-arms itself; so start-up
 costs one query whatever the number of series. `meetings:events` retries Discord event syncs
