@@ -37,8 +37,10 @@ from typing import Any
 
 from bot.client import Bot
 from bot.clock import epoch
-from cogs.meetings import timing
-from cogs.meetings.repository import Action, MeetingRepository, local_text
+from cogs.meetings.models import Action, local_text
+from cogs.meetings.recurrence import Repeat, rrule_for
+from cogs.meetings.repository import MeetingRepository
+from cogs.meetings.zones import local_now
 from tests.fakediscord import FakeDiscord
 from tests.feedback.standin_groups import StandInGroups
 from tests.harness import BotRunner, build_server
@@ -104,9 +106,9 @@ async def write_series(path: Path, groups: StandInGroups, count: int, first_due:
         for i in range(count):
             group = refs[i % len(refs)]
             start = first_due + timedelta(hours=1, seconds=i % WINDOW_SECONDS)
-            local = timing.local_now(start, group.timezone).replace(microsecond=0)
+            local = local_now(start, group.timezone).replace(microsecond=0)
             kind = KINDS[i % len(KINDS)]
-            rule = timing.rrule_for(timing.Repeat(kind=kind), local)  # type: ignore[arg-type]
+            rule = rrule_for(Repeat(kind=kind), local)  # type: ignore[arg-type]
             await repo.insert_series(
                 tx,
                 {

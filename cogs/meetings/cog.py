@@ -6,6 +6,10 @@ cog_browse.py: list, calendar, settings; cog_common.py: what they share) and hol
 jobs, the listeners, what the RSVP buttons do, and the outbox renderers. The buttons reach
 it through the small protocol in views.py.
 
+It is the meetings `Feature` (bot/feature.py): it declares its three outbox kinds, its RSVP
+buttons, its job rebuilder and `meetings:` job prefix, and its data-deletion hook (a member's
+RSVPs in a server they left); loading registers them, unloading removes them.
+
 Jobs: one job, `meetings:due`, sleeps until the earliest due action in the database (a
 reminder, a session's start or end) and fires everything due, then re-arms itself; so start-up
 costs one query whatever the number of series. `meetings:events` retries Discord event syncs
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,8 +33,9 @@ from discord.ext import commands
 from bot.checks import Audience, caller
 from bot.client import Bot
 from bot.clock import epoch
-from bot.dispatcher import PermanentFailure, Rendered, server_of
+from bot.dispatcher import PermanentFailure, Rendered, Renderer, server_of
 from bot.errors import NotFound, UserError
+from bot.feature import OutboxKind, Rebuilder
 from bot.i18n import N_, server_translator
 from bot.outbox import OutboxMessage
 from bot.tree import translator
@@ -43,7 +48,7 @@ from cogs.meetings.models import CANCELLED, ENDED, GOING, MAYBE, NO
 from cogs.meetings.recurrence import Term, translate_terms
 from cogs.meetings.service import ANNOUNCE, NOTICE, REMINDER, MeetingService
 from cogs.meetings.service_actions import DueActions
-from cogs.meetings.views import COG_NAME, DYNAMIC_ITEMS, rsvp_view
+from cogs.meetings.views import COG_NAME, PERSISTENT_ITEMS, rsvp_view
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +63,11 @@ RETRY_SECONDS = 5
 
 class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
     meeting = MEETING
+    persistent_items = PERSISTENT_ITEMS
+    job_prefix = "meetings:"  # DUE_JOB, EVENTS_JOB, PURGE_JOB, ZONES_JOB: removed on unload
 
     def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self.service = MeetingService(
             bot.db, bot.clock, bot.outbox, lambda: bot.groups, self._dispatch
         )
@@ -69,12 +76,23 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
         self._tasks: set[asyncio.Task[None]] = set()
         self.catch_up: asyncio.Task[None] | None = None
         self._wake_pending = False
-        bot.dispatcher.register(ANNOUNCE, self._render_announcement)
-        bot.dispatcher.register(REMINDER, self._render_reminder)
-        bot.dispatcher.register(NOTICE, self._render_notice)
-        bot.add_dynamic_items(*DYNAMIC_ITEMS)
         self.service.on_change(self._wake)
-        bot.add_rebuilder(self._rebuild)
+
+    # ------------------------------------------------------------------ the feature contract
+
+    def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
+        return {
+            ANNOUNCE: self._render_announcement,
+            REMINDER: self._render_reminder,
+            NOTICE: self._render_notice,
+        }
+
+    def job_rebuilders(self) -> Sequence[Rebuilder]:
+        return (self._rebuild,)
+
+    async def delete_user_data(self, guild_id: int, user_id: int) -> None:
+        """A member who leaves the server: their RSVPs in its groups go at once (PRIVACY.md)."""
+        await self.service.forget_member(guild_id, user_id)
 
     # ------------------------------------------------------------------ jobs
 
@@ -99,7 +117,7 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
             id=ZONES_JOB,
             replace_existing=True,
         )
-        self.catch_up = self._spawn(self._catch_up())
+        self.catch_up = self._spawn(self._catch_up(), "catch-up")
 
     async def _catch_up(self) -> None:
         made = await self.service.ensure_sessions()
@@ -137,8 +155,10 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
         if group is not None:
             await self.service.rezone(group)
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(work)
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        """Background work on `bot.spawn` (held, logged if it fails, cancelled at close); the
+        feature keeps its own tasks too, to cancel them when it unloads."""
+        task: asyncio.Task[None] = self.bot.spawn(work, name=f"meetings {name}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
@@ -146,16 +166,14 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
     async def cog_unload(self) -> None:
         for task in list(self._tasks):
             task.cancel()
-        for job_id in (DUE_JOB, EVENTS_JOB, PURGE_JOB, ZONES_JOB):
-            if self.bot.scheduler.get_job(job_id) is not None:
-                self.bot.scheduler.remove_job(job_id)
+        await super().cog_unload()  # the renderers, buttons, rebuilder and meetings: jobs
 
     def _wake(self) -> None:
         """After a change: re-arm the due job and bring the Discord events up to date."""
         if self._wake_pending:
             return
         self._wake_pending = True
-        self._spawn(self._woken())
+        self._spawn(self._woken(), "re-arm")
 
     async def _woken(self) -> None:
         await asyncio.sleep(0)

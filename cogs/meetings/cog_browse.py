@@ -11,10 +11,18 @@ from discord.app_commands import locale_str as _T
 
 from bot.checks import LEADER, MEMBER, Audience, caller
 from bot.client import Bot
+from bot.directory import GroupRef
 from bot.i18n import Translate
 from bot.tree import translator
 from cogs.meetings import render
-from cogs.meetings.cog_common import MEETING, SETTINGS, MeetingCommands
+from cogs.meetings.cog_common import (
+    MEETING,
+    SETTINGS,
+    JoinedMeetingGroup,
+    LedMeetingGroup,
+    MeetingCommands,
+    with_meetings,
+)
 
 
 class BrowseCommands(MeetingCommands):
@@ -23,11 +31,14 @@ class BrowseCommands(MeetingCommands):
     @MEETING.command(name="list", description=_T("Upcoming sessions of your groups"), extras=MEMBER)
     @app_commands.describe(group=_T("Only this group (empty: all your groups)"))
     async def list_meetings(
-        self, interaction: discord.Interaction[Bot], group: str | None = None
+        self,
+        interaction: discord.Interaction[Bot],
+        group: app_commands.Transform[GroupRef, JoinedMeetingGroup] | None = None,
     ) -> None:
         member = caller(interaction)
         if group is not None:
-            ref = await self._group(interaction, group)
+            ref = with_meetings(group)
+            await self.service.rezone(ref)  # its time zone may have changed since
             await self._require_member_of(interaction, ref)
             refs = [ref]
         else:
@@ -43,8 +54,6 @@ class BrowseCommands(MeetingCommands):
         embed = discord.Embed(title=t("Upcoming sessions"), description=text[:4000])
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
-    list_meetings.autocomplete("group")(MeetingCommands.my_groups)
-
     # ------------------------------------------------------------------ calendar
 
     @MEETING.command(
@@ -53,8 +62,13 @@ class BrowseCommands(MeetingCommands):
         extras=MEMBER,
     )
     @app_commands.describe(group=_T("The group"))
-    async def calendar(self, interaction: discord.Interaction[Bot], group: str) -> None:
-        ref = await self._group(interaction, group)
+    async def calendar(
+        self,
+        interaction: discord.Interaction[Bot],
+        group: app_commands.Transform[GroupRef, JoinedMeetingGroup],
+    ) -> None:
+        ref = with_meetings(group)
+        await self.service.rezone(ref)  # the file has the sessions in the group's zone
         await self._require_member_of(interaction, ref)
         t = await translator(interaction)
         data = await self.service.calendar(ref)
@@ -71,8 +85,6 @@ class BrowseCommands(MeetingCommands):
             ephemeral=True,
         )
 
-    calendar.autocomplete("group")(MeetingCommands.my_groups)
-
     # ------------------------------------------------------------------ settings
 
     @SETTINGS.command(
@@ -87,12 +99,13 @@ class BrowseCommands(MeetingCommands):
     async def settings_reminders(
         self,
         interaction: discord.Interaction[Bot],
-        group: str,
+        group: app_commands.Transform[GroupRef, LedMeetingGroup],
         times: str | None = None,
         ping_role: bool | None = None,
         remind_going: bool | None = None,
     ) -> None:
-        ref = await self._group(interaction, group)
+        ref = with_meetings(group)
+        await self.service.rezone(ref)  # reminders are planned from the sessions' times
         member = await self.bot.access.require(interaction, Audience.LEADER, group_id=ref.id)
         saved = await self.service.set_reminders(
             ref, offsets=times, ping_role=ping_role, remind_going=remind_going, by=member.id
@@ -110,8 +123,6 @@ class BrowseCommands(MeetingCommands):
             ),
             ephemeral=True,
         )
-
-    settings_reminders.autocomplete("group")(MeetingCommands.led_groups)
 
 
 def _offset_text(minutes: int, t: Translate) -> str:

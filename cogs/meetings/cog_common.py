@@ -1,5 +1,11 @@
-"""What the /meeting commands share: the command groups, picking a group, a series or a session
-(typed values and their autocompletes), and who may see a group's meetings. Discord glue only."""
+"""What the /meeting commands share: the command groups, the group options (the kit's
+transformers, archived groups let through so the command can say they have no meetings),
+picking a series or a session (typed values and their autocompletes), and who may see a group's
+meetings. Discord glue only.
+
+The group options never write to the database (bot/kit/groups.py): a command that names a group
+calls `service.rezone(group)` itself, so a time zone changed while the bot was away applies
+before the command reads or changes the group's sessions."""
 
 from __future__ import annotations
 
@@ -8,13 +14,14 @@ from datetime import datetime
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _T
-from discord.ext import commands
 
 from bot.checks import Audience, caller
 from bot.client import Bot
 from bot.directory import GroupRef
 from bot.errors import NotAllowed, NotFound, UserError
+from bot.feature import Feature
 from bot.i18n import N_
+from bot.kit.groups import JoinedGroup, LedGroup
 from bot.tree import translator
 from cogs.meetings import render
 from cogs.meetings.models import Series, local_value
@@ -28,25 +35,30 @@ SETTINGS = app_commands.Group(
 )
 
 
-class MeetingCommands(commands.Cog):
+class LedMeetingGroup(LedGroup):
+    """The groups the caller leads (every group for moderators); an archived one is let
+    through, for `with_meetings` to refuse in the feature's words."""
+
+    include_archived = True
+
+
+class JoinedMeetingGroup(JoinedGroup):
+    """The caller's groups (every group for moderators); archived ones as above."""
+
+    include_archived = True
+
+
+def with_meetings(group: GroupRef) -> GroupRef:
+    """The group, unless it is archived: an archived group has no meetings."""
+    if group.archived:
+        raise UserError(N_("{group} is archived, so it has no meetings."), group=group.name)
+    return group
+
+
+class MeetingCommands(Feature):
     """The base of the /meeting command classes; MeetingsCog (cog.py) brings them together."""
 
-    bot: Bot
     service: MeetingService
-
-    async def _group(self, interaction: discord.Interaction[Bot], value: str) -> GroupRef:
-        member = caller(interaction)
-        try:
-            group_id = int(value)
-        except ValueError:
-            raise NotFound(N_("Please pick a group from the list.")) from None
-        group = await self.bot.groups.get(member.guild.id, group_id)
-        if group is None:
-            raise NotFound(N_("Please pick a group from the list."))
-        if group.archived:
-            raise UserError(N_("{group} is archived, so it has no meetings."), group=group.name)
-        await self.service.rezone(group)  # its time zone may have changed since
-        return group
 
     async def _series(self, interaction: discord.Interaction[Bot], value: str) -> Series:
         member = caller(interaction)
@@ -73,35 +85,6 @@ class MeetingCommands(commands.Cog):
         if await self.bot.access.is_moderator(member):
             return
         raise NotAllowed(N_("Only members of {group} can see its meetings."), group=group.name)
-
-    async def _groups_for(
-        self, interaction: discord.Interaction[Bot], current: str, *, led: bool
-    ) -> list[app_commands.Choice[str]]:
-        if interaction.guild is None or not isinstance(interaction.user, discord.Member):
-            return []
-        member = interaction.user
-        if await self.bot.access.is_moderator(member):
-            groups = await self.bot.groups.search(member.guild.id, current)
-        elif led:
-            groups = await self.bot.groups.led_by(member.guild.id, member.id)
-        else:
-            groups = await self.bot.groups.groups_of(member.guild.id, member.id)
-        needle = current.casefold().strip()
-        return [
-            app_commands.Choice(name=g.name[:100], value=str(g.id))
-            for g in groups
-            if needle in g.name.casefold()
-        ][:25]
-
-    async def led_groups(
-        self, interaction: discord.Interaction[Bot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._groups_for(interaction, current, led=True)
-
-    async def my_groups(
-        self, interaction: discord.Interaction[Bot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._groups_for(interaction, current, led=False)
 
     async def led_series(
         self, interaction: discord.Interaction[Bot], current: str

@@ -11,11 +11,13 @@ from discord.app_commands import locale_str as _T
 
 from bot.checks import LEADER, Audience, caller
 from bot.client import Bot
+from bot.directory import GroupRef
 from bot.errors import UserError
 from bot.i18n import N_
+from bot.kit.timestamps import stamp_and_relative
 from bot.tree import translator
 from cogs.meetings import render
-from cogs.meetings.cog_common import MEETING, MeetingCommands
+from cogs.meetings.cog_common import MEETING, LedMeetingGroup, MeetingCommands, with_meetings
 from cogs.meetings.rules import Draft
 from cogs.meetings.views import PreviewView
 from cogs.meetings.zones import adjustment_note
@@ -65,7 +67,7 @@ class ScheduleCommands(MeetingCommands):
     async def schedule(
         self,
         interaction: discord.Interaction[Bot],
-        group: str,
+        group: app_commands.Transform[GroupRef, LedMeetingGroup],
         title: str,
         when: str,
         minutes: app_commands.Range[int, 15, 480] = 60,
@@ -73,7 +75,8 @@ class ScheduleCommands(MeetingCommands):
         week: int | None = None,
         until: str | None = None,
     ) -> None:
-        ref = await self._group(interaction, group)
+        ref = with_meetings(group)
+        await self.service.rezone(ref)  # its time zone may have changed since
         member = await self.bot.access.require(interaction, Audience.LEADER, group_id=ref.id)
         draft = self.service.draft(
             group=ref,
@@ -90,8 +93,6 @@ class ScheduleCommands(MeetingCommands):
             embed=render.preview(draft, t), view=PreviewView(draft, member.id, t), ephemeral=True
         )
 
-    schedule.autocomplete("group")(MeetingCommands.led_groups)
-
     async def confirm_draft(self, interaction: discord.Interaction[Any], draft: Draft) -> None:
         await self.bot.access.require(interaction, Audience.LEADER, group_id=draft.group_id)
         series, session = await self.service.confirm(draft)
@@ -103,7 +104,7 @@ class ScheduleCommands(MeetingCommands):
                 "{title} is scheduled. The first session is {when}. The group's channel gets "
                 "an announcement with RSVP buttons, and reminders follow.",
                 title=series.title,
-                when=render.when_line(session.starts_at, t),
+                when=stamp_and_relative(session.starts_at),
             )
         await interaction.response.edit_message(content=text, embed=None, view=None)
 
@@ -151,7 +152,7 @@ class ScheduleCommands(MeetingCommands):
                 "That session of {title} is moved to {when}. Those who said they're coming "
                 "are told privately.",
                 title=found.title,
-                when=render.when_line(moved.starts_at, t),
+                when=stamp_and_relative(moved.starts_at),
             )
             note = adjustment_note(moved.adjustment, moved.local, found.zone, t)
             await interaction.response.send_message(f"{text} {note}".strip(), ephemeral=True)
@@ -162,7 +163,7 @@ class ScheduleCommands(MeetingCommands):
         upcoming = await self.service.upcoming_session(updated.id)
         text = t("{title} is updated.", title=updated.title)
         if upcoming is not None:
-            text += " " + t("Next session: {when}.", when=render.when_line(upcoming.starts_at, t))
+            text += " " + t("Next session: {when}.", when=stamp_and_relative(upcoming.starts_at))
         await interaction.response.send_message(text, ephemeral=True)
 
     edit.autocomplete("series")(MeetingCommands.led_series)
@@ -207,10 +208,10 @@ class ScheduleCommands(MeetingCommands):
         found = await self._series(interaction, series)
         skipped, told = await self.service.skip_next(found)
         t = await translator(interaction)
-        text = t("The session of {when} is skipped.", when=render.when_line(skipped.starts_at, t))
+        text = t("The session of {when} is skipped.", when=stamp_and_relative(skipped.starts_at))
         upcoming = await self.service.upcoming_session(found.id)
         if upcoming is not None:
-            text += " " + t("Next session: {when}.", when=render.when_line(upcoming.starts_at, t))
+            text += " " + t("Next session: {when}.", when=stamp_and_relative(upcoming.starts_at))
         if told:
             text += " " + t.plural(
                 "{n} person who said they're coming is told privately.",

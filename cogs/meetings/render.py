@@ -1,7 +1,8 @@
 """What people read about meetings: the schedule preview, announcements, reminders, lists.
 
-Times are Discord timestamps (`<t:EPOCH:F>`), so each reader sees their own zone; the group's
-zone is named where a leader needs it (the preview says how the time was read).
+Times are Discord timestamps (`<t:EPOCH:F>`, bot/kit/timestamps.py), so each reader sees their
+own zone; the group's zone is named where a leader needs it (the preview says how the time was
+read).
 """
 
 from __future__ import annotations
@@ -10,21 +11,12 @@ from datetime import datetime
 
 import discord
 
-from bot.i18n import N_, Translate
+from bot.i18n import Translate
+from bot.kit.timestamps import stamp_and_relative
 from cogs.meetings.models import Series, Session
-from cogs.meetings.recurrence import describe_repeat, repeat_from_rrule
+from cogs.meetings.recurrence import WEEKDAY_NAMES, describe_repeat, repeat_from_rrule
 from cogs.meetings.rules import Counts, Draft, Planned, Upcoming
 from cogs.meetings.zones import adjustment_note
-
-WEEKDAYS = (
-    N_("Monday"),
-    N_("Tuesday"),
-    N_("Wednesday"),
-    N_("Thursday"),
-    N_("Friday"),
-    N_("Saturday"),
-    N_("Sunday"),
-)
 
 
 def local_label(local: datetime, zone: str, t: Translate) -> str:
@@ -32,15 +24,11 @@ def local_label(local: datetime, zone: str, t: Translate) -> str:
     render."""
     return t(
         "{weekday} {date} {time} ({zone})",
-        weekday=t(WEEKDAYS[local.weekday()]),
+        weekday=t(WEEKDAY_NAMES[local.weekday()]),
         date=local.date().isoformat(),
         time=local.strftime("%H:%M"),
         zone=zone,
     )
-
-
-def when_line(starts_at: int, t: Translate) -> str:
-    return t("<t:{at}:F> (<t:{at}:R>)", at=starts_at)
 
 
 def repeat_text(series: Series, t: Translate) -> str:
@@ -60,7 +48,7 @@ def preview(draft: Draft, t: Translate) -> discord.Embed:
         ),
         colour=discord.Colour.blurple(),
     )
-    lines = [when_line(p.starts_at, t) for p in draft.previews]
+    lines = [stamp_and_relative(p.starts_at) for p in draft.previews]
     label = t("Next sessions") if len(lines) > 1 else t("The session")
     embed.add_field(name=label, value="\n".join(lines), inline=False)
     notes = [
@@ -88,7 +76,7 @@ def announcement(
             "A session of {group}: {when}, {minutes} minutes.\nLet the leaders know if you're "
             "coming; only they see the names.",
             group=group_name,
-            when=when_line(session.starts_at, t),
+            when=stamp_and_relative(session.starts_at),
             minutes=(session.ends_at - session.starts_at) // 60,
         ),
         colour=discord.Colour.green(),
@@ -110,7 +98,7 @@ def reminder(series: Series, session: Session, late: bool, t: Translate) -> str:
     text = t(
         "Reminder: {title} starts {when}.",
         title=series.title,
-        when=when_line(session.starts_at, t),
+        when=stamp_and_relative(session.starts_at),
     )
     if late:
         text += " " + t(
@@ -138,7 +126,7 @@ def upcoming_lines(items: list[Upcoming], group_names: dict[int, str], t: Transl
                 "**{title}** ({group}): {when}, {repeat}",
                 title=item.series.title,
                 group=group,
-                when=when_line(item.session.starts_at, t),
+                when=stamp_and_relative(item.session.starts_at),
                 repeat=repeat,
             )
         )

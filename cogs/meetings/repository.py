@@ -3,53 +3,15 @@
 One repository object, in parts by table: series, overrides and settings
 (repository_series.py), sessions and their due actions (repository_sessions.py), RSVPs
 (repository_rsvps.py) and Discord events (repository_events.py). The dataclasses it returns are
-in models.py, re-exported here.
+in models.py.
 """
 
 from __future__ import annotations
 
-from cogs.meetings.models import (
-    ANSWERS,
-    CANCELLED,
-    DEFAULT_OFFSETS,
-    ENDED,
-    GOING,
-    MAYBE,
-    NO,
-    SCHEDULED,
-    STARTED,
-    Action,
-    EventState,
-    GroupSettings,
-    Series,
-    Session,
-    local_text,
-    local_value,
-)
 from cogs.meetings.repository_events import EventQueries
 from cogs.meetings.repository_rsvps import RsvpQueries
 from cogs.meetings.repository_series import SeriesQueries
 from cogs.meetings.repository_sessions import SessionQueries
-
-__all__ = [
-    "ANSWERS",
-    "CANCELLED",
-    "DEFAULT_OFFSETS",
-    "ENDED",
-    "GOING",
-    "MAYBE",
-    "NO",
-    "SCHEDULED",
-    "STARTED",
-    "Action",
-    "EventState",
-    "GroupSettings",
-    "MeetingRepository",
-    "Series",
-    "Session",
-    "local_text",
-    "local_value",
-]
 
 
 class MeetingRepository(SeriesQueries, SessionQueries, RsvpQueries, EventQueries):

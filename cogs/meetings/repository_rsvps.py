@@ -42,6 +42,15 @@ class RsvpQueries(Queries):
                 {"user": user_id, "guild_id": guild_id, "group_id": group_id},
             )
 
+    async def delete_rsvps_in_guild(self, guild_id: int, user_id: int) -> int:
+        """Every answer of one member in one server (they left it)."""
+        async with self.db.transaction() as tx:
+            return await tx.execute(
+                "DELETE FROM meeting_rsvps WHERE user_id = :user AND occurrence_id IN "
+                "(SELECT id FROM meeting_occurrences WHERE guild_id = :guild_id)",
+                {"user": user_id, "guild_id": guild_id},
+            )
+
     async def delete_old_rsvps(self, before: int) -> int:
         """RSVPs of sessions long over: nobody needs to know who came."""
         async with self.db.transaction() as tx:

@@ -47,6 +47,13 @@ class Rsvps(Sessions):
         if removed:
             log.debug("dropped %d RSVPs of a member who left group %d", removed, group_id)
 
+    async def forget_member(self, guild_id: int, user_id: int) -> None:
+        """The member left the server: their answers on its sessions go (the data-deletion
+        hook; idempotent)."""
+        removed = await self.repo.delete_rsvps_in_guild(guild_id, user_id)
+        if removed:
+            log.debug("forgot %d RSVPs of a member who left guild %d", removed, guild_id)
+
     async def purge(self) -> None:
         now = epoch(self.now())
         await self.repo.delete_old_rsvps(now - KEEP_RSVPS_SECONDS)

@@ -1,22 +1,24 @@
 """Buttons of the meetings feature.
 
-RSVP buttons live on announcements for weeks, so they are DynamicItems: the custom id carries the
-session (`meetings:rsvp:42:going`) and everything else comes from the database when pressed. The
-schedule preview's Confirm / Cancel is a plain view: it holds the unsaved draft, belongs to the
-leader who asked, and expires with the preview.
+RSVP buttons live on announcements for weeks, so they are persistent buttons
+(bot/kit/buttons.py): the custom id carries the session (`meetings:rsvp:42:going`,
+`meetings:who:42`, the same ids as before the kit, so buttons already posted keep working) and
+everything else comes from the database when pressed. The schedule preview's Confirm / Cancel
+is a plain view: it holds the unsaved draft, belongs to the leader who asked, and expires with
+the preview.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any, Protocol, cast
 
 import discord
 
 from bot.errors import UserError
 from bot.i18n import N_, Translate
-from bot.ui import BaseView, guarded, loaded_cog
-from cogs.meetings.models import GOING, MAYBE, NO
+from bot.kit.buttons import PersistentButton
+from bot.ui import BaseView, loaded_cog
+from cogs.meetings.models import ANSWERS, GOING, MAYBE, NO
 from cogs.meetings.rules import Counts, Draft
 
 COG_NAME = "Meetings"
@@ -41,83 +43,44 @@ def meetings_cog(interaction: discord.Interaction[Any]) -> MeetingActions:
     return cast(MeetingActions, loaded_cog(interaction, COG_NAME))
 
 
-ANSWER_STYLE = {
-    GOING: discord.ButtonStyle.success,
-    MAYBE: discord.ButtonStyle.secondary,
-    NO: discord.ButtonStyle.secondary,
-}
-
-
 class RsvpButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"meetings:rsvp:(?P<occ>\d+):(?P<answer>going|maybe|no)",
+    PersistentButton, prefix="meetings:rsvp", fields={"occurrence": int, "answer": ANSWERS}
 ):
-    """Going / Maybe / Can't go on a session's announcement (members of the group)."""
+    """Going / Maybe / Can't go on a session's announcement (members of the group; the
+    service checks membership). `meetings:rsvp:42:going`."""
 
-    def __init__(self, occurrence_id: int, answer: str, label: str = "") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=(label or answer)[:80],
-                style=ANSWER_STYLE.get(answer, discord.ButtonStyle.secondary),
-                custom_id=f"meetings:rsvp:{occurrence_id}:{answer}",
-            )
-        )
-        self.occurrence_id = occurrence_id
-        self.answer = answer
+    occurrence: int
+    answer: str
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Button[Any],
-        match: re.Match[str],
-    ) -> RsvpButton:
-        return cls(int(match["occ"]), match["answer"], item.label or "")
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await meetings_cog(interaction).answer_rsvp(interaction, self.occurrence_id, self.answer)
+    async def pressed(self, interaction: discord.Interaction[Any]) -> None:
+        await meetings_cog(interaction).answer_rsvp(interaction, self.occurrence, self.answer)
 
 
-class WhoButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"meetings:who:(?P<occ>\d+)",
-):
-    """ "Who's coming": the names, privately, for the group's leaders and moderators only."""
+class WhoButton(PersistentButton, prefix="meetings:who", fields={"occurrence": int}):
+    """ "Who's coming": the names, privately, for the group's leaders and moderators only (the
+    cog checks, once it knows the session's group). `meetings:who:42`."""
 
-    def __init__(self, occurrence_id: int, label: str = "Who's coming") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label[:80],
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"meetings:who:{occurrence_id}",
-            )
-        )
-        self.occurrence_id = occurrence_id
+    occurrence: int
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Button[Any],
-        match: re.Match[str],
-    ) -> WhoButton:
-        return cls(int(match["occ"]), item.label or "")
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await meetings_cog(interaction).show_who(interaction, self.occurrence_id)
+    async def pressed(self, interaction: discord.Interaction[Any]) -> None:
+        await meetings_cog(interaction).show_who(interaction, self.occurrence)
 
 
-DYNAMIC_ITEMS = (RsvpButton, WhoButton)
+PERSISTENT_ITEMS = (RsvpButton, WhoButton)
 
 
 def rsvp_view(occurrence_id: int, counts: Counts, t: Translate) -> BaseView:
+    """The buttons under an announcement: Going is the message's main action (primary, the
+    kit's style rule), the others secondary."""
     view = BaseView(timeout=None)
-    view.add_item(RsvpButton(occurrence_id, GOING, t("Going ({n})", n=counts.going)))
-    view.add_item(RsvpButton(occurrence_id, MAYBE, t("Maybe ({n})", n=counts.maybe)))
-    view.add_item(RsvpButton(occurrence_id, NO, t("Can't go ({n})", n=counts.no)))
-    view.add_item(WhoButton(occurrence_id, t("Who's coming")))
+    for answer, label, style in (
+        (GOING, t("Going ({n})", n=counts.going), discord.ButtonStyle.primary),
+        (MAYBE, t("Maybe ({n})", n=counts.maybe), discord.ButtonStyle.secondary),
+        (NO, t("Can't go ({n})", n=counts.no), discord.ButtonStyle.secondary),
+    ):
+        button = RsvpButton(occurrence=occurrence_id, answer=answer, label=label, style=style)
+        view.add_item(button)
+    view.add_item(WhoButton(occurrence=occurrence_id, label=t("Who's coming")))
     return view
 
 

@@ -1,7 +1,10 @@
 """Meetings tests: the real bot with the real groups feature, on a clock the test drives.
 
-Due actions are fired the way the scheduler would: move the clock to the due time, then run the
-`meetings:due` job's function (`fire_due`). Nothing sleeps for real minutes.
+The `runner` here starts only the groups and meetings features (`meeting_features`; a test
+module that needs more, such as the session hooks, overrides that fixture). Due actions are
+fired the way the scheduler would: move the clock to the due time, then run the `meetings:due`
+job's function (`fire_due`). Nothing sleeps for real minutes: `settle` waits on the bot's idle
+barrier.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from tests.fakediscord import FakeDiscord
 from tests.fakediscord.interactions import InteractionResult
 from tests.fakediscord.models import Channel, Message, User
 from tests.groups.conftest import create_group, group_named
-from tests.harness import BotRunner, Server, wait_until
+from tests.harness import BotRunner, Server, busy_tasks, wait_until
 
 START = datetime(2027, 2, 20, 15, 0, tzinfo=UTC)
 
@@ -33,10 +36,20 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
+def meeting_features() -> tuple[str, ...]:
+    """The features the meetings tests load: the groups the sessions belong to, and meetings."""
+    return ("groups", "meetings")
+
+
+@pytest.fixture
 async def runner(
-    fake_discord: FakeDiscord, server: Server, tmp_path: Path, clock: FakeClock
+    fake_discord: FakeDiscord,
+    server: Server,
+    tmp_path: Path,
+    clock: FakeClock,
+    meeting_features: tuple[str, ...],
 ) -> AsyncIterator[BotRunner]:
-    running = BotRunner(fake_discord, tmp_path / "bot.sqlite3", clock)
+    running = BotRunner(fake_discord, tmp_path / "bot.sqlite3", clock, features=meeting_features)
     bot = await running.start()
     await bot.guild_settings.set_moderator_role(server.guild.id, server.moderator_role.id, 0)
     try:
@@ -83,19 +96,31 @@ async def fire_due(runner: BotRunner) -> None:
 
 
 async def settle(runner: BotRunner) -> None:
+    """Let the bot finish what a change started (re-arming, Discord events, the outbox), with
+    the Discord event sync a retry job would run at the clock's time, then wait on the bot's
+    idle barrier (gateway events read too)."""
+    await _work_done(runner)
+    await runner.idle()
+
+
+async def _work_done(runner: BotRunner) -> None:
+    """`settle` without the gateway barrier: listeners, commands and background tasks done,
+    the Discord events synced and the outbox drained, in three rounds (the work of one may
+    start the next). For loops that fire many actions: every gateway barrier makes discord.py
+    send a heartbeat, and it sends at most 110 a minute (more would stall the test a minute).
+    A failure of the feature's background catch-up fails the test."""
     bot = runner.bot
     assert bot is not None
     cog = meetings(runner)
     for _ in range(3):
-        while cog._tasks:
-            # Awaiting a task that is already done does not yield to the loop, so its done
-            # callback (which takes it out of _tasks) would never run: wait, then yield.
-            done, _ = await asyncio.wait(list(cog._tasks))
-            await asyncio.sleep(0)
-            for task in done:
-                error = None if task.cancelled() else task.exception()
-                if error is not None:
-                    raise error
+        while busy := busy_tasks():
+            await asyncio.wait(busy)
+            await asyncio.sleep(0)  # let their done callbacks run
+        catch_up = cog.catch_up
+        if catch_up is not None and catch_up.done() and not catch_up.cancelled():
+            error = catch_up.exception()
+            if error is not None:
+                raise error
         await cog.sync_events()
         await bot.dispatcher.drain()
 
@@ -112,9 +137,10 @@ async def run_until(runner: BotRunner, clock: FakeClock, until: datetime) -> lis
         job = runner.bot.scheduler.get_job(DUE_JOB) if runner.bot else None
         assert job is not None, "the due job is armed"
         await job.func(*job.args)
-        await settle(runner)
+        await _work_done(runner)
         fired.append(due)
     clock.now = max(clock.now, until)
+    await settle(runner)
     return fired
 
 

@@ -5,7 +5,6 @@ keeps its sessions' local time and tells the people concerned."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -185,10 +184,7 @@ async def test_a_new_time_zone_keeps_local_times_and_tells_those_concerned(
     async def zones() -> list[str]:
         return [x.zone for x in await repo.series_of_group(s.guild.id, group.id)]
 
-    for _ in range(200):
-        if await zones() == ["America/Chicago"]:
-            break
-        await asyncio.sleep(0.01)
+    await runner.idle()  # the group_updated listener has run
     assert await zones() == ["America/Chicago"]
     await settle(runner)
     # The periodic check (for a change made while the bot was away) finds nothing more to do.

@@ -7,11 +7,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import Message
 from tests.harness import BotRunner, Server
 from tests.meetings.conftest import join, make_group, person, run_until, schedule, settle
+
+
+@pytest.fixture
+def meeting_features() -> tuple[str, ...]:
+    """The features that hear a session start and end: guidelines (moderation),
+    confidentiality and the session poll (feedback)."""
+    return ("groups", "meetings", "moderation", "confidentiality", "feedback")
 
 
 def bot_posts(fake: FakeDiscord, channel_id: int | None, bot_id: int, needle: str) -> list[Message]:
