@@ -25,8 +25,8 @@ answer, never "This interaction failed".
 Rules, the same on every button:
 - labels: whitespace collapsed, at most 80 characters (Discord's limit), shortened with "…";
   never empty;
-- styles: `primary` for the one main action of a message (Join, Going, Claim), `success` for
-  saying yes (Accept, Approve, I agree, Resolve, Confirm), `secondary` for everything else
+- styles: `primary` for the one main action of a message (Join, Claim), `success` for
+  saying yes (Going, Accept, Approve, I agree, Resolve, Confirm), `secondary` for everything else
   (Decline, Not now, Maybe, Dismiss, Who's coming); `danger` is not used: no single press
   destroys anything;
 - a subclass does not override `__init__` (the button is rebuilt from its custom id with the

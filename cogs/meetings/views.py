@@ -70,11 +70,11 @@ PERSISTENT_ITEMS = (RsvpButton, WhoButton)
 
 
 def rsvp_view(occurrence_id: int, counts: Counts, t: Translate) -> BaseView:
-    """The buttons under an announcement: Going is the message's main action (primary, the
-    kit's style rule), the others secondary."""
+    """The buttons under an announcement: Going says yes (success, the kit's style rule), the
+    others secondary."""
     view = BaseView(timeout=None)
     for answer, label, style in (
-        (GOING, t("Going ({n})", n=counts.going), discord.ButtonStyle.primary),
+        (GOING, t("Going ({n})", n=counts.going), discord.ButtonStyle.success),
         (MAYBE, t("Maybe ({n})", n=counts.maybe), discord.ButtonStyle.secondary),
         (NO, t("Can't go ({n})", n=counts.no), discord.ButtonStyle.secondary),
     ):
