@@ -18,10 +18,9 @@ from bot.db import Transaction
 from bot.errors import NotFound, UserError
 from bot.guild_settings import DEFAULT_RETENTION_DAYS
 from bot.i18n import N_
-from bot.modlog import GROUP_REMOVAL
 from cogs.groups.records import Group, JoinRequest
 from cogs.groups.rules import REASON_MAX, clean_text
-from cogs.groups.service_seats import REQUEST, SeatService
+from cogs.groups.service_seats import GROUP_REMOVAL, REQUEST, SeatService
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +209,18 @@ class JoiningService(SeatService):
             await self._offer_free_seats(tx, group.id, now)
 
     async def member_left_server(self, guild_id: int, user_id: int) -> LeftGroups:
-        """They left, were kicked or banned: out of every group, waitlist and request."""
+        """They left, were kicked or banned: out of every group, waitlist and request (pending
+        requests are withdrawn, then forgotten after the retention period like decided ones)."""
+        return await self._leave_server(guild_id, user_id, forget=False)
+
+    async def forget_member(self, guild_id: int, user_id: int) -> LeftGroups:
+        """The data-deletion hook: what leaving the server deletes, at once, and their join
+        requests with the reasons leaders gave (decided ones too), without waiting for the
+        retention period. Removals stay: they are part of the mod log, which is kept. Running it
+        again changes nothing."""
+        return await self._leave_server(guild_id, user_id, forget=True)
+
+    async def _leave_server(self, guild_id: int, user_id: int, *, forget: bool) -> LeftGroups:
         now = self.now()
         left = LeftGroups()
         async with self.db.transaction() as tx:
@@ -224,7 +234,12 @@ class JoiningService(SeatService):
                 left.waitlists += 1
                 touched.add(entry.group_id)
             await self.repo.drop_tickets_of_user(tx, guild_id, user_id)
-            left.requests = await self.repo.withdraw_requests_of_user(tx, guild_id, user_id, now)
+            if forget:
+                left.requests = await self.repo.delete_requests_of_user(tx, guild_id, user_id)
+            else:
+                left.requests = await self.repo.withdraw_requests_of_user(
+                    tx, guild_id, user_id, now
+                )
             for group_id in sorted(touched):
                 await self._offer_free_seats(tx, group_id, now)
         return left
