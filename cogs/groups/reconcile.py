@@ -138,12 +138,11 @@ class GroupsReconcile(GroupCommands):
         left = await self.service.forget_member(guild_id, user_id)
         guild = self.bot.get_guild(guild_id)
         member = guild.get_member(user_id) if guild is not None else None
-        if guild is not None and member is not None:
+        if member is not None:
             for group_id in left.groups:
                 group = await self.service.lookup(guild_id, group_id)
-                role = guild.get_role(group.role_id) if group and group.role_id else None
-                if role is not None and role in member.roles:
-                    await self.roles.take_back(member, role, FORGOTTEN)
+                if group is not None:
+                    await self._revoke_access(member, group, led=group_id in left.led)
         self._announce_left(guild_id, user_id, left.groups)
         log.info(
             "deleted the groups data of user %d in guild %d: %d groups, %d waitlists, %d requests",
@@ -153,6 +152,24 @@ class GroupsReconcile(GroupCommands):
             left.waitlists,
             left.requests,
         )
+
+    async def _revoke_access(self, member: discord.Member, group: Group, *, led: bool) -> None:
+        """No more access for someone the group no longer records: its role, and a leader's
+        rights on its channels."""
+        guild = member.guild
+        role = guild.get_role(group.role_id) if group.role_id else None
+        if role is not None and role in member.roles:
+            await self.roles.take_back(member, role, FORGOTTEN)
+        if not led:
+            return
+        for channel_id in (group.channel_id, group.voice_channel_id, group.leaders_channel_id):
+            try:
+                channel = guild.get_channel(channel_id) if channel_id else None
+                await provision.set_channel_access(channel, member, None)
+            except discord.HTTPException:
+                log.warning(
+                    "could not take the leader rights of %d in group %d", member.id, group.id
+                )
 
     @commands.Cog.listener()
     async def on_guild_role_delete(self, role: discord.Role) -> None:

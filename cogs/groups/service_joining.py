@@ -48,6 +48,7 @@ class LeftGroups:
     """Groups a member left in one go (e.g. when they left the server)."""
 
     groups: list[int] = field(default_factory=list)
+    led: list[int] = field(default_factory=list)  # those of `groups` they led
     waitlists: int = 0
     requests: int = 0
 
@@ -226,6 +227,8 @@ class JoiningService(SeatService):
         async with self.db.transaction() as tx:
             touched = set()
             for group_id in await self.repo.memberships_in(tx, guild_id, user_id):
+                if await self.repo.member_role_in(tx, group_id, user_id) == "leader":
+                    left.led.append(group_id)
                 await self.repo.remove_member(tx, group_id, user_id)
                 left.groups.append(group_id)
                 touched.add(group_id)

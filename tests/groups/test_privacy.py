@@ -10,6 +10,8 @@ from tests.groups.conftest import channel_of, cog, create_group, group_named, ha
 from tests.groups.test_membership import join, last_dm, people
 from tests.harness import BotRunner, Server
 
+VIEW = 1 << 10
+
 
 def bots_last_message(fake: FakeDiscord, channel_id: int) -> Message:
     return [m for m in fake.messages_in(channel_id) if m.author.id == fake.bot_user.id][-1]
@@ -75,9 +77,19 @@ async def test_deleting_a_member_s_data_frees_their_seats_and_forgets_their_requ
     await runner.idle()
     assert len(fake.dm_messages(cleo)) == dms and len(left) == 1
 
-    # A restart does not read the role taken back as anything: she stays out.
+    # A leader still on the server loses the role and the leaders' rights on the channels.
+    assert fake.member_permissions(s.guild, leader, leaders_channel) & VIEW
+    await bot.data_deletion.delete_user(s.guild.id, leader.id)
+    await runner.idle()
+    assert not await bot.groups.leader_ids(s.guild.id, restricted.id)
+    assert not has_role(fake, s, leader, restricted.role_id)
+    for channel_id in (restricted.channel_id, restricted.leaders_channel_id):
+        assert not fake.member_permissions(s.guild, leader, channel_of(fake, channel_id)) & VIEW
+
+    # A restart does not read the roles taken back as anything: they stay out.
     await runner.stop()
     bot = await runner.start(sync=False)
     await runner.idle()
     assert not has_role(fake, s, anna, full.role_id)
     assert not await bot.groups.is_member(s.guild.id, full.id, anna.id)
+    assert not has_role(fake, s, leader, restricted.role_id)
