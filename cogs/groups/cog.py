@@ -1,22 +1,34 @@
 """/group: topic groups with a private channel and role. Discord glue only.
 
-GroupsCog wires the feature together: the /group commands (commands_manage.py and
-commands_membership.py, on the base in commands.py), the join flow (joining.py), the role
-bookkeeping (roles.py), the repair after changes made in Discord (reconcile.py, a Cog of its
-own), the texts and embeds (render.py) and the buttons (views.py). The rules are in service.py,
-the role and channel work in provision.py.
+GroupsCog is the groups feature (a `Feature`, bot/feature.py) and wires it together: the /group
+commands (commands_manage.py and commands_membership.py, on the base in commands.py), the
+repair after changes made in Discord (reconcile.py), the join flow (joining.py), the role
+bookkeeping (roles.py), the texts and embeds (render.py) and the buttons (views.py). The rules
+are in service.py, the role and channel work in provision.py.
+
+What it declares to core: its outbox kinds (notices, seat offers, join requests, lost roles or
+channels), its buttons, the rebuild of its jobs (`groups:`), the mod-log action it records
+(a removal) and the deletion of a member's data. It installs `bot.groups` (what other features
+may ask about groups) and the leader lookup of `bot.access`. The join gates other features
+declare are core's (`bot.join_gates`); the join flow asks them.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import discord
 
 from bot.client import Bot
-from bot.dispatcher import Rendered, server_of
+from bot.directory import JoinGate, NoGroups
+from bot.dispatcher import PermanentFailure, Rendered, Renderer, server_of
+from bot.errors import NotFound
+from bot.feature import OutboxKind, Rebuilder
+from bot.i18n import N_
+from bot.modlog import ActionText
 from bot.outbox import OutboxMessage
 from bot.ui import BaseView
 from cogs.groups import render
@@ -28,30 +40,67 @@ from cogs.groups.joining import GroupsDirectory, JoinFlow
 from cogs.groups.reconcile import GroupsReconcile
 from cogs.groups.roles import GroupRoles
 from cogs.groups.service import GroupService
-from cogs.groups.service_seats import MISSING, NOTICE, OFFER, REQUEST
-from cogs.groups.views import DYNAMIC_ITEMS, OfferButton, RecreateButton, RequestButton
+from cogs.groups.service_seats import GROUP_REMOVAL, MISSING, NOTICE, OFFER, REQUEST
+from cogs.groups.views import PERSISTENT_ITEMS, OfferButton, RecreateButton, RequestButton
 
 log = logging.getLogger(__name__)
 
 OFFER_JOB = "groups:offer:{}"
+REMOVAL_TEXT = ActionText(
+    N_("Removed from a group"),
+    N_("{actor} removed {target} from the group {group}."),
+    colour=0xE67E22,  # discord.Colour.orange()
+)
 
 
-class GroupsCog(ManageCommands, MembershipCommands, name="Groups"):
+class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, name="Groups"):
+    persistent_items = PERSISTENT_ITEMS
+    job_prefix = "groups:"
+
     def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self.service = GroupService(bot.db, bot.clock, bot.outbox, bot.guild_settings, bot.modlog)
         self.roles = GroupRoles(self.service)
         self.joining = JoinFlow(bot, self.service, self.roles)
-        self.reconcile = GroupsReconcile(bot, self.service, self.roles, self.joining)
-        bot.groups = GroupsDirectory(self.service, self.joining)
-        bot.access.set_leader_lookup(self.service.is_leader)
-        bot.dispatcher.register(NOTICE, self._render_notice)
-        bot.dispatcher.register(OFFER, self._render_offer)
-        bot.dispatcher.register(REQUEST, self._render_request)
-        bot.dispatcher.register(MISSING, self._render_missing)
-        bot.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.directory = GroupsDirectory(self.service, self.joining, bot.join_gates)
         self.service.on_offer(self._schedule_offer_expiry)
-        bot.add_rebuilder(self._rebuild_jobs)
+
+    # ------------------------------------------------------------------ the contract
+
+    def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
+        return {
+            NOTICE: self._render_notice,
+            OFFER: self._render_offer,
+            REQUEST: self._render_request,
+            MISSING: self._render_missing,
+        }
+
+    def job_rebuilders(self) -> Sequence[Rebuilder]:
+        return (self._rebuild_jobs,)
+
+    def mod_log_actions(self) -> Mapping[str, ActionText]:
+        return {GROUP_REMOVAL: REMOVAL_TEXT}
+
+    async def delete_user_data(self, guild_id: int, user_id: int) -> None:
+        """PRIVACY.md: memberships, waitlist places, seats held and join requests (with the
+        leaders' reasons) go at once; removals stay with the mod log."""
+        await self.forget_member(guild_id, user_id)
+
+    async def cog_load(self) -> None:
+        await super().cog_load()
+        self.bot.groups = self.directory
+        self.bot.access.set_leader_lookup(self.service.is_leader)
+
+    async def cog_unload(self) -> None:
+        if self.bot.groups is self.directory:
+            self.bot.groups = NoGroups(self.bot.join_gates)
+            self.bot.access.set_leader_lookup(_no_leaders)
+        await super().cog_unload()
+
+    @property
+    def gates(self) -> list[JoinGate]:
+        """The join gates a join passes, in order: core's registry (`bot.join_gates`)."""
+        return list(self.bot.join_gates)
 
     # ------------------------------------------------------------------ scheduling
 
@@ -113,8 +162,7 @@ class GroupsCog(ManageCommands, MembershipCommands, name="Groups"):
     ) -> None:
         await self.joining.decline_request(interaction, request_id, reason)
 
-    async def recreate(self, interaction: discord.Interaction[Any], group_id: int) -> None:
-        await self.reconcile.recreate(interaction, group_id)
+    # `recreate` (the Recreate button) is GroupsReconcile's.
 
     # ------------------------------------------------------------------ renderers
 
@@ -126,22 +174,25 @@ class GroupsCog(ManageCommands, MembershipCommands, name="Groups"):
         t = await self.bot.guild_settings.translator(server_of(message))
         p = message.payload
         view = BaseView(timeout=None)
-        view.add_item(OfferButton("accept", p["entry"], t("Accept the seat")))
-        view.add_item(OfferButton("decline", p["entry"], t("No thanks")))
+        view.add_item(OfferButton.make("accept", p["entry"], t("Accept the seat")))
+        view.add_item(OfferButton.make("decline", p["entry"], t("No thanks")))
         return Rendered(embeds=[render.offer_embed(p["group"], p["expires_at"], t)], view=view)
 
     async def _render_request(self, message: OutboxMessage) -> Rendered:
         t = await self.bot.guild_settings.translator(server_of(message))
         assert message.guild_id is not None
-        request, group = await self.service.request_group(
-            message.guild_id, message.payload["request"]
-        )
+        try:
+            request, group = await self.service.request_group(
+                message.guild_id, message.payload["request"]
+            )
+        except NotFound as gone:  # the member's data was deleted before it went out
+            raise PermanentFailure("the join request no longer exists") from gone
         embed = render.request_embed(request, group, t)
         if request.status != "pending":
             return Rendered(embeds=[embed])
         view = BaseView(timeout=None)
-        view.add_item(RequestButton("approve", request.id, t("Approve")))
-        view.add_item(RequestButton("decline", request.id, t("Decline")))
+        view.add_item(RequestButton.make("approve", request.id, t("Approve")))
+        view.add_item(RequestButton.make("decline", request.id, t("Decline")))
         return Rendered(embeds=[embed], view=view)
 
     async def _render_missing(self, message: OutboxMessage) -> Rendered:
@@ -151,5 +202,10 @@ class GroupsCog(ManageCommands, MembershipCommands, name="Groups"):
         what = message.payload["what"]
         view = BaseView(timeout=None)
         if what != "voice":
-            view.add_item(RecreateButton(group.id, t("Recreate")))
+            view.add_item(RecreateButton(group=group.id, label=t("Recreate")))
         return Rendered(embeds=[render.missing_embed(group, what, t)], view=view)
+
+
+async def _no_leaders(guild_id: int, user_id: int, group_id: int | None) -> bool:
+    """The leader lookup once the groups feature is gone: nobody leads a group."""
+    return False

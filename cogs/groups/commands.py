@@ -4,6 +4,9 @@ leaving, a group's members, the panel); GroupsCog (cog.py) is assembled from bot
 
 The order the subcommands are declared in is the order Discord receives them: `leaders` here,
 then commands_manage.py, then commands_membership.py (cog.py imports them in that order).
+
+The group options of /group read the feature's own tables (a waitlist counts as "mine", an
+archived group can be named to unarchive it); their choices are built by the kit's `choices`.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ import logging
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _T
-from discord.ext import commands
 
 from bot.checks import Audience
 from bot.client import Bot
+from bot.feature import Feature
 from bot.i18n import server_translator
+from bot.kit.groups import choices
 from bot.ui import BaseView
 from cogs.groups import render
 from cogs.groups.joining import JoinFlow
@@ -40,8 +44,9 @@ ACCESS_CHOICES = [
 ]
 
 
-class GroupCommands(commands.Cog):
-    """The base of the /group command mixins: GroupsCog.__init__ sets these parts up."""
+class GroupCommands(Feature):
+    """The base of GroupsCog's mixins (the /group commands, the reconcile listeners):
+    GroupsCog.__init__ sets these parts up."""
 
     group = GROUP
     leaders = LEADERS
@@ -86,12 +91,7 @@ class GroupCommands(commands.Cog):
             groups = await self.service.list(guild_id, include_archived=True)
         else:
             groups = await self.service.list(guild_id)
-        needle = current.casefold().strip()
-        return [
-            app_commands.Choice(name=g.name[:100], value=str(g.id))
-            for g in groups
-            if needle in g.name.casefold()
-        ][:25]
+        return choices([g.ref() for g in groups], current)
 
     # ------------------------------------------------------------------ panels
 
@@ -102,7 +102,7 @@ class GroupCommands(commands.Cog):
         embed = render.panel_embed(groups, t)
         view = BaseView(timeout=None)
         for g in groups[: render.PANEL_BUTTONS]:
-            view.add_item(JoinButton(g.id, g.name))
+            view.add_item(JoinButton(group=g.id, label=g.name))
         return embed, view
 
     async def refresh_panels(self, guild: discord.Guild) -> None:

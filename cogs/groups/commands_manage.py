@@ -11,8 +11,8 @@ from bot.checks import LEADER, MODERATOR, Audience
 from bot.client import Bot
 from bot.errors import UserError
 from bot.events import GROUP_LEADER_ADDED, GROUP_UPDATED
-from bot.guild_settings import search_timezones
 from bot.i18n import N_
+from bot.kit.zones import timezone_autocomplete
 from bot.tree import translator
 from cogs.groups import provision, render
 from cogs.groups.commands import ACCESS_CHOICES, GROUP, LEADERS, OPEN, GroupCommands
@@ -139,11 +139,7 @@ class ManageCommands(GroupCommands):
         )
         return [app_commands.Choice(name=label[:100], value=text)]
 
-    @create.autocomplete("timezone")
-    async def timezone_autocomplete(
-        self, interaction: discord.Interaction[Bot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=c.name, value=c.value) for c in search_timezones(current)]
+    create.autocomplete("timezone")(timezone_autocomplete)
 
     # ------------------------------------------------------------------ edit, archive
 
@@ -206,11 +202,7 @@ class ManageCommands(GroupCommands):
     ) -> list[app_commands.Choice[str]]:
         return await self._group_choices(interaction, current, "led")
 
-    @edit.autocomplete("timezone")
-    async def edit_timezone_autocomplete(
-        self, interaction: discord.Interaction[Bot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=c.name, value=c.value) for c in search_timezones(current)]
+    edit.autocomplete("timezone")(timezone_autocomplete)
 
     @GROUP.command(
         name="archive",

@@ -2,7 +2,9 @@
 add (e.g. the confidentiality agreement), the role once every gate agrees, held access, and the
 answers to join requests (leaders) and seat offers (members). The rules are in service_joining.py.
 
-`GroupsDirectory` is `bot.groups`: the service's read side plus the gates and held access.
+The gates live in core's registry, `bot.join_gates` (bot/registry.py): other features declare
+theirs on their Feature, and the join flow asks `bot.join_gates.admit(...)`.
+`GroupsDirectory` is `bot.groups`: the service's read side plus the join steps and held access.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from bot.client import Bot
 from bot.directory import JoinGate
 from bot.errors import UserError
 from bot.i18n import N_
+from bot.registry import JoinGates
 from bot.tree import translator
 from cogs.groups import render
 from cogs.groups.records import Group
@@ -36,13 +39,12 @@ async def reply(interaction: discord.Interaction[Any], text: str, **kwargs: Any)
 
 
 class JoinFlow:
-    """Joining, Discord side: GroupsCog builds one; the join gates are kept here."""
+    """Joining, Discord side: GroupsCog builds one."""
 
     def __init__(self, bot: Bot, service: GroupService, roles: GroupRoles) -> None:
         self.bot = bot
         self.service = service
         self.roles = roles
-        self.gates: list[JoinGate] = []
 
     async def join_by_id(self, interaction: discord.Interaction[Any], group_id: int) -> None:
         """The Join button of the panel and the directory."""
@@ -68,11 +70,10 @@ class JoinFlow:
         user_id: int,
         interaction: discord.Interaction[Any] | None,
     ) -> bool:
-        """Run the join gates, then grant the role. The gates may ask the member something and
-        come back through `bot.groups.complete_join`."""
-        for gate in self.gates:
-            if not await gate.admit(guild_id, group_id, user_id, interaction):
-                return False
+        """Ask the join gates (`bot.join_gates`), then grant the role. A gate may ask the member
+        something and come back through `bot.groups.complete_join`."""
+        if not await self.bot.join_gates.admit(guild_id, group_id, user_id, interaction):
+            return False
         guild = self.bot.get_guild(guild_id)
         group = await self.service.complete_join(guild_id, group_id, user_id)
         if group is None or guild is None:
@@ -238,14 +239,16 @@ async def _close_request_message(interaction: discord.Interaction[Any], outcome:
 
 
 class GroupsDirectory(Directory):
-    """`bot.groups`: the read side from service.py, plus the join gates (Discord side)."""
+    """`bot.groups`: the read side from service.py, plus the join steps (Discord side)."""
 
-    def __init__(self, service: GroupService, joining: JoinFlow) -> None:
+    def __init__(self, service: GroupService, joining: JoinFlow, gates: JoinGates) -> None:
         super().__init__(service)
         self._joining = joining
+        self._gates = gates
 
     def add_join_gate(self, gate: JoinGate) -> None:
-        self._joining.gates.append(gate)
+        """For features not on bot/feature.py yet: the gate goes to core's registry."""
+        self._gates.add(gate)
 
     async def complete_join(self, guild_id: int, group_id: int, user_id: int) -> bool:
         return await self._joining.admit(guild_id, group_id, user_id, None)

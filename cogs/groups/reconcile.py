@@ -4,7 +4,8 @@ given or taken by hand, a member leaving the server, a group's role or channel d
 are each turned into what the database should record. `recreate` (the button under a "role or
 channel deleted" notice) makes the missing parts again.
 
-A Cog of its own beside GroupsCog, which builds it and passes its parts in.
+A mixin of GroupsCog (like the command mixins, on the base in commands.py): its listeners are
+the feature's own.
 """
 
 from __future__ import annotations
@@ -16,29 +17,23 @@ import discord
 from discord.ext import commands
 
 from bot.checks import Audience
-from bot.client import Bot
 from bot.errors import UserError
+from bot.events import GROUP_MEMBER_LEFT
 from bot.tree import translator
 from cogs.groups import provision
-from cogs.groups.joining import JoinFlow, reply
+from cogs.groups.commands import GroupCommands
+from cogs.groups.joining import reply
 from cogs.groups.records import Group
-from cogs.groups.roles import HELD, GroupRoles, fetch_member
+from cogs.groups.roles import HELD, fetch_member
 from cogs.groups.rules import channel_name
-from cogs.groups.service import GroupService
 
 log = logging.getLogger(__name__)
 
+FORGOTTEN = "The member's data was deleted"  # the audit-log reason when a role goes with it
 
-class GroupsReconcile(commands.Cog, name="Groups reconcile"):
+
+class GroupsReconcile(GroupCommands):
     """The listeners that keep roles and records in step, and the Recreate button."""
-
-    def __init__(
-        self, bot: Bot, service: GroupService, roles: GroupRoles, joining: JoinFlow
-    ) -> None:
-        self.bot = bot
-        self.service = service
-        self.roles = roles
-        self.joining = joining
 
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
@@ -120,10 +115,7 @@ class GroupsReconcile(commands.Cog, name="Groups reconcile"):
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         left = await self.service.member_left_server(payload.guild_id, payload.user.id)
-        for group_id in left.groups:
-            self.bot.dispatch(
-                "group_member_left", payload.guild_id, group_id, payload.user.id, "left_server"
-            )
+        self._announce_left(payload.guild_id, payload.user.id, left.groups)
         if left.groups or left.waitlists or left.requests:
             log.info(
                 "user %d left guild %d: out of %d groups, %d waitlists, %d requests",
@@ -133,6 +125,51 @@ class GroupsReconcile(commands.Cog, name="Groups reconcile"):
                 left.waitlists,
                 left.requests,
             )
+
+    def _announce_left(self, guild_id: int, user_id: int, group_ids: list[int]) -> None:
+        for group_id in group_ids:
+            self.bot.dispatch(GROUP_MEMBER_LEFT, guild_id, group_id, user_id, "left_server")
+
+    async def forget_member(self, guild_id: int, user_id: int) -> None:
+        """The data-deletion hook (GroupsCog.delete_user_data): what the feature keeps about the
+        member goes at once (`GroupService.forget_member`). If they are still on the server,
+        the groups' roles go too (else start-up would read them as given by hand); other
+        features hear that they left their groups, as when a member leaves the server."""
+        left = await self.service.forget_member(guild_id, user_id)
+        guild = self.bot.get_guild(guild_id)
+        member = guild.get_member(user_id) if guild is not None else None
+        if member is not None:
+            for group_id in left.groups:
+                group = await self.service.lookup(guild_id, group_id)
+                if group is not None:
+                    await self._revoke_access(member, group, led=group_id in left.led)
+        self._announce_left(guild_id, user_id, left.groups)
+        log.info(
+            "deleted the groups data of user %d in guild %d: %d groups, %d waitlists, %d requests",
+            user_id,
+            guild_id,
+            len(left.groups),
+            left.waitlists,
+            left.requests,
+        )
+
+    async def _revoke_access(self, member: discord.Member, group: Group, *, led: bool) -> None:
+        """No more access for someone the group no longer records: its role, and a leader's
+        rights on its channels."""
+        guild = member.guild
+        role = guild.get_role(group.role_id) if group.role_id else None
+        if role is not None and role in member.roles:
+            await self.roles.take_back(member, role, FORGOTTEN)
+        if not led:
+            return
+        for channel_id in (group.channel_id, group.voice_channel_id, group.leaders_channel_id):
+            try:
+                channel = guild.get_channel(channel_id) if channel_id else None
+                await provision.set_channel_access(channel, member, None)
+            except discord.HTTPException:
+                log.warning(
+                    "could not take the leader rights of %d in group %d", member.id, group.id
+                )
 
     @commands.Cog.listener()
     async def on_guild_role_delete(self, role: discord.Role) -> None:

@@ -283,6 +283,13 @@ class MembershipQueries:
             {"guild": guild_id, "u": user_id, "now": now},
         )
 
+    async def delete_requests_of_user(self, tx: Transaction, guild_id: int, user_id: int) -> int:
+        """Every join request of theirs in this server, pending or decided, with its reason."""
+        return await tx.execute(
+            "DELETE FROM group_join_requests WHERE guild_id = :guild AND user_id = :u",
+            {"guild": guild_id, "u": user_id},
+        )
+
     async def withdraw_requests_of_group(
         self, tx: Transaction, group_id: int, now: int
     ) -> list[int]:

@@ -18,10 +18,9 @@ from bot.db import Transaction
 from bot.errors import NotFound, UserError
 from bot.guild_settings import DEFAULT_RETENTION_DAYS
 from bot.i18n import N_
-from bot.modlog import GROUP_REMOVAL
 from cogs.groups.records import Group, JoinRequest
 from cogs.groups.rules import REASON_MAX, clean_text
-from cogs.groups.service_seats import REQUEST, SeatService
+from cogs.groups.service_seats import GROUP_REMOVAL, REQUEST, SeatService
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +48,7 @@ class LeftGroups:
     """Groups a member left in one go (e.g. when they left the server)."""
 
     groups: list[int] = field(default_factory=list)
+    led: list[int] = field(default_factory=list)  # those of `groups` they led
     waitlists: int = 0
     requests: int = 0
 
@@ -210,12 +210,25 @@ class JoiningService(SeatService):
             await self._offer_free_seats(tx, group.id, now)
 
     async def member_left_server(self, guild_id: int, user_id: int) -> LeftGroups:
-        """They left, were kicked or banned: out of every group, waitlist and request."""
+        """They left, were kicked or banned: out of every group, waitlist and request (pending
+        requests are withdrawn, then forgotten after the retention period like decided ones)."""
+        return await self._leave_server(guild_id, user_id, forget=False)
+
+    async def forget_member(self, guild_id: int, user_id: int) -> LeftGroups:
+        """The data-deletion hook: what leaving the server deletes, at once, and their join
+        requests with the reasons leaders gave (decided ones too), without waiting for the
+        retention period. Removals stay: they are part of the mod log, which is kept. Running it
+        again changes nothing."""
+        return await self._leave_server(guild_id, user_id, forget=True)
+
+    async def _leave_server(self, guild_id: int, user_id: int, *, forget: bool) -> LeftGroups:
         now = self.now()
         left = LeftGroups()
         async with self.db.transaction() as tx:
             touched = set()
             for group_id in await self.repo.memberships_in(tx, guild_id, user_id):
+                if await self.repo.member_role_in(tx, group_id, user_id) == "leader":
+                    left.led.append(group_id)
                 await self.repo.remove_member(tx, group_id, user_id)
                 left.groups.append(group_id)
                 touched.add(group_id)
@@ -224,7 +237,12 @@ class JoiningService(SeatService):
                 left.waitlists += 1
                 touched.add(entry.group_id)
             await self.repo.drop_tickets_of_user(tx, guild_id, user_id)
-            left.requests = await self.repo.withdraw_requests_of_user(tx, guild_id, user_id, now)
+            if forget:
+                left.requests = await self.repo.delete_requests_of_user(tx, guild_id, user_id)
+            else:
+                left.requests = await self.repo.withdraw_requests_of_user(
+                    tx, guild_id, user_id, now
+                )
             for group_id in sorted(touched):
                 await self._offer_free_seats(tx, group_id, now)
         return left

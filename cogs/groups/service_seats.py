@@ -27,6 +27,9 @@ OFFER = "groups:offer"  # a waitlist seat offer with Accept / Decline buttons
 REQUEST = "groups:request"  # a join request in the leaders' channel with Approve / Decline
 MISSING = "groups:missing"  # a group's role or channel was deleted: offer to recreate it
 
+# The mod-log action the feature records (declared by the cog): a leader removed a member.
+GROUP_REMOVAL = "group_removal"
+
 OfferListener = Callable[[int, int], None]  # (waitlist entry id, offer expires at)
 
 

@@ -1,20 +1,22 @@
 """Buttons, selects and modals of the groups feature.
 
-Buttons that must keep working after a restart are DynamicItems: their custom id carries what
-they act on (`groups:join:12`), and the state comes from the database when they are pressed.
-They reach the feature through `GroupsActions`, the few things they ask of it.
+Buttons that must keep working after a restart are `PersistentButton`s (bot/kit/buttons.py):
+their custom id carries what they act on (`groups:join:12`), and the state comes from the
+database when they are pressed. They reach the feature through `GroupsActions`, the few things
+they ask of it.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any, Protocol, cast
 
 import discord
 
+from bot.checks import Audience
 from bot.i18n import Translate
+from bot.kit.buttons import PersistentButton
 from bot.tree import translator
-from bot.ui import BaseModal, BaseView, guarded, loaded_cog
+from bot.ui import BaseModal, BaseView, loaded_cog
 from cogs.groups import render
 from cogs.groups.records import Group
 
@@ -50,143 +52,84 @@ def groups_cog(interaction: discord.Interaction[Any]) -> GroupsActions:
 
 
 class JoinButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"groups:join:(?P<group>\d+)"
+    PersistentButton,
+    prefix="groups:join",
+    fields={"group": int},
+    style=discord.ButtonStyle.primary,
 ):
     """A Join button for one group: on the groups panel and in the directory."""
 
-    def __init__(self, group_id: int, label: str = "Join") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label[:80],
-                style=discord.ButtonStyle.primary,
-                custom_id=f"groups:join:{group_id}",
-            )
-        )
-        self.group_id = group_id
+    group: int
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Button[Any],
-        match: re.Match[str],
-    ) -> JoinButton:
-        return cls(int(match["group"]), item.label or "Join")
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await groups_cog(interaction).join_by_id(interaction, self.group_id)
+    async def pressed(self, interaction: discord.Interaction[Any]) -> None:
+        await groups_cog(interaction).join_by_id(interaction, self.group)
 
 
 class OfferButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"groups:offer:(?P<action>accept|decline):(?P<entry>\d+)",
+    PersistentButton, prefix="groups:offer", fields={"action": ("accept", "decline"), "entry": int}
 ):
-    """Accept or decline a waitlist seat offer (in the member's direct messages)."""
+    """Accept or decline a waitlist seat offer (in the member's direct messages). The service
+    checks that the offer is theirs."""
 
-    def __init__(self, action: str, entry_id: int, label: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label[:80],
-                style=(
-                    discord.ButtonStyle.success
-                    if action == "accept"
-                    else discord.ButtonStyle.secondary
-                ),
-                custom_id=f"groups:offer:{action}:{entry_id}",
-            )
-        )
-        self.action = action
-        self.entry_id = entry_id
+    action: str
+    entry: int
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Button[Any],
-        match: re.Match[str],
-    ) -> OfferButton:
-        return cls(match["action"], int(match["entry"]), item.label or "")
+    def make(cls, action: str, entry_id: int, label: str) -> OfferButton:
+        style = discord.ButtonStyle.success if action == "accept" else None
+        return cls(action=action, entry=entry_id, label=label, style=style)
 
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def pressed(self, interaction: discord.Interaction[Any]) -> None:
         cog = groups_cog(interaction)
         if self.action == "accept":
-            await cog.accept_offer(interaction, self.entry_id)
+            await cog.accept_offer(interaction, self.entry)
         else:
-            await cog.decline_offer(interaction, self.entry_id)
+            await cog.decline_offer(interaction, self.entry)
 
 
 class RequestButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"groups:request:(?P<action>approve|decline):(?P<request>\d+)",
+    PersistentButton,
+    prefix="groups:request",
+    fields={"action": ("approve", "decline"), "request": int},
 ):
-    """Approve or decline a join request (in the group's leaders' channel)."""
+    """Approve or decline a join request (in the group's leaders' channel). The join flow
+    checks that the one pressing leads the request's group."""
 
-    def __init__(self, action: str, request_id: int, label: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label[:80],
-                style=(
-                    discord.ButtonStyle.success
-                    if action == "approve"
-                    else discord.ButtonStyle.secondary
-                ),
-                custom_id=f"groups:request:{action}:{request_id}",
-            )
-        )
-        self.action = action
-        self.request_id = request_id
+    action: str
+    request: int
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Button[Any],
-        match: re.Match[str],
-    ) -> RequestButton:
-        return cls(match["action"], int(match["request"]), item.label or "")
+    def make(cls, action: str, request_id: int, label: str) -> RequestButton:
+        style = discord.ButtonStyle.success if action == "approve" else None
+        return cls(action=action, request=request_id, label=label, style=style)
 
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def pressed(self, interaction: discord.Interaction[Any]) -> None:
         cog = groups_cog(interaction)
         if self.action == "approve":
-            await cog.approve_request(interaction, self.request_id)
+            await cog.approve_request(interaction, self.request)
         else:
-            await cog.ask_decline_reason(interaction, self.request_id)
+            await cog.ask_decline_reason(interaction, self.request)
 
 
 class RecreateButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"groups:recreate:(?P<group>\d+)",
+    PersistentButton,
+    prefix="groups:recreate",
+    fields={"group": int},
+    audience=Audience.MODERATOR,
+    style=discord.ButtonStyle.primary,
 ):
     """Under a "role or channel deleted" notice: recreate what is missing (moderators)."""
 
-    def __init__(self, group_id: int, label: str = "Recreate") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label[:80],
-                style=discord.ButtonStyle.primary,
-                custom_id=f"groups:recreate:{group_id}",
-            )
-        )
-        self.group_id = group_id
+    group: int
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Button[Any],
-        match: re.Match[str],
-    ) -> RecreateButton:
-        return cls(int(match["group"]), item.label or "Recreate")
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await groups_cog(interaction).recreate(interaction, self.group_id)
+    async def pressed(self, interaction: discord.Interaction[Any]) -> None:
+        await groups_cog(interaction).recreate(interaction, self.group)
 
 
-DYNAMIC_ITEMS = (JoinButton, OfferButton, RequestButton, RecreateButton)
+# Buttons already posted in Discord carry these custom ids: groups:join:<group>,
+# groups:offer:accept|decline:<entry>, groups:request:approve|decline:<request>,
+# groups:recreate:<group>. Keep them.
+PERSISTENT_ITEMS = (JoinButton, OfferButton, RequestButton, RecreateButton)
 
 
 class DeclineModal(BaseModal):
@@ -281,7 +224,7 @@ class DirectoryView(BaseView):
             return
         t = await translator(interaction)
         view = BaseView(timeout=600)
-        view.add_item(JoinButton(group.id, t("Join {group}", group=group.name)))
+        view.add_item(JoinButton(group=group.id, label=t("Join {group}", group=group.name)))
         await interaction.response.send_message(
             embed=render.group_embed(group, t), view=view, ephemeral=True
         )

@@ -1,9 +1,14 @@
-"""Groups tests: a server whose moderator role and mod-log channel are set, and helpers."""
+"""Groups tests: a server whose moderator role and mod-log channel are set, and helpers.
+
+The bot runs the groups feature with the features whose messages these tests cause (`/setup`
+notes: settings; mod-log lines: moderation), and no other feature's join gate: the gate
+mechanism is tested here with a stand-in (test_join_gate.py), the agreement with the real
+groups feature in tests/confidentiality.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any, cast
 
 import pytest
@@ -11,38 +16,34 @@ import pytest
 from bot.client import Bot
 from cogs.groups.cog import GroupsCog
 from cogs.groups.records import Group
-from tests.conftest import FakeClock
+from tests.conftest import StartBot
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.interactions import InteractionResult
 from tests.fakediscord.models import Channel, Role, User
 from tests.harness import BotRunner, Server
 
+FEATURES = ("settings", "groups", "moderation")
+
 
 class GroupsRunner(BotRunner):
-    """The real bot, with the groups feature's own join steps only: other features' join gates
-    (the confidentiality agreement) are taken off after each start. The gate mechanism is
-    tested here with a stand-in (test_join_gate.py); the agreement with the real groups
-    feature in tests/confidentiality."""
+    """Kept for the tests outside this folder that import it (tests/moderation): the real bot
+    with all features, whose join gates (the confidentiality agreement) are taken off core's
+    registry after each start. Prefer `start_bot(features=...)` without "confidentiality"."""
 
     async def start(
         self, *, sync: bool = True, prepare: Callable[[Bot], None] | None = None
     ) -> Bot:
         bot = await super().start(sync=sync, prepare=prepare)
-        cog(self).joining.gates.clear()
+        for gate in list(bot.join_gates):
+            bot.join_gates.remove(gate)
         return bot
 
 
 @pytest.fixture
-async def runner(
-    fake_discord: FakeDiscord, server: Server, tmp_path: Path, clock: FakeClock
-) -> AsyncIterator[BotRunner]:
-    """The real bot on the test's clock (seat offers expire by it)."""
-    running = GroupsRunner(fake_discord, tmp_path / "bot.sqlite3", clock)
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.stop()
+async def runner(start_bot: StartBot) -> BotRunner:
+    """The real bot on the test's clock (seat offers expire by it); restart it with
+    `runner.stop()` and `runner.start(sync=False)`."""
+    return await start_bot(features=FEATURES)
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ async def community(runner: BotRunner, server: Server) -> Server:
     assert bot is not None
     await bot.guild_settings.set_moderator_role(server.guild.id, server.moderator_role.id, 0)
     await bot.guild_settings.set_private_channel(server.guild.id, "mod_log", server.private.id, 0)
-    await bot.dispatcher.drain()
+    await runner.idle()
     return server
 
 

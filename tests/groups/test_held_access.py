@@ -4,12 +4,10 @@ a member; the role taken back is not read as leaving; start-up does not give it 
 
 from __future__ import annotations
 
-import asyncio
-
 from tests.fakediscord import FakeDiscord
 from tests.groups.conftest import create_group, group_named, has_role
 from tests.groups.test_membership import join, people
-from tests.harness import BotRunner, Server, wait_until
+from tests.harness import BotRunner, Server
 
 
 async def test_held_access_keeps_the_seat_and_survives_a_restart(
@@ -34,7 +32,7 @@ async def test_held_access_keeps_the_seat_and_survives_a_restart(
     assert await bot.groups.hold_access(s.guild.id, group.id, anna.id)
     assert not await bot.groups.hold_access(s.guild.id, group.id, anna.id)  # already held
     assert not has_role(fake, s, anna, group.role_id)
-    await asyncio.sleep(0.1)  # the role change reaches the bot
+    await runner.idle()  # the role change reaches the bot
     assert await bot.groups.is_member(s.guild.id, group.id, anna.id)
     assert await bot.groups.held_ids(s.guild.id, group.id) == {anna.id}
     assert left == []
@@ -43,13 +41,14 @@ async def test_held_access_keeps_the_seat_and_survives_a_restart(
 
     # A moderator gives the role back by hand while access is held: it is taken back again.
     fake.set_member_roles(s.guild, anna, [group.role_id])
-    await wait_until(lambda: not has_role(fake, s, anna, group.role_id))
+    await runner.idle()
+    assert not has_role(fake, s, anna, group.role_id)
     assert await bot.groups.is_member(s.guild.id, group.id, anna.id)
 
     # A restart does not give it back either.
     await runner.stop()
     bot = await runner.start(sync=False)
-    await asyncio.sleep(0.1)
+    await runner.idle()
     assert not has_role(fake, s, anna, group.role_id)
     assert await bot.groups.is_member(s.guild.id, group.id, anna.id)
 
@@ -77,5 +76,6 @@ async def test_a_held_role_taken_back_while_the_bot_was_away(
     await runner.stop()
     fake.set_member_roles(s.guild, anna, [group.role_id])
     bot = await runner.start(sync=False)
-    await wait_until(lambda: not has_role(fake, s, anna, group.role_id))
+    await runner.idle()
+    assert not has_role(fake, s, anna, group.role_id)
     assert await bot.groups.is_member(s.guild.id, group.id, anna.id)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.errors import InteractionRefused
 from tests.fakediscord.models import User
 from tests.groups.conftest import channel_of, cog, create_group, group_named, has_role
-from tests.harness import BotRunner, Server, wait_until
+from tests.harness import BotRunner, Server
 
 
 def people(fake: FakeDiscord, server: Server, *names: str) -> list[User]:
@@ -33,6 +31,8 @@ async def leave(fake: FakeDiscord, s: Server, user: User, group_id: int):
 
 
 async def drain(runner: BotRunner) -> None:
+    """The outbox alone (tests/confidentiality use it); the groups tests wait for
+    `runner.idle()`."""
     assert runner.bot is not None
     await runner.bot.dispatcher.drain()
 
@@ -90,7 +90,7 @@ async def test_a_full_group_with_a_waitlist_of_three(
 
     # Anna leaves: the seat is offered to Bea, privately, with buttons.
     await leave(fake, s, anna, group.id)
-    await drain(runner)
+    await runner.idle()
     offer = last_dm(fake, bea)
     assert "A seat is free in Caregivers" in offer.text
     accept = next(c for c in offer.custom_ids() if c.startswith("groups:offer:accept:"))
@@ -102,11 +102,12 @@ async def test_a_full_group_with_a_waitlist_of_three(
     res = await fake.click(bea, offer, accept)
     assert "Welcome to Caregivers" in res.text
     assert has_role(fake, s, bea, group.role_id)
-    await wait_until(lambda: not fake.message(offer.id).components)  # buttons gone
+    await runner.idle()
+    assert not fake.message(offer.id).components  # buttons gone
 
     # Bea leaves again: Cleo is offered the seat and lets the offer run out.
     await leave(fake, s, bea, group.id)
-    await drain(runner)
+    await runner.idle()
     cleo_offer = last_dm(fake, cleo)
     assert "A seat is free" in cleo_offer.text
     entry_id = int(next(c for c in cleo_offer.custom_ids() if "accept" in c).rsplit(":", 1)[1])
@@ -117,7 +118,7 @@ async def test_a_full_group_with_a_waitlist_of_three(
     assert int(job.next_run_time.timestamp()) == int(clock().timestamp()) + 48 * 3600
     clock.advance(hours=48, seconds=1)
     await job.func(*job.args)  # what the scheduler runs at that time
-    await drain(runner)
+    await runner.idle()
     assert "has gone to the next person" in last_dm(fake, cleo).text
     dora_offer = last_dm(fake, dora)
     assert "A seat is free" in dora_offer.text
@@ -132,7 +133,7 @@ async def test_a_full_group_with_a_waitlist_of_three(
     res = await fake.click(
         dora, dora_offer, next(c for c in dora_offer.custom_ids() if "decline" in c)
     )
-    await drain(runner)
+    await runner.idle()
     assert "A seat is free" in last_dm(fake, emma).text
     waitlist = await cog(runner).service.waitlist(group)
     assert [e.user_id for e in waitlist] == [emma.id]
@@ -150,14 +151,16 @@ async def test_a_member_who_leaves_the_server_frees_their_seat_and_their_offer(
     await join(fake, s, cleo, group.id)
 
     await fake.member_leave(s.guild, anna)  # left, kicked or banned: the same event
-    await wait_until(lambda: bool(fake.dm_messages(bea)))
+    await runner.idle()
+    assert fake.dm_messages(bea)
     assert "A seat is free" in last_dm(fake, bea).text
     directory = runner.bot.groups  # type: ignore[union-attr]
     assert not await directory.is_member(s.guild.id, group.id, anna.id)
 
     # Bea leaves the server while holding the offer: it moves on to Cleo.
     await fake.member_leave(s.guild, bea)
-    await wait_until(lambda: bool(fake.dm_messages(cleo)))
+    await runner.idle()
+    assert fake.dm_messages(cleo)
     assert "A seat is free" in last_dm(fake, cleo).text
     waitlist = await cog(runner).service.waitlist(group)
     assert [e.user_id for e in waitlist] == [cleo.id]
@@ -177,7 +180,7 @@ async def test_restricted_group_requests_are_declined_and_approved_by_leaders(
     assert not has_role(fake, s, s.member, group.role_id)
     res = await join(fake, s, s.member, group.id)
     assert "is with its leaders" in res.text
-    await drain(runner)
+    await runner.idle()
     requests = [m for m in fake.messages_in(leaders_channel.id) if m.author.id == fake.bot_user.id]
     assert len(requests) == 1
     request = requests[0]
@@ -198,7 +201,7 @@ async def test_restricted_group_requests_are_declined_and_approved_by_leaders(
         },
     )
     assert res.ephemeral and "Declined" in res.text
-    await drain(runner)
+    await runner.idle()
     told = last_dm(fake, s.member)
     assert "weren't able to accept your request" in told.text and "18 to 39" in told.text
     assert not fake.message(request.id).components
@@ -206,14 +209,14 @@ async def test_restricted_group_requests_are_declined_and_approved_by_leaders(
 
     # Rosa asks; the leader approves; she is let in and told privately.
     await join(fake, s, rosa, group.id)
-    await drain(runner)
+    await runner.idle()
     second = [m for m in fake.messages_in(leaders_channel.id) if m.author.id == fake.bot_user.id][
         -1
     ]
     res = await fake.click(leader, second, next(c for c in second.custom_ids() if ":approve:" in c))
     assert "Approved" in res.text
     assert has_role(fake, s, rosa, group.role_id)
-    await drain(runner)
+    await runner.idle()
     assert "Welcome to Young adults" in last_dm(fake, rosa).text
     # The first request's Approve button is dead now.
     assert approve not in fake.message(request.id).custom_ids()
@@ -247,7 +250,8 @@ async def test_the_groups_panel_stays_current_and_works_after_a_restart(
 
     await create_group(fake, s, "Caregivers", s.moderator)
     caregivers = await group_named(runner, s, "Caregivers")
-    await wait_until(lambda: len(fake.message(panel.id).custom_ids()) == 2)
+    await runner.idle()
+    assert len(fake.message(panel.id).custom_ids()) == 2
     assert "Caregivers" in fake.message(panel.id).text
 
     await runner.stop()
@@ -299,7 +303,7 @@ async def test_leaders_see_members_and_remove_one_with_a_reason(
     )
     assert res.ephemeral and "is no longer in Survivors" in res.text
     assert not has_role(fake, s, anna, group.role_id)
-    await drain(runner)
+    await runner.idle()
     told = last_dm(fake, anna)
     assert "no longer a member of the group Survivors" in told.text
     assert "Repeated medical advice" not in told.text
@@ -317,9 +321,8 @@ async def test_a_deleted_role_is_reported_and_recreated(
     await join(fake, s, s.member, group.id)
     assert group.role_id is not None
     fake.delete_role(fake.role(group.role_id))
-    await drain(runner)
-    await wait_until(lambda: any("lost its role" in m.text for m in fake.messages_in(s.private.id)))
-    await drain(runner)
+    await runner.idle()
+    assert any("lost its role" in m.text for m in fake.messages_in(s.private.id))
     notice = next(m for m in fake.messages_in(s.private.id) if "lost its role" in m.text)
     with pytest.raises(InteractionRefused):  # members cannot even see the mod log
         await fake.click(s.member, notice, f"groups:recreate:{group.id}")
@@ -366,16 +369,16 @@ async def test_a_role_changed_by_hand_follows_the_database(
 
     # A moderator gives Anna the role in Discord's own menu: she is recorded and welcomed.
     fake.set_member_roles(s.guild, anna, [group.role_id])
-    await wait_until(lambda: bool(fake.dm_messages(anna)))
+    await runner.idle()
+    assert fake.dm_messages(anna)
     assert await directory.is_member(s.guild.id, group.id, anna.id)
     assert "Welcome to Survivors" in last_dm(fake, anna).text
 
     # The role taken away by hand: she is out of the group, her seat is free.
     await join(fake, s, bea, group.id)
     fake.set_member_roles(s.guild, anna, [])
-    async with asyncio.timeout(5):
-        while await directory.is_member(s.guild.id, group.id, anna.id):
-            await asyncio.sleep(0.01)
+    await runner.idle()
+    assert not await directory.is_member(s.guild.id, group.id, anna.id)
     assert await directory.is_member(s.guild.id, group.id, bea.id)
     assert has_role(fake, s, bea, group.role_id)
 
@@ -397,7 +400,8 @@ async def test_an_open_offer_still_expires_after_a_restart(
         channel=s.general,
         options={"group": str(group.id), "capacity": 2},
     )
-    await wait_until(lambda: bool(fake.dm_messages(bea)))
+    await runner.idle()
+    assert fake.dm_messages(bea)
     offer = last_dm(fake, bea)
     entry_id = int(next(c for c in offer.custom_ids() if "accept" in c).rsplit(":", 1)[1])
 
@@ -408,10 +412,11 @@ async def test_an_open_offer_still_expires_after_a_restart(
     assert int(job.next_run_time.timestamp()) == int(clock().timestamp()) + 48 * 3600
     clock.advance(hours=49)
     await job.func(*job.args)
-    await wait_until(lambda: bool(fake.dm_messages(cleo)))
+    await runner.idle()
+    assert fake.dm_messages(cleo)
     assert "A seat is free" in last_dm(fake, cleo).text
     await job.func(*job.args)  # a second run changes nothing
-    await drain(runner)
+    await runner.idle()
     assert len(fake.dm_messages(cleo)) == 1
 
 
@@ -432,9 +437,8 @@ async def test_roles_match_the_database_again_after_a_restart(
     fake.set_member_roles(s.guild, bea, [group.role_id])
     bot = await runner.start(sync=False)
 
-    await wait_until(lambda: has_role(fake, s, anna, group.role_id))
-    async with asyncio.timeout(5):
-        while not await bot.groups.is_member(s.guild.id, group.id, bea.id):
-            await asyncio.sleep(0.01)
-    await wait_until(lambda: bool(fake.dm_messages(bea)))
+    await runner.idle()
+    assert has_role(fake, s, anna, group.role_id)
+    assert await bot.groups.is_member(s.guild.id, group.id, bea.id)
+    assert fake.dm_messages(bea)
     assert "Welcome to Survivors" in last_dm(fake, bea).text
