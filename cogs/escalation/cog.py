@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -19,9 +19,11 @@ from discord import app_commands
 from discord.app_commands import locale_str as _T
 from discord.ext import commands
 
-from bot.checks import MEMBER, Audience
+from bot.checks import MEMBER, Audience, caller
 from bot.client import Bot
+from bot.dispatcher import Renderer
 from bot.errors import NotFound, UserError
+from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.i18n import N_
 from bot.tree import translator
 from cogs.escalation.alerts import AlertDesk
@@ -48,48 +50,53 @@ from cogs.escalation.views import (
 log = logging.getLogger(__name__)
 
 
-TICK_SECONDS = 10  # pages, alert ids, pending private threads, redactions
+TICK_SECONDS = 10  # pages, pending private threads, redactions
 PURGE_HOURS = 1
 SCANNED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 REPORT_ATTEMPTS = 3
 
 
-class EscalationCog(commands.Cog, name=COG_NAME):
+class EscalationCog(Feature, name=COG_NAME):
+    persistent_items = (CaseButton, ContactButton)
+    job_prefix = "escalation:"
+
     def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self.detector = Detector(Lexicon.load())
         self.helplines = Helplines.load()
         self.service = EscalationService(
             bot.db, bot.clock, bot.outbox, bot.guild_settings, self.detector
         )
         self.alerts = AlertDesk(bot, self.service, self.helplines)
-        self._background: set[asyncio.Task[None]] = set()
+
+    def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         alerts = self.alerts
-        bot.dispatcher.register(ALERT, alerts.render_alert, on_failure=alerts.alert_failed)
-        bot.dispatcher.register(
-            RESOURCES, alerts.render_resources, on_failure=alerts.resources_failed
-        )
-        bot.dispatcher.register(PAGE, alerts.render_page)
-        bot.dispatcher.register(UPDATE, alerts.render_update)
-        bot.dispatcher.register(MOD_LOG, alerts.render_mod_log)
-        bot.add_rebuilder(self._schedule)
+        return {
+            ALERT: OutboxKind(
+                alerts.render_alert, on_failure=alerts.alert_failed, on_sent=alerts.alert_sent
+            ),
+            RESOURCES: OutboxKind(alerts.render_resources, on_failure=alerts.resources_failed),
+            PAGE: alerts.render_page,
+            UPDATE: alerts.render_update,
+            MOD_LOG: alerts.render_mod_log,
+        }
+
+    def job_rebuilders(self) -> Sequence[Rebuilder]:
+        return (self._schedule,)
+
+    # Deletion: PRIVACY.md keeps a case (who, where, when, which moderator) as long as the bot
+    # runs on the server, like the mod log, and the member's words for the retention period
+    # after it closes, whether or not the member is still there: no `delete_user_data` hook.
 
     async def cog_load(self) -> None:
+        await super().cog_load()
         _ = self.detector.builtin  # compile the automaton now, not on the first message
-        self.bot.add_dynamic_items(CaseButton, ContactButton)
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(CaseButton, ContactButton)
-        for job_id in ("escalation:tick", "escalation:purge"):
-            if self.bot.scheduler.get_job(job_id) is not None:
-                self.bot.scheduler.remove_job(job_id)
-        for task in list(self._background):
-            task.cancel()
 
     # ------------------------------------------------------------------ scheduled work
 
     async def _schedule(self) -> None:
         """Rebuilt at every start: all state is in the database, the jobs only look at it."""
+        await self.service.catch_up_alert_ids()  # before the outbox starts sending
         now = datetime.now(UTC)
         self.bot.scheduler.add_job(
             self.tick,
@@ -111,7 +118,6 @@ class EscalationCog(commands.Cog, name=COG_NAME):
     async def tick(self) -> None:
         steps: list[Callable[[], Awaitable[object]]] = [
             self.service.run_due_pages,
-            self.service.learn_alert_ids,  # round 2: replace with the outbox on_sent hook
             self._retry_threads,
             self._redact_alerts,
         ]
@@ -197,25 +203,19 @@ class EscalationCog(commands.Cog, name=COG_NAME):
                 await asyncio.sleep(0.2 * attempt)
         for outcome in outcomes:
             if outcome.what in ("joined", "updated"):
-                self._in_background(self.alerts.refresh(outcome.case_id))
+                self._refresh_later(outcome.case_id)
 
-    def _in_background(self, work: Awaitable[object]) -> None:
-        async def run() -> None:
-            try:
-                await work
-            except Exception:
-                log.exception("escalation: background work failed")
-
-        task = asyncio.create_task(run())
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+    def _refresh_later(self, case_id: int) -> None:
+        """Edit the alert in the background (the member's answer or the listener is not held up;
+        a failed edit is logged by bot.spawn and caught up by the next one)."""
+        self.bot.spawn(self.alerts.refresh(case_id), name=f"escalation: refresh alert {case_id}")
 
     # ------------------------------------------------------------------ buttons and modals
 
     async def case_button(
         self, interaction: discord.Interaction[Any], action: CaseAction, case_id: int
     ) -> None:
-        member = await self.bot.access.require(interaction, Audience.MODERATOR)
+        member = caller(interaction)  # a moderator: CaseButton checked its audience
         t = await translator(interaction)
         view = await self.service.view(case_id)
         if view is None or view.case.guild_id != member.guild.id:
@@ -266,7 +266,7 @@ class EscalationCog(commands.Cog, name=COG_NAME):
                 "immediate danger, please call your local emergency number now."
             )
         await interaction.response.send_message(text, ephemeral=True)
-        self._in_background(self.alerts.refresh(outcome.case_id))
+        self._refresh_later(outcome.case_id)
 
     async def support_submitted(self, interaction: discord.Interaction[Any], words: str) -> None:
         member = await self.bot.access.require(interaction, Audience.MEMBER)
@@ -294,7 +294,7 @@ class EscalationCog(commands.Cog, name=COG_NAME):
             )
         await interaction.response.send_message(text, ephemeral=True)
         if outcome.what != "opened":
-            self._in_background(self.alerts.refresh(outcome.case_id))
+            self._refresh_later(outcome.case_id)
 
     # ------------------------------------------------------------------ /support
 

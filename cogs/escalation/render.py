@@ -200,14 +200,19 @@ def alert_view(case: Case, t: Translate) -> discord.ui.View | None:
     view = discord.ui.View(timeout=None)
     if case.status == "open":
         view.add_item(
-            CaseButton("claim", case.id, label=t("Claim"), style=discord.ButtonStyle.primary)
+            CaseButton(
+                action="claim", case_id=case.id, label=t("Claim"), style=discord.ButtonStyle.primary
+            )
         )
     view.add_item(
-        CaseButton("resolve", case.id, label=t("Resolved"), style=discord.ButtonStyle.success)
+        CaseButton(
+            action="resolve",
+            case_id=case.id,
+            label=t("Resolved"),
+            style=discord.ButtonStyle.success,
+        )
     )
-    view.add_item(
-        CaseButton("false", case.id, label=t("False alarm"), style=discord.ButtonStyle.secondary)
-    )
+    view.add_item(CaseButton(action="false", case_id=case.id, label=t("False alarm")))
     return view
 
 
@@ -298,7 +303,7 @@ def resources_view(case: Case, t: Translate) -> discord.ui.View | None:
     if case.contact_requested_at is not None:
         return None
     view = discord.ui.View(timeout=None)
-    view.add_item(ContactButton(case.id, label=t("Ask a moderator to contact me")))
+    view.add_item(ContactButton(case_id=case.id, label=t("Ask a moderator to contact me")))
     return view
 
 

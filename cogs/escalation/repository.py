@@ -257,12 +257,17 @@ class EscalationRepository:
         )
         return [_case(r) for r in rows]
 
-    async def set_alert_message(self, case_id: int, message_id: int) -> None:
-        async with self.db.transaction() as tx:
-            await tx.execute(
-                "UPDATE escalation_cases SET alert_message_id = :message_id WHERE id = :id",
-                {"id": case_id, "message_id": message_id},
-            )
+    async def set_alert_message(
+        self, tx: Transaction, case_id: int, message_id: int, *, outbox_id: int | None = None
+    ) -> bool:
+        """The alert's Discord id; with `outbox_id`, only if that row is still the case's alert
+        (an alert moved to the mod-log channel has a new row)."""
+        changed = await tx.execute(
+            "UPDATE escalation_cases SET alert_message_id = :message_id WHERE id = :id "
+            "AND (:outbox_id IS NULL OR alert_outbox_id = :outbox_id)",
+            {"id": case_id, "message_id": message_id, "outbox_id": outbox_id},
+        )
+        return changed > 0
 
     # ------------------------------------------------------------------ the member's words
 

@@ -44,6 +44,8 @@ async def test_a_crisis_message_reaches_the_moderators_and_help_reaches_the_memb
         "escalation:false:1",
     ]
     assert alert.content == "" and alert.allowed_mentions == {"parse": []}
+    case = await c.cog.service.case(1)  # the outbox told the feature the alert's id (on_sent)
+    assert case is not None and case.alert_message_id == alert.id
 
     [dm] = c.dms(member)
     assert "Something you wrote made us want to check in with you" in dm.content
