@@ -17,6 +17,7 @@ from bot.clock import epoch
 from bot.dispatcher import PermanentFailure, Rendered
 from bot.errors import NotFound
 from bot.i18n import N_, Translate, server_translator
+from bot.kit.links import message_url
 from bot.outbox import OutboxMessage
 from cogs.escalation import render
 from cogs.escalation.helplines import Helplines
@@ -67,7 +68,7 @@ class AlertDesk:
             return t("/support, used in {place}", place=place)
         first = next((m for m in view.messages if m.message_id), None)
         if first is not None and first.channel_id is not None and first.message_id is not None:
-            link = render.message_link(case.guild_id, first.channel_id, first.message_id)
+            link = message_url(case.guild_id, first.channel_id, first.message_id)
             return t("{place}, [jump to the message]({link})", place=place, link=link)
         return place
 
