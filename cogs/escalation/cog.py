@@ -50,6 +50,15 @@ from cogs.escalation.views import (
 log = logging.getLogger(__name__)
 
 
+def words_of(message: discord.Message) -> tuple[str, bool]:
+    """The words a message brings: its own, and those of a message it forwards (Discord puts them
+    in `message_snapshots`; the forwarder is the one they concern). True when some are
+    forwarded."""
+    forwarded = [s.content for s in message.message_snapshots if s.content]
+    text = "\n".join(part for part in (message.content, *forwarded) if part)
+    return text, bool(forwarded)
+
+
 TICK_SECONDS = 10  # pages, pending private threads, redactions
 PURGE_HOURS = 1
 SCANNED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
@@ -158,7 +167,7 @@ class EscalationCog(Feature, name=COG_NAME):
         author = message.author
         if author.bot or message.webhook_id is not None or message.type not in SCANNED_TYPES:
             return
-        text = message.content
+        text, forwarded = words_of(message)
         if not text:
             return
         if message.guild is None:
@@ -186,6 +195,7 @@ class EscalationCog(Feature, name=COG_NAME):
             text=text,
             in_dm=message.guild is None,
             edited=edited,
+            forwarded=forwarded,
         )
         for attempt in range(1, REPORT_ATTEMPTS + 1):
             try:

@@ -77,6 +77,16 @@ def _words(message: CaseMessage, t: Translate, limit: int = QUOTE_LIMIT) -> str:
         quoted += "\n" + t("Severity lowered: {reasons}.", reasons=names)
     if message.source == "edit":
         quoted += "\n" + t("(the member edited their message to say this)")
+    if message.forwarded:
+        quoted += "\n" + t(
+            "(a message the member forwarded: the words may first have been someone else's)"
+        )
+    if message.source == "support" and message.category != SUPPORT_REQUEST:
+        quoted += "\n" + t(
+            "Their words signal {category}, {severity}.",
+            category=category_name(message.category, t),
+            severity=severity_name(message.severity, t),
+        )
     return quoted
 
 

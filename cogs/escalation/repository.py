@@ -23,7 +23,7 @@ _CASE_COLUMNS = (
 )
 _MESSAGE_COLUMNS = (
     "id, case_id, guild_id, channel_id, message_id, source, text, category, severity, "
-    "modifiers, created_at"
+    "modifiers, created_at, forwarded"
 )
 
 
@@ -36,6 +36,7 @@ def _case(row: Row) -> Case:
 def _message(row: Row) -> CaseMessage:
     values = {key: row[key] for key in row.keys()}
     values["modifiers"] = tuple(m for m in (values["modifiers"] or "").split(",") if m)
+    values["forwarded"] = bool(values["forwarded"])
     return CaseMessage(**values)
 
 
@@ -176,11 +177,13 @@ class EscalationRepository:
         )
 
     async def raise_severity(
-        self, tx: Transaction, case_id: int, severity: int, category: str
+        self, tx: Transaction, case_id: int, severity: int, category: str | None
     ) -> None:
+        """A stronger signal joined the case; `category` None keeps the case's (a member who
+        asked for help with /support stays "asked for help")."""
         await tx.execute(
-            "UPDATE escalation_cases SET severity = :severity, category = :category "
-            "WHERE id = :id AND severity < :severity",
+            "UPDATE escalation_cases SET severity = :severity, "
+            "category = COALESCE(:category, category) WHERE id = :id AND severity < :severity",
             {"id": case_id, "severity": severity, "category": category},
         )
 
@@ -295,12 +298,13 @@ class EscalationRepository:
         severity: int,
         modifiers: tuple[str, ...],
         now: int,
+        forwarded: bool = False,
     ) -> int:
         return await tx.insert(
             "INSERT INTO escalation_case_messages (case_id, guild_id, channel_id, message_id, "
-            "source, text, category, severity, modifiers, created_at) VALUES (:case_id, "
-            ":guild_id, :channel_id, :message_id, :source, :text, :category, :severity, "
-            ":modifiers, :now)",
+            "source, text, category, severity, modifiers, created_at, forwarded) VALUES "
+            "(:case_id, :guild_id, :channel_id, :message_id, :source, :text, :category, "
+            ":severity, :modifiers, :now, :forwarded)",
             {
                 "case_id": case_id,
                 "guild_id": guild_id,
@@ -312,6 +316,7 @@ class EscalationRepository:
                 "severity": severity,
                 "modifiers": ",".join(sorted(modifiers)),
                 "now": now,
+                "forwarded": 1 if forwarded else 0,
             },
         )
 
