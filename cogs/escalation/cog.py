@@ -23,14 +23,18 @@ from bot.checks import MEMBER, Audience, caller
 from bot.client import Bot
 from bot.dispatcher import Renderer
 from bot.errors import NotFound, UserError
+from bot.events import FEEDBACK_SUBMITTED
 from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.i18n import N_
 from bot.tree import translator
 from cogs.escalation.alerts import AlertDesk
+from cogs.escalation.anonymous import AnonymousAlerts
 from cogs.escalation.detector import Detector, Lexicon
 from cogs.escalation.helplines import Helplines
 from cogs.escalation.service import (
     ALERT,
+    FEEDBACK_ALERT,
+    FEEDBACK_LEADERS,
     MOD_LOG,
     PAGE,
     RESOURCES,
@@ -77,6 +81,7 @@ class EscalationCog(Feature, name=COG_NAME):
             bot.db, bot.clock, bot.outbox, bot.guild_settings, self.detector
         )
         self.alerts = AlertDesk(bot, self.service, self.helplines)
+        self.anonymous = AnonymousAlerts(bot, self.service)
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         alerts = self.alerts
@@ -88,6 +93,10 @@ class EscalationCog(Feature, name=COG_NAME):
             PAGE: alerts.render_page,
             UPDATE: alerts.render_update,
             MOD_LOG: alerts.render_mod_log,
+            FEEDBACK_ALERT: OutboxKind(
+                self.anonymous.render_alert, on_failure=self.anonymous.alert_failed
+            ),
+            FEEDBACK_LEADERS: self.anonymous.render_leaders,
         }
 
     def job_rebuilders(self) -> Sequence[Rebuilder]:
@@ -127,6 +136,7 @@ class EscalationCog(Feature, name=COG_NAME):
     async def tick(self) -> None:
         steps: list[Callable[[], Awaitable[object]]] = [
             self.service.run_due_pages,
+            self._send_feedback_alerts,
             self._retry_threads,
             self._redact_alerts,
         ]
@@ -139,6 +149,13 @@ class EscalationCog(Feature, name=COG_NAME):
     async def purge(self) -> None:
         await self.service.purge_due()
         await self._redact_alerts()
+
+    async def _send_feedback_alerts(self) -> None:
+        """Alerts from anonymous feedback whose random delay is over (service_feedback.py)."""
+        for alert in await self.service.due_feedback_alerts():
+            group = alert.group_id
+            leaders = await self.bot.groups.leader_ids(alert.guild_id, group) if group else []
+            await self.service.send_feedback_alert(alert.id, leaders)
 
     async def _retry_threads(self) -> None:
         for case in await self.service.cases_waiting_for_thread():
@@ -214,6 +231,17 @@ class EscalationCog(Feature, name=COG_NAME):
         for outcome in outcomes:
             if outcome.what in ("joined", "updated"):
                 self._refresh_later(outcome.case_id)
+
+    @commands.Cog.listener(f"on_{FEEDBACK_SUBMITTED}")
+    async def on_feedback_submitted(self, guild_id: int, group_id: int | None, text: str) -> None:
+        """Anonymous /feedback, without its author (bot/events.py). Scanned like a message; an
+        alert from it waits a random few minutes (service_feedback.py). Nothing goes back to the
+        member, and the text is not kept here."""
+        try:
+            await self.service.feedback_submitted(guild_id, group_id, text)
+        except Exception:
+            # Logged here, without the arguments: the event carries the feedback's text.
+            log.exception("escalation: could not scan feedback in guild %d", guild_id)
 
     def _refresh_later(self, case_id: int) -> None:
         """Edit the alert in the background (the member's answer or the listener is not held up;

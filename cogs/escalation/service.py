@@ -28,17 +28,19 @@ from cogs.escalation.service_base import (
     UPDATE,
     Event,
 )
+from cogs.escalation.service_feedback import FEEDBACK_ALERT, FEEDBACK_LEADERS, FeedbackAlerts
 from cogs.escalation.service_handling import MAX_NOTE_CHARS, CaseHandling, CaseView, Page
 from cogs.escalation.service_phrases import (
     MAX_ADMIN_PAGE_MINUTES,
     MAX_PAGE_MINUTES,
     MAX_SERVER_PHRASES,
     MIN_PAGE_MINUTES,
-    ServerPhrases,
 )
 
 __all__ = [
     "ALERT",
+    "FEEDBACK_ALERT",
+    "FEEDBACK_LEADERS",
     "MAX_ADMIN_PAGE_MINUTES",
     "MAX_NOTE_CHARS",
     "MAX_PAGE_MINUTES",
@@ -96,10 +98,11 @@ class ContactOutcome:
     what: Literal["requested", "already_requested", "reopened"]
 
 
-class EscalationService(CaseHandling, ServerPhrases):
+class EscalationService(CaseHandling, FeedbackAlerts):
     """The whole service: cases open here (a detected message, /support, "contact me"); the
     handling of open cases is in service_handling.py, the server's own settings and detection
-    in service_phrases.py, what they share in service_base.py."""
+    in service_phrases.py, alerts from anonymous feedback in service_feedback.py, what they
+    share in service_base.py."""
 
     # ------------------------------------------------------------------ opening cases
 
