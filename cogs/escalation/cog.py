@@ -1,7 +1,8 @@
 """Distress escalation: Discord glue. Reads every message the bot can see (channels, threads,
-edits, DMs), hands matches to the service, runs the scheduled work, and answers the alert's
-buttons, the member's "contact me" button and /support. What the outbox sends is rendered by the
-alert desk (alerts.py); /escalation is in settings_cog.py.
+edits, DMs, forwarded messages) and anonymous feedback (the `feedback_submitted` event), hands
+them to the service, runs the scheduled work, and answers the alert's buttons, the member's
+"contact me" button and /support. What the outbox sends is rendered by the alert desk
+(alerts.py) and, for alerts from feedback, anonymous.py; /escalation is in settings_cog.py.
 
 Never replies in public, never deletes the member's message, never logs its text above DEBUG.
 """
@@ -63,7 +64,7 @@ def words_of(message: discord.Message) -> tuple[str, bool]:
     return text, bool(forwarded)
 
 
-TICK_SECONDS = 10  # pages, pending private threads, redactions
+TICK_SECONDS = 10  # pages, alerts from feedback, pending private threads, redactions
 PURGE_HOURS = 1
 SCANNED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 REPORT_ATTEMPTS = 3
