@@ -7,8 +7,6 @@ content in `message_snapshots[0].message`. discord.py reads it as `message.messa
 
 from __future__ import annotations
 
-import asyncio
-
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.messaging import message_payload, store_message
 from tests.fakediscord.models import Channel, Message, User, iso, new_id
@@ -55,11 +53,10 @@ async def forward_message(
         }
     ]
     fake.dispatch("MESSAGE_CREATE", payload, guild_id=msg.guild_id)
-    await asyncio.sleep(0)
     return msg
 
 
-def elsewhere(fake: FakeDiscord, author: User, content: str) -> Message:
+def elsewhere(author: User, content: str) -> Message:
     """A message somewhere the bot cannot see (another server), to be forwarded."""
     return Message(
         id=new_id(),

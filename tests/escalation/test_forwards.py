@@ -15,7 +15,7 @@ async def test_a_forwarded_crisis_message_raises_an_alert_about_the_forwarder(
 ) -> None:
     c, member = community, community.server.member
     stranger = c.fake.create_user("someone-else")
-    original = elsewhere(c.fake, stranger, "I'm going to end my life tonight")
+    original = elsewhere(stranger, "I'm going to end my life tonight")
     await forward_message(c.fake, member, c.group_channel, original)
 
     [alert] = await c.wait_for_alerts(1)
@@ -33,13 +33,13 @@ async def test_a_forwarded_crisis_message_raises_an_alert_about_the_forwarder(
 async def test_forwards_of_ordinary_talk_and_by_dm(community: Community) -> None:
     c, member, peer = community, community.server.member, community.peer
     await forward_message(
-        c.fake, member, c.group_channel, elsewhere(c.fake, peer, "this chemo is killing me")
+        c.fake, member, c.group_channel, elsewhere(peer, "this chemo is killing me")
     )
     await c.settle()
     assert c.alerts() == []
 
     # forwarded to the bot by DM: the same, from "a direct message to the bot"
-    await forward_message(c.fake, peer, None, elsewhere(c.fake, member, "I want to die"))
+    await forward_message(c.fake, peer, None, elsewhere(member, "I want to die"))
     [alert] = await c.wait_for_alerts(1)
     assert field(alert, "Where") == "a direct message to the bot"
     assert field(alert, "Member").startswith(f"<@{peer.id}>")
