@@ -254,6 +254,8 @@ class EscalationRepository:
     # ------------------------------------------------------------------ the alert message
 
     async def alerts_without_message_id(self) -> list[Case]:
+        """Alerts the outbox has (or had) to send whose Discord id the case does not hold: the
+        start-up catch-up reads their delivery."""
         rows = await self.db.fetchall(
             f"SELECT {_CASE_COLUMNS} FROM escalation_cases WHERE alert_outbox_id IS NOT NULL "
             "AND alert_message_id IS NULL AND alert_redacted = 0 ORDER BY id DESC LIMIT 200"

@@ -71,8 +71,7 @@ class FeedbackAlerts(ServerPhrases):
                 # time must not tell anyone when the feedback was written.
                 due_at=self._now() + self.feedback_delay(),
             )
-        # Only at DEBUG: a log line's own time is when the feedback was written.
-        log.debug("escalation: anonymous feedback in guild %d raised an alert", guild_id)
+        # Nothing logged now: a log line's own time would be when the feedback was written.
         return True
 
     async def due_feedback_alerts(self) -> list[FeedbackAlert]:

@@ -1,8 +1,7 @@
 """Distress escalation, the rules once a case is open: moderators claim and close it, unclaimed
 cases page the moderators then the admins, the member's words go after the retention period,
 deliveries that failed find another way, and the alert's Discord id is kept when the outbox
-says it was sent. Part of
-`EscalationService`; never imports discord.
+says it was sent. Part of `EscalationService`; never imports discord.
 """
 
 from __future__ import annotations
