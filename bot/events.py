@@ -22,6 +22,12 @@ start and comes back before its end, `meeting_started` comes late; after the end
 `meeting_ended` comes late after an outage for up to 12 hours after the end, then is skipped.
 Cancelled or skipped sessions dispatch neither. Listeners must not block: a listener that sends
 messages should use the outbox, so a crash after the event loses nothing.
+
+Feedback (dispatched by cogs/feedback):
+- `feedback_submitted(guild_id, group_id, text)`: a piece of anonymous `/feedback` was stored,
+  for the group's leaders (`group_id`) or the moderators (None). It never carries the author;
+  listeners (escalation reads it for distress) must not store the text, show or keep the moment
+  it came, tell the member anything, or log the text above DEBUG.
 """
 
 GROUP_MEMBER_JOINED = "group_member_joined"
@@ -30,3 +36,4 @@ GROUP_LEADER_ADDED = "group_leader_added"
 GROUP_UPDATED = "group_updated"
 MEETING_STARTED = "meeting_started"
 MEETING_ENDED = "meeting_ended"
+FEEDBACK_SUBMITTED = "feedback_submitted"

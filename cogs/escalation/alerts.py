@@ -17,6 +17,7 @@ from bot.clock import epoch
 from bot.dispatcher import PermanentFailure, Rendered
 from bot.errors import NotFound
 from bot.i18n import N_, Translate, server_translator
+from bot.kit.links import message_url
 from bot.outbox import OutboxMessage
 from cogs.escalation import render
 from cogs.escalation.helplines import Helplines
@@ -36,6 +37,9 @@ class AlertDesk:
         self.bot = bot
         self.service = service
         self.helplines = helplines
+        # Cases that changed while their alert was on its way (rendered, not yet known as
+        # sent): edited as soon as the outbox says it was delivered.
+        self._changed_in_flight: set[int] = set()
 
     # ------------------------------------------------------------------ shared rendering
 
@@ -64,7 +68,7 @@ class AlertDesk:
             return t("/support, used in {place}", place=place)
         first = next((m for m in view.messages if m.message_id), None)
         if first is not None and first.channel_id is not None and first.message_id is not None:
-            link = render.message_link(case.guild_id, first.channel_id, first.message_id)
+            link = message_url(case.guild_id, first.channel_id, first.message_id)
             return t("{place}, [jump to the message]({link})", place=place, link=link)
         return place
 
@@ -98,9 +102,12 @@ class AlertDesk:
         case = await self.service.case(case_id)
         if case is None or case.alert_channel_id is None:
             return False
-        message_id = await self.service.alert_message_id(case)
+        message_id = case.alert_message_id
         if message_id is None:
-            return False  # not sent yet: it will be rendered from the current case
+            # Not sent yet: it will be rendered from the current case, or, if it was rendered
+            # already, edited when the outbox says it was delivered (alert_sent).
+            self._changed_in_flight.add(case_id)
+            return False
         embed, view = await self.alert_parts(case_id)
         channel = self.bot.get_partial_messageable(case.alert_channel_id, guild_id=case.guild_id)
         try:
@@ -123,8 +130,19 @@ class AlertDesk:
 
     async def render_alert(self, message: OutboxMessage) -> Rendered:
         case = await self._case(message)
+        self._changed_in_flight.discard(case.id)
         embed, view = await self.alert_parts(case.id)
         return Rendered(embeds=[embed], view=view)
+
+    async def alert_sent(self, message: OutboxMessage, message_id: int) -> None:
+        """The outbox's `on_sent` hook for alerts: keep the alert's Discord id (pages, notes and
+        mod-log lines link to it; follow-ups edit it), then catch up on what changed meanwhile."""
+        case_id = int(message.payload["case_id"])
+        if not await self.service.alert_sent(case_id, message.id, message_id):
+            return
+        if case_id in self._changed_in_flight:
+            self._changed_in_flight.discard(case_id)
+            await self.refresh(case_id)
 
     async def render_resources(self, message: OutboxMessage) -> Rendered:
         case = await self._case(message)
@@ -158,8 +176,6 @@ class AlertDesk:
 
     async def render_page(self, message: OutboxMessage) -> Rendered:
         case = await self._case(message)
-        await self.service.alert_message_id(case)
-        case = await self._case(message)
         settings = await self.bot.guild_settings.get(case.guild_id)
         t = server_translator(settings.language)
         if case.status != "open":
@@ -191,8 +207,6 @@ class AlertDesk:
 
     async def render_update(self, message: OutboxMessage) -> Rendered:
         case = await self._case(message)
-        await self.service.alert_message_id(case)
-        case = await self._case(message)
         t = await self.bot.guild_settings.translator(case.guild_id)
         return Rendered(content=render.update_text(case, str(message.payload["event"]), t))
 
@@ -200,8 +214,6 @@ class AlertDesk:
         # Kept light on the database: it shares the connection with the alert and the
         # member's resources, which go out at the same moment and matter more.
         case = await self._case(message)
-        if case.alert_message_id is None and await self.service.alert_message_id(case) is not None:
-            case = await self._case(message)
         t = await self.bot.guild_settings.translator(case.guild_id)
         by = message.payload.get("by")
         text = render.mod_log_text(

@@ -1,7 +1,8 @@
 """Distress escalation: Discord glue. Reads every message the bot can see (channels, threads,
-edits, DMs), hands matches to the service, runs the scheduled work, and answers the alert's
-buttons, the member's "contact me" button and /support. What the outbox sends is rendered by the
-alert desk (alerts.py); /escalation is in settings_cog.py.
+edits, DMs, forwarded messages) and anonymous feedback (the `feedback_submitted` event), hands
+them to the service, runs the scheduled work, and answers the alert's buttons, the member's
+"contact me" button and /support. What the outbox sends is rendered by the alert desk
+(alerts.py) and, for alerts from feedback, anonymous.py; /escalation is in settings_cog.py.
 
 Never replies in public, never deletes the member's message, never logs its text above DEBUG.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -19,16 +20,22 @@ from discord import app_commands
 from discord.app_commands import locale_str as _T
 from discord.ext import commands
 
-from bot.checks import MEMBER, Audience
+from bot.checks import MEMBER, Audience, caller
 from bot.client import Bot
+from bot.dispatcher import Renderer
 from bot.errors import NotFound, UserError
+from bot.events import FEEDBACK_SUBMITTED
+from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.i18n import N_
 from bot.tree import translator
 from cogs.escalation.alerts import AlertDesk
+from cogs.escalation.anonymous import AnonymousAlerts
 from cogs.escalation.detector import Detector, Lexicon
 from cogs.escalation.helplines import Helplines
 from cogs.escalation.service import (
     ALERT,
+    FEEDBACK_ALERT,
+    FEEDBACK_LEADERS,
     MOD_LOG,
     PAGE,
     RESOURCES,
@@ -48,48 +55,67 @@ from cogs.escalation.views import (
 log = logging.getLogger(__name__)
 
 
-TICK_SECONDS = 10  # pages, alert ids, pending private threads, redactions
+def words_of(message: discord.Message) -> tuple[str, bool]:
+    """The words a message brings: its own, and those of a message it forwards (Discord puts them
+    in `message_snapshots`; the forwarder is the one they concern). True when some are
+    forwarded."""
+    forwarded = [s.content for s in message.message_snapshots if s.content]
+    text = "\n".join(part for part in (message.content, *forwarded) if part)
+    return text, bool(forwarded)
+
+
+TICK_SECONDS = 10  # pages, alerts from feedback, pending private threads, redactions
 PURGE_HOURS = 1
 SCANNED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 REPORT_ATTEMPTS = 3
 
 
-class EscalationCog(commands.Cog, name=COG_NAME):
+class EscalationCog(Feature, name=COG_NAME):
+    persistent_items = (CaseButton, ContactButton)
+    job_prefix = "escalation:"
+
     def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self.detector = Detector(Lexicon.load())
         self.helplines = Helplines.load()
         self.service = EscalationService(
             bot.db, bot.clock, bot.outbox, bot.guild_settings, self.detector
         )
         self.alerts = AlertDesk(bot, self.service, self.helplines)
-        self._background: set[asyncio.Task[None]] = set()
+        self.anonymous = AnonymousAlerts(bot, self.service)
+
+    def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         alerts = self.alerts
-        bot.dispatcher.register(ALERT, alerts.render_alert, on_failure=alerts.alert_failed)
-        bot.dispatcher.register(
-            RESOURCES, alerts.render_resources, on_failure=alerts.resources_failed
-        )
-        bot.dispatcher.register(PAGE, alerts.render_page)
-        bot.dispatcher.register(UPDATE, alerts.render_update)
-        bot.dispatcher.register(MOD_LOG, alerts.render_mod_log)
-        bot.add_rebuilder(self._schedule)
+        return {
+            ALERT: OutboxKind(
+                alerts.render_alert, on_failure=alerts.alert_failed, on_sent=alerts.alert_sent
+            ),
+            RESOURCES: OutboxKind(alerts.render_resources, on_failure=alerts.resources_failed),
+            PAGE: alerts.render_page,
+            UPDATE: alerts.render_update,
+            MOD_LOG: alerts.render_mod_log,
+            FEEDBACK_ALERT: OutboxKind(
+                self.anonymous.render_alert, on_failure=self.anonymous.alert_failed
+            ),
+            FEEDBACK_LEADERS: self.anonymous.render_leaders,
+        }
+
+    def job_rebuilders(self) -> Sequence[Rebuilder]:
+        return (self._schedule,)
+
+    # Deletion: PRIVACY.md keeps a case (who, where, when, which moderator) as long as the bot
+    # runs on the server, like the mod log, and the member's words for the retention period
+    # after it closes, whether or not the member is still there: no `delete_user_data` hook.
 
     async def cog_load(self) -> None:
+        await super().cog_load()
         _ = self.detector.builtin  # compile the automaton now, not on the first message
-        self.bot.add_dynamic_items(CaseButton, ContactButton)
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(CaseButton, ContactButton)
-        for job_id in ("escalation:tick", "escalation:purge"):
-            if self.bot.scheduler.get_job(job_id) is not None:
-                self.bot.scheduler.remove_job(job_id)
-        for task in list(self._background):
-            task.cancel()
 
     # ------------------------------------------------------------------ scheduled work
 
     async def _schedule(self) -> None:
         """Rebuilt at every start: all state is in the database, the jobs only look at it."""
+        await self.service.catch_up_alert_ids()  # before the outbox starts sending
         now = datetime.now(UTC)
         self.bot.scheduler.add_job(
             self.tick,
@@ -111,7 +137,7 @@ class EscalationCog(commands.Cog, name=COG_NAME):
     async def tick(self) -> None:
         steps: list[Callable[[], Awaitable[object]]] = [
             self.service.run_due_pages,
-            self.service.learn_alert_ids,  # round 2: replace with the outbox on_sent hook
+            self._send_feedback_alerts,
             self._retry_threads,
             self._redact_alerts,
         ]
@@ -124,6 +150,13 @@ class EscalationCog(commands.Cog, name=COG_NAME):
     async def purge(self) -> None:
         await self.service.purge_due()
         await self._redact_alerts()
+
+    async def _send_feedback_alerts(self) -> None:
+        """Alerts from anonymous feedback whose random delay is over (service_feedback.py)."""
+        for alert in await self.service.due_feedback_alerts():
+            group = alert.group_id
+            leaders = await self.bot.groups.leader_ids(alert.guild_id, group) if group else []
+            await self.service.send_feedback_alert(alert.id, leaders)
 
     async def _retry_threads(self) -> None:
         for case in await self.service.cases_waiting_for_thread():
@@ -152,7 +185,7 @@ class EscalationCog(commands.Cog, name=COG_NAME):
         author = message.author
         if author.bot or message.webhook_id is not None or message.type not in SCANNED_TYPES:
             return
-        text = message.content
+        text, forwarded = words_of(message)
         if not text:
             return
         if message.guild is None:
@@ -180,6 +213,7 @@ class EscalationCog(commands.Cog, name=COG_NAME):
             text=text,
             in_dm=message.guild is None,
             edited=edited,
+            forwarded=forwarded,
         )
         for attempt in range(1, REPORT_ATTEMPTS + 1):
             try:
@@ -197,25 +231,30 @@ class EscalationCog(commands.Cog, name=COG_NAME):
                 await asyncio.sleep(0.2 * attempt)
         for outcome in outcomes:
             if outcome.what in ("joined", "updated"):
-                self._in_background(self.alerts.refresh(outcome.case_id))
+                self._refresh_later(outcome.case_id)
 
-    def _in_background(self, work: Awaitable[object]) -> None:
-        async def run() -> None:
-            try:
-                await work
-            except Exception:
-                log.exception("escalation: background work failed")
+    @commands.Cog.listener(f"on_{FEEDBACK_SUBMITTED}")
+    async def on_feedback_submitted(self, guild_id: int, group_id: int | None, text: str) -> None:
+        """Anonymous /feedback, without its author (bot/events.py). Scanned like a message; an
+        alert from it waits a random few minutes (service_feedback.py). Nothing goes back to the
+        member, and the text is not kept here."""
+        try:
+            await self.service.feedback_submitted(guild_id, group_id, text)
+        except Exception:
+            # Logged here, without the arguments: the event carries the feedback's text.
+            log.exception("escalation: could not scan feedback in guild %d", guild_id)
 
-        task = asyncio.create_task(run())
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+    def _refresh_later(self, case_id: int) -> None:
+        """Edit the alert in the background (the member's answer or the listener is not held up;
+        a failed edit is logged by bot.spawn and caught up by the next one)."""
+        self.bot.spawn(self.alerts.refresh(case_id), name=f"escalation: refresh alert {case_id}")
 
     # ------------------------------------------------------------------ buttons and modals
 
     async def case_button(
         self, interaction: discord.Interaction[Any], action: CaseAction, case_id: int
     ) -> None:
-        member = await self.bot.access.require(interaction, Audience.MODERATOR)
+        member = caller(interaction)  # a moderator: CaseButton checked its audience
         t = await translator(interaction)
         view = await self.service.view(case_id)
         if view is None or view.case.guild_id != member.guild.id:
@@ -266,7 +305,7 @@ class EscalationCog(commands.Cog, name=COG_NAME):
                 "immediate danger, please call your local emergency number now."
             )
         await interaction.response.send_message(text, ephemeral=True)
-        self._in_background(self.alerts.refresh(outcome.case_id))
+        self._refresh_later(outcome.case_id)
 
     async def support_submitted(self, interaction: discord.Interaction[Any], words: str) -> None:
         member = await self.bot.access.require(interaction, Audience.MEMBER)
@@ -294,7 +333,7 @@ class EscalationCog(commands.Cog, name=COG_NAME):
             )
         await interaction.response.send_message(text, ephemeral=True)
         if outcome.what != "opened":
-            self._in_background(self.alerts.refresh(outcome.case_id))
+            self._refresh_later(outcome.case_id)
 
     # ------------------------------------------------------------------ /support
 

@@ -1,4 +1,5 @@
-"""The escalation feature's records: cases, the member's words, server phrases, paging settings.
+"""The escalation feature's records: cases, the member's words, server phrases, paging settings,
+alerts from anonymous feedback.
 Shared by the service, the repository and the Discord side; no discord import, no SQL."""
 
 from __future__ import annotations
@@ -75,6 +76,20 @@ class CaseMessage:
     severity: int
     modifiers: tuple[str, ...]
     created_at: int
+    forwarded: bool = False  # the member forwarded these words (a message snapshot)
+
+
+@dataclass(frozen=True)
+class FeedbackAlert:
+    """An alert raised by anonymous feedback, waiting for its random delay. No member, no text,
+    not the moment the feedback was written."""
+
+    id: int
+    guild_id: int
+    group_id: int | None  # None: feedback for the moderators, "someone in the server"
+    category: str
+    severity: int
+    due_at: int
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import discord
 
 from bot.i18n import N_, Translate
+from bot.kit.links import jump_url
+from bot.kit.timestamps import stamp_and_relative
 from cogs.escalation.detector import SEVERITY_NAMES
 from cogs.escalation.helplines import Contact, Helpline, Resources
 from cogs.escalation.models import Case, CaseMessage
@@ -54,19 +56,9 @@ def severity_name(severity: int, t: Translate) -> str:
     return t(SEVERITY_LABELS[SEVERITY_NAMES.get(severity, "high")])
 
 
-def message_link(guild_id: int, channel_id: int, message_id: int) -> str:
-    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
-
-
 def alert_link(case: Case) -> str:
-    if case.alert_channel_id is None or case.alert_message_id is None:
-        return ""
-    return message_link(case.guild_id, case.alert_channel_id, case.alert_message_id)
-
-
-def _when(moment: int) -> str:
-    """A Discord timestamp: each reader sees it in their own time zone."""
-    return f"<t:{moment}:F> (<t:{moment}:R>)"
+    """The jump link to the case's alert; empty until the outbox said it was sent."""
+    return jump_url(case.guild_id, case.alert_channel_id, case.alert_message_id) or ""
 
 
 def _quote(text: str, limit: int = QUOTE_LIMIT) -> str:
@@ -85,6 +77,16 @@ def _words(message: CaseMessage, t: Translate, limit: int = QUOTE_LIMIT) -> str:
         quoted += "\n" + t("Severity lowered: {reasons}.", reasons=names)
     if message.source == "edit":
         quoted += "\n" + t("(the member edited their message to say this)")
+    if message.forwarded:
+        quoted += "\n" + t(
+            "(a message the member forwarded: the words may first have been someone else's)"
+        )
+    if message.source == "support" and message.category != SUPPORT_REQUEST:
+        quoted += "\n" + t(
+            "Their words signal {category}, {severity}.",
+            category=category_name(message.category, t),
+            severity=severity_name(message.severity, t),
+        )
     return quoted
 
 
@@ -189,7 +191,7 @@ def alert_embed(
             inline=False,
         )
     embed.add_field(name=t("Crisis resources"), value=_resources_line(case, t), inline=False)
-    embed.add_field(name=t("Opened"), value=_when(case.created_at), inline=False)
+    embed.add_field(name=t("Opened"), value=stamp_and_relative(case.created_at), inline=False)
     embed.set_footer(text=t("Only moderators can see this. Never discuss it where members can."))
     return embed
 
@@ -200,14 +202,19 @@ def alert_view(case: Case, t: Translate) -> discord.ui.View | None:
     view = discord.ui.View(timeout=None)
     if case.status == "open":
         view.add_item(
-            CaseButton("claim", case.id, label=t("Claim"), style=discord.ButtonStyle.primary)
+            CaseButton(
+                action="claim", case_id=case.id, label=t("Claim"), style=discord.ButtonStyle.primary
+            )
         )
     view.add_item(
-        CaseButton("resolve", case.id, label=t("Resolved"), style=discord.ButtonStyle.success)
+        CaseButton(
+            action="resolve",
+            case_id=case.id,
+            label=t("Resolved"),
+            style=discord.ButtonStyle.success,
+        )
     )
-    view.add_item(
-        CaseButton("false", case.id, label=t("False alarm"), style=discord.ButtonStyle.secondary)
-    )
+    view.add_item(CaseButton(action="false", case_id=case.id, label=t("False alarm")))
     return view
 
 
@@ -298,7 +305,7 @@ def resources_view(case: Case, t: Translate) -> discord.ui.View | None:
     if case.contact_requested_at is not None:
         return None
     view = discord.ui.View(timeout=None)
-    view.add_item(ContactButton(case.id, label=t("Ask a moderator to contact me")))
+    view.add_item(ContactButton(case_id=case.id, label=t("Ask a moderator to contact me")))
     return view
 
 

@@ -23,7 +23,7 @@ _CASE_COLUMNS = (
 )
 _MESSAGE_COLUMNS = (
     "id, case_id, guild_id, channel_id, message_id, source, text, category, severity, "
-    "modifiers, created_at"
+    "modifiers, created_at, forwarded"
 )
 
 
@@ -36,6 +36,7 @@ def _case(row: Row) -> Case:
 def _message(row: Row) -> CaseMessage:
     values = {key: row[key] for key in row.keys()}
     values["modifiers"] = tuple(m for m in (values["modifiers"] or "").split(",") if m)
+    values["forwarded"] = bool(values["forwarded"])
     return CaseMessage(**values)
 
 
@@ -176,11 +177,13 @@ class EscalationRepository:
         )
 
     async def raise_severity(
-        self, tx: Transaction, case_id: int, severity: int, category: str
+        self, tx: Transaction, case_id: int, severity: int, category: str | None
     ) -> None:
+        """A stronger signal joined the case; `category` None keeps the case's (a member who
+        asked for help with /support stays "asked for help")."""
         await tx.execute(
-            "UPDATE escalation_cases SET severity = :severity, category = :category "
-            "WHERE id = :id AND severity < :severity",
+            "UPDATE escalation_cases SET severity = :severity, "
+            "category = COALESCE(:category, category) WHERE id = :id AND severity < :severity",
             {"id": case_id, "severity": severity, "category": category},
         )
 
@@ -251,18 +254,25 @@ class EscalationRepository:
     # ------------------------------------------------------------------ the alert message
 
     async def alerts_without_message_id(self) -> list[Case]:
+        """Alerts the outbox has (or had) to send whose Discord id the case does not hold: the
+        start-up catch-up reads their delivery."""
         rows = await self.db.fetchall(
             f"SELECT {_CASE_COLUMNS} FROM escalation_cases WHERE alert_outbox_id IS NOT NULL "
             "AND alert_message_id IS NULL AND alert_redacted = 0 ORDER BY id DESC LIMIT 200"
         )
         return [_case(r) for r in rows]
 
-    async def set_alert_message(self, case_id: int, message_id: int) -> None:
-        async with self.db.transaction() as tx:
-            await tx.execute(
-                "UPDATE escalation_cases SET alert_message_id = :message_id WHERE id = :id",
-                {"id": case_id, "message_id": message_id},
-            )
+    async def set_alert_message(
+        self, tx: Transaction, case_id: int, message_id: int, *, outbox_id: int | None = None
+    ) -> bool:
+        """The alert's Discord id; with `outbox_id`, only if that row is still the case's alert
+        (an alert moved to the mod-log channel has a new row)."""
+        changed = await tx.execute(
+            "UPDATE escalation_cases SET alert_message_id = :message_id WHERE id = :id "
+            "AND (:outbox_id IS NULL OR alert_outbox_id = :outbox_id)",
+            {"id": case_id, "message_id": message_id, "outbox_id": outbox_id},
+        )
+        return changed > 0
 
     # ------------------------------------------------------------------ the member's words
 
@@ -290,12 +300,13 @@ class EscalationRepository:
         severity: int,
         modifiers: tuple[str, ...],
         now: int,
+        forwarded: bool = False,
     ) -> int:
         return await tx.insert(
             "INSERT INTO escalation_case_messages (case_id, guild_id, channel_id, message_id, "
-            "source, text, category, severity, modifiers, created_at) VALUES (:case_id, "
-            ":guild_id, :channel_id, :message_id, :source, :text, :category, :severity, "
-            ":modifiers, :now)",
+            "source, text, category, severity, modifiers, created_at, forwarded) VALUES "
+            "(:case_id, :guild_id, :channel_id, :message_id, :source, :text, :category, "
+            ":severity, :modifiers, :now, :forwarded)",
             {
                 "case_id": case_id,
                 "guild_id": guild_id,
@@ -307,6 +318,7 @@ class EscalationRepository:
                 "severity": severity,
                 "modifiers": ",".join(sorted(modifiers)),
                 "now": now,
+                "forwarded": 1 if forwarded else 0,
             },
         )
 

@@ -28,17 +28,19 @@ from cogs.escalation.service_base import (
     UPDATE,
     Event,
 )
+from cogs.escalation.service_feedback import FEEDBACK_ALERT, FEEDBACK_LEADERS, FeedbackAlerts
 from cogs.escalation.service_handling import MAX_NOTE_CHARS, CaseHandling, CaseView, Page
 from cogs.escalation.service_phrases import (
     MAX_ADMIN_PAGE_MINUTES,
     MAX_PAGE_MINUTES,
     MAX_SERVER_PHRASES,
     MIN_PAGE_MINUTES,
-    ServerPhrases,
 )
 
 __all__ = [
     "ALERT",
+    "FEEDBACK_ALERT",
+    "FEEDBACK_LEADERS",
     "MAX_ADMIN_PAGE_MINUTES",
     "MAX_NOTE_CHARS",
     "MAX_PAGE_MINUTES",
@@ -76,6 +78,7 @@ class Incoming:
     text: str
     in_dm: bool = False
     edited: bool = False
+    forwarded: bool = False  # the text is a message the member forwarded (its snapshot)
 
     @property
     def source(self) -> MessageSource:
@@ -95,10 +98,11 @@ class ContactOutcome:
     what: Literal["requested", "already_requested", "reopened"]
 
 
-class EscalationService(CaseHandling, ServerPhrases):
+class EscalationService(CaseHandling, FeedbackAlerts):
     """The whole service: cases open here (a detected message, /support, "contact me"); the
-    handling of open cases is in service_handling.py, the server's own settings in
-    service_phrases.py, what they share in service_base.py."""
+    handling of open cases is in service_handling.py, the server's own settings and detection
+    in service_phrases.py, alerts from anonymous feedback in service_feedback.py, what they
+    share in service_base.py."""
 
     # ------------------------------------------------------------------ opening cases
 
@@ -206,6 +210,7 @@ class EscalationService(CaseHandling, ServerPhrases):
             severity=detection.severity,
             modifiers=tuple(sorted(detection.modifiers)),
             now=now,
+            forwarded=incoming.forwarded,
         )
 
     async def _open_case(
@@ -284,19 +289,26 @@ class EscalationService(CaseHandling, ServerPhrases):
         parent_channel_id: int | None,
         words: str,
     ) -> Outcome:
-        """/support: open a case (or mark the open one) with the member's optional words."""
+        """/support: open a case (or mark the open one) with the member's optional words. The
+        words are scanned like a message: a signal in them raises the severity the moderators
+        see (the member's answer and resources stay those of someone who asked for help)."""
         words = words.strip()
         if len(words) > MAX_SUPPORT_WORDS:
             raise UserError(
                 N_("That is a little long for me to pass on. Please keep it under {n} characters."),
                 n=MAX_SUPPORT_WORDS,
             )
+        signal = await self._signal_in(guild_id, words)
         now = self._now()
         async with self.db.transaction() as tx:
             case = await self.repository.open_case_for(tx, guild_id, user_id)
             if case is not None:
                 if words:
-                    await self._add_support_words(tx, case.id, guild_id, words, now)
+                    await self._add_support_words(tx, case.id, guild_id, words, signal, now)
+                if signal is not None:
+                    # a case the member opened by asking stays "asked for help"
+                    category = None if case.category == SUPPORT_REQUEST else signal.category
+                    await self.repository.raise_severity(tx, case.id, signal.severity, category)
                 await self.repository.set_contact_requested(tx, case.id, now)
                 await self._update(tx, case, "support_requested")
                 settings = await self._settings_in(tx, guild_id)
@@ -311,25 +323,39 @@ class EscalationService(CaseHandling, ServerPhrases):
                     channel_id=channel_id,
                     parent_channel_id=parent_channel_id,
                     category=SUPPORT_REQUEST,
-                    severity=HIGH,
+                    severity=max(HIGH, signal.severity) if signal is not None else HIGH,
                     contact_requested=True,
                     now=now,
                 )
                 if words:
-                    await self._add_support_words(tx, case_id, guild_id, words, now)
+                    await self._add_support_words(tx, case_id, guild_id, words, signal, now)
                 await self._enqueue_resources(tx, case_id, guild_id, user_id)
                 outcome = Outcome(case_id, guild_id, "opened")
         log.info(
-            "escalation: /support by user %d in guild %d: case %d %s",
+            "escalation: /support by user %d in guild %d: case %d %s%s",
             user_id,
             guild_id,
             outcome.case_id,
             outcome.what,
+            f" (their words: {signal.category}, severity {signal.severity})" if signal else "",
         )
         return outcome
 
+    async def _signal_in(self, guild_id: int, words: str) -> Detection | None:
+        """What the member's /support words signal, if it is enough to alert on its own."""
+        if not words:
+            return None
+        found = await self.detect([guild_id], words)
+        return found if found is not None and found.alert else None
+
     async def _add_support_words(
-        self, tx: Transaction, case_id: int, guild_id: int, words: str, now: int
+        self,
+        tx: Transaction,
+        case_id: int,
+        guild_id: int,
+        words: str,
+        signal: Detection | None,
+        now: int,
     ) -> None:
         await self.repository.insert_message(
             tx,
@@ -339,9 +365,9 @@ class EscalationService(CaseHandling, ServerPhrases):
             message_id=None,
             source="support",
             text=words,
-            category=SUPPORT_REQUEST,
-            severity=HIGH,
-            modifiers=(),
+            category=signal.category if signal is not None else SUPPORT_REQUEST,
+            severity=signal.severity if signal is not None else HIGH,
+            modifiers=tuple(sorted(signal.modifiers)) if signal is not None else (),
             now=now,
         )
 

@@ -1,7 +1,7 @@
 """Distress escalation, the rules once a case is open: moderators claim and close it, unclaimed
 cases page the moderators then the admins, the member's words go after the retention period,
-deliveries that failed find another way, and the alert's Discord id is learnt. Part of
-`EscalationService`; never imports discord.
+deliveries that failed find another way, and the alert's Discord id is kept when the outbox
+says it was sent. Part of `EscalationService`; never imports discord.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import Literal
 from bot.db import Transaction
 from bot.errors import NotFound, UserError
 from bot.i18n import N_
-from bot.outbox import Delivery
 from cogs.escalation.models import Case, CaseMessage, CaseStatus
 from cogs.escalation.service_base import ALERT, PAGE, RESOURCES, CaseBook, Event
 
@@ -248,46 +247,48 @@ class CaseHandling(CaseBook):
         """Cases whose resources wait for a private thread (DMs closed, Discord failed)."""
         return await self.repository.pending_threads()
 
-    async def _alert_delivery(self, case: Case) -> Delivery | None:
-        """How the outbox row of the case's alert went. The service learns the alert's Discord
-        id only by asking the outbox after it was sent."""
-        # round 2: replace with the outbox on_sent hook
-        if case.alert_outbox_id is None:
-            return None
-        return await self._outbox.repository.delivery(case.alert_outbox_id)
+    async def alert_sent(self, case_id: int, outbox_id: int, message_id: int) -> bool:
+        """The outbox delivered a case's alert (its `on_sent` hook): keep the Discord id, to edit
+        the alert and link to it. False when that row is no longer the case's alert (it moved)."""
+        async with self.db.transaction() as tx:
+            changed = await self.repository.set_alert_message(
+                tx, case_id, message_id, outbox_id=outbox_id
+            )
+        return changed
 
-    async def alert_message_id(self, case: Case) -> int | None:
-        """The Discord id of the case's alert; None while it has not been sent."""
-        if case.alert_message_id is not None:
-            return case.alert_message_id
-        delivery = await self._alert_delivery(case)
-        if delivery is None or delivery.status != "sent" or delivery.message_id is None:
-            return None
-        await self.repository.set_alert_message(case.id, delivery.message_id)
-        return delivery.message_id
-
-    async def learn_alert_ids(self) -> None:
-        """At every tick: the Discord ids of the alerts sent since (to edit and link them)."""
+    async def catch_up_alert_ids(self) -> int:
+        """Once, at start-up, before the outbox sends anything: the `on_sent` hook runs at most
+        once, and a crash between the outbox marking an alert sent and the hook skips it. The
+        outbox's record of the delivery still holds the id; copy it. No polling after that."""
+        learnt = 0
         for case in await self.repository.alerts_without_message_id():
-            await self.alert_message_id(case)
+            assert case.alert_outbox_id is not None
+            delivery = await self._outbox.repository.delivery(case.alert_outbox_id)
+            if delivery is None or delivery.status != "sent" or delivery.message_id is None:
+                continue
+            if await self.alert_sent(case.id, case.alert_outbox_id, delivery.message_id):
+                learnt += 1
+        if learnt:
+            log.info("escalation: learnt the ids of %d alerts sent before a restart", learnt)
+        return learnt
 
     async def alert_pressed(self, case: Case, channel_id: int, message_id: int) -> None:
         """A button was pressed under a message in the alert's channel: that message is the
-        alert, whatever the outbox has learnt so far."""
+        alert, whatever the outbox has told us so far."""
         if case.alert_message_id is None and channel_id == case.alert_channel_id:
-            await self.repository.set_alert_message(case.id, message_id)
+            async with self.db.transaction() as tx:
+                await self.repository.set_alert_message(tx, case.id, message_id)
 
     async def alerts_to_redact(self) -> list[Case]:
         """Purged cases whose alert in Discord may still show the member's words: the caller
-        edits each, then calls `alert_redacted`. An alert never sent needs no edit; one still
-        waiting in the outbox is rendered from the purged case when it goes out."""
+        edits each, then calls `alert_redacted`. An alert without a Discord id needs no edit:
+        never sent, failed, or still waiting in the outbox, where it is rendered from the purged
+        case when it goes out."""
         sent: list[Case] = []
         for case in await self.repository.unredacted_alerts():
-            if await self.alert_message_id(case) is not None:
+            if case.alert_message_id is not None:
                 sent.append(case)
-                continue
-            delivery = await self._alert_delivery(case)
-            if delivery is None or delivery.status != "pending":
+            else:
                 await self.repository.mark_redacted(case.id)
         return sent
 

@@ -27,7 +27,12 @@ class ServerPhrases(CaseBook):
     # ------------------------------------------------------------------ detection
 
     async def detect(self, guild_ids: Iterable[int], text: str) -> Detection | None:
-        """The strongest signal in `text` with the lexicon and these servers' own phrases."""
+        """The strongest signal in `text` with the lexicon and these servers' own phrases.
+
+        The one place where text is scanned, whatever it came from: a message, an edit, a
+        forwarded message, a DM (the cog calls it), the words typed into /support and anonymous
+        feedback (the service calls it). Reading a member's last few messages together, or
+        keeping the detector's level and cue with a case, starts here."""
         best = self.detector.scan(text)
         for guild_id in guild_ids:
             extra = await self._phrases_of(guild_id)

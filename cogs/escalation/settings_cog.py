@@ -6,10 +6,10 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _T
-from discord.ext import commands
 
 from bot.checks import ADMIN, MODERATOR, Audience
 from bot.client import Bot
+from bot.feature import Feature
 from bot.tree import translator
 from cogs.escalation import render
 from cogs.escalation.detector import CATEGORIES
@@ -23,7 +23,9 @@ SEVERITY_CHOICES = [
 ]
 
 
-class EscalationSettingsCog(commands.Cog, name="Escalation settings"):
+class EscalationSettingsCog(Feature, name="Escalation settings"):
+    """/escalation. Declares nothing to core: the alerts, buttons and jobs are EscalationCog's."""
+
     escalation_group = app_commands.Group(
         name="escalation",
         description=_T("Distress escalation: phrases and paging (moderators)"),
@@ -36,7 +38,7 @@ class EscalationSettingsCog(commands.Cog, name="Escalation settings"):
     )
 
     def __init__(self, bot: Bot, service: EscalationService) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self.service = service
 
     # ------------------------------------------------------------------ /escalation phrases

@@ -1,16 +1,19 @@
-"""Buttons and modals. The alert's buttons and the member's "contact me" button are DynamicItems
-with shaped custom ids (`escalation:claim:42`, `escalation:contact:42`): they work after a restart
-and load their case from the database when pressed. What pressing does lives in the cog."""
+"""Buttons and modals. The alert's buttons and the member's "contact me" button are persistent
+buttons of the kit (bot/kit/buttons.py) with shaped custom ids (`escalation:claim:42`,
+`escalation:contact:42`, the same ids as before the kit, so buttons already posted keep working):
+they work after a restart and load their case from the database when pressed. What pressing does
+lives in the cog, reached through the `EscalationActions` protocol."""
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal, Protocol, cast
 
 import discord
 
+from bot.checks import Audience
 from bot.i18n import Translate
-from bot.ui import BaseModal, guarded, loaded_cog
+from bot.kit.buttons import PersistentButton
+from bot.ui import BaseModal, loaded_cog
 from cogs.escalation.service import MAX_NOTE_CHARS, MAX_SUPPORT_WORDS
 
 COG_NAME = "Escalation"
@@ -45,67 +48,34 @@ def actions(interaction: discord.Interaction[Any]) -> EscalationActions:
 
 
 class CaseButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"escalation:(?P<action>claim|resolve|false):(?P<case_id>[0-9]+)",
+    PersistentButton,
+    prefix="escalation",
+    fields={"action": ("claim", "resolve", "false"), "case_id": int},
+    audience=Audience.MODERATOR,
 ):
-    """Claim / Resolved / False alarm, under an alert in the escalation channel."""
+    """Claim / Resolved / False alarm, under an alert in the escalation channel:
+    `escalation:claim:42` (the ids of alerts posted before the kit, unchanged)."""
 
-    def __init__(
-        self,
-        action: CaseAction,
-        case_id: int,
-        *,
-        label: str,
-        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
-    ) -> None:
-        super().__init__(
-            discord.ui.Button(label=label, style=style, custom_id=f"escalation:{action}:{case_id}")
-        )
-        self.action: CaseAction = action
-        self.case_id = case_id
+    action: CaseAction
+    case_id: int
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Button[Any],
-        match: re.Match[str],
-    ) -> CaseButton:
-        action = cast(CaseAction, match["action"])
-        return cls(action, int(match["case_id"]), label=item.label or action, style=item.style)
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def pressed(self, interaction: discord.Interaction[Any]) -> None:
         await actions(interaction).case_button(interaction, self.action, self.case_id)
 
 
 class ContactButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"escalation:contact:(?P<case_id>[0-9]+)",
+    PersistentButton,
+    prefix="escalation:contact",
+    fields={"case_id": int},
+    style=discord.ButtonStyle.primary,
 ):
-    """ "Ask a moderator to contact me", under the member's crisis resources."""
+    """ "Ask a moderator to contact me", under the member's crisis resources:
+    `escalation:contact:42`. Only the member the case is about may press it (the service checks,
+    since the custom id does not name them)."""
 
-    def __init__(self, case_id: int, *, label: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.primary,
-                custom_id=f"escalation:contact:{case_id}",
-            )
-        )
-        self.case_id = case_id
+    case_id: int
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Button[Any],
-        match: re.Match[str],
-    ) -> ContactButton:
-        return cls(int(match["case_id"]), label=item.label or match["case_id"])
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def pressed(self, interaction: discord.Interaction[Any]) -> None:
         await actions(interaction).contact_button(interaction, self.case_id)
 
 

@@ -1,9 +1,12 @@
 """A configured community for escalation tests: moderator role, a private escalation channel, a
-private mod-log channel and the region set by the admin with /setup, the bot on a FakeClock."""
+private mod-log channel and the region set by the admin with /setup, the bot on a FakeClock.
+
+The bot loads the features the tests need: escalation, settings (/setup) and moderation (it
+renders the mod-log records of /setup); a test that needs more passes `features=`."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +20,8 @@ from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import Channel, Message, User
 from tests.harness import VIEW_CHANNEL, BotRunner, Server, wait_until
+
+FEATURES = ("settings", "moderation", "escalation")
 
 
 @dataclass
@@ -71,8 +76,9 @@ class Community:
         return [m for m in self.fake.dm_messages(user) if m.author.id == self.fake.bot_user.id]
 
     async def settle(self) -> None:
-        """Let the outbox send everything that is due."""
-        await self.bot.dispatcher.drain(within=10)
+        """Wait until the bot has nothing left to do: every event read and handled, every send
+        that is due made (the harness's idle barrier)."""
+        await self.runner.idle()
 
     async def wait_for_alerts(self, n: int, timeout: float = 5) -> list[Message]:
         await wait_until(lambda: len(self.alerts()) >= n, timeout=timeout)
@@ -118,7 +124,13 @@ async def configure(fake: FakeDiscord, server: Server, mod_log: Channel, region:
 
 @asynccontextmanager
 async def start_community(
-    fake: FakeDiscord, server: Server, tmp_path: Path, clock: FakeClock, region: str = "GB"
+    fake: FakeDiscord,
+    server: Server,
+    tmp_path: Path,
+    clock: FakeClock,
+    region: str = "GB",
+    *,
+    features: Iterable[str] = FEATURES,
 ) -> AsyncIterator[Community]:
     mod_log = fake.create_text_channel(
         server.guild, "mod-log", overwrites=private_overwrites(server)
@@ -126,7 +138,7 @@ async def start_community(
     group_channel = fake.create_text_channel(server.guild, "breast-cancer-circle")
     peer = fake.create_user("pat")
     fake.add_member(server.guild, peer)
-    runner = BotRunner(fake, tmp_path / "bot.sqlite3", clock=clock)
+    runner = BotRunner(fake, tmp_path / "bot.sqlite3", clock=clock, features=features)
     await runner.start()
     community = Community(fake, server, runner, clock, mod_log, group_channel, peer)
     try:

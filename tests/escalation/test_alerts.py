@@ -4,17 +4,18 @@ crisis resources privately within a second, and nobody else sees anything."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
-import pytest
-
-from tests.escalation.conftest import Community
+from tests.conftest import FakeClock
+from tests.escalation.conftest import FEATURES, Community, start_community
 from tests.escalation.helpers import (
     assert_nobody_pinged_by_accident,
     assert_nothing_public,
     field,
     live,
 )
-from tests.harness import wait_until
+from tests.fakediscord import FakeDiscord
+from tests.harness import Server, wait_until
 
 
 async def test_a_crisis_message_reaches_the_moderators_and_help_reaches_the_member(
@@ -44,6 +45,8 @@ async def test_a_crisis_message_reaches_the_moderators_and_help_reaches_the_memb
         "escalation:false:1",
     ]
     assert alert.content == "" and alert.allowed_mentions == {"parse": []}
+    case = await c.cog.service.case(1)  # the outbox told the feature the alert's id (on_sent)
+    assert case is not None and case.alert_message_id == alert.id
 
     [dm] = c.dms(member)
     assert "Something you wrote made us want to check in with you" in dm.content
@@ -152,26 +155,29 @@ async def test_moderators_talking_in_the_alert_channel_open_no_case(community: C
     assert c.alerts() == []
 
 
-async def test_the_alert_names_the_group(community: Community) -> None:
+async def test_the_alert_names_the_group(
+    fake_discord: FakeDiscord, server: Server, tmp_path: Path, clock: FakeClock
+) -> None:
     """Group names come from the groups feature (bot.groups); without it, the channel shows."""
-    c, member = community, community.server.member
-    if "group" not in c.fake.command_names():
-        pytest.skip("the groups feature is not loaded in this checkout")
-    res = await c.fake.slash(
-        c.server.admin,
-        "group create",
-        guild=c.server.guild,
-        channel=c.server.general,
-        options={"name": "Caregivers", "leader": member.id},
-    )
-    assert res.ephemeral, res
-    channel = c.fake.find_channel(c.server.guild, "caregivers")
-    assert channel is not None
-    await c.fake.send_message(member, channel, "honestly I want to die")
-    [alert] = await c.wait_for_alerts(1)
-    assert f"group Caregivers (<#{channel.id}>)" in field(alert, "Where")
-    await c.settle()
-    # (the groups feature posts its own public messages; none of them is about the case)
-    assert not any(
-        "want to die" in m.text or "Alert #" in m.text for m in c.public_messages_by_bot()
-    )
+    async with start_community(
+        fake_discord, server, tmp_path, clock, features=(*FEATURES, "groups")
+    ) as c:
+        member = c.server.member
+        res = await c.fake.slash(
+            c.server.admin,
+            "group create",
+            guild=c.server.guild,
+            channel=c.server.general,
+            options={"name": "Caregivers", "leader": member.id},
+        )
+        assert res.ephemeral, res
+        channel = c.fake.find_channel(c.server.guild, "caregivers")
+        assert channel is not None
+        await c.fake.send_message(member, channel, "honestly I want to die")
+        [alert] = await c.wait_for_alerts(1)
+        assert f"group Caregivers (<#{channel.id}>)" in field(alert, "Where")
+        await c.settle()
+        # (the groups feature posts its own public messages; none of them is about the case)
+        assert not any(
+            "want to die" in m.text or "Alert #" in m.text for m in c.public_messages_by_bot()
+        )

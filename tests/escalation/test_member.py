@@ -130,3 +130,33 @@ async def test_the_support_form_is_optional_and_bounded(community: Community) ->
     assert words["max_length"] == 1000 and words.get("required") is False
     await c.settle()
     assert c.alerts() == []  # opening the form alone tells nobody
+
+
+async def test_support_words_that_signal_crisis_raise_what_the_moderators_see(
+    community: Community,
+) -> None:
+    c, member, peer = community, community.server.member, community.peer
+    res = await c.fake.slash(member, "support", guild=c.server.guild, channel=c.group_channel)
+    done = await c.fake.submit_modal(member, res, {"words": "I'm going to end my life tonight"})
+    # the member's side is the same as for any /support
+    assert done.ephemeral and "I've told the moderators privately" in done.text
+
+    [alert] = await c.wait_for_alerts(1)
+    assert alert.embeds[0]["title"] == "Alert #1: a member asked for a human"
+    assert field(alert, "Category and severity") == "asked for help · critical"
+    words = field(alert, "What they wrote")
+    assert "end my life tonight" in words and "Their words signal intent or plan, critical" in words
+    await wait_until(lambda: len(c.dms(member)) == 1)
+    assert "you asked for someone to talk to" in c.dms(member)[0].content
+
+    # /support words joining a case a message opened raise it like a follow-up message
+    await c.fake.send_message(peer, c.group_channel, "I want to die")
+    second = (await c.wait_for_alerts(2))[1]
+    assert field(second, "Category and severity") == "suicidal ideation · high"
+    res = await c.fake.slash(peer, "support", guild=c.server.guild, channel=c.group_channel)
+    await c.fake.submit_modal(peer, res, {"words": "I'm going to end my life tonight"})
+    await wait_until(lambda: "intent or plan · critical" in live(c, second).text)
+    await c.settle()
+    assert len(c.alerts()) == 2
+    assert_nothing_public(c)
+    assert_nobody_pinged_by_accident(c)

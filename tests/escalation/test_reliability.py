@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,12 @@ from tests.harness import Server, wait_until
 from tests.subprocesses import bot_env, run_cli, start_bot_process
 
 TEXT = "I can't do this anymore, I'm going to end my life tonight"
+
+
+def pending_sends(database: Path) -> int:
+    """The outbox rows a bot running in a subprocess has still to send (read-only)."""
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)) as conn:
+        return conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
 
 
 async def test_discord_failing_for_a_minute_loses_and_doubles_nothing(
@@ -36,19 +44,14 @@ async def test_discord_failing_for_a_minute_loses_and_doubles_nothing(
     for _ in range(12):  # a minute of backoff and retries while Discord still refuses
         c.clock.advance(seconds=5)
         c.bot.dispatcher.wake()
-        await asyncio.sleep(0.1)
+        await c.settle()  # every retry due by now was tried (and refused)
     assert all(f.hits >= 4 for f in limited), [f.hits for f in limited]
     assert c.alerts() == [] and c.dms(member) == []
     for fault in limited:
         fake.faults.remove(fault)
-    for _ in range(20):
-        c.clock.advance(seconds=400)
-        c.bot.dispatcher.wake()
-        await asyncio.sleep(0.05)
-        if c.alerts() and c.dms(member):
-            break
-    await c.settle()
-    await asyncio.sleep(0.3)  # a double would show up now
+    c.clock.advance(seconds=400)  # past the longest backoff
+    c.bot.dispatcher.wake()
+    await c.settle()  # sent; a double would be a send still to make, which settle waits for
 
     assert len(c.alerts()) == 1 and len(c.dms(member)) == 1
     for path in (alerts_path, dm_path):
@@ -102,7 +105,9 @@ async def test_killed_between_detection_and_alert_sends_each_once_after_restart(
         await wait_until(
             lambda: any("opened for" in m.content for m in fake.messages_in(mod_log)), timeout=20
         )
-        await asyncio.sleep(1.0)  # anything doubled would show up now
+        # Outside the test's barrier: wait until the bot has nothing left to send. A double
+        # would be a send still to make.
+        await wait_until(lambda: pending_sends(tmp_path / "bot.sqlite3") == 0, timeout=20)
     finally:
         proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(proc.wait(), 10)

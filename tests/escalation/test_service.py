@@ -9,7 +9,7 @@ import pytest
 from bot.db import Database
 from bot.errors import NotAllowed, UserError
 from bot.guild_settings import GuildSettingsService
-from bot.outbox import Outbox
+from bot.outbox import Outbox, OutboxRepository
 from cogs.escalation.detector import Detection, Detector, Lexicon
 from cogs.escalation.service import ALERT, MOD_LOG, PAGE, RESOURCES, EscalationService, Incoming
 from tests.conftest import FakeClock
@@ -173,3 +173,32 @@ async def test_paging_settings_are_validated(service: EscalationService) -> None
     assert admins_first.value.params == {"low": 5, "high": 240}
     settings = await service.set_paging(GUILD, 3, 9, MOD)
     assert (settings.page_after_seconds, settings.admin_page_after_seconds) == (180, 540)
+
+
+async def test_the_alert_id_comes_from_the_outbox_and_a_crash_window_is_caught_up_at_start(
+    service: EscalationService, db: Database, clock: FakeClock
+) -> None:
+    text = "I want to die"
+    [first] = await service.report(message(text, 1), await detect(service, text), [GUILD])
+    [second] = await service.report(
+        Incoming(MEMBER + 1, 500, None, 2, text), await detect(service, text), [GUILD]
+    )
+    alert_rows = await db.fetchall(
+        "SELECT id FROM outbox WHERE kind = :k ORDER BY id", {"k": ALERT}
+    )
+    first_row, second_row = (r["id"] for r in alert_rows)
+    outbox = OutboxRepository(db)  # the dispatcher's side of the outbox, played by hand
+
+    # the on_sent hook: the id of what was delivered, for the row that is the case's alert
+    await outbox.mark_sent(first_row, GUILD + 1, 7001, 0)
+    assert await service.alert_sent(first.case_id, first_row, 7001)
+    assert not await service.alert_sent(first.case_id, second_row, 9999)  # not its alert
+    case = await service.case(first.case_id)
+    assert case is not None and case.alert_message_id == 7001
+
+    # killed between marking the row sent and the hook: the next start copies the id once
+    await outbox.mark_sent(second_row, GUILD + 1, 7002, 0)
+    assert await service.catch_up_alert_ids() == 1
+    case = await service.case(second.case_id)
+    assert case is not None and case.alert_message_id == 7002
+    assert await service.catch_up_alert_ids() == 0
