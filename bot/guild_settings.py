@@ -222,27 +222,26 @@ _FIELDS = (
 )
 
 
-_SELECT = (
-    "SELECT guild_id, moderator_role_id, escalation_channel_id, mod_log_channel_id, "
-    "region, timezone, language, retention_days, updated_at, updated_by "
-    "FROM guild_settings WHERE guild_id = :guild_id"
-)
-
-
 def _settings(row: Row) -> GuildSettings:
     return GuildSettings(**{key: row[key] for key in row.keys()})
 
 
 class GuildSettingsRepository:
+    _SELECT = (
+        "SELECT guild_id, moderator_role_id, escalation_channel_id, mod_log_channel_id, "
+        "region, timezone, language, retention_days, updated_at, updated_by "
+        "FROM guild_settings WHERE guild_id = :guild_id"
+    )
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
     async def get(self, guild_id: int) -> GuildSettings | None:
-        row = await self.db.fetchone(_SELECT, {"guild_id": guild_id})
+        row = await self.db.fetchone(self._SELECT, {"guild_id": guild_id})
         return None if row is None else _settings(row)
 
     async def get_in(self, tx: Transaction, guild_id: int) -> GuildSettings | None:
-        row = await tx.fetchone(_SELECT, {"guild_id": guild_id})
+        row = await tx.fetchone(self._SELECT, {"guild_id": guild_id})
         return None if row is None else _settings(row)
 
     async def upsert(

@@ -155,3 +155,119 @@ def test_text_people_read_goes_through_the_translation_layer() -> None:
                 if _literal_text(text) and getattr(text, "value", None) not in allowed:
                     offenders.append(f"{path.relative_to(REPO)}:{node.lineno}")
     assert offenders == []
+
+
+# ------------------------------------------------------------------ the shape of the code
+
+FEATURES = sorted(p.name for p in (REPO / "cogs").iterdir() if (p / "__init__.py").exists())
+SOURCE = [*sorted(REPO.glob("bot/**/*.py")), *sorted(REPO.glob("cogs/**/*.py"))]
+MAX_LINES = 500
+# An SQL statement: its keyword in capitals, then a clause keyword in capitals; or a
+# transaction statement.
+_SQL = re.compile(
+    r"^\s*(?:(?:SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA|WITH)\b"
+    r".*\b(?:FROM|INTO|SET|TABLE|INDEX|TRIGGER|VALUES|WHERE)\b"
+    r"|(?:BEGIN|COMMIT|ROLLBACK)\b|(?:SAVEPOINT|RELEASE)\s+\w+)",
+    re.S,
+)
+
+
+def _imports_discord(path: Path) -> bool:
+    return any(m == "discord" or m.startswith("discord.") for m in imported_modules(path))
+
+
+def _is_repository_module(path: Path) -> bool:
+    return "repository" in path.stem or path.parent.name == "repository"
+
+
+def test_no_file_over_500_lines_outside_tests_and_data() -> None:
+    sources = [*SOURCE, *sorted(REPO.glob("benchmarks/*.py"))]
+    long = {
+        str(p.relative_to(REPO)): n
+        for p in sources
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert long == {}
+
+
+def test_no_feature_imports_another() -> None:
+    offenders = []
+    for path in REPO.glob("cogs/*/**/*.py"):
+        feature = path.relative_to(REPO / "cogs").parts[0]
+        for module in imported_modules(path):
+            parts = module.split(".")
+            if parts[0] == "cogs" and len(parts) > 1 and parts[1] != feature:
+                offenders.append(f"{path.relative_to(REPO)} imports {module}")
+    assert FEATURES and offenders == []
+
+
+def test_core_knows_no_feature() -> None:
+    offenders = [
+        f"{path.relative_to(REPO)} imports {module}"
+        for path in REPO.glob("bot/**/*.py")
+        for module in imported_modules(path)
+        if module == "cogs" or module.startswith("cogs.")
+    ]
+    assert offenders == []
+
+
+def test_service_modules_never_import_discord() -> None:
+    """Every module of a feature that is neither discord glue by name nor data is a service or a
+    repository, and holds rules only: the glue modules are the ones that import discord."""
+    services = [
+        p
+        for p in REPO.glob("cogs/*/**/*.py")
+        if p.stem.startswith(("service", "repository")) or p.parent.name == "repository"
+    ]
+    offenders = [str(p.relative_to(REPO)) for p in services if _imports_discord(p)]
+    assert services and offenders == []
+
+
+def _sql_outside(node: ast.AST, inside_repository: bool, found: list[int]) -> None:
+    if isinstance(node, ast.ClassDef):
+        inside_repository = inside_repository or node.name.endswith("Repository")
+    if (
+        not inside_repository
+        and isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and _SQL.match(node.value)
+    ):
+        found.append(getattr(node, "lineno", 0))
+    for child in ast.iter_child_nodes(node):
+        _sql_outside(child, inside_repository, found)
+
+
+def test_sql_only_in_repositories() -> None:
+    """SQL strings live in repository modules or in classes named ...Repository; the database
+    layer itself (bot/db.py, bot/migrate.py) is the one exception."""
+    exempt = {REPO / "bot" / "db.py", REPO / "bot" / "migrate.py"}
+    offenders = []
+    for path in SOURCE:
+        if path in exempt or _is_repository_module(path):
+            continue
+        found: list[int] = []
+        _sql_outside(ast.parse(path.read_text(encoding="utf-8")), False, found)
+        offenders += [f"{path.relative_to(REPO)}:{line}" for line in found]
+    assert offenders == []
+
+
+def _touches_repository(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    hits = [
+        f"imports {m}"
+        for m in imported_modules(path)
+        if "repository" in m.rsplit(".", 1)[-1] or m.endswith(".repository")
+    ]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in ("repository", "repo"):
+            hits.append(f"line {node.lineno}: .{node.attr}")
+        if isinstance(node, ast.Name) and node.id.endswith("Repository"):
+            hits.append(f"line {node.lineno}: {node.id}")
+    return hits
+
+
+def test_discord_glue_never_touches_a_repository() -> None:
+    """Cogs, views and renderers call their service; only services hold a repository."""
+    glue = [p for p in REPO.glob("cogs/*/**/*.py") if _imports_discord(p)]
+    offenders = {str(p.relative_to(REPO)): hits for p in glue if (hits := _touches_repository(p))}
+    assert glue and offenders == {}
