@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.modlog import TIMEOUT, UNTIMEOUT, WARN
+from cogs.moderation.actions import TIMEOUT, UNTIMEOUT, WARN
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.interactions import InteractionResult
 from tests.harness import BotRunner, Server
@@ -192,7 +192,7 @@ async def test_without_a_mod_log_channel_nothing_breaks(
     )
     res = await slash("untimeout", member=peer.id)
     assert "timeout has ended" in res.text, res
-    await bot.dispatcher.drain(within=10)
+    await runner.idle()
     history = await bot.modlog.history(s.guild.id, peer.id)
     assert [e.action for e in history] == [UNTIMEOUT, TIMEOUT, WARN]
     told = [m.text for m in fake.dm_messages(peer) if m.author.id == fake.bot_user.id]
