@@ -22,6 +22,7 @@ from bot.dispatcher import PermanentFailure, Rendered, Renderer
 from bot.errors import NotAllowed, UserError
 from bot.feature import Feature, OutboxKind
 from bot.i18n import N_, Translate
+from bot.kit.groups import group_here
 from bot.kit.timestamps import stamp
 from bot.modlog import ENTRY, ActionText, ModLogEntry
 from bot.outbox import OutboxMessage
@@ -115,12 +116,12 @@ class ModerationCog(Feature, name="Moderation"):
         )
 
     async def _warn_group(
-        self, caller: discord.Member, target: discord.Member, channel_id: int | None
+        self, caller: discord.Member, target: discord.Member, here: GroupRef | None
     ) -> GroupRef | None:
-        """A leader warns within a group they lead that the member belongs to (the group of
-        this channel first). Moderators warn server-wide (the channel's group, if any)."""
+        """A leader warns within a group they lead that the member belongs to (`here`, the
+        group of this channel, first). Moderators warn server-wide (the channel's group, if
+        any)."""
         groups = self.bot.groups
-        here = await groups.for_channel(caller.guild.id, channel_id) if channel_id else None
         if await self.bot.access.is_moderator(caller):
             return here
         led = await groups.led_by(caller.guild.id, caller.id)
@@ -161,7 +162,7 @@ class ModerationCog(Feature, name="Moderation"):
     ) -> None:
         caller = await self.bot.access.require(interaction, Audience.LEADER)
         check_target(caller.id, await self._target(caller.guild, member))
-        group = await self._warn_group(caller, member, interaction.channel_id)
+        group = await self._warn_group(caller, member, await group_here(interaction))
         guideline_id = int(guideline) if guideline and guideline.isdigit() else None
         if guideline and guideline_id is None:
             raise UserError(N_("Please pick the guidelines from the list."))
