@@ -6,6 +6,7 @@ rules are in service.py, the looks in render.py, the buttons in views.py."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,13 +14,15 @@ import discord
 from discord.ext import commands
 
 from bot.client import Bot
-from bot.dispatcher import PermanentFailure, Rendered, server_of
-from bot.errors import UserError
-from bot.i18n import N_
+from bot.directory import JoinGate
+from bot.dispatcher import PermanentFailure, Rendered, Renderer, server_of
+from bot.feature import Feature, OutboxKind, Rebuilder
+from bot.kit.groups import channel_key
+from bot.kit.timestamps import stamp
 from bot.outbox import OutboxMessage
 from bot.tree import translator
 from cogs.confidentiality.models import SERVER, Text
-from cogs.confidentiality.render import prompt, stamp
+from cogs.confidentiality.render import prompt
 from cogs.confidentiality.service import JOIN_WHY, NOTICE, PROMPT, ConfidentialityService
 from cogs.confidentiality.views import CONFIDENTIALITY_COG_NAME, DYNAMIC_ITEMS
 
@@ -29,22 +32,37 @@ log = logging.getLogger(__name__)
 GRACE_JOB = "confidentiality:grace:{}"
 PURGE_JOB = "confidentiality:purge"
 
-NOT_YOURS = N_(
-    "This agreement was shown to someone else. You can read yours with /confidentiality show."
-)
 
+class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
+    """The agreement's join gate (in core's registry, whatever order the features load in), its
+    buttons, renderers and jobs, and the deletion of a member's acceptances (PRIVACY.md)."""
 
-class ConfidentialityCog(commands.Cog, name=CONFIDENTIALITY_COG_NAME):
+    persistent_items = DYNAMIC_ITEMS
+    job_prefix = "confidentiality:"
+
     def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self.service = ConfidentialityService(bot.db, bot.clock, bot.outbox, lambda: bot.groups)
         self._posted: set[tuple[int, int]] = set()  # (group, user) already reminded: no query
-        bot.groups.add_join_gate(self)
-        bot.dispatcher.register(PROMPT, self._render_prompt, on_failure=self._prompt_failed)
-        bot.dispatcher.register(NOTICE, self._render_notice)
-        bot.add_dynamic_items(*DYNAMIC_ITEMS)
         self.service.on_grace(self._schedule_grace)
-        bot.add_rebuilder(self._rebuild_jobs)
+
+    def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
+        return {
+            PROMPT: OutboxKind(self._render_prompt, on_failure=self._prompt_failed),
+            NOTICE: self._render_notice,
+        }
+
+    def job_rebuilders(self) -> Sequence[Rebuilder]:
+        return (self._rebuild_jobs,)
+
+    def join_gates(self) -> Sequence[JoinGate]:
+        return (self,)
+
+    async def delete_user_data(self, guild_id: int, user_id: int) -> None:
+        """What PRIVACY.md deletes after a member left the server and the retention period
+        passed, at once: their acceptances and first posts."""
+        await self.service.forget_member(guild_id, user_id)
+        self._posted = {(g, u) for g, u in self._posted if u != user_id}
 
     # ------------------------------------------------------------------ scheduling
 
@@ -128,8 +146,7 @@ class ConfidentialityCog(commands.Cog, name=CONFIDENTIALITY_COG_NAME):
         group_id: int,
         text_ids: list[int],
     ) -> None:
-        if interaction.user.id != user_id:
-            raise UserError(NOT_YOURS)
+        """ "I agree", pressed by the member it was shown to (the button checked)."""
         result = await self.service.accept(user_id, group_id, text_ids)
         t = await translator(interaction)
         guild_id = result.guild_id
@@ -162,7 +179,7 @@ class ConfidentialityCog(commands.Cog, name=CONFIDENTIALITY_COG_NAME):
             return
         now = self.service.now()
         await interaction.response.edit_message(
-            content=t("You agreed on {at}. Thank you.", at=stamp(now)), view=None
+            content=t("You agreed on {at}. Thank you.", at=stamp(now, "f")), view=None
         )
         lines: list[str] = []
         groups = self.bot.groups
@@ -200,8 +217,7 @@ class ConfidentialityCog(commands.Cog, name=CONFIDENTIALITY_COG_NAME):
     async def not_now(
         self, interaction: discord.Interaction[Any], guild_id: int, user_id: int, group_id: int
     ) -> None:
-        if interaction.user.id != user_id:
-            raise UserError(NOT_YOURS)
+        """ "Not now", pressed by the member it was shown to (the button checked)."""
         t = await translator(interaction)
         groups = self.bot.groups
         if await groups.join_source(guild_id, group_id, user_id) is None and await groups.is_member(
@@ -253,8 +269,7 @@ class ConfidentialityCog(commands.Cog, name=CONFIDENTIALITY_COG_NAME):
     async def on_message(self, message: discord.Message) -> None:
         if message.guild is None or message.author.bot or message.webhook_id is not None:
             return
-        channel = message.channel
-        channel_id = channel.parent_id if isinstance(channel, discord.Thread) else channel.id
+        channel_id = channel_key(message.channel)  # a thread counts as its group's channel
         if channel_id is None:
             return
         ref = await self.bot.groups.for_channel(message.guild.id, channel_id)

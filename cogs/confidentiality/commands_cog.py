@@ -9,16 +9,18 @@ from typing import Any
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _T
-from discord.ext import commands
 
 from bot.checks import LEADER, MEMBER, MODERATOR, Audience
 from bot.client import Bot
 from bot.directory import GroupRef
 from bot.errors import NotFound, UserError
+from bot.feature import Feature
 from bot.i18n import N_, Translate
+from bot.kit.groups import AnyGroup, LedGroup, group_here
+from bot.kit.timestamps import stamp
 from bot.tree import translator
 from cogs.confidentiality.models import Text
-from cogs.confidentiality.render import agreement_embeds, body_of, prompt, stamp
+from cogs.confidentiality.render import agreement_embeds, body_of, prompt
 from cogs.confidentiality.service import (
     DEFAULT_TEXT,
     GRACE_DAYS_MAX,
@@ -37,7 +39,7 @@ WITHDRAW = N_(
 )
 
 
-class ConfidentialityCommandsCog(commands.Cog, name="Confidentiality commands"):
+class ConfidentialityCommandsCog(Feature, name="Confidentiality commands"):
     confidentiality = app_commands.Group(
         name="confidentiality",
         description=_T("What is shared here stays here: the groups' agreement"),
@@ -50,44 +52,8 @@ class ConfidentialityCommandsCog(commands.Cog, name="Confidentiality commands"):
     )
 
     def __init__(self, bot: Bot, service: ConfidentialityService) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self.service = service
-
-    # ------------------------------------------------------------------ helpers
-
-    async def _find_group(self, guild_id: int, value: str) -> GroupRef:
-        """A group from an autocomplete value (its id) or a typed name."""
-        value = value.strip()
-        groups = self.bot.groups
-        if value.isdigit():
-            ref = await groups.get(guild_id, int(value))
-            if ref is not None and not ref.archived:
-                return ref
-        found = await groups.search(guild_id, value)
-        exact = [g for g in found if g.name.casefold() == value.casefold()]
-        if exact or len(found) == 1:
-            return (exact or found)[0]
-        raise NotFound(
-            N_("I couldn't find a group called “{name}”. Please pick one from the list."),
-            name=value[:80],
-        )
-
-    async def _group_here(self, interaction: discord.Interaction[Any]) -> GroupRef | None:
-        channel = interaction.channel
-        if interaction.guild_id is None or channel is None:
-            return None
-        channel_id = channel.id
-        if isinstance(channel, discord.Thread) and channel.parent_id:
-            channel_id = channel.parent_id  # a thread of the group's channel
-        return await self.bot.groups.for_channel(interaction.guild_id, channel_id)
-
-    async def _group_choices(
-        self, interaction: discord.Interaction[Bot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
-            return []
-        found = await self.bot.groups.search(interaction.guild_id, current)
-        return [app_commands.Choice(name=g.name[:100], value=str(g.id)) for g in found]
 
     # ------------------------------------------------------------------ /confidentiality show
 
@@ -97,14 +63,14 @@ class ConfidentialityCommandsCog(commands.Cog, name="Confidentiality commands"):
         extras=MEMBER,
     )
     @app_commands.describe(group=_T("A group (leave empty for this channel's, or the server's)"))
-    async def show(self, interaction: discord.Interaction[Bot], group: str | None = None) -> None:
+    async def show(
+        self,
+        interaction: discord.Interaction[Bot],
+        group: app_commands.Transform[GroupRef, AnyGroup] | None = None,
+    ) -> None:
         member = await self.bot.access.require(interaction, Audience.MEMBER)
         guild_id = member.guild.id
-        ref = (
-            await self._find_group(guild_id, group)
-            if group
-            else await self._group_here(interaction)
-        )
+        ref = group or await group_here(interaction)
         t = await translator(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         if ref is not None:
@@ -161,7 +127,7 @@ class ConfidentialityCommandsCog(commands.Cog, name="Confidentiality commands"):
             content = t(
                 "The agreement of {group}. You accepted this version on {at}.",
                 group=ref.name,
-                at=stamp(at),
+                at=stamp(at, "f"),
             )
         else:
             content = t(
@@ -193,10 +159,16 @@ class ConfidentialityCommandsCog(commands.Cog, name="Confidentiality commands"):
         for ref in mine:
             parts = [
                 (
-                    t("server agreement version {n} on {at}", n=a.version, at=stamp(a.accepted_at))
+                    t(
+                        "server agreement version {n} on {at}",
+                        n=a.version,
+                        at=stamp(a.accepted_at, "f"),
+                    )
                     if a.text_group_id is None
                     else t(
-                        "group agreement version {n} on {at}", n=a.version, at=stamp(a.accepted_at)
+                        "group agreement version {n} on {at}",
+                        n=a.version,
+                        at=stamp(a.accepted_at, "f"),
                     )
                 )
                 for a in accepted
@@ -207,12 +179,6 @@ class ConfidentialityCommandsCog(commands.Cog, name="Confidentiality commands"):
                 parts.append(t("the current version is not accepted yet (/confidentiality accept)"))
             lines.append(t("• {group}: {what}", group=ref.name, what="; ".join(parts)))
         return "\n".join(lines), agreement_embeds([server], None, t)
-
-    @show.autocomplete("group")
-    async def show_autocomplete(
-        self, interaction: discord.Interaction[Bot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._group_choices(interaction, current)
 
     # ------------------------------------------------------------------ /confidentiality accept
 
@@ -269,7 +235,9 @@ class ConfidentialityCommandsCog(commands.Cog, name="Confidentiality commands"):
     )
     @app_commands.describe(group=_T("A group, for its own stricter text (empty: the server's)"))
     async def set_text(
-        self, interaction: discord.Interaction[Bot], group: str | None = None
+        self,
+        interaction: discord.Interaction[Bot],
+        group: app_commands.Transform[GroupRef, LedGroup] | None = None,
     ) -> None:
         guild_id = interaction.guild_id or 0
         t = await translator(interaction)
@@ -280,19 +248,13 @@ class ConfidentialityCommandsCog(commands.Cog, name="Confidentiality commands"):
             body = body_of(current, t)
             group_id = None
         else:
-            ref = await self._find_group(guild_id, group)
+            ref = group
             await self.bot.access.require(interaction, Audience.LEADER, group_id=ref.id)
             group_text = await self.service.group_text(guild_id, ref.id)
             title = t("{group}'s own agreement", group=ref.name)
             body = body_of(group_text, t) if group_text is not None else ""
             group_id = ref.id
         await interaction.response.send_modal(AgreementModal(self, group_id, title, body, t))
-
-    @set_text.autocomplete("group")
-    async def set_autocomplete(
-        self, interaction: discord.Interaction[Bot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._group_choices(interaction, current)
 
     async def save_text(
         self, interaction: discord.Interaction[Any], group_id: int | None, body: str
@@ -332,7 +294,7 @@ class ConfidentialityCommandsCog(commands.Cog, name="Confidentiality commands"):
                     "{n} member was asked privately to accept it; they keep access until {at}.",
                     "{n} members were asked privately to accept it; they keep access until {at}.",
                     asked,
-                    at=stamp(text.grace_ends_at),
+                    at=stamp(text.grace_ends_at, "f"),
                 )
             )
         else:
@@ -347,8 +309,12 @@ class ConfidentialityCommandsCog(commands.Cog, name="Confidentiality commands"):
         extras=LEADER,
     )
     @app_commands.describe(group=_T("The group"))
-    async def status(self, interaction: discord.Interaction[Bot], group: str) -> None:
-        ref = await self._find_group(interaction.guild_id or 0, group)
+    async def status(
+        self,
+        interaction: discord.Interaction[Bot],
+        group: app_commands.Transform[GroupRef, LedGroup],
+    ) -> None:
+        ref = group
         await self.bot.access.require(interaction, Audience.LEADER, group_id=ref.id)
         t = await translator(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -393,16 +359,10 @@ class ConfidentialityCommandsCog(commands.Cog, name="Confidentiality commands"):
             return t(
                 "• {who}: keeps access until {at} ({relative})",
                 who=who,
-                at=stamp(grace_ends_at),
+                at=stamp(grace_ends_at, "f"),
                 relative=stamp(grace_ends_at, "R"),
             )
         return t("• {who}: not accepted yet (/confidentiality accept)", who=who)
-
-    @status.autocomplete("group")
-    async def status_autocomplete(
-        self, interaction: discord.Interaction[Bot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._group_choices(interaction, current)
 
     # ------------------------------------------------------------------ settings
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import discord
 
 from bot.i18n import N_, Translate
+from bot.kit.timestamps import stamp_and_relative
 from bot.ui import BaseView
 from cogs.confidentiality.models import SERVER, Text
 from cogs.confidentiality.service import DEFAULT_TEXT, Why
@@ -57,11 +58,6 @@ GRACE = N_(
 )
 
 
-def stamp(moment: int, style: str = "f") -> str:
-    """A Discord timestamp: each reader sees it in their own time zone."""
-    return f"<t:{moment}:{style}>"
-
-
 def body_of(text: Text, t: Translate) -> str:
     return text.body if text.body is not None else t(DEFAULT_TEXT)
 
@@ -107,11 +103,15 @@ def prompt(
             else t(NEW_GROUP_VERSION, group=group_name, version=newest.version)
         )
         if grace_ends_at is not None:
-            intro += "\n" + t(GRACE, at=f"{stamp(grace_ends_at)} ({stamp(grace_ends_at, 'R')})")
+            intro += "\n" + t(GRACE, at=stamp_and_relative(grace_ends_at, "f"))
     else:
         intro = t(INTRO[why], group=group_name)
     view = BaseView(timeout=None)
-    view.add_item(AgreeButton(user_id, group_id, [x.id for x in texts], t("I agree")))
+    view.add_item(
+        AgreeButton(user=user_id, group=group_id, texts=[x.id for x in texts], label=t("I agree"))
+    )
     if why in ("join", "request", "added"):
-        view.add_item(NotNowButton(guild_id, user_id, group_id, t("Not now")))
+        view.add_item(
+            NotNowButton(guild=guild_id, user=user_id, group=group_id, label=t("Not now"))
+        )
     return intro, agreement_embeds(texts, group_name, t), view

@@ -233,16 +233,20 @@ class ConfidentialityRepository:
             {"now": now, "days": default_days},
         )
         for row in due:
-            params = {"guild": row["guild_id"], "u": row["user_id"]}
-            await tx.execute(
-                "DELETE FROM confidentiality_acceptances WHERE guild_id = :guild AND user_id = :u",
-                params,
-            )
-            await tx.execute(
-                "DELETE FROM confidentiality_first_posts WHERE guild_id = :guild AND user_id = :u",
-                params,
-            )
+            await self.forget_member(tx, row["guild_id"], row["user_id"])
         return len(due)
+
+    async def forget_member(self, tx: Transaction, guild_id: int, user_id: int) -> None:
+        """A member's acceptances and first posts in one server, and the note that they left."""
+        params = {"guild": guild_id, "u": user_id}
+        for table in (
+            "confidentiality_acceptances",
+            "confidentiality_first_posts",
+            "confidentiality_departures",
+        ):
+            await tx.execute(
+                f"DELETE FROM {table} WHERE guild_id = :guild AND user_id = :u", params
+            )
 
     async def prune_session_reminders(self, tx: Transaction, before: int) -> None:
         await tx.execute(

@@ -107,6 +107,12 @@ class RemindersAndRetention(ServiceCore):
         async with self.db.transaction() as tx:
             await self.repo.mark_departed(tx, guild_id, user_id, self.now())
 
+    async def forget_member(self, guild_id: int, user_id: int) -> None:
+        """Delete at once what the retention would delete after they left (data deletion)."""
+        async with self.db.transaction() as tx:
+            await self.repo.forget_member(tx, guild_id, user_id)
+        log.info("confidentiality: forgot user %d of guild %d", user_id, guild_id)
+
     async def member_came_back(self, guild_id: int, user_id: int) -> bool:
         async with self.db.transaction() as tx:
             return await self.repo.mark_returned(tx, guild_id, user_id)

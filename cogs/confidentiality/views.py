@@ -1,26 +1,31 @@
 """The agreement's buttons and the modal that edits it.
 
-"I agree" and "Not now" are DynamicItems: they are pressed in direct messages days later, or
-after a restart, so their custom id carries everything (who was asked, which group, which
-versions were shown) and the rest comes from the database when pressed.
+"I agree" and "Not now" are persistent buttons (bot/kit/buttons.py): they are pressed in direct
+messages days later, or after a restart, so their custom id carries everything (who was asked,
+which group, which versions were shown) and the rest comes from the database when pressed. Only
+the member who was asked may press them.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any, Protocol, cast
 
 import discord
 
-from bot.i18n import Translate
-from bot.ui import BaseModal, guarded, loaded_cog
+from bot.i18n import N_, Translate
+from bot.kit.buttons import INT_LIST, PersistentButton
+from bot.ui import BaseModal, loaded_cog
 from cogs.confidentiality.service import BODY_MAX
 
 CONFIDENTIALITY_COG_NAME = "Confidentiality"
 
+NOT_YOURS = N_(
+    "This agreement was shown to someone else. You can read yours with /confidentiality show."
+)
+
 
 class AgreementActions(Protocol):
-    """What the cog does when "I agree" or "Not now" is pressed."""
+    """What the cog does when "I agree" or "Not now" is pressed (by the member asked)."""
 
     async def agree(
         self,
@@ -48,74 +53,41 @@ def confidentiality_cog(interaction: discord.Interaction[Any]) -> AgreementActio
 
 
 class AgreeButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"confidentiality:agree:(?P<user>\d+):(?P<group>\d+):(?P<texts>\d+(?:-\d+)*)",
+    PersistentButton,
+    prefix="confidentiality:agree",
+    fields={"user": int, "group": int, "texts": INT_LIST},
+    owner_field="user",
+    style=discord.ButtonStyle.success,
 ):
-    """ "I agree" to the versions shown (group 0: the server's text, for all one's groups)."""
+    """ "I agree" to the versions shown (group 0: the server's text, for all one's groups):
+    `confidentiality:agree:USER:GROUP:TEXT-TEXT`."""
 
-    def __init__(self, user_id: int, group_id: int, text_ids: list[int], label: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label[:80],
-                style=discord.ButtonStyle.success,
-                custom_id=(
-                    f"confidentiality:agree:{user_id}:{group_id}:"
-                    + "-".join(str(i) for i in text_ids)
-                ),
-            )
-        )
-        self.user_id = user_id
-        self.group_id = group_id
-        self.text_ids = text_ids
+    not_yours = NOT_YOURS
+    user: int
+    group: int
+    texts: list[int]
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Button[Any],
-        match: re.Match[str],
-    ) -> AgreeButton:
-        texts = [int(x) for x in match["texts"].split("-")]
-        return cls(int(match["user"]), int(match["group"]), texts, item.label or "")
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await confidentiality_cog(interaction).agree(
-            interaction, self.user_id, self.group_id, self.text_ids
-        )
+    async def pressed(self, interaction: discord.Interaction[Any]) -> None:
+        await confidentiality_cog(interaction).agree(interaction, self.user, self.group, self.texts)
 
 
 class NotNowButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"confidentiality:notnow:(?P<guild>\d+):(?P<user>\d+):(?P<group>\d+)",
+    PersistentButton,
+    prefix="confidentiality:notnow",
+    fields={"guild": int, "user": int, "group": int},
+    owner_field="user",
 ):
-    """ "Not now" while joining: the seat held for the member goes to the next person."""
+    """ "Not now" while joining: the seat held for the member goes to the next person
+    (`confidentiality:notnow:GUILD:USER:GROUP`)."""
 
-    def __init__(self, guild_id: int, user_id: int, group_id: int, label: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label[:80],
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"confidentiality:notnow:{guild_id}:{user_id}:{group_id}",
-            )
-        )
-        self.guild_id = guild_id
-        self.user_id = user_id
-        self.group_id = group_id
+    not_yours = NOT_YOURS
+    guild: int
+    user: int
+    group: int
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Button[Any],
-        match: re.Match[str],
-    ) -> NotNowButton:
-        return cls(int(match["guild"]), int(match["user"]), int(match["group"]), item.label or "")
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def pressed(self, interaction: discord.Interaction[Any]) -> None:
         await confidentiality_cog(interaction).not_now(
-            interaction, self.guild_id, self.user_id, self.group_id
+            interaction, self.guild, self.user, self.group
         )
 
 

@@ -11,16 +11,15 @@ from collections import defaultdict
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _T
-from discord.ext import commands
 
 from bot.checks import AUDIENCE_NAMES, MEMBER, ROLE_NAMES, Audience
 from bot.client import Bot
+from bot.feature import Feature
 from bot.tree import translator
 
 
-class HelpCog(commands.Cog):
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+class HelpCog(Feature):
+    """/help. Declares nothing to core and keeps no data."""
 
     @app_commands.command(
         name="help",

@@ -7,25 +7,28 @@ Nothing here logs the text of a member's message.
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
 
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _T
-from discord.ext import commands
 
 from bot.checks import LEADER, MODERATOR, Audience
 from bot.client import Bot
 from bot.directory import GroupRef
-from bot.dispatcher import PermanentFailure, Rendered
+from bot.dispatcher import PermanentFailure, Rendered, Renderer
 from bot.errors import NotAllowed, UserError
+from bot.feature import Feature, OutboxKind
 from bot.i18n import N_, Translate
-from bot.modlog import ENTRY, ModLogEntry
+from bot.kit.groups import group_here
+from bot.kit.timestamps import stamp
+from bot.modlog import ENTRY, ActionText, ModLogEntry
 from bot.outbox import OutboxMessage
 from bot.tree import translator
 from cogs.moderation import render
+from cogs.moderation.actions import ACTIONS, WARN
 from cogs.moderation.guidelines import GuidelineService
 from cogs.moderation.models import Guideline
 from cogs.moderation.service import (
@@ -63,18 +66,38 @@ def guideline_name(guideline: Guideline, group_name: str | None, t: Translate) -
     )
 
 
-class ModerationCog(commands.Cog, name="Moderation"):
+class ModerationCog(Feature, name="Moderation"):
+    """The moderation feature's main cog: it owns the feature's mod-log kinds and renders every
+    feature's mod-log entries. Its scheduler jobs (the reports' purge, the guidelines' pins and
+    reminders, all "moderation:...") go when the feature unloads.
+
+    No data-deletion hook: PRIVACY.md keeps the mod log, warnings and reports when a member
+    leaves; the words of a report go after the retention period, whoever is still here."""
+
+    job_prefix = "moderation:"
+
     def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self.service = ModerationService(bot.db, bot.clock, bot.outbox, bot.modlog)
         self.guidelines = GuidelineService(bot.db, bot.clock, bot.outbox, bot.modlog)
-        bot.dispatcher.register(ENTRY, self._render_entry)
-        bot.dispatcher.register(
-            MEMBER_NOTICE, self._render_member_notice, on_failure=self._notice_failed
-        )
-        bot.dispatcher.register(UNDELIVERED, self._render_undelivered)
+
+    def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
+        return {
+            ENTRY: self._render_entry,
+            MEMBER_NOTICE: OutboxKind(self._render_member_notice, on_failure=self._notice_failed),
+            UNDELIVERED: self._render_undelivered,
+        }
+
+    def mod_log_actions(self) -> Mapping[str, ActionText]:
+        return ACTIONS
 
     # ------------------------------------------------------------------ helpers
+
+    def _action_text(self, kind: str) -> ActionText:
+        text = self.bot.modlog.action_text(kind)
+        if text is None:  # its feature is not loaded (yet): the entry waits for it
+            raise LookupError(f"mod-log action {kind!r} is not declared")
+        return text
 
     async def _group_name(self, guild_id: int, group_id: int | None) -> str | None:
         if not group_id:
@@ -92,26 +115,13 @@ class ModerationCog(commands.Cog, name="Moderation"):
             above_bot=above,
         )
 
-    async def _delivery(self, outbox_id: int) -> str:
-        """'sent', 'failed' (e.g. DMs closed) or 'pending' after a short wait."""
-        # round 2: replace with the outbox on_sent hook
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + DELIVERY_WAIT_SECONDS
-        while True:
-            status = await self.service.notice_delivery(outbox_id)
-            if status != "pending":
-                return status
-            if loop.time() >= deadline:
-                return "pending"
-            await asyncio.sleep(0.1)
-
     async def _warn_group(
-        self, caller: discord.Member, target: discord.Member, channel_id: int | None
+        self, caller: discord.Member, target: discord.Member, here: GroupRef | None
     ) -> GroupRef | None:
-        """A leader warns within a group they lead that the member belongs to (the group of
-        this channel first). Moderators warn server-wide (the channel's group, if any)."""
+        """A leader warns within a group they lead that the member belongs to (`here`, the
+        group of this channel, first). Moderators warn server-wide (the channel's group, if
+        any)."""
         groups = self.bot.groups
-        here = await groups.for_channel(caller.guild.id, channel_id) if channel_id else None
         if await self.bot.access.is_moderator(caller):
             return here
         led = await groups.led_by(caller.guild.id, caller.id)
@@ -152,7 +162,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     ) -> None:
         caller = await self.bot.access.require(interaction, Audience.LEADER)
         check_target(caller.id, await self._target(caller.guild, member))
-        group = await self._warn_group(caller, member, interaction.channel_id)
+        group = await self._warn_group(caller, member, await group_here(interaction))
         guideline_id = int(guideline) if guideline and guideline.isdigit() else None
         if guideline and guideline_id is None:
             raise UserError(N_("Please pick the guidelines from the list."))
@@ -166,7 +176,9 @@ class ModerationCog(commands.Cog, name="Moderation"):
             guideline_id=guideline_id,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        status = await self._delivery(warned.notice_outbox_id)
+        status = await self.bot.dispatcher.outcome(
+            warned.notice_outbox_id, within=DELIVERY_WAIT_SECONDS
+        )
         lines = [t("Warning recorded as case #{case}.", case=warned.case_number)]
         if status == "sent":
             lines.append(t("{member} was told privately.", member=member.mention))
@@ -212,7 +224,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
         caller = await self.bot.access.require(interaction, Audience.MODERATOR)
         t = await translator(interaction)
         history = await self.service.history(caller.guild.id, member.id)
-        warnings = [e for e in history if e.action == "warn"]
+        warnings = [e for e in history if e.action == WARN]
         embed = discord.Embed(
             title=t("Moderation history of {member}", member=member.display_name)[:256],
             colour=discord.Colour.dark_grey(),
@@ -237,8 +249,8 @@ class ModerationCog(commands.Cog, name="Moderation"):
 
     async def _history_line(self, entry: ModLogEntry, t: Translate) -> str:
         group_name = await self._group_name(entry.guild_id, entry.group_id)
-        line = f"**#{entry.case_number}** {render.stamp(entry.created_at, 'd')} · "
-        line += render.entry_sentence(entry, t, group_name)
+        line = f"**#{entry.case_number}** {stamp(entry.created_at, 'd')} · "
+        line += render.entry_sentence(entry, self._action_text(entry.action), t, group_name)
         if entry.reason:
             line += " " + t("Reason: {reason}", reason=entry.reason[:200])
         return line
@@ -280,7 +292,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
             t(
                 "{member} is timed out until {until} (case #{case}). They'll be told privately.",
                 member=member.mention,
-                until=render.stamp(int(until.timestamp())),
+                until=stamp(int(until.timestamp())),
                 case=case,
             ),
             ephemeral=True,
@@ -355,7 +367,8 @@ class ModerationCog(commands.Cog, name="Moderation"):
             raise PermanentFailure("mod-log entry not found")
         t = await self.bot.guild_settings.translator(entry.guild_id)
         group_name = await self._group_name(entry.guild_id, entry.group_id)
-        return Rendered(embeds=[render.modlog_embed(entry, t, group_name)])
+        text = self._action_text(entry.action)
+        return Rendered(embeds=[render.modlog_embed(entry, text, t, group_name)])
 
     async def _render_member_notice(self, message: OutboxMessage) -> Rendered:
         if message.guild_id is None:

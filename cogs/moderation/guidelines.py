@@ -22,8 +22,9 @@ from bot.clock import Clock, epoch
 from bot.db import Database
 from bot.errors import UserError
 from bot.i18n import N_
-from bot.modlog import GUIDELINES, REMINDERS, ModLog
+from bot.modlog import ModLog
 from bot.outbox import Outbox, new_nonce
+from cogs.moderation.actions import GUIDELINES, REMINDERS
 from cogs.moderation.models import SERVER, Guideline, Reminder
 from cogs.moderation.repository import ModerationRepository
 

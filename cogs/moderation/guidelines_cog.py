@@ -9,6 +9,7 @@ server arranges its welcome channels its own way, and a pinned copy there would 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,9 +21,13 @@ from discord.ext import commands
 from bot.checks import LEADER, MEMBER, Audience, caller
 from bot.client import Bot
 from bot.directory import GroupRef
-from bot.dispatcher import Rendered, server_of
+from bot.dispatcher import Rendered, Renderer, server_of
 from bot.errors import NotAllowed, NotFound
+from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.i18n import N_
+from bot.kit.groups import AnyGroup, LedGroup, group_here
+from bot.kit.links import jump_url
+from bot.kit.timestamps import stamp
 from bot.outbox import OutboxMessage
 from bot.tree import translator
 from cogs.moderation import render
@@ -51,7 +56,7 @@ SCHEDULE_CHOICES = [
 ]
 
 
-class GuidelinesCog(commands.Cog, name=GUIDELINES_COG_NAME):
+class GuidelinesCog(Feature, name=GUIDELINES_COG_NAME):
     guidelines = app_commands.Group(
         name="guidelines",
         description=_T("The server's and the groups' guidelines"),
@@ -59,10 +64,14 @@ class GuidelinesCog(commands.Cog, name=GUIDELINES_COG_NAME):
     )
 
     def __init__(self, bot: Bot, service: GuidelineService) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self.service = service
-        bot.dispatcher.register(REMINDER, self._render_reminder)
-        bot.add_rebuilder(self._rebuild)
+
+    def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
+        return {REMINDER: self._render_reminder}
+
+    def job_rebuilders(self) -> Sequence[Rebuilder]:
+        return (self._rebuild,)
 
     # ------------------------------------------------------------------ scheduling
 
@@ -173,46 +182,6 @@ class GuidelinesCog(commands.Cog, name=GUIDELINES_COG_NAME):
         await channel.get_partial_message(message_id).pin(reason="The group's current guidelines")
         await self.service.pinned(guideline, True)
 
-    # ------------------------------------------------------------------ helpers
-
-    async def _resolve_group(self, guild_id: int, value: str) -> GroupRef:
-        value = value.strip()
-        groups = self.bot.groups
-        group = await groups.get(guild_id, int(value)) if value.isdigit() else None
-        if group is None:
-            matches = [
-                g
-                for g in await groups.search(guild_id, value, limit=25)
-                if g.name.casefold() == value.casefold()
-            ]
-            group = matches[0] if len(matches) == 1 else None
-        if group is None or group.archived:
-            raise NotFound(N_("I couldn't find that group. Please pick one from the list."))
-        return group
-
-    async def _group_here(
-        self, interaction: discord.Interaction[Any], value: str | None
-    ) -> GroupRef | None:
-        """The group named in the option, else the group whose channel this is."""
-        guild_id = interaction.guild_id
-        if guild_id is None:
-            return None
-        if value:
-            return await self._resolve_group(guild_id, value)
-        channel = interaction.channel
-        channel_id = interaction.channel_id
-        if isinstance(channel, discord.Thread) and channel.parent_id is not None:
-            channel_id = channel.parent_id
-        return await self.bot.groups.for_channel(guild_id, channel_id) if channel_id else None
-
-    async def _group_choices(
-        self, interaction: discord.Interaction[Bot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
-            return []
-        groups = await self.bot.groups.search(interaction.guild_id, current, limit=25)
-        return [app_commands.Choice(name=g.name[:100], value=str(g.id)) for g in groups]
-
     # ------------------------------------------------------------------ /guidelines show
 
     @guidelines.command(
@@ -221,10 +190,14 @@ class GuidelinesCog(commands.Cog, name=GUIDELINES_COG_NAME):
         extras=MEMBER,
     )
     @app_commands.describe(group=_T("A group whose guidelines to show (optional)"))
-    async def show(self, interaction: discord.Interaction[Bot], group: str | None = None) -> None:
+    async def show(
+        self,
+        interaction: discord.Interaction[Bot],
+        group: app_commands.Transform[GroupRef, AnyGroup] | None = None,
+    ) -> None:
         member = await self.bot.access.require(interaction, Audience.MEMBER)
         t = await translator(interaction)
-        found = await self._group_here(interaction, group)
+        found = group or await group_here(interaction)
         embeds: list[discord.Embed] = []
         server = await self.service.current(member.guild.id, None)
         if server is not None:
@@ -246,8 +219,6 @@ class GuidelinesCog(commands.Cog, name=GUIDELINES_COG_NAME):
         for embed in embeds[1:]:
             await interaction.followup.send(embed=embed, ephemeral=True)
 
-    show.autocomplete("group")(_group_choices)
-
     # ------------------------------------------------------------------ /guidelines set
 
     @guidelines.command(
@@ -256,8 +227,12 @@ class GuidelinesCog(commands.Cog, name=GUIDELINES_COG_NAME):
         extras=LEADER,
     )
     @app_commands.describe(group=_T("The group; leave empty for the server's guidelines"))
-    async def set(self, interaction: discord.Interaction[Bot], group: str | None = None) -> None:
-        found = await self._resolve_group(caller(interaction).guild.id, group) if group else None
+    async def set(
+        self,
+        interaction: discord.Interaction[Bot],
+        group: app_commands.Transform[GroupRef, LedGroup] | None = None,
+    ) -> None:
+        found = group
         await self._require_editor(interaction, found)
         t = await translator(interaction)
         guild_id = caller(interaction).guild.id
@@ -273,8 +248,6 @@ class GuidelinesCog(commands.Cog, name=GUIDELINES_COG_NAME):
                 current=current.body if current else "",
             )
         )
-
-    set.autocomplete("group")(_group_choices)
 
     async def _require_editor(
         self, interaction: discord.Interaction[Any], group: GroupRef | None
@@ -353,11 +326,11 @@ class GuidelinesCog(commands.Cog, name=GUIDELINES_COG_NAME):
     async def reminders(
         self,
         interaction: discord.Interaction[Bot],
-        group: str,
+        group: app_commands.Transform[GroupRef, LedGroup],
         schedule: str,
         at_session: bool = False,
     ) -> None:
-        found = await self._resolve_group(caller(interaction).guild.id, group)
+        found = group
         member = await self.bot.access.require(interaction, Audience.LEADER, group_id=found.id)
         t = await translator(interaction)
         reminder = await self.service.set_reminders(
@@ -380,12 +353,10 @@ class GuidelinesCog(commands.Cog, name=GUIDELINES_COG_NAME):
             )
         ]
         if reminder.next_due is not None:
-            lines.append(t("The next one: {when}.", when=render.stamp(reminder.next_due)))
+            lines.append(t("The next one: {when}.", when=stamp(reminder.next_due)))
         if reminder.cadence == OFF and not reminder.at_session:
             lines = [t("Guideline reminders for {group} are off.", group=found.name)]
         await interaction.response.send_message("\n".join(lines), ephemeral=True)
-
-    reminders.autocomplete("group")(_group_choices)
 
     # ------------------------------------------------------------------ renderer
 
@@ -394,7 +365,7 @@ class GuidelinesCog(commands.Cog, name=GUIDELINES_COG_NAME):
         assert message.guild_id is not None
         current = await self.service.current(message.guild_id, int(message.payload["group"]))
         url = None
-        if current is not None and current.pinned and current.message_id and current.channel_id:
-            url = render.message_url(current.guild_id, current.channel_id, current.message_id)
+        if current is not None and current.pinned:
+            url = jump_url(current.guild_id, current.channel_id, current.message_id)
         why = str(message.payload.get("why", "schedule"))
         return Rendered(content=render.reminder_text(why, t, url))

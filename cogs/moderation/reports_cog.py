@@ -8,18 +8,19 @@ Nothing here logs the text of a member's message.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _T
-from discord.ext import commands
 
 from bot.checks import MEMBER, Audience
 from bot.client import Bot
-from bot.dispatcher import PermanentFailure, Rendered
+from bot.dispatcher import PermanentFailure, Rendered, Renderer
 from bot.errors import NotAllowed, NotConfigured, UserError
+from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.i18n import N_, server_translator
 from bot.outbox import OutboxMessage
 from bot.tree import translator
@@ -41,9 +42,11 @@ PURGE_JOB = "moderation:purge"
 PURGE_EVERY_HOURS = 6  # and once at each start, so a bot restarted often still purges
 
 
-class ReportsCog(commands.Cog, name=REPORTS_COG_NAME):
+class ReportsCog(Feature, name=REPORTS_COG_NAME):
+    persistent_items = (ReportButton,)
+
     def __init__(self, bot: Bot, service: ModerationService) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self.service = service
         self.report_menu = app_commands.ContextMenu(
             name=_T("Report to moderators"),
@@ -52,14 +55,25 @@ class ReportsCog(commands.Cog, name=REPORTS_COG_NAME):
         )
         self.report_menu.guild_only = True
         bot.tree.add_command(self.report_menu)
-        bot.dispatcher.register(REPORT_POST, self._render_report, on_failure=self._report_failed)
-        bot.add_dynamic_items(ReportButton)
-        bot.add_rebuilder(self._schedule)
+
+    def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
+        return {
+            REPORT_POST: OutboxKind(
+                self._render_report, on_failure=self._report_failed, on_sent=self._report_posted
+            )
+        }
+
+    def job_rebuilders(self) -> Sequence[Rebuilder]:
+        return (self._schedule,)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.report_menu.name, type=self.report_menu.type)
+        await super().cog_unload()
 
     async def _schedule(self) -> None:
+        learnt = await self.service.learn_missed_posts()
+        if learnt:
+            log.info("moderation: learnt where %d reports were posted", learnt)
         self.bot.scheduler.add_job(
             self.purge,
             "interval",
@@ -247,6 +261,11 @@ class ReportsCog(commands.Cog, name=REPORTS_COG_NAME):
         return True
 
     # ------------------------------------------------------------------ renderer
+
+    async def _report_posted(self, message: OutboxMessage, message_id: int) -> None:
+        await self.service.report_posted(
+            int(message.payload["report"]), message.id, message.destination_id, message_id
+        )
 
     async def _report_failed(self, message: OutboxMessage, error: Exception) -> None:
         """A report must reach a human: if its channel refuses it, the mod-log channel."""

@@ -8,7 +8,6 @@ Guidelines and their reminders are in guidelines.py.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
@@ -16,17 +15,17 @@ from bot.clock import Clock, epoch
 from bot.db import Database
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import N_
-from bot.modlog import (
+from bot.kit.durations import parse_duration
+from bot.modlog import ModLog, ModLogEntry
+from bot.outbox import Outbox
+from cogs.moderation.actions import (
     REPORT,
     REPORT_DISMISSED,
     REPORT_RESOLVED,
     TIMEOUT,
     UNTIMEOUT,
     WARN,
-    ModLog,
-    ModLogEntry,
 )
-from bot.outbox import Delivery, Outbox
 from cogs.moderation.models import MemberWarning, Report
 from cogs.moderation.repository import ModerationRepository
 
@@ -44,31 +43,21 @@ DAY = 86400
 TIMEOUT_MIN_SECONDS = 60
 TIMEOUT_MAX_SECONDS = 28 * DAY  # Discord's own limit
 
-_UNITS = {"w": 7 * DAY, "d": DAY, "h": 3600, "m": 60}
-_DURATION_PART = re.compile(
-    r"(\d+)\s*(weeks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m)(?![a-z])", re.IGNORECASE
-)
-
 
 def parse_timeout(text: str) -> int:
     """'10m', '1h', '1d 12h', '2 weeks' -> seconds, from one minute to Discord's 28 days."""
-    raw = text.strip().lower()
-    parts = _DURATION_PART.findall(raw)
-    leftover = _DURATION_PART.sub("", raw).replace(",", "").replace("and", "").strip()
-    if not parts or leftover:
-        raise UserError(
-            N_(
-                "I couldn't read “{value}” as a length of time. Write it like 10m, 1h, 3d or 1w "
-                "(minutes, hours, days, weeks), or pick one from the list."
-            ),
-            value=text.strip()[:50],
-        )
-    seconds = sum(int(number) * _UNITS[unit[0]] for number, unit in parts)
-    if not TIMEOUT_MIN_SECONDS <= seconds <= TIMEOUT_MAX_SECONDS:
-        raise UserError(
-            N_("A timeout lasts from one minute to 28 days (Discord's limit). Please pick a time.")
-        )
-    return seconds
+    return parse_duration(
+        text,
+        minimum=TIMEOUT_MIN_SECONDS,
+        maximum=TIMEOUT_MAX_SECONDS,
+        unreadable=N_(
+            "I couldn't read “{value}” as a length of time. Write it like 10m, 1h, 3d or 1w "
+            "(minutes, hours, days, weeks), or pick one from the list."
+        ),
+        out_of_range=N_(
+            "A timeout lasts from one minute to 28 days (Discord's limit). Please pick a time."
+        ),
+    )
 
 
 def clean_reason(text: str | None, *, required: bool, limit: int = REASON_MAX) -> str | None:
@@ -216,17 +205,6 @@ class ModerationService:
                 payload={"case": case},
             )
 
-    async def notice_delivery(self, outbox_id: int) -> str:
-        """How the member's notice went: 'sent', 'failed' (e.g. DMs closed) or 'pending'."""
-        delivery = await self._delivery(outbox_id)
-        return "pending" if delivery is None else delivery.status
-
-    async def _delivery(self, outbox_id: int) -> Delivery | None:
-        """How an outbox row went. The service learns the Discord id of what it sent (and
-        whether it arrived) only by asking the outbox."""
-        # round 2: replace with the outbox on_sent hook
-        return await self._outbox.repository.delivery(outbox_id)
-
     async def warnings_of(self, guild_id: int, user_id: int) -> list[MemberWarning]:
         return await self.repo.warnings_of(guild_id, user_id)
 
@@ -342,15 +320,35 @@ class ModerationService:
 
     async def report_post(self, report: Report) -> tuple[int, int] | None:
         """Where the moderators' copy of `report` is in Discord (channel, message); None when
-        it was never posted."""
+        it was never posted (or its post is not known yet: see `learn_missed_posts`)."""
         channel_id, message_id = report.alert_channel_id, report.alert_message_id
-        if message_id is None and report.alert_outbox_id is not None:
-            delivery = await self._delivery(report.alert_outbox_id)
-            if delivery is not None and delivery.message_id is not None:
-                channel_id, message_id = delivery.channel_id, delivery.message_id
         if channel_id is None or message_id is None:
             return None
         return channel_id, message_id
+
+    async def report_posted(
+        self, report_id: int, outbox_id: int, channel_id: int, message_id: int
+    ) -> None:
+        """The outbox delivered the moderators' copy (its on_sent hook): remember where, so
+        its text can be taken out of it later. A copy that was since sent elsewhere (its
+        channel refused it) is not the report's post."""
+        report = await self.repo.report(report_id)
+        if report is not None and report.alert_outbox_id == outbox_id:
+            await self.repo.set_alert_message(report_id, channel_id, message_id)
+
+    async def learn_missed_posts(self) -> int:
+        """At start: the posts whose on_sent hook a crash skipped (the outbox marked them sent,
+        the bot stopped before the hook ran), read from the outbox while it keeps them.
+        Returns how many were learnt."""
+        learnt = 0
+        for report in await self.repo.posts_unknown():
+            assert report.alert_outbox_id is not None
+            delivery = await self._outbox.repository.delivery(report.alert_outbox_id)
+            if delivery is None or delivery.message_id is None or delivery.channel_id is None:
+                continue
+            await self.repo.set_alert_message(report.id, delivery.channel_id, delivery.message_id)
+            learnt += 1
+        return learnt
 
     async def claim_report(self, guild_id: int, report_id: int, by: int) -> Report:
         async with self.db.transaction() as tx:

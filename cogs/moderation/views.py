@@ -1,16 +1,17 @@
-"""Buttons and modals. The report's buttons are DynamicItems with shaped custom ids
-(`moderation:report:claim:42`): they work after a restart and load the report from the database
-when pressed. What pressing does lives in the cog."""
+"""Buttons and modals. The report's buttons are persistent (bot/kit/buttons.py) with shaped
+custom ids (`moderation:report:claim:42`): they work after a restart and load the report from
+the database when pressed. What pressing does lives in the cog, reached through a Protocol."""
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal, Protocol, cast
 
 import discord
 
+from bot.checks import Audience
 from bot.i18n import Translate
-from bot.ui import BaseModal, guarded, loaded_cog
+from bot.kit.buttons import PersistentButton
+from bot.ui import BaseModal, loaded_cog
 from cogs.moderation.guidelines import BODY_MAX
 from cogs.moderation.models import Report
 from cogs.moderation.service import REPORT_REASON_MAX
@@ -42,45 +43,20 @@ class GuidelinesActions(Protocol):
 
 
 class ReportButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"moderation:report:(?P<action>claim|resolve|dismiss):(?P<report>[0-9]+)",
+    PersistentButton,
+    prefix="moderation:report",
+    fields={"action": ("claim", "resolve", "dismiss"), "report": int},
+    audience=Audience.MODERATOR,
 ):
-    """Claim / Resolve / Dismiss under a report in the moderators' channel."""
+    """Claim / Resolve / Dismiss under a report in the moderators' channel
+    (`moderation:report:claim:42`)."""
 
-    def __init__(
-        self,
-        action: ReportAction,
-        report_id: int,
-        *,
-        label: str,
-        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
-        disabled: bool = False,
-    ) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label[:80],
-                style=style,
-                disabled=disabled,
-                custom_id=f"moderation:report:{action}:{report_id}",
-            )
-        )
-        self.action: ReportAction = action
-        self.report_id = report_id
+    action: ReportAction
+    report: int
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Button[Any],
-        match: re.Match[str],
-    ) -> ReportButton:
-        action = cast(ReportAction, match["action"])
-        return cls(action, int(match["report"]), label=item.label or action, style=item.style)
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def pressed(self, interaction: discord.Interaction[Any]) -> None:
         cog = cast(ReportActions, loaded_cog(interaction, REPORTS_COG_NAME))
-        await cog.report_button(interaction, self.action, self.report_id)
+        await cog.report_button(interaction, self.action, self.report)
 
 
 def report_view(report: Report, t: Translate) -> discord.ui.View | None:
@@ -90,17 +66,22 @@ def report_view(report: Report, t: Translate) -> discord.ui.View | None:
     view = discord.ui.View(timeout=None)
     view.add_item(
         ReportButton(
-            "claim",
-            report.id,
+            action="claim",
+            report=report.id,
             label=t("Claimed") if report.claimed_by else t("Claim"),
             style=discord.ButtonStyle.primary,
             disabled=report.claimed_by is not None,
         )
     )
     view.add_item(
-        ReportButton("resolve", report.id, label=t("Resolve"), style=discord.ButtonStyle.success)
+        ReportButton(
+            action="resolve",
+            report=report.id,
+            label=t("Resolve"),
+            style=discord.ButtonStyle.success,
+        )
     )
-    view.add_item(ReportButton("dismiss", report.id, label=t("Dismiss")))
+    view.add_item(ReportButton(action="dismiss", report=report.id, label=t("Dismiss")))
     return view
 
 

@@ -7,16 +7,17 @@ Settings > Integrations."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _T
-from discord.ext import commands
 
 from bot.checks import ADMIN, Audience
 from bot.client import Bot
-from bot.dispatcher import Rendered, server_of
+from bot.dispatcher import Rendered, Renderer, server_of
 from bot.errors import UserError
+from bot.feature import Feature, OutboxKind
 from bot.guild_settings import (
     CHANNEL_CONFIRMED,
     TEST_ALERT,
@@ -24,9 +25,9 @@ from bot.guild_settings import (
     PrivateChannel,
     region_name,
     search_regions,
-    search_timezones,
 )
 from bot.i18n import LANGUAGES, N_, Translate
+from bot.kit.zones import timezone_autocomplete
 from bot.outbox import OutboxMessage
 from bot.tree import translator
 from cogs.settings.views import TestAlertView
@@ -58,7 +59,10 @@ def _private_channel_problem(channel: discord.TextChannel, t: Translate) -> str 
     return None
 
 
-class SettingsCog(commands.Cog):
+class SettingsCog(Feature):
+    """/setup and the notes core's settings send (a test alert, a channel confirmed). No
+    data-deletion hook: the settings belong to the server (PRIVACY.md)."""
+
     setup_group = app_commands.Group(
         name="setup",
         description=_T("Server settings for the support bot (admins)"),
@@ -66,10 +70,11 @@ class SettingsCog(commands.Cog):
         default_permissions=discord.Permissions(manage_guild=True),
     )
 
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
-        bot.dispatcher.register(TEST_ALERT, self._render_test_alert)
-        bot.dispatcher.register(CHANNEL_CONFIRMED, self._render_channel_confirmed)
+    def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
+        return {
+            TEST_ALERT: self._render_test_alert,
+            CHANNEL_CONFIRMED: self._render_channel_confirmed,
+        }
 
     # ------------------------------------------------------------------ show
 
@@ -314,11 +319,7 @@ class SettingsCog(commands.Cog):
             ephemeral=True,
         )
 
-    @timezone.autocomplete("zone")
-    async def timezone_autocomplete(
-        self, interaction: discord.Interaction[Bot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=c.name, value=c.value) for c in search_timezones(current)]
+    timezone.autocomplete("zone")(timezone_autocomplete)
 
     @setup_group.command(
         name="language",

@@ -1,4 +1,5 @@
-"""Confidentiality tests: the real bot with the real groups feature, on the test's clock."""
+"""Confidentiality tests: the real bot with the real groups feature, on the test's clock, and
+settings and moderation for the notes and mod-log lines the settings below cause."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ from tests.fakediscord.interactions import InteractionResult
 from tests.fakediscord.models import Message, User
 from tests.harness import BotRunner, Server
 
+FEATURES = ("settings", "groups", "moderation", "confidentiality")
+
 
 @pytest.fixture
 async def runner(
     fake_discord: FakeDiscord, server: Server, tmp_path: Path, clock: FakeClock
 ) -> AsyncIterator[BotRunner]:
-    running = BotRunner(fake_discord, tmp_path / "bot.sqlite3", clock)
+    running = BotRunner(fake_discord, tmp_path / "bot.sqlite3", clock, features=FEATURES)
     await running.start()
     try:
         yield running
@@ -35,7 +38,7 @@ async def community(runner: BotRunner, server: Server) -> Server:
     assert bot is not None
     await bot.guild_settings.set_moderator_role(server.guild.id, server.moderator_role.id, 0)
     await bot.guild_settings.set_private_channel(server.guild.id, "mod_log", server.private.id, 0)
-    await bot.dispatcher.drain()
+    await runner.idle()
     return server
 
 

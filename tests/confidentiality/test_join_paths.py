@@ -4,8 +4,6 @@ restart in the middle of a join, and a moderator adding the role by hand."""
 
 from __future__ import annotations
 
-import asyncio
-
 from tests.confidentiality.conftest import (
     agree,
     conf,
@@ -15,7 +13,7 @@ from tests.confidentiality.conftest import (
 )
 from tests.fakediscord import FakeDiscord
 from tests.groups.conftest import channel_of, create_group, group_named, has_role
-from tests.groups.test_membership import drain, join, last_dm, people
+from tests.groups.test_membership import join, last_dm, people
 from tests.harness import BotRunner, Server, wait_until
 
 
@@ -48,7 +46,7 @@ async def test_group_join_asks_first_and_not_now_frees_the_seat(
     assert not has_role(fake, s, anna, group.role_id)
     assert await accepted_versions(runner, s, anna.id, group.id) == []
     # The seat goes to Bea, who accepts the offer and then the agreement.
-    await drain(runner)
+    await runner.idle()
     offer = last_dm(fake, bea)
     res = await fake.click(bea, offer, next(c for c in offer.custom_ids() if "accept" in c))
     prompt = res.message
@@ -123,7 +121,7 @@ async def test_an_approved_request_asks_by_direct_message(
     await create_group(fake, s, "Young adults", leader, access="restricted")
     group = await group_named(runner, s, "Young adults")
     await join(fake, s, rosa, group.id)
-    await drain(runner)
+    await runner.idle()
     leaders_channel = channel_of(fake, group.leaders_channel_id)
     request = [m for m in fake.messages_in(leaders_channel.id) if m.author.id == fake.bot_user.id]
     res = await fake.click(
@@ -131,7 +129,7 @@ async def test_an_approved_request_asks_by_direct_message(
     )
     assert "Approved" in res.text
     assert not has_role(fake, s, rosa, group.role_id)
-    await drain(runner)
+    await runner.idle()
     prompt = last_dm(fake, rosa)
     assert "leaders of Young adults approved your request" in prompt.text
     assert prompt.allowed_mentions == {"parse": []}
@@ -197,7 +195,7 @@ async def test_a_role_given_by_hand_while_the_bot_was_away(
     assert "A moderator added you to Survivors" in prompt.text
     await agree(fake, bea, prompt)
     assert has_role(fake, s, bea, group.role_id)
-    await asyncio.sleep(0.05)
+    await runner.idle()
     assert has_role(fake, s, bea, group.role_id)  # not taken back again
 
 
@@ -229,7 +227,7 @@ async def test_closed_direct_messages_can_still_accept_with_a_command(
     fake.close_dms(anna)
     fake.set_member_roles(s.guild, anna, [group.role_id])
     await wait_until(lambda: not has_role(fake, s, anna, group.role_id))
-    await drain(runner)
+    await runner.idle()
     assert fake.dm_messages(anna) == []
     # She can't be told privately: the moderators are, so a person can let her know.
     note = [m for m in fake.messages_in(s.private) if m.author.id == fake.bot_user.id][-1]
@@ -265,7 +263,7 @@ async def test_leaders_are_the_one_explicit_exception_and_are_listed_until_they_
     )
     assert "now leads Survivors" in res.text and has_role(fake, s, lou, group.role_id)
     # Both were asked privately when appointed, with only "I agree" (no "Not now": they lead).
-    await drain(runner)
+    await runner.idle()
     for leader in (lena, lou):
         await wait_until(lambda leader=leader: bool(fake.dm_messages(leader)))
         asked = last_dm(fake, leader)
@@ -309,18 +307,18 @@ async def test_a_restart_before_an_approved_member_agrees(
     await create_group(fake, s, "Young adults", leader, access="restricted")
     group = await group_named(runner, s, "Young adults")
     await join(fake, s, rosa, group.id)
-    await drain(runner)
+    await runner.idle()
     leaders_channel = channel_of(fake, group.leaders_channel_id)
     request = [m for m in fake.messages_in(leaders_channel.id) if m.author.id == fake.bot_user.id]
     await fake.click(
         leader, request[-1], next(c for c in request[-1].custom_ids() if ":approve:" in c)
     )
-    await drain(runner)
+    await runner.idle()
     prompt = last_dm(fake, rosa)
 
     await runner.stop()
     await runner.start(sync=False)
-    await asyncio.sleep(0.1)
+    await runner.idle()
     assert not has_role(fake, s, rosa, group.role_id)
     res = await agree(fake, rosa, fake.message(prompt.id))
     assert "Welcome to Young adults" in followup_text(res)

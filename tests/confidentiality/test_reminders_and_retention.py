@@ -10,7 +10,7 @@ from tests.confidentiality.conftest import agree, conf, the_bot
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import Message
 from tests.groups.conftest import channel_of, create_group, group_named
-from tests.groups.test_membership import drain, join, last_dm, people
+from tests.groups.test_membership import join, last_dm, people
 from tests.harness import BotRunner, Server, wait_until
 
 
@@ -32,7 +32,7 @@ async def test_reminders_at_the_moments_that_matter(
     # A new member: a welcome and a reminder in the channel, without a ping.
     res = await join(fake, s, anna, group.id)
     await agree(fake, anna, res.message)
-    await drain(runner)
+    await runner.idle()
     welcome = bot_posts(fake, room.id)[-1]
     assert f"Please welcome <@{anna.id}> to Survivors" in welcome.text
     assert "stays here" in welcome.text
@@ -43,7 +43,7 @@ async def test_reminders_at_the_moments_that_matter(
     bot.dispatch(MEETING_STARTED, s.guild.id, group.id, "7:1796227200")
     bot.dispatch(MEETING_STARTED, s.guild.id, group.id, "7:1796227200")
     await wait_until(lambda: len(bot_posts(fake, room.id)) > before)
-    await drain(runner)
+    await runner.idle()
     posts = bot_posts(fake, room.id)
     assert len(posts) == before + 1
     assert "As this session begins, a gentle reminder" in posts[-1].text
@@ -61,11 +61,11 @@ async def test_reminders_at_the_moments_that_matter(
     await runner.stop()
     await runner.start(sync=False)
     await fake.send_message(anna, room, "After a restart.")
-    await drain(runner)
+    await runner.idle()
     assert len(fake.dm_messages(anna)) == dms + 1
     # Someone posting outside the group's channel gets nothing.
     await fake.send_message(s.member, s.general, "Hello")
-    await drain(runner)
+    await runner.idle()
     assert fake.dm_messages(s.member) == []
 
 
@@ -85,12 +85,9 @@ async def test_acceptances_are_kept_while_the_member_stays_and_purged_after_they
     await wait_until(lambda: len(fake.dm_messages(anna)) >= 2)
 
     async def departed(user_id: int) -> None:
+        await runner.idle()
         sql = "SELECT left_at FROM confidentiality_departures WHERE user_id = :u"
-        for _ in range(500):
-            if await service.db.fetchval(sql, {"u": user_id}) is not None:
-                return
-            await asyncio.sleep(0.01)
-        raise AssertionError("the departure was not recorded")
+        assert await service.db.fetchval(sql, {"u": user_id}) is not None, "not recorded"
 
     async def records(user_id: int) -> tuple[int, bool]:
         accepted = await service.acceptances(s.guild.id, user_id)
@@ -107,10 +104,8 @@ async def test_acceptances_are_kept_while_the_member_stays_and_purged_after_they
     clock.advance(days=30)
     await fake.member_join(s.guild, bea)
     await wait_until(lambda: bea.id in s.guild.members)
-    for _ in range(500):
-        if not await service.db.fetchval("SELECT 1 FROM confidentiality_departures"):
-            break
-        await asyncio.sleep(0.01)
+    await runner.idle()
+    assert not await service.db.fetchval("SELECT 1 FROM confidentiality_departures")
     clock.advance(days=90)
     await service.purge()
     assert (await records(bea.id))[0] == 1
@@ -149,7 +144,7 @@ async def test_a_member_who_came_back_while_the_bot_was_away_keeps_their_records
         return member is not None and member.get_role(group.role_id or 0) is not None
 
     await wait_until(cached_role)
-    await asyncio.sleep(0.05)
+    await runner.idle()
     await fake.member_leave(s.guild, anna)
     await wait_until_async(lambda: service.departed_ids(s.guild.id), [anna.id])
     groups = the_bot(runner).groups

@@ -3,7 +3,6 @@ group's role (not their seat) until they accept; leaders and moderators see who 
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 
 from cogs.confidentiality.service import DEFAULT_TEXT
@@ -19,7 +18,7 @@ from tests.fakediscord import FakeDiscord
 from tests.fakediscord.interactions import InteractionResult
 from tests.fakediscord.models import User
 from tests.groups.conftest import channel_of, create_group, group_named, has_role
-from tests.groups.test_membership import drain, join, last_dm, people
+from tests.groups.test_membership import join, last_dm, people
 from tests.harness import BotRunner, Server, wait_until
 
 NEW_TEXT = "Version two. What is shared here stays here, and that includes the voice room."
@@ -62,7 +61,7 @@ async def test_a_new_server_version_and_its_grace_period(
     group = await group_named(runner, s, "Survivors")
     for user in (anna, bea):
         await member_of(fake, runner, s, user, group.id)
-    await drain(runner)
+    await runner.idle()
     before = {u.id: len(fake.dm_messages(u)) for u in (leader, anna, bea)}
 
     # Only moderators edit the server's text; the modal is prefilled with the current one.
@@ -77,7 +76,7 @@ async def test_a_new_server_version_and_its_grace_period(
     res = await set_text(fake, s.moderator, s, NEW_TEXT)
     assert "Version 2 of the server's agreement is saved" in res.text
     assert "3 members were asked privately" in res.text
-    await drain(runner)
+    await runner.idle()
     for user in (leader, anna, bea):
         assert len(fake.dm_messages(user)) == before[user.id] + 1
     asked = last_dm(fake, anna)
@@ -103,10 +102,9 @@ async def test_a_new_server_version_and_its_grace_period(
     assert job is not None and int(job.next_run_time.timestamp()) == grace_end
     clock.advance(days=7, seconds=1)
     await job.func(*job.args)
-    await drain(runner)
+    await runner.idle()
     assert not has_role(fake, s, bea, group.role_id)
     assert has_role(fake, s, anna, group.role_id) and has_role(fake, s, leader, group.role_id)
-    await asyncio.sleep(0.1)
     assert await bot.groups.is_member(s.guild.id, group.id, bea.id)  # her seat is kept
     paused = last_dm(fake, bea)
     assert "Your access to Survivors is paused" in paused.text
@@ -131,8 +129,7 @@ async def test_a_new_server_version_and_its_grace_period(
     await runner.stop()
     bot = await runner.start(sync=False)
     assert bot.scheduler.get_job(f"confidentiality:grace:{version.id}") is None
-    await asyncio.sleep(0.1)
-    await drain(runner)
+    await runner.idle()
     assert not has_role(fake, s, bea, group.role_id)
     assert len(fake.dm_messages(bea)) == before[bea.id] + 2
 
@@ -141,7 +138,7 @@ async def test_a_new_server_version_and_its_grace_period(
     res = await agree(fake, bea, paused)
     assert "Your access to Survivors is back" in followup_text(res)
     assert has_role(fake, s, bea, group.role_id)
-    await drain(runner)
+    await runner.idle()
     assert len(fake.messages_in(room)) == room_posts  # access back is not a new welcome
     assert (
         "Everyone in Survivors has accepted" not in (await status(fake, leader, s, group.id)).text
@@ -169,7 +166,7 @@ async def test_a_group_text_from_its_leader_and_a_replaced_version(
     assert "Only this group's leaders" in res.text
     res = await set_text(fake, leader, s, "We also never name anyone's hospital.", group.id)
     assert "Version 1 of Survivors's own agreement is saved" in res.text
-    await drain(runner)
+    await runner.idle()
     first = last_dm(fake, anna)
     assert "Survivors has updated its own confidentiality agreement" in first.text
     assert "never name anyone's hospital" in first.text
@@ -236,7 +233,7 @@ async def test_show_accept_and_the_grace_setting(
     fake.close_dms(anna)
     res = await set_text(fake, s.moderator, s, NEW_TEXT)
     assert f"<t:{int(clock().timestamp()) + 2 * 86400}:f>" in res.text
-    await drain(runner)
+    await runner.idle()
     res = await fake.slash(anna, "confidentiality accept", guild=s.guild, channel=s.general)
     assert "The agreement of Survivors is waiting for you" in res.text and NEW_TEXT in res.text
     await agree(fake, anna, res.message)
@@ -259,7 +256,7 @@ async def test_members_from_before_the_feature_are_asked_with_a_grace_period(
     db = the_bot(runner).db
     async with db.transaction() as tx:  # as if the feature had never run on this server
         await tx.execute("DELETE FROM confidentiality_texts")
-    await drain(runner)
+    await runner.idle()
     dms = len(fake.dm_messages(anna))
     await runner.stop()
     bot = await runner.start(sync=False)
@@ -283,7 +280,7 @@ async def test_held_access_with_closed_direct_messages_is_told_to_the_moderators
     await create_group(fake, s, "Survivors", s.moderator)
     group = await group_named(runner, s, "Survivors")
     await member_of(fake, runner, s, bea, group.id)
-    await drain(runner)
+    await runner.idle()
     fake.close_dms(bea)
 
     def notes() -> list[str]:
@@ -294,14 +291,14 @@ async def test_held_access_with_closed_direct_messages_is_told_to_the_moderators
         ]
 
     await set_text(fake, s.moderator, s, NEW_TEXT)
-    await drain(runner)
+    await runner.idle()
     assert notes() == []
     version = await conf(runner).service.server_text(s.guild.id)
     job = the_bot(runner).scheduler.get_job(f"confidentiality:grace:{version.id}")
     assert job is not None
     clock.advance(days=7, seconds=1)
     await job.func(*job.args)
-    await drain(runner)
+    await runner.idle()
     assert not has_role(fake, s, bea, group.role_id)
     (note,) = notes()
     assert f"<@{bea.id}>" in note and "agreement of Survivors" in note

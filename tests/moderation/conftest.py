@@ -1,5 +1,7 @@
 """Moderation tests: a server with a moderator role and a private mod-log channel, the real
-groups feature for groups and leaders, and the bot on a clock the test drives.
+groups feature for groups and leaders (without the confidentiality agreement: joining is the
+groups feature's part), /setup for the settings a test changes, and the bot on a clock the test
+drives.
 
 The clock starts at the real time (whole seconds): Discord (and the loopback Discord) refuses a
 timeout more than 28 days after *its* now, so the bot's clock must not run far ahead of it.
@@ -7,7 +9,8 @@ timeout more than 28 days after *its* now, so the bot's clock must not run far a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,8 +26,17 @@ from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.interactions import InteractionResult
 from tests.fakediscord.models import Channel, Message, User
-from tests.groups.conftest import GroupsRunner, create_group, group_named
+from tests.groups.conftest import create_group, group_named
 from tests.harness import BotRunner, Server
+
+FEATURES = ("settings", "groups", "moderation")
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+    """Wait for a condition only an await can read (a row the bot writes after a request)."""
+    async with asyncio.timeout(timeout):
+        while not await check():
+            await asyncio.sleep(0.01)
 
 
 @pytest.fixture
@@ -36,8 +48,7 @@ def clock() -> FakeClock:
 async def runner(
     fake_discord: FakeDiscord, server: Server, tmp_path: Path, clock: FakeClock
 ) -> AsyncIterator[BotRunner]:
-    # Without the confidentiality agreement's join gate: joining is the groups feature's part.
-    running = GroupsRunner(fake_discord, tmp_path / "bot.sqlite3", clock)
+    running = BotRunner(fake_discord, tmp_path / "bot.sqlite3", clock, features=FEATURES)
     await running.start()
     try:
         yield running
@@ -112,7 +123,7 @@ class Community:
         return [m for m in self.fake.dm_messages(user) if m.author.id == self.fake.bot_user.id]
 
     async def settle(self) -> None:
-        await self.bot.dispatcher.drain(within=10)
+        await self.runner.idle()
 
     async def slash(
         self, user: User, command: str, channel: Channel | None = None, /, **options: Any
@@ -147,7 +158,7 @@ async def community(
             user, "group join", guild=s.guild, channel=s.general, options={"group": str(group.id)}
         )
         assert "Welcome" in res.text, res
-    await bot.dispatcher.drain(within=10)
+    await runner.idle()
     assert group.channel_id is not None
     return Community(
         fake=fake,

@@ -7,17 +7,28 @@ import sqlite3
 import pytest
 
 from bot.db import Database
-from bot.modlog import GROUP_REMOVAL, SETTING, WARN, ModLog
+from bot.modlog import SETTING, ModLog
 from bot.outbox import Outbox
-from tests.conftest import FakeClock
+from cogs.moderation.actions import ACTIONS, WARN
+from tests.conftest import FakeClock, StartBot
 from tests.moderation.conftest import Community
+
+GROUP_REMOVAL = "group_removal"  # the groups feature's kind
+
+
+def moderation_modlog(db: Database, clock: FakeClock) -> tuple[ModLog, Outbox]:
+    """The core mod log with the moderation feature's kinds declared, as its cog does."""
+    outbox = Outbox(db, clock)
+    modlog = ModLog(db, clock, outbox)
+    for kind, text in ACTIONS.items():
+        modlog.declare(kind, text)
+    return modlog, outbox
 
 
 async def test_case_numbers_count_per_server_and_rows_are_append_only(
     db: Database, clock: FakeClock
 ) -> None:
-    outbox = Outbox(db, clock)
-    modlog = ModLog(db, clock, outbox)
+    modlog, outbox = moderation_modlog(db, clock)
     first = await modlog.record(guild_id=1, action=WARN, actor_id=10, target_id=20, reason="x")
     second = await modlog.record(guild_id=1, action=WARN, actor_id=10, target_id=21)
     elsewhere = await modlog.record(guild_id=2, action=WARN, actor_id=10, target_id=20)
@@ -40,7 +51,7 @@ async def test_case_numbers_count_per_server_and_rows_are_append_only(
 
 
 async def test_a_failed_action_leaves_no_case_behind(db: Database, clock: FakeClock) -> None:
-    modlog = ModLog(db, clock, Outbox(db, clock))
+    modlog, _ = moderation_modlog(db, clock)
     with pytest.raises(RuntimeError):
         async with db.transaction() as tx:
             await modlog.record_in(tx, guild_id=1, action=WARN, actor_id=1, target_id=2)
@@ -82,3 +93,12 @@ async def test_settings_changes_and_group_removals_reach_the_mod_log(
     for message in entries:
         assert message.allowed_mentions == {"parse": []}
         assert message.content in ("", None)
+
+
+async def test_moderation_declares_its_action_kinds(start_bot: StartBot) -> None:
+    """The moderation feature owns its kinds (words and colours); core only knows SETTING."""
+    runner = await start_bot(features=("moderation",), sync=False)
+    assert runner.bot is not None
+    declared = runner.bot.modlog.actions.declared()
+    assert {kind: declared.get(kind) for kind in ACTIONS} == ACTIONS
+    assert ACTIONS[WARN].colour == 0xF1C40F  # the gold the mod log always showed warnings in

@@ -7,11 +7,12 @@ import logging
 
 import pytest
 
-from bot.modlog import REPORT, REPORT_RESOLVED
+from cogs.moderation.actions import REPORT, REPORT_RESOLVED
+from cogs.moderation.views import ReportButton
 from tests.fakediscord.errors import InteractionRefused
 from tests.fakediscord.models import Message
 from tests.harness import VIEW_CHANNEL, wait_until
-from tests.moderation.conftest import Community
+from tests.moderation.conftest import Community, eventually
 
 MENU = "Report to moderators"
 
@@ -256,6 +257,12 @@ async def test_the_text_stays_until_its_post_in_discord_is_redacted(community: C
     await c.runner.start()
     await wait_until(lambda: "words to forget" not in c.fake.message(post.id).text)
     assert "deleted 90 days after" in c.fake.message(post.id).text
+
+    async def text_gone() -> bool:  # the database copy goes right after the edit
+        row = await c.moderation.service.repo.report(1)
+        return row is not None and row.purged_at is not None
+
+    await eventually(text_gone)
     gone = await c.moderation.service.repo.report(1)
     assert gone is not None and gone.snapshot is None and gone.purged_at is not None
     job = c.bot.scheduler.get_job("moderation:purge")
@@ -272,3 +279,33 @@ async def test_the_text_stays_until_its_post_in_discord_is_redacted(community: C
     await c.reports_cog.purge()
     purged = await c.moderation.service.repo.report(2)
     assert purged is not None and purged.snapshot is None
+
+
+def test_report_buttons_already_posted_keep_working() -> None:
+    """Buttons under reports posted before the kit still parse (same custom ids)."""
+    assert ReportButton.parse("moderation:report:claim:42") == {"action": "claim", "report": 42}
+    assert ReportButton.parse("moderation:report:dismiss:7") == {"action": "dismiss", "report": 7}
+    assert ReportButton.parse("moderation:report:delete:7") is None
+    assert ReportButton.custom_id_for(action="resolve", report=3) == "moderation:report:resolve:3"
+
+
+async def test_the_post_is_known_from_the_outbox_even_after_a_crash(community: Community) -> None:
+    """The outbox tells the feature where the moderators' copy went (on_sent), before anyone
+    presses a button; a hook a crash skipped is caught up from the outbox at the next start."""
+    c, s = community, community.server
+    message = await c.fake.send_message(c.peer, s.general, "careless words")
+    await report(c, s.member, message, None)
+    await c.settle()
+    [post] = c.reports()
+    known = await c.moderation.service.repo.report(1)
+    assert known is not None and known.alert_message_id == post.id
+    assert known.alert_channel_id == c.mod_log.id
+
+    # The bot stopped between marking the send done and running the hook.
+    assert c.runner.db is not None
+    async with c.runner.db.transaction() as tx:
+        await tx.execute("UPDATE reports SET alert_message_id = NULL WHERE id = 1")
+    await c.runner.stop()
+    await c.runner.start(sync=False)
+    learnt = await c.moderation.service.repo.report(1)
+    assert learnt is not None and learnt.alert_message_id == post.id

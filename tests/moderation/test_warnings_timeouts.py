@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.modlog import TIMEOUT, UNTIMEOUT, WARN
+from cogs.moderation.actions import TIMEOUT, UNTIMEOUT, WARN
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.interactions import InteractionResult
 from tests.harness import BotRunner, Server
@@ -192,7 +192,7 @@ async def test_without_a_mod_log_channel_nothing_breaks(
     )
     res = await slash("untimeout", member=peer.id)
     assert "timeout has ended" in res.text, res
-    await bot.dispatcher.drain(within=10)
+    await runner.idle()
     history = await bot.modlog.history(s.guild.id, peer.id)
     assert [e.action for e in history] == [UNTIMEOUT, TIMEOUT, WARN]
     told = [m.text for m in fake.dm_messages(peer) if m.author.id == fake.bot_user.id]
@@ -208,3 +208,14 @@ async def test_without_a_mod_log_channel_nothing_breaks(
             for m in fake.messages_in(channel, include_system=False)
             if m.author.id == fake.bot_user.id and m.embeds
         ]
+
+
+async def test_a_warning_in_a_thread_belongs_to_the_groups_channel(community: Community) -> None:
+    """A thread of a group's channel counts as that channel (the kit's group_here)."""
+    c, s = community, community.server
+    thread = c.fake.create_thread(c.group_channel, "tonight", c.peer)
+    await c.settle()
+    res = await c.slash(s.moderator, "warn", thread, member=c.peer.id, reason="Please be gentle")
+    assert "Warning recorded" in res.text, res
+    [case] = await c.bot.modlog.history(s.guild.id, c.peer.id)
+    assert case.action == WARN and case.group_id == c.group_id
