@@ -24,6 +24,7 @@ from bot.clock import epoch
 from bot.dispatcher import PermanentFailure, Rendered
 from bot.errors import UserError
 from bot.i18n import N_, Translate
+from bot.kit.timestamps import stamp, stamp_and_relative
 from bot.outbox import OutboxMessage
 from bot.tree import translator
 from cogs.feedback.chart import bar_chart_png
@@ -41,17 +42,6 @@ log = logging.getLogger(__name__)
 CLOSE_JOB = "feedback:poll-close:{}"
 REFRESH_SECONDS = 1.5  # the live count on a poll is edited at most this often
 ESCAPE = discord.utils.escape_markdown
-
-
-def stamp(moment: int, style: str) -> str:
-    """A Discord timestamp: each reader sees it in their own time zone and language."""
-    return f"<t:{moment}:{style}>"
-
-
-def jump_url(poll: Poll) -> str | None:
-    if poll.message_id is None:
-        return None
-    return f"https://discord.com/channels/{poll.guild_id}/{poll.channel_id}/{poll.message_id}"
 
 
 class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
@@ -187,7 +177,7 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
         else:
             embed.add_field(
                 name=t("Closes"),
-                value=f"{stamp(poll.closes_at, 'F')} ({stamp(poll.closes_at, 'R')})",
+                value=stamp_and_relative(poll.closes_at),
             )
         embed.set_footer(
             text=t(

@@ -15,10 +15,12 @@ from bot.client import Bot
 from bot.directory import GroupRef
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import N_
+from bot.kit.links import jump_url
+from bot.kit.timestamps import stamp
 from bot.tree import translator
 from cogs.feedback.group_option import group_choices, resolve_group
-from cogs.feedback.poll_board import ESCAPE, PollBoardCog, jump_url, stamp
-from cogs.feedback.poll_input import DEFAULT_DURATION, parse_duration, parse_options
+from cogs.feedback.poll_board import ESCAPE, PollBoardCog
+from cogs.feedback.poll_input import DEFAULT_DURATION, parse_options, poll_duration
 from cogs.feedback.polls import (
     MIN_VOTERS_HIGHEST,
     MIN_VOTERS_LOWEST,
@@ -144,7 +146,7 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
         typed = current.strip()
         if typed and typed not in {value for value, _ in DURATION_PRESETS}:
             try:
-                parse_duration(typed)
+                poll_duration(typed)
             except UserError:
                 return choices
             choices.insert(0, app_commands.Choice(name=typed[:100], value=typed[:100]))
@@ -231,7 +233,7 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
             if not await self.polls.can_vote(poll, member.id):
                 continue
             voted = await self.polls.has_voted(poll.id, member.id)
-            url = jump_url(poll)
+            url = jump_url(poll.guild_id, poll.channel_id, poll.message_id)
             title = f"[{ESCAPE(poll.question)}]({url})" if url else ESCAPE(poll.question)
             status = t("you have voted") if voted else t("you haven't voted yet")
             lines.append(

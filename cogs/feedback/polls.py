@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from bot.clock import epoch
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import N_
+from bot.kit.timestamps import stamp
 from cogs.feedback.anonymity import AnonymousService
-from cogs.feedback.poll_input import clean_question, parse_duration, parse_options
+from cogs.feedback.poll_input import clean_question, parse_options, poll_duration
 from cogs.feedback.repository import Poll, PollOption
 
 log = logging.getLogger(__name__)
@@ -164,7 +165,7 @@ class PollService(AnonymousService):
             channel_id=channel_id,
             group_id=group_id,
             question=clean_question(question),
-            duration=parse_duration(closes_in),
+            duration=poll_duration(closes_in),
             created_by=created_by,
         )
 
@@ -330,7 +331,7 @@ class PollService(AnonymousService):
                     "Only the person who created this poll, or a moderator, can close it early. "
                     "It will close by itself {when}."
                 ),
-                when=f"<t:{poll.closes_at}:R>",  # a Discord timestamp
+                when=stamp(poll.closes_at, "R"),
             )
         closed = await self._close(poll_id, by=user_id, only_if_due=False)
         if closed is None:
