@@ -130,7 +130,7 @@ async def test_feedback_refusals_are_kind_and_store_nothing(
         channel=server.general,
         options={"group": "Nope"},
     )
-    assert res.ephemeral and "can't find a group called “Nope”" in res.text
+    assert res.ephemeral and "couldn't find a group called “Nope”" in res.text
     assert bot_runner.db is not None
     assert await bot_runner.db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
     assert await bot_runner.db.fetchval("SELECT COUNT(*) FROM feedback_quota") == 0
