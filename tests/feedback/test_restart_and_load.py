@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from cogs.feedback.free_text import DIGEST
+from cogs.feedback.polls import POLL_RESULTS
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import User
@@ -145,3 +147,25 @@ async def test_hundreds_of_members_voting_at_once(
     assert counts == expected
     await runner.idle()
     assert f"{len(crowd)} people have voted" in fake.message(poll.id).text
+
+
+async def test_the_feature_declares_to_core_and_unloads_cleanly(
+    start_feedback: StartFeedback, fake_discord: FakeDiscord, server: Server, people: list[User]
+) -> None:
+    """Its outbox kinds, jobs and buttons come and go with the extension; it declares no
+    data-deletion hook (votes and feedback are unlinkable: see FeedbackCog)."""
+    runner = await start_feedback()
+    bot = the_bot(runner)
+    poll = await open_poll(fake_discord, server.moderator, server, "Yes\nNo", closes_in="1d")
+    close_job = f"feedback:poll-close:{poll_id_of(poll)}"
+    assert {DIGEST, POLL_RESULTS} <= set(bot.dispatcher.kinds())
+    assert bot.scheduler.get_job(close_job) and bot.scheduler.get_job("feedback:daily")
+    assert "Feedback" not in bot.data_deletion.features()
+
+    await bot.unload_extension("cogs.feedback")
+    assert not {DIGEST, POLL_RESULTS} & set(bot.dispatcher.kinds())
+    assert [job.id for job in bot.scheduler.get_jobs() if job.id.startswith("feedback:")] == []
+
+    await bot.load_extension("cogs.feedback")  # after start: its jobs are rebuilt at once
+    assert bot.scheduler.get_job(close_job) and bot.scheduler.get_job("feedback:daily")
+    assert "your vote is counted" in (await vote(fake_discord, people[0], poll, 1)).text
