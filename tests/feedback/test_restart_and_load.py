@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from cogs.feedback.cog import FeedbackCog, FeedbackServices
 from cogs.feedback.free_text import DIGEST
 from cogs.feedback.polls import POLL_RESULTS
 from tests.conftest import FakeClock
@@ -12,6 +13,7 @@ from tests.fakediscord.models import User
 from tests.feedback.conftest import (
     StartFeedback,
     add_people,
+    feedback_cog,
     fire_close,
     open_poll,
     poll_board,
@@ -162,10 +164,14 @@ async def test_the_feature_declares_to_core_and_unloads_cleanly(
     assert bot.scheduler.get_job(close_job) and bot.scheduler.get_job("feedback:daily")
     assert "Feedback" not in bot.data_deletion.features()
 
-    await bot.unload_extension("cogs.feedback")
+    # (remove_cog, not unload_extension: reloading would import the modules anew, and later
+    # tests would hold classes the bot no longer uses)
+    feature = feedback_cog(bot)
+    await bot.remove_cog(feature.qualified_name)
     assert not {DIGEST, POLL_RESULTS} & set(bot.dispatcher.kinds())
     assert [job.id for job in bot.scheduler.get_jobs() if job.id.startswith("feedback:")] == []
 
-    await bot.load_extension("cogs.feedback")  # after start: its jobs are rebuilt at once
+    services = FeedbackServices(feature.polls, feature.feedback, feature.eraser)
+    await bot.add_cog(FeedbackCog(bot, services, feature.board))  # after start: jobs at once
     assert bot.scheduler.get_job(close_job) and bot.scheduler.get_job("feedback:daily")
     assert "your vote is counted" in (await vote(fake_discord, people[0], poll, 1)).text

@@ -9,12 +9,11 @@ import logging
 import discord
 import pytest
 
-from cogs.feedback.polls import PollService
 from cogs.feedback.repository import Poll, PollOption
 from cogs.feedback.views import ConfirmVoteButton, VoteButton, confirm_view, poll_view
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import User
-from tests.feedback.conftest import open_poll, poll_id_of, press
+from tests.feedback.conftest import open_poll, poll_board, poll_id_of, press, the_bot
 from tests.harness import BotRunner, Server
 
 
@@ -74,7 +73,8 @@ async def test_an_error_while_voting_is_logged_without_the_choice(
     async def broken(*args: object, **kwargs: object) -> int:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(PollService, "vote", broken)
+    # The bot's own service (each bot start imports the feature's modules anew).
+    monkeypatch.setattr(poll_board(the_bot(bot_runner)).polls, "vote", broken)
     answer = await fake.click(people[0], pressed.message, pressed.message.custom_ids()[0])
     assert "something went wrong" in answer.text
     errors = [r for r in bot_logs.records if r.levelno >= logging.ERROR]
