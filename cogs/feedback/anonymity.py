@@ -1,5 +1,6 @@
-"""What keeps anonymous feedback anonymous: the keyed tokens and the erasing of history. Never
-imports discord.
+"""What keeps anonymous feedback anonymous: the keyed tokens and the erasing of history, and
+`AnonymousService`, the base both services (polls.py, free_text.py) build on. Never imports
+discord.
 
 What keeps it anonymous (PRIVACY.md says it for members):
 - A vote is an option counter going up by one and a voter token's flag flipping in place, in one
@@ -21,9 +22,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+from collections.abc import Callable
 
+from bot.clock import Clock
 from bot.db import Database
-from cogs.feedback.repository import StorageHygiene
+from bot.directory import GroupDirectory
+from bot.outbox import Outbox
+from cogs.feedback.repository import FeedbackRepository, StorageHygiene
+
+GroupsGetter = Callable[[], GroupDirectory]
 
 
 class Tokens:
@@ -75,3 +82,37 @@ class HistoryEraser:
             target = self._requested
             await self._hygiene.erase_history()
             self._done = target
+
+
+class AnonymousService:
+    """What the poll and the feedback services share: the database with its repository, the
+    eraser that runs after each anonymous write, the clock, the outbox, the groups directory,
+    and the tokens, which exist only when ANON_SECRET is set (commands that need no token,
+    such as `python -m bot sync`, run without it)."""
+
+    without_secret = "anonymous feedback cannot work"  # what a missing secret stops
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        outbox: Outbox,
+        tokens: Tokens | None,
+        groups: GroupsGetter,
+        *,
+        repository: FeedbackRepository | None = None,
+        eraser: HistoryEraser | None = None,
+    ) -> None:
+        self.db = db
+        self.repository = repository or FeedbackRepository(db)
+        self.eraser = eraser or HistoryEraser.of(db)
+        self._clock = clock
+        self._outbox = outbox
+        self._token_maker = tokens
+        self._groups = groups
+
+    @property
+    def tokens(self) -> Tokens:
+        if self._token_maker is None:
+            raise RuntimeError(f"ANON_SECRET is not set: {self.without_secret}")
+        return self._token_maker

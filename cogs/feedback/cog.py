@@ -1,8 +1,8 @@
-"""Anonymous feedback, the Discord side: the feature's services and cogs, /feedback with its
-digests (and the `feedback_submitted` event, see free_text.py), and the feature's jobs (at
-start, and daily). The rules live in anonymity.py, polls.py and free_text.py; /poll in
-poll_commands.py, the poll messages in poll_board.py, and what the feature hears from others in
-listeners.py.
+"""Anonymous feedback, the Discord side: the feature's services, `FeedbackCog` (the feature's
+`Feature`: what it declares to core), /feedback with its digests (and the `feedback_submitted`
+event, see free_text.py), and the feature's jobs (at start, and daily). The rules live in
+anonymity.py, polls.py and free_text.py; /poll in poll_commands.py, the poll messages in
+poll_board.py, and what the feature hears from others in listeners.py.
 
 Nothing here logs a member together with a choice or a text.
 """
@@ -10,24 +10,26 @@ Nothing here logs a member together with a choice or a text.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _T
-from discord.ext import commands
 
 from bot.checks import Audience, caller
 from bot.client import Bot
-from bot.dispatcher import Rendered
+from bot.directory import GroupRef
+from bot.dispatcher import Rendered, Renderer
+from bot.feature import Feature, OutboxKind, Rebuilder
+from bot.kit.groups import OwnGroup
 from bot.outbox import OutboxMessage
 from bot.tree import translator
 from cogs.feedback.anonymity import HistoryEraser, Tokens
 from cogs.feedback.free_text import DIGEST, FEEDBACK_SUBMITTED, FeedbackService
-from cogs.feedback.group_option import group_choices, resolve_group
 from cogs.feedback.poll_board import PollBoardCog
-from cogs.feedback.polls import PollService
-from cogs.feedback.views import FeedbackModal
+from cogs.feedback.polls import POLL_RESULTS, PollService
+from cogs.feedback.views import ConfirmVoteButton, FeedbackModal, VoteButton
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +65,40 @@ class FeedbackServices:
         return cls(polls, feedback, eraser)
 
 
-class FeedbackCog(commands.Cog, name="Feedback"):
+class FeedbackCog(Feature, name="Feedback"):
+    """The feature's declarations: the digest and poll-results outbox kinds, the vote buttons,
+    the jobs (`feedback:` ids) rebuilt at start.
+
+    No data-deletion hook, by design. Votes and feedback are unlinkable: no table holds a
+    member's id beside a vote or a text (PRIVACY.md, "Anonymous polls and feedback"). What it
+    keeps per member is keyed tokens: a poll's roll (one token per member who may vote,
+    dropped when the poll closes) and the daily feedback counts (dropped the next day).
+    Deleting one member's tokens would need the secret to find them, would let that member vote
+    a second time in an open poll, and the row that vanished would tell whoever watches the
+    file whether they had voted. The member ids it keeps are of people acting openly: who
+    created a poll (it lets them close it early; deleted with the poll) and who last changed a
+    poll setting. PRIVACY.md names no per-member deletion for this feature, so none is
+    declared.
+    """
+
+    persistent_items = (VoteButton, ConfirmVoteButton)
+    job_prefix = "feedback:"
+
     def __init__(self, bot: Bot, services: FeedbackServices, board: PollBoardCog) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self.polls = services.polls
         self.feedback = services.feedback
         self.eraser = services.eraser
         self.board = board
-        bot.dispatcher.register(DIGEST, self._render_digest, on_failure=self._digest_failed)
-        bot.add_rebuilder(self._rebuild)
+
+    def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
+        return {
+            DIGEST: OutboxKind(self._render_digest, on_failure=self._digest_failed),
+            POLL_RESULTS: self.board.render_results,
+        }
+
+    def job_rebuilders(self) -> Sequence[Rebuilder]:
+        return (self._rebuild,)
 
     # ------------------------------------------------------------------ jobs
 
@@ -116,24 +143,16 @@ class FeedbackCog(commands.Cog, name="Feedback"):
         group=_T("A group you belong to, for its leaders (leave empty: to the moderators)")
     )
     async def send_feedback(
-        self, interaction: discord.Interaction[Bot], group: str | None = None
+        self,
+        interaction: discord.Interaction[Bot],
+        group: app_commands.Transform[GroupRef, OwnGroup] | None = None,
     ) -> None:
         member = caller(interaction)
         t = await translator(interaction)
-        ref = await resolve_group(self.bot.groups, member.guild.id, group) if group else None
-        group_id = ref.id if ref is not None else None
+        group_id = group.id if group is not None else None
         await self.feedback.check_can_send(member.guild.id, member.id, group_id)
-        to = t("the group's leaders") if ref is not None else t("the moderators")
+        to = t("the group's leaders") if group is not None else t("the moderators")
         await interaction.response.send_modal(FeedbackModal(self, group_id, to, t))
-
-    @send_feedback.autocomplete("group")
-    async def feedback_group_autocomplete(
-        self, interaction: discord.Interaction[Bot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
-            return []
-        groups = await self.bot.groups.groups_of(interaction.guild_id, interaction.user.id)
-        return group_choices(groups, current)
 
     async def feedback_text_submitted(
         self, interaction: discord.Interaction[Bot], group_id: int | None, text: str

@@ -11,17 +11,16 @@ from __future__ import annotations
 import logging
 import random
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.clock import Clock, epoch
 from bot.db import Database, Transaction
-from bot.directory import GroupDirectory, GroupRef
+from bot.directory import GroupRef
 from bot.errors import NotAllowed, NotConfigured, NotFound, UserError
 from bot.guild_settings import GuildSettingsService
 from bot.i18n import N_
 from bot.outbox import Outbox
-from cogs.feedback.anonymity import HistoryEraser, Tokens
+from cogs.feedback.anonymity import AnonymousService, GroupsGetter, HistoryEraser, Tokens
 from cogs.feedback.repository import FeedbackItem, FeedbackRepository, QuotaEntry
 
 log = logging.getLogger(__name__)
@@ -42,8 +41,6 @@ FEEDBACK_MAX_LENGTH = 1000
 DIGEST_ITEMS_PER_MESSAGE = 5  # 5 x 1000 characters stays under Discord's 6000 per message
 DAY = 86400
 
-GroupsGetter = Callable[[], GroupDirectory]
-
 
 @dataclass(frozen=True)
 class Destination:
@@ -56,7 +53,9 @@ class Destination:
     leader_ids: tuple[int, ...]  # the group's leaders, each by direct message
 
 
-class FeedbackService:
+class FeedbackService(AnonymousService):
+    without_secret = "feedback cannot be counted"
+
     def __init__(
         self,
         db: Database,
@@ -70,24 +69,12 @@ class FeedbackService:
         eraser: HistoryEraser | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        self.db = db
-        self.repository = repository or FeedbackRepository(db)
-        self.eraser = eraser or HistoryEraser.of(db)
-        self._clock = clock
-        self._outbox = outbox
-        self._token_maker = tokens
-        self._groups = groups
+        super().__init__(db, clock, outbox, tokens, groups, repository=repository, eraser=eraser)
         self._guild_settings = guild_settings
         self._rng = rng or random.SystemRandom()
 
     def today(self) -> int:
         return epoch(self._clock()) // DAY
-
-    @property
-    def tokens(self) -> Tokens:
-        if self._token_maker is None:
-            raise RuntimeError("ANON_SECRET is not set: feedback cannot be counted")
-        return self._token_maker
 
     async def destination(self, guild_id: int, group_id: int | None) -> Destination:
         """Where feedback would go now; refuses kindly when it can't reach anyone."""

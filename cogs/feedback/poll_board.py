@@ -24,34 +24,18 @@ from bot.clock import epoch
 from bot.dispatcher import PermanentFailure, Rendered
 from bot.errors import UserError
 from bot.i18n import N_, Translate
+from bot.kit.timestamps import stamp, stamp_and_relative
 from bot.outbox import OutboxMessage
 from bot.tree import translator
 from cogs.feedback.chart import bar_chart_png
-from cogs.feedback.polls import POLL_RESULTS, Poll, PollDraft, PollService
-from cogs.feedback.views import (
-    POLL_BOARD_COG,
-    ConfirmVoteButton,
-    VoteButton,
-    confirm_view,
-    poll_view,
-)
+from cogs.feedback.polls import Poll, PollDraft, PollService
+from cogs.feedback.views import POLL_BOARD_COG, confirm_view, poll_view
 
 log = logging.getLogger(__name__)
 
 CLOSE_JOB = "feedback:poll-close:{}"
 REFRESH_SECONDS = 1.5  # the live count on a poll is edited at most this often
 ESCAPE = discord.utils.escape_markdown
-
-
-def stamp(moment: int, style: str) -> str:
-    """A Discord timestamp: each reader sees it in their own time zone and language."""
-    return f"<t:{moment}:{style}>"
-
-
-def jump_url(poll: Poll) -> str | None:
-    if poll.message_id is None:
-        return None
-    return f"https://discord.com/channels/{poll.guild_id}/{poll.channel_id}/{poll.message_id}"
 
 
 class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
@@ -61,8 +45,6 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
         self.refresh_seconds = REFRESH_SECONDS
         self._refreshers: dict[int, asyncio.Task[None]] = {}
         self._stale: set[int] = set()
-        bot.dispatcher.register(POLL_RESULTS, self._render_results)
-        bot.add_dynamic_items(VoteButton, ConfirmVoteButton)
 
     async def cog_unload(self) -> None:
         for task in self._refreshers.values():
@@ -187,7 +169,7 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
         else:
             embed.add_field(
                 name=t("Closes"),
-                value=f"{stamp(poll.closes_at, 'F')} ({stamp(poll.closes_at, 'R')})",
+                value=stamp_and_relative(poll.closes_at),
             )
         embed.set_footer(
             text=t(
@@ -203,8 +185,8 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
         """Update "N people have voted" soon: many votes at once make one edit."""
         self._stale.add(poll_id)
         if poll_id not in self._refreshers:
-            self._refreshers[poll_id] = asyncio.create_task(
-                self._refresh(poll_id), name=f"feedback-refresh-{poll_id}"
+            self._refreshers[poll_id] = self.bot.spawn(
+                self._refresh(poll_id), name=f"feedback refresh {poll_id}"
             )
 
     async def _refresh(self, poll_id: int) -> None:
@@ -238,7 +220,8 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
 
     # ------------------------------------------------------------------ results
 
-    async def _render_results(self, message: OutboxMessage) -> Rendered:
+    async def render_results(self, message: OutboxMessage) -> Rendered:
+        """The renderer of POLL_RESULTS (FeedbackCog declares it)."""
         results = await self.polls.results(int(message.payload["poll_id"]))
         if results is None:
             raise PermanentFailure("the poll was removed before its results went out")

@@ -15,10 +15,12 @@ from bot.client import Bot
 from bot.directory import GroupRef
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import N_
+from bot.kit.groups import UNKNOWN_GROUP, LedGroup
+from bot.kit.links import jump_url
+from bot.kit.timestamps import stamp
 from bot.tree import translator
-from cogs.feedback.group_option import group_choices, resolve_group
-from cogs.feedback.poll_board import ESCAPE, PollBoardCog, jump_url, stamp
-from cogs.feedback.poll_input import DEFAULT_DURATION, parse_duration, parse_options
+from cogs.feedback.poll_board import ESCAPE, PollBoardCog
+from cogs.feedback.poll_input import DEFAULT_DURATION, parse_options, poll_duration
 from cogs.feedback.polls import (
     MIN_VOTERS_HIGHEST,
     MIN_VOTERS_LOWEST,
@@ -68,15 +70,15 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
         interaction: discord.Interaction[Bot],
         question: app_commands.Range[str, 1, 200],
         closes_in: str = DEFAULT_DURATION,
-        group: str | None = None,
+        group: app_commands.Transform[GroupRef, LedGroup] | None = None,
     ) -> None:
         member = caller(interaction)
         t = await translator(interaction)
-        ref = await self._may_create(interaction, member, group)
+        await self._may_create(interaction, member, group)
         draft = self.polls.draft(
             guild_id=member.guild.id,
-            channel_id=self._poll_channel(interaction, ref),
-            group_id=ref.id if ref is not None else None,
+            channel_id=self._poll_channel(interaction, group),
+            group_id=group.id if group is not None else None,
             question=question,
             closes_in=closes_in,
             created_by=member.id,
@@ -84,13 +86,15 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
         await interaction.response.send_modal(PollOptionsModal(self, draft, t))
 
     async def _may_create(
-        self, interaction: discord.Interaction[Bot], member: discord.Member, group: str | None
-    ) -> GroupRef | None:
+        self,
+        interaction: discord.Interaction[Bot],
+        member: discord.Member,
+        group: GroupRef | None,
+    ) -> None:
         """Leaders for a group they lead; moderators for any group or the whole server."""
-        if group:
-            ref = await resolve_group(self.bot.groups, member.guild.id, group)
-            await self.bot.access.require(interaction, Audience.LEADER, group_id=ref.id)
-            return ref
+        if group is not None:
+            await self.bot.access.require(interaction, Audience.LEADER, group_id=group.id)
+            return
         try:
             await self.bot.access.require(interaction, Audience.MODERATOR)
         except NotAllowed:
@@ -102,7 +106,6 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
                     )
                 ) from None
             raise
-        return None
 
     @staticmethod
     def _poll_channel(interaction: discord.Interaction[Bot], group: GroupRef | None) -> int:
@@ -112,25 +115,6 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
         if interaction.channel_id is None:
             raise UserError(N_("Please run this in a channel of the server."))
         return interaction.channel_id
-
-    @create.autocomplete("group")
-    async def create_group_autocomplete(
-        self, interaction: discord.Interaction[Bot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._groups_they_may_ask(interaction, current)
-
-    async def _groups_they_may_ask(
-        self, interaction: discord.Interaction[Bot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Moderators: any group; leaders: the groups they lead."""
-        member = interaction.user
-        if interaction.guild_id is None or not isinstance(member, discord.Member):
-            return []
-        if await self.bot.access.is_moderator(member):
-            groups = await self.bot.groups.search(interaction.guild_id, current.strip())
-        else:
-            groups = await self.bot.groups.led_by(interaction.guild_id, member.id)
-        return group_choices(groups, current)
 
     @create.autocomplete("closes_in")
     async def closes_in_autocomplete(
@@ -144,7 +128,7 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
         typed = current.strip()
         if typed and typed not in {value for value, _ in DURATION_PRESETS}:
             try:
-                parse_duration(typed)
+                poll_duration(typed)
             except UserError:
                 return choices
             choices.insert(0, app_commands.Choice(name=typed[:100], value=typed[:100]))
@@ -156,12 +140,7 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
         member = caller(interaction)
         t = await translator(interaction)
         labels = parse_options(text)  # refused kindly before anything is written
-        group = (
-            await resolve_group(self.bot.groups, member.guild.id, str(draft.group_id))
-            if draft.group_id is not None
-            else None
-        )
-        await self._may_create(interaction, member, str(group.id) if group else None)
+        await self._may_create(interaction, member, await self._still_there(draft))
         await interaction.response.defer(ephemeral=True, thinking=True)
         poll = await self.board.post_poll(member.guild, draft, labels)
         await interaction.followup.send(
@@ -173,6 +152,15 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
             ),
             ephemeral=True,
         )
+
+    async def _still_there(self, draft: PollDraft) -> GroupRef | None:
+        """The draft's group, unless it went (or was archived) while the modal was open."""
+        if draft.group_id is None:
+            return None
+        group = await self.bot.groups.get(draft.guild_id, draft.group_id)
+        if group is None or group.archived:
+            raise NotFound(UNKNOWN_GROUP, name=str(draft.group_id))
+        return group
 
     # ------------------------------------------------------------------ close, list, settings
 
@@ -231,7 +219,7 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
             if not await self.polls.can_vote(poll, member.id):
                 continue
             voted = await self.polls.has_voted(poll.id, member.id)
-            url = jump_url(poll)
+            url = jump_url(poll.guild_id, poll.channel_id, poll.message_id)
             title = f"[{ESCAPE(poll.question)}]({url})" if url else ESCAPE(poll.question)
             status = t("you have voted") if voted else t("you haven't voted yet")
             lines.append(
@@ -291,33 +279,26 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
     async def session_poll(
         self,
         interaction: discord.Interaction[Bot],
-        group: str,
+        group: app_commands.Transform[GroupRef, LedGroup],
         enabled: bool,
         hours: app_commands.Range[int, SESSION_POLL_HOURS_MIN, SESSION_POLL_HOURS_MAX] = (
             SESSION_POLL_HOURS_DEFAULT
         ),
     ) -> None:
         member = caller(interaction)
-        ref = await resolve_group(self.bot.groups, member.guild.id, group)
-        await self.bot.access.require(interaction, Audience.LEADER, group_id=ref.id)
+        await self.bot.access.require(interaction, Audience.LEADER, group_id=group.id)
         t = await translator(interaction)
         await self.polls.set_session_poll(
-            member.guild.id, ref.id, hours if enabled else None, member.id
+            member.guild.id, group.id, hours if enabled else None, member.id
         )
         text = (
             t(
                 "After each session of {group}, its channel will get an anonymous poll “How "
                 "helpful was today's session?” (1 to 5), open for {hours} hours.",
-                group=ref.name,
+                group=group.name,
                 hours=hours,
             )
             if enabled
-            else t("{group} will no longer get a poll after its sessions.", group=ref.name)
+            else t("{group} will no longer get a poll after its sessions.", group=group.name)
         )
         await interaction.response.send_message(text, ephemeral=True)
-
-    @session_poll.autocomplete("group")
-    async def session_poll_group_autocomplete(
-        self, interaction: discord.Interaction[Bot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._groups_they_may_ask(interaction, current)

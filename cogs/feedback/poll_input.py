@@ -1,5 +1,6 @@
-"""What people type when they make a poll: the limits, and the readers of a duration, a question
-and a list of options. Refusals are UserErrors a member can read. Never imports discord."""
+"""What people type when they make a poll: the limits, and the readers of a duration (the kit's
+reader, bot/kit/durations.py, with the poll's range and words), a question and a list of
+options. Refusals are UserErrors a member can read. Never imports discord."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 
 from bot.errors import UserError
 from bot.i18n import N_
+from bot.kit.durations import parse_duration
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 OPTION_MAX_LENGTH = 80  # Discord's limit for a button's label
@@ -14,32 +16,25 @@ QUESTION_MAX_LENGTH = 200
 DEFAULT_DURATION = "3d"
 MIN_DURATION_SECONDS = 10 * 60
 MAX_DURATION_SECONDS = 30 * 86400
-DAY = 86400
-
-_UNITS = {"w": 7 * DAY, "d": DAY, "h": 3600, "m": 60}
-_DURATION_PART = re.compile(
-    r"(\d+)\s*(weeks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m)(?![a-z])", re.IGNORECASE
-)
 _BULLET = re.compile(r"^(?:[-*•]\s+)")
 
+UNREADABLE_DURATION = N_(
+    "I couldn't read “{value}” as a length of time. Write it like 12h, 3d or 1w "
+    "(hours, days, weeks), or pick one from the list."
+)
+DURATION_OUT_OF_RANGE = N_("A poll can stay open from 10 minutes to 30 days. Please pick a time.")
 
-def parse_duration(text: str) -> int:
-    """'3d', '12h', '1d 12h', '90m', '2 weeks' -> seconds (10 minutes to 30 days)."""
-    raw = text.strip().lower()
-    parts = _DURATION_PART.findall(raw)
-    leftover = _DURATION_PART.sub("", raw).replace(",", "").replace("and", "").strip()
-    if not parts or leftover:
-        raise UserError(
-            N_(
-                "I couldn't read “{value}” as a length of time. Write it like 12h, 3d or 1w "
-                "(hours, days, weeks), or pick one from the list."
-            ),
-            value=text.strip()[:50],
-        )
-    seconds = sum(int(number) * _UNITS[unit[0]] for number, unit in parts)
-    if not MIN_DURATION_SECONDS <= seconds <= MAX_DURATION_SECONDS:
-        raise UserError(N_("A poll can stay open from 10 minutes to 30 days. Please pick a time."))
-    return seconds
+
+def poll_duration(text: str) -> int:
+    """'3d', '12h', '1d 12h', '90m', '2 weeks' -> seconds (10 minutes to 30 days), read by the
+    kit's one reader of durations, with the poll's range and words."""
+    return parse_duration(
+        text,
+        minimum=MIN_DURATION_SECONDS,
+        maximum=MAX_DURATION_SECONDS,
+        unreadable=UNREADABLE_DURATION,
+        out_of_range=DURATION_OUT_OF_RANGE,
+    )
 
 
 def clean_question(text: str) -> str:

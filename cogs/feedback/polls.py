@@ -9,18 +9,16 @@ with a choice. The Discord side takes `Poll` and `PollOption` (read by the repos
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.clock import Clock, epoch
-from bot.db import Database
-from bot.directory import GroupDirectory
+from bot.clock import epoch
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import N_
-from bot.outbox import Outbox
-from cogs.feedback.anonymity import HistoryEraser, Tokens
-from cogs.feedback.poll_input import clean_question, parse_duration, parse_options
-from cogs.feedback.repository import FeedbackRepository, Poll, PollOption
+from bot.kit.timestamps import stamp
+from cogs.feedback.anonymity import AnonymousService
+from cogs.feedback.poll_input import clean_question, parse_options, poll_duration
+from cogs.feedback.repository import Poll, PollOption
 
 log = logging.getLogger(__name__)
 
@@ -78,37 +76,11 @@ class PollResults:
     rows: tuple[ResultRow, ...]
 
 
-GroupsGetter = Callable[[], GroupDirectory]
-
-
-class PollService:
-    def __init__(
-        self,
-        db: Database,
-        clock: Clock,
-        outbox: Outbox,
-        tokens: Tokens | None,
-        groups: GroupsGetter,
-        *,
-        repository: FeedbackRepository | None = None,
-        eraser: HistoryEraser | None = None,
-    ) -> None:
-        self.db = db
-        self.repository = repository or FeedbackRepository(db)
-        self.eraser = eraser or HistoryEraser.of(db)
-        self._clock = clock
-        self._outbox = outbox
-        self._token_maker = tokens
-        self._groups = groups
+class PollService(AnonymousService):
+    without_secret = "polls cannot record votes"
 
     def now(self) -> int:
         return epoch(self._clock())
-
-    @property
-    def tokens(self) -> Tokens:
-        if self._token_maker is None:
-            raise RuntimeError("ANON_SECRET is not set: polls cannot record votes")
-        return self._token_maker
 
     # ------------------------------------------------------------------ settings
 
@@ -193,7 +165,7 @@ class PollService:
             channel_id=channel_id,
             group_id=group_id,
             question=clean_question(question),
-            duration=parse_duration(closes_in),
+            duration=poll_duration(closes_in),
             created_by=created_by,
         )
 
@@ -359,7 +331,7 @@ class PollService:
                     "Only the person who created this poll, or a moderator, can close it early. "
                     "It will close by itself {when}."
                 ),
-                when=f"<t:{poll.closes_at}:R>",  # a Discord timestamp
+                when=stamp(poll.closes_at, "R"),
             )
         closed = await self._close(poll_id, by=user_id, only_if_due=False)
         if closed is None:

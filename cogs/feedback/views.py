@@ -1,20 +1,23 @@
 """Buttons and modals of anonymous feedback.
 
-Vote buttons must keep working after a restart, so they are DynamicItems whose custom id names
-the poll and the option (`feedback:vote:17:2`) and nothing else: never the member. Their
-callbacks are `@guarded`, and log nothing about who pressed what. What pressing or submitting
-does lives in the cogs; the items know it only through the small protocols below.
+Vote buttons must keep working after a restart, so they are the kit's persistent buttons
+(bot/kit/buttons.py) whose custom id names the poll and the option (`feedback:vote:17:2`,
+`feedback:confirm:17:2`, the ids of the buttons already posted) and nothing else: never the
+member. Their errors are reported without the custom id, and nothing logs who pressed what.
+What pressing or submitting does lives in the cogs; the items know it only through the small
+protocols below.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any, Protocol, cast
 
 import discord
 
 from bot.i18n import Translate
-from bot.ui import BaseModal, BaseView, guarded, loaded_cog
+from bot.kit.buttons import PersistentButton
+from bot.tree import report_error
+from bot.ui import BaseModal, BaseView, loaded_cog
 from cogs.feedback.free_text import FEEDBACK_MAX_LENGTH
 from cogs.feedback.poll_input import MAX_OPTIONS, OPTION_MAX_LENGTH
 from cogs.feedback.polls import Poll, PollDraft
@@ -49,80 +52,71 @@ def vote_actions(interaction: discord.Interaction[Any]) -> VoteActions:
     return cast(VoteActions, loaded_cog(interaction, POLL_BOARD_COG))
 
 
-class VoteButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"feedback:vote:(?P<poll>\d+):(?P<option>\d+)",
-):
-    """One option of a poll. Pressing it only asks the member to confirm."""
+class AnonymousButton(PersistentButton):
+    """A button whose custom id names a choice. Its errors are reported (and logged, with the
+    member's id) under the class name only, never the custom id: a log line must not pair a
+    member with an option."""
 
-    def __init__(self, poll_id: int, position: int, label: str, *, disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label[:OPTION_MAX_LENGTH],
-                style=discord.ButtonStyle.primary,
-                custom_id=f"feedback:vote:{poll_id}:{position}",
-                disabled=disabled,
-                row=(position - 1) // BUTTONS_PER_ROW,
-            )
-        )
-        self.poll_id = poll_id
-        self.position = position
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await self.check(interaction)
+            await self.pressed(interaction)
+        except Exception as error:
+            await report_error(interaction, error, source=type(self).__name__)
+
+
+class VoteButton(
+    AnonymousButton,
+    prefix="feedback:vote",
+    fields={"poll_id": int, "position": int},
+    style=discord.ButtonStyle.primary,
+):
+    """One option of a poll (`feedback:vote:17:2`). Pressing it only asks the member to
+    confirm."""
+
+    poll_id: int
+    position: int
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Button[Any],
-        match: re.Match[str],
-    ) -> VoteButton:
-        return cls(int(match["poll"]), int(match["option"]), item.label or match["option"])
+    def of(cls, poll_id: int, position: int, label: str, *, disabled: bool = False) -> VoteButton:
+        return cls(
+            poll_id=poll_id,
+            position=position,
+            label=label,
+            disabled=disabled,
+            row=(position - 1) // BUTTONS_PER_ROW,
+        )
 
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def pressed(self, interaction: discord.Interaction[Any]) -> None:
         await vote_actions(interaction).vote_pressed(interaction, self.poll_id, self.position)
 
 
 class ConfirmVoteButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"feedback:confirm:(?P<poll>\d+):(?P<option>\d+)",
+    AnonymousButton,
+    prefix="feedback:confirm",
+    fields={"poll_id": int, "position": int},
+    style=discord.ButtonStyle.success,
 ):
-    """On the private question "confirm your choice?": counts the vote."""
+    """On the private question "confirm your choice?" (`feedback:confirm:17:2`): counts the
+    vote."""
 
-    def __init__(self, poll_id: int, position: int, label: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label[:OPTION_MAX_LENGTH],
-                style=discord.ButtonStyle.success,
-                custom_id=f"feedback:confirm:{poll_id}:{position}",
-            )
-        )
-        self.poll_id = poll_id
-        self.position = position
+    poll_id: int
+    position: int
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Button[Any],
-        match: re.Match[str],
-    ) -> ConfirmVoteButton:
-        return cls(int(match["poll"]), int(match["option"]), item.label or "✓")
-
-    @guarded
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def pressed(self, interaction: discord.Interaction[Any]) -> None:
         await vote_actions(interaction).vote_confirmed(interaction, self.poll_id, self.position)
 
 
 def poll_view(poll: Poll, *, disabled: bool = False) -> BaseView:
     view = BaseView(timeout=None)
     for option in poll.options:
-        view.add_item(VoteButton(poll.id, option.position, option.label, disabled=disabled))
+        view.add_item(VoteButton.of(poll.id, option.position, option.label, disabled=disabled))
     return view
 
 
 def confirm_view(poll_id: int, position: int, label: str) -> BaseView:
     view = BaseView(timeout=None)
-    view.add_item(ConfirmVoteButton(poll_id, position, label))
+    view.add_item(ConfirmVoteButton(poll_id=poll_id, position=position, label=label))
     return view
 
 

@@ -1,23 +1,29 @@
-"""The real bot against the loopback Discord, with a clock the test drives and the stand-in
-groups directory; helpers that act as people do (create a poll, vote, close)."""
+"""The real bot against the loopback Discord, with only the feedback feature, a clock the test
+drives and the stand-in groups directory; helpers that act as people do (create a poll, vote,
+close)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import cast
+import logging
+from collections.abc import Iterable, Iterator
+from typing import Protocol, cast
 
 import pytest
 
+from bot.__main__ import QUIET_LIBRARIES, quiet_libraries
 from bot.client import Bot
 from cogs.feedback.cog import FeedbackCog
 from cogs.feedback.poll_board import PollBoardCog
-from tests.conftest import FakeClock
+from tests.conftest import StartBot
 from tests.fakediscord import FakeDiscord, InteractionResult
 from tests.fakediscord.models import Channel, Guild, Message, User
 from tests.feedback.standin_groups import StandInGroups, install_groups
-from tests.harness import BotRunner, Server, wait_until
+from tests.harness import BotRunner, Server
+
+# Setting the moderator role writes a mod-log line, which the moderation feature renders; setting
+# the mod-log channel also posts the settings feature's note there (use_mod_log).
+FEATURES = ("moderation", "feedback")
+WITH_MOD_LOG = ("settings", "moderation", "feedback")
 
 
 @pytest.fixture
@@ -40,30 +46,57 @@ def add_people(fake: FakeDiscord, server: Server, count: int, prefix: str = "p")
     return users
 
 
-async def start_bot(runner: BotRunner, groups: StandInGroups, server: Server) -> Bot:
-    bot = await runner.start(prepare=install_groups(groups))
-    poll_board(bot).refresh_seconds = 0.02
-    await bot.guild_settings.set_moderator_role(
-        server.guild.id, server.moderator_role.id, server.admin.id
-    )
-    return bot
+class StartFeedback(Protocol):
+    async def __call__(self, features: Iterable[str] = FEATURES, *, sync: bool = True) -> BotRunner:
+        """Start the bot (again, on the same file, to restart it)."""
+        ...
 
 
 @pytest.fixture
-async def bot_runner(
-    fake_discord: FakeDiscord,
-    server: Server,
-    people: list[User],
-    tmp_path: Path,
-    clock: FakeClock,
-    groups: StandInGroups,
-) -> AsyncIterator[BotRunner]:
-    runner = BotRunner(fake_discord, tmp_path / "bot.sqlite3", clock=clock)
-    await start_bot(runner, groups, server)
+def bot_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Everything the bot logs when run with LOG_LEVEL=DEBUG (python -m bot quiets the same
+    libraries the same way)."""
+    saved = {name: logging.getLogger(name).level for name in QUIET_LIBRARIES}
+    caplog.set_level(logging.DEBUG)
+    quiet_libraries("DEBUG")
     try:
-        yield runner
+        yield caplog
     finally:
-        await runner.stop()
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+
+
+@pytest.fixture
+def start_feedback(start_bot: StartBot, groups: StandInGroups, server: Server) -> StartFeedback:
+    """Start, or restart on the same database file, the bot with the feedback feature (or the
+    features named), the stand-in groups and the server's moderator role; stopped at the end."""
+
+    async def start(features: Iterable[str] = FEATURES, *, sync: bool = True) -> BotRunner:
+        runner = await start_bot(features, sync=sync, prepare=install_groups(groups))
+        bot = the_bot(runner)
+        poll_board(bot).refresh_seconds = 0.02
+        await bot.guild_settings.set_moderator_role(
+            server.guild.id, server.moderator_role.id, server.admin.id
+        )
+        return runner
+
+    return start
+
+
+@pytest.fixture
+async def bot_runner(start_feedback: StartFeedback, people: list[User]) -> BotRunner:
+    """The bot with the feedback feature, once the `people` have joined the server."""
+    return await start_feedback()
+
+
+@pytest.fixture
+async def mod_log_runner(
+    start_feedback: StartFeedback, people: list[User], server: Server
+) -> BotRunner:
+    """`bot_runner` with the moderators' private mod-log channel set (feedback goes there)."""
+    runner = await start_feedback(WITH_MOD_LOG)
+    await use_mod_log(runner, server)
+    return runner
 
 
 def the_bot(runner: BotRunner) -> Bot:
@@ -140,24 +173,32 @@ async def open_poll(
     return polls_in(fake, channel)[before]
 
 
-async def vote(fake: FakeDiscord, user: User, poll: Message, position: int) -> InteractionResult:
-    """Press an option, then confirm in the private question."""
-    pressed = await press(fake, user, poll, position)
+async def vote(
+    fake: FakeDiscord, user: User, poll: Message, position: int, *, timeout: float | None = None
+) -> InteractionResult:
+    """Press an option, then confirm in the private question. `timeout`: how long to wait for
+    a deferred answer (the fake's default otherwise)."""
+    pressed = await press(fake, user, poll, position, timeout=timeout)
     confirm = [c for c in pressed.message.custom_ids() if c.startswith("feedback:confirm:")]
     assert confirm, pressed.text
-    return await fake.click(user, pressed.message, confirm[0])
+    return await fake.click(user, pressed.message, confirm[0], timeout=timeout)
 
 
-async def press(fake: FakeDiscord, user: User, poll: Message, position: int) -> InteractionResult:
-    return await fake.click(user, poll, f"feedback:vote:{poll_id_of(poll)}:{position}")
+async def press(
+    fake: FakeDiscord, user: User, poll: Message, position: int, *, timeout: float | None = None
+) -> InteractionResult:
+    return await fake.click(
+        user, poll, f"feedback:vote:{poll_id_of(poll)}:{position}", timeout=timeout
+    )
 
 
 async def fire_close(bot: Bot, poll_id: int) -> None:
-    """The scheduler's closing job, run now (the test's clock says it is time)."""
+    """The scheduler's closing job, run now as the scheduler runs a date job: once, then gone
+    (the test's clock says it is time). What it sends goes through the outbox: `idle()`."""
     job = bot.scheduler.get_job(f"feedback:poll-close:{poll_id}")
     assert job is not None, "no closing job for the poll"
-    job.modify(next_run_time=datetime.now(UTC))
-    await wait_until(lambda: bot.scheduler.get_job(f"feedback:poll-close:{poll_id}") is None)
+    job.remove()
+    await job.func(*job.args)
 
 
 async def send_feedback(

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 
 import pytest
 
-from bot.__main__ import QUIET_LIBRARIES, quiet_libraries
 from cogs.feedback.anonymity import Tokens
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
@@ -28,25 +26,10 @@ from tests.feedback.conftest import (
     results_in,
     send_feedback,
     the_bot,
-    use_mod_log,
     vote,
 )
 from tests.feedback.forensics import Snapshot, id_encodings, link_votes, query
 from tests.harness import TEST_ANON_SECRET, BotRunner, Server, wait_until
-
-
-@pytest.fixture
-def bot_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """Everything the bot logs when run with LOG_LEVEL=DEBUG (python -m bot quiets the same
-    libraries the same way)."""
-    saved = {name: logging.getLogger(name).level for name in QUIET_LIBRARIES}
-    caplog.set_level(logging.DEBUG)
-    quiet_libraries("DEBUG")
-    try:
-        yield caplog
-    finally:
-        for name, level in saved.items():
-            logging.getLogger(name).setLevel(level)
 
 
 def sent_to_discord(fake: FakeDiscord) -> bytes:
@@ -142,26 +125,25 @@ def _where(table: str, columns: list[str], token: bytes) -> str:
 
 
 async def test_no_one_can_tell_who_wrote_what(
-    bot_runner: BotRunner,
+    mod_log_runner: BotRunner,
     fake_discord: FakeDiscord,
     server: Server,
     people: list[User],
     bot_logs: pytest.LogCaptureFixture,
 ) -> None:
-    fake, bot = fake_discord, the_bot(bot_runner)
-    assert bot_runner.db is not None
-    await use_mod_log(bot_runner, server)
+    fake, bot = fake_discord, the_bot(mod_log_runner)
+    assert mod_log_runner.db is not None
     writers = {
         people[0]: "The facilitator interrupts people a lot.",
         people[1]: "I would like a group for partners.",
     }
     for user, text in writers.items():
         await send_feedback(fake, user, server, text)
-    waiting = Snapshot.take(bot_runner.db.path)  # two are waiting for their batch
+    waiting = Snapshot.take(mod_log_runner.db.path)  # two are waiting for their batch
     await send_feedback(fake, people[2], server, "Thank you for this space.")
     await wait_until(lambda: len(digests(fake, server.private)) == 1)
     await bot.dispatcher.drain()
-    delivered = Snapshot.take(bot_runner.db.path)
+    delivered = Snapshot.take(mod_log_runner.db.path)
     said, logs = sent_to_discord(fake), logged(bot_logs)
 
     for user in (people[0], people[1], people[2]):

@@ -6,16 +6,23 @@ from cogs.feedback.free_text import FEEDBACK_SUBMITTED
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import User
-from tests.feedback.conftest import digests, feedback_cog, send_feedback, the_bot, use_mod_log
+from tests.feedback.conftest import (
+    WITH_MOD_LOG,
+    StartFeedback,
+    digests,
+    feedback_cog,
+    send_feedback,
+    the_bot,
+    use_mod_log,
+)
 from tests.feedback.standin_groups import StandInGroups
 from tests.harness import BotRunner, Server, wait_until
 
 
 async def test_feedback_reaches_the_moderators_in_a_batch(
-    bot_runner: BotRunner, fake_discord: FakeDiscord, server: Server, people: list[User]
+    mod_log_runner: BotRunner, fake_discord: FakeDiscord, server: Server, people: list[User]
 ) -> None:
     fake = fake_discord
-    await use_mod_log(bot_runner, server)
     texts = [
         "The Thursday group runs over time and I have to leave early.",
         "Thank you for the new caregivers' group, it helps a lot.",
@@ -24,7 +31,7 @@ async def test_feedback_reaches_the_moderators_in_a_batch(
     for user, text in zip((server.member, people[0]), texts[:2], strict=True):
         thanks = await send_feedback(fake, user, server, text)
         assert thanks.ephemeral and "without your name" in thanks.text
-    await the_bot(bot_runner).dispatcher.drain()
+    await the_bot(mod_log_runner).dispatcher.drain()
     assert digests(fake, server.private) == []  # two are waiting: not yet
 
     await send_feedback(fake, people[1], server, texts[2])
@@ -34,15 +41,14 @@ async def test_feedback_reaches_the_moderators_in_a_batch(
     assert sorted(e["description"] for e in digest.embeds[1:]) == sorted(texts)
     for user in (server.member, people[0], people[1]):
         assert str(user.id) not in str(digest.payload()) and user.username not in digest.text
-    assert bot_runner.db is not None
-    assert await bot_runner.db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
+    assert mod_log_runner.db is not None
+    assert await mod_log_runner.db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
 
 
 async def test_a_few_a_day_and_the_daily_digest(
-    bot_runner: BotRunner, fake_discord: FakeDiscord, server: Server, clock: FakeClock
+    mod_log_runner: BotRunner, fake_discord: FakeDiscord, server: Server, clock: FakeClock
 ) -> None:
     fake = fake_discord
-    await use_mod_log(bot_runner, server)
     for n in range(3):
         assert (
             "without your name" in (await send_feedback(fake, server.member, server, f"n{n}")).text
@@ -56,14 +62,16 @@ async def test_a_few_a_day_and_the_daily_digest(
     assert (
         "without your name" in (await send_feedback(fake, server.member, server, "next day")).text
     )
-    await the_bot(bot_runner).dispatcher.drain()
+    await the_bot(mod_log_runner).dispatcher.drain()
     assert len(digests(fake, server.private)) == 1  # one waiting, alone: not yet
-    await feedback_cog(the_bot(bot_runner))._daily()  # the daily digest
+    await feedback_cog(the_bot(mod_log_runner))._daily()  # the daily digest
     await wait_until(lambda: len(digests(fake, server.private)) == 2)
     latest = digests(fake, server.private)[1]
     assert "1 anonymous message" in latest.text and latest.embeds[1]["description"] == "next day"
-    assert bot_runner.db is not None
-    assert await bot_runner.db.fetchval("SELECT COUNT(*) FROM feedback_quota") == 1  # today only
+    assert mod_log_runner.db is not None
+    assert (
+        await mod_log_runner.db.fetchval("SELECT COUNT(*) FROM feedback_quota") == 1
+    )  # today only
 
 
 async def test_feedback_to_a_groups_leaders_goes_to_each_privately(
@@ -130,14 +138,14 @@ async def test_feedback_refusals_are_kind_and_store_nothing(
         channel=server.general,
         options={"group": "Nope"},
     )
-    assert res.ephemeral and "can't find a group called “Nope”" in res.text
+    assert res.ephemeral and "couldn't find a group called “Nope”" in res.text
     assert bot_runner.db is not None
     assert await bot_runner.db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
     assert await bot_runner.db.fetchval("SELECT COUNT(*) FROM feedback_quota") == 0
 
 
 async def test_stored_feedback_is_announced_with_its_text_and_never_its_author(
-    bot_runner: BotRunner,
+    start_feedback: StartFeedback,
     fake_discord: FakeDiscord,
     server: Server,
     people: list[User],
@@ -145,6 +153,7 @@ async def test_stored_feedback_is_announced_with_its_text_and_never_its_author(
 ) -> None:
     """`feedback_submitted(guild_id, group_id, text)` lets another feature (escalation) read the
     text without importing this one: the text as stored, where it goes, and nothing of who."""
+    bot_runner = await start_feedback(WITH_MOD_LOG)
     fake, bot = fake_discord, the_bot(bot_runner)
     heard: list[tuple[tuple[object, ...], dict[str, object]]] = []
 

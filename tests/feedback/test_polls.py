@@ -240,7 +240,7 @@ async def test_who_may_create_polls(
     res = await fake.slash(
         leader, "poll create", guild=g, channel=ch, options={"question": "Q?", "group": "Nobody"}
     )
-    assert res.ephemeral and "can't find a group called “Nobody”" in res.text
+    assert res.ephemeral and "couldn't find a group called “Nobody”" in res.text
 
     offered = await fake.autocomplete(
         leader, "poll create", focused="group", value="", guild=g, channel=ch

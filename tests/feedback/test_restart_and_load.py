@@ -3,174 +3,175 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
+from cogs.feedback.cog import FeedbackCog, FeedbackServices
+from cogs.feedback.free_text import DIGEST
+from cogs.feedback.polls import POLL_RESULTS
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import User
 from tests.feedback.conftest import (
+    StartFeedback,
     add_people,
+    feedback_cog,
     fire_close,
     open_poll,
     poll_board,
     poll_id_of,
     press,
     results_in,
-    start_bot,
+    the_bot,
     vote,
 )
-from tests.feedback.standin_groups import StandInGroups
-from tests.harness import BotRunner, Server, wait_until
+from tests.harness import Server
+
+CROWD_ANSWER_SECONDS = 60.0
 
 
 async def test_an_open_poll_survives_a_restart_and_closes_once(
+    start_feedback: StartFeedback,
     fake_discord: FakeDiscord,
     server: Server,
     people: list[User],
-    tmp_path: Path,
     clock: FakeClock,
-    groups: StandInGroups,
 ) -> None:
-    fake, path = fake_discord, tmp_path / "bot.sqlite3"
-    first = BotRunner(fake, path, clock=clock)
-    await start_bot(first, groups, server)
-    try:
-        poll = await open_poll(fake, server.moderator, server, "Yes\nNo", closes_in="1d")
-        await vote(fake, people[0], poll, 1)
-        await vote(fake, people[1], poll, 2)
-        waiting = await press(fake, people[2], poll, 1)  # asked to confirm before the restart
-    finally:
-        await first.stop()
+    fake = fake_discord
+    first = await start_feedback()
+    poll = await open_poll(fake, server.moderator, server, "Yes\nNo", closes_in="1d")
+    await vote(fake, people[0], poll, 1)
+    await vote(fake, people[1], poll, 2)
+    waiting = await press(fake, people[2], poll, 1)  # asked to confirm before the restart
+    await first.stop()
 
-    second = BotRunner(fake, path, clock=clock)
-    bot = await start_bot(second, groups, server)
-    try:
-        poll_id = poll_id_of(poll)
-        assert bot.scheduler.get_job(f"feedback:poll-close:{poll_id}") is not None
-        confirmed = await fake.click(people[2], waiting.message, waiting.message.custom_ids()[0])
-        assert "your vote is counted" in confirmed.text
-        again = await press(fake, people[0], poll, 2)
-        assert again.ephemeral and "already voted" in again.text
-        await vote(fake, people[3], poll, 2)
-        await wait_until(lambda: "4 people have voted" in fake.message(poll.id).text)
+    second = await start_feedback(sync=False)
+    bot = the_bot(second)
+    poll_id = poll_id_of(poll)
+    assert bot.scheduler.get_job(f"feedback:poll-close:{poll_id}") is not None
+    confirmed = await fake.click(people[2], waiting.message, waiting.message.custom_ids()[0])
+    assert "your vote is counted" in confirmed.text
+    again = await press(fake, people[0], poll, 2)
+    assert again.ephemeral and "already voted" in again.text
+    await vote(fake, people[3], poll, 2)
+    await second.idle()
+    assert "4 people have voted" in fake.message(poll.id).text
 
-        clock.advance(days=1, seconds=1)
-        await fire_close(bot, poll_id)
-        await wait_until(lambda: len(results_in(fake, server.general)) == 1)
-        assert "Yes: **50%** (2 votes)" in results_in(fake, server.general)[0].text
-        await poll_board(bot)._close_job(poll_id)  # a second alarm for the same poll
-        await bot.dispatcher.drain()
-    finally:
-        await second.stop()
+    clock.advance(days=1, seconds=1)
+    await fire_close(bot, poll_id)
+    await second.idle()
+    assert len(results_in(fake, server.general)) == 1
+    assert "Yes: **50%** (2 votes)" in results_in(fake, server.general)[0].text
+    await poll_board(bot)._close_job(poll_id)  # a second alarm for the same poll
+    await second.idle()
+    await second.stop()
 
-    third = BotRunner(fake, path, clock=clock)
-    bot = await start_bot(third, groups, server)
-    try:
-        assert bot.scheduler.get_job(f"feedback:poll-close:{poll_id}") is None
-        await bot.dispatcher.drain()
-        await asyncio.sleep(0.1)
-        assert len(results_in(fake, server.general)) == 1
-    finally:
-        await third.stop()
+    third = await start_feedback(sync=False)
+    bot = the_bot(third)
+    assert bot.scheduler.get_job(f"feedback:poll-close:{poll_id}") is None
+    await third.idle()
+    assert len(results_in(fake, server.general)) == 1
 
 
 async def test_a_missed_closing_time_closes_at_start(
+    start_feedback: StartFeedback,
     fake_discord: FakeDiscord,
     server: Server,
     people: list[User],
-    tmp_path: Path,
     clock: FakeClock,
-    groups: StandInGroups,
 ) -> None:
-    fake, path = fake_discord, tmp_path / "bot.sqlite3"
-    first = BotRunner(fake, path, clock=clock)
-    await start_bot(first, groups, server)
-    try:
-        poll = await open_poll(fake, server.moderator, server, "Yes\nNo", closes_in="1h")
-        for user in people[:3]:
-            await vote(fake, user, poll, 1)
-    finally:
-        await first.stop()
+    fake = fake_discord
+    first = await start_feedback()
+    poll = await open_poll(fake, server.moderator, server, "Yes\nNo", closes_in="1h")
+    for user in people[:3]:
+        await vote(fake, user, poll, 1)
+    await first.stop()
     clock.advance(hours=5)  # the bot was down when the poll should have closed
-    second = BotRunner(fake, path, clock=clock)
-    bot = await start_bot(second, groups, server)
-    try:
-        await fire_close(bot, poll_id_of(poll))
-        await wait_until(lambda: len(results_in(fake, server.general)) == 1)
-        assert "Yes: **100%** (3 votes)" in results_in(fake, server.general)[0].text
-    finally:
-        await second.stop()
+    second = await start_feedback(sync=False)
+    await fire_close(the_bot(second), poll_id_of(poll))
+    await second.idle()
+    assert len(results_in(fake, server.general)) == 1
+    assert "Yes: **100%** (3 votes)" in results_in(fake, server.general)[0].text
 
 
 async def test_a_closing_job_that_wakes_early_waits(
-    fake_discord: FakeDiscord,
-    server: Server,
-    people: list[User],
-    tmp_path: Path,
-    clock: FakeClock,
-    groups: StandInGroups,
+    start_feedback: StartFeedback, fake_discord: FakeDiscord, server: Server, people: list[User]
 ) -> None:
-    runner = BotRunner(fake_discord, tmp_path / "bot.sqlite3", clock=clock)
-    bot = await start_bot(runner, groups, server)
-    try:
-        poll = await open_poll(fake_discord, server.moderator, server, "Yes\nNo", closes_in="1d")
-        await poll_board(bot)._close_job(poll_id_of(poll))  # the clock says: not yet
-        assert bot.scheduler.get_job(f"feedback:poll-close:{poll_id_of(poll)}") is not None
-        await bot.dispatcher.drain()
-        assert results_in(fake_discord, server.general) == []
-        assert "your vote is counted" in (await vote(fake_discord, people[0], poll, 1)).text
-    finally:
-        await runner.stop()
+    runner = await start_feedback()
+    bot = the_bot(runner)
+    poll = await open_poll(fake_discord, server.moderator, server, "Yes\nNo", closes_in="1d")
+    await poll_board(bot)._close_job(poll_id_of(poll))  # the clock says: not yet
+    assert bot.scheduler.get_job(f"feedback:poll-close:{poll_id_of(poll)}") is not None
+    await runner.idle()
+    assert results_in(fake_discord, server.general) == []
+    assert "your vote is counted" in (await vote(fake_discord, people[0], poll, 1)).text
 
 
 async def test_hundreds_of_members_voting_at_once(
-    fake_discord: FakeDiscord,
-    server: Server,
-    tmp_path: Path,
-    clock: FakeClock,
-    groups: StandInGroups,
+    start_feedback: StartFeedback, fake_discord: FakeDiscord, server: Server
 ) -> None:
     fake = fake_discord
     crowd = add_people(fake, server, 240, prefix="crowd")
-    runner = BotRunner(fake, tmp_path / "bot.sqlite3", clock=clock)
-    await start_bot(runner, groups, server)
-    try:
-        poll = await open_poll(
-            fake, server.moderator, server, "A\nB\nC\nD\nE\nF\nG", closes_in="1d"
+    runner = await start_feedback()
+    poll = await open_poll(fake, server.moderator, server, "A\nB\nC\nD\nE\nF\nG", closes_in="1d")
+    choice = {user.id: 1 + i % 7 for i, user in enumerate(crowd)}
+    # Every answer is deferred, then edited in: with 240 at once on a busy machine the edit can
+    # come later than the fake's usual wait, so each waits for its own answer longer.
+    wait = CROWD_ANSWER_SECONDS
+
+    async def one(user: User) -> list[str]:
+        return [(await vote(fake, user, poll, choice[user.id], timeout=wait)).text]
+
+    async def twice(user: User) -> list[str]:
+        """Two prompts, both confirmed at the same moment: one counts."""
+        first, second = await asyncio.gather(
+            press(fake, user, poll, choice[user.id], timeout=wait),
+            press(fake, user, poll, choice[user.id], timeout=wait),
         )
-        choice = {user.id: 1 + i % 7 for i, user in enumerate(crowd)}
-
-        async def one(user: User) -> list[str]:
-            return [(await vote(fake, user, poll, choice[user.id])).text]
-
-        async def twice(user: User) -> list[str]:
-            """Two prompts, both confirmed at the same moment: one counts."""
-            first, second = await asyncio.gather(
-                press(fake, user, poll, choice[user.id]), press(fake, user, poll, choice[user.id])
-            )
-            done = await asyncio.gather(
-                fake.click(user, first.message, first.message.custom_ids()[0]),
-                fake.click(user, second.message, second.message.custom_ids()[0]),
-            )
-            return [d.text for d in done]
-
-        answers = await asyncio.gather(
-            *(twice(u) if i % 12 == 0 else one(u) for i, u in enumerate(crowd))
+        done = await asyncio.gather(
+            fake.click(user, first.message, first.message.custom_ids()[0], timeout=wait),
+            fake.click(user, second.message, second.message.custom_ids()[0], timeout=wait),
         )
-        texts = [text for texts in answers for text in texts]
-        assert sum("your vote is counted" in t for t in texts) == len(crowd)
-        assert sum("already voted" in t for t in texts) == len(crowd[::12])
+        return [d.text for d in done]
 
-        assert runner.db is not None
-        voters = await runner.db.fetchval("SELECT voters FROM polls WHERE id = :id", {"id": 1})
-        rows = await runner.db.fetchall(
-            "SELECT position, votes FROM poll_options WHERE poll_id = 1"
-        )
-        counts = {row["position"]: row["votes"] for row in rows}
-        flipped = await runner.db.fetchval("SELECT COUNT(*) FROM poll_voters WHERE voted = 1")
-        expected = {p: list(choice.values()).count(p) for p in range(1, 8)}
-        assert voters == len(crowd) == flipped
-        assert counts == expected
-        await wait_until(lambda: f"{len(crowd)} people have voted" in fake.message(poll.id).text)
-    finally:
-        await runner.stop()
+    answers = await asyncio.gather(
+        *(twice(u) if i % 12 == 0 else one(u) for i, u in enumerate(crowd))
+    )
+    texts = [text for texts in answers for text in texts]
+    assert sum("your vote is counted" in t for t in texts) == len(crowd)
+    assert sum("already voted" in t for t in texts) == len(crowd[::12])
+
+    assert runner.db is not None
+    voters = await runner.db.fetchval("SELECT voters FROM polls WHERE id = :id", {"id": 1})
+    rows = await runner.db.fetchall("SELECT position, votes FROM poll_options WHERE poll_id = 1")
+    counts = {row["position"]: row["votes"] for row in rows}
+    flipped = await runner.db.fetchval("SELECT COUNT(*) FROM poll_voters WHERE voted = 1")
+    expected = {p: list(choice.values()).count(p) for p in range(1, 8)}
+    assert voters == len(crowd) == flipped
+    assert counts == expected
+    await runner.idle()
+    assert f"{len(crowd)} people have voted" in fake.message(poll.id).text
+
+
+async def test_the_feature_declares_to_core_and_unloads_cleanly(
+    start_feedback: StartFeedback, fake_discord: FakeDiscord, server: Server, people: list[User]
+) -> None:
+    """Its outbox kinds, jobs and buttons come and go with the extension; it declares no
+    data-deletion hook (votes and feedback are unlinkable: see FeedbackCog)."""
+    runner = await start_feedback()
+    bot = the_bot(runner)
+    poll = await open_poll(fake_discord, server.moderator, server, "Yes\nNo", closes_in="1d")
+    close_job = f"feedback:poll-close:{poll_id_of(poll)}"
+    assert {DIGEST, POLL_RESULTS} <= set(bot.dispatcher.kinds())
+    assert bot.scheduler.get_job(close_job) and bot.scheduler.get_job("feedback:daily")
+    assert "Feedback" not in bot.data_deletion.features()
+
+    # (remove_cog, not unload_extension: reloading would import the modules anew, and later
+    # tests would hold classes the bot no longer uses)
+    feature = feedback_cog(bot)
+    await bot.remove_cog(feature.qualified_name)
+    assert not {DIGEST, POLL_RESULTS} & set(bot.dispatcher.kinds())
+    assert [job.id for job in bot.scheduler.get_jobs() if job.id.startswith("feedback:")] == []
+
+    services = FeedbackServices(feature.polls, feature.feedback, feature.eraser)
+    await bot.add_cog(FeedbackCog(bot, services, feature.board))  # after start: jobs at once
+    assert bot.scheduler.get_job(close_job) and bot.scheduler.get_job("feedback:daily")
+    assert "your vote is counted" in (await vote(fake_discord, people[0], poll, 1)).text

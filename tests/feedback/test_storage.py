@@ -18,7 +18,7 @@ from bot.migrate import apply_migrations
 from bot.outbox import Outbox
 from cogs.feedback.anonymity import HistoryEraser, Tokens
 from cogs.feedback.free_text import DIGEST, FeedbackService
-from cogs.feedback.poll_input import parse_duration, parse_options
+from cogs.feedback.poll_input import parse_options, poll_duration
 from cogs.feedback.polls import SESSION_POLL_OPTIONS, Poll, PollService, percentages
 from cogs.feedback.repository import StorageHygiene
 from tests.conftest import FakeClock
@@ -86,13 +86,13 @@ async def fresh_copy(tmp_path: Path, table: str, rows: list[tuple[object, ...]])
     [("3d", 3 * 86400), ("12h", 43200), ("1d 12h", 129600), ("90m", 5400), ("2 weeks", 1209600)],
 )
 def test_durations(text: str, seconds: int) -> None:
-    assert parse_duration(text) == seconds
+    assert poll_duration(text) == seconds
 
 
 @pytest.mark.parametrize("text", ["soon", "5m", "31d", "3x", "", "3d and a bit"])
 def test_durations_refused(text: str) -> None:
     with pytest.raises(UserError):
-        parse_duration(text)
+        poll_duration(text)
 
 
 def test_options_one_per_line() -> None:

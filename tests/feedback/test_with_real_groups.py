@@ -3,13 +3,9 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from tests.conftest import FakeClock
+from tests.conftest import StartBot
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.errors import InteractionRefused
 from tests.fakediscord.models import User
@@ -28,16 +24,11 @@ from tests.harness import BotRunner, Server, wait_until
 
 
 @pytest.fixture
-async def real_runner(
-    fake_discord: FakeDiscord, server: Server, tmp_path: Path, clock: FakeClock
-) -> AsyncIterator[BotRunner]:
-    runner = BotRunner(fake_discord, tmp_path / "bot.sqlite3", clock=clock)
-    bot = await runner.start()
-    await bot.guild_settings.set_moderator_role(server.guild.id, server.moderator_role.id, 0)
-    try:
-        yield runner
-    finally:
-        await runner.stop()
+async def real_runner(start_bot: StartBot, server: Server) -> BotRunner:
+    runner = await start_bot(("groups", "feedback"))
+    assert runner.bot is not None
+    await runner.bot.guild_settings.set_moderator_role(server.guild.id, server.moderator_role.id, 0)
+    return runner
 
 
 async def group_join(fake: FakeDiscord, s: Server, user: User, group_id: int, verb: str) -> str:
@@ -160,13 +151,12 @@ async def test_a_post_session_poll_once_per_session_if_the_leader_turned_it_on(
     bot.dispatch("meeting_ended", s.guild.id, survivors.id, "meeting-7:2027-03-02")
     # A group whose leaders did not turn it on gets nothing.
     bot.dispatch("meeting_ended", s.guild.id, caregivers.id, "meeting-8:2027-03-02")
-    await bot.dispatcher.drain()
-    await asyncio.sleep(0.2)
+    await real_runner.idle()
     assert len(session_polls()) == 1
     assert polls_in(fake, fake.channel(caregivers.channel_id)) == []  # type: ignore[arg-type]
 
     # Turned off: the next session is not asked about.
     assert "no longer get a poll" in await turn(leader, survivors.id, False)
     bot.dispatch("meeting_ended", s.guild.id, survivors.id, "meeting-7:2027-03-09")
-    await asyncio.sleep(0.2)
+    await real_runner.idle()
     assert len(session_polls()) == 1
