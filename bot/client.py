@@ -102,7 +102,7 @@ class Bot(commands.Bot):
         self.join_gates = JoinGates()
         self.data_deletion = DataDeletion()
         # The groups feature replaces this with its own directory when it loads.
-        self._groups: GroupDirectory = NoGroups(self.join_gates)
+        self._groups: GroupDirectory = NoGroups()
         self.dispatcher = OutboxDispatcher(self, self.outbox, clock)
         self._rebuilders: list[Callable[[], Awaitable[None]]] = []
         self.jobs_rebuilt = False  # True once setup_hook has run every rebuilder
@@ -115,10 +115,7 @@ class Bot(commands.Bot):
 
     @groups.setter
     def groups(self, directory: GroupDirectory) -> None:
-        # Transition: a directory that keeps its own list of gates gets every gate of the core
-        # registry, including those added before it was installed.
         self._groups = directory
-        self.join_gates.mirror_to(getattr(directory, "add_join_gate", None))
 
     def add_rebuilder(self, rebuild: Callable[[], Awaitable[None]]) -> None:
         """Features register how to rebuild their scheduler jobs from the database at start."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from bot.registry import JoinGates
+    pass
 
 
 @dataclass(frozen=True)
@@ -58,11 +58,6 @@ class GroupDirectory(Protocol):
         """Groups whose name contains `query` (case-insensitive), for autocomplete."""
         ...
 
-    def add_join_gate(self, gate: JoinGate) -> None:
-        """Kept for features not yet on bot/feature.py: prefer `bot.join_gates.add(gate)` (or
-        declare the gate on your Feature), which does not depend on the load order."""
-        ...
-
     async def complete_join(self, guild_id: int, group_id: int, user_id: int) -> bool:
         """A gate was passed: grant the role if every gate now agrees. False if the member's
         seat is no longer held for them."""
@@ -93,15 +88,7 @@ class GroupDirectory(Protocol):
 
 
 class NoGroups:
-    """The directory before (or without) the groups feature: there are no groups.
-
-    A gate added here goes to the core registry it was given (`bot.join_gates`), so a feature
-    that loads before the groups feature no longer loses its gate."""
-
-    _gates: JoinGates | None = None  # a class default: subclasses need not call __init__
-
-    def __init__(self, gates: JoinGates | None = None) -> None:
-        self._gates = gates
+    """The directory before (or without) the groups feature: there are no groups."""
 
     async def get(self, guild_id: int, group_id: int) -> GroupRef | None:
         return None
@@ -128,10 +115,6 @@ class NoGroups:
         self, guild_id: int, query: str, *, limit: int = 25, include_archived: bool = False
     ) -> list[GroupRef]:
         return []
-
-    def add_join_gate(self, gate: JoinGate) -> None:
-        if self._gates is not None:
-            self._gates.add(gate)
 
     async def complete_join(self, guild_id: int, group_id: int, user_id: int) -> bool:
         return False

@@ -55,51 +55,12 @@ CORE_ACTIONS: dict[str, ActionText] = {
     SETTING: ActionText(N_("Setting changed"), N_("{actor} changed the setting {setting}.")),
 }
 
-# Moving to the features that own them (issue 15, round 2): until a feature declares its kinds,
-# `ModLog.action_text` falls back to this table, and these names stay importable from here.
-WARN = "warn"
-TIMEOUT = "timeout"
-UNTIMEOUT = "untimeout"
-REPORT = "report"
-REPORT_RESOLVED = "report_resolved"
-REPORT_DISMISSED = "report_dismissed"
-GROUP_REMOVAL = "group_removal"
-GUIDELINES = "guidelines"
-REMINDERS = "reminders"
-
-ACTIONS: dict[str, ActionText] = {
-    WARN: ActionText(N_("Warning"), N_("{actor} warned {target}.")),
-    TIMEOUT: ActionText(N_("Timeout"), N_("{actor} timed out {target} until {until}.")),
-    UNTIMEOUT: ActionText(N_("Timeout removed"), N_("{actor} removed the timeout of {target}.")),
-    # Never names the reporter ({actor}): /warnings shows this line to any moderator, and the
-    # member reported may be one.
-    REPORT: ActionText(N_("Report"), N_("A message by {target} was reported to the moderators.")),
-    REPORT_RESOLVED: ActionText(
-        N_("Report resolved"), N_("{actor} resolved report #{report} about {target}.")
-    ),
-    REPORT_DISMISSED: ActionText(
-        N_("Report dismissed"), N_("{actor} dismissed report #{report} about {target}.")
-    ),
-    GROUP_REMOVAL: ActionText(
-        N_("Removed from a group"), N_("{actor} removed {target} from the group {group}.")
-    ),
-    GUIDELINES: ActionText(
-        N_("Guidelines changed"), N_("{actor} published version {version} of {scope}.")
-    ),
-    REMINDERS: ActionText(
-        N_("Guideline reminders changed"),
-        N_("{actor} set the guideline reminders of {group}: {schedule}."),
-    ),
-    **CORE_ACTIONS,
-}
-
 
 class ActionKinds:
     """The registry of mod-log action kinds: kind -> ActionText, declared by their owners."""
 
-    def __init__(self, legacy: dict[str, ActionText] | None = None) -> None:
+    def __init__(self) -> None:
         self._declared: dict[str, ActionText] = {}
-        self._legacy = dict(legacy or {})
 
     def declare(self, kind: str, text: ActionText) -> None:
         """A feature owns `kind`. Declaring it again with the same text is harmless; a different
@@ -113,7 +74,7 @@ class ActionKinds:
         self._declared.pop(kind, None)
 
     def get(self, kind: str) -> ActionText | None:
-        return self._declared.get(kind) or self._legacy.get(kind)
+        return self._declared.get(kind)
 
     def declared(self) -> dict[str, ActionText]:
         return dict(self._declared)
@@ -248,7 +209,7 @@ class ModLog:
         self.repository = ModLogRepository(db)
         self._clock = clock
         self._outbox = outbox
-        self.actions = ActionKinds(legacy=ACTIONS)
+        self.actions = ActionKinds()
         for kind, text in CORE_ACTIONS.items():
             self.actions.declare(kind, text)
 

@@ -23,39 +23,20 @@ log = logging.getLogger(__name__)
 
 
 class JoinGates:
-    """The join gates, in the order they were added; each gate is held once.
-
-    Transition (until the groups feature consults this registry itself): the bot mirrors every
-    gate into the groups directory in use (`Bot.groups`), through that directory's own
-    `add_join_gate`, so a gate added before the groups feature loaded is not lost.
-
-    The groups feature moves onto it in three lines: its join step asks
-    `await bot.join_gates.admit(guild_id, group_id, user_id, interaction)` instead of looping
-    over its own `gates` list; its directory's `add_join_gate(gate)` calls
-    `bot.join_gates.add(gate)` (adding twice is harmless); the list goes. Tests that emptied
-    that list load the features they want instead (`features=("groups",)`). Then the mirror
-    (`mirror_to` and the `Bot.groups` setter) can be deleted."""
+    """The join gates, in the order they were added; each gate is held once. Core owns them so
+    the order in which features load cannot drop one: a feature declares its gates
+    (`Feature.join_gates`), and the groups feature asks `admit` before it grants a role."""
 
     def __init__(self) -> None:
         self._gates: list[JoinGate] = []
-        self._mirror: Callable[[JoinGate], None] | None = None
 
     def add(self, gate: JoinGate) -> None:
         if any(existing is gate for existing in self._gates):
             return
         self._gates.append(gate)
-        if self._mirror is not None:
-            self._mirror(gate)
 
     def remove(self, gate: JoinGate) -> None:
         self._gates = [existing for existing in self._gates if existing is not gate]
-
-    def mirror_to(self, add: Callable[[JoinGate], None] | None) -> None:
-        """Send every gate, now and later, to `add` too (None: stop)."""
-        self._mirror = add
-        if add is not None:
-            for gate in list(self._gates):
-                add(gate)
 
     def __iter__(self) -> Iterator[JoinGate]:
         return iter(list(self._gates))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import discord
@@ -36,19 +34,3 @@ def loaded_cog(interaction: discord.Interaction[Any], name: str) -> Any:
     if cog is None:
         raise RuntimeError(f"the {name} feature is not loaded")
     return cog
-
-
-def guarded(
-    callback: Callable[[T, discord.Interaction[Any]], Awaitable[None]],
-) -> Callable[[T, discord.Interaction[Any]], Awaitable[None]]:
-    """For `DynamicItem.callback`: discord.py only logs errors of dynamic items, so the member
-    would see 'This interaction failed'. Decorate the callback to answer them kindly instead."""
-
-    @functools.wraps(callback)
-    async def wrapper(self: T, interaction: discord.Interaction[Any]) -> None:
-        try:
-            await callback(self, interaction)
-        except Exception as error:
-            await report_error(interaction, error, source=type(self).__name__)
-
-    return wrapper

@@ -19,8 +19,9 @@ the group a leader must lead, for `audience=Audience.LEADER`), `owner_field` (th
 the only user who may press it; others read `not_yours`) and `style` (the default style).
 
 Errors (a UserError from the service, a failed check, a bug) go through the tree's one error
-handler (`bot.tree.report_error`), as `bot.ui.guarded` did: the member reads a kind private
-answer, never "This interaction failed".
+handler (`bot.tree.report_error`): the member reads a kind private answer, never "This
+interaction failed". The log line names the button's class, never its custom id, which may
+name a member's choice.
 
 Rules, the same on every button:
 - labels: whitespace collapsed, at most 80 characters (Discord's limit), shortened with "…";
@@ -32,11 +33,12 @@ Rules, the same on every button:
 - a subclass does not override `__init__` (the button is rebuilt from its custom id with the
   fields as keywords); add a classmethod if it needs a friendlier constructor.
 
-Replaces the hand-written DynamicItems in cogs/groups/views.py (JoinButton, OfferButton,
+Replaced the hand-written DynamicItems in cogs/groups/views.py (JoinButton, OfferButton,
 RequestButton, RecreateButton), cogs/meetings/views.py (RsvpButton, WhoButton),
 cogs/feedback/views.py (VoteButton, ConfirmVoteButton), cogs/moderation/views.py
 (ReportButton), cogs/escalation/views.py (CaseButton, ContactButton) and
-cogs/confidentiality/views.py (AgreeButton, NotNowButton), and `bot.ui.guarded` for them.
+cogs/confidentiality/views.py (AgreeButton, NotNowButton), and the `guarded` decorator they
+needed.
 """
 
 from __future__ import annotations
@@ -232,4 +234,6 @@ class PersistentButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=
             await self.check(interaction)
             await self.pressed(interaction)
         except Exception as error:
-            await report_error(interaction, error, source=f"{type(self).__name__} {self.custom_id}")
+            # The class name only: a custom id may name a member's choice (a vote, an RSVP),
+            # and the error log line carries the member's id.
+            await report_error(interaction, error, source=type(self).__name__)

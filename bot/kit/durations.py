@@ -1,9 +1,10 @@
 """One reader for lengths of time people type: "10m", "1h", "1d 12h", "2 weeks", "1.5h".
 
-Replaces `parse_timeout` (cogs/moderation/service.py) and `parse_duration` (cogs/feedback/service.py)
-and accepts every form either accepted. Meeting reminder times keep their own reader
-(`parse_offsets` in cogs/meetings/rules.py): it reads numbers with Python's float(), so ".5h"
-or "4.6m" (rounded) work there today, and tests/meetings/test_feature.py pins those forms.
+Replaces `parse_timeout` (cogs/moderation/service.py) and `parse_duration`
+(cogs/feedback/service.py) and accepts every form either accepted. Meeting reminder times
+keep their own reader (`parse_offsets` in cogs/meetings/rules.py): it reads numbers with
+Python's float(), so ".5h" or "4.6m" (rounded) work there today, and
+tests/meetings/test_feature.py pins those forms.
 The forms:
 
 - one or more parts `<number><unit>`, with or without a space: units w/week(s), d/day(s),

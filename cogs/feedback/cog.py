@@ -21,12 +21,13 @@ from bot.checks import Audience, caller
 from bot.client import Bot
 from bot.directory import GroupRef
 from bot.dispatcher import Rendered, Renderer
+from bot.events import FEEDBACK_SUBMITTED
 from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.kit.groups import OwnGroup
 from bot.outbox import OutboxMessage
 from bot.tree import translator
 from cogs.feedback.anonymity import HistoryEraser, Tokens
-from cogs.feedback.free_text import DIGEST, FEEDBACK_SUBMITTED, FeedbackService
+from cogs.feedback.free_text import DIGEST, FeedbackService
 from cogs.feedback.poll_board import PollBoardCog
 from cogs.feedback.polls import POLL_RESULTS, PollService
 from cogs.feedback.views import ConfirmVoteButton, FeedbackModal, VoteButton

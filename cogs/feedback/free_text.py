@@ -27,14 +27,6 @@ log = logging.getLogger(__name__)
 
 DIGEST = "feedback:digest"  # outbox kind; the feedback cog renders it
 
-# Bot event `feedback_submitted(guild_id, group_id, text)`, dispatched by the feedback cog once a
-# piece of feedback is stored (`group_id` None: it goes to the moderators), so that another
-# feature (escalation) can read the text for distress without either importing the other. It
-# never carries the author, and must not: listeners get no user id, and must not store or show
-# the moment it came (the batched digests hide when a text was written) nor log the text above
-# DEBUG. The name belongs in bot/events.py with the other events; it is here until core has it.
-FEEDBACK_SUBMITTED = "feedback_submitted"
-
 FEEDBACK_PER_DAY = 3
 FEEDBACK_BATCH = 3  # a destination's items go out as soon as this many have gathered
 FEEDBACK_MAX_LENGTH = 1000

@@ -16,7 +16,6 @@ import discord
 
 from bot.i18n import Translate
 from bot.kit.buttons import PersistentButton
-from bot.tree import report_error
 from bot.ui import BaseModal, BaseView, loaded_cog
 from cogs.feedback.free_text import FEEDBACK_MAX_LENGTH
 from cogs.feedback.poll_input import MAX_OPTIONS, OPTION_MAX_LENGTH
@@ -52,21 +51,8 @@ def vote_actions(interaction: discord.Interaction[Any]) -> VoteActions:
     return cast(VoteActions, loaded_cog(interaction, POLL_BOARD_COG))
 
 
-class AnonymousButton(PersistentButton):
-    """A button whose custom id names a choice. Its errors are reported (and logged, with the
-    member's id) under the class name only, never the custom id: a log line must not pair a
-    member with an option."""
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        try:
-            await self.check(interaction)
-            await self.pressed(interaction)
-        except Exception as error:
-            await report_error(interaction, error, source=type(self).__name__)
-
-
 class VoteButton(
-    AnonymousButton,
+    PersistentButton,
     prefix="feedback:vote",
     fields={"poll_id": int, "position": int},
     style=discord.ButtonStyle.primary,
@@ -92,7 +78,7 @@ class VoteButton(
 
 
 class ConfirmVoteButton(
-    AnonymousButton,
+    PersistentButton,
     prefix="feedback:confirm",
     fields={"poll_id": int, "position": int},
     style=discord.ButtonStyle.success,

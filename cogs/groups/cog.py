@@ -62,7 +62,7 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, name="Group
         self.service = GroupService(bot.db, bot.clock, bot.outbox, bot.guild_settings, bot.modlog)
         self.roles = GroupRoles(self.service)
         self.joining = JoinFlow(bot, self.service, self.roles)
-        self.directory = GroupsDirectory(self.service, self.joining, bot.join_gates)
+        self.directory = GroupsDirectory(self.service, self.joining)
         self.service.on_offer(self._schedule_offer_expiry)
 
     # ------------------------------------------------------------------ the contract
@@ -93,7 +93,7 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, name="Group
 
     async def cog_unload(self) -> None:
         if self.bot.groups is self.directory:
-            self.bot.groups = NoGroups(self.bot.join_gates)
+            self.bot.groups = NoGroups()
             self.bot.access.set_leader_lookup(_no_leaders)
         await super().cog_unload()
 

@@ -16,10 +16,8 @@ import discord
 
 from bot.checks import Audience
 from bot.client import Bot
-from bot.directory import JoinGate
 from bot.errors import UserError
 from bot.i18n import N_
-from bot.registry import JoinGates
 from bot.tree import translator
 from cogs.groups import render
 from cogs.groups.records import Group
@@ -241,14 +239,9 @@ async def _close_request_message(interaction: discord.Interaction[Any], outcome:
 class GroupsDirectory(Directory):
     """`bot.groups`: the read side from service.py, plus the join steps (Discord side)."""
 
-    def __init__(self, service: GroupService, joining: JoinFlow, gates: JoinGates) -> None:
+    def __init__(self, service: GroupService, joining: JoinFlow) -> None:
         super().__init__(service)
         self._joining = joining
-        self._gates = gates
-
-    def add_join_gate(self, gate: JoinGate) -> None:
-        """For features not on bot/feature.py yet: the gate goes to core's registry."""
-        self._gates.add(gate)
 
     async def complete_join(self, guild_id: int, group_id: int, user_id: int) -> bool:
         return await self._joining.admit(guild_id, group_id, user_id, None)

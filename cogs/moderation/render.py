@@ -32,15 +32,12 @@ SETTING_NAMES = {
     "retention_days": N_("days private words are kept"),
 }
 DEFAULT_COLOUR = discord.Colour.dark_grey()  # a kind declared without a colour (SETTING)
-# Until the groups feature declares its kind with its colour (orange), it keeps it from here.
-# Delete once `group_removal` is declared by cogs/groups with colour=0xE67E22.
-TRANSITION_COLOURS = {"group_removal": discord.Colour.orange()}
 
 
-def colour_of(kind: str, text: ActionText) -> discord.Colour:
+def colour_of(text: ActionText) -> discord.Colour:
     if text.colour is not None:
         return discord.Colour(text.colour)
-    return TRANSITION_COLOURS.get(kind, DEFAULT_COLOUR)
+    return DEFAULT_COLOUR
 
 
 def user(user_id: int | None, t: Translate) -> str:
@@ -105,7 +102,7 @@ def modlog_embed(
     embed = discord.Embed(
         title=t("Case #{case} · {action}", case=entry.case_number, action=t(text.title)),
         description=entry_sentence(entry, text, t, group_name),
-        colour=colour_of(entry.action, text),
+        colour=colour_of(text),
     )
     if entry.target_id:
         embed.add_field(name=t("Member"), value=user(entry.target_id, t), inline=True)

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from bot.db import Database
-from bot.directory import NoGroups
-from bot.modlog import ACTIONS, SETTING, WARN, ActionText, ModLog
+from bot.modlog import CORE_ACTIONS, SETTING, ActionText, ModLog
 from bot.outbox import Outbox
 from bot.registry import DataDeletion, JoinGates
 from tests.conftest import FakeClock
@@ -40,20 +39,6 @@ async def test_join_gates_are_asked_in_order_until_one_asks_the_member() -> None
     assert calls == ["a", "c"]
 
 
-def test_a_directory_installed_later_gets_every_gate() -> None:
-    """Until the groups feature asks `bot.join_gates` itself, its own list is kept in step."""
-    calls: list[str] = []
-    gates = JoinGates()
-    early = Gate("early", True, calls)
-    NoGroups(gates).add_join_gate(early)  # a feature loaded before the groups feature
-    legacy: list[Any] = []
-    gates.mirror_to(legacy.append)
-    late = Gate("late", True, calls)
-    gates.add(late)
-    assert legacy == [early, late] and list(gates) == [early, late]
-    NoGroups().add_join_gate(Gate("nowhere", True, calls))  # without a registry: dropped, harmless
-
-
 async def test_deletion_hooks_run_even_when_one_fails(caplog: pytest.LogCaptureFixture) -> None:
     done: list[tuple[str, int, int]] = []
 
@@ -77,7 +62,7 @@ async def test_deletion_hooks_run_even_when_one_fails(caplog: pytest.LogCaptureF
 
 async def test_action_kinds_are_declared_by_their_owner(db: Database, clock: FakeClock) -> None:
     modlog = ModLog(db, clock, Outbox(db, clock))
-    assert modlog.actions.declared() == {SETTING: ACTIONS[SETTING]}  # all core records itself
+    assert modlog.actions.declared() == {SETTING: CORE_ACTIONS[SETTING]}  # all core records itself
     with pytest.raises(ValueError, match="unknown mod-log action"):
         await modlog.record(guild_id=1, action="poll_closed", actor_id=1)
 
@@ -93,14 +78,3 @@ async def test_action_kinds_are_declared_by_their_owner(db: Database, clock: Fak
     assert modlog.action_text("poll_closed") is None
     entry = await modlog.case(1, 1)
     assert entry is not None and entry.action == "poll_closed"  # the row stays
-
-
-async def test_kinds_not_yet_moved_to_their_feature_still_record(
-    db: Database, clock: FakeClock
-) -> None:
-    modlog = ModLog(db, clock, Outbox(db, clock))
-    assert modlog.action_text(WARN) == ACTIONS[WARN]
-    assert await modlog.record(guild_id=1, action=WARN, actor_id=1, target_id=2) == 1
-    mine = ActionText(ACTIONS[WARN].title, ACTIONS[WARN].sentence, colour=0xFFD700)
-    modlog.declare(WARN, mine)  # its feature takes it over, colour and all
-    assert modlog.action_text(WARN) == mine

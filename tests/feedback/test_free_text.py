@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cogs.feedback.free_text import FEEDBACK_SUBMITTED
+from bot.events import FEEDBACK_SUBMITTED
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import User

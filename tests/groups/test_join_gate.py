@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.fakediscord import FakeDiscord
-from tests.groups.conftest import cog, create_group, group_named, has_role
+from tests.groups.conftest import create_group, group_named, has_role
 from tests.groups.test_membership import join, last_dm, people
 from tests.harness import BotRunner, Server
 
@@ -67,27 +67,3 @@ async def test_no_role_until_every_gate_agrees(
     gate.agreed.add(anna.id)
     assert not await bot.groups.complete_join(s.guild.id, group.id, anna.id)
     assert not has_role(fake, s, anna, group.role_id)
-
-
-async def test_a_gate_added_the_old_way_reaches_core_s_registry(
-    runner: BotRunner, fake_discord: FakeDiscord, community: Server
-) -> None:
-    """`bot.groups.add_join_gate` (features not on bot/feature.py yet) adds to `bot.join_gates`,
-    which is what a join asks; the groups feature keeps no list of its own."""
-    fake, s = fake_discord, community
-    bot = runner.bot
-    assert bot is not None
-    gate = AskFirst()
-    bot.groups.add_join_gate(gate)
-    bot.groups.add_join_gate(gate)  # twice: still asked once
-    assert list(bot.join_gates) == [gate] == cog(runner).gates
-    assert not hasattr(cog(runner).joining, "gates")
-    await create_group(fake, s, "Survivors", s.moderator)
-    group = await group_named(runner, s, "Survivors")
-    res = await join(fake, s, s.member, group.id)
-    assert "accept first" in res.text and gate.asked == [s.member.id]
-    assert not has_role(fake, s, s.member, group.role_id)
-
-    bot.join_gates.remove(gate)
-    res = await join(fake, s, s.member, group.id)
-    assert "Welcome to Survivors" in res.text
