@@ -163,7 +163,11 @@ def test_missing_spec_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         FakeDiscord(spec_path=tmp_path / "nowhere.json")
     monkeypatch.setenv("DISCORD_API_SPEC", str(tmp_path / "nowhere.json"))
     monkeypatch.setattr(spec_module, "REPO_ROOT", tmp_path / "repo")
+    monkeypatch.delenv("CI", raising=False)  # on a developer's machine: skipped, with the reason
     with pytest.raises(pytest.skip.Exception, match="DISCORD_API_SPEC"):
+        spec_or_skip()
+    monkeypatch.setenv("CI", "true")  # under CI: the test fails instead
+    with pytest.raises(pytest.fail.Exception, match="DISCORD_API_SPEC"):
         spec_or_skip()
 
 
