@@ -29,7 +29,6 @@ Only messages with a head pay for steps 2-4; the word sets of step 3 are checked
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,14 +73,16 @@ SUBJECT_WINDOW = 4
 PAST_WINDOW = 3
 REPORTED_WINDOW = 10
 PLACE_WINDOW = 6
-MEANS_WINDOW = 5
+MEANS_WINDOW = 7  # "swallowed the entire box of my sleeping meds"
 STOCKPILE_WINDOW = 3  # "saving up my pills", not "saving money on my pills"
 PURPOSE_WINDOW = 6  # words between a means and the start of "to end it"
 READY_WINDOW = 3
 MANY = 10  # "took 30 pills": a number of pills from this on is a quantity
 
 # In the order that wins a tie (two phrases ending just before the act: "have a plan to").
-_CHAINS = ("planned", "tried", "intent", "howto", "desire")
+_CHAINS = ("planned", "tried", "intent", "howto", "desire", "hope")
+_WISHING = frozenset({"desire", "hope"})
+AFTER_WINDOW = 8  # words between "better off" and "without me"
 _METHOD_KINDS = frozenset({"method", "jump", "method_weak"})
 _ACT_KINDS = frozenset({"act", "act_weak"}) | _METHOD_KINDS
 _NSSI_KINDS = frozenset({"nssi", "nssi_weak", "nssi_named"})
@@ -280,10 +281,10 @@ class Scanner:
             best.category,
             self.threshold,
             best.level,
-            best.cue,
             best.modifiers,
             best.context,
             best.entry.lang,
+            best,
             found,
             _match,
         )
@@ -298,6 +299,9 @@ class Scanner:
             if not weak.weak or (eol and weak.entry.kind in _EOL_EXPLAINS):
                 continue
             partner = next((s for s in now if _completes(s, weak)), None)
+            if partner is None and weak.entry.kind == "prep_weak":
+                # two different preparatory signs ("gave my cat away", "everything's arranged")
+                partner = next((s for s in current.signals if _another_sign(s, weak)), None)
             if partner is not None:
                 out.append(_upgrade(weak, partner, context=False, weak_first=True))
                 continue
@@ -335,6 +339,18 @@ def _completes(partner: Signal, weak: Signal) -> bool:
     if partner is weak or not partner.distress:
         return False
     return not partner.weak or partner.entry.kind != weak.entry.kind
+
+
+def _another_sign(other: Signal, weak: Signal) -> bool:
+    return (
+        other is not weak
+        and other.weak
+        and other.entry.kind == "prep_weak"
+        and other.entry.key != weak.entry.key
+        and (other.end <= weak.start or weak.end <= other.start)
+        and not other.modifiers
+        and not weak.modifiers
+    )
 
 
 def _upgrade(weak: Signal, partner: Signal, *, context: bool, weak_first: bool) -> Signal:
@@ -391,8 +407,8 @@ class _Message:
 
     __slots__ = (
         "benign",
+        "breaks",
         "chains",
-        "clauses",
         "has_hypothetical",
         "has_negation",
         "has_past",
@@ -414,12 +430,8 @@ class _Message:
         masks = scanner.masks
         for word in scanner.marked.intersection(words):
             mask |= masks[word]
-        if mask & _BREAK:
-            breaks = scanner.breaks
-            self.clauses: list[int] = [i for i, w in enumerate(words) if w in breaks]
-            self.stops: list[int] = [i for i in self.clauses if words[i] == SENTENCE]
-        else:
-            self.clauses = self.stops = []
+        self.breaks: frozenset[str] = scanner.breaks if mask & _BREAK else _EMPTY
+        self.stops = SENTENCE in words
         benign = kinds.get("benign")
         self.benign = [(a, b) for a, b, _ in benign] if benign else []
         self.chains = [k for k in _CHAINS if k in kinds]
@@ -433,27 +445,39 @@ class _Message:
 
     # ------------------------------------------------------------------ positions
 
+    # Clauses and sentences are found by looking left and right from a signal (a few words):
+    # cheaper than listing every boundary of a message that has one or two signals.
+
     def clause_start(self, i: int) -> int:
-        clauses = self.clauses
-        if not clauses:
+        breaks = self.breaks
+        if not breaks:
             return 0
-        k = bisect.bisect_left(clauses, i)
-        return clauses[k - 1] + 1 if k else 0
+        words = self.words
+        while i > 0 and words[i - 1] not in breaks:
+            i -= 1
+        return i
 
     def clause_end(self, i: int) -> int:
-        clauses = self.clauses
-        if not clauses:
-            return len(self.words)
-        k = bisect.bisect_left(clauses, i)
-        return clauses[k] if k < len(clauses) else len(self.words)
+        breaks = self.breaks
+        words = self.words
+        n = len(words)
+        if not breaks:
+            return n
+        while i < n and words[i] not in breaks:
+            i += 1
+        return i
 
     def sentence(self, i: int) -> tuple[int, int]:
-        stops = self.stops
-        if not stops:
-            return 0, len(self.words)
-        k = bisect.bisect_left(stops, i)
-        lo = stops[k - 1] + 1 if k else 0
-        hi = stops[k] if k < len(stops) else len(self.words)
+        words = self.words
+        n = len(words)
+        if not self.stops:
+            return 0, n
+        lo = i
+        while lo > 0 and words[lo - 1] != SENTENCE:
+            lo -= 1
+        hi = i
+        while hi < n and words[hi] != SENTENCE:
+            hi += 1
         return lo, hi
 
     def within(self, kind: str, lo: int, hi: int) -> list[Hit]:
@@ -528,11 +552,28 @@ class _Message:
         explicit = entry.explicit
         if needs == "chain" and not chain:
             return None
-        if needs == "place":
+        if needs == "wish":  # "wish I could stop existing", not "I'm going to die"
+            if chain not in _WISHING:
+                return None
+        elif needs == "after:place":
             places = self.within("place", end, min(self.clause_end(end), end + PLACE_WINDOW))
             if not places:
                 return None
             end = places[0][1]
+        elif needs.startswith("after:"):
+            tails = self.starting(needs[6:], end, end + AFTER_WINDOW, s_hi)
+            if not tails:
+                return None
+            end = tails[0][1]
+        elif needs.startswith("before:"):
+            lead = [
+                h
+                for h in self.within(needs[7:], max(s_lo, start - AFTER_WINDOW), start)
+                if h[1] <= start
+            ]
+            if not lead:
+                return None
+            first = min(first, lead[-1][0])
         if kind in _ACT_KINDS:
             timed = self.any_within("time", s_lo, s_hi)
             means = kind in _METHOD_KINDS or self.any_within("means", s_lo, s_hi)
@@ -544,7 +585,7 @@ class _Message:
                 level = PLAN if timed or means else INTENT
             elif chain == "howto":
                 level = METHOD
-            elif chain == "desire":
+            elif chain in _WISHING:
                 level = INTENT if timed else METHOD if means else ACTIVE_THOUGHTS
             elif means:
                 level = METHOD
@@ -628,8 +669,8 @@ class _Message:
         )
         qty = many or ("qty" in kinds and bool(self.within("qty", back, end)))
         some = qty or ("qty_weak" in kinds and bool(self.within("qty_weak", back, end)))
-        if entry.strong and some:
-            qty = True  # "all my morphine": a lethal means in quantity
+        if entry.amount or (entry.strong and some):
+            qty = some = True  # "all my morphine", "everything I've saved": a lethal quantity
         purpose = self.starting("purpose", end, end + PURPOSE_WINDOW, s_hi)
         after = purpose[0][1] if purpose else end
         level = ""
@@ -648,7 +689,10 @@ class _Message:
                 level, weak = ATTEMPT, True
         elif taking:
             first = taking[0][0]
-            chain, chain_start = self.chain(first, lo)
+            if taking[0][2].chain:  # "me tomo todas las pastillas": the present as intent
+                chain, chain_start = taking[0][2].chain, first
+            else:
+                chain, chain_start = self.chain(first, lo)
             if chain in ("intent", "planned") and (some or purpose):
                 level, first = PLAN, chain_start
             elif chain in ("desire", "howto") and (some or purpose):
@@ -682,7 +726,10 @@ class _Message:
         if self.benign and self.is_benign(first, after):
             return None
         severity = LOW if weak else LEVEL_SEVERITY[level]
-        modifiers, distant = self.modifiers(first, after, lo, s_lo, s_hi, level == ATTEMPT)
+        personal = words[first] in self.s.first_person  # "me tomo ...", "my pills"
+        modifiers, distant = self.modifiers(
+            first, after, lo, s_lo, s_hi, level == ATTEMPT, personal
+        )
         if purpose and MODIFIER_HYPOTHETICAL in modifiers:
             # "if I take all my chemo pills would it kill me": asking about lethality
             modifiers = modifiers - {MODIFIER_HYPOTHETICAL}
@@ -705,12 +752,18 @@ class _Message:
         words = self.words
         found: set[str] = set()
 
-        # Negation: a negating word just before, in the same clause ("I'm not going to").
+        # Negation: a negating word just before, in the same clause, with only subject or
+        # auxiliary words between ("I'm not going to", "I don't think I want to"; not "cuando no
+        # haya nadie, me tomo...").
         if self.has_negation:
             negations = s.negations
             for i in range(first - 1, max(lo, first - NEGATION_WINDOW) - 1, -1):
-                if words[i] in negations and words[i + 1] not in s.not_negating_after:
-                    found.add(MODIFIER_NEGATED)
+                word = words[i]
+                if word in negations:
+                    if words[i + 1] not in s.not_negating_after:
+                        found.add(MODIFIER_NEGATED)
+                    break
+                if word not in s.subject_skip and word not in s.first_person:
                     break
 
         # Someone else is the subject: "people who want to die", "she is such a burden" (not when

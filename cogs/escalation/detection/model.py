@@ -134,18 +134,23 @@ class Detection:
     category: str
     threshold: int
     level: str = ""  # the C-SSRS level of the strongest signal
-    cue: str = ""  # the words that raised it; "a + b" when two signals were combined
     modifiers: frozenset[str] = frozenset()  # what lowered the strongest signal
     context: bool = False  # raised together with the member's earlier messages
     lang: str = ""  # language of the strongest signal's words ("en" / "es")
-    # every signal of the message, made into Match objects only when asked for (most callers
-    # read the severity and never the matches)
+    # the deciding signal and every signal of the message: their words are joined and Match
+    # objects made only when asked for (most callers read the severity and nothing else)
+    best: Any = field(default=None, repr=False, compare=False)
     found: tuple[Any, ...] = field(default=(), repr=False, compare=False)
     to_match: Callable[[Any], Match] | None = field(default=None, repr=False, compare=False)
 
     @property
     def alert(self) -> bool:
         return self.severity >= self.threshold
+
+    @property
+    def cue(self) -> str:
+        """The words that raised it, normalised; "a + b" when two signals were combined."""
+        return "" if self.best is None else str(self.best.cue)
 
     @property
     def matches(self) -> tuple[Match, ...]:

@@ -65,8 +65,10 @@ class HeadKind:
     severity: int
     explicit: bool
     # what it needs before it raises anything: "" (nothing), "chain" (an intent / desire / tried /
-    # how-to phrase before it), "place" (a bridge, a roof... after it), "distress" (another
-    # distress signal in the message or the member's earlier ones)
+    # how-to phrase before it), "wish" (a desire or hope before it), "after:<term>" /
+    # "before:<term>" (a term of that kind just after / before it in the sentence: "after:place"
+    # a bridge, a roof), "distress" (another distress signal in the message or the member's
+    # earlier ones)
     needs: str = ""
 
 
@@ -74,7 +76,13 @@ HEAD_KINDS: dict[str, HeadKind] = {
     "act": HeadKind(ACTIVE_THOUGHTS, LEVEL_SEVERITY[ACTIVE_THOUGHTS], True),
     "act_weak": HeadKind(ACTIVE_THOUGHTS, LEVEL_SEVERITY[ACTIVE_THOUGHTS], True, "chain"),
     "method": HeadKind(METHOD, LEVEL_SEVERITY[METHOD], True),
-    "jump": HeadKind(METHOD, LEVEL_SEVERITY[METHOD], True, "place"),
+    "jump": HeadKind(METHOD, LEVEL_SEVERITY[METHOD], True, "after:place"),
+    # a state of being dead after a desire or a hope: "wish I could stop existing"
+    "death": HeadKind(WISH_DEAD, LEVEL_SEVERITY[WISH_DEAD], True, "wish"),
+    # "without me" after "better off", "happier": "they'd be better off ... without me"
+    "without_me": HeadKind(WISH_DEAD, LEVEL_SEVERITY[WISH_DEAD], True, "before:better_off"),
+    # "would be a relief" after "death", "not waking up": "death would be a relief"
+    "relief": HeadKind(WISH_DEAD, LEVEL_SEVERITY[WISH_DEAD], False, "before:relief_subject"),
     "method_weak": HeadKind(METHOD, LEVEL_SEVERITY[METHOD], True, "chain"),
     "wish": HeadKind(WISH_DEAD, LEVEL_SEVERITY[WISH_DEAD], True),
     "wish_soft": HeadKind(WISH_DEAD, LEVEL_SEVERITY[WISH_DEAD], False),
@@ -103,6 +111,7 @@ TERM_KINDS = (
     "intent",
     "planned",
     "desire",
+    "hope",
     "tried",
     "howto",
     "time",
@@ -121,8 +130,11 @@ TERM_KINDS = (
     "recent",
     "benign",
     "hypothetical",
+    "better_off",
+    "relief_subject",
+    "means_stash",
 )
-CHAIN_KINDS = frozenset({"intent", "planned", "desire", "tried", "howto"})
+CHAIN_KINDS = frozenset({"intent", "planned", "desire", "hope", "tried", "howto"})
 # Terms that make a message worth a closer look even without a head.
 TRIGGER_TERMS = frozenset({"means"})
 PHRASE_KIND = "phrase"  # a fixed phrase with its own level and severity (lexicon, server)
@@ -172,6 +184,7 @@ class Entry:
         ""  # an intent / desire / tried phrase built into the entry (Spanish "me voy a matar")
     )
     strong: bool = False  # means: a lethal one (opioids, sleeping pills, a gun)
+    amount: bool = False  # means: a quantity in itself ("everything I've saved", "my stash")
     source: str = "team"
     phrase: Phrase | None = None  # what a signal it raises reports (heads and means)
     head: bool = False  # raises a signal by itself (with or without composition)
@@ -277,15 +290,23 @@ def build_vocabulary(
                 for text in expand(pattern):
                     add(kind, text, lang)
         for kind, patterns in config.get("terms", {}).items():
-            if kind not in TERM_KINDS and kind != "means_strong":
+            if kind not in TERM_KINDS and kind != "means_strong":  # means_stash is a term
                 raise ValueError(f"unknown term kind {kind!r} in {lang}.toml")
             for pattern in patterns:
                 for text in expand(pattern):
                     if kind == "means_strong":
                         add("means", text, lang, strong=True)
+                    elif kind == "means_stash":  # "everything I've saved": a means in quantity
+                        add("means", text, lang, strong=True, amount=True)
                     else:
                         add(kind, text, lang)
         for group in config.get("chained", []):
+            if group["kind"] in TERM_KINDS:  # "me tomo": taking, with its intent
+                for prefix in group["prefixes"]:
+                    for verb in group["verbs"]:
+                        for text in expand(f"{prefix} {verb}"):
+                            add(group["kind"], text, lang, chain=group.get("chain", ""))
+                continue
             # Forms that carry their own intent or desire: Spanish puts the pronoun before the
             # verb group ("me voy a matar", "me quiero morir"); "I'm ending it".
             for prefix in group["prefixes"]:
