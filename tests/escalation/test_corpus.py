@@ -11,13 +11,20 @@ three lines now expect no alert.
 dev_en.jsonl / dev_es.jsonl: the issue-16 development set, written by the detector's author from
 published guidance (C-SSRS screener items, 988 Lifeline and AFSP warning signs, Samaritans, the
 Spanish 024 line and GuíaSalud guide) and cancer-community hard negatives, with the same fields
-as the independent evaluation corpus (id, lang, set, level, alert, text, context, basis). Lines
-"dev2-*" were written afterwards without looking at the rules and measured first: English
-explicit 16/29, indirect 2/9, context 0/3; Spanish explicit 10/12, indirect 2/4. The rules were
-then generalised (a desire or hope before any state of being dead, "better off ... without me",
-"... would be a relief", self-injury on a body part, more quantities and purposes), not fitted
-to those sentences; the three lines still missed are kept as known limits. The set measures the
-rules against their author's own sentences, so its floors are high; the honest figures are those
+as the independent evaluation corpus (id, lang, set, level, alert, text, context, basis). Later
+batches were each written without looking at the rules and measured before the rules changed:
+
+    dev2-*  English explicit 16/29, indirect 2/9, context 0/3; Spanish explicit 10/12,
+            indirect 2/4, negatives 42/42
+    dev3-*  English explicit 33/79, indirect 5/20, context 4/6, negatives 64/67; Spanish
+            explicit 12/30, indirect 1/10, context 0/3, negatives 35/36
+    dev4-*  negatives only (cancer talk dense in risky words): English 77/80, Spanish 36/37
+
+After each, the rules were generalised (a desire or hope before any state of being dead,
+counterfactual wishes, "better off ... without me", "... would be a relief", self-injury on a
+body part, means "to do it", research before a lethal dose, weak signs completing each other),
+not fitted to the sentences; what is still missed stays as known limits. So the set measures the
+rules against their author's own sentences and its floors are high; the honest figures are those
 of benchmarks/distress_eval.py on the independent corpus.
 """
 

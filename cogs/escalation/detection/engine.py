@@ -82,8 +82,14 @@ MANY = 10  # "took 30 pills": a number of pills from this on is a quantity
 # In the order that wins a tie (two phrases ending just before the act: "have a plan to").
 _CHAINS = ("planned", "tried", "intent", "howto", "desire", "hope")
 _WISHING = frozenset({"desire", "hope"})
+_WISHING_ORDER = ("desire", "hope")
 AFTER_WINDOW = 8  # words between "better off" and "without me"
-_METHOD_KINDS = frozenset({"method", "jump", "method_weak"})
+_METHOD_KINDS = frozenset({"method", "jump", "jump_front", "drive_into", "method_weak"})
+# Named, not said: "suicidal thoughts are common after a diagnosis" is no one's statement unless
+# the sentence has the member in it.
+_NAMED_KINDS = frozenset({"suicidal", "nssi_named", "act_weak"})
+# Soft wishes an end-of-life context explains ("I hope I die in my sleep when my time comes").
+_EOL_SOFTENS = frozenset({"death", "relief", "wish_soft", "stop"})
 _ACT_KINDS = frozenset({"act", "act_weak"}) | _METHOD_KINDS
 _NSSI_KINDS = frozenset({"nssi", "nssi_weak", "nssi_named"})
 # Weak signs that an end-of-life context in the conversation explains (hospice, legacy letters).
@@ -96,9 +102,15 @@ _WEAK_DISTRESS = frozenset({"goodbye", "farewell"})
 _NOT_DISTRESS = frozenset({MODIFIER_NEGATED, MODIFIER_THIRD_PERSON, MODIFIER_HYPOTHETICAL})
 _CLAUSE_OPENERS = frozenset({"and", "but", "even", "y", "pero", "so", "aunque"})
 _SPEAKER = frozenset({"i", "yo"})  # "I told my therapist ...": the member speaking, not reported
+# A person after one of these is an object, not the subject: "saying goodbye to people".
+_PREPOSITIONS = frozenset(
+    {"to", "for", "with", "at", "about", "from", "of", "by", "para", "a", "con", "de", "por"}
+)
+
 _EMPTY: frozenset[str] = frozenset()
 # Which modifier word lists a word is in, as bits: one set intersection per message finds them.
-_NEG, _THIRD, _REPORTED, _HYPOTHETICAL, _PAST, _BREAK = 1, 2, 4, 8, 16, 32
+_NEG, _THIRD, _REPORTED, _HYPOTHETICAL, _PAST, _BREAK, _TOPIC = 1, 2, 4, 8, 16, 32, 64
+_MODIFYING = _NEG | _THIRD | _REPORTED | _HYPOTHETICAL | _PAST
 
 Hit = tuple[int, int, Entry]
 
@@ -212,6 +224,8 @@ class Scanner:
         self.past_words = words["past_words"]
         self.counterfactual = words["counterfactual"]
         self.breaks = BOUNDARIES | words["clause_breaks"]
+        self.member = frozenset({"i", "me", "my", "myself", "yo", "mi", "conmigo"})
+        self.topic = words["topic"]
         masks: dict[str, int] = {}
         for bit, group in (
             (_NEG, self.negations),
@@ -220,6 +234,7 @@ class Scanner:
             (_HYPOTHETICAL, self.hypothetical),
             (_PAST, self.past_words | {PAST}),
             (_BREAK, self.breaks),
+            (_TOPIC, words["topic"]),
         ):
             for word in group:
                 masks[word] = masks.get(word, 0) | bit
@@ -330,6 +345,16 @@ class Scanner:
         return out
 
 
+def _longest(hits: list[Hit]) -> list[Hit]:
+    """Of hits of one kind that overlap, the longest (the earliest of equals), in text order."""
+    kept: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: (h[0] - h[1], h[0])):
+        if all(hit[1] <= k[0] or k[1] <= hit[0] for k in kept):
+            kept.append(hit)
+    kept.sort()
+    return kept
+
+
 def _position(signal: Signal) -> tuple[int, int]:
     return (signal.start, -signal.severity)
 
@@ -338,7 +363,12 @@ def _completes(partner: Signal, weak: Signal) -> bool:
     """Whether `partner` (distress) makes the weak sign `weak` worth its level."""
     if partner is weak or not partner.distress:
         return False
-    return not partner.weak or partner.entry.kind != weak.entry.kind
+    if not partner.weak:
+        return True
+    # another weak sign: of another kind, and not the same words ("this is goodbye")
+    return partner.entry.kind != weak.entry.kind and (
+        partner.end <= weak.start or weak.end <= partner.start
+    )
 
 
 def _another_sign(other: Signal, weak: Signal) -> bool:
@@ -416,7 +446,9 @@ class _Message:
         "has_recent",
         "has_reported",
         "has_third",
+        "has_topic",
         "kinds",
+        "plain",
         "s",
         "stops",
         "words",
@@ -431,10 +463,10 @@ class _Message:
         for word in scanner.marked.intersection(words):
             mask |= masks[word]
         self.breaks: frozenset[str] = scanner.breaks if mask & _BREAK else _EMPTY
-        self.stops = SENTENCE in words
+        self.stops = bool(mask & _BREAK) and SENTENCE in words
         benign = kinds.get("benign")
         self.benign = [(a, b) for a, b, _ in benign] if benign else []
-        self.chains = [k for k in _CHAINS if k in kinds]
+        self.chains = [k for k in _CHAINS if k in kinds] if len(kinds) > 1 else []
         self.has_negation = bool(mask & _NEG)
         self.has_third = bool(mask & _THIRD)
         self.has_reported = bool(mask & _REPORTED)
@@ -442,6 +474,11 @@ class _Message:
         self.has_past = bool(mask & _PAST)
         self.has_past_marker = "past_marker" in kinds
         self.has_recent = "recent" in kinds
+        self.has_topic = bool(mask & _TOPIC)
+        # no word that could lower a signal: the modifiers are not looked for at all
+        self.plain = (
+            not (mask & _MODIFYING) and not self.has_past_marker and ("hypothetical" not in kinds)
+        )
 
     # ------------------------------------------------------------------ positions
 
@@ -497,7 +534,10 @@ class _Message:
         hits = self.kinds.get(kind)
         if not hits:
             return False
-        return any(h[0] >= lo and h[1] <= hi for h in hits)
+        for a, b, _ in hits:
+            if a >= lo and b <= hi:
+                return True
+        return False
 
     def is_benign(self, start: int, end: int) -> bool:
         """Whether an everyday phrase overlaps words[start:end] ("cut myself" in "cut myself
@@ -510,17 +550,16 @@ class _Message:
     # ------------------------------------------------------------------ the message
 
     def analyse(self) -> Analysis:
-        out = Analysis(eol="eol" in self.kinds)
+        kinds = self.kinds
+        out = Analysis(eol="eol" in kinds)
         signals = out.signals
-        for kind, hits in self.kinds.items():
+        for kind, hits in kinds.items():
             if not hits[0][2].head and kind != "means":
                 continue
             if len(hits) > 1:  # one evaluation per span: "want to die" inside "i want to die"
-                hits = [
-                    h
-                    for h in hits
-                    if not any(o is not h and o[0] <= h[0] and h[1] <= o[1] for o in hits)
-                ]
+                hits = _longest(hits)
+            if kind == LOWER_WEAK_KIND:  # a generic word inside a stronger phrase adds nothing
+                hits = [h for h in hits if not self._inside_head(h)]
             for hit in hits:
                 if self.benign and self.is_benign(hit[0], hit[1]):
                     continue
@@ -529,22 +568,44 @@ class _Message:
                     signals.append(found)
         return out
 
+    def _inside_head(self, hit: Hit) -> bool:
+        a, b = hit[0], hit[1]
+        for kind, hits in self.kinds.items():
+            if kind != LOWER_WEAK_KIND and hits[0][2].head and not hits[0][2].needs:
+                for c, d, _ in hits:
+                    if c <= a and b <= d:
+                        return True
+        return False
+
     def chain(self, start: int, lo: int) -> tuple[str, int]:
         """The intent / desire / tried / how-to phrase just before `start` (same clause)."""
-        best_kind, best_start, best_end = "", start, -1
+        kind, first, _ = self.chain_span(start, lo)
+        return kind, first
+
+    def chain_span(
+        self, start: int, lo: int, only: Sequence[str] = (), gap: int = CHAIN_GAP
+    ) -> tuple[str, int, int]:
+        best_kind, best_start, best_end = "", start, start
         kinds = self.kinds
-        for kind in self.chains:
+        for kind in only or self.chains:
+            if kind not in kinds:
+                continue
             for a, b, _ in kinds[kind]:
-                if a >= lo and start - CHAIN_GAP <= b <= start and b > best_end:
+                if a >= lo and start - gap <= b <= start and (not best_kind or b > best_end):
                     best_kind, best_start, best_end = kind, a, b
-        return best_kind, best_start
+        return best_kind, best_start, best_end
 
     def head(self, hit: Hit) -> Signal | None:
         start, end, entry = hit
         kind = entry.kind
         lo = self.clause_start(start)
         s_lo, s_hi = self.sentence(start)
-        chain, first = (entry.chain, start) if entry.chain else self.chain(start, lo)
+        if entry.chain:
+            chain, first, chain_end = entry.chain, start, start
+        elif self.chains:
+            chain, first, chain_end = self.chain_span(start, lo)
+        else:
+            chain, first, chain_end = "", start, start
         level = entry.level
         severity = entry.severity
         needs = entry.needs
@@ -553,8 +614,12 @@ class _Message:
         if needs == "chain" and not chain:
             return None
         if needs == "wish":  # "wish I could stop existing", not "I'm going to die"
+            if chain not in _WISHING:  # "I keep hoping I'll die": look past the "I'll"
+                chain, first, chain_end = self.chain_span(start, lo, _WISHING_ORDER, CHAIN_GAP + 2)
             if chain not in _WISHING:
                 return None
+            if chain == "hope" and not self._member_between(chain_end, start, end):
+                return None  # "I hope the tumour will be gone for good"
         elif needs == "after:place":
             places = self.within("place", end, min(self.clause_end(end), end + PLACE_WINDOW))
             if not places:
@@ -593,12 +658,18 @@ class _Message:
         elif kind in _NSSI_KINDS:
             if chain == "intent" and self.any_within("time", s_lo, s_hi):
                 severity = CRITICAL
-            elif chain:
+            elif chain or self.any_within("deliberate", start, min(s_hi, end + 4)):
                 severity = max(severity, HIGH)
-        elif kind == "vague":  # "going to do it": a signal only with distress elsewhere
-            weak = True
+        elif kind == "vague":  # "going to do it": a signal only with distress elsewhere, or
+            # with a means in the sentence ("I'm going to do it with my sleeping pills")
             level = PLAN if self.any_within("time", s_lo, s_hi) else INTENT
-            severity = LOW
+            if chain in ("intent", "planned") and any(
+                h[2].strong and s_lo <= h[0] < s_hi for h in self.kinds.get("means", ())
+            ):
+                level, severity = PLAN, LEVEL_SEVERITY[PLAN]
+            else:
+                weak = True
+                severity = LOW
         elif kind == "stop":
             purpose = self.starting("purpose", end, end + PURPOSE_WINDOW, s_hi)
             if purpose:
@@ -607,10 +678,24 @@ class _Message:
                 severity = LEVEL_SEVERITY[level]
                 weak = False
                 explicit = True
-        inherent_past = level == ATTEMPT or kind == "attempt_weak"
-        modifiers, distant = self.modifiers(
-            first, end, lo, s_lo, s_hi, inherent_past, entry.personal
-        )
+        if self.plain or entry.counterfactual:  # "I should have died last year": a wish now
+            modifiers, distant = _EMPTY, False
+        else:
+            inherent_past = level == ATTEMPT or kind == "attempt_weak" or entry.counterfactual
+            modifiers, distant = self.modifiers(
+                first, end, lo, s_lo, s_hi, inherent_past, entry.personal
+            )
+        if kind in _NAMED_KINDS and self.has_topic and not chain:
+            sentence = self.words[s_lo:s_hi]
+            if (
+                MODIFIER_THIRD_PERSON not in modifiers
+                and self.s.member.isdisjoint(sentence)
+                and not self.s.topic.isdisjoint(sentence)
+            ):
+                # "suicidal thoughts are common after a diagnosis": about suicide, no one's words
+                modifiers = modifiers | {MODIFIER_THIRD_PERSON}
+        if kind in _EOL_SOFTENS and "eol" in self.kinds and not modifiers:
+            severity = LOW  # an end-of-life wish or decision, said among people who share it
         return self.signal(entry, level, severity, first, end, modifiers, distant, explicit, weak)
 
     def signal(
@@ -676,10 +761,14 @@ class _Message:
         level = ""
         weak = False
         first = start
-        stock = self.within("stockpile", max(lo, start - STOCKPILE_WINDOW), start)
+        stock = [h for h in self.within("stockpile", lo, start) if h[1] >= start - STOCKPILE_WINDOW]
         taken = self.within("ingest_past", back, start)
         taking = self.within("ingest", back, start)
-        if stock:
+        research = self.within("research", back, start) if "research" in self.kinds else ()
+        if research and self.starting("lethal", end, end + PURPOSE_WINDOW, s_hi):
+            level, first = PREPARATORY, research[0][0]  # "looked up how much insulin it takes"
+            after = self.starting("lethal", end, end + PURPOSE_WINDOW, s_hi)[0][1]
+        elif stock:
             level, first = PREPARATORY, stock[0][0]
         elif taken:
             first = taken[0][0]
@@ -774,7 +863,8 @@ class _Message:
                 if word in s.first_person:
                     break
                 if word in s.third_person:
-                    found.add(MODIFIER_THIRD_PERSON)
+                    if i == 0 or words[i - 1] not in _PREPOSITIONS:
+                        found.add(MODIFIER_THIRD_PERSON)
                     break
                 if word not in s.subject_skip and word not in s.negations:
                     break
@@ -796,9 +886,16 @@ class _Message:
             else:  # a reporting verb in the same clause ("she said I'm fine, but I want to die")
                 reported = s.reported_verbs
                 for i in range(first - 1, max(lo, first - REPORTED_WINDOW) - 1, -1):
-                    if words[i] in reported and (i == 0 or words[i - 1] not in _SPEAKER):
-                        found.add(MODIFIER_REPORTED)
+                    if words[i] in reported:
+                        if _SPEAKER.isdisjoint(words[max(0, i - 3) : i]):  # "I've been saying"
+                            found.add(MODIFIER_REPORTED)
                         break
+                else:  # or after it in its clause: "suicidal thoughts are common my nurse said"
+                    for i in range(end, min(self.clause_end(end), end + REPORTED_WINDOW)):
+                        if words[i] in reported:
+                            if words[i - 1] not in s.member:
+                                found.add(MODIFIER_REPORTED)
+                            break
 
         # Past: a past form just before or inside it ("I wanted to", "was"), or a marker of long
         # ago in the sentence ("years ago"), unless its clause says it is happening now.
@@ -817,6 +914,14 @@ class _Message:
                 elif self._past_form(first, end, lo):
                     found.add(MODIFIER_PAST)
         return (frozenset(found) if found else _EMPTY), distant
+
+    def _member_between(self, chain_end: int, start: int, end: int) -> bool:
+        """After "hope": "I hope I die", "hoping I'll die", "hope to die", not "hope it ends"."""
+        words = self.words
+        if start == chain_end or words[start] in self.s.member:
+            return True
+        between = words[chain_end:start]
+        return not self.s.member.isdisjoint(between) or between[-1:] == ["to"]
 
     def _past_form(self, first: int, end: int, lo: int) -> bool:
         words = self.words

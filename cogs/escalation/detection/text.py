@@ -194,9 +194,13 @@ class Normaliser:
         return [word.replace("'", "")]
 
     def haystack(self, text: str) -> str:
-        """' w1 w2 . w3 ': the message's normalised words, space padded on both sides."""
+        """' w1 w2 . w3 . ': the message's normalised words, space padded on both sides, ending
+        with a sentence boundary (so a phrase may be sentence-final: "i have decided .")."""
         joined = " ".join(filter(None, map(self._words.__getitem__, fold(text).split())))
-        hay = f" {joined} "
+        if joined[-1:] != SENTENCE:
+            hay = f" {joined} . "
+        else:
+            hay = f" {joined} "
         if " 2 " in hay:
             for word in _TWO_MEANS_TO:
                 hay = hay.replace(f" {word} 2 ", f" {word} to ")

@@ -51,7 +51,7 @@ from cogs.escalation.detection.model import (
     WISH_DEAD,
     Phrase,
 )
-from cogs.escalation.detection.text import BOUNDARIES, PAST, Normaliser
+from cogs.escalation.detection.text import BOUNDARIES, PAST, SENTENCE, Normaliser
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 RULES_DIR = DATA_DIR / "distress"
@@ -77,6 +77,8 @@ HEAD_KINDS: dict[str, HeadKind] = {
     "act_weak": HeadKind(ACTIVE_THOUGHTS, LEVEL_SEVERITY[ACTIVE_THOUGHTS], True, "chain"),
     "method": HeadKind(METHOD, LEVEL_SEVERITY[METHOD], True),
     "jump": HeadKind(METHOD, LEVEL_SEVERITY[METHOD], True, "after:place"),
+    "jump_front": HeadKind(METHOD, LEVEL_SEVERITY[METHOD], True, "after:place_traffic"),
+    "drive_into": HeadKind(METHOD, LEVEL_SEVERITY[METHOD], True, "after:place_crash"),
     # a state of being dead after a desire or a hope: "wish I could stop existing"
     "death": HeadKind(WISH_DEAD, LEVEL_SEVERITY[WISH_DEAD], True, "wish"),
     # "without me" after "better off", "happier": "they'd be better off ... without me"
@@ -88,7 +90,8 @@ HEAD_KINDS: dict[str, HeadKind] = {
     "wish_soft": HeadKind(WISH_DEAD, LEVEL_SEVERITY[WISH_DEAD], False),
     "suicidal": HeadKind(ACTIVE_THOUGHTS, LEVEL_SEVERITY[ACTIVE_THOUGHTS], False),
     "nssi": HeadKind(NSSI, LEVEL_SEVERITY[NSSI], True),
-    "nssi_weak": HeadKind(NSSI, MEDIUM, False),
+    # "hurt myself": low alone (falls happen), high with "want to", "on purpose", "again"
+    "nssi_weak": HeadKind(NSSI, LOW, False),
     # self-harm named as such ("self harm"): high, but a negation lowers it below the threshold
     "nssi_named": HeadKind(NSSI, LEVEL_SEVERITY[NSSI], False),
     "attempt": HeadKind(ATTEMPT, LEVEL_SEVERITY[ATTEMPT], True),
@@ -124,6 +127,11 @@ TERM_KINDS = (
     "ready",
     "ready_after",
     "place",
+    "place_traffic",
+    "place_crash",
+    "deliberate",
+    "research",
+    "lethal",
     "means",
     "eol",
     "past_marker",
@@ -151,9 +159,15 @@ MODIFIER_LISTS = (
     "past_words",
     "counterfactual",
     "clause_breaks",
+    "topic",
 )
 
 _ALTERNATIVES = re.compile(r"\{([^{}]*)\}")
+END = "<end>"  # at the end of a phrase: only at the end of a sentence
+# Words of a wish about what should have been: "I should have died last year" is a wish now.
+COUNTERFACTUAL = frozenset(
+    {"wish", "wishing", "wished", "should", "ought", "ojala", "deberia", "hubiera", "tendria"}
+)
 
 
 def expand(pattern: str) -> list[str]:
@@ -189,6 +203,7 @@ class Entry:
     phrase: Phrase | None = None  # what a signal it raises reports (heads and means)
     head: bool = False  # raises a signal by itself (with or without composition)
     personal: bool = False  # names the member ("better off without me", "me quiero morir")
+    counterfactual: bool = False  # "I should have died last year": a wish now, not the past
 
 
 @dataclass
@@ -235,8 +250,12 @@ def build_vocabulary(
     seen: set[tuple[str, str]] = set()
 
     def add(kind: str, text: str, lang: str, source: str = "team", **extra: Any) -> None:
-        k = key(text)
-        if not k or (kind, k) in seen:
+        if text.endswith(END):  # sentence-final: "i have decided <end>"
+            text = text[: -len(END)].strip()
+            k = key(text) + " " + SENTENCE
+        else:
+            k = key(text)
+        if not k.strip(" .") or (kind, k) in seen:
             return
         seen.add((kind, k))
         head = HEAD_KINDS.get(kind)
@@ -316,8 +335,12 @@ def build_vocabulary(
     vocabulary.words = {name: frozenset(words) for name, words in sets.items()}
     personal_words = vocabulary.words["first_person"]
     vocabulary.entries = [
-        dataclasses.replace(e, personal=True)
-        if e.head and not personal_words.isdisjoint(e.key.split())
+        dataclasses.replace(
+            e,
+            personal=not personal_words.isdisjoint(e.key.split()),
+            counterfactual=not COUNTERFACTUAL.isdisjoint(e.key.split()),
+        )
+        if e.head
         else e
         for e in vocabulary.entries
     ]
