@@ -116,9 +116,15 @@ class Lexicon:
 
 
 class PhraseSet:
-    """Phrases compiled into one automaton: the built-in lexicon, or a server's own phrases."""
+    """Phrases compiled into one automaton: the built-in lexicon, or a server's own phrases
+    (made with Detector.compile: the automaton is over the detector's word codes)."""
 
-    def __init__(self, phrases: Iterable[Phrase], entries: Iterable[Entry] | None = None) -> None:
+    def __init__(
+        self,
+        phrases: Iterable[Phrase],
+        normaliser: Normaliser,
+        entries: Iterable[Entry] | None = None,
+    ) -> None:
         phrases = tuple(phrases)
         if entries is None:  # a server's phrases: each a fixed signal
             by_key: dict[str, Phrase] = {}
@@ -129,7 +135,7 @@ class PhraseSet:
             phrases = tuple(by_key.values())
             entries = [server_entry(p) for p in phrases]
         self.phrases: tuple[Phrase, ...] = phrases
-        self.automaton, filled = compile_automaton(entries)
+        self.automaton, filled = compile_automaton(entries, normaliser)
         self.empty = not filled
 
     def __len__(self) -> int:
@@ -141,9 +147,10 @@ class Detector:
         self.lexicon = lexicon
         self.normaliser = lexicon.normaliser
         self.threshold = lexicon.threshold
-        self.builtin = PhraseSet(lexicon.phrases, lexicon.entries)
-        self._scanner = Scanner(self.builtin.automaton, lexicon.words, self.threshold)
-        self._haystack = self.normaliser.haystack
+        self.builtin = PhraseSet(lexicon.phrases, self.normaliser, lexicon.entries)
+        self._scanner = Scanner(
+            self.builtin.automaton, lexicon.words, self.threshold, self.normaliser
+        )
 
     def phrase(self, text: str, category: str, severity: int, *, server: bool = True) -> Phrase:
         """A moderator's phrase: a fixed signal of that category and severity."""
@@ -158,19 +165,19 @@ class Detector:
         )
 
     def compile(self, phrases: Iterable[Phrase]) -> PhraseSet:
-        return PhraseSet(phrases)
+        return PhraseSet(phrases, self.normaliser)
 
     # ------------------------------------------------------------------ scanning
 
     def _analyse(self, text: str, extra: PhraseSet | None) -> Analysis | None:
         automaton = None if extra is None or extra.empty else extra.automaton
-        return self._scanner.analyse(self._haystack(text), automaton)
+        return self._scanner.analyse(text, automaton)
 
     def scan(self, text: str, extra: PhraseSet | None = None) -> Detection | None:
         """The message's strongest signal, or None when nothing in it matches."""
         if extra is None or extra.empty:
-            return self._scanner.scan(self._haystack(text))
-        return self._scanner.scan(self._haystack(text), extra.automaton)
+            return self._scanner.scan(text)
+        return self._scanner.scan(text, extra.automaton)
 
     def scan_context(
         self, previous: Sequence[str], text: str, extra: PhraseSet | None = None

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from cogs.escalation.detection.model import (
@@ -56,7 +58,7 @@ from cogs.escalation.detection.model import (
     Detection,
     Match,
 )
-from cogs.escalation.detection.text import BOUNDARIES, PAST, QUOTE, SENTENCE
+from cogs.escalation.detection.text import BOUNDARIES, PAST, QUOTE, SENTENCE, Normaliser
 from cogs.escalation.detection.vocabulary import (
     LOWER_KINDS,
     LOWER_WEAK_KIND,
@@ -88,6 +90,25 @@ _METHOD_KINDS = frozenset({"method", "jump", "jump_front", "drive_into", "method
 # Named, not said: "suicidal thoughts are common after a diagnosis" is no one's statement unless
 # the sentence has the member in it.
 _NAMED_KINDS = frozenset({"suicidal", "nssi_named", "act_weak"})
+# Kinds whose level is as listed, whatever is around them (only modifiers may lower them).
+_FIXED_KINDS = frozenset(
+    {
+        "wish",
+        "wish_soft",
+        "hopelessness",
+        "burdensomeness",
+        "entrapment",
+        "prep",
+        "prep_weak",
+        "prep_medium",
+        "goodbye",
+        "farewell",
+        "attempt",
+        "attempt_weak",
+        LOWER_WEAK_KIND,
+        PHRASE_KIND,
+    }
+)
 # Soft wishes an end-of-life context explains ("I hope I die in my sleep when my time comes").
 _EOL_SOFTENS = frozenset({"death", "relief", "wish_soft", "stop"})
 _ACT_KINDS = frozenset({"act", "act_weak"}) | _METHOD_KINDS
@@ -109,7 +130,7 @@ _PREPOSITIONS = frozenset(
 
 _EMPTY: frozenset[str] = frozenset()
 # Which modifier word lists a word is in, as bits: one set intersection per message finds them.
-_NEG, _THIRD, _REPORTED, _HYPOTHETICAL, _PAST, _BREAK, _TOPIC = 1, 2, 4, 8, 16, 32, 64
+_NEG, _THIRD, _REPORTED, _HYPOTHETICAL, _PAST, _BREAK, _TOPIC, _STOP = 1, 2, 4, 8, 16, 32, 64, 128
 _MODIFYING = _NEG | _THIRD | _REPORTED | _HYPOTHETICAL | _PAST
 
 Hit = tuple[int, int, Entry]
@@ -131,9 +152,9 @@ class Signal:
         "level",
         "modifiers",
         "severity",
+        "source",
         "start",
         "weak",
-        "words",
     )
 
     def __init__(
@@ -144,7 +165,7 @@ class Signal:
         base: int,  # before modifiers
         start: int,
         end: int,
-        cue: str | list[str],  # the cue, or the message's words (joined when asked for)
+        cue: str | _Message,  # the cue, or the message (its words joined when asked for)
         modifiers: frozenset[str] = _EMPTY,
         explicit: bool = False,
         weak: bool = False,  # needs distress elsewhere before it is worth its level
@@ -163,7 +184,7 @@ class Signal:
             self._cue: str | None = cue
         else:
             self._cue = None
-            self.words = cue
+            self.source = cue
         self.modifiers = modifiers
         self.explicit = explicit
         self.weak = weak
@@ -176,9 +197,8 @@ class Signal:
     def cue(self) -> str:
         """The words that raised it (markers and punctuation left out)."""
         if self._cue is None:
-            self._cue = " ".join(
-                w for w in self.words[self.start : self.end] if w != PAST and w not in BOUNDARIES
-            )
+            words = self.source.words[self.start : self.end]
+            self._cue = " ".join(w for w in words if w != PAST and w not in BOUNDARIES)
         return self._cue
 
     def __repr__(self) -> str:
@@ -211,8 +231,15 @@ class Analysis:
 class Scanner:
     """The rules, given the lexicon's compiled automaton and word sets."""
 
-    def __init__(self, automaton: Any, words: dict[str, frozenset[str]], threshold: int) -> None:
+    def __init__(
+        self,
+        automaton: Any,
+        words: dict[str, frozenset[str]],
+        threshold: int,
+        normaliser: Normaliser,
+    ) -> None:
         self.automaton = automaton
+        self.normaliser = normaliser
         self.threshold = threshold
         self.negations = words["negations"]
         self.not_negating_after = words["not_negating_after"]
@@ -235,40 +262,43 @@ class Scanner:
             (_PAST, self.past_words | {PAST}),
             (_BREAK, self.breaks),
             (_TOPIC, words["topic"]),
+            (_STOP, frozenset({SENTENCE})),
         ):
             for word in group:
                 masks[word] = masks.get(word, 0) | bit
         self.masks = masks
         self.marked = frozenset(masks)
+        self.mask_of = _Masks(normaliser, masks)
 
     # ------------------------------------------------------------------ one message
 
-    def scan(self, hay: str, extra: Any = None) -> Detection | None:
+    def scan(self, text: str, extra: Any = None) -> Detection | None:
         """One message on its own."""
-        found = self.analyse(hay, extra)
+        found = self.analyse(text, extra)
         return None if found is None else self.decide((found,))
 
-    def analyse(self, hay: str, extra: Any = None) -> Analysis | None:
-        """The signals of one normalised message; None when it has nothing worth a look."""
-        found = list(self.automaton.iter(hay))
+    def analyse(self, text: str, extra: Any = None) -> Analysis | None:
+        """The signals of one message; None when it has nothing worth a look."""
+        codes, raw = self.normaliser.encode(text)
+        found = list(self.automaton.iter(codes))
         if extra is not None:
-            found += extra.iter(hay)
+            found += extra.iter(codes)
         for _, value in found:
             if value[0]:
                 break
         else:
             return None
         kinds: dict[str, list[Hit]] = {}
-        count = hay.count
-        for end, (_, entries, n, length) in found:
-            start = count(" ", 0, end - length + 1)
+        for end, (_, entries, n) in found:
+            stop = (end + 1) >> 1  # two characters per word: positions halved are word indexes
+            start = stop - n
             for entry in entries:
                 hits = kinds.get(entry.kind)
                 if hits is None:
-                    kinds[entry.kind] = [(start, start + n, entry)]
+                    kinds[entry.kind] = [(start, stop, entry)]
                 else:
-                    hits.append((start, start + n, entry))
-        return _Message(self, hay.split(), kinds).analyse()
+                    hits.append((start, stop, entry))
+        return _Message(self, raw, kinds).analyse()
 
     # ------------------------------------------------------------------ several messages
 
@@ -343,6 +373,24 @@ class Scanner:
                 if other is not None:
                     out.append(_combine(other, lowers[0], context=True))
         return out
+
+
+class _Masks(dict[str, int]):
+    """raw word -> the modifier lists its normalised words are in (bits), once per word."""
+
+    def __init__(self, normaliser: Normaliser, masks: dict[str, int]) -> None:
+        super().__init__()
+        self.normaliser = normaliser
+        self.masks = masks
+
+    def __missing__(self, raw: str) -> int:
+        mask = 0
+        for word in self.normaliser.word(raw).split():
+            mask |= self.masks.get(word, 0)
+        if len(self) >= 50_000:
+            self.clear()
+        self[raw] = mask
+        return mask
 
 
 def _longest(hits: list[Hit]) -> list[Hit]:
@@ -436,6 +484,7 @@ class _Message:
     """The rules applied to one normalised message."""
 
     __slots__ = (
+        "_words",
         "benign",
         "breaks",
         "chains",
@@ -449,21 +498,19 @@ class _Message:
         "has_topic",
         "kinds",
         "plain",
+        "raw",
         "s",
         "stops",
-        "words",
     )
 
-    def __init__(self, scanner: Scanner, words: list[str], kinds: dict[str, list[Hit]]) -> None:
+    def __init__(self, scanner: Scanner, raw: list[str], kinds: dict[str, list[Hit]]) -> None:
         self.s = scanner
-        self.words = words
+        self.raw = raw
+        self._words: list[str] | None = None
         self.kinds = kinds
-        mask = 0
-        masks = scanner.masks
-        for word in scanner.marked.intersection(words):
-            mask |= masks[word]
+        mask = reduce(or_, map(scanner.mask_of.__getitem__, raw), 0)
         self.breaks: frozenset[str] = scanner.breaks if mask & _BREAK else _EMPTY
-        self.stops = bool(mask & _BREAK) and SENTENCE in words
+        self.stops = bool(mask & _STOP)
         benign = kinds.get("benign")
         self.benign = [(a, b) for a, b, _ in benign] if benign else []
         self.chains = [k for k in _CHAINS if k in kinds] if len(kinds) > 1 else []
@@ -481,6 +528,14 @@ class _Message:
         )
 
     # ------------------------------------------------------------------ positions
+
+    @property
+    def words(self) -> list[str]:
+        """The normalised words, one per word code (made when a rule first needs them)."""
+        words = self._words
+        if words is None:
+            words = self._words = self.s.normaliser.words(self.raw)
+        return words
 
     # Clauses and sentences are found by looking left and right from a signal (a few words):
     # cheaper than listing every boundary of a message that has one or two signals.
@@ -598,6 +653,29 @@ class _Message:
     def head(self, hit: Hit) -> Signal | None:
         start, end, entry = hit
         kind = entry.kind
+        if self.plain and kind in _FIXED_KINDS and not self.has_topic and "eol" not in self.kinds:
+            # nothing can lower it and nothing composes with it: its level as listed
+            category = (
+                entry.phrase.category
+                if kind == PHRASE_KIND and entry.phrase is not None
+                else LEVEL_CATEGORY[entry.level]
+            )
+            return Signal(
+                entry,
+                entry.level,
+                entry.severity,
+                entry.severity,
+                start,
+                end,
+                self,
+                _EMPTY,
+                entry.explicit,
+                entry.needs == "distress",
+                False,
+                False,
+                False,
+                category,
+            )
         lo = self.clause_start(start)
         s_lo, s_hi = self.sentence(start)
         if entry.chain:
@@ -729,7 +807,7 @@ class _Message:
             base,
             start,
             end,
-            self.words,
+            self,
             modifiers,
             explicit,
             weak,

@@ -123,6 +123,33 @@ class _Words(dict[str, str]):
         return value
 
 
+# Word codes: every word the lexicon knows is two characters, the first from printable ASCII and
+# the second from the upper half of Latin-1, so a message becomes a short one-byte-per-character
+# string for the automaton: whole words by construction (a code can only start at an even
+# position, the two alphabets being disjoint), few children per trie node, and the position of a
+# hit halved is the index of its first word.
+_FIRST = "".join(chr(c) for c in range(0x21, 0x7F))  # 94
+_SECOND = "".join(chr(c) for c in range(0xA1, 0x100))  # 95
+CODE_WIDTH = 2
+UNKNOWN = " \xa0"  # a word the lexicon does not know (no key contains it)
+
+
+class _Codes(dict[str, str]):
+    """raw word -> the codes of its normalised words, computed once per distinct word."""
+
+    def __init__(self, normaliser: Normaliser) -> None:
+        super().__init__()
+        self.normaliser = normaliser
+
+    def __missing__(self, raw: str) -> str:
+        codes = self.normaliser.codes
+        value = "".join(codes.get(w, UNKNOWN) for w in self.normaliser._words[raw].split())
+        if len(self) >= WORD_CACHE_SIZE:
+            self.clear()
+        self[raw] = value
+        return value
+
+
 class Normaliser:
     """Turns text into a space-padded string of normalised words.
 
@@ -137,6 +164,25 @@ class Normaliser:
         self._collapsed: dict[str, str] = {}
         self._words = _Words(self, collapse=True)
         self._keys = _Words(self, collapse=False)
+        self.codes: dict[str, str] = {}
+        self._coded = _Codes(self)
+        self.sentence_code = self.code(SENTENCE)
+
+    def code(self, word: str) -> str:
+        """The word's one-character code, given to it now if it has none (a moderator's phrase
+        may bring new words: the message codes seen so far are then forgotten)."""
+        found = self.codes.get(word)
+        if found is None:
+            first, second = divmod(len(self.codes), len(_SECOND))
+            if first >= len(_FIRST):
+                raise ValueError("too many distinct words for the word codes")
+            found = self.codes[word] = _FIRST[first] + _SECOND[second]
+            self._coded.clear()
+        return found
+
+    def code_key(self, key: str) -> str:
+        """A phrase key's codes: "kill myself" -> two characters."""
+        return "".join(map(self.code, key.split()))
 
     def learn(self, vocabulary: Iterable[str]) -> None:
         """The lexicon's words: repeated letters in a message are collapsed onto these."""
@@ -155,7 +201,7 @@ class Normaliser:
             if not part:
                 continue
             if part[0].isdigit() and part.isdigit():
-                out.append(part)
+                out.append("to" if part == "2" else part)  # "want 2 die"
                 continue
             if not _LOOKALIKE_CHARS.isdisjoint(part) and any("a" <= c <= "z" for c in part):
                 part = part.translate(_LOOKALIKES)
@@ -192,6 +238,23 @@ class Normaliser:
             base = word[:-2].replace("'", "")
             return [base, "is"] if base in _IS_AFTER else [base]
         return [word.replace("'", "")]
+
+    def encode(self, text: str) -> tuple[str, list[str]]:
+        """The message as word codes (ending with a sentence boundary), and its raw words for
+        `words` (made only when something matched)."""
+        raw = fold(text).split()
+        codes = "".join(map(self._coded.__getitem__, raw))
+        end = self.sentence_code
+        if codes[-1:] != end:
+            codes += end
+        return codes, raw
+
+    def words(self, raw: list[str]) -> list[str]:
+        """The normalised words of `encode`'s raw words, one for each code."""
+        words = " ".join(filter(None, map(self._words.__getitem__, raw))).split()
+        if words[-1:] != [SENTENCE]:
+            words.append(SENTENCE)
+        return words
 
     def haystack(self, text: str) -> str:
         """' w1 w2 . w3 . ': the message's normalised words, space padded on both sides, ending

@@ -391,16 +391,17 @@ def load_srl(directory: Path = SRL_DIR) -> dict[str, Any]:
         return json.load(file)
 
 
-def compile_automaton(entries: Iterable[Entry]) -> tuple[Any, bool]:
-    """One automaton over ' key ' (space padded: whole words only). Each key's value:
-    (worth a closer look, its entries, its number of words, its padded length)."""
+def compile_automaton(entries: Iterable[Entry], normaliser: Normaliser) -> tuple[Any, bool]:
+    """One automaton over the word codes of the keys (one character per word: whole words by
+    construction). Each key's value: (worth a closer look, its entries, its number of words)."""
     by_key: dict[str, list[Entry]] = {}
     for entry in entries:
         by_key.setdefault(entry.key, []).append(entry)
     automaton: Any = ahocorasick.Automaton()
     for k, group in by_key.items():
         trigger = any(e.head or e.kind in TRIGGER_TERMS for e in group)
-        automaton.add_word(f" {k} ", (trigger, tuple(group), k.count(" ") + 1, len(k) + 2))
+        codes = normaliser.code_key(k)
+        automaton.add_word(codes, (trigger, tuple(group), k.count(" ") + 1))
     if by_key:
         automaton.make_automaton()
     return automaton, bool(by_key)
