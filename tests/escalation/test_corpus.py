@@ -19,6 +19,8 @@ batches were each written without looking at the rules and measured before the r
     dev3-*  English explicit 33/79, indirect 5/20, context 4/6, negatives 64/67; Spanish
             explicit 12/30, indirect 1/10, context 0/3, negatives 35/36
     dev4-*  negatives only (cancer talk dense in risky words): English 77/80, Spanish 36/37
+    dev5-*  English context 5/8, indirect 1/10, explicit 7/10, negatives 14/14; Spanish
+            context 1/3, explicit and indirect 3/10, negatives 7/7
 
 After each, the rules were generalised (a desire or hope before any state of being dead,
 counterfactual wishes, "better off ... without me", "... would be a relief", self-injury on a

@@ -89,3 +89,20 @@ def test_only_the_last_few_messages_count(detector: Detector) -> None:
     old = ["I can't do this anymore."] + ["ok"] * CONTEXT_MESSAGES
     found = detector.scan_context(old, "I have the pills ready")
     assert found is not None and found.severity == LOW and not found.alert
+
+
+def test_a_time_alone_completes_an_earlier_plan_or_wish(detector: Detector) -> None:
+    found = detector.scan_context(
+        ["I've made up my mind", "I'm going to take all my sleeping pills"], "Sunday."
+    )
+    assert found is not None and found.alert and found.context
+    assert found.level == "plan"
+    # not a lower signal ("so tired"), and nothing at all after ordinary talk
+    tired = detector.scan_context(["I'm so tired of everything"], "Sunday.")
+    assert tired is None or not tired.alert
+    assert detector.scan_context(["See you at the meeting"], "Sunday.") is None
+
+
+def test_a_means_alone_completes_an_earlier_wish(detector: Detector) -> None:
+    found = detector.scan_context(["I wish I was dead"], "the whole bottle is right here")
+    assert found is not None and found.alert and found.level == "preparatory"

@@ -184,9 +184,16 @@ class Detector:
     ) -> Detection | None:
         """`text` read after the member's earlier messages (oldest first; the last
         CONTEXT_MESSAGES are used): "I can't do this anymore." then "I have the pills ready" is
-        one signal. Only what `text` adds is reported: None when `text` itself has no signal."""
-        found = self._analyse(text, extra)
+        one signal. Only what `text` adds is reported: None when `text` has neither a signal
+        nor a term that completes the earlier ones ("Sunday." after "I'm going to take all my
+        sleeping pills")."""
+        automaton = None if extra is None or extra.empty else extra.automaton
+        found = self._scanner.analyse(text, automaton, terms=True)
         if found is None or not found.signals:
             return None
         earlier = [self._analyse(t, extra) for t in previous[-CONTEXT_MESSAGES:]]
-        return self._scanner.decide([a for a in earlier if a is not None] + [found])
+        decided = self._scanner.decide([a for a in earlier if a is not None] + [found])
+        best = None if decided is None else decided.best
+        if best is not None and best.entry.kind.startswith("terms_") and not best.combined:
+            return None  # a time or a means alone, that nothing earlier completed
+        return decided

@@ -45,6 +45,7 @@ from cogs.escalation.detection.model import (
     LEVEL_RANK,
     LEVEL_SEVERITY,
     LOW,
+    LOWER_LEVELS,
     MEDIUM,
     METHOD,
     MODIFIER_DROP,
@@ -57,6 +58,7 @@ from cogs.escalation.detection.model import (
     PREPARATORY,
     Detection,
     Match,
+    Phrase,
 )
 from cogs.escalation.detection.text import BOUNDARIES, PAST, QUOTE, SENTENCE, Normaliser
 from cogs.escalation.detection.vocabulary import (
@@ -110,7 +112,7 @@ _FIXED_KINDS = frozenset(
     }
 )
 # Soft wishes an end-of-life context explains ("I hope I die in my sleep when my time comes").
-_EOL_SOFTENS = frozenset({"death", "relief", "wish_soft", "stop"})
+_EOL_SOFTENS = frozenset({"death", "relief", "wish_soft", "stop", "not_for_long"})
 _ACT_KINDS = frozenset({"act", "act_weak"}) | _METHOD_KINDS
 _NSSI_KINDS = frozenset({"nssi", "nssi_weak", "nssi_named"})
 # Weak signs that an end-of-life context in the conversation explains (hospice, legacy letters).
@@ -277,8 +279,10 @@ class Scanner:
         found = self.analyse(text, extra)
         return None if found is None else self.decide((found,))
 
-    def analyse(self, text: str, extra: Any = None) -> Analysis | None:
-        """The signals of one message; None when it has nothing worth a look."""
+    def analyse(self, text: str, extra: Any = None, terms: bool = False) -> Analysis | None:
+        """The signals of one message; None when it has nothing worth a look. With `terms`, a
+        message with no signal but a composing term ("Sunday.", "all of them") gives a weak sign
+        for the member's earlier messages to complete."""
         codes, raw = self.normaliser.encode(text)
         found = list(self.automaton.iter(codes))
         if extra is not None:
@@ -287,7 +291,7 @@ class Scanner:
             if value[0]:
                 break
         else:
-            return None
+            return self._terms(found, raw) if terms and found else None
         kinds: dict[str, list[Hit]] = {}
         for end, (_, entries, n) in found:
             stop = (end + 1) >> 1  # two characters per word: positions halved are word indexes
@@ -299,6 +303,22 @@ class Scanner:
                 else:
                     hits.append((start, stop, entry))
         return _Message(self, raw, kinds).analyse()
+
+    def _terms(self, found: list[Any], raw: list[str]) -> Analysis | None:
+        """A weak sign from composing terms alone (a time, a place, a means made ready)."""
+        present: dict[str, tuple[int, int]] = {}
+        for end, (_, entries, n) in found:
+            stop = (end + 1) >> 1
+            for entry in entries:
+                present.setdefault(entry.kind, (stop - n, stop))
+        for kind, entry in _TERM_SIGNS:
+            if kind in present:
+                start, end = present[kind]
+                message = _Message(self, raw, {})
+                signal = Signal(entry, entry.level, LOW, LOW, start, end, message, weak=True)
+                signal.category = LEVEL_CATEGORY[entry.level]
+                return Analysis([signal], eol="eol" in present)
+        return None
 
     # ------------------------------------------------------------------ several messages
 
@@ -393,6 +413,40 @@ class _Masks(dict[str, int]):
         return mask
 
 
+def _term_sign(kind: str, level: str, text: str) -> Entry:
+    return Entry(
+        kind=kind,
+        key=text,
+        text=text,
+        lang="",
+        level=level,
+        severity=LOW,
+        needs="distress",
+        head=True,
+        phrase=Phrase(
+            text=text,
+            key=text,
+            category=LEVEL_CATEGORY[level],
+            severity=LOW,
+            level=level,
+            source="team",
+        ),
+    )
+
+
+# Composing terms alone in a message, in the order they are read: the weak sign each gives.
+_TERM_SIGNS = (
+    ("ingest_past", _term_sign("terms_taken", ATTEMPT, "(taken)")),
+    ("stockpile", _term_sign("terms_ready", PREPARATORY, "(means kept)")),
+    ("ready_after", _term_sign("terms_ready", PREPARATORY, "(means ready)")),
+    ("means", _term_sign("terms_means", METHOD, "(a means)")),
+    ("qty", _term_sign("terms_ready", PREPARATORY, "(all of them)")),
+    ("place", _term_sign("terms_place", METHOD, "(a place)")),
+    ("place_traffic", _term_sign("terms_place", METHOD, "(a place)")),
+    ("time", _term_sign("terms_time", PLAN, "(a time)")),
+)
+
+
 def _longest(hits: list[Hit]) -> list[Hit]:
     """Of hits of one kind that overlap, the longest (the earliest of equals), in text order."""
     kept: list[Hit] = []
@@ -411,6 +465,8 @@ def _completes(partner: Signal, weak: Signal) -> bool:
     """Whether `partner` (distress) makes the weak sign `weak` worth its level."""
     if partner is weak or not partner.distress:
         return False
+    if weak.entry.kind == "terms_time" and (partner.weak or partner.level in LOWER_LEVELS):
+        return False  # "Sunday." completes a wish or a plan, not "I'm so tired"
     if not partner.weak:
         return True
     # another weak sign: of another kind, and not the same words ("this is goodbye")
@@ -772,6 +828,8 @@ class _Message:
             ):
                 # "suicidal thoughts are common after a diagnosis": about suicide, no one's words
                 modifiers = modifiers | {MODIFIER_THIRD_PERSON}
+        if kind == "not_for_long" and MODIFIER_NEGATED in modifiers:
+            modifiers = modifiers - {MODIFIER_NEGATED}  # "not ... for much longer" is the point
         if kind in _EOL_SOFTENS and "eol" in self.kinds and not modifiers:
             severity = LOW  # an end-of-life wish or decision, said among people who share it
         return self.signal(entry, level, severity, first, end, modifiers, distant, explicit, weak)

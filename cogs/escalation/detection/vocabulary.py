@@ -85,6 +85,10 @@ HEAD_KINDS: dict[str, HeadKind] = {
     "without_me": HeadKind(WISH_DEAD, LEVEL_SEVERITY[WISH_DEAD], True, "before:better_off"),
     # "would be a relief" after "death", "not waking up": "death would be a relief"
     "relief": HeadKind(WISH_DEAD, LEVEL_SEVERITY[WISH_DEAD], False, "before:relief_subject"),
+    # "whether I wake up" after "stopped caring": "I've stopped caring, even whether I wake up"
+    "careless": HeadKind(WISH_DEAD, LEVEL_SEVERITY[WISH_DEAD], True, "before:uncaring"),
+    # "for much longer" after being a burden / being here: "I won't be a burden for much longer"
+    "not_for_long": HeadKind(WISH_DEAD, LEVEL_SEVERITY[WISH_DEAD], False, "before:presence"),
     "method_weak": HeadKind(METHOD, LEVEL_SEVERITY[METHOD], True, "chain"),
     "wish": HeadKind(WISH_DEAD, LEVEL_SEVERITY[WISH_DEAD], True),
     "wish_soft": HeadKind(WISH_DEAD, LEVEL_SEVERITY[WISH_DEAD], False),
@@ -140,6 +144,8 @@ TERM_KINDS = (
     "hypothetical",
     "better_off",
     "relief_subject",
+    "presence",
+    "uncaring",
     "means_stash",
 )
 CHAIN_KINDS = frozenset({"intent", "planned", "desire", "hope", "tried", "howto"})
