@@ -21,6 +21,8 @@ batches were each written without looking at the rules and measured before the r
     dev4-*  negatives only (cancer talk dense in risky words): English 77/80, Spanish 36/37
     dev5-*  English context 5/8, indirect 1/10, explicit 7/10, negatives 14/14; Spanish
             context 1/3, explicit and indirect 3/10, negatives 7/7
+    dev6-*  longer forum-style messages: English explicit 5/9, indirect 2/3, negatives 9/10;
+            Spanish explicit 1/3, indirect 1/2, negatives 3/3
 
 After each, the rules were generalised (a desire or hope before any state of being dead,
 counterfactual wishes, "better off ... without me", "... would be a relief", self-injury on a

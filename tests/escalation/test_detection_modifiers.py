@@ -144,6 +144,11 @@ def test_recent_past_attempt_is_not_lowered(detector: Detector) -> None:
     assert again.alert
 
 
+def test_a_reported_question_is_not_a_statement(detector: Detector) -> None:
+    asked = found(detector, "The oncology nurse asked if I had ever wanted to kill myself")
+    assert "hypothetical" in asked.modifiers and not asked.alert
+
+
 def test_reported_speech_by_the_member_is_their_own(detector: Detector) -> None:
     told = found(detector, "I told my therapist I want to die sometimes")
     assert told.alert and not told.modifiers

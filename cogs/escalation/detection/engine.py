@@ -87,6 +87,15 @@ MANY = 10  # "took 30 pills": a number of pills from this on is a quantity
 _CHAINS = ("planned", "tried", "intent", "howto", "desire", "hope")
 _WISHING = frozenset({"desire", "hope"})
 _WISHING_ORDER = ("desire", "hope")
+# A state that an intent may only announce as a prognosis or an absence ("I'm going to die",
+# "I won't be here next week"): with an intent, it needs a decision ("I've decided to die").
+_PROGNOSIS = frozenset(
+    {"die", "dead", "here", "around", "gone", "morir", "morirme", "muerto", "muerta", "muera"}
+    | {"muero", "aqui"}
+)
+_DECISION = frozenset(
+    {"decided", "plan", "planning", "intend", "intending", "mind", "decidido", "decidi", "planeo"}
+)
 AFTER_WINDOW = 8  # words between "better off" and "without me"
 _METHOD_KINDS = frozenset({"method", "jump", "jump_front", "drive_into", "method_weak"})
 # Named, not said: "suicidal thoughts are common after a diagnosis" is no one's statement unless
@@ -125,6 +134,7 @@ _WEAK_DISTRESS = frozenset({"goodbye", "farewell"})
 _NOT_DISTRESS = frozenset({MODIFIER_NEGATED, MODIFIER_THIRD_PERSON, MODIFIER_HYPOTHETICAL})
 _CLAUSE_OPENERS = frozenset({"and", "but", "even", "y", "pero", "so", "aunque"})
 _SPEAKER = frozenset({"i", "yo"})  # "I told my therapist ...": the member speaking, not reported
+_WHETHER = frozenset({"if", "whether", "si"})  # a question reported: "asked if I ..."
 # A person after one of these is an object, not the subject: "saying goodbye to people".
 _PREPOSITIONS = frozenset(
     {"to", "for", "with", "at", "about", "from", "of", "by", "para", "a", "con", "de", "por"}
@@ -364,7 +374,7 @@ class Scanner:
             if not weak.weak or (eol and weak.entry.kind in _EOL_EXPLAINS):
                 continue
             partner = next((s for s in now if _completes(s, weak)), None)
-            if partner is None and weak.entry.kind == "prep_weak":
+            if partner is None and weak.level == PREPARATORY and weak.entry.kind in _PREPARING:
                 # two different preparatory signs ("gave my cat away", "everything's arranged")
                 partner = next((s for s in current.signals if _another_sign(s, weak)), None)
             if partner is not None:
@@ -475,11 +485,17 @@ def _completes(partner: Signal, weak: Signal) -> bool:
     )
 
 
+_PREPARING = frozenset({"prep_weak", "means", "terms_ready"})
+
+
 def _another_sign(other: Signal, weak: Signal) -> bool:
+    """Two different preparatory signs in one message ("counted out all the morphine" and
+    "lined them up")."""
     return (
         other is not weak
         and other.weak
-        and other.entry.kind == "prep_weak"
+        and other.level == PREPARATORY
+        and other.entry.kind in _PREPARING
         and other.entry.key != weak.entry.key
         and (other.end <= weak.start or weak.end <= other.start)
         and not other.modifiers
@@ -745,11 +761,17 @@ class _Message:
         needs = entry.needs
         weak = needs == "distress"
         explicit = entry.explicit
+        purposeful = False
         if needs == "chain" and not chain:
             return None
         if needs == "wish":  # "wish I could stop existing", not "I'm going to die"
-            if chain not in _WISHING:  # "I keep hoping I'll die": look past the "I'll"
+            if chain in ("intent", "planned") and self._intends_death(entry, first):
+                level = INTENT  # "I'm going to go to sleep and not wake up", "decided to die"
+                severity = LEVEL_SEVERITY[INTENT]
+                needs = ""
+            elif chain not in _WISHING:  # "I keep hoping I'll die": look past the "I'll"
                 chain, first, chain_end = self.chain_span(start, lo, _WISHING_ORDER, CHAIN_GAP + 2)
+        if needs == "wish":
             if chain not in _WISHING:
                 return None
             if chain == "hope" and not self._member_between(chain_end, start, end):
@@ -812,6 +834,7 @@ class _Message:
                 severity = LEVEL_SEVERITY[level]
                 weak = False
                 explicit = True
+                purposeful = True
         if self.plain or entry.counterfactual:  # "I should have died last year": a wish now
             modifiers, distant = _EMPTY, False
         else:
@@ -828,6 +851,9 @@ class _Message:
             ):
                 # "suicidal thoughts are common after a diagnosis": about suicide, no one's words
                 modifiers = modifiers | {MODIFIER_THIRD_PERSON}
+        if purposeful and MODIFIER_HYPOTHETICAL in modifiers:
+            # "if I stopped my meds it would all be over": weighing a method, not a story
+            modifiers = modifiers - {MODIFIER_HYPOTHETICAL}
         if kind == "not_for_long" and MODIFIER_NEGATED in modifiers:
             modifiers = modifiers - {MODIFIER_NEGATED}  # "not ... for much longer" is the point
         if kind in _EOL_SOFTENS and "eol" in self.kinds and not modifiers:
@@ -890,8 +916,9 @@ class _Message:
         )
         qty = many or ("qty" in kinds and bool(self.within("qty", back, end)))
         some = qty or ("qty_weak" in kinds and bool(self.within("qty_weak", back, end)))
-        if entry.amount or (entry.strong and some):
-            qty = some = True  # "all my morphine", "everything I've saved": a lethal quantity
+        if entry.amount or entry.weapon or (entry.strong and some):
+            # "all my morphine", "everything I've saved", "his gun": a lethal quantity
+            qty = some = True
         purpose = self.starting("purpose", end, end + PURPOSE_WINDOW, s_hi)
         after = purpose[0][1] if purpose else end
         level = ""
@@ -1017,14 +1044,17 @@ class _Message:
 
         # Reported speech: inside quotation marks, or after "she said" in the same sentence.
         if self.has_reported:
-            if words[s_lo:first].count(QUOTE) % 2 == 1:
+            before = words[s_lo:first]
+            if before.count(QUOTE) % 2 == 1:
                 found.add(MODIFIER_REPORTED)
             else:  # a reporting verb in the same clause ("she said I'm fine, but I want to die")
                 reported = s.reported_verbs
                 for i in range(first - 1, max(lo, first - REPORTED_WINDOW) - 1, -1):
                     if words[i] in reported:
-                        if _SPEAKER.isdisjoint(words[max(0, i - 3) : i]):  # "I've been saying"
+                        if _SPEAKER.isdisjoint(words[max(0, i - 3) : i]):  # not "I've been saying"
                             found.add(MODIFIER_REPORTED)
+                            if words[i + 1] in _WHETHER:  # "the nurse asked if I ever wanted to"
+                                found.add(MODIFIER_HYPOTHETICAL)
                         break
                 else:  # or after it in its clause: "suicidal thoughts are common my nurse said"
                     for i in range(end, min(self.clause_end(end), end + REPORTED_WINDOW)):
@@ -1050,6 +1080,15 @@ class _Message:
                 elif self._past_form(first, end, lo):
                     found.add(MODIFIER_PAST)
         return (frozenset(found) if found else _EMPTY), distant
+
+    def _intends_death(self, entry: Entry, first: int) -> bool:
+        """An intent before a state of being dead is a prognosis when it is only "going to die"
+        or "will be dead"; not when the state is chosen ("not wake up", "stop existing") or the
+        intent is a decision ("decided to die")."""
+        if not _PROGNOSIS.isdisjoint(entry.key.split()):
+            chain_words = self.words[first : first + 4]
+            return not _DECISION.isdisjoint(chain_words)
+        return True
 
     def _member_between(self, chain_end: int, start: int, end: int) -> bool:
         """After "hope": "I hope I die", "hoping I'll die", "hope to die", not "hope it ends"."""

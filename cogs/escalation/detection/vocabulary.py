@@ -205,6 +205,7 @@ class Entry:
     )
     strong: bool = False  # means: a lethal one (opioids, sleeping pills, a gun)
     amount: bool = False  # means: a quantity in itself ("everything I've saved", "my stash")
+    weapon: bool = False  # means: needs no quantity ("his gun")
     source: str = "team"
     phrase: Phrase | None = None  # what a signal it raises reports (heads and means)
     head: bool = False  # raises a signal by itself (with or without composition)
@@ -315,7 +316,7 @@ def build_vocabulary(
                 for text in expand(pattern):
                     add(kind, text, lang)
         for kind, patterns in config.get("terms", {}).items():
-            if kind not in TERM_KINDS and kind != "means_strong":  # means_stash is a term
+            if kind not in TERM_KINDS and kind not in ("means_strong", "means_weapon"):
                 raise ValueError(f"unknown term kind {kind!r} in {lang}.toml")
             for pattern in patterns:
                 for text in expand(pattern):
@@ -323,6 +324,8 @@ def build_vocabulary(
                         add("means", text, lang, strong=True)
                     elif kind == "means_stash":  # "everything I've saved": a means in quantity
                         add("means", text, lang, strong=True, amount=True)
+                    elif kind == "means_weapon":  # "his gun": a method with any intent
+                        add("means", text, lang, strong=True, weapon=True)
                     else:
                         add(kind, text, lang)
         for group in config.get("chained", []):
