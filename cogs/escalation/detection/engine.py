@@ -31,8 +31,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import reduce
-from operator import or_
 from typing import Any
 
 from cogs.escalation.detection.model import (
@@ -60,7 +58,7 @@ from cogs.escalation.detection.model import (
     Match,
     Phrase,
 )
-from cogs.escalation.detection.text import BOUNDARIES, PAST, QUOTE, SENTENCE, Normaliser
+from cogs.escalation.detection.text import BOUNDARIES, PAST, QUOTE, SENTENCE, Coded, Normaliser
 from cogs.escalation.detection.vocabulary import (
     LOWER_KINDS,
     LOWER_WEAK_KIND,
@@ -280,7 +278,7 @@ class Scanner:
                 masks[word] = masks.get(word, 0) | bit
         self.masks = masks
         self.marked = frozenset(masks)
-        self.mask_of = _Masks(normaliser, masks)
+        normaliser.set_bits(masks)
 
     # ------------------------------------------------------------------ one message
 
@@ -314,7 +312,7 @@ class Scanner:
                     hits.append((start, stop, entry))
         return _Message(self, raw, kinds).analyse()
 
-    def _terms(self, found: list[Any], raw: list[str]) -> Analysis | None:
+    def _terms(self, found: list[Any], raw: list[Coded]) -> Analysis | None:
         """A weak sign from composing terms alone (a time, a place, a means made ready)."""
         present: dict[str, tuple[int, int]] = {}
         for end, (_, entries, n) in found:
@@ -403,24 +401,6 @@ class Scanner:
                 if other is not None:
                     out.append(_combine(other, lowers[0], context=True))
         return out
-
-
-class _Masks(dict[str, int]):
-    """raw word -> the modifier lists its normalised words are in (bits), once per word."""
-
-    def __init__(self, normaliser: Normaliser, masks: dict[str, int]) -> None:
-        super().__init__()
-        self.normaliser = normaliser
-        self.masks = masks
-
-    def __missing__(self, raw: str) -> int:
-        mask = 0
-        for word in self.normaliser.word(raw).split():
-            mask |= self.masks.get(word, 0)
-        if len(self) >= 50_000:
-            self.clear()
-        self[raw] = mask
-        return mask
 
 
 def _term_sign(kind: str, level: str, text: str) -> Entry:
@@ -575,12 +555,12 @@ class _Message:
         "stops",
     )
 
-    def __init__(self, scanner: Scanner, raw: list[str], kinds: dict[str, list[Hit]]) -> None:
+    def __init__(self, scanner: Scanner, raw: list[Coded], kinds: dict[str, list[Hit]]) -> None:
         self.s = scanner
         self.raw = raw
         self._words: list[str] | None = None
         self.kinds = kinds
-        mask = reduce(or_, map(scanner.mask_of.__getitem__, raw), 0)
+        mask = scanner.normaliser.mask(raw)
         self.breaks: frozenset[str] = scanner.breaks if mask & _BREAK else _EMPTY
         self.stops = bool(mask & _STOP)
         benign = kinds.get("benign")

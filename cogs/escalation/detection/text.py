@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import reduce
+from operator import itemgetter, or_
 
 SENTENCE = "."
 CLAUSE = ","
@@ -81,6 +83,12 @@ _IS_AFTER = frozenset({"it", "that", "what", "there", "he", "she", "who", "here"
 _TWO_MEANS_TO = ("want", "going", "need", "wish", "have", "ready", "about", "planning", "try")
 
 
+Coded = tuple[str, str, int]  # a raw word's codes, normalised words and modifier bits
+_first: Callable[[Coded], str] = itemgetter(0)
+_second: Callable[[Coded], str] = itemgetter(1)
+_third: Callable[[Coded], int] = itemgetter(2)
+
+
 def collapse(word: str) -> str:
     """Runs of one letter become one letter: 'soooo' -> 'so', 'kill' -> 'kil'."""
     return _REPEATS.sub(r"\1", word)
@@ -134,16 +142,23 @@ CODE_WIDTH = 2
 UNKNOWN = " \xa0"  # a word the lexicon does not know (no key contains it)
 
 
-class _Codes(dict[str, str]):
-    """raw word -> the codes of its normalised words, computed once per distinct word."""
+class _Codes(dict[str, Coded]):
+    """raw word -> (the codes of its normalised words, those words, their modifier bits),
+    computed once per distinct word: a message is then one dictionary pass."""
 
     def __init__(self, normaliser: Normaliser) -> None:
         super().__init__()
         self.normaliser = normaliser
 
-    def __missing__(self, raw: str) -> str:
-        codes = self.normaliser.codes
-        value = "".join(codes.get(w, UNKNOWN) for w in self.normaliser._words[raw].split())
+    def __missing__(self, raw: str) -> Coded:
+        normaliser = self.normaliser
+        codes, bits = normaliser.codes, normaliser.bits
+        words = normaliser._words[raw]
+        split = words.split()
+        mask = 0
+        for word in split:
+            mask |= bits.get(word, 0)
+        value = ("".join(codes.get(w, UNKNOWN) for w in split), words, mask)
         if len(self) >= WORD_CACHE_SIZE:
             self.clear()
         self[raw] = value
@@ -165,6 +180,7 @@ class Normaliser:
         self._words = _Words(self, collapse=True)
         self._keys = _Words(self, collapse=False)
         self.codes: dict[str, str] = {}
+        self.bits: dict[str, int] = {}  # word -> the modifier lists it is in (set by the rules)
         self._coded = _Codes(self)
         self.sentence_code = self.code(SENTENCE)
 
@@ -173,10 +189,10 @@ class Normaliser:
         may bring new words: the message codes seen so far are then forgotten)."""
         found = self.codes.get(word)
         if found is None:
-            first, second = divmod(len(self.codes), len(_SECOND))
-            if first >= len(_FIRST):
+            high, low = divmod(len(self.codes), len(_SECOND))
+            if high >= len(_FIRST):
                 raise ValueError("too many distinct words for the word codes")
-            found = self.codes[word] = _FIRST[first] + _SECOND[second]
+            found = self.codes[word] = _FIRST[high] + _SECOND[low]
             self._coded.clear()
         return found
 
@@ -239,22 +255,32 @@ class Normaliser:
             return [base, "is"] if base in _IS_AFTER else [base]
         return [word.replace("'", "")]
 
-    def encode(self, text: str) -> tuple[str, list[str]]:
-        """The message as word codes (ending with a sentence boundary), and its raw words for
-        `words` (made only when something matched)."""
-        raw = fold(text).split()
-        codes = "".join(map(self._coded.__getitem__, raw))
+    def set_bits(self, bits: dict[str, int]) -> None:
+        """Which modifier lists each word is in, as bits (a message's are ORed in `encode`)."""
+        self.bits = bits
+        self._coded.clear()
+
+    def encode(self, text: str) -> tuple[str, list[Coded]]:
+        """The message as word codes (ending with a sentence boundary), and each raw word's
+        (codes, normalised words, modifier bits) for `words` and `mask`."""
+        coded = list(map(self._coded.__getitem__, fold(text).split()))
+        codes = "".join(map(_first, coded))
         end = self.sentence_code
         if codes[-1:] != end:
             codes += end
-        return codes, raw
+        return codes, coded
 
-    def words(self, raw: list[str]) -> list[str]:
-        """The normalised words of `encode`'s raw words, one for each code."""
-        words = " ".join(filter(None, map(self._words.__getitem__, raw))).split()
+    def words(self, coded: list[Coded]) -> list[str]:
+        """The normalised words of an encoded message, one for each code."""
+        words = " ".join(filter(None, map(_second, coded))).split()
         if words[-1:] != [SENTENCE]:
             words.append(SENTENCE)
         return words
+
+    @staticmethod
+    def mask(coded: list[Coded]) -> int:
+        """The modifier bits of an encoded message."""
+        return reduce(or_, map(_third, coded), 0)
 
     def haystack(self, text: str) -> str:
         """' w1 w2 . w3 . ': the message's normalised words, space padded on both sides, ending
