@@ -323,7 +323,7 @@ class EscalationService(CaseHandling, FeedbackAlerts):
                 N_("That is a little long for me to pass on. Please keep it under {n} characters."),
                 n=MAX_SUPPORT_WORDS,
             )
-        signal = await self._signal_in(guild_id, words)
+        signal = await self._signal_in(guild_id, user_id, words)
         now = self._now()
         async with self.db.transaction() as tx:
             case = await self.repository.open_case_for(tx, guild_id, user_id)
@@ -367,11 +367,12 @@ class EscalationService(CaseHandling, FeedbackAlerts):
         )
         return outcome
 
-    async def _signal_in(self, guild_id: int, words: str) -> Detection | None:
-        """What the member's /support words signal, if it is enough to alert on its own."""
+    async def _signal_in(self, guild_id: int, user_id: int, words: str) -> Detection | None:
+        """What the member's /support words signal, read with their last few messages in the
+        server like a message, if it is enough to alert."""
         if not words:
             return None
-        found = await self.detect([guild_id], words)
+        found = await self.detect_message((guild_id, user_id), [guild_id], words, message_id=None)
         return found if found is not None and found.alert else None
 
     async def _add_support_words(

@@ -173,6 +173,24 @@ async def test_ordinary_feedback_raises_nothing_and_feedback_to_the_moderators_n
     assert c.dms(c.server.member) == []
 
 
+async def test_feedback_is_read_alone_never_with_a_members_messages(community: Community) -> None:
+    """ "I can't do this anymore." then "I have the pills ready" from one member is one signal
+    (test_context.py), but never across feedback: feedback is nobody's, and is not kept."""
+    c, member = community, community.server.member
+    await c.fake.send_message(member, c.server.general, "I can't do this anymore.")
+    await c.settle()
+    await send_feedback(c, "I have the pills ready", None)
+    assert await waiting_alerts(c) == []
+
+    c.clock.advance(minutes=31)  # the member's message is no longer read with their next
+    await send_feedback(c, "I can't do this anymore.", None)
+    await c.fake.send_message(member, c.server.general, "I have the pills ready")
+    await c.settle()
+    assert await waiting_alerts(c) == []
+    assert await c.bot.db.fetchval("SELECT COUNT(*) FROM escalation_cases") == 0
+    assert c.alerts() == []
+
+
 async def test_a_waiting_alert_survives_a_restart(community: Community) -> None:
     c = community
     await send_feedback(c, CRISIS, None)

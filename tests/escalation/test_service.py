@@ -283,3 +283,20 @@ async def test_support_keeps_asked_for_help_and_takes_the_level_of_its_words(
     )
     rows = await db.fetchall("SELECT source, level, cue FROM escalation_case_messages")
     assert [tuple(r) for r in rows] == [("support", "wish_dead", "i want to die")]
+    # the words are read with the member's last few messages in the server, like a message
+    await service.detect_message(
+        (GUILD, MEMBER + 1), [GUILD], "I can't do this anymore.", message_id=7
+    )
+    other = await service.request_support(
+        guild_id=GUILD,
+        user_id=MEMBER + 1,
+        channel_id=500,
+        parent_channel_id=None,
+        words="I have the pills ready",
+    )
+    assert await case_signal(db, other.case_id) == (
+        "support_request",
+        4,
+        "preparatory",
+        "can not do this anymore + i have the pills ready",
+    )
