@@ -106,17 +106,15 @@ _WHETHER = frozenset({"if", "whether", "si"})  # a question reported: "asked if 
 _PREPOSITIONS = frozenset(
     {"to", "for", "with", "at", "about", "from", "of", "by", "para", "a", "con", "de", "por"}
 )
-# Which modifier word lists a word is in, as bits: one set intersection per message finds them.
-BIT_NEG, BIT_THIRD, BIT_REPORTED, BIT_HYPOTHETICAL, BIT_PAST, BIT_BREAK, BIT_TOPIC, BIT_STOP = (
-    1,
-    2,
-    4,
-    8,
-    16,
-    32,
-    64,
-    128,
-)
+# Which modifier word lists a word is in, as bits (the per-word cache ORs them per message).
+BIT_NEG = 1
+BIT_THIRD = 2
+BIT_REPORTED = 4
+BIT_HYPOTHETICAL = 8
+BIT_PAST = 16
+BIT_BREAK = 32
+BIT_TOPIC = 64
+BIT_STOP = 128  # a sentence boundary
 BIT_MODIFYING = BIT_NEG | BIT_THIRD | BIT_REPORTED | BIT_HYPOTHETICAL | BIT_PAST
 
 
