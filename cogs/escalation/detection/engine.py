@@ -19,7 +19,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from cogs.escalation.detection.message import (
+from cogs.escalation.detection.message import Message
+from cogs.escalation.detection.model import LEVEL_CATEGORY, LOW, Detection
+from cogs.escalation.detection.modifiers import (
     BIT_BREAK,
     BIT_HYPOTHETICAL,
     BIT_NEG,
@@ -28,9 +30,7 @@ from cogs.escalation.detection.message import (
     BIT_STOP,
     BIT_THIRD,
     BIT_TOPIC,
-    Message,
 )
-from cogs.escalation.detection.model import LEVEL_CATEGORY, LOW, Detection
 from cogs.escalation.detection.signals import TERM_SIGNS, Analysis, Hit, Signal, decide
 from cogs.escalation.detection.text import BOUNDARIES, PAST, QUOTE, SENTENCE, Coded, Normaliser
 
