@@ -38,7 +38,7 @@ def test_means_ready_then_distress(detector: Detector) -> None:
 
 
 def test_two_lower_signals_across_messages(detector: Detector) -> None:
-    found = detector.scan_context(["nothing will ever get better"], "I'm just a burden now")
+    found = detector.scan_context(["nothing will ever get better"], "I feel like a burden now")
     assert found is not None and (found.severity, found.context) == (MEDIUM, True)
     assert found.alert
 

@@ -51,6 +51,8 @@ def means(msg: Message, hit: Hit) -> Signal | None:
     weak = False
     first = start
     stock = [h for h in msg.within("stockpile", lo, start) if h[1] >= start - STOCKPILE_WINDOW]
+    if not stock and "stockpile_after" in kinds:  # "enough morphine saved up"
+        stock = msg.starting("stockpile_after", end, end + READY_WINDOW, s_hi)
     taken = msg.within("ingest_past", back, start)
     taking = msg.within("ingest", back, start)
     research = msg.within("research", back, start) if "research" in msg.kinds else ()
@@ -58,7 +60,8 @@ def means(msg: Message, hit: Hit) -> Signal | None:
         level, first = PREPARATORY, research[0][0]  # "looked up how much insulin it takes"
         after = msg.starting("lethal", end, end + PURPOSE_WINDOW, s_hi)[0][1]
     elif stock:
-        level, first = PREPARATORY, stock[0][0]
+        level, first = PREPARATORY, min(start, stock[0][0])
+        after = max(after, stock[0][1])
     elif taken:
         first = taken[0][0]
         if qty or purpose:

@@ -33,8 +33,11 @@ from cogs.escalation.detection.means import PURPOSE_WINDOW, means
 from cogs.escalation.detection.model import (
     ACTIVE_THOUGHTS,
     ATTEMPT,
+    BURDENSOMENESS,
     CRITICAL,
+    ENTRAPMENT,
     HIGH,
+    HOPELESSNESS,
     INTENT,
     LEVEL_CATEGORY,
     LEVEL_SEVERITY,
@@ -45,6 +48,7 @@ from cogs.escalation.detection.model import (
     MODIFIER_NEGATED,
     MODIFIER_THIRD_PERSON,
     PLAN,
+    WISH_DEAD,
 )
 from cogs.escalation.detection.modifiers import (
     BIT_BREAK,
@@ -64,6 +68,10 @@ from cogs.escalation.detection.vocabulary import LOWER_WEAK_KIND, PHRASE_KIND, E
 
 if TYPE_CHECKING:
     from cogs.escalation.detection.engine import Scanner
+
+
+_SERIOUS = frozenset({"serious", "means", "time", "resolve"})
+_JOKING_LEVELS = frozenset({WISH_DEAD, ACTIVE_THOUGHTS, HOPELESSNESS, BURDENSOMENESS, ENTRAPMENT})
 
 
 def longest(hits: list[Hit]) -> list[Hit]:
@@ -219,7 +227,23 @@ class Message:
                 found = self.means(hit) if kind == "means" else self.head(hit)
                 if found is not None:
                     signals.append(found)
+        if signals and ("hyperbole" in kinds or "embarrassed" in kinds):
+            self._joking(signals)
         return out
+
+    def _joking(self, signals: list[Signal]) -> None:
+        """Laughter ("lol", "jaja", "💀") makes a soft wish or a lower signal a joke; embarrassment
+        ("so embarrassing", "q oso") makes even "I want to die" the idiom. Never with a means, a
+        time, a resolve or "unless" / "not joking": a present explicit statement is not silenced
+        by laughter alone."""
+        kinds = self.kinds
+        if not _SERIOUS.isdisjoint(kinds):
+            return
+        embarrassed = "embarrassed" in kinds
+        for signal in signals:
+            if signal.level in _JOKING_LEVELS and (embarrassed or not signal.explicit):
+                signal.severity = LOW
+                signal.modifiers = signal.modifiers | {MODIFIER_HYPOTHETICAL}
 
     def _inside_head(self, hit: Hit) -> bool:
         a, b = hit[0], hit[1]
@@ -349,6 +373,9 @@ class Message:
                 h[2].strong and s_lo <= h[0] < s_hi for h in self.kinds.get("means", ())
             ):
                 level, severity = PLAN, LEVEL_SEVERITY[PLAN]
+            elif chain in ("intent", "planned") and "resolve" in self.kinds:
+                # "I'm doing it this time", "esta noche lo hago, ya lo decidí": a resolve said
+                severity = LEVEL_SEVERITY[level]
             else:
                 weak = True
                 severity = LOW

@@ -49,6 +49,8 @@ _UNICODE = str.maketrans(
         **dict.fromkeys("—–‒―", ","),
         **dict.fromkeys("¿¡…。", "."),
         "\u00a0": " ",
+        # laughing emoji: "lol" (a joke marker, unless something serious goes with it)
+        **dict.fromkeys("💀😂🤣😆😹", " lol "),
         # letters of other scripts that look like Latin ones ("kіll" with a Cyrillic і)
         "а": "a",
         "е": "e",
@@ -70,7 +72,7 @@ _UNICODE = str.maketrans(
         "κ": "k",
     }
 )
-_SPECIAL = frozenset("’‘ʼ´′ʹ‛“”„‟«»〝〞＂—–‒―¿¡…。\u00a0аеорсухіıѕԁјӏοαεικ")
+_SPECIAL = frozenset("’‘ʼ´′ʹ‛“”„‟«»〝〞＂—–‒―¿¡…。\u00a0аеорсухіıѕԁјӏοαεικ💀😂🤣😆😹")
 _BANG_IN_WORD = re.compile(r"(?<=[a-z])!+(?=[a-z])")
 _LOOKALIKES = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
