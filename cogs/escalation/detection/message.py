@@ -52,13 +52,8 @@ from cogs.escalation.detection.model import (
 )
 from cogs.escalation.detection.modifiers import (
     BIT_BREAK,
-    BIT_HYPOTHETICAL,
     BIT_MODIFYING,
-    BIT_NEG,
-    BIT_PAST,
-    BIT_REPORTED,
     BIT_STOP,
-    BIT_THIRD,
     BIT_TOPIC,
     modifiers,
 )
@@ -70,6 +65,7 @@ if TYPE_CHECKING:
     from cogs.escalation.detection.engine import Scanner
 
 
+_LOWERING = frozenset({"past_marker", "hypothetical"})  # phrases that may lower a signal
 _SERIOUS = frozenset({"serious", "means", "time", "resolve"})
 _JOKING_LEVELS = frozenset({WISH_DEAD, ACTIVE_THOUGHTS, HOPELESSNESS, BURDENSOMENESS, ENTRAPMENT})
 
@@ -87,50 +83,25 @@ def longest(hits: list[Hit]) -> list[Hit]:
 class Message:
     """The rules applied to one normalised message."""
 
-    __slots__ = (
-        "_words",
-        "benign",
-        "breaks",
-        "chains",
-        "has_hypothetical",
-        "has_negation",
-        "has_past",
-        "has_past_marker",
-        "has_recent",
-        "has_reported",
-        "has_third",
-        "has_topic",
-        "kinds",
-        "plain",
-        "raw",
-        "s",
-        "stops",
-    )
+    __slots__ = ("_words", "benign", "breaks", "chains", "kinds", "mask", "plain", "raw", "s")
 
     def __init__(self, scanner: Scanner, raw: list[Coded], kinds: dict[str, list[Hit]]) -> None:
         self.s = scanner
         self.raw = raw
         self._words: list[str] | None = None
         self.kinds = kinds
-        mask = scanner.normaliser.mask(raw)
+        # which modifier word lists the message's words are in (BIT_*): the modifiers look only
+        # for what is there
+        self.mask = mask = scanner.normaliser.mask(raw)
         self.breaks: frozenset[str] = scanner.breaks if mask & BIT_BREAK else EMPTY
-        self.stops = bool(mask & BIT_STOP)
         benign = kinds.get("benign")
         self.benign = [(a, b) for a, b, _ in benign] if benign else []
         self.chains = [k for k in CHAINS if k in kinds] if len(kinds) > 1 else []
-        self.has_negation = bool(mask & BIT_NEG)
-        self.has_third = bool(mask & BIT_THIRD)
-        self.has_reported = bool(mask & BIT_REPORTED)
-        self.has_hypothetical = bool(mask & BIT_HYPOTHETICAL) or "hypothetical" in kinds
-        self.has_past = bool(mask & BIT_PAST)
-        self.has_past_marker = "past_marker" in kinds
-        self.has_recent = "recent" in kinds
-        self.has_topic = bool(mask & BIT_TOPIC)
         # no word that could lower a signal: the modifiers are not looked for at all
         self.plain = (
             not (mask & BIT_MODIFYING)
-            and not self.has_past_marker
-            and ("hypothetical" not in kinds)
+            and "past_marker" not in kinds
+            and "hypothetical" not in kinds
         )
 
     # ------------------------------------------------------------------ positions
@@ -168,7 +139,7 @@ class Message:
     def sentence(self, i: int) -> tuple[int, int]:
         words = self.words
         n = len(words)
-        if not self.stops:
+        if not self.mask & BIT_STOP:
             return 0, n
         lo = i
         while lo > 0 and words[lo - 1] != SENTENCE:
@@ -275,7 +246,12 @@ class Message:
     def head(self, hit: Hit) -> Signal | None:
         start, end, entry = hit
         kind = entry.kind
-        if self.plain and kind in FIXED_KINDS and not self.has_topic and "eol" not in self.kinds:
+        if (
+            self.plain
+            and kind in FIXED_KINDS
+            and not self.mask & BIT_TOPIC
+            and "eol" not in self.kinds
+        ):
             # nothing can lower it and nothing composes with it: its level as listed
             category = (
                 entry.phrase.category
@@ -395,7 +371,7 @@ class Message:
             modifiers, distant = self.modifiers(
                 first, end, lo, s_lo, s_hi, inherent_past, entry.personal
             )
-        if kind in NAMED_KINDS and self.has_topic and not chain:
+        if kind in NAMED_KINDS and self.mask & BIT_TOPIC and not chain:
             sentence = self.words[s_lo:s_hi]
             if (
                 MODIFIER_THIRD_PERSON not in modifiers

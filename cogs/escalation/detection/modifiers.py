@@ -62,11 +62,16 @@ def modifiers(
     s = msg.s
     words = msg.words
     found: set[str] = set()
+    mask = msg.mask
+    kinds = msg.kinds
+    has_past_marker = "past_marker" in kinds
+    has_past = mask & BIT_PAST
+    has_recent = "recent" in kinds
 
     # Negation: a negating word just before, in the same clause, with only subject or
     # auxiliary words between ("I'm not going to", "I don't think I want to"; not "cuando no
     # haya nadie, me tomo...").
-    if msg.has_negation:
+    if mask & BIT_NEG:
         negations = s.negations
         for i in range(first - 1, max(lo, first - NEGATION_WINDOW) - 1, -1):
             word = words[i]
@@ -79,7 +84,7 @@ def modifiers(
 
     # Someone else is the subject: "people who want to die", "she is such a burden" (not when
     # the phrase names the member: "they'd be better off without me").
-    if msg.has_third and not personal:
+    if mask & BIT_THIRD and not personal:
         for i in range(first - 1, max(lo, first - SUBJECT_WINDOW) - 1, -1):
             word = words[i]
             if word in s.first_person:
@@ -92,7 +97,7 @@ def modifiers(
                 break
 
     # Hypothetical: the clause opens with "if" / "si" / "imagine"; or "what if" before it.
-    if msg.has_hypothetical:
+    if mask & BIT_HYPOTHETICAL or "hypothetical" in kinds:
         i = lo
         while i < first and words[i] in _CLAUSE_OPENERS:
             i += 1
@@ -100,7 +105,7 @@ def modifiers(
             found.add(MODIFIER_HYPOTHETICAL)
 
     # Reported speech: inside quotation marks, or after "she said" in the same sentence.
-    if msg.has_reported:
+    if mask & BIT_REPORTED:
         before = words[s_lo:first]
         if before.count(QUOTE) % 2 == 1:
             found.add(MODIFIER_REPORTED)
@@ -123,14 +128,14 @@ def modifiers(
     # Past: a past form just before or inside it ("I wanted to", "was"), or a marker of long
     # ago in the sentence ("years ago"), unless its clause says it is happening now.
     distant = False
-    if msg.has_past_marker or msg.has_past:
-        if msg.has_recent and msg.any_within("recent", lo, msg.clause_end(max(first, end - 1))):
+    if has_past_marker or has_past:
+        if has_recent and msg.any_within("recent", lo, msg.clause_end(max(first, end - 1))):
             pass
-        elif msg.has_past_marker and msg.any_within("past_marker", s_lo, s_hi):
+        elif has_past_marker and msg.any_within("past_marker", s_lo, s_hi):
             found.add(MODIFIER_PAST)
             distant = True
-        elif msg.has_past and not inherent_past:
-            if msg.has_recent and msg.any_within("recent", s_lo, s_hi):
+        elif has_past and not inherent_past:
+            if has_recent and msg.any_within("recent", s_lo, s_hi):
                 pass
             elif past_form(msg, first, end, lo):
                 found.add(MODIFIER_PAST)
