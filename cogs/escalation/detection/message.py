@@ -364,7 +364,8 @@ class Message:
                 weak = False
                 explicit = True
                 purposeful = True
-        if self.plain or entry.counterfactual:  # "I should have died last year": a wish now
+        if self.plain or (entry.counterfactual and "used" not in self.words[first - 3 : first]):
+            # "I should have died last year": a wish now (not "I used to wish I would die")
             modifiers, distant = EMPTY, False
         else:
             inherent_past = level == ATTEMPT or kind == "attempt_weak" or entry.counterfactual
