@@ -42,6 +42,7 @@ from cogs.escalation.detection.model import (
     LEVEL_CATEGORY,
     LEVEL_SEVERITY,
     LOW,
+    MEDIUM,
     METHOD,
     MODIFIER_DROP,
     MODIFIER_HYPOTHETICAL,
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
     from cogs.escalation.detection.engine import Scanner
 
 
+_LOWER_WEAK_TIER = frozenset({"hopelessness", "burdensomeness", "entrapment"})
 _LOWERING = frozenset({"past_marker", "hypothetical"})  # phrases that may lower a signal
 _SERIOUS = frozenset({"serious", "means", "time", "resolve"})
 _JOKING_LEVELS = frozenset({WISH_DEAD, ACTIVE_THOUGHTS, HOPELESSNESS, BURDENSOMENESS, ENTRAPMENT})
@@ -337,6 +339,11 @@ class Message:
             elif means:
                 level = METHOD
             severity = LEVEL_SEVERITY[level]
+        elif kind in _LOWER_WEAK_TIER and "absolute" in self.kinds:
+            # said of everyone, nothing, never, for good: "a burden to all of them", "nobody can
+            # ever get me out of this", "nunca va a mejorar nada": the warning sign outright
+            if self.any_within("absolute", s_lo, s_hi):
+                severity = MEDIUM
         elif kind in NSSI_KINDS:
             if chain == "intent" and self.any_within("time", s_lo, s_hi):
                 severity = CRITICAL

@@ -164,6 +164,7 @@ TERM_KINDS = (
     "uncaring",
     "means_stash",
     "stockpile_after",
+    "absolute",
     "resolve",
     "hyperbole",
     "embarrassed",
