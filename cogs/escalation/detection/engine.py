@@ -91,16 +91,14 @@ class Scanner:
         message with no signal but a composing term ("Sunday.", "all of them") gives a weak sign
         for the member's earlier messages to complete."""
         codes, raw = self.normaliser.encode(text)
-        found = list(self.automaton.iter(codes))
+        found = self.automaton.iter(codes)
         if extra is not None:
-            found += extra.iter(codes)
-        for _, value in found:
-            if value[0]:
-                break
-        else:
-            return self._terms(found, raw) if terms and found else None
+            found = [*found, *extra.iter(codes)]
         kinds: dict[str, list[Hit]] = {}
-        for end, (_, entries, n) in found:
+        head = False
+        for end, (is_head, entries, n) in found:
+            if is_head:
+                head = True
             stop = (end + 1) >> 1  # two characters per word: positions halved are word indexes
             start = stop - n
             for entry in entries:
@@ -109,22 +107,20 @@ class Scanner:
                     kinds[entry.kind] = [(start, stop, entry)]
                 else:
                     hits.append((start, stop, entry))
-        return Message(self, raw, kinds).analyse()
+        if not head:
+            return self._terms(kinds, raw) if terms and kinds else None
+        return Message(self, raw, kinds, codes).analyse()
 
-    def _terms(self, found: list[Any], raw: list[Coded]) -> Analysis | None:
+    def _terms(self, kinds: dict[str, list[Hit]], raw: list[Coded]) -> Analysis | None:
         """A weak sign from composing terms alone (a time, a place, a means made ready)."""
-        present: dict[str, tuple[int, int]] = {}
-        for end, (_, entries, n) in found:
-            stop = (end + 1) >> 1
-            for entry in entries:
-                present.setdefault(entry.kind, (stop - n, stop))
         for kind, entry in TERM_SIGNS:
-            if kind in present:
-                start, end = present[kind]
+            hits = kinds.get(kind)
+            if hits:
+                start, end, _ = hits[0]
                 message = Message(self, raw, {})
                 signal = Signal(entry, entry.level, LOW, LOW, start, end, message, weak=True)
                 signal.category = LEVEL_CATEGORY[entry.level]
-                return Analysis([signal], eol="eol" in present)
+                return Analysis([signal], eol="eol" in kinds)
         return None
 
     # ------------------------------------------------------------------ several messages

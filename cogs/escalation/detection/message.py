@@ -85,11 +85,25 @@ def longest(hits: list[Hit]) -> list[Hit]:
 class Message:
     """The rules applied to one normalised message."""
 
-    __slots__ = ("_words", "benign", "breaks", "chains", "kinds", "mask", "plain", "raw", "s")
+    __slots__ = (
+        "_words",
+        "benign",
+        "breaks",
+        "chains",
+        "codes",
+        "kinds",
+        "mask",
+        "plain",
+        "raw",
+        "s",
+    )
 
-    def __init__(self, scanner: Scanner, raw: list[Coded], kinds: dict[str, list[Hit]]) -> None:
+    def __init__(
+        self, scanner: Scanner, raw: list[Coded], kinds: dict[str, list[Hit]], codes: str = ""
+    ) -> None:
         self.s = scanner
         self.raw = raw
+        self.codes = codes  # the word codes (two characters a word): sentence ends found in C
         self._words: list[str] | None = None
         self.kinds = kinds
         # which modifier word lists the message's words are in (BIT_*): the modifiers look only
@@ -139,6 +153,19 @@ class Message:
         return i
 
     def sentence(self, i: int) -> tuple[int, int]:
+        codes = self.codes
+        if not codes:
+            return self._sentence_words(i)
+        n = len(codes) >> 1
+        if not self.mask & BIT_STOP:
+            return 0, n
+        # a code's characters come from two disjoint alphabets: a find is always word-aligned
+        end = self.s.normaliser.sentence_code
+        before = codes.rfind(end, 0, i << 1)
+        after = codes.find(end, i << 1)
+        return (0 if before < 0 else (before >> 1) + 1), (n if after < 0 else after >> 1)
+
+    def _sentence_words(self, i: int) -> tuple[int, int]:
         words = self.words
         n = len(words)
         if not self.mask & BIT_STOP:
