@@ -31,6 +31,7 @@ PAST = "_past"  # marker before a verb that was in the past tense
 BOUNDARIES = frozenset({SENTENCE, CLAUSE, QUOTE})
 
 WORD_CACHE_SIZE = 50_000
+_BOUNDARY_CHARS = frozenset(BOUNDARIES)
 
 # ASCII punctuation, one byte to one byte (fast): sentence ends -> ".", clause breaks -> ",",
 # markup and symbols -> space. "'", "@", "$" and digits stay: they may be part of a word.
@@ -99,6 +100,12 @@ def collapse(word: str) -> str:
 def fold(text: str) -> str:
     """Lower case ASCII with accents, invisible characters and symbols of other scripts removed,
     and punctuation turned into the boundary characters."""
+    return spaced(fold_words(text))
+
+
+def fold_words(text: str) -> str:
+    """`fold` without spaces around the boundary characters: "tonight." stays one raw word (the
+    per-word cache splits it once, instead of every message being rewritten three times)."""
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text)
         if not _SPECIAL.isdisjoint(text):
@@ -107,7 +114,11 @@ def fold(text: str) -> str:
     text = text.lower()
     if "!" in text:
         text = _BANG_IN_WORD.sub("i", text)
-    text = text.encode("ascii").translate(_ASCII).decode("ascii")
+    return text.encode("ascii").translate(_ASCII).decode("ascii")
+
+
+def spaced(text: str) -> str:
+    """The boundary characters as words of their own."""
     if "." in text:
         text = text.replace(".", " . ")
     if "," in text:
@@ -155,7 +166,10 @@ class _Codes(dict[str, Coded]):
     def __missing__(self, raw: str) -> Coded:
         normaliser = self.normaliser
         codes, bits = normaliser.codes, normaliser.bits
-        words = normaliser._words[raw]
+        if _BOUNDARY_CHARS.isdisjoint(raw) or raw in BOUNDARIES:
+            words = normaliser._words[raw]
+        else:  # "tonight." -> "tonight ."
+            words = " ".join(filter(None, map(normaliser._words.__getitem__, spaced(raw).split())))
         split = words.split()
         mask = 0
         for word in split:
@@ -265,7 +279,7 @@ class Normaliser:
     def encode(self, text: str) -> tuple[str, list[Coded]]:
         """The message as word codes (ending with a sentence boundary), and each raw word's
         (codes, normalised words, modifier bits) for `words` and `mask`."""
-        coded = list(map(self._coded.__getitem__, fold(text).split()))
+        coded = list(map(self._coded.__getitem__, fold_words(text).split()))
         codes = "".join(map(_first, coded))
         end = self.sentence_code
         if codes[-1:] != end:
