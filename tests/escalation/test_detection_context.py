@@ -106,3 +106,11 @@ def test_a_time_alone_completes_an_earlier_plan_or_wish(detector: Detector) -> N
 def test_a_means_alone_completes_an_earlier_wish(detector: Detector) -> None:
     found = detector.scan_context(["I wish I was dead"], "the whole bottle is right here")
     assert found is not None and found.alert and found.level == "preparatory"
+
+
+def test_a_resolve_completes_earlier_distress(detector: Detector) -> None:
+    found = detector.scan_context(["been thinking about ending it"], "for real this time")
+    assert found is not None and found.alert and found.context
+    # a resolve completes a wish or a plan, not a lower signal alone
+    found = detector.scan_context(["I feel so tired"], "for real this time")
+    assert found is None or not found.alert

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from cogs.escalation.detection.model import (
     ATTEMPT,
+    INTENT,
     LEVEL_CATEGORY,
     LEVEL_RANK,
     LEVEL_SEVERITY,
@@ -175,6 +176,7 @@ TERM_SIGNS = (
     ("place", _term_sign("terms_place", METHOD, "(a place)")),
     ("place_traffic", _term_sign("terms_place", METHOD, "(a place)")),
     ("time", _term_sign("terms_time", PLAN, "(a time)")),
+    ("resolve", _term_sign("terms_resolve", INTENT, "(a resolve)")),
 )
 
 
@@ -186,8 +188,8 @@ def _completes(partner: Signal, weak: Signal) -> bool:
     """Whether `partner` (distress) makes the weak sign `weak` worth its level."""
     if partner is weak or not partner.distress:
         return False
-    if weak.entry.kind == "terms_time" and (partner.weak or partner.level in LOWER_LEVELS):
-        return False  # "Sunday." completes a wish or a plan, not "I'm so tired"
+    if weak.entry.kind in _TERMS_NEEDING_INTENT and (partner.weak or partner.level in LOWER_LEVELS):
+        return False  # "Sunday." / "this time" completes a wish or a plan, not "I'm so tired"
     if not partner.weak:
         return True
     # another weak sign: of another kind, and not the same words ("this is goodbye")
@@ -196,6 +198,7 @@ def _completes(partner: Signal, weak: Signal) -> bool:
     )
 
 
+_TERMS_NEEDING_INTENT = frozenset({"terms_time", "terms_resolve"})
 _PREPARING = frozenset({"prep_weak", "means", "terms_ready"})
 
 
