@@ -33,11 +33,8 @@ from cogs.escalation.detection.means import PURPOSE_WINDOW, means
 from cogs.escalation.detection.model import (
     ACTIVE_THOUGHTS,
     ATTEMPT,
-    BURDENSOMENESS,
     CRITICAL,
-    ENTRAPMENT,
     HIGH,
-    HOPELESSNESS,
     INTENT,
     LEVEL_CATEGORY,
     LEVEL_SEVERITY,
@@ -49,13 +46,13 @@ from cogs.escalation.detection.model import (
     MODIFIER_NEGATED,
     MODIFIER_THIRD_PERSON,
     PLAN,
-    WISH_DEAD,
 )
 from cogs.escalation.detection.modifiers import (
     BIT_BREAK,
     BIT_MODIFYING,
     BIT_STOP,
     BIT_TOPIC,
+    joking,
     modifiers,
 )
 from cogs.escalation.detection.signals import EMPTY, Analysis, Hit, Signal
@@ -68,8 +65,6 @@ if TYPE_CHECKING:
 
 _LOWER_WEAK_TIER = frozenset({"hopelessness", "burdensomeness", "entrapment"})
 _LOWERING = frozenset({"past_marker", "hypothetical"})  # phrases that may lower a signal
-_SERIOUS = frozenset({"serious", "means", "time", "resolve"})
-_JOKING_LEVELS = frozenset({WISH_DEAD, ACTIVE_THOUGHTS, HOPELESSNESS, BURDENSOMENESS, ENTRAPMENT})
 
 
 def longest(hits: list[Hit]) -> list[Hit]:
@@ -228,22 +223,8 @@ class Message:
                 if found is not None:
                     signals.append(found)
         if signals and ("hyperbole" in kinds or "embarrassed" in kinds):
-            self._joking(signals)
+            joking(kinds, signals)
         return out
-
-    def _joking(self, signals: list[Signal]) -> None:
-        """Laughter ("lol", "jaja", "💀") makes a soft wish or a lower signal a joke; embarrassment
-        ("so embarrassing", "q oso") makes even "I want to die" the idiom. Never with a means, a
-        time, a resolve or "unless" / "not joking": a present explicit statement is not silenced
-        by laughter alone."""
-        kinds = self.kinds
-        if not _SERIOUS.isdisjoint(kinds):
-            return
-        embarrassed = "embarrassed" in kinds
-        for signal in signals:
-            if signal.level in _JOKING_LEVELS and (embarrassed or not signal.explicit):
-                signal.severity = LOW
-                signal.modifiers = signal.modifiers | {MODIFIER_HYPOTHETICAL}
 
     def _inside_head(self, hit: Hit) -> bool:
         a, b = hit[0], hit[1]

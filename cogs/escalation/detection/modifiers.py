@@ -12,17 +12,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cogs.escalation.detection.model import (
+    ACTIVE_THOUGHTS,
+    BURDENSOMENESS,
+    ENTRAPMENT,
+    HOPELESSNESS,
+    LOW,
     MODIFIER_HYPOTHETICAL,
     MODIFIER_NEGATED,
     MODIFIER_PAST,
     MODIFIER_REPORTED,
     MODIFIER_THIRD_PERSON,
+    WISH_DEAD,
 )
 from cogs.escalation.detection.signals import EMPTY
 from cogs.escalation.detection.text import PAST, QUOTE
 
 if TYPE_CHECKING:
     from cogs.escalation.detection.message import Message
+    from cogs.escalation.detection.signals import Hit, Signal
 
 NEGATION_WINDOW = 3
 SUBJECT_WINDOW = 4
@@ -149,3 +156,21 @@ def past_form(msg: Message, first: int, end: int, lo: int) -> bool:
     if PAST not in words[window_start:end] and s.past_words.isdisjoint(words[window_start:first]):
         return False
     return s.counterfactual.isdisjoint(words[lo:first])
+
+
+_SERIOUS = frozenset({"serious", "means", "time", "resolve"})
+_JOKING_LEVELS = frozenset({WISH_DEAD, ACTIVE_THOUGHTS, HOPELESSNESS, BURDENSOMENESS, ENTRAPMENT})
+
+
+def joking(kinds: dict[str, list[Hit]], signals: list[Signal]) -> None:
+    """Laughter ("lol", "jaja", "💀") makes a soft wish or a lower signal a joke; embarrassment
+    ("so embarrassing", "q oso") makes even "I want to die" the idiom. Never with a means, a time,
+    a resolve or "unless" / "not joking": a present explicit statement is not silenced by
+    laughter alone."""
+    if not _SERIOUS.isdisjoint(kinds):
+        return
+    embarrassed = "embarrassed" in kinds
+    for signal in signals:
+        if signal.level in _JOKING_LEVELS and (embarrassed or not signal.explicit):
+            signal.severity = LOW
+            signal.modifiers = signal.modifiers | {MODIFIER_HYPOTHETICAL}
