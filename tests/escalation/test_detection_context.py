@@ -38,7 +38,7 @@ def test_means_ready_then_distress(detector: Detector) -> None:
 
 
 def test_two_lower_signals_across_messages(detector: Detector) -> None:
-    found = detector.scan_context(["nothing will ever get better"], "I'm just a burden now")
+    found = detector.scan_context(["nothing will ever get better"], "I feel like a burden now")
     assert found is not None and (found.severity, found.context) == (MEDIUM, True)
     assert found.alert
 
@@ -106,3 +106,11 @@ def test_a_time_alone_completes_an_earlier_plan_or_wish(detector: Detector) -> N
 def test_a_means_alone_completes_an_earlier_wish(detector: Detector) -> None:
     found = detector.scan_context(["I wish I was dead"], "the whole bottle is right here")
     assert found is not None and found.alert and found.level == "preparatory"
+
+
+def test_a_resolve_completes_earlier_distress(detector: Detector) -> None:
+    found = detector.scan_context(["been thinking about ending it"], "for real this time")
+    assert found is not None and found.alert and found.context
+    # a resolve completes a wish or a plan, not a lower signal alone
+    found = detector.scan_context(["I feel so tired"], "for real this time")
+    assert found is None or not found.alert

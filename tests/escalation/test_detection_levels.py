@@ -134,11 +134,32 @@ def test_lower_signals_alert_only_together(detector: Detector) -> None:
     ):
         alone = found(detector, text)
         assert (alone.level, alone.severity, alone.alert) == (level, LOW, False), text
-    both = found(detector, "I'm a burden to everyone and there's no way out")
+    both = found(detector, "I feel like a burden and I feel trapped")
     assert (both.severity, both.alert) == (MEDIUM, True)
-    assert "burden" in both.cue and both.cue.endswith(" + no way out")
+    assert "burden" in both.cue and both.cue.endswith(" + feel trapped")
     # the same kind twice is not two signals
-    assert not found(detector, "I feel trapped, there's no way out").alert
+    assert not found(detector, "I feel trapped, so stuck").alert
+
+
+def test_lower_signals_said_outright_alert_alone(detector: Detector) -> None:
+    # the warning signs in their own words: no way out, a burden to everyone, no reason left
+    for text, level in (
+        ("there's no way out of this pain", "entrapment"),
+        ("I'm nothing but a burden to everyone", "burdensomeness"),
+        ("there's nothing left to look forward to", "hopelessness"),
+        ("no hay salida", "entrapment"),
+    ):
+        alone = found(detector, text)
+        assert (alone.level, alone.severity, alone.alert) == (level, MEDIUM, True), text
+    assert not found(detector, "I'm not a burden to everyone, they said so").alert
+
+
+def test_laughter_and_embarrassment(detector: Detector) -> None:
+    assert found(detector, "tbh I want to die lol").alert  # explicit: laughter does not silence it
+    assert not found(detector, "ugh so embarrassing, I want to die").alert
+    assert not found(detector, "ay no q oso, me quiero morir jajaja").alert
+    assert not found(detector, "I'm such a burden lol").alert
+    assert found(detector, "jk... unless? I have all my morphine saved up lol").alert
 
 
 def test_vague_intent_needs_distress(detector: Detector) -> None:

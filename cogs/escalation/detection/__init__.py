@@ -6,7 +6,10 @@ Suicide Risk Lexicon v1.0, and a member's last few messages read together. No di
     found.alert, found.severity, found.level, found.cue   # True, 4, "plan", "going to take ..."
     detector.scan_context(["I can't do this anymore."], "I have the pills ready")
 
-See ``engine`` for the rules, ``vocabulary`` for the data files, ``text`` for normalisation.
+``engine`` scans (one automaton pass over word codes); ``message`` composes each head with the
+terms around it, ``means`` a means in composition, ``modifiers`` what lowers a signal, ``kinds``
+which kinds compose how; ``signals`` combines signals across a message and the member's earlier
+ones; ``vocabulary`` reads the data files; ``text`` normalises; ``model`` holds the public types.
 """
 
 from __future__ import annotations

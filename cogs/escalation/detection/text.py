@@ -31,6 +31,7 @@ PAST = "_past"  # marker before a verb that was in the past tense
 BOUNDARIES = frozenset({SENTENCE, CLAUSE, QUOTE})
 
 WORD_CACHE_SIZE = 50_000
+_BOUNDARY_CHARS = frozenset(BOUNDARIES)
 
 # ASCII punctuation, one byte to one byte (fast): sentence ends -> ".", clause breaks -> ",",
 # markup and symbols -> space. "'", "@", "$" and digits stay: they may be part of a word.
@@ -49,6 +50,8 @@ _UNICODE = str.maketrans(
         **dict.fromkeys("—–‒―", ","),
         **dict.fromkeys("¿¡…。", "."),
         "\u00a0": " ",
+        # laughing emoji: "lol" (a joke marker, unless something serious goes with it)
+        **dict.fromkeys("💀😂🤣😆😹", " lol "),
         # letters of other scripts that look like Latin ones ("kіll" with a Cyrillic і)
         "а": "a",
         "е": "e",
@@ -70,7 +73,7 @@ _UNICODE = str.maketrans(
         "κ": "k",
     }
 )
-_SPECIAL = frozenset("’‘ʼ´′ʹ‛“”„‟«»〝〞＂—–‒―¿¡…。\u00a0аеорсухіıѕԁјӏοαεικ")
+_SPECIAL = frozenset("’‘ʼ´′ʹ‛“”„‟«»〝〞＂—–‒―¿¡…。\u00a0аеорсухіıѕԁјӏοαεικ💀😂🤣😆😹")
 _BANG_IN_WORD = re.compile(r"(?<=[a-z])!+(?=[a-z])")
 _LOOKALIKES = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
@@ -97,6 +100,12 @@ def collapse(word: str) -> str:
 def fold(text: str) -> str:
     """Lower case ASCII with accents, invisible characters and symbols of other scripts removed,
     and punctuation turned into the boundary characters."""
+    return spaced(fold_words(text))
+
+
+def fold_words(text: str) -> str:
+    """`fold` without spaces around the boundary characters: "tonight." stays one raw word (the
+    per-word cache splits it once, instead of every message being rewritten three times)."""
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text)
         if not _SPECIAL.isdisjoint(text):
@@ -105,7 +114,11 @@ def fold(text: str) -> str:
     text = text.lower()
     if "!" in text:
         text = _BANG_IN_WORD.sub("i", text)
-    text = text.encode("ascii").translate(_ASCII).decode("ascii")
+    return text.encode("ascii").translate(_ASCII).decode("ascii")
+
+
+def spaced(text: str) -> str:
+    """The boundary characters as words of their own."""
     if "." in text:
         text = text.replace(".", " . ")
     if "," in text:
@@ -153,7 +166,10 @@ class _Codes(dict[str, Coded]):
     def __missing__(self, raw: str) -> Coded:
         normaliser = self.normaliser
         codes, bits = normaliser.codes, normaliser.bits
-        words = normaliser._words[raw]
+        if _BOUNDARY_CHARS.isdisjoint(raw) or raw in BOUNDARIES:
+            words = normaliser._words[raw]
+        else:  # "tonight." -> "tonight ."
+            words = " ".join(filter(None, map(normaliser._words.__getitem__, spaced(raw).split())))
         split = words.split()
         mask = 0
         for word in split:
@@ -263,7 +279,7 @@ class Normaliser:
     def encode(self, text: str) -> tuple[str, list[Coded]]:
         """The message as word codes (ending with a sentence boundary), and each raw word's
         (codes, normalised words, modifier bits) for `words` and `mask`."""
-        coded = list(map(self._coded.__getitem__, fold(text).split()))
+        coded = list(map(self._coded.__getitem__, fold_words(text).split()))
         codes = "".join(map(_first, coded))
         end = self.sentence_code
         if codes[-1:] != end:

@@ -111,8 +111,24 @@ HEAD_KINDS: dict[str, HeadKind] = {
     "hopelessness": HeadKind(HOPELESSNESS, LOW, False),
     "burdensomeness": HeadKind(BURDENSOMENESS, LOW, False),
     "entrapment": HeadKind(ENTRAPMENT, LOW, False),
+    # Lower signals said outright, in the words of the warning signs (988, AFSP: "talking about
+    # being a burden", "feeling trapped", "having no reason to live"): "I'm just a burden to
+    # everyone", "there's no way out", "nothing left to look forward to". At the threshold alone;
+    # a negation, the past or someone else lowers them below it.
+    "hopelessness_strong": HeadKind(HOPELESSNESS, MEDIUM, False),
+    "burdensomeness_strong": HeadKind(BURDENSOMENESS, MEDIUM, False),
+    "entrapment_strong": HeadKind(ENTRAPMENT, MEDIUM, False),
 }
-LOWER_KINDS = frozenset({"hopelessness", "burdensomeness", "entrapment"})
+LOWER_KINDS = frozenset(
+    {
+        "hopelessness",
+        "burdensomeness",
+        "entrapment",
+        "hopelessness_strong",
+        "burdensomeness_strong",
+        "entrapment_strong",
+    }
+)
 # Word classes that compose with heads or change them (not signals on their own).
 TERM_KINDS = (
     "intent",
@@ -147,6 +163,12 @@ TERM_KINDS = (
     "presence",
     "uncaring",
     "means_stash",
+    "stockpile_after",
+    "absolute",
+    "resolve",
+    "hyperbole",
+    "embarrassed",
+    "serious",
 )
 CHAIN_KINDS = frozenset({"intent", "planned", "desire", "hope", "tried", "howto"})
 # Terms that make a message worth a closer look even without a head.
