@@ -114,3 +114,24 @@ def test_a_resolve_completes_earlier_distress(detector: Detector) -> None:
     # a resolve completes a wish or a plan, not a lower signal alone
     found = detector.scan_context(["I feel so tired"], "for real this time")
     assert found is None or not found.alert
+
+
+@pytest.mark.parametrize(
+    "earlier, text",
+    [
+        (["I want to die"], "sorry, the weather is nice today"),
+        (["I can't do this anymore."], "my oncologist says we stop treatment next week"),
+        (["I can't do this anymore."], "I have my pills ready for tomorrow's chemo"),
+    ],
+)
+def test_ordinary_talk_after_distress_adds_no_signal(
+    detector: Detector, earlier: list[str], text: str
+) -> None:
+    """A time inside a sentence about something else, a treatment decision made with the
+    doctor, medication ready for treatment: none of them completes what was said before."""
+    assert detector.scan_context(earlier, text) is None
+
+
+def test_a_short_time_reply_still_completes_a_wish(detector: Detector) -> None:
+    found = detector.scan_context(["I want to die"], "tonight.")
+    assert found is not None and found.alert and found.context

@@ -166,3 +166,23 @@ def test_vague_intent_needs_distress(detector: Detector) -> None:
     assert not found(detector, "I'm going to do it tonight").alert
     with_distress = found(detector, "I can't take this anymore. I'm going to do it tonight.")
     assert (with_distress.level, with_distress.severity) == ("plan", CRITICAL)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I took all my pills an hour ago",
+        "I took all my pills",
+        "I took my whole bottle of oxycodone",
+        "me tomé todas las pastillas",
+    ],
+)
+def test_an_attempt_told_in_the_past_is_an_attempt(detector: Detector, text: str) -> None:
+    """An attempt is told in the past tense ("took"): that never lowers it."""
+    found = detector.scan(text)
+    assert found is not None and found.alert
+    assert (found.level, found.severity) == ("attempt", CRITICAL)
+
+
+def test_pills_taken_as_prescribed_are_not_an_attempt(detector: Detector) -> None:
+    assert detector.scan("I took all my pills today like the nurse said") is None

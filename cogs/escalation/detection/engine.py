@@ -120,7 +120,7 @@ class Scanner:
                 message = Message(self, raw, {})
                 signal = Signal(entry, entry.level, LOW, LOW, start, end, message, weak=True)
                 signal.category = LEVEL_CATEGORY[entry.level]
-                return Analysis([signal], eol="eol" in kinds)
+                return Analysis([signal], eol="eol" in kinds, words=len(raw))
         return None
 
     # ------------------------------------------------------------------ several messages

@@ -143,6 +143,7 @@ class Signal:
 class Analysis:
     signals: list[Signal] = field(default_factory=list)
     eol: bool = False  # an end-of-life context (hospice, palliative care, legacy letters)
+    words: int = 0  # for a message of composing terms alone: how many words it has
 
 
 def _term_sign(kind: str, level: str, text: str) -> Entry:
@@ -199,6 +200,9 @@ def _completes(partner: Signal, weak: Signal) -> bool:
 
 
 _TERMS_NEEDING_INTENT = frozenset({"terms_time", "terms_resolve"})
+# A time or a resolve alone completes what the member said before only as a short reply
+# ("tonight.", "this weekend", "for real this time"), not inside a sentence about something else.
+SHORT_REPLY = 4
 _PREPARING = frozenset({"prep_weak", "means", "terms_ready"})
 
 
@@ -313,6 +317,8 @@ def combined(current: Analysis, earlier: Sequence[Analysis]) -> list[Signal]:
         if partner is not None:
             out.append(_upgrade(weak, partner, context=False, weak_first=True))
             continue
+        if weak.entry.kind in _TERMS_NEEDING_INTENT and current.words > SHORT_REPLY:
+            continue  # "the weather is nice today" names a time but answers nothing said before
         partner = next((s for s in reversed(before) if _completes(s, weak)), None)
         if partner is not None:
             out.append(_upgrade(weak, partner, context=True, weak_first=False))
