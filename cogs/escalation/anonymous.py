@@ -1,7 +1,8 @@
 """Distress escalation, the Discord side of alerts from anonymous feedback: the alert in the
 escalation channel and the private ask to the group's leaders. Both name nobody and quote
 nothing: the feedback's text is not even available here (the outbox row holds the group, the
-category and the severity). Rendered in the server's language; no buttons, no pings.
+category, the severity and the C-SSRS level, never a cue). Rendered in the server's language;
+no buttons, no pings.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ class AnonymousAlerts:
             f"{render.severity_name(severity, t)}",
             inline=False,
         )
+        level = payload.get("level")
+        if level:  # the level in words only: a cue would quote the feedback
+            embed.add_field(name=t("Why"), value=render.level_name(str(level), t), inline=False)
         embed.add_field(
             name=t("What happens now"),
             value=_next_step(group_id, int(payload.get("leaders", 0)), t),

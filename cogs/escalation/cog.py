@@ -194,8 +194,13 @@ class EscalationCog(Feature, name=COG_NAME):
             guild_ids = [message.guild.id]
         if not guild_ids:
             return
-        detection = await self.service.detect(guild_ids, text)
-        if detection is None or not detection.alert:
+        # Read with the member's last few messages here (or in DMs), before anything is awaited
+        # so that messages arriving together are read in order; kept in memory only.
+        key = (message.guild.id if message.guild is not None else None, author.id)
+        detection = await self.service.detect_message(
+            key, guild_ids, text, message_id=message.id, edited=edited
+        )
+        if detection is None:
             return
         channel = message.channel
         parent_id = channel.parent_id if isinstance(channel, discord.Thread) else None
@@ -203,8 +208,18 @@ class EscalationCog(Feature, name=COG_NAME):
             settings = await self.bot.guild_settings.get(message.guild.id)
             private = {settings.escalation_channel_id, settings.mod_log_channel_id} - {None}
             if channel.id in private or parent_id in private:
-                return  # moderators talking about a case are not a new case
-        log.debug("escalation: message %d matched: %r", message.id, text)
+                # moderators talking about a case are not a new case, nor their own words
+                self.service.forget_message(key, message.id)
+                return
+        if not detection.alert:
+            return
+        log.debug(
+            "escalation: message %d matched (%s: %r): %r",
+            message.id,
+            detection.level,
+            detection.cue,
+            text,
+        )
         incoming = Incoming(
             user_id=author.id,
             channel_id=channel.id,

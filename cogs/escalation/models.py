@@ -52,6 +52,8 @@ class Case:
     fallback_thread_id: int | None
     text_purged_at: int | None
     alert_redacted: bool
+    level: str | None = None  # the C-SSRS level of its strongest signal (detection.model)
+    cue: str | None = None  # the words that raised it, normalised; None once purged
 
     @property
     def is_open(self) -> bool:
@@ -77,6 +79,8 @@ class CaseMessage:
     modifiers: tuple[str, ...]
     created_at: int
     forwarded: bool = False  # the member forwarded these words (a message snapshot)
+    level: str | None = None  # the C-SSRS level of the signal
+    cue: str | None = None  # the words that raised it, normalised; None once purged
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,7 @@ class FeedbackAlert:
     category: str
     severity: int
     due_at: int
+    level: str | None = None  # the C-SSRS level; never a cue (it would quote the feedback)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,20 @@ SEVERITY_LABELS = {
     "high": N_("high"),
     "critical": N_("critical"),
 }
+# The C-SSRS levels (cogs.escalation.detection.model.LEVELS), in words for the moderators.
+LEVEL_NAMES = {
+    "wish_dead": N_("Wish to be dead"),
+    "active_thoughts": N_("Suicidal thoughts"),
+    "method": N_("Thoughts with a method"),
+    "intent": N_("Intent"),
+    "plan": N_("Intent with a plan"),
+    "preparatory": N_("Preparing"),
+    "attempt": N_("Attempt"),
+    "nssi": N_("Self-harm"),
+    "hopelessness": N_("Hopelessness"),
+    "burdensomeness": N_("Feeling a burden"),
+    "entrapment": N_("Feeling trapped"),
+}
 MODIFIER_NAMES = {
     "negated": N_("negated"),
     "past": N_("past tense"),
@@ -54,6 +68,22 @@ def category_name(category: str, t: Translate) -> str:
 
 def severity_name(severity: int, t: Translate) -> str:
     return t(SEVERITY_LABELS[SEVERITY_NAMES.get(severity, "high")])
+
+
+def level_name(level: str, t: Translate) -> str:
+    return t(LEVEL_NAMES[level]) if level in LEVEL_NAMES else level
+
+
+def why(level: str | None, cue: str | None, t: Translate) -> str:
+    """The C-SSRS level in words and the cue, the member's words that raised it, in quotes
+    ("a + b" when two signals were read together). Empty when the level is unknown."""
+    if not level:
+        return ""
+    text = level_name(level, t)
+    if cue:
+        parts = (discord.utils.escape_markdown(p.strip()) for p in cue.split(" + "))
+        text += " · " + " + ".join(f"“{p}”" for p in parts if p)
+    return text[:FIELD_LIMIT]
 
 
 def alert_link(case: Case) -> str:
@@ -166,6 +196,9 @@ def alert_embed(
         value=f"{category_name(case.category, t)} · {severity_name(case.severity, t)}",
         inline=True,
     )
+    reason = why(case.level, case.cue, t)
+    if reason:
+        embed.add_field(name=t("Why"), value=reason, inline=False)
     words = [m for m in view.messages]
     if words:
         embed.add_field(

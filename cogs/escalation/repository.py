@@ -19,11 +19,12 @@ _CASE_COLUMNS = (
     "id, guild_id, user_id, source, channel_id, parent_channel_id, category, severity, status, "
     "created_at, claimed_at, claimed_by, closed_at, closed_by, note, page_level, next_page_at, "
     "contact_requested_at, alert_channel_id, alert_outbox_id, alert_message_id, "
-    "resources_outbox_id, resources_via, fallback_thread_id, text_purged_at, alert_redacted"
+    "resources_outbox_id, resources_via, fallback_thread_id, text_purged_at, alert_redacted, "
+    "level, cue"
 )
 _MESSAGE_COLUMNS = (
     "id, case_id, guild_id, channel_id, message_id, source, text, category, severity, "
-    "modifiers, created_at, forwarded"
+    "modifiers, created_at, forwarded, level, cue"
 )
 
 
@@ -122,6 +123,8 @@ class EscalationRepository:
         parent_channel_id: int | None,
         category: str,
         severity: int,
+        level: str | None,
+        cue: str | None,
         now: int,
         next_page_at: int | None,
         contact_requested_at: int | None,
@@ -130,11 +133,11 @@ class EscalationRepository:
     ) -> int:
         return await tx.insert(
             "INSERT INTO escalation_cases (guild_id, user_id, source, channel_id, "
-            "parent_channel_id, category, severity, created_at, next_page_at, "
+            "parent_channel_id, category, severity, level, cue, created_at, next_page_at, "
             "contact_requested_at, alert_channel_id, resources_via, alert_redacted) "
             "VALUES (:guild_id, :user_id, :source, :channel_id, :parent_channel_id, :category, "
-            ":severity, :now, :next_page_at, :contact_requested_at, :alert_channel_id, "
-            ":resources_via, :alert_redacted)",
+            ":severity, :level, :cue, :now, :next_page_at, :contact_requested_at, "
+            ":alert_channel_id, :resources_via, :alert_redacted)",
             {
                 "guild_id": guild_id,
                 "user_id": user_id,
@@ -143,6 +146,8 @@ class EscalationRepository:
                 "parent_channel_id": parent_channel_id,
                 "category": category,
                 "severity": severity,
+                "level": level,
+                "cue": cue,
                 "now": now,
                 "next_page_at": next_page_at,
                 "contact_requested_at": contact_requested_at,
@@ -177,14 +182,23 @@ class EscalationRepository:
         )
 
     async def raise_severity(
-        self, tx: Transaction, case_id: int, severity: int, category: str | None
+        self,
+        tx: Transaction,
+        case_id: int,
+        severity: int,
+        category: str | None,
+        *,
+        level: str | None,
+        cue: str | None,
     ) -> None:
-        """A stronger signal joined the case; `category` None keeps the case's (a member who
+        """A stronger signal joined the case (the service decided): its level and cue become the
+        case's, the severity never goes down; `category` None keeps the case's (a member who
         asked for help with /support stays "asked for help")."""
         await tx.execute(
-            "UPDATE escalation_cases SET severity = :severity, "
-            "category = COALESCE(:category, category) WHERE id = :id AND severity < :severity",
-            {"id": case_id, "severity": severity, "category": category},
+            "UPDATE escalation_cases SET "
+            "severity = CASE WHEN severity < :severity THEN :severity ELSE severity END, "
+            "category = COALESCE(:category, category), level = :level, cue = :cue WHERE id = :id",
+            {"id": case_id, "severity": severity, "category": category, "level": level, "cue": cue},
         )
 
     async def claim(self, tx: Transaction, case_id: int, by: int, now: int) -> None:
@@ -299,14 +313,16 @@ class EscalationRepository:
         category: str,
         severity: int,
         modifiers: tuple[str, ...],
+        level: str | None,
+        cue: str | None,
         now: int,
         forwarded: bool = False,
     ) -> int:
         return await tx.insert(
             "INSERT INTO escalation_case_messages (case_id, guild_id, channel_id, message_id, "
-            "source, text, category, severity, modifiers, created_at, forwarded) VALUES "
-            "(:case_id, :guild_id, :channel_id, :message_id, :source, :text, :category, "
-            ":severity, :modifiers, :now, :forwarded)",
+            "source, text, category, severity, modifiers, level, cue, created_at, forwarded) "
+            "VALUES (:case_id, :guild_id, :channel_id, :message_id, :source, :text, :category, "
+            ":severity, :modifiers, :level, :cue, :now, :forwarded)",
             {
                 "case_id": case_id,
                 "guild_id": guild_id,
@@ -317,6 +333,8 @@ class EscalationRepository:
                 "category": category,
                 "severity": severity,
                 "modifiers": ",".join(sorted(modifiers)),
+                "level": level,
+                "cue": cue,
                 "now": now,
                 "forwarded": 1 if forwarded else 0,
             },
@@ -331,16 +349,21 @@ class EscalationRepository:
         category: str,
         severity: int,
         modifiers: tuple[str, ...],
+        level: str | None,
+        cue: str | None,
     ) -> None:
         await tx.execute(
             "UPDATE escalation_case_messages SET text = :text, source = 'edit', "
-            "category = :category, severity = :severity, modifiers = :modifiers WHERE id = :id",
+            "category = :category, severity = :severity, modifiers = :modifiers, "
+            "level = :level, cue = :cue WHERE id = :id",
             {
                 "id": row_id,
                 "text": text,
                 "category": category,
                 "severity": severity,
                 "modifiers": ",".join(sorted(modifiers)),
+                "level": level,
+                "cue": cue,
             },
         )
 
@@ -368,11 +391,15 @@ class EscalationRepository:
         return [_case(r) for r in rows]
 
     async def purge(self, tx: Transaction, case_id: int, now: int) -> None:
+        """The member's words go: the texts, the cues (they quote them) and the closing note.
+        The levels stay, like the category and severity."""
         await tx.execute(
-            "UPDATE escalation_case_messages SET text = NULL WHERE case_id = :id", {"id": case_id}
+            "UPDATE escalation_case_messages SET text = NULL, cue = NULL WHERE case_id = :id",
+            {"id": case_id},
         )
         await tx.execute(
-            "UPDATE escalation_cases SET note = NULL, text_purged_at = :now WHERE id = :id",
+            "UPDATE escalation_cases SET note = NULL, cue = NULL, text_purged_at = :now "
+            "WHERE id = :id",
             {"id": case_id, "now": now},
         )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot.db import Database, Row, Transaction
 from cogs.escalation.models import FeedbackAlert
 
-_COLUMNS = "id, guild_id, group_id, category, severity, due_at"
+_COLUMNS = "id, guild_id, group_id, category, severity, due_at, level"
 
 
 def _alert(row: Row) -> FeedbackAlert:
@@ -26,16 +26,18 @@ class FeedbackAlertRepository:
         group_id: int | None,
         category: str,
         severity: int,
+        level: str | None,
         due_at: int,
     ) -> int:
         return await tx.insert(
             "INSERT INTO escalation_feedback_alerts (guild_id, group_id, category, severity, "
-            "due_at) VALUES (:guild_id, :group_id, :category, :severity, :due_at)",
+            "level, due_at) VALUES (:guild_id, :group_id, :category, :severity, :level, :due_at)",
             {
                 "guild_id": guild_id,
                 "group_id": group_id,
                 "category": category,
                 "severity": severity,
+                "level": level,
                 "due_at": due_at,
             },
         )

@@ -18,8 +18,8 @@ from typing import Literal
 from bot.db import Transaction
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import N_
-from cogs.escalation.detector import HIGH, Detection
-from cogs.escalation.models import MessageSource
+from cogs.escalation.detector import HIGH, LEVELS, Detection
+from cogs.escalation.models import Case, MessageSource
 from cogs.escalation.service_base import (
     ALERT,
     MOD_LOG,
@@ -130,7 +130,7 @@ class EscalationService(CaseHandling, FeedbackAlerts):
         for outcome in outcomes:
             log.info(
                 "escalation: case %d %s in guild %d (user %d, channel %d, message %d, "
-                "category %s, severity %d)",
+                "category %s, severity %d, level %s)",
                 outcome.case_id,
                 outcome.what,
                 outcome.guild_id,
@@ -139,6 +139,7 @@ class EscalationService(CaseHandling, FeedbackAlerts):
                 incoming.message_id,
                 detection.category,
                 detection.severity,
+                detection.level or "-",
             )
         return outcomes
 
@@ -159,19 +160,17 @@ class EscalationService(CaseHandling, FeedbackAlerts):
                     category=detection.category,
                     severity=detection.severity,
                     modifiers=modifiers,
+                    level=detection.level or None,
+                    cue=detection.cue or None,
                 )
-                await self.repository.raise_severity(
-                    tx, case.id, detection.severity, detection.category
-                )
+                await self._raise(tx, case, detection)
                 return Outcome(case.id, guild_id, "updated")
             return Outcome(case.id, guild_id, "unchanged")
 
         case = await self.repository.open_case_for(tx, guild_id, incoming.user_id)
         if case is not None:
             await self._add_words(tx, case.id, guild_id, incoming, detection, now)
-            await self.repository.raise_severity(
-                tx, case.id, detection.severity, detection.category
-            )
+            await self._raise(tx, case, detection)
             return Outcome(case.id, guild_id, "joined")
 
         case_id = await self._open_case(
@@ -183,11 +182,31 @@ class EscalationService(CaseHandling, FeedbackAlerts):
             parent_channel_id=incoming.parent_channel_id,
             category=detection.category,
             severity=detection.severity,
+            signal=detection,
             contact_requested=False,
             now=now,
         )
         await self._add_words(tx, case_id, guild_id, incoming, detection, now)
         return Outcome(case_id, guild_id, "opened")
+
+    async def _raise(
+        self, tx: Transaction, case: Case, signal: Detection, *, keep_category: bool = False
+    ) -> None:
+        """A signal joined the case: if it is stronger than the case's (severity first, then the
+        C-SSRS level), the moderators see its category, severity, level and cue. A member who
+        asked for help keeps their severity, and shows the level of the first signal their words
+        carry; `keep_category` keeps "asked for help" (their own /support words)."""
+        stronger = _stronger(signal, case)
+        if not stronger and not (case.level is None and case.category == SUPPORT_REQUEST):
+            return
+        await self.repository.raise_severity(
+            tx,
+            case.id,
+            signal.severity,
+            signal.category if stronger and not keep_category else None,
+            level=signal.level or None,
+            cue=signal.cue or None,
+        )
 
     async def _add_words(
         self,
@@ -209,6 +228,8 @@ class EscalationService(CaseHandling, FeedbackAlerts):
             category=detection.category,
             severity=detection.severity,
             modifiers=tuple(sorted(detection.modifiers)),
+            level=detection.level or None,
+            cue=detection.cue or None,
             now=now,
             forwarded=incoming.forwarded,
         )
@@ -224,10 +245,12 @@ class EscalationService(CaseHandling, FeedbackAlerts):
         parent_channel_id: int | None,
         category: str,
         severity: int,
+        signal: Detection | None,
         contact_requested: bool,
         now: int,
     ) -> int:
-        """The case row, its alert and its mod-log line (not the member's resources)."""
+        """The case row, its alert and its mod-log line (not the member's resources). `signal`
+        gives the level and cue the moderators see (None: a member who only asked for help)."""
         settings = await self._settings_in(tx, guild_id)
         paging = await self.repository.settings_in(tx, guild_id)
         alert_channel = settings.escalation_channel_id or settings.mod_log_channel_id
@@ -240,6 +263,8 @@ class EscalationService(CaseHandling, FeedbackAlerts):
             parent_channel_id=parent_channel_id,
             category=category,
             severity=severity,
+            level=(signal.level or None) if signal is not None else None,
+            cue=(signal.cue or None) if signal is not None else None,
             now=now,
             next_page_at=now + paging.page_after_seconds if alert_channel else None,
             contact_requested_at=now if contact_requested else None,
@@ -298,7 +323,7 @@ class EscalationService(CaseHandling, FeedbackAlerts):
                 N_("That is a little long for me to pass on. Please keep it under {n} characters."),
                 n=MAX_SUPPORT_WORDS,
             )
-        signal = await self._signal_in(guild_id, words)
+        signal = await self._signal_in(guild_id, user_id, words)
         now = self._now()
         async with self.db.transaction() as tx:
             case = await self.repository.open_case_for(tx, guild_id, user_id)
@@ -307,8 +332,8 @@ class EscalationService(CaseHandling, FeedbackAlerts):
                     await self._add_support_words(tx, case.id, guild_id, words, signal, now)
                 if signal is not None:
                     # a case the member opened by asking stays "asked for help"
-                    category = None if case.category == SUPPORT_REQUEST else signal.category
-                    await self.repository.raise_severity(tx, case.id, signal.severity, category)
+                    keep = case.category == SUPPORT_REQUEST
+                    await self._raise(tx, case, signal, keep_category=keep)
                 await self.repository.set_contact_requested(tx, case.id, now)
                 await self._update(tx, case, "support_requested")
                 settings = await self._settings_in(tx, guild_id)
@@ -324,6 +349,7 @@ class EscalationService(CaseHandling, FeedbackAlerts):
                     parent_channel_id=parent_channel_id,
                     category=SUPPORT_REQUEST,
                     severity=max(HIGH, signal.severity) if signal is not None else HIGH,
+                    signal=signal,
                     contact_requested=True,
                     now=now,
                 )
@@ -341,11 +367,12 @@ class EscalationService(CaseHandling, FeedbackAlerts):
         )
         return outcome
 
-    async def _signal_in(self, guild_id: int, words: str) -> Detection | None:
-        """What the member's /support words signal, if it is enough to alert on its own."""
+    async def _signal_in(self, guild_id: int, user_id: int, words: str) -> Detection | None:
+        """What the member's /support words signal, read with their last few messages in the
+        server like a message, if it is enough to alert."""
         if not words:
             return None
-        found = await self.detect([guild_id], words)
+        found = await self.detect_message((guild_id, user_id), [guild_id], words, message_id=None)
         return found if found is not None and found.alert else None
 
     async def _add_support_words(
@@ -368,6 +395,8 @@ class EscalationService(CaseHandling, FeedbackAlerts):
             category=signal.category if signal is not None else SUPPORT_REQUEST,
             severity=signal.severity if signal is not None else HIGH,
             modifiers=tuple(sorted(signal.modifiers)) if signal is not None else (),
+            level=(signal.level or None) if signal is not None else None,
+            cue=(signal.cue or None) if signal is not None else None,
             now=now,
         )
 
@@ -400,6 +429,7 @@ class EscalationService(CaseHandling, FeedbackAlerts):
                     parent_channel_id=None,
                     category=SUPPORT_REQUEST,
                     severity=HIGH,
+                    signal=None,
                     contact_requested=True,
                     now=now,
                 )
@@ -412,3 +442,13 @@ class EscalationService(CaseHandling, FeedbackAlerts):
             outcome.what,
         )
         return outcome
+
+
+def _stronger(signal: Detection, case: Case) -> bool:
+    """Whether `signal` outranks what the case shows: a higher severity, or the same one and a
+    higher C-SSRS level."""
+    return (signal.severity, _rank(signal.level)) > (case.severity, _rank(case.level))
+
+
+def _rank(level: str | None) -> int:
+    return LEVELS.index(level) if level in LEVELS else -1

@@ -11,6 +11,7 @@ from bot.clock import Clock, epoch
 from bot.db import Database, Transaction
 from bot.guild_settings import GuildSettings, GuildSettingsService
 from bot.outbox import Outbox
+from cogs.escalation.context import RecentMessages
 from cogs.escalation.detector import Detector, PhraseSet
 from cogs.escalation.models import Case
 from cogs.escalation.repository import EscalationRepository
@@ -57,6 +58,8 @@ class CaseBook:
         self._guild_settings = guild_settings
         # Each server's own phrases, compiled when first needed (service_phrases.py).
         self._server_phrases: dict[int, PhraseSet | None] = {}
+        # Each member's last few messages, read with the next one; in memory only (context.py).
+        self.recent = RecentMessages(self._now)
 
     def _now(self) -> int:
         return epoch(self._clock())

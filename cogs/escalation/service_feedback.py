@@ -1,8 +1,9 @@
 """Distress escalation, the rules for anonymous feedback. The feedback feature dispatches the text
 of each `/feedback` without its author (bot event `feedback_submitted`); it is scanned like a
-message. A signal raises an anonymous alert: someone in the group (or the server) may be in
-crisis, with the category and severity, and the group's leaders are asked to remind the group of
-/support. Nobody is named, the text is not kept here, and the member is never told.
+message, but alone. A signal raises an anonymous alert: someone in the group (or the server) may
+be in crisis, with the category, severity and C-SSRS level (never the cue: it would quote the
+feedback), and the group's leaders are asked to remind the group of /support. Nobody is named,
+the text is not kept here, and the member is never told.
 
 The time could give the author away (a leader who knows who was online at 21:04), so the alert
 waits a random 2 to 15 minutes (uniform) before it is sent: it says nothing of when the feedback
@@ -25,8 +26,8 @@ from cogs.escalation.service_phrases import ServerPhrases
 
 log = logging.getLogger(__name__)
 
-# Outbox kinds (the cog renders them). Their payloads hold the group, the category and severity,
-# and nothing of the feedback or its author.
+# Outbox kinds (the cog renders them). Their payloads hold the group, the category, severity and
+# level, and nothing of the feedback or its author.
 FEEDBACK_ALERT = "escalation:feedback_alert"  # the anonymous alert, escalation channel
 FEEDBACK_LEADERS = "escalation:feedback_leaders"  # a private ask to each of the group's leaders
 
@@ -56,7 +57,8 @@ class FeedbackAlerts(ServerPhrases):
         return FeedbackAlertRepository(self.db)
 
     async def feedback_submitted(self, guild_id: int, group_id: int | None, text: str) -> bool:
-        """Scan a piece of anonymous feedback; True if it raised an alert (sent later)."""
+        """Scan a piece of anonymous feedback; True if it raised an alert (sent later). Read on
+        its own: never with anyone's earlier messages, and never kept to read theirs with."""
         found = await self.detect([guild_id], text)
         if found is None or not found.alert:
             return False
@@ -67,6 +69,7 @@ class FeedbackAlerts(ServerPhrases):
                 group_id=group_id,
                 category=found.category,
                 severity=found.severity,
+                level=found.level or None,  # never the cue: it would quote the feedback
                 # A random 2 to 15 minutes from now, and never the moment itself: the alert's
                 # time must not tell anyone when the feedback was written.
                 due_at=self._now() + self.feedback_delay(),
@@ -99,6 +102,7 @@ class FeedbackAlerts(ServerPhrases):
                         "group_id": alert.group_id,
                         "category": alert.category,
                         "severity": alert.severity,
+                        "level": alert.level,
                         "leaders": len(leaders),
                     },
                 )

@@ -6,10 +6,11 @@ of `EscalationService`; never imports discord.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from bot.errors import NotFound, UserError
 from bot.i18n import N_
+from cogs.escalation.context import ContextKey
 from cogs.escalation.detector import CATEGORIES, MAX_PHRASE_CHARS, SEVERITIES, Detection, PhraseSet
 from cogs.escalation.models import EscalationSettings, ServerPhrase
 from cogs.escalation.service_base import CaseBook
@@ -26,22 +27,52 @@ class ServerPhrases(CaseBook):
 
     # ------------------------------------------------------------------ detection
 
-    async def detect(self, guild_ids: Iterable[int], text: str) -> Detection | None:
-        """The strongest signal in `text` with the lexicon and these servers' own phrases.
+    async def detect(
+        self, guild_ids: Iterable[int], text: str, previous: Sequence[str] = ()
+    ) -> Detection | None:
+        """The strongest signal in `text` with the lexicon and these servers' own phrases, read
+        after `previous`, the member's earlier messages (oldest first): then only what `text`
+        adds is reported, None when `text` itself has no signal.
 
         The one place where text is scanned, whatever it came from: a message, an edit, a
-        forwarded message, a DM (the cog calls it), the words typed into /support and anonymous
-        feedback (the service calls it). Reading a member's last few messages together, or
-        keeping the detector's level and cue with a case, starts here."""
-        best = self.detector.scan(text)
+        forwarded message, a DM (`detect_message`, for the cog), the words typed into /support
+        and anonymous feedback, which is always read alone."""
+        best = self._scan(text, previous, None)
         for guild_id in guild_ids:
             extra = await self._phrases_of(guild_id)
             if extra is None:
                 continue
-            found = self.detector.scan(text, extra)
+            found = self._scan(text, previous, extra)
             if found is not None and (best is None or found.severity > best.severity):
                 best = found
         return best
+
+    def _scan(
+        self, text: str, previous: Sequence[str], extra: PhraseSet | None
+    ) -> Detection | None:
+        if previous:
+            return self.detector.scan_context(previous, text, extra)
+        return self.detector.scan(text, extra)
+
+    async def detect_message(
+        self,
+        key: ContextKey,
+        guild_ids: Iterable[int],
+        text: str,
+        *,
+        message_id: int | None,
+        edited: bool = False,
+    ) -> Detection | None:
+        """A member's own words (a message, an edit, a forward, a DM, /support) read with their
+        last few in the same server (`key`: the server, None for a DM, and the member), and kept
+        in memory to read their next ones with. Taken before anything is awaited, so messages
+        arriving together are read in order."""
+        previous = self.recent.read(key, text, message_id=message_id, edited=edited)
+        return await self.detect(guild_ids, text, previous)
+
+    def forget_message(self, key: ContextKey, message_id: int) -> None:
+        """Words the member wrote where moderators discuss cases: not read with their others."""
+        self.recent.forget(key, message_id)
 
     async def _phrases_of(self, guild_id: int) -> PhraseSet | None:
         if guild_id not in self._server_phrases:

@@ -38,6 +38,7 @@ async def test_a_crisis_message_reaches_the_moderators_and_help_reaches_the_memb
     link = f"https://discord.com/channels/{c.server.guild.id}/{c.group_channel.id}/{message.id}"
     assert link in where
     assert field(alert, "Category and severity") == "suicidal ideation · high"
+    assert field(alert, "Why") == "Suicidal thoughts · “i want to kill myself”"
     assert "I just want to kill myself" in field(alert, "What they wrote")
     assert alert.custom_ids() == [
         "escalation:claim:1",

@@ -1,13 +1,18 @@
-"""The detector on its own: normalisation, whole-word matching, benign phrases, and the words
-that lower a match's severity without ever dropping the most explicit statements."""
+"""The detector's public API and basics: normalisation, whole-word matching, everyday phrases,
+per-server phrases, and the data it is built from. Levels, modifiers, Spanish and context have
+their own files (test_detection_*.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from cogs.escalation.detector import (
+    CATEGORIES,
     CRITICAL,
     HIGH,
+    LEVEL_CATEGORY,
+    LEVEL_SEVERITY,
+    LEVELS,
     LOW,
     MEDIUM,
     Detection,
@@ -39,21 +44,23 @@ def alerts(detector: Detector, text: str) -> bool:
         "I wanna kill myself",  # contraction
         "I’m going to kill myself",  # curly apostrophe
         "i want to kiiiiiill myyyyself",  # repeated letters
+        "i want to kil myself",  # a letter short
         "I want to k1ll mys3lf",  # look-alike digits
         "I want to k!ll myself",  # look-alike punctuation inside a word
         "I want to ki\u200bll my\u200bself",  # zero-width characters inside words
-        "Ｉ ｗａｎｔ ｔｏ ｋｉｌｌ ｍｙｓｅｌｆ",  # full-width letters (NFKC)
+        "Ｉ ｗａｎｔ ｔｏ ｋｉｌｌ ｍｙｓｅｌｆ",  # full-width letters
         "I want to kіll myself",  # Cyrillic і inside a Latin word
         "I want to kill my$elf",  # $ for s
         "I just really honestly want to kill myself",  # filler words dropped
         "**I want to kill myself**",  # markdown
         "i want to kill myself 😔",
+        "i want 2 kill myself",  # "2" for "to"
     ],
 )
 def test_normalisation_finds_the_phrase(detector: Detector, text: str) -> None:
     found = scan(detector, text)
     assert found is not None and found.alert, text
-    assert any(m.phrase.key == detector.normaliser.key("kill myself") for m in found.matches)
+    assert "kill myself" in found.cue
 
 
 def test_matching_is_on_whole_words(detector: Detector) -> None:
@@ -83,88 +90,105 @@ def test_sentence_punctuation_separates_phrases(detector: Detector) -> None:
         "I could sleep forever after chemo",
         "I nearly killed myself laughing",
         "I'm taking my life back after treatment",
+        "Cancer won't take my life without a fight",
+        "I'm not going to let cancer kill me",
+        "the morphine makes me drowsy",
+        "I take 12 pills every morning now",
+        "I took all my pills this morning and went for a walk",
+        "Goodbye everyone, see you Thursday!",
+        "Thanks for everything, love you all",
+        "We're meeting the hospice team to plan Mum's end-of-life care",
+        "I've updated my will and my advance directive",
+        "Is it normal to be scared of dying?",
+        "My husband died last year and I miss him",
+        "I'm dying to know my scan results",
+        "pain pain pain, what a week",
+        "death is on my mind since the diagnosis, I'm scared",
     ],
 )
 def test_ordinary_cancer_community_talk_does_not_alarm(detector: Detector, text: str) -> None:
-    assert not alerts(detector, text), text
+    assert not alerts(detector, text), (text, scan(detector, text))
 
 
-def test_negation_lowers_severity(detector: Detector) -> None:
-    plain = scan(detector, "I am suicidal")
-    negated = scan(detector, "I'm not suicidal, just tired")
-    assert plain is not None and plain.severity == HIGH and plain.alert
-    assert negated is not None and negated.severity == LOW and not negated.alert
-    assert "negated" in negated.modifiers
-    # "can't stop thinking about" is not a negation of what follows
-    stuck = scan(detector, "I can't stop thinking about killing myself")
-    assert stuck is not None and stuck.severity == HIGH and not stuck.modifiers
+def test_a_detection_names_its_level_category_and_cue(detector: Detector) -> None:
+    found = scan(detector, "I'm going to take all my morphine tonight")
+    assert found is not None and found.alert
+    assert (found.level, found.severity, found.category) == ("plan", CRITICAL, "intent_or_plan")
+    assert found.cue == "am going to take all my morphine"
+    assert not found.modifiers and not found.context
+    assert found.lang == "en"
+    [match] = found.matches
+    assert (match.level, match.cue, match.severity) == ("plan", found.cue, CRITICAL)
 
 
-def test_past_tense_lowers_severity_unless_it_is_recent(detector: Detector) -> None:
-    past = scan(detector, "I used to self harm as a teenager")
-    assert past is not None and "past" in past.modifiers and not past.alert
-    recent = scan(detector, "I tried to kill myself last night")
-    assert recent is not None and recent.severity == CRITICAL and not recent.modifiers
+def test_levels_map_onto_the_bots_severities_and_categories() -> None:
+    assert set(LEVEL_SEVERITY) == set(LEVELS) == set(LEVEL_CATEGORY)
+    assert set(LEVEL_CATEGORY.values()) <= set(CATEGORIES)
+    for level in ("hopelessness", "burdensomeness", "entrapment"):
+        assert LEVEL_SEVERITY[level] == LOW  # never alerts alone at the default threshold
+    assert LEVEL_SEVERITY["wish_dead"] == MEDIUM
+    assert LEVEL_SEVERITY["active_thoughts"] == LEVEL_SEVERITY["method"] == HIGH
+    for level in ("intent", "plan", "preparatory", "attempt"):
+        assert LEVEL_SEVERITY[level] == CRITICAL
 
 
-def test_reported_speech_lowers_severity(detector: Detector) -> None:
-    quoted = scan(detector, 'The form asked "have you had thoughts of suicide"')
-    assert quoted is not None and "reported" in quoted.modifiers and not quoted.alert
-    someone_else = scan(detector, "I read about people who want to die after a diagnosis")
-    assert someone_else is not None and "third_person" in someone_else.modifiers
-    assert not someone_else.alert
-    # "I told my therapist ..." is the member speaking: not lowered
-    told = scan(detector, "I told my therapist I want to die sometimes")
-    assert told is not None and told.alert and not told.modifiers
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "I would never kill myself",
-        "I'm not going to kill myself, I promise",
-        "Years ago I tried to kill myself",
-        'My friend said "I want to die"',
-        "When I was diagnosed I wanted to die",
-    ],
-)
-def test_the_most_explicit_statements_are_lowered_never_dropped(
-    detector: Detector, text: str
-) -> None:
-    found = scan(detector, text)
-    assert found is not None and found.modifiers, text
-    assert found.alert and found.severity == MEDIUM, (text, found)
-
-
-def test_several_weak_signals_add_up(detector: Detector) -> None:
-    one = scan(detector, "I feel hopeless")
-    two = scan(detector, "I feel hopeless and worthless")
-    assert one is not None and not one.alert
-    assert two is not None and two.alert and two.severity == MEDIUM
-
-
-def test_category_of_the_strongest_match(detector: Detector) -> None:
+def test_category_of_the_strongest_signal(detector: Detector) -> None:
     found = scan(detector, "I'm going to kill myself tonight, I can't go on like this")
     assert found is not None
-    assert (found.category, found.severity) == ("intent_or_plan", CRITICAL)
+    assert (found.category, found.severity, found.level) == ("intent_or_plan", CRITICAL, "plan")
+    assert len(found.matches) == 2  # the plan and the entrapment, in text order
+    assert [m.level for m in found.matches] == ["plan", "entrapment"]
 
 
 def test_server_phrases_extend_the_lexicon(detector: Detector) -> None:
     extra = detector.compile([detector.phrase("going to the quarry", "intent_or_plan", CRITICAL)])
+    assert len(extra) == 1
     assert scan(detector, "I'm going to the quarry tonight") is None
     found = scan(detector, "I'm goooing to the QUARRY tonight", extra)
     assert found is not None and found.alert and found.severity == CRITICAL
+    assert found.category == "intent_or_plan" and found.level == "intent"
     assert found.matches[0].phrase.server
+    # a server phrase is lowered like any other
+    negated = scan(detector, "I'm not going to the quarry", extra)
+    assert negated is not None and "negated" in negated.modifiers
+    assert negated.severity == MEDIUM  # two steps down; not explicit, so not held
 
 
-def test_every_lexicon_phrase_matches_itself(detector: Detector) -> None:
-    """A phrase that normalises to something its own text can't match would be dead weight."""
-    for phrase in detector.lexicon.phrases:
-        found = scan(detector, phrase.text)
-        assert found is not None, phrase.text
-        assert any(m.phrase.key == phrase.key for m in found.matches), phrase.text
+def test_a_server_phrase_of_a_low_severity_stays_below_the_threshold(detector: Detector) -> None:
+    extra = detector.compile([detector.phrase("grey clouds", "hopelessness", LOW)])
+    found = scan(detector, "grey clouds again", extra)
+    assert found is not None and not found.alert and found.category == "hopelessness"
 
 
-def test_no_benign_phrase_hides_a_whole_lexicon_entry(detector: Detector) -> None:
-    keys = {p.key for p in detector.lexicon.phrases}
-    assert not keys & set(detector.lexicon.benign)
+def test_the_builtin_phrase_set(detector: Detector) -> None:
+    keys = {p.key for p in detector.builtin.phrases}
+    assert len(detector.builtin) == len(detector.builtin.phrases) > 1000
+    for text in ("kill myself", "want to die", "suicide note", "no way out", "quiero morirme"):
+        assert detector.normaliser.key(text) in keys, text
+    assert detector.normaliser.key("I’m Going To") == "i am going to"
+
+
+def test_every_head_phrase_raises_itself(detector: Detector) -> None:
+    """A phrase that needs nothing else (no intent, place or distress) must raise a signal on
+    its own text, or it is dead weight."""
+    dead = []
+    for entry in detector.lexicon.entries:
+        if not entry.head or entry.needs:
+            continue
+        found = scan(detector, entry.text)
+        if found is None or not any(m.phrase.key == entry.key for m in found.matches):
+            dead.append(entry.text)
+    assert not dead
+
+
+def test_no_everyday_phrase_is_also_a_head(detector: Detector) -> None:
+    heads = {p.key for p in detector.builtin.phrases}
+    assert not heads & set(detector.lexicon.benign)
+
+
+def test_loading_is_fast_enough(detector: Detector) -> None:
+    import time
+
+    start = time.perf_counter()
+    Detector(Lexicon.load())
+    assert time.perf_counter() - start < 3.0  # 1 s budget, with room for a busy CI machine

@@ -95,8 +95,16 @@ async def test_crisis_feedback_raises_an_anonymous_alert_after_a_random_delay(
     # nothing yet, anywhere: the alert waits, with no member, no text and no time of writing
     assert anonymous_alerts(c) == [] and asks(c, leader) == []
     [waiting] = await waiting_alerts(c)
-    assert set(waiting) == {"id", "guild_id", "group_id", "category", "severity", "due_at"}
-    assert waiting["group_id"] == group_id
+    assert set(waiting) == {
+        "id",
+        "guild_id",
+        "group_id",
+        "category",
+        "severity",
+        "level",
+        "due_at",
+    }
+    assert waiting["group_id"] == group_id and waiting["level"] == "plan"  # a level, no cue
     due = int(str(waiting["due_at"]))
     assert submitted_at + 2 * 60 <= due <= submitted_at + 15 * 60
     assert await c.bot.db.fetchval("SELECT COUNT(*) FROM escalation_cases") == 0
@@ -115,6 +123,7 @@ async def test_crisis_feedback_raises_an_anonymous_alert_after_a_random_delay(
         "Someone in group **Caregivers** may be in crisis, according to anonymous feedback."
     )
     assert field(alert, "Category and severity") == "intent or plan · critical"
+    assert field(alert, "Why") == "Intent with a plan"  # the level in words only: no cue
     assert "asked the group's leaders, privately, to remind the group" in field(
         alert, "What happens now"
     )
@@ -156,10 +165,30 @@ async def test_ordinary_feedback_raises_nothing_and_feedback_to_the_moderators_n
     assert alert.embeds[0]["description"] == (
         "Someone in the server may be in crisis, according to anonymous feedback to the moderators."
     )
-    assert field(alert, "Category and severity") == "suicidal ideation · high"
+    assert field(alert, "Category and severity") == "suicidal ideation · medium"
+    assert field(alert, "Why") == "Wish to be dead"
+    assert "want to die" not in alert.text
     assert "reminding members that /support" in field(alert, "What happens now")
     assert asks(c, leader) == []
     assert c.dms(c.server.member) == []
+
+
+async def test_feedback_is_read_alone_never_with_a_members_messages(community: Community) -> None:
+    """ "I can't do this anymore." then "I have the pills ready" from one member is one signal
+    (test_context.py), but never across feedback: feedback is nobody's, and is not kept."""
+    c, member = community, community.server.member
+    await c.fake.send_message(member, c.server.general, "I can't do this anymore.")
+    await c.settle()
+    await send_feedback(c, "I have the pills ready", None)
+    assert await waiting_alerts(c) == []
+
+    c.clock.advance(minutes=31)  # the member's message is no longer read with their next
+    await send_feedback(c, "I can't do this anymore.", None)
+    await c.fake.send_message(member, c.server.general, "I have the pills ready")
+    await c.settle()
+    assert await waiting_alerts(c) == []
+    assert await c.bot.db.fetchval("SELECT COUNT(*) FROM escalation_cases") == 0
+    assert c.alerts() == []
 
 
 async def test_a_waiting_alert_survives_a_restart(community: Community) -> None:

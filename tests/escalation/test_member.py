@@ -144,6 +144,8 @@ async def test_support_words_that_signal_crisis_raise_what_the_moderators_see(
     [alert] = await c.wait_for_alerts(1)
     assert alert.embeds[0]["title"] == "Alert #1: a member asked for a human"
     assert field(alert, "Category and severity") == "asked for help · critical"
+    # why: the C-SSRS level in words and the cue, the words that raised it (normalised)
+    assert field(alert, "Why") == "Intent with a plan · “am going to end my life”"
     words = field(alert, "What they wrote")
     assert "end my life tonight" in words and "Their words signal intent or plan, critical" in words
     await wait_until(lambda: len(c.dms(member)) == 1)
@@ -152,11 +154,14 @@ async def test_support_words_that_signal_crisis_raise_what_the_moderators_see(
     # /support words joining a case a message opened raise it like a follow-up message
     await c.fake.send_message(peer, c.group_channel, "I want to die")
     second = (await c.wait_for_alerts(2))[1]
-    assert field(second, "Category and severity") == "suicidal ideation · high"
+    # the wish to be dead, without a method or intent: medium (it still alerts)
+    assert field(second, "Category and severity") == "suicidal ideation · medium"
+    assert field(second, "Why") == "Wish to be dead · “i want to die”"
     res = await c.fake.slash(peer, "support", guild=c.server.guild, channel=c.group_channel)
     await c.fake.submit_modal(peer, res, {"words": "I'm going to end my life tonight"})
     await wait_until(lambda: "intent or plan · critical" in live(c, second).text)
     await c.settle()
+    assert field(live(c, second), "Why") == "Intent with a plan · “am going to end my life”"
     assert len(c.alerts()) == 2
     assert_nothing_public(c)
     assert_nobody_pinged_by_accident(c)

@@ -11,6 +11,7 @@ from tests.escalation.conftest import Community
 from tests.escalation.helpers import (
     assert_nobody_pinged_by_accident,
     assert_nothing_public,
+    field,
     live,
 )
 from tests.fakediscord.errors import InteractionRefused
@@ -233,6 +234,7 @@ async def test_server_phrases_add_list_remove(community: Community) -> None:
     await c.fake.send_message(member, c.group_channel, "I'm off to the quarry tonight, bye all")
     [alert] = await c.wait_for_alerts(1)
     assert "intent or plan · critical" in alert.text
+    assert field(alert, "Why") == "Intent · “off to the quarry”"  # the phrase's category's level
 
     choices = await c.fake.autocomplete(
         mod, "escalation phrases remove", focused="phrase", value="quar", guild=g, channel=ch

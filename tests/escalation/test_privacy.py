@@ -47,6 +47,7 @@ async def test_words_are_deleted_after_the_retention_period(community: Community
     c.clock.advance(days=29)
     await c.run_job("escalation:purge")
     assert "Rosalind Quill" in live(c, alert).text  # still within the period
+    assert field(live(c, alert), "Why") == "Wish to be dead · “i want to die”"
 
     c.clock.advance(days=2)
     await c.run_job("escalation:purge")
@@ -55,9 +56,20 @@ async def test_words_are_deleted_after_the_retention_period(community: Community
     )
     assert [(r["case_id"], r["text"]) for r in texts] == [(1, None), (2, "I wish I were dead")]
     assert await c.bot.db.fetchval("SELECT note FROM escalation_cases WHERE id = 1") is None
+    # the cue quotes the member's words: it goes with them; the level stays
+    cues = await c.bot.db.fetchall(
+        "SELECT m.level, m.cue, c.level AS case_level, c.cue AS case_cue "
+        "FROM escalation_case_messages m JOIN escalation_cases c ON c.id = m.case_id ORDER BY m.id"
+    )
+    assert [tuple(r) for r in cues] == [
+        ("wish_dead", None, "wish_dead", None),
+        ("wish_dead", "wish i were dead", "wish_dead", "wish i were dead"),
+    ]
     redacted = live(c, alert)
     assert "Rosalind" not in redacted.text  # neither the words nor the note
     assert "deleted after the retention period" in field(redacted, "What they wrote")
+    assert field(redacted, "Why") == "Wish to be dead"  # the level only: the cue went too
+    assert "want to die" not in redacted.text
     assert "I wish I were dead" in live(c, open_alert).text  # an open case keeps its words
     assert any("words were deleted after the retention period" in x for x in c.mod_log_lines())
     # the outbox never held the words either: it stores ids
@@ -96,5 +108,8 @@ async def test_logs_never_hold_the_members_words_above_debug(
         if record.levelno > logging.DEBUG:
             text = record.getMessage() + (record.exc_text or "")
             assert "Rosalind" not in text and "Quill" not in text, record.getMessage()
+            # nor the cues, the member's words that raised each signal
+            for cue in ("want to die", "kill myself", "reason to live"):
+                assert cue not in text, record.getMessage()
     # at DEBUG the words may appear, for someone debugging on purpose
     assert any("Rosalind" in r.getMessage() for r in ours if r.levelno == logging.DEBUG)

@@ -202,3 +202,101 @@ async def test_the_alert_id_comes_from_the_outbox_and_a_crash_window_is_caught_u
     case = await service.case(second.case_id)
     assert case is not None and case.alert_message_id == 7002
     assert await service.catch_up_alert_ids() == 0
+
+
+async def case_signal(db: Database, case_id: int) -> tuple[object, ...]:
+    row = await db.fetchone(
+        "SELECT category, severity, level, cue FROM escalation_cases WHERE id = :id",
+        {"id": case_id},
+    )
+    assert row is not None
+    return tuple(row)
+
+
+async def test_the_case_shows_its_strongest_signal_with_level_and_cue(
+    service: EscalationService, db: Database
+) -> None:
+    said = [
+        "I'm going to kill myself",  # intent, critical
+        "I want to die",  # weaker: the case keeps intent
+        "I took an overdose",  # as severe, a higher C-SSRS level: the case shows the attempt
+    ]
+    outcomes = []
+    for n, text in enumerate(said, start=1):
+        outcomes += await service.report(message(text, n), await detect(service, text), [GUILD])
+    assert [o.what for o in outcomes] == ["opened", "joined", "joined"]
+    case_id = outcomes[0].case_id
+    assert await case_signal(db, case_id) == ("intent_or_plan", 4, "attempt", "took an overdose")
+    rows = await db.fetchall("SELECT level, cue FROM escalation_case_messages ORDER BY id")
+    assert [tuple(r) for r in rows] == [
+        ("intent", "am going to kill myself"),
+        ("wish_dead", "i want to die"),
+        ("attempt", "took an overdose"),
+    ]
+    view = await service.view(case_id)
+    assert view is not None and view.case.level == "attempt"
+    assert [m.cue for m in view.messages] == [
+        "am going to kill myself",
+        "i want to die",
+        "took an overdose",
+    ]
+
+
+async def test_an_edit_keeps_the_level_and_cue_of_its_new_words(
+    service: EscalationService, db: Database
+) -> None:
+    [case] = await service.report(
+        message("I want to die", 1), await detect(service, "I want to die"), [GUILD]
+    )
+    text = "I want to die, I have been saving up my pills"
+    await service.report(message(text, 1, edited=True), await detect(service, text), [GUILD])
+    row = await db.fetchone("SELECT source, level, cue FROM escalation_case_messages")
+    assert row is not None and tuple(row) == ("edit", "preparatory", "have been saving up my pills")
+    assert await case_signal(db, case.case_id) == (
+        "intent_or_plan",
+        4,
+        "preparatory",
+        "have been saving up my pills",
+    )
+
+
+async def test_support_keeps_asked_for_help_and_takes_the_level_of_its_words(
+    service: EscalationService, db: Database
+) -> None:
+    asked = await service.request_support(
+        guild_id=GUILD, user_id=MEMBER, channel_id=500, parent_channel_id=None, words=""
+    )
+    assert await case_signal(db, asked.case_id) == ("support_request", 3, None, None)
+    await service.request_support(
+        guild_id=GUILD,
+        user_id=MEMBER,
+        channel_id=500,
+        parent_channel_id=None,
+        words="I want to die",
+    )
+    # weaker than "asked for help" (high), but the first signal: its level and cue show why
+    assert await case_signal(db, asked.case_id) == (
+        "support_request",
+        3,
+        "wish_dead",
+        "i want to die",
+    )
+    rows = await db.fetchall("SELECT source, level, cue FROM escalation_case_messages")
+    assert [tuple(r) for r in rows] == [("support", "wish_dead", "i want to die")]
+    # the words are read with the member's last few messages in the server, like a message
+    await service.detect_message(
+        (GUILD, MEMBER + 1), [GUILD], "I can't do this anymore.", message_id=7
+    )
+    other = await service.request_support(
+        guild_id=GUILD,
+        user_id=MEMBER + 1,
+        channel_id=500,
+        parent_channel_id=None,
+        words="I have the pills ready",
+    )
+    assert await case_signal(db, other.case_id) == (
+        "support_request",
+        4,
+        "preparatory",
+        "can not do this anymore + i have the pills ready",
+    )

@@ -1,0 +1,202 @@
+"""Crisis detection (issue 16): C-SSRS levels from compositional rules in English and Spanish, the
+Suicide Risk Lexicon v1.0, and a member's last few messages read together. No discord import.
+
+    detector = Detector(Lexicon.load())
+    found = detector.scan("I'm going to take all my morphine tonight")
+    found.alert, found.severity, found.level, found.cue   # True, 4, "plan", "going to take ..."
+    detector.scan_context(["I can't do this anymore."], "I have the pills ready")
+
+``engine`` scans (one automaton pass over word codes); ``message`` composes each head with the
+terms around it, ``means`` a means in composition, ``modifiers`` what lowers a signal, ``kinds``
+which kinds compose how; ``signals`` combines signals across a message and the member's earlier
+ones; ``vocabulary`` reads the data files; ``text`` normalises; ``model`` holds the public types.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from cogs.escalation.detection.engine import CONTEXT_MESSAGES, Analysis, Scanner
+from cogs.escalation.detection.model import (
+    CATEGORIES,
+    CATEGORY_LEVEL,
+    CRITICAL,
+    HIGH,
+    LEVEL_CATEGORY,
+    LEVEL_SEVERITY,
+    LEVELS,
+    LOW,
+    LOWER_LEVELS,
+    MAX_PHRASE_CHARS,
+    MEDIUM,
+    MODIFIER_DROP,
+    MODIFIER_HYPOTHETICAL,
+    MODIFIER_NEGATED,
+    MODIFIER_PAST,
+    MODIFIER_REPORTED,
+    MODIFIER_THIRD_PERSON,
+    MODIFIERS,
+    SEVERITIES,
+    SEVERITY_NAMES,
+    Detection,
+    Match,
+    Phrase,
+)
+from cogs.escalation.detection.text import Normaliser
+from cogs.escalation.detection.vocabulary import (
+    DATA_DIR,
+    RULES_DIR,
+    SRL_DIR,
+    Entry,
+    Vocabulary,
+    build_vocabulary,
+    compile_automaton,
+    load_rules,
+    load_srl,
+    server_entry,
+)
+
+__all__ = [
+    "CATEGORIES",
+    "CATEGORY_LEVEL",
+    "CONTEXT_MESSAGES",
+    "CRITICAL",
+    "DATA_DIR",
+    "HIGH",
+    "LEVELS",
+    "LEVEL_CATEGORY",
+    "LEVEL_SEVERITY",
+    "LOW",
+    "LOWER_LEVELS",
+    "MAX_PHRASE_CHARS",
+    "MEDIUM",
+    "MODIFIERS",
+    "MODIFIER_DROP",
+    "MODIFIER_HYPOTHETICAL",
+    "MODIFIER_NEGATED",
+    "MODIFIER_PAST",
+    "MODIFIER_REPORTED",
+    "MODIFIER_THIRD_PERSON",
+    "SEVERITIES",
+    "SEVERITY_NAMES",
+    "Detection",
+    "Detector",
+    "Lexicon",
+    "Match",
+    "Normaliser",
+    "Phrase",
+    "PhraseSet",
+]
+
+
+class Lexicon:
+    """The shipped words: the rule files of each language and the Suicide Risk Lexicon v1.0."""
+
+    def __init__(
+        self,
+        rules: list[dict[str, Any]],
+        srl: dict[str, Any] | None = None,
+        srl_map: dict[str, Any] | None = None,
+    ) -> None:
+        self.vocabulary: Vocabulary = build_vocabulary(rules, srl, srl_map)
+        self.normaliser: Normaliser = self.vocabulary.normaliser
+        self.threshold: int = self.vocabulary.threshold
+        self.entries: tuple[Entry, ...] = tuple(self.vocabulary.entries)
+        self.phrases: tuple[Phrase, ...] = tuple(self.vocabulary.phrases())
+        self.benign: tuple[str, ...] = tuple(e.key for e in self.entries if e.kind == "benign")
+        self.words = self.vocabulary.words
+
+    @classmethod
+    def load(cls, directory: Path = DATA_DIR) -> Lexicon:
+        rules = load_rules(directory / RULES_DIR.name)
+        srl = load_srl(directory / SRL_DIR.name)
+        with (directory / RULES_DIR.name / "srl.toml").open("rb") as file:
+            srl_map = tomllib.load(file)
+        return cls(rules, srl, srl_map)
+
+
+class PhraseSet:
+    """Phrases compiled into one automaton: the built-in lexicon, or a server's own phrases
+    (made with Detector.compile: the automaton is over the detector's word codes)."""
+
+    def __init__(
+        self,
+        phrases: Iterable[Phrase],
+        normaliser: Normaliser,
+        entries: Iterable[Entry] | None = None,
+    ) -> None:
+        phrases = tuple(phrases)
+        if entries is None:  # a server's phrases: each a fixed signal
+            by_key: dict[str, Phrase] = {}
+            for phrase in phrases:
+                known = by_key.get(phrase.key)
+                if phrase.key and (known is None or phrase.severity > known.severity):
+                    by_key[phrase.key] = phrase
+            phrases = tuple(by_key.values())
+            entries = [server_entry(p) for p in phrases]
+        self.phrases: tuple[Phrase, ...] = phrases
+        self.automaton, filled = compile_automaton(entries, normaliser)
+        self.empty = not filled
+
+    def __len__(self) -> int:
+        return len(self.phrases)
+
+
+class Detector:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self.normaliser = lexicon.normaliser
+        self.threshold = lexicon.threshold
+        self.builtin = PhraseSet(lexicon.phrases, self.normaliser, lexicon.entries)
+        self._scanner = Scanner(
+            self.builtin.automaton, lexicon.words, self.threshold, self.normaliser
+        )
+
+    def phrase(self, text: str, category: str, severity: int, *, server: bool = True) -> Phrase:
+        """A moderator's phrase: a fixed signal of that category and severity."""
+        return Phrase(
+            text=text,
+            key=self.normaliser.key(text),
+            category=category,
+            severity=severity,
+            server=server,
+            level=CATEGORY_LEVEL.get(category, ""),
+            source="server" if server else "team",
+        )
+
+    def compile(self, phrases: Iterable[Phrase]) -> PhraseSet:
+        return PhraseSet(phrases, self.normaliser)
+
+    # ------------------------------------------------------------------ scanning
+
+    def _analyse(self, text: str, extra: PhraseSet | None) -> Analysis | None:
+        automaton = None if extra is None or extra.empty else extra.automaton
+        return self._scanner.analyse(text, automaton)
+
+    def scan(self, text: str, extra: PhraseSet | None = None) -> Detection | None:
+        """The message's strongest signal, or None when nothing in it matches."""
+        if extra is None or extra.empty:
+            return self._scanner.scan(text)
+        return self._scanner.scan(text, extra.automaton)
+
+    def scan_context(
+        self, previous: Sequence[str], text: str, extra: PhraseSet | None = None
+    ) -> Detection | None:
+        """`text` read after the member's earlier messages (oldest first; the last
+        CONTEXT_MESSAGES are used): "I can't do this anymore." then "I have the pills ready" is
+        one signal. Only what `text` adds is reported: None when `text` has neither a signal
+        nor a term that completes the earlier ones ("Sunday." after "I'm going to take all my
+        sleeping pills")."""
+        automaton = None if extra is None or extra.empty else extra.automaton
+        found = self._scanner.analyse(text, automaton, terms=True)
+        if found is None or not found.signals:
+            return None
+        earlier = [self._analyse(t, extra) for t in previous[-CONTEXT_MESSAGES:]]
+        decided = self._scanner.decide([a for a in earlier if a is not None] + [found])
+        best = None if decided is None else decided.best
+        if best is not None and best.entry.kind.startswith("terms_") and not best.combined:
+            return None  # a time or a means alone, that nothing earlier completed
+        return decided

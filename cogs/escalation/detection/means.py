@@ -1,0 +1,113 @@
+"""A means ("morphine", "my pills", "his gun") is a signal only in composition: stockpiled
+("saving my pills": preparatory), taken in quantity ("took the whole bottle": attempt), about to
+be taken in quantity ("going to take all my morphine": plan), for a purpose ("enough oxycodone to
+not wake up": method), looked up for its lethal dose, or made ready.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cogs.escalation.detection.model import (
+    ATTEMPT,
+    LEVEL_SEVERITY,
+    LOW,
+    METHOD,
+    MODIFIER_HYPOTHETICAL,
+    PLAN,
+    PREPARATORY,
+)
+from cogs.escalation.detection.signals import Hit, Signal
+
+if TYPE_CHECKING:
+    from cogs.escalation.detection.message import Message
+
+MEANS_WINDOW = 7  # "swallowed the entire box of my sleeping meds"
+STOCKPILE_WINDOW = 3  # "saving up my pills", not "saving money on my pills"
+PURPOSE_WINDOW = 6  # words between a means and the start of "to end it"
+READY_WINDOW = 3
+MANY = 10  # "took 30 pills": a number of pills from this on is a quantity
+
+
+def means(msg: Message, hit: Hit) -> Signal | None:
+    """A means is a signal only in composition."""
+    start, end, entry = hit
+    kinds = msg.kinds
+    words = msg.words
+    lo = msg.clause_start(start)
+    s_lo, s_hi = msg.sentence(start)
+    back = max(lo, start - MEANS_WINDOW)
+    many = any(
+        w.isdigit() and int(w) >= MANY for w in words[max(lo, start - 3) : start] if w[:1].isdigit()
+    )
+    qty = many or ("qty" in kinds and bool(msg.within("qty", back, end)))
+    some = qty or ("qty_weak" in kinds and bool(msg.within("qty_weak", back, end)))
+    if entry.amount or entry.weapon or (entry.strong and some):
+        # "all my morphine", "everything I've saved", "his gun": a lethal quantity
+        qty = some = True
+    purpose = msg.starting("purpose", end, end + PURPOSE_WINDOW, s_hi)
+    after = purpose[0][1] if purpose else end
+    level = ""
+    weak = False
+    first = start
+    stock = [h for h in msg.within("stockpile", lo, start) if h[1] >= start - STOCKPILE_WINDOW]
+    if not stock and "stockpile_after" in kinds:  # "enough morphine saved up"
+        stock = msg.starting("stockpile_after", end, end + READY_WINDOW, s_hi)
+    taken = msg.within("ingest_past", back, start)
+    taking = msg.within("ingest", back, start)
+    research = msg.within("research", back, start) if "research" in msg.kinds else ()
+    if research and msg.starting("lethal", end, end + PURPOSE_WINDOW, s_hi):
+        level, first = PREPARATORY, research[0][0]  # "looked up how much insulin it takes"
+        after = msg.starting("lethal", end, end + PURPOSE_WINDOW, s_hi)[0][1]
+    elif stock:
+        level, first = PREPARATORY, min(start, stock[0][0])
+        after = max(after, stock[0][1])
+    elif taken:
+        first = taken[0][0]
+        if qty or purpose:
+            level = ATTEMPT
+        elif some:
+            level, weak = ATTEMPT, True
+    elif taking:
+        first = taking[0][0]
+        if taking[0][2].chain:  # "me tomo todas las pastillas": the present as intent
+            chain, chain_start = taking[0][2].chain, first
+        else:
+            chain, chain_start = msg.chain(first, lo)
+        if chain in ("intent", "planned") and (some or purpose):
+            level, first = PLAN, chain_start
+        elif chain in ("desire", "howto") and (some or purpose):
+            level, first = METHOD, chain_start
+        elif chain == "tried" and (some or purpose):
+            level, first = ATTEMPT, chain_start
+        elif purpose:
+            level = METHOD
+        elif qty:
+            level, weak = METHOD, True
+    elif purpose:
+        chain, chain_start = msg.chain(start, lo)
+        level = PLAN if chain in ("intent", "planned") else METHOD
+        first = chain_start if chain else start
+    if not level:
+        before = msg.within("ready", back, start)
+        ready = before + msg.starting("ready_after", end, end + READY_WINDOW, msg.clause_end(end))
+        amounts = msg.within("qty", back, start) + msg.within("qty_weak", back, start)
+        if ready:
+            level, weak = PREPARATORY, True
+            first = min(first, *(h[0] for h in ready + amounts))
+            after = max(after, *(h[1] for h in ready))
+        elif some:
+            level, weak = METHOD, True
+            if amounts:
+                first = min(h[0] for h in amounts)
+        else:
+            return None
+    if msg.benign and msg.is_benign(first, after):
+        return None
+    severity = LOW if weak else LEVEL_SEVERITY[level]
+    personal = words[first] in msg.s.first_person  # "me tomo ...", "my pills"
+    modifiers, distant = msg.modifiers(first, after, lo, s_lo, s_hi, level == ATTEMPT, personal)
+    if purpose and MODIFIER_HYPOTHETICAL in modifiers:
+        # "if I take all my chemo pills would it kill me": asking about lethality
+        modifiers = modifiers - {MODIFIER_HYPOTHETICAL}
+    return msg.signal(entry, level, severity, first, after, modifiers, distant, not weak, weak)

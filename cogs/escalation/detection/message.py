@@ -1,0 +1,481 @@
+"""The rules on one message: composition around each head (a means: ``means``; what lowers a
+signal: ``modifiers``).
+
+Each head is composed with the terms around it, inside its clause or sentence: an intent phrase
+before an act makes it intent, with a time or a means in the sentence a plan; "tried to" makes it
+an attempt; "how to" a method. An explicit statement lowered by negation, reported speech or a
+recent past stays at the alert threshold: lowered, never silenced; someone else as the subject or
+an explicit long ago make it low: the member's history, or another person's words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from cogs.escalation.detection.kinds import (
+    ACT_KINDS,
+    AFTER_WINDOW,
+    CHAIN_GAP,
+    CHAINS,
+    DECISION,
+    EOL_SOFTENS,
+    FIXED_KINDS,
+    METHOD_KINDS,
+    NAMED_KINDS,
+    NSSI_KINDS,
+    PLACE_WINDOW,
+    PROGNOSIS,
+    WISHING,
+    WISHING_ORDER,
+)
+from cogs.escalation.detection.means import PURPOSE_WINDOW, means
+from cogs.escalation.detection.model import (
+    ACTIVE_THOUGHTS,
+    ATTEMPT,
+    CRITICAL,
+    HIGH,
+    INTENT,
+    LEVEL_CATEGORY,
+    LEVEL_SEVERITY,
+    LOW,
+    MEDIUM,
+    METHOD,
+    MODIFIER_DROP,
+    MODIFIER_HYPOTHETICAL,
+    MODIFIER_NEGATED,
+    MODIFIER_THIRD_PERSON,
+    PLAN,
+)
+from cogs.escalation.detection.modifiers import (
+    BIT_BREAK,
+    BIT_MODIFYING,
+    BIT_STOP,
+    BIT_TOPIC,
+    joking,
+    modifiers,
+)
+from cogs.escalation.detection.signals import EMPTY, Analysis, Hit, Signal
+from cogs.escalation.detection.text import SENTENCE, Coded
+from cogs.escalation.detection.vocabulary import LOWER_WEAK_KIND, PHRASE_KIND, Entry
+
+if TYPE_CHECKING:
+    from cogs.escalation.detection.engine import Scanner
+
+
+_LOWER_WEAK_TIER = frozenset({"hopelessness", "burdensomeness", "entrapment"})
+_LOWERING = frozenset({"past_marker", "hypothetical"})  # phrases that may lower a signal
+
+
+def longest(hits: list[Hit]) -> list[Hit]:
+    """Of hits of one kind that overlap, the longest (the earliest of equals), in text order."""
+    kept: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: (h[0] - h[1], h[0])):
+        if all(hit[1] <= k[0] or k[1] <= hit[0] for k in kept):
+            kept.append(hit)
+    kept.sort()
+    return kept
+
+
+class Message:
+    """The rules applied to one normalised message."""
+
+    __slots__ = (
+        "_words",
+        "benign",
+        "breaks",
+        "chains",
+        "codes",
+        "kinds",
+        "mask",
+        "plain",
+        "raw",
+        "s",
+    )
+
+    def __init__(
+        self, scanner: Scanner, raw: list[Coded], kinds: dict[str, list[Hit]], codes: str = ""
+    ) -> None:
+        self.s = scanner
+        self.raw = raw
+        self.codes = codes  # the word codes (two characters a word): sentence ends found in C
+        self._words: list[str] | None = None
+        self.kinds = kinds
+        # which modifier word lists the message's words are in (BIT_*): the modifiers look only
+        # for what is there
+        self.mask = mask = scanner.normaliser.mask(raw)
+        self.breaks: frozenset[str] = scanner.breaks if mask & BIT_BREAK else EMPTY
+        benign = kinds.get("benign")
+        self.benign = [(a, b) for a, b, _ in benign] if benign else []
+        self.chains = [k for k in CHAINS if k in kinds] if len(kinds) > 1 else []
+        # no word that could lower a signal: the modifiers are not looked for at all
+        self.plain = (
+            not (mask & BIT_MODIFYING)
+            and "past_marker" not in kinds
+            and "hypothetical" not in kinds
+        )
+
+    # ------------------------------------------------------------------ positions
+
+    @property
+    def words(self) -> list[str]:
+        """The normalised words, one per word code (made when a rule first needs them)."""
+        words = self._words
+        if words is None:
+            words = self._words = self.s.normaliser.words(self.raw)
+        return words
+
+    # Clauses and sentences are found by looking left and right from a signal (a few words):
+    # cheaper than listing every boundary of a message that has one or two signals.
+
+    def clause_start(self, i: int) -> int:
+        breaks = self.breaks
+        if not breaks:
+            return 0
+        words = self.words
+        while i > 0 and words[i - 1] not in breaks:
+            i -= 1
+        return i
+
+    def clause_end(self, i: int) -> int:
+        breaks = self.breaks
+        words = self.words
+        n = len(words)
+        if not breaks:
+            return n
+        while i < n and words[i] not in breaks:
+            i += 1
+        return i
+
+    def sentence(self, i: int) -> tuple[int, int]:
+        codes = self.codes
+        if not codes:
+            return self._sentence_words(i)
+        n = len(codes) >> 1
+        if not self.mask & BIT_STOP:
+            return 0, n
+        # a code's characters come from two disjoint alphabets: a find is always word-aligned
+        end = self.s.normaliser.sentence_code
+        before = codes.rfind(end, 0, i << 1)
+        after = codes.find(end, i << 1)
+        return (0 if before < 0 else (before >> 1) + 1), (n if after < 0 else after >> 1)
+
+    def _sentence_words(self, i: int) -> tuple[int, int]:
+        words = self.words
+        n = len(words)
+        if not self.mask & BIT_STOP:
+            return 0, n
+        lo = i
+        while lo > 0 and words[lo - 1] != SENTENCE:
+            lo -= 1
+        hi = i
+        while hi < n and words[hi] != SENTENCE:
+            hi += 1
+        return lo, hi
+
+    def within(self, kind: str, lo: int, hi: int) -> list[Hit]:
+        hits = self.kinds.get(kind)
+        if not hits:
+            return []
+        return [h for h in hits if h[0] >= lo and h[1] <= hi]
+
+    def starting(self, kind: str, lo: int, hi: int, limit: int) -> list[Hit]:
+        """Hits of `kind` starting in [lo, hi] and ending by `limit`."""
+        hits = self.kinds.get(kind)
+        if not hits:
+            return []
+        return [h for h in hits if lo <= h[0] <= hi and h[1] <= limit]
+
+    def any_within(self, kind: str, lo: int, hi: int) -> bool:
+        hits = self.kinds.get(kind)
+        if not hits:
+            return False
+        for a, b, _ in hits:
+            if a >= lo and b <= hi:
+                return True
+        return False
+
+    def is_benign(self, start: int, end: int) -> bool:
+        """Whether an everyday phrase overlaps words[start:end] ("cut myself" in "cut myself
+        shaving"); a longer head around it is not ("wish i could sleep forever")."""
+        return any(
+            a < end and start < b and not (start <= a and b <= end and b - a < end - start)
+            for a, b in self.benign
+        )
+
+    # ------------------------------------------------------------------ the message
+
+    def analyse(self) -> Analysis:
+        kinds = self.kinds
+        out = Analysis(eol="eol" in kinds)
+        signals = out.signals
+        for kind, hits in kinds.items():
+            if not hits[0][2].head and kind != "means":
+                continue
+            if len(hits) > 1:  # one evaluation per span: "want to die" inside "i want to die"
+                hits = longest(hits)
+            if kind == LOWER_WEAK_KIND:  # a generic word inside a stronger phrase adds nothing
+                hits = [h for h in hits if not self._inside_head(h)]
+            for hit in hits:
+                if self.benign and self.is_benign(hit[0], hit[1]):
+                    continue
+                found = self.means(hit) if kind == "means" else self.head(hit)
+                if found is not None:
+                    signals.append(found)
+        if signals and ("hyperbole" in kinds or "embarrassed" in kinds):
+            joking(kinds, signals)
+        return out
+
+    def _inside_head(self, hit: Hit) -> bool:
+        a, b = hit[0], hit[1]
+        for kind, hits in self.kinds.items():
+            if kind != LOWER_WEAK_KIND and hits[0][2].head and not hits[0][2].needs:
+                for c, d, _ in hits:
+                    if c <= a and b <= d:
+                        return True
+        return False
+
+    def chain(self, start: int, lo: int) -> tuple[str, int]:
+        """The intent / desire / tried / how-to phrase just before `start` (same clause)."""
+        kind, first, _ = self.chain_span(start, lo)
+        return kind, first
+
+    def chain_span(
+        self, start: int, lo: int, only: Sequence[str] = (), gap: int = CHAIN_GAP
+    ) -> tuple[str, int, int]:
+        best_kind, best_start, best_end = "", start, start
+        kinds = self.kinds
+        for kind in only or self.chains:
+            if kind not in kinds:
+                continue
+            for a, b, _ in kinds[kind]:
+                if a >= lo and start - gap <= b <= start and (not best_kind or b > best_end):
+                    best_kind, best_start, best_end = kind, a, b
+        return best_kind, best_start, best_end
+
+    def head(self, hit: Hit) -> Signal | None:
+        start, end, entry = hit
+        kind = entry.kind
+        if (
+            self.plain
+            and kind in FIXED_KINDS
+            and not self.mask & BIT_TOPIC
+            and "eol" not in self.kinds
+        ):
+            # nothing can lower it and nothing composes with it: its level as listed
+            category = (
+                entry.phrase.category
+                if kind == PHRASE_KIND and entry.phrase is not None
+                else LEVEL_CATEGORY[entry.level]
+            )
+            return Signal(
+                entry,
+                entry.level,
+                entry.severity,
+                entry.severity,
+                start,
+                end,
+                self,
+                EMPTY,
+                entry.explicit,
+                entry.needs == "distress",
+                False,
+                False,
+                False,
+                category,
+            )
+        lo = self.clause_start(start)
+        s_lo, s_hi = self.sentence(start)
+        if entry.chain:
+            chain, first, chain_end = entry.chain, start, start
+        elif self.chains:
+            chain, first, chain_end = self.chain_span(start, lo)
+        else:
+            chain, first, chain_end = "", start, start
+        level = entry.level
+        severity = entry.severity
+        needs = entry.needs
+        weak = needs == "distress"
+        explicit = entry.explicit
+        purposeful = False
+        if needs == "chain" and not chain:
+            return None
+        if needs == "wish":  # "wish I could stop existing", not "I'm going to die"
+            if chain in ("intent", "planned") and self._intends_death(entry, first):
+                level = INTENT  # "I'm going to go to sleep and not wake up", "decided to die"
+                severity = LEVEL_SEVERITY[INTENT]
+                needs = ""
+            elif chain not in WISHING:  # "I keep hoping I'll die": look past the "I'll"
+                chain, first, chain_end = self.chain_span(start, lo, WISHING_ORDER, CHAIN_GAP + 2)
+        if needs == "wish":
+            if chain not in WISHING:
+                return None
+            if chain == "hope" and not self._member_between(chain_end, start, end):
+                return None  # "I hope the tumour will be gone for good"
+        elif needs == "after:place":
+            places = self.within("place", end, min(self.clause_end(end), end + PLACE_WINDOW))
+            if not places:
+                return None
+            end = places[0][1]
+        elif needs.startswith("after:"):
+            tails = self.starting(needs[6:], end, end + AFTER_WINDOW, s_hi)
+            if not tails:
+                return None
+            end = tails[0][1]
+        elif needs.startswith("before:"):
+            lead = [
+                h
+                for h in self.within(needs[7:], max(s_lo, start - AFTER_WINDOW), start)
+                if h[1] <= start
+            ]
+            if not lead:
+                return None
+            first = min(first, lead[-1][0])
+        if kind in ACT_KINDS:
+            timed = self.any_within("time", s_lo, s_hi)
+            means = kind in METHOD_KINDS or self.any_within("means", s_lo, s_hi)
+            if chain == "tried":
+                level = ATTEMPT
+            elif chain == "planned":
+                level = PLAN
+            elif chain == "intent":
+                level = PLAN if timed or means else INTENT
+            elif chain == "howto":
+                level = METHOD
+            elif chain in WISHING:
+                level = INTENT if timed else METHOD if means else ACTIVE_THOUGHTS
+            elif means:
+                level = METHOD
+            severity = LEVEL_SEVERITY[level]
+        elif kind in _LOWER_WEAK_TIER and "absolute" in self.kinds:
+            # said of everyone, nothing, never, for good: "a burden to all of them", "nobody can
+            # ever get me out of this", "nunca va a mejorar nada": the warning sign outright
+            if self.any_within("absolute", s_lo, s_hi):
+                severity = MEDIUM
+        elif kind in NSSI_KINDS:
+            if chain == "intent" and self.any_within("time", s_lo, s_hi):
+                severity = CRITICAL
+            elif chain or self.any_within("deliberate", start, min(s_hi, end + 4)):
+                severity = max(severity, HIGH)
+        elif kind == "vague":  # "going to do it": a signal only with distress elsewhere, or
+            # with a means in the sentence ("I'm going to do it with my sleeping pills")
+            level = PLAN if self.any_within("time", s_lo, s_hi) else INTENT
+            if chain in ("intent", "planned") and any(
+                h[2].strong and s_lo <= h[0] < s_hi for h in self.kinds.get("means", ())
+            ):
+                level, severity = PLAN, LEVEL_SEVERITY[PLAN]
+            elif chain in ("intent", "planned") and "resolve" in self.kinds:
+                # "I'm doing it this time", "esta noche lo hago, ya lo decidí": a resolve said
+                severity = LEVEL_SEVERITY[level]
+            else:
+                weak = True
+                severity = LOW
+        elif kind == "stop":
+            purpose = self.starting("purpose", end, end + PURPOSE_WINDOW, s_hi)
+            if purpose:
+                end = purpose[0][1]
+                level = PLAN if chain in ("intent", "planned") else METHOD
+                severity = LEVEL_SEVERITY[level]
+                weak = False
+                explicit = True
+                purposeful = True
+        if self.plain or (entry.counterfactual and "used" not in self.words[first - 3 : first]):
+            # "I should have died last year": a wish now (not "I used to wish I would die")
+            modifiers, distant = EMPTY, False
+        else:
+            inherent_past = level == ATTEMPT or kind == "attempt_weak" or entry.counterfactual
+            modifiers, distant = self.modifiers(
+                first, end, lo, s_lo, s_hi, inherent_past, entry.personal
+            )
+        if kind in NAMED_KINDS and self.mask & BIT_TOPIC and not chain:
+            sentence = self.words[s_lo:s_hi]
+            if (
+                MODIFIER_THIRD_PERSON not in modifiers
+                and self.s.member.isdisjoint(sentence)
+                and not self.s.topic.isdisjoint(sentence)
+            ):
+                # "suicidal thoughts are common after a diagnosis": about suicide, no one's words
+                modifiers = modifiers | {MODIFIER_THIRD_PERSON}
+        if purposeful and MODIFIER_HYPOTHETICAL in modifiers:
+            # "if I stopped my meds it would all be over": weighing a method, not a story
+            modifiers = modifiers - {MODIFIER_HYPOTHETICAL}
+        if kind == "not_for_long" and MODIFIER_NEGATED in modifiers:
+            modifiers = modifiers - {MODIFIER_NEGATED}  # "not ... for much longer" is the point
+        if kind in EOL_SOFTENS and "eol" in self.kinds and not modifiers:
+            severity = LOW  # an end-of-life wish or decision, said among people who share it
+        return self.signal(entry, level, severity, first, end, modifiers, distant, explicit, weak)
+
+    def signal(
+        self,
+        entry: Entry,
+        level: str,
+        severity: int,
+        start: int,
+        end: int,
+        modifiers: frozenset[str],
+        distant: bool,
+        explicit: bool,
+        weak: bool,
+    ) -> Signal:
+        base = severity
+        if modifiers:
+            severity -= MODIFIER_DROP
+            if distant or MODIFIER_THIRD_PERSON in modifiers:
+                severity = LOW  # long ago, or someone else: the member's history, not a crisis
+            elif explicit and MODIFIER_HYPOTHETICAL not in modifiers:
+                severity = max(severity, self.s.threshold)  # lowered, never silenced
+            severity = max(severity, LOW)
+        if entry.kind == PHRASE_KIND and entry.phrase is not None:
+            category = entry.phrase.category
+        else:
+            category = LEVEL_CATEGORY[level]
+        return Signal(
+            entry,
+            level,
+            severity,
+            base,
+            start,
+            end,
+            self,
+            modifiers,
+            explicit,
+            weak,
+            distant,
+            False,
+            False,
+            category,
+        )
+
+    def means(self, hit: Hit) -> Signal | None:
+        """A means is a signal only in composition (``means``)."""
+        return means(self, hit)
+
+    def modifiers(
+        self,
+        first: int,
+        end: int,
+        lo: int,
+        s_lo: int,
+        s_hi: int,
+        inherent_past: bool,
+        personal: bool = False,
+    ) -> tuple[frozenset[str], bool]:
+        """What lowers the signal spanning words[first:end] (``modifiers``)."""
+        return modifiers(self, first, end, lo, s_lo, s_hi, inherent_past, personal)
+
+    def _intends_death(self, entry: Entry, first: int) -> bool:
+        """An intent before a state of being dead is a prognosis when it is only "going to die"
+        or "will be dead"; not when the state is chosen ("not wake up", "stop existing") or the
+        intent is a decision ("decided to die")."""
+        if not PROGNOSIS.isdisjoint(entry.key.split()):
+            chain_words = self.words[first : first + 4]
+            return not DECISION.isdisjoint(chain_words)
+        return True
+
+    def _member_between(self, chain_end: int, start: int, end: int) -> bool:
+        """After "hope": "I hope I die", "hoping I'll die", "hope to die", not "hope it ends"."""
+        words = self.words
+        if start == chain_end or words[start] in self.s.member:
+            return True
+        between = words[chain_end:start]
+        return not self.s.member.isdisjoint(between) or between[-1:] == ["to"]

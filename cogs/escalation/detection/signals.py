@@ -1,0 +1,344 @@
+"""Signals, and how they combine across a message and the member's last few messages.
+
+A weak sign (pills ready, giving things away, "goodbye everyone", stopping treatment, "I'm going
+to do it", a time alone after a plan) takes its full level when distress is also said (a wish, an
+act, a lower signal...) in the message or the earlier ones; two different preparatory signs
+complete each other; two lower signals of different kinds (hopelessness and burdensomeness, say)
+make a medium signal. An end-of-life context (hospice, palliative care, letters for after I'm
+gone) explains the weak signs. The strongest signal decides the Detection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cogs.escalation.detection.model import (
+    ATTEMPT,
+    INTENT,
+    LEVEL_CATEGORY,
+    LEVEL_RANK,
+    LEVEL_SEVERITY,
+    LOW,
+    LOWER_LEVELS,
+    MEDIUM,
+    METHOD,
+    MODIFIER_HYPOTHETICAL,
+    MODIFIER_NEGATED,
+    MODIFIER_THIRD_PERSON,
+    PLAN,
+    PREPARATORY,
+    Detection,
+    Match,
+    Phrase,
+)
+from cogs.escalation.detection.text import BOUNDARIES, PAST
+from cogs.escalation.detection.vocabulary import LOWER_KINDS, LOWER_WEAK_KIND, Entry
+
+if TYPE_CHECKING:
+    from cogs.escalation.detection.message import Message
+
+# Weak signs that an end-of-life context in the conversation explains (hospice, legacy letters).
+_EOL_EXPLAINS = frozenset(
+    {"prep_weak", "prep_medium", "goodbye", "farewell", "stop", "wish_soft", "vague"}
+)
+# Weak signs that may complete a weak sign of another kind ("I have the pills ready. Love you
+# all.").
+_WEAK_DISTRESS = frozenset({"goodbye", "farewell"})
+_NOT_DISTRESS = frozenset({MODIFIER_NEGATED, MODIFIER_THIRD_PERSON, MODIFIER_HYPOTHETICAL})
+
+EMPTY: frozenset[str] = frozenset()
+
+Hit = tuple[int, int, Entry]
+
+
+class Signal:
+    """One signal found in a message (a plain slotted class: made on every signal, kept cheap)."""
+
+    __slots__ = (
+        "_cue",
+        "base",
+        "category",
+        "combined",
+        "context",
+        "distant",
+        "end",
+        "entry",
+        "explicit",
+        "level",
+        "modifiers",
+        "severity",
+        "source",
+        "start",
+        "weak",
+    )
+
+    def __init__(
+        self,
+        entry: Entry,
+        level: str,
+        severity: int,  # after modifiers
+        base: int,  # before modifiers
+        start: int,
+        end: int,
+        cue: str | Message,  # the cue, or the message (its words joined when asked for)
+        modifiers: frozenset[str] = EMPTY,
+        explicit: bool = False,
+        weak: bool = False,  # needs distress elsewhere before it is worth its level
+        distant: bool = False,  # explicitly long ago ("years ago")
+        combined: bool = False,
+        context: bool = False,
+        category: str = "",
+    ) -> None:
+        self.entry = entry
+        self.level = level
+        self.severity = severity
+        self.base = base
+        self.start = start
+        self.end = end
+        if isinstance(cue, str):
+            self._cue: str | None = cue
+        else:
+            self._cue = None
+            self.source = cue
+        self.modifiers = modifiers
+        self.explicit = explicit
+        self.weak = weak
+        self.distant = distant
+        self.combined = combined
+        self.context = context
+        self.category = category
+
+    @property
+    def cue(self) -> str:
+        """The words that raised it (markers and punctuation left out)."""
+        if self._cue is None:
+            words = self.source.words[self.start : self.end]
+            self._cue = " ".join(w for w in words if w != PAST and w not in BOUNDARIES)
+        return self._cue
+
+    def __repr__(self) -> str:
+        return f"Signal({self.level}, {self.severity}, {self.cue!r}, {sorted(self.modifiers)})"
+
+    @property
+    def lower(self) -> bool:
+        """A lower signal that combines with another kind of lower signal."""
+        return not self.modifiers and self.entry.kind in LOWER_KINDS
+
+    @property
+    def distress(self) -> bool:
+        """Distress said by the member themself, now: completes a weak sign."""
+        if self.distant or (self.modifiers and not self.modifiers.isdisjoint(_NOT_DISTRESS)):
+            return False
+        if self.weak:
+            return self.entry.kind in _WEAK_DISTRESS
+        return self.entry.kind != LOWER_WEAK_KIND
+
+    def rank(self) -> tuple[int, int, bool, int]:
+        return (self.severity, LEVEL_RANK[self.level], self.explicit, self.end - self.start)
+
+
+@dataclass(slots=True)
+class Analysis:
+    signals: list[Signal] = field(default_factory=list)
+    eol: bool = False  # an end-of-life context (hospice, palliative care, legacy letters)
+    words: int = 0  # for a message of composing terms alone: how many words it has
+
+
+def _term_sign(kind: str, level: str, text: str) -> Entry:
+    return Entry(
+        kind=kind,
+        key=text,
+        text=text,
+        lang="",
+        level=level,
+        severity=LOW,
+        needs="distress",
+        head=True,
+        phrase=Phrase(
+            text=text,
+            key=text,
+            category=LEVEL_CATEGORY[level],
+            severity=LOW,
+            level=level,
+            source="team",
+        ),
+    )
+
+
+# Composing terms alone in a message, in the order they are read: the weak sign each gives.
+TERM_SIGNS = (
+    ("ingest_past", _term_sign("terms_taken", ATTEMPT, "(taken)")),
+    ("stockpile", _term_sign("terms_ready", PREPARATORY, "(means kept)")),
+    ("ready_after", _term_sign("terms_ready", PREPARATORY, "(means ready)")),
+    ("means", _term_sign("terms_means", METHOD, "(a means)")),
+    ("qty", _term_sign("terms_ready", PREPARATORY, "(all of them)")),
+    ("place", _term_sign("terms_place", METHOD, "(a place)")),
+    ("place_traffic", _term_sign("terms_place", METHOD, "(a place)")),
+    ("time", _term_sign("terms_time", PLAN, "(a time)")),
+    ("resolve", _term_sign("terms_resolve", INTENT, "(a resolve)")),
+)
+
+
+def _position(signal: Signal) -> tuple[int, int]:
+    return (signal.start, -signal.severity)
+
+
+def _completes(partner: Signal, weak: Signal) -> bool:
+    """Whether `partner` (distress) makes the weak sign `weak` worth its level."""
+    if partner is weak or not partner.distress:
+        return False
+    if weak.entry.kind in _TERMS_NEEDING_INTENT and (partner.weak or partner.level in LOWER_LEVELS):
+        return False  # "Sunday." / "this time" completes a wish or a plan, not "I'm so tired"
+    if not partner.weak:
+        return True
+    # another weak sign: of another kind, and not the same words ("this is goodbye")
+    return partner.entry.kind != weak.entry.kind and (
+        partner.end <= weak.start or weak.end <= partner.start
+    )
+
+
+_TERMS_NEEDING_INTENT = frozenset({"terms_time", "terms_resolve"})
+# A time or a resolve alone completes what the member said before only as a short reply
+# ("tonight.", "this weekend", "for real this time"), not inside a sentence about something else.
+SHORT_REPLY = 4
+_PREPARING = frozenset({"prep_weak", "means", "terms_ready"})
+
+
+def _another_sign(other: Signal, weak: Signal) -> bool:
+    """Two different preparatory signs in one message ("counted out all the morphine" and
+    "lined them up")."""
+    return (
+        other is not weak
+        and other.weak
+        and other.level == PREPARATORY
+        and other.entry.kind in _PREPARING
+        and other.entry.key != weak.entry.key
+        and (other.end <= weak.start or weak.end <= other.start)
+        and not other.modifiers
+        and not weak.modifiers
+    )
+
+
+def _upgrade(weak: Signal, partner: Signal, *, context: bool, weak_first: bool) -> Signal:
+    level = weak.level
+    severity = LEVEL_SEVERITY[level]
+    cue = f"{weak.cue} + {partner.cue}" if weak_first else f"{partner.cue} + {weak.cue}"
+    return Signal(
+        entry=weak.entry,
+        level=level,
+        severity=severity,
+        base=severity,
+        start=weak.start,
+        end=weak.end,
+        cue=cue,
+        combined=True,
+        context=context,
+        category=LEVEL_CATEGORY[level],
+    )
+
+
+def _combine(first: Signal, second: Signal, *, context: bool) -> Signal:
+    level = max(first.level, second.level, key=LEVEL_RANK.__getitem__)
+    return Signal(
+        entry=second.entry,
+        level=level,
+        severity=MEDIUM,
+        base=MEDIUM,
+        start=second.start,
+        end=second.end,
+        cue=f"{first.cue} + {second.cue}",
+        combined=True,
+        context=context,
+        category=LEVEL_CATEGORY[level],
+    )
+
+
+def _match(signal: Signal) -> Match:
+    phrase = signal.entry.phrase
+    assert phrase is not None
+    return Match(
+        phrase=phrase,
+        start=signal.start,
+        end=signal.end,
+        modifiers=signal.modifiers,
+        severity=signal.severity,
+        level=signal.level,
+        cue=signal.cue,
+        context=signal.context,
+    )
+
+
+def decide(analyses: Sequence[Analysis], threshold: int) -> Detection | None:
+    """The strongest signal of the last message, read with the earlier ones."""
+    current = analyses[-1]
+    signals = current.signals
+    if not signals:
+        return None
+    earlier = analyses[:-1]
+    if not earlier and len(signals) == 1 and not signals[0].weak:
+        best = signals[0]
+        candidates = signals
+    else:
+        candidates = signals + combined(current, earlier)
+        best = max(candidates, key=Signal.rank)
+    if len(candidates) == 1:
+        found: tuple[Signal, ...] = (best,)
+    else:
+        found = tuple(s for s in sorted(candidates, key=_position) if not s.combined or s is best)
+    return Detection(
+        best.severity,
+        best.category,
+        threshold,
+        best.level,
+        best.modifiers,
+        best.context,
+        best.entry.lang,
+        best,
+        found,
+        _match,
+    )
+
+
+def combined(current: Analysis, earlier: Sequence[Analysis]) -> list[Signal]:
+    """Weak signs completed by distress, and lower signals of two kinds."""
+    out: list[Signal] = []
+    eol = current.eol or any(a.eol for a in earlier)
+    now = [s for s in current.signals if s.distress]
+    before = [s for a in earlier for s in a.signals if s.distress]
+    for weak in current.signals:
+        if not weak.weak or (eol and weak.entry.kind in _EOL_EXPLAINS):
+            continue
+        partner = next((s for s in now if _completes(s, weak)), None)
+        if partner is None and weak.level == PREPARATORY and weak.entry.kind in _PREPARING:
+            # two different preparatory signs ("gave my cat away", "everything's arranged")
+            partner = next((s for s in current.signals if _another_sign(s, weak)), None)
+        if partner is not None:
+            out.append(_upgrade(weak, partner, context=False, weak_first=True))
+            continue
+        if weak.entry.kind in _TERMS_NEEDING_INTENT and current.words > SHORT_REPLY:
+            continue  # "the weather is nice today" names a time but answers nothing said before
+        partner = next((s for s in reversed(before) if _completes(s, weak)), None)
+        if partner is not None:
+            out.append(_upgrade(weak, partner, context=True, weak_first=False))
+    if now:
+        for analysis in earlier:
+            for weak in analysis.signals:
+                if not weak.weak or (eol and weak.entry.kind in _EOL_EXPLAINS):
+                    continue
+                partner = next((s for s in now if _completes(s, weak)), None)
+                if partner is not None:
+                    out.append(_upgrade(weak, partner, context=True, weak_first=True))
+    lowers = [s for s in current.signals if s.lower]
+    if lowers:
+        other = next((s for s in lowers if s.level != lowers[0].level), None)
+        if other is not None:
+            out.append(_combine(lowers[0], other, context=False))
+        else:
+            levels = {s.level for s in lowers}
+            earlier_lowers = [s for a in earlier for s in a.signals if s.lower]
+            other = next((s for s in reversed(earlier_lowers) if s.level not in levels), None)
+            if other is not None:
+                out.append(_combine(other, lowers[0], context=True))
+    return out
