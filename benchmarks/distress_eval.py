@@ -65,7 +65,7 @@ class Subject:
 
 def load_new() -> Subject:
     start = time.perf_counter()
-    from cogs.escalation.detector import Detector, Lexicon
+    from cogs.escalation.detection import Detector, Lexicon
 
     detector = Detector(Lexicon.load())
     seconds = time.perf_counter() - start

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cogs.escalation.detector import CATEGORIES, Detector, Lexicon, Phrase
+from cogs.escalation.detection import CATEGORIES, Detector, Lexicon, Phrase
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "escalation" / "data" / "corpus.jsonl"
 

@@ -30,7 +30,7 @@ from bot.i18n import N_
 from bot.tree import translator
 from cogs.escalation.alerts import AlertDesk
 from cogs.escalation.anonymous import AnonymousAlerts
-from cogs.escalation.detector import Detector, Lexicon
+from cogs.escalation.detection import Detector, Lexicon
 from cogs.escalation.helplines import Helplines
 from cogs.escalation.service import (
     ALERT,

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cogs.escalation.detector import CONTEXT_MESSAGES
+from cogs.escalation.detection import CONTEXT_MESSAGES
 
 CONTEXT_SECONDS = 30 * 60
 MAX_MEMBERS = 20_000  # the oldest are forgotten first; bounds the memory it takes

@@ -12,7 +12,7 @@ import discord
 from bot.i18n import N_, Translate
 from bot.kit.links import jump_url
 from bot.kit.timestamps import stamp_and_relative
-from cogs.escalation.detector import SEVERITY_NAMES
+from cogs.escalation.detection import SEVERITY_NAMES
 from cogs.escalation.helplines import Contact, Helpline, Resources
 from cogs.escalation.models import Case, CaseMessage
 from cogs.escalation.service import SUPPORT_REQUEST, CaseView

@@ -18,7 +18,7 @@ from typing import Literal
 from bot.db import Transaction
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import N_
-from cogs.escalation.detector import HIGH, LEVELS, Detection
+from cogs.escalation.detection import HIGH, LEVELS, Detection
 from cogs.escalation.models import Case, MessageSource
 from cogs.escalation.service_base import (
     ALERT,

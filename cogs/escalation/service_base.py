@@ -12,7 +12,7 @@ from bot.db import Database, Transaction
 from bot.guild_settings import GuildSettings, GuildSettingsService
 from bot.outbox import Outbox
 from cogs.escalation.context import RecentMessages
-from cogs.escalation.detector import Detector, PhraseSet
+from cogs.escalation.detection import Detector, PhraseSet
 from cogs.escalation.models import Case
 from cogs.escalation.repository import EscalationRepository
 

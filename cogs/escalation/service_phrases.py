@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from bot.errors import NotFound, UserError
 from bot.i18n import N_
 from cogs.escalation.context import ContextKey
-from cogs.escalation.detector import CATEGORIES, MAX_PHRASE_CHARS, SEVERITIES, Detection, PhraseSet
+from cogs.escalation.detection import CATEGORIES, MAX_PHRASE_CHARS, SEVERITIES, Detection, PhraseSet
 from cogs.escalation.models import EscalationSettings, ServerPhrase
 from cogs.escalation.service_base import CaseBook
 

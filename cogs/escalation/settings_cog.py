@@ -12,7 +12,7 @@ from bot.client import Bot
 from bot.feature import Feature
 from bot.tree import translator
 from cogs.escalation import render
-from cogs.escalation.detector import CATEGORIES
+from cogs.escalation.detection import CATEGORIES
 from cogs.escalation.service import EscalationService
 
 CATEGORY_CHOICES = [

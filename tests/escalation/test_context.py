@@ -10,7 +10,7 @@ import sqlite3
 from bot.i18n import Translate
 from cogs.escalation import render
 from cogs.escalation.context import CONTEXT_SECONDS, RecentMessages
-from cogs.escalation.detector import CONTEXT_MESSAGES, LEVELS
+from cogs.escalation.detection import CONTEXT_MESSAGES, LEVELS
 from tests.escalation.conftest import Community
 from tests.escalation.helpers import assert_nothing_public, field, live
 

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import pytest
 
-from cogs.escalation.detector import LOWER_LEVELS, Detection, Detector, Lexicon
+from cogs.escalation.detection import LOWER_LEVELS, Detection, Detector, Lexicon
 
 DATA = Path(__file__).resolve().parent / "data"
 CORPUS = DATA / "corpus.jsonl"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cogs.escalation.detector import (
+from cogs.escalation.detection import (
     CONTEXT_MESSAGES,
     CRITICAL,
     LOW,

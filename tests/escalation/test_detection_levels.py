@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cogs.escalation.detector import CRITICAL, HIGH, LOW, MEDIUM, Detection, Detector, Lexicon
+from cogs.escalation.detection import CRITICAL, HIGH, LOW, MEDIUM, Detection, Detector, Lexicon
 
 
 @pytest.fixture(scope="module")

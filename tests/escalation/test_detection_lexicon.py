@@ -8,7 +8,7 @@ import tomllib
 
 import pytest
 
-from cogs.escalation.detector import DATA_DIR, LOW, Detector, Lexicon
+from cogs.escalation.detection import DATA_DIR, LOW, Detector, Lexicon
 
 SRL = DATA_DIR / "suicide_risk_lexicon"
 

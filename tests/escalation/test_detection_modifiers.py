@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from cogs.escalation.detector import (
+from cogs.escalation.detection import (
     CRITICAL,
     HIGH,
     LOW,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cogs.escalation.detector import CRITICAL, LOW, Detector, Lexicon
+from cogs.escalation.detection import CRITICAL, LOW, Detector, Lexicon
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from bot.db import Database
 from bot.errors import NotAllowed, UserError
 from bot.guild_settings import GuildSettingsService
 from bot.outbox import Outbox, OutboxRepository
-from cogs.escalation.detector import Detection, Detector, Lexicon
+from cogs.escalation.detection import Detection, Detector, Lexicon
 from cogs.escalation.service import ALERT, MOD_LOG, PAGE, RESOURCES, EscalationService, Incoming
 from tests.conftest import FakeClock
 
