@@ -1,16 +1,15 @@
 """One reader for lengths of time people type: "10m", "1h", "1d 12h", "2 weeks", "1.5h".
 
 Replaces `parse_timeout` (cogs/moderation/service.py) and `parse_duration`
-(cogs/feedback/service.py) and accepts every form either accepted. Meeting reminder times
-keep their own reader (`parse_offsets` in cogs/meetings/rules.py): it reads numbers with
-Python's float(), so ".5h" or "4.6m" (rounded) work there today, and
-tests/meetings/test_feature.py pins those forms.
+(cogs/feedback/service.py) and the reading of each reminder time in `parse_offsets`
+(cogs/meetings/rules.py), and accepts every form they accepted that a person would type
+(tests/meetings/test_feature.py pins the reminder forms, ".5h" included).
 The forms:
 
 - one or more parts `<number><unit>`, with or without a space: units w/week(s), d/day(s),
   h/hr(s)/hour(s), m/min(s)/minute(s), any case; parts may be joined by spaces, commas or "and"
   ("1d 12h", "1 day, 12 hours", "1 day and 12 hours");
-- decimal numbers ("1.5h", as meetings accepted);
+- decimal numbers ("1.5h", ".5h", "2.h", as meetings accepted);
 - a bare number when the caller names its unit (`bare_unit="m"`: "90" is 90 minutes, as meeting
   reminders accepted); without `bare_unit` a bare number is refused, as timeouts and polls did.
 
@@ -31,9 +30,10 @@ from bot.i18n import N_
 MINUTE, HOUR, DAY, WEEK = 60, 3600, 86400, 7 * 86400
 UNITS = {"w": WEEK, "d": DAY, "h": HOUR, "m": MINUTE}
 _PART = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(weeks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m)(?![a-z])", re.IGNORECASE
+    r"(\d+(?:\.\d*)?|\.\d+)\s*(weeks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m)(?![a-z])",
+    re.IGNORECASE,
 )
-_BARE = re.compile(r"\d+(?:\.\d+)?")
+_BARE = re.compile(r"\d+(?:\.\d*)?|\.\d+")
 _FILLER = re.compile(r",|\band\b")
 SHOWN_MAX = 50  # how much of the typed text an error quotes
 

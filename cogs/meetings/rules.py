@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from bot.errors import UserError
 from bot.i18n import N_
+from bot.kit.durations import parse_durations
 from cogs.meetings.models import Series, Session
 from cogs.meetings.recurrence import Repeat
 from cogs.meetings.zones import Adjustment
@@ -83,27 +84,16 @@ def check_duration(minutes: int) -> int:
 
 
 def parse_offsets(text: str) -> tuple[int, ...]:
-    """'24h, 1h' -> (1440, 60). Units: d, h, m (bare numbers are minutes)."""
-    units = {"d": 1440, "h": 60, "m": 1}
-    found: set[int] = set()
-    for part in text.replace(";", ",").split(","):
-        token = part.strip().lower().replace(" ", "")
-        if not token:
-            continue
-        unit = token[-1] if token[-1] in units else "m"
-        number = token[:-1] if token[-1] in units else token
-        try:
-            minutes = round(float(number) * units[unit])
-        except ValueError:
-            raise UserError(
-                N_("I couldn't read “{text}” as reminder times. Try something like: 24h, 1h"),
-                text=text[:100],
-            ) from None
-        if not MIN_OFFSET <= minutes <= MAX_OFFSET:
-            raise UserError(
-                N_("Each reminder comes between 5 minutes and 7 days before a session.")
-            )
-        found.add(minutes)
+    """'24h, 1h' -> (1440, 60). Units: d, h, m (bare numbers are minutes); the kit's reader."""
+    seconds = parse_durations(
+        text,
+        minimum=MIN_OFFSET * 60,
+        maximum=MAX_OFFSET * 60,
+        bare_unit="m",
+        unreadable=N_("I couldn't read “{text}” as reminder times. Try something like: 24h, 1h"),
+        out_of_range=N_("Each reminder comes between 5 minutes and 7 days before a session."),
+    )
+    found = {round(value / 60) for value in seconds}
     if len(found) > MAX_OFFSETS:
         raise UserError(N_("Please choose at most {n} reminder times."), n=MAX_OFFSETS)
     return tuple(sorted(found, reverse=True))

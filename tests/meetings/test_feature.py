@@ -52,8 +52,8 @@ def test_other_custom_ids_are_not_meeting_buttons(custom_id: str) -> None:
     assert RsvpButton.parse(custom_id) is None and WhoButton.parse(custom_id) is None
 
 
-# The reminder times a leader may type today (`rules.parse_offsets`), pinned so that a change of
-# reader (the kit's parse_durations) cannot drop one unnoticed.
+# The reminder times a leader may type (`rules.parse_offsets`, on the kit's reader), pinned so
+# that a change of the reader cannot drop one unnoticed.
 @pytest.mark.parametrize(
     ("text", "minutes"),
     [
