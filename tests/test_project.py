@@ -271,3 +271,16 @@ def test_discord_glue_never_touches_a_repository() -> None:
     glue = [p for p in REPO.glob("cogs/*/**/*.py") if _imports_discord(p)]
     offenders = {str(p.relative_to(REPO)): hits for p in glue if (hits := _touches_repository(p))}
     assert glue and offenders == {}
+
+
+def test_features_register_only_through_the_contract() -> None:
+    """A feature declares its renderers, buttons and jobs on its Feature (bot/feature.py), which
+    registers them on load and removes them on unload; it never registers them by hand."""
+    by_hand = re.compile(r"\.(?:dispatcher\.register|add_dynamic_items|add_rebuilder)\(")
+    offenders = [
+        f"{path.relative_to(REPO)}:{number}"
+        for path in REPO.glob("cogs/**/*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if by_hand.search(line)
+    ]
+    assert offenders == []
