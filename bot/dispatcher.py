@@ -10,9 +10,10 @@ A feature learns what was delivered through the `on_sent` handler it registers w
 renderer: `on_sent(message, message_id)` runs after the row is marked sent, with the Discord id
 of the message (for a DM, `outbox.repository.delivery(message.id)` also has the DM channel's
 id). It is registered by kind when the feature loads, so a send that completes after a restart
-reaches it too. It runs at most once per send: an error in it is logged and the send stays
-sent; a crash between marking the row sent and the hook skips the hook, so a feature that must
-never miss one also reads `outbox.repository.delivery` when it starts. Code that only waits for
+reaches it too. It runs at least once per send: the row records when its handler finished
+(`told_at`), and at start-up, before anything new is sent, the handler runs for every sent row
+whose handler a crash cut short; so handlers must be idempotent. An error in a handler is
+logged and the send stays sent (the handler is not run again for it). Code that only waits for
 one send's outcome (a command's reply) awaits `dispatcher.outcome(row_id, within)` instead of
 polling the database.
 """
@@ -158,6 +159,11 @@ class OutboxDispatcher:
         released = await self._repo.release_all_leases()
         if released:
             log.info("outbox: %d sends were in flight when the bot stopped; resending", released)
+        untold = await self._repo.untold(sorted(self._sent_handlers))
+        if untold:
+            log.info("outbox: telling %d sends a restart cut short to their features", len(untold))
+        for row, message_id in untold:
+            await self._tell_sent(row, message_id)
         self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
 
     async def stop(self) -> None:
@@ -279,6 +285,12 @@ class OutboxDispatcher:
             raise
         except Exception:
             log.exception("outbox on_sent handler for %s (row %d) failed", row.kind, row.id)
+        try:
+            await self._repo.mark_told(row.id, epoch(self._clock()))
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the send stands; its handler runs again at the next start
+            log.exception("outbox: could not record that row %d was told", row.id)
 
     async def _destination(self, row: OutboxMessage) -> discord.abc.Messageable:
         if row.destination_type == "user":

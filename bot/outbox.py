@@ -147,6 +147,26 @@ class OutboxRepository:
             )
         return sorted((_message(r) for r in rows), key=lambda m: m.id)
 
+    async def untold(self, kinds: list[str]) -> list[tuple[OutboxMessage, int]]:
+        """Sent rows of these kinds whose on_sent handler has not finished (a crash came
+        between marking them sent and the handler), with the Discord id of what was sent."""
+        if not kinds:
+            return []
+        names = {f"k{i}": kind for i, kind in enumerate(kinds)}
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS}, message_id FROM outbox WHERE status = 'sent' "
+            f"AND told_at IS NULL AND message_id IS NOT NULL "
+            f"AND kind IN ({', '.join(':' + name for name in names)}) ORDER BY id",
+            names,
+        )
+        return [(_message(row), row["message_id"]) for row in rows]
+
+    async def mark_told(self, row_id: int, now: int) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET told_at = :now WHERE id = :id", {"id": row_id, "now": now}
+            )
+
     async def release_all_leases(self) -> int:
         """At start-up: this process is the only sender, so no earlier lease is still held."""
         async with self.db.transaction() as tx:

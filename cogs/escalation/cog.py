@@ -115,7 +115,6 @@ class EscalationCog(Feature, name=COG_NAME):
 
     async def _schedule(self) -> None:
         """Rebuilt at every start: all state is in the database, the jobs only look at it."""
-        await self.service.catch_up_alert_ids()  # before the outbox starts sending
         now = datetime.now(UTC)
         self.bot.scheduler.add_job(
             self.tick,

@@ -267,15 +267,6 @@ class EscalationRepository:
 
     # ------------------------------------------------------------------ the alert message
 
-    async def alerts_without_message_id(self) -> list[Case]:
-        """Alerts the outbox has (or had) to send whose Discord id the case does not hold: the
-        start-up catch-up reads their delivery."""
-        rows = await self.db.fetchall(
-            f"SELECT {_CASE_COLUMNS} FROM escalation_cases WHERE alert_outbox_id IS NOT NULL "
-            "AND alert_message_id IS NULL AND alert_redacted = 0 ORDER BY id DESC LIMIT 200"
-        )
-        return [_case(r) for r in rows]
-
     async def set_alert_message(
         self, tx: Transaction, case_id: int, message_id: int, *, outbox_id: int | None = None
     ) -> bool:

@@ -256,22 +256,6 @@ class CaseHandling(CaseBook):
             )
         return changed
 
-    async def catch_up_alert_ids(self) -> int:
-        """Once, at start-up, before the outbox sends anything: the `on_sent` hook runs at most
-        once, and a crash between the outbox marking an alert sent and the hook skips it. The
-        outbox's record of the delivery still holds the id; copy it. No polling after that."""
-        learnt = 0
-        for case in await self.repository.alerts_without_message_id():
-            assert case.alert_outbox_id is not None
-            delivery = await self._outbox.repository.delivery(case.alert_outbox_id)
-            if delivery is None or delivery.status != "sent" or delivery.message_id is None:
-                continue
-            if await self.alert_sent(case.id, case.alert_outbox_id, delivery.message_id):
-                learnt += 1
-        if learnt:
-            log.info("escalation: learnt the ids of %d alerts sent before a restart", learnt)
-        return learnt
-
     async def alert_pressed(self, case: Case, channel_id: int, message_id: int) -> None:
         """A button was pressed under a message in the alert's channel: that message is the
         alert, whatever the outbox has told us so far."""

@@ -71,9 +71,6 @@ class ReportsCog(Feature, name=REPORTS_COG_NAME):
         await super().cog_unload()
 
     async def _schedule(self) -> None:
-        learnt = await self.service.learn_missed_posts()
-        if learnt:
-            log.info("moderation: learnt where %d reports were posted", learnt)
         self.bot.scheduler.add_job(
             self.purge,
             "interval",

@@ -139,14 +139,6 @@ class ModerationRepository:
                 {"id": report_id, "channel_id": channel_id, "message_id": message_id},
             )
 
-    async def posts_unknown(self) -> list[Report]:
-        """Reports queued for the moderators whose post's message id is not recorded."""
-        rows = await self.db.fetchall(
-            f"SELECT {_REPORT} FROM reports WHERE alert_outbox_id IS NOT NULL "
-            f"AND alert_message_id IS NULL AND purged_at IS NULL ORDER BY id"
-        )
-        return [_report(r) for r in rows]
-
     async def closed_unpurged(self) -> list[Report]:
         rows = await self.db.fetchall(
             f"SELECT {_REPORT} FROM reports WHERE status <> 'open' AND purged_at IS NULL "

@@ -320,7 +320,7 @@ class ModerationService:
 
     async def report_post(self, report: Report) -> tuple[int, int] | None:
         """Where the moderators' copy of `report` is in Discord (channel, message); None when
-        it was never posted (or its post is not known yet: see `learn_missed_posts`)."""
+        it was never posted (or its post is not known yet: the outbox tells `report_posted`)."""
         channel_id, message_id = report.alert_channel_id, report.alert_message_id
         if channel_id is None or message_id is None:
             return None
@@ -335,20 +335,6 @@ class ModerationService:
         report = await self.repo.report(report_id)
         if report is not None and report.alert_outbox_id == outbox_id:
             await self.repo.set_alert_message(report_id, channel_id, message_id)
-
-    async def learn_missed_posts(self) -> int:
-        """At start: the posts whose on_sent hook a crash skipped (the outbox marked them sent,
-        the bot stopped before the hook ran), read from the outbox while it keeps them.
-        Returns how many were learnt."""
-        learnt = 0
-        for report in await self.repo.posts_unknown():
-            assert report.alert_outbox_id is not None
-            delivery = await self._outbox.repository.delivery(report.alert_outbox_id)
-            if delivery is None or delivery.message_id is None or delivery.channel_id is None:
-                continue
-            await self.repo.set_alert_message(report.id, delivery.channel_id, delivery.message_id)
-            learnt += 1
-        return learnt
 
     async def claim_report(self, guild_id: int, report_id: int, by: int) -> Report:
         async with self.db.transaction() as tx:

@@ -103,3 +103,34 @@ async def test_outcome_waits_for_one_send(
     waiting = await send(bot, "later", channel_id=server.general.id)
     assert await bot.dispatcher.outcome(waiting, within=0.3) == "pending"
     assert await bot.dispatcher.outcome(10_000, within=0.1) == "missing"
+
+
+async def test_a_handler_a_crash_cut_short_runs_once_at_the_next_start(
+    start_bot: StartBot, fake_discord: FakeDiscord, server: Server
+) -> None:
+    """Killed between marking a row sent and its on_sent handler: the next start tells the
+    feature, before sending anything new, and only once."""
+    first = await start_bot(features=PROBE, sync=False, database="crash.sqlite3")
+    bot = first.bot
+    assert bot is not None
+    row = await send(bot, "sent just before the crash", channel_id=server.general.id)
+    await first.idle()
+    [message] = fake_discord.messages_in(server.general.id)
+    assert probe(bot).sent == [(row, message.id)]
+    async with bot.db.transaction() as tx:  # the crash: the handler's work is not recorded
+        await tx.execute("UPDATE outbox SET told_at = NULL WHERE id = :id", {"id": row})
+    await first.stop()
+
+    second = await start_bot(features=PROBE, sync=False, database="crash.sqlite3")
+    bot = second.bot
+    assert bot is not None
+    await second.idle()
+    assert probe(bot).sent == [(row, message.id)]
+    assert len(fake_discord.messages_in(server.general.id)) == 1  # told, not sent again
+    await second.stop()
+
+    third = await start_bot(features=PROBE, sync=False, database="crash.sqlite3")
+    bot = third.bot
+    assert bot is not None
+    await third.idle()
+    assert probe(bot).sent == []  # already told: not again
