@@ -13,7 +13,7 @@ from bot.checks import LEADER, Audience, caller
 from bot.client import Bot
 from bot.directory import GroupRef
 from bot.errors import UserError
-from bot.i18n import N_
+from bot.i18n import N_, Translate
 from bot.kit.timestamps import stamp_and_relative
 from bot.tree import translator
 from cogs.meetings import render
@@ -189,12 +189,7 @@ class ScheduleCommands(MeetingCommands):
         else:
             told = await self.service.cancel_series(found, caller(interaction).id)
             text = t("The series {title} is cancelled.", title=found.title)
-        if told:
-            text += " " + t.plural(
-                "{n} person who said they're coming is told privately.",
-                "{n} people who said they're coming are told privately.",
-                told,
-            )
+        text += _told(t, told)
         await interaction.response.send_message(text, ephemeral=True)
 
     cancel.autocomplete("series")(MeetingCommands.led_series)
@@ -212,12 +207,18 @@ class ScheduleCommands(MeetingCommands):
         upcoming = await self.service.upcoming_session(found.id)
         if upcoming is not None:
             text += " " + t("Next session: {when}.", when=stamp_and_relative(upcoming.starts_at))
-        if told:
-            text += " " + t.plural(
-                "{n} person who said they're coming is told privately.",
-                "{n} people who said they're coming are told privately.",
-                told,
-            )
+        text += _told(t, told)
         await interaction.response.send_message(text, ephemeral=True)
 
     skip.autocomplete("series")(MeetingCommands.led_series)
+
+
+def _told(t: Translate, told: int) -> str:
+    """' N people who said they're coming are told privately.', or '' when nobody was."""
+    if not told:
+        return ""
+    return " " + t.plural(
+        "{n} person who said they're coming is told privately.",
+        "{n} people who said they're coming are told privately.",
+        told,
+    )
