@@ -154,21 +154,25 @@ class PersistentModal(BaseModal):
         if prefix is not None:
             cls.prefix = prefix
             cls.fields = {name: _field(spec) for name, spec in (fields or {}).items()}
+            cls._check_names()
             cls.pattern = re.compile(
                 re.escape(prefix)
                 + f":(?P<token>{TOKEN})"
                 + "".join(f":(?P<{name}>{f.pattern})" for name, f in cls.fields.items())
             )
             cls.legacy = re.compile(legacy) if legacy is not None else None
-        for name in cls.fields:
-            if name in _RESERVED or name.startswith("_") or hasattr(PersistentModal, name):
-                raise TypeError(f"{cls.__name__}: a field cannot be called {name!r}")
         if audience is not None:
             cls.audience = audience
         if group_field is not None:
             cls.group_field = group_field
         if cls.group_field is not None and cls.group_field not in cls.fields:
             raise TypeError(f"{cls.__name__}: no field {cls.group_field!r}")
+
+    @classmethod
+    def _check_names(cls) -> None:
+        for name in cls.fields:
+            if name in _RESERVED or name.startswith("_") or hasattr(PersistentModal, name):
+                raise TypeError(f"{cls.__name__}: a field cannot be called {name!r}")
 
     def __init__(self, *, token: str | None = None, **values: Any) -> None:
         if not type(self).prefix:
