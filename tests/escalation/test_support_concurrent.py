@@ -7,9 +7,15 @@ from __future__ import annotations
 
 import asyncio
 
+from cogs.escalation.views import NoteModal, SupportModal
 from tests.conftest import FakeClock
 from tests.escalation.conftest import Community, start_community
-from tests.escalation.helpers import assert_nobody_pinged_by_accident, assert_nothing_public, field
+from tests.escalation.helpers import (
+    assert_nobody_pinged_by_accident,
+    assert_nothing_public,
+    field,
+    live,
+)
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import User
 from tests.harness import BotRunner, Server, wait_until
@@ -80,7 +86,7 @@ async def test_support_sent_after_a_restart_still_opens_its_case(
         assert c.alerts() == []
         # the bot restarts while the member is still writing
         await c.runner.stop()
-        await c.runner.start()
+        await c.runner.start(sync=False)
         answer = await c.fake.submit_modal(member, form, {"words": "written across a restart"})
         assert answer.ephemeral and "I've told the moderators privately" in answer.text, answer
         [alert] = await c.wait_for_alerts(1)
@@ -106,3 +112,52 @@ async def test_members_who_opened_together_send_one_after_another(community: Com
     assert sorted(await cases(c.runner)) == sorted((u.id, "support") for u in people)
     assert len(c.alerts()) == len(people)
     assert all(len(c.dms(u)) == 1 for u in people)
+
+
+async def test_a_note_written_across_a_restart_closes_the_case(community: Community) -> None:
+    """The alert's note form (Resolved / False alarm) is the kit's too: two moderators closing
+    two alerts at once each close their own, and a note sent after a restart still closes it."""
+    c, mod, admin = community, community.server.moderator, community.server.admin
+    first, second = members(c, 2)
+    for user in (first, second):
+        form = await c.fake.slash(user, "support", guild=c.server.guild, channel=c.group_channel)
+        await c.fake.submit_modal(user, form, {})
+    alerts = await c.wait_for_alerts(2)
+    await c.settle()
+    notes = await asyncio.gather(
+        c.fake.click(mod, alerts[0], "escalation:resolve:1"),
+        c.fake.click(admin, alerts[1], "escalation:false:2"),
+    )
+    assert all(n.modal is not None and n.modal.input_ids() == ["note"] for n in notes)
+    await c.runner.stop()
+    await c.runner.start(sync=False)
+    done = await asyncio.gather(
+        c.fake.submit_modal(mod, notes[0], {"note": "Called her; she is with family."}),
+        c.fake.submit_modal(admin, notes[1], {"note": "Asked for the wrong group."}),
+    )
+    assert all(d.error_status is None for d in done), done
+    await c.settle()
+    one, two = live(c, alerts[0]), live(c, alerts[1])
+    assert f"**Resolved** by <@{mod.id}>" in one.text and "with family" in one.text
+    assert f"<@{admin.id}>" in two.text and "wrong group" in two.text
+    assert "wrong group" not in one.text and "with family" not in two.text
+    assert c.runner.db is not None
+    rows = await c.runner.db.fetchall("SELECT id, status, closed_by FROM escalation_cases")
+    assert sorted(tuple(r) for r in rows) == [(1, "resolved", mod.id), (2, "false_alarm", admin.id)]
+
+
+def test_forms_opened_before_the_upgrade_are_still_answered() -> None:
+    """A form open when the bot was upgraded carries the fixed id of before: still read."""
+    assert SupportModal.parse("escalation:support") == {"token": None}
+    assert SupportModal.parse("escalation:support:k3j9") == {"token": "k3j9"}
+    assert NoteModal.parse("escalation:note:resolve:42") == {
+        "token": None,
+        "action": "resolve",
+        "case_id": 42,
+    }
+    assert NoteModal.parse("escalation:note:k3j9:false:7") == {
+        "token": "k3j9",
+        "action": "false",
+        "case_id": 7,
+    }
+    assert NoteModal.parse("escalation:note:k3j9:claim:7") is None
