@@ -66,7 +66,7 @@ import discord
 
 from bot.checks import Audience
 from bot.i18n import Translate
-from bot.kit.buttons import CUSTOM_ID_MAX, Field, FieldSpec, _field  # pyright: ignore[reportPrivateUsage]
+from bot.kit.buttons import CUSTOM_ID_MAX, Field, FieldSpec, _field
 from bot.tree import report_error, translator
 from bot.ui import BaseModal
 
