@@ -22,6 +22,7 @@ from bot.db import Database
 from bot.directory import GroupDirectory, NoGroups
 from bot.dispatcher import OutboxDispatcher
 from bot.guild_settings import GuildSettingsService
+from bot.kit.modals import ModalRoutes
 from bot.modlog import ModLog
 from bot.outbox import Outbox
 from bot.registry import DataDeletion, JoinGates
@@ -101,6 +102,9 @@ class Bot(commands.Bot):
         # Core registries that features fill when they load (bot/feature.py).
         self.join_gates = JoinGates()
         self.data_deletion = DataDeletion()
+        # Forms (modals) of the kit: answered here by prefix, before and after a restart.
+        self.modals = ModalRoutes()
+        self.add_listener(self.modals.on_interaction, "on_interaction")
         # The groups feature replaces this with its own directory when it loads.
         self._groups: GroupDirectory = NoGroups()
         self.dispatcher = OutboxDispatcher(self, self.outbox, clock)

@@ -8,6 +8,8 @@ What a feature declares (all optional):
   feature the Discord id of what was delivered (bot/dispatcher.py).
 - `persistent_items`: DynamicItem classes (bot/kit/buttons.py `PersistentButton`), added with
   `bot.add_dynamic_items` so their buttons work after a restart.
+- `persistent_modals`: PersistentModal classes (bot/kit/modals.py), added to `bot.modals` so
+  their forms are answered by prefix, however many are open and across a restart.
 - `job_rebuilders()`: coroutines that rebuild the feature's scheduler jobs from the database,
   run once at start (`bot.add_rebuilder`), or at once when the feature loads later. With
   `job_prefix` ("meetings:"), unloading also removes the feature's jobs.
@@ -58,6 +60,7 @@ from bot.modlog import ActionText
 
 if TYPE_CHECKING:
     from bot.client import Bot
+    from bot.kit.modals import PersistentModal
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +83,7 @@ class _Registered:
 
     kinds: list[str] = field(default_factory=list)
     items: tuple[type[discord.ui.DynamicItem[Any]], ...] = ()
+    modals: tuple[type[PersistentModal], ...] = ()
     rebuilders: list[Rebuilder] = field(default_factory=list)
     gates: list[JoinGate] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
@@ -90,6 +94,7 @@ class Feature(commands.Cog):
     """Base cog of a feature (see the module docstring)."""
 
     persistent_items: ClassVar[tuple[type[discord.ui.DynamicItem[Any]], ...]] = ()
+    persistent_modals: ClassVar[tuple[type[PersistentModal], ...]] = ()
     job_prefix: ClassVar[str | None] = None  # e.g. "meetings:"; its jobs go when it unloads
 
     def __init__(self, bot: Bot) -> None:
@@ -143,6 +148,9 @@ class Feature(commands.Cog):
         if self.persistent_items:
             bot.add_dynamic_items(*self.persistent_items)
             done.items = tuple(self.persistent_items)
+        if self.persistent_modals:
+            bot.modals.add(*self.persistent_modals)
+            done.modals = tuple(self.persistent_modals)
         for gate in self.join_gates():
             bot.join_gates.add(gate)
             done.gates.append(gate)
@@ -163,6 +171,8 @@ class Feature(commands.Cog):
             bot.modlog.undeclare(kind)
         if done.items:
             bot.remove_dynamic_items(*done.items)
+        if done.modals:
+            bot.modals.remove(*done.modals)
         for gate in done.gates:
             bot.join_gates.remove(gate)
         if done.deletion:

@@ -6,6 +6,10 @@ discord-free ones):
 - `bot.kit.buttons`: `PersistentButton`, the base of buttons that work after a restart
   (DynamicItem with a typed custom-id template, audience and owner checks, error routing, label
   and style rules). Uses discord.
+- `bot.kit.modals`: `PersistentModal`, the base of every form (modal): an id unique to each
+  opening that carries what the form needs (never a member's text), answered by prefix through
+  `bot.modals` (`ModalRoutes`), so two people at once never share one and a form sent after a
+  restart is still answered. Uses discord.
 - `bot.kit.groups`: group options for slash commands (`AnyGroup`, `LedGroup`, `JoinedGroup`,
   `OwnGroup`, `ArchivedGroup`, `EveryGroup` transformers with their autocomplete),
   `find_group` and `group_here` (the group of this channel, a thread counting as its parent).

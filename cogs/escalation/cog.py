@@ -72,6 +72,7 @@ REPORT_ATTEMPTS = 3
 
 class EscalationCog(Feature, name=COG_NAME):
     persistent_items = (CaseButton, ContactButton)
+    persistent_modals = (NoteModal, SupportModal)
     job_prefix = "escalation:"
 
     def __init__(self, bot: Bot) -> None:
@@ -269,7 +270,6 @@ class EscalationCog(Feature, name=COG_NAME):
         self, interaction: discord.Interaction[Any], action: CaseAction, case_id: int
     ) -> None:
         member = caller(interaction)  # a moderator: CaseButton checked its audience
-        t = await translator(interaction)
         view = await self.service.view(case_id)
         if view is None or view.case.guild_id != member.guild.id:
             raise NotFound(N_("I couldn't find that case."))
@@ -283,7 +283,7 @@ class EscalationCog(Feature, name=COG_NAME):
             return
         if not view.case.is_open:
             raise UserError(N_("This case is already closed."))
-        await interaction.response.send_modal(NoteModal(case_id, action, t))
+        await NoteModal(action=action, case_id=case_id).open(interaction)
 
     async def note_submitted(
         self,
@@ -359,5 +359,4 @@ class EscalationCog(Feature, name=COG_NAME):
     @app_commands.guild_only()
     async def support(self, interaction: discord.Interaction[Bot]) -> None:
         await self.bot.access.require(interaction, Audience.MEMBER)
-        t = await translator(interaction)
-        await interaction.response.send_modal(SupportModal(t))
+        await SupportModal().open(interaction)

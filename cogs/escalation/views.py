@@ -1,11 +1,14 @@
 """Buttons and modals. The alert's buttons and the member's "contact me" button are persistent
 buttons of the kit (bot/kit/buttons.py) with shaped custom ids (`escalation:claim:42`,
 `escalation:contact:42`, the same ids as before the kit, so buttons already posted keep working):
-they work after a restart and load their case from the database when pressed. What pressing does
-lives in the cog, reached through the `EscalationActions` protocol."""
+they work after a restart and load their case from the database when pressed. The forms (the
+alert's note, /support) are the kit's persistent modals (bot/kit/modals.py): an id unique to each
+opening, answered after a restart too. What pressing or sending does lives in the cog, reached
+through the `EscalationActions` protocol."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal, Protocol, cast
 
 import discord
@@ -13,7 +16,8 @@ import discord
 from bot.checks import Audience
 from bot.i18n import Translate
 from bot.kit.buttons import PersistentButton
-from bot.ui import BaseModal, loaded_cog
+from bot.kit.modals import Answers, PersistentModal
+from bot.ui import loaded_cog
 from cogs.escalation.service import MAX_NOTE_CHARS, MAX_SUPPORT_WORDS
 
 COG_NAME = "Escalation"
@@ -79,48 +83,61 @@ class ContactButton(
         await actions(interaction).contact_button(interaction, self.case_id)
 
 
-class NoteModal(BaseModal):
-    """Resolved / False alarm: a note for the other moderators."""
+class NoteModal(
+    PersistentModal,
+    prefix="escalation:note",
+    fields={"action": ("resolve", "false"), "case_id": int},
+    legacy=r"escalation:note:(?P<action>resolve|false):(?P<case_id>[0-9]+)",
+    audience=Audience.MODERATOR,
+):
+    """Resolved / False alarm: a note for the other moderators
+    (`escalation:note:<token>:resolve:42`; before the kit `escalation:note:resolve:42`)."""
 
-    def __init__(self, case_id: int, action: Literal["resolve", "false"], t: Translate) -> None:
-        title = (
-            t("Resolve alert #{case}", case=case_id)
-            if action == "resolve"
-            else t("Close alert #{case} as a false alarm", case=case_id)
-        )
-        super().__init__(title=title[:45], custom_id=f"escalation:note:{action}:{case_id}")
-        self.case_id = case_id
-        self.action: Literal["resolve", "false"] = action
-        self.note: discord.ui.TextInput[NoteModal] = discord.ui.TextInput(
-            label=t("Note for the other moderators"),
-            custom_id="note",
-            style=discord.TextStyle.paragraph,
-            placeholder=t("What happened, and anything the next moderator should know"),
-            required=True,
-            max_length=MAX_NOTE_CHARS,
-        )
-        self.add_item(self.note)
+    action: Literal["resolve", "false"]
+    case_id: int
 
-    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+    def heading(self, t: Translate) -> str:
+        if self.action == "resolve":
+            return t("Resolve alert #{case}", case=self.case_id)
+        return t("Close alert #{case} as a false alarm", case=self.case_id)
+
+    def inputs(self, t: Translate) -> Sequence[discord.ui.Item[Any]]:
+        return [
+            discord.ui.TextInput(
+                label=t("Note for the other moderators"),
+                custom_id="note",
+                style=discord.TextStyle.paragraph,
+                placeholder=t("What happened, and anything the next moderator should know"),
+                required=True,
+                max_length=MAX_NOTE_CHARS,
+            )
+        ]
+
+    async def submitted(self, interaction: discord.Interaction[Any], answers: Answers) -> None:
         await actions(interaction).note_submitted(
-            interaction, self.case_id, self.action, self.note.value
+            interaction, self.case_id, self.action, answers.text("note")
         )
 
 
-class SupportModal(BaseModal):
-    """/support: the member's optional words for the moderators."""
+class SupportModal(PersistentModal, prefix="escalation:support", legacy=r"escalation:support"):
+    """/support: the member's optional words for the moderators (`escalation:support:<token>`;
+    before the kit `escalation:support`). It needs nothing else: who and where come with the
+    answer, so one sent after a restart opens its case like any other."""
 
-    def __init__(self, t: Translate) -> None:
-        super().__init__(title=t("Ask for a moderator")[:45], custom_id="escalation:support")
-        self.words: discord.ui.TextInput[SupportModal] = discord.ui.TextInput(
-            label=t("Anything you'd like them to know? (optional)"),
-            custom_id="words",
-            style=discord.TextStyle.paragraph,
-            placeholder=t("You can leave this empty. Only the moderators will read it."),
-            required=False,
-            max_length=MAX_SUPPORT_WORDS,
-        )
-        self.add_item(self.words)
+    def heading(self, t: Translate) -> str:
+        return t("Ask for a moderator")
 
-    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        await actions(interaction).support_submitted(interaction, self.words.value)
+    def inputs(self, t: Translate) -> Sequence[discord.ui.Item[Any]]:
+        return [
+            discord.ui.TextInput(
+                label=t("Anything you'd like them to know? (optional)"),
+                custom_id="words",
+                style=discord.TextStyle.paragraph,
+                placeholder=t("You can leave this empty. Only the moderators will read it."),
+                required=False,
+                max_length=MAX_SUPPORT_WORDS,
+            )
+        ]
+
+    async def submitted(self, interaction: discord.Interaction[Any], answers: Answers) -> None:
+        await actions(interaction).support_submitted(interaction, answers.text("words"))

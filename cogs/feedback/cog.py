@@ -30,7 +30,7 @@ from cogs.feedback.anonymity import HistoryEraser, Tokens
 from cogs.feedback.free_text import DIGEST, FeedbackService
 from cogs.feedback.poll_board import PollBoardCog
 from cogs.feedback.polls import POLL_RESULTS, PollService
-from cogs.feedback.views import ConfirmVoteButton, FeedbackModal, VoteButton
+from cogs.feedback.views import ConfirmVoteButton, FeedbackModal, PollOptionsModal, VoteButton
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,7 @@ class FeedbackCog(Feature, name="Feedback"):
     """
 
     persistent_items = (VoteButton, ConfirmVoteButton)
+    persistent_modals = (FeedbackModal, PollOptionsModal)
     job_prefix = "feedback:"
 
     def __init__(self, bot: Bot, services: FeedbackServices, board: PollBoardCog) -> None:
@@ -149,11 +150,9 @@ class FeedbackCog(Feature, name="Feedback"):
         group: app_commands.Transform[GroupRef, OwnGroup] | None = None,
     ) -> None:
         member = caller(interaction)
-        t = await translator(interaction)
         group_id = group.id if group is not None else None
         await self.feedback.check_can_send(member.guild.id, member.id, group_id)
-        to = t("the group's leaders") if group is not None else t("the moderators")
-        await interaction.response.send_modal(FeedbackModal(self, group_id, to, t))
+        await FeedbackModal(group=group_id).open(interaction)
 
     async def feedback_text_submitted(
         self, interaction: discord.Interaction[Bot], group_id: int | None, text: str

@@ -1,6 +1,7 @@
-"""/poll: create (a question, then its options in a modal), close, list, and the server's and
-groups' poll settings. Discord glue; the rules live in polls.py, and the poll messages (posting,
-votes, closing, results) in poll_board.py.
+"""/poll: create (a question, then the question again and its options in a form, the kit's
+persistent modal: bot/kit/modals.py), close, list, and the server's and groups' poll settings.
+Discord glue; the rules live in polls.py, and the poll messages (posting, votes, closing,
+results) in poll_board.py.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from bot.kit.links import jump_url
 from bot.kit.timestamps import stamp
 from bot.tree import translator
 from cogs.feedback.poll_board import ESCAPE, PollBoardCog
-from cogs.feedback.poll_input import DEFAULT_DURATION, parse_options, poll_duration
+from cogs.feedback.poll_input import (
+    DEFAULT_DURATION,
+    DURATION_OUT_OF_RANGE,
+    MAX_DURATION_SECONDS,
+    MIN_DURATION_SECONDS,
+    clean_question,
+    parse_options,
+    poll_duration,
+)
 from cogs.feedback.polls import (
     MIN_VOTERS_HIGHEST,
     MIN_VOTERS_LOWEST,
@@ -30,7 +39,7 @@ from cogs.feedback.polls import (
     PollDraft,
     PollService,
 )
-from cogs.feedback.views import PollOptionsModal
+from cogs.feedback.views import PollForm, PollOptionsModal
 
 DURATION_PRESETS = (
     ("1h", N_("in 1 hour")),
@@ -73,7 +82,6 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
         group: app_commands.Transform[GroupRef, LedGroup] | None = None,
     ) -> None:
         member = caller(interaction)
-        t = await translator(interaction)
         await self._may_create(interaction, member, group)
         draft = self.polls.draft(
             guild_id=member.guild.id,
@@ -83,7 +91,7 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
             closes_in=closes_in,
             created_by=member.id,
         )
-        await interaction.response.send_modal(PollOptionsModal(self, draft, t))
+        await PollOptionsModal.of(draft).open(interaction)
 
     async def _may_create(
         self,
@@ -135,12 +143,27 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
         return choices
 
     async def poll_options_submitted(
-        self, interaction: discord.Interaction[Bot], draft: PollDraft, text: str
+        self, interaction: discord.Interaction[Bot], form: PollForm
     ) -> None:
+        """The options form, sent (perhaps after a restart): the question and options as
+        typed, the length and group from the form's id; everything checked again, and refused
+        kindly before anything is written."""
         member = caller(interaction)
         t = await translator(interaction)
-        labels = parse_options(text)  # refused kindly before anything is written
-        await self._may_create(interaction, member, await self._still_there(draft))
+        question = clean_question(form.question)
+        labels = parse_options(form.options)
+        if not MIN_DURATION_SECONDS <= form.duration <= MAX_DURATION_SECONDS:
+            raise UserError(DURATION_OUT_OF_RANGE)
+        group = await self._still_there(member.guild.id, form.group_id)
+        await self._may_create(interaction, member, group)
+        draft = PollDraft(
+            guild_id=member.guild.id,
+            channel_id=self._poll_channel(interaction, group),
+            group_id=form.group_id,
+            question=question,
+            duration=form.duration,
+            created_by=member.id,
+        )
         await interaction.response.defer(ephemeral=True, thinking=True)
         poll = await self.board.post_poll(member.guild, draft, labels)
         await interaction.followup.send(
@@ -153,13 +176,13 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
             ephemeral=True,
         )
 
-    async def _still_there(self, draft: PollDraft) -> GroupRef | None:
-        """The draft's group, unless it went (or was archived) while the modal was open."""
-        if draft.group_id is None:
+    async def _still_there(self, guild_id: int, group_id: int | None) -> GroupRef | None:
+        """The poll's group, unless it went (or was archived) while the form was open."""
+        if group_id is None:
             return None
-        group = await self.bot.groups.get(draft.guild_id, draft.group_id)
+        group = await self.bot.groups.get(guild_id, group_id)
         if group is None or group.archived:
-            raise NotFound(UNKNOWN_GROUP, name=str(draft.group_id))
+            raise NotFound(UNKNOWN_GROUP, name=str(group_id))
         return group
 
     # ------------------------------------------------------------------ close, list, settings

@@ -759,6 +759,8 @@ class People(Core):
             text = values.get(cid)
             if text is not None:
                 used.add(cid)
+            else:
+                text = comp.get("value")  # a prefilled input is sent as it was shown
             text = "" if text is None else str(text)
             required = comp.get("required", True) is not False
             if required and not text:
