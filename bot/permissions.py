@@ -102,13 +102,19 @@ def unwanted_readers(
     """Everyone who can read `channel` but should not: every role, taken alone with @everyone
     (the guild's base permissions, Administrator, the @everyone and role overwrites; a member's
     roles together never see more than one of them alone would, once overwrites are applied),
-    and every member overwrite that lets someone who is not a moderator or admin in."""
+    and every member overwrite that lets someone who is not a moderator or admin in. With no
+    moderator role set, only @everyone and member overwrites can be judged."""
     guild = channel.guild
     me = guild.me
     own_roles = {r.id for r in me.roles} if me is not None else set()
     found: list[Reader] = []
     for role in guild.roles:
         if not role.is_default():
+            if moderator_role_id is None:
+                # No moderator role yet: nobody can tell the moderators' role from the others.
+                # @everyone and member overwrites are still checked; /setup show says a
+                # moderator role is missing, and every check after it is set counts them all.
+                continue
             if role.id == moderator_role_id or is_admin_role(role):
                 continue
             if role.id in own_roles and role.is_bot_managed():
