@@ -20,8 +20,12 @@ CREATE TABLE escalation_alert_dms (
 
 CREATE INDEX escalation_alert_dms_outbox ON escalation_alert_dms (outbox_id);
 
--- Servers whose admins were told no channel can receive alerts, and when (at most daily).
+-- What the admins of a server were told by DM, and when (at most daily per topic): 'no_channel'
+-- (no channel can take alerts) or 'public:<channel id>' (an alert channel became readable by
+-- people who are not moderators).
 CREATE TABLE escalation_setup_reminders (
-    guild_id INTEGER PRIMARY KEY,
-    told_at  INTEGER NOT NULL
+    guild_id INTEGER NOT NULL,
+    topic    TEXT    NOT NULL,
+    told_at  INTEGER NOT NULL,
+    PRIMARY KEY (guild_id, topic)
 );

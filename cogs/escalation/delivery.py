@@ -100,7 +100,19 @@ class DeliveryDesk:
         if case is None or case.alert_outbox_id != message.id:
             return
         await self.advance(case)
-        self.bot.spawn(self.remind_admins(case.guild_id), name="escalation: remind admins")
+        await self.remind_admins(case.guild_id)
+        guild = self.bot.get_guild(case.guild_id)
+        if guild is not None:
+            settings = await self.bot.guild_settings.get(guild.id)
+            check = permissions.check_private_channel(
+                guild, message.destination_id, settings.moderator_role_id
+            )
+            if check.problem == "public":
+                # Members' words must never go there: the admins hear it at once (daily).
+                admin_ids = [m.id for m in permissions.admins(guild)]
+                await self.service.remind_admins(
+                    guild.id, admin_ids, topic=f"public:{message.destination_id}"
+                )
 
     # ------------------------------------------------------------------ down the chain
 
@@ -211,6 +223,23 @@ class DeliveryDesk:
             raise PermanentFailure("the server is gone")
         settings = await self.bot.guild_settings.get(guild.id)
         t = server_translator(settings.language)
+        topic = str(message.payload.get("topic", "no_channel"))
+        if topic.startswith("public:"):
+            channel_id = int(topic.split(":", 1)[1])
+            check = permissions.check_private_channel(guild, channel_id, settings.moderator_role_id)
+            readers = ", ".join(r.mention for r in check.readers[:5]) or t("someone")
+            return Rendered(
+                content=t(
+                    "Hi, the alert channel <#{channel}> of {server} can now be read by people "
+                    "who are not moderators or admins ({readers}), so I didn't post an alert "
+                    "about a member there: it went to the next place that works. Please make "
+                    "the channel private again, or choose another with /setup "
+                    "escalation-channel (/setup show lists where alerts go).",
+                    channel=channel_id,
+                    server=discord.utils.escape_markdown(guild.name),
+                    readers=readers,
+                )
+            )
         text = t(
             "Hi, {server} can't receive alerts about members in distress right now "
             "({reasons}). Until it is fixed, alerts come to moderators and admins by direct "
@@ -258,9 +287,7 @@ class DeliveryDesk:
         channel = self.bot.get_partial_messageable(delivery.channel_id)
         try:
             # The words only: the member's button stays as it is (pressed or not).
-            await channel.get_partial_message(delivery.message_id).edit(
-                content=rendered.content
-            )
+            await channel.get_partial_message(delivery.message_id).edit(content=rendered.content)
         except discord.HTTPException as error:
             log.warning("escalation: case %d: could not update the resources: %s", case.id, error)
 

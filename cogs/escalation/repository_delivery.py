@@ -107,23 +107,25 @@ class DeliveryRepository:
 
     # ------------------------------------------------------------------ reminders to admins
 
-    async def reminder_told_at(self, guild_id: int) -> int | None:
-        value = await self.db.fetchval(
-            "SELECT told_at FROM escalation_setup_reminders WHERE guild_id = :guild_id",
-            {"guild_id": guild_id},
+    async def reminder_told_at(self, guild_id: int, topic: str) -> int | None:
+        row = await self.db.fetchone(
+            "SELECT told_at FROM escalation_setup_reminders "
+            "WHERE guild_id = :guild_id AND topic = :topic",
+            {"guild_id": guild_id, "topic": topic},
         )
-        return int(value) if value is not None else None
+        return int(row[0]) if row is not None else None
 
-    async def set_reminder(self, tx: Transaction, guild_id: int, now: int) -> None:
+    async def set_reminder(self, tx: Transaction, guild_id: int, topic: str, now: int) -> None:
         await tx.execute(
-            "INSERT INTO escalation_setup_reminders (guild_id, told_at) VALUES (:guild_id, :now) "
-            "ON CONFLICT (guild_id) DO UPDATE SET told_at = excluded.told_at",
-            {"guild_id": guild_id, "now": now},
+            "INSERT INTO escalation_setup_reminders (guild_id, topic, told_at) "
+            "VALUES (:guild_id, :topic, :now) "
+            "ON CONFLICT (guild_id, topic) DO UPDATE SET told_at = excluded.told_at",
+            {"guild_id": guild_id, "topic": topic, "now": now},
         )
 
-    async def clear_reminder(self, tx: Transaction, guild_id: int) -> bool:
+    async def clear_reminder(self, tx: Transaction, guild_id: int, topic: str) -> bool:
         changed = await tx.execute(
-            "DELETE FROM escalation_setup_reminders WHERE guild_id = :guild_id",
-            {"guild_id": guild_id},
+            "DELETE FROM escalation_setup_reminders WHERE guild_id = :guild_id AND topic = :topic",
+            {"guild_id": guild_id, "topic": topic},
         )
         return changed > 0

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 DM_LINKS: tuple[AlertLink, ...] = ("moderators", "admins")
 MAX_THREAD_ATTEMPTS = 5  # a private fallback thread, then the moderators are told
 REMINDER_EVERY_SECONDS = 24 * 3600
+NO_CHANNEL = "no_channel"  # reminder topic: no channel can take alerts
 
 AlertState = Literal["delivered", "pending", "failed"]
 
@@ -29,7 +30,6 @@ AlertState = Literal["delivered", "pending", "failed"]
 class DmSettled:
     case_id: int
     link: AlertLink
-    first_delivery: bool  # the case's alert was delivered for the first time
     link_failed: bool  # every DM of this link failed: the next link is due
 
 
@@ -135,7 +135,6 @@ class AlertDelivery(CaseBook):
             if dm is None:
                 return None
             await self.deliveries.set_dm_status(tx, outbox_id, "sent" if sent else "failed")
-            first = sent and await self.deliveries.mark_delivered(tx, dm.case_id, self._now())
             case = await self.repository.get_in(tx, dm.case_id)
             same = [d for d in await self.deliveries.dms(tx, dm.case_id) if d.link == dm.link]
         link_failed = (
@@ -145,7 +144,7 @@ class AlertDelivery(CaseBook):
             and case.alert_delivered_at is None
             and all(d.status == "failed" for d in same)
         )
-        return DmSettled(dm.case_id, dm.link, first, link_failed)
+        return DmSettled(dm.case_id, dm.link, link_failed)
 
     async def alert_dm_recipients(self, case_id: int) -> list[int]:
         return [d.user_id for d in await self.deliveries.dm_recipients(case_id)]
@@ -176,34 +175,35 @@ class AlertDelivery(CaseBook):
 
     # ------------------------------------------------------------------ admins reminded
 
-    async def remind_admins(self, guild_id: int, admin_ids: list[int]) -> bool:
-        """No channel of the server can take alerts: DM its admins, at most once a day. True when
-        they were told now."""
+    async def remind_admins(
+        self, guild_id: int, admin_ids: list[int], *, topic: str = NO_CHANNEL
+    ) -> bool:
+        """Tell the server's admins by DM that alerts cannot reach a channel (`topic`
+        "no_channel") or that an alert channel became public ("public:<channel id>"), at most
+        once a day per topic. True when they were told now."""
         now = self._now()
-        told_at = await self.deliveries.reminder_told_at(guild_id)
+        told_at = await self.deliveries.reminder_told_at(guild_id, topic)
         if told_at is not None and now - told_at < REMINDER_EVERY_SECONDS:
             return False
         async with self.db.transaction() as tx:
-            await self.deliveries.set_reminder(tx, guild_id, now)
+            await self.deliveries.set_reminder(tx, guild_id, topic, now)
             for admin_id in admin_ids:
                 await self._outbox.enqueue(
                     tx,
                     kind=SETUP_REMINDER,
                     guild_id=guild_id,
                     user_id=admin_id,
-                    payload={},
+                    payload={"topic": topic},
                 )
-        log.error(
-            "escalation: guild %d cannot receive alerts; %d admins told", guild_id, len(admin_ids)
-        )
+        log.error("escalation: guild %d: %s; %d admins told", guild_id, topic, len(admin_ids))
         return True
 
-    async def setup_fixed(self, guild_id: int) -> None:
+    async def setup_fixed(self, guild_id: int, topic: str = NO_CHANNEL) -> None:
         """Alerts can reach a channel again: the reminders stop (and start again at once if it
         breaks later)."""
         async with self.db.transaction() as tx:
-            if await self.deliveries.clear_reminder(tx, guild_id):
-                log.info("escalation: guild %d can receive alerts again", guild_id)
+            if await self.deliveries.clear_reminder(tx, guild_id, topic):
+                log.info("escalation: guild %d: %s is fixed", guild_id, topic)
 
 
 def _still_current(case: Case, seen: Case) -> bool:
