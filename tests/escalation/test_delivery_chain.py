@@ -75,11 +75,13 @@ async def test_no_channel_set_sends_the_alert_to_the_moderators_and_reminds_admi
         # the member is told the moderators know only once the alert reached one of them
         [resources] = [m for m in fake.dm_messages(member) if "Samaritans" in m.text]
         assert "only the server's moderators know" in resources.content
-        case = await runner.bot.get_cog("Escalation").service.case(1)  # type: ignore[union-attr]
+        bot = runner.bot
+        assert bot is not None
+        case = await bot.get_cog("Escalation").service.case(1)  # type: ignore[union-attr]
         assert case is not None and case.alert_link == "moderators" and case.alert_delivered
 
         # The tick reminds the admins (the owner) by DM, once a day, until it is fixed.
-        job = runner.bot.scheduler.get_job("escalation:tick")
+        job = bot.scheduler.get_job("escalation:tick")
         assert job is not None
         await job.func()
         await runner.idle()
