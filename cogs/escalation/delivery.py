@@ -17,6 +17,7 @@ import discord
 
 from bot import permissions
 from bot.client import Bot
+from bot.clock import epoch
 from bot.dispatcher import PermanentFailure, Rendered
 from bot.guild_settings import GuildSettings
 from bot.i18n import Translate, server_translator
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 SUPPORT_WAIT_SECONDS = 1.5  # /support waits this long for the alert before answering
 INTERACTION_EDIT_SECONDS = 14 * 60  # an interaction's token lasts 15 minutes
+SETUP_CHECK_SECONDS = 10 * 60  # how often each server's alert setup is looked at
 
 
 def moderators_to_dm(guild: discord.Guild, settings: GuildSettings) -> list[discord.Member]:
@@ -68,6 +70,7 @@ class DeliveryDesk:
         self._waiting_answers: dict[int, list[tuple[discord.Interaction[Any], bool, float]]] = {}
         # Resources rows rendered after the alert arrived (they already say so).
         self._rendered_told: set[int] = set()
+        self._checked_setup: dict[int, int] = {}  # guild -> when its setup was last checked
 
     def chain(
         self, guild: discord.Guild, settings: GuildSettings, exclude: int | None = None
@@ -145,18 +148,53 @@ class DeliveryDesk:
         failure a crash cut short, nothing worked before) try the chain again, and each server
         that cannot receive alerts has its admins reminded (daily)."""
         for case in await self.service.undelivered_cases():
-            if await self.service.alert_state(case) != "failed":
-                continue
             guild = self.bot.get_guild(case.guild_id)
             if guild is None:
+                continue
+            state = await self.service.alert_state(case)
+            if state == "pending" and await self.service.stuck(case):
+                await self._also_by_dm(guild, case)
+                continue
+            if state != "failed":
                 continue
             if case.alert_link == "none":
                 settings = await self.bot.guild_settings.get(case.guild_id)
                 if not any(link.works for link in self.chain(guild, settings, case.user_id)):
                     continue  # still nowhere: nothing new to say
             await self.advance(case)
+        for case in await self.service.dm_only_cases():
+            await self._back_in_channel(case)
+        now = epoch(self.bot.clock())
         for guild in list(self.bot.guilds):
+            if now - self._checked_setup.get(guild.id, -SETUP_CHECK_SECONDS) < SETUP_CHECK_SECONDS:
+                continue
+            self._checked_setup[guild.id] = now
             await self.remind_admins(guild.id)
+
+    async def _also_by_dm(self, guild: discord.Guild, case: Case) -> None:
+        """The channel keeps failing (Discord errors, rate limits): the moderators (else the
+        admins) get the alert by DM as well."""
+        settings = await self.bot.guild_settings.get(guild.id)
+        for link in self.chain(guild, settings, exclude=case.user_id)[2:]:
+            if link.people:
+                await self.service.alert_also_to_dms(
+                    case, link=link.name, user_ids=list(link.people)
+                )
+                return
+
+    async def _back_in_channel(self, case: Case) -> None:
+        """An alert that went by DM only is posted in the first channel that works again, where
+        it can be claimed and closed."""
+        guild = self.bot.get_guild(case.guild_id)
+        if guild is None:
+            return
+        settings = await self.bot.guild_settings.get(guild.id)
+        for link in self.chain(guild, settings, exclude=case.user_id)[:2]:
+            if link.works and link.channel is not None and link.channel.channel_id is not None:
+                await self.service.alert_back_in_channel(
+                    case, link=link.name, channel_id=link.channel.channel_id
+                )
+                return
 
     # ------------------------------------------------------------------ the alert by DM
 
@@ -167,13 +205,24 @@ class DeliveryDesk:
         guild = self.bot.get_guild(case.guild_id)
         embed, _ = await self.alerts.alert_parts(case.id)  # no buttons: they work in a channel
         reasons = self._channel_reasons(guild, settings, t) if guild is not None else ""
+        server = discord.utils.escape_markdown(guild.name) if guild else case.guild_id
+        if message.payload.get("stuck"):
+            text = t(
+                "**Alert #{case} from {server}: Discord hasn't let me post it in the alert "
+                "channel for a few minutes**, so I'm also sending it to you. Please make sure "
+                "someone reaches out to the member privately. The alert will appear in the "
+                "channel, with its buttons, as soon as Discord lets me.",
+                case=case.id,
+                server=server,
+            )
+            return Rendered(content=text, embeds=[embed])
         text = t(
             "**Alert #{case} from {server}: no alert channel could take it** ({reasons}). I'm "
             "sending it to you because you're one of the server's {who}. Please make sure "
             "someone reaches out to the member privately, and ask an admin to fix the alert "
             "channel (/setup show).",
             case=case.id,
-            server=discord.utils.escape_markdown(guild.name) if guild else case.guild_id,
+            server=server,
             reasons=reasons,
             who=t("moderators") if message.payload.get("link") == "moderators" else t("admins"),
         )

@@ -437,6 +437,10 @@ MOD_LOG_TEXTS = {
         "Alert #{case}: no alert channel or moderator could take it, so it was sent to the "
         "admins by direct message. Please check /setup show."
     ),
+    "alert_stuck": N_(
+        "Alert #{case}: Discord has not let me post it in the alert channel for a few minutes, "
+        "so it was also sent to the moderators by direct message."
+    ),
     "alert_undelivered": N_(
         "Alert #{case}: nobody could be told (no alert channel works and no DM got through). "
         "Please check /setup show."

@@ -265,6 +265,14 @@ class EscalationRepository:
         )
         return [_case(r) for r in rows]
 
+    async def dm_only_open_cases(self) -> list[Case]:
+        rows = await self.db.fetchall(
+            f"SELECT {_CASE_COLUMNS} FROM escalation_cases WHERE status IN ('open', 'claimed') "
+            "AND alert_link IN ('moderators', 'admins') AND alert_delivered_at IS NOT NULL "
+            "ORDER BY id"
+        )
+        return [_case(r) for r in rows]
+
     async def pending_threads(self) -> list[Case]:
         rows = await self.db.fetchall(
             f"SELECT {_CASE_COLUMNS} FROM escalation_cases "

@@ -41,6 +41,7 @@ Event = Literal[
     "alert_to_moderators",
     "alert_to_admins",
     "alert_undelivered",
+    "alert_stuck",
     "purged",
 ]
 

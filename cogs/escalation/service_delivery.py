@@ -19,6 +19,7 @@ from cogs.escalation.service_base import ALERT, ALERT_DM, SETUP_REMINDER, CaseBo
 log = logging.getLogger(__name__)
 
 DM_LINKS: tuple[AlertLink, ...] = ("moderators", "admins")
+ALERT_STUCK_SECONDS = 2 * 60  # a channel failing this long: the moderators get a DM too
 MAX_THREAD_ATTEMPTS = 5  # a private fallback thread, then the moderators are told
 REMINDER_EVERY_SECONDS = 24 * 3600
 NO_CHANNEL = "no_channel"  # reminder topic: no channel can take alerts
@@ -55,6 +56,64 @@ class AlertDelivery(CaseBook):
     async def undelivered_cases(self) -> list[Case]:
         """Open cases whose alert has not reached anyone yet."""
         return await self.repository.undelivered_cases()
+
+    async def stuck(self, case: Case) -> bool:
+        """The alert has waited in the outbox for a channel that keeps failing (5xx, rate
+        limits) longer than `ALERT_STUCK_SECONDS`, and nobody was sent it by DM yet."""
+        if case.alert_delivered_at is not None or case.alert_channel_id is None:
+            return False
+        if self._now() - case.created_at < ALERT_STUCK_SECONDS:
+            return False
+        return not await self.deliveries.dm_recipients(case.id)
+
+    async def alert_also_to_dms(self, seen: Case, *, link: AlertLink, user_ids: list[int]) -> bool:
+        """The channel keeps failing: send the alert by DM as well, the channel alert still
+        trying (whichever arrives first tells the member)."""
+        async with self.db.transaction() as tx:
+            case = await self.repository.get_in(tx, seen.id)
+            if case is None or not _still_current(case, seen):
+                return False
+            if await self.deliveries.dms(tx, case.id):
+                return False
+            for user_id in user_ids:
+                row_id = await self._outbox.enqueue(
+                    tx,
+                    kind=ALERT_DM,
+                    guild_id=case.guild_id,
+                    user_id=user_id,
+                    payload={"case_id": case.id, "link": link, "stuck": True},
+                )
+                await self.deliveries.add_dm(tx, case.id, user_id, link, row_id)
+            settings = await self._settings_in(tx, case.guild_id)
+            await self._mod_log(tx, settings, case.id, "alert_stuck")
+        log.error(
+            "escalation: case %d: the alert channel keeps failing; also sent by DM to %d %s",
+            seen.id,
+            len(user_ids),
+            link,
+        )
+        return True
+
+    async def dm_only_cases(self) -> list[Case]:
+        """Open cases whose alert reached people by DM only: posted in a channel as soon as one
+        works, so that it can be claimed and closed there."""
+        return await self.repository.dm_only_open_cases()
+
+    async def alert_back_in_channel(self, seen: Case, *, link: AlertLink, channel_id: int) -> bool:
+        async with self.db.transaction() as tx:
+            case = await self.repository.get_in(tx, seen.id)
+            if case is None or not case.is_open or case.alert_link != seen.alert_link:
+                return False
+            row_id = await self._outbox.enqueue(
+                tx,
+                kind=ALERT,
+                guild_id=case.guild_id,
+                channel_id=channel_id,
+                payload={"case_id": case.id},
+            )
+            await self.deliveries.move_alert(tx, case.id, link, channel_id, row_id)
+        log.info("escalation: case %d: a channel works again; the alert is posted there", seen.id)
+        return True
 
     async def move_alert(self, seen: Case, *, link: AlertLink, channel_id: int) -> bool:
         """Post the alert in `channel_id` (the `link` of the chain) instead. `seen`: the case as

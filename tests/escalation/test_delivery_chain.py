@@ -109,7 +109,47 @@ async def test_no_channel_set_sends_the_alert_to_the_moderators_and_reminds_admi
         await job.func()
         await runner.idle()
         assert len(reminders(fake, admin)) == 2  # fixed: no more reminders
-        assert len(alert_dms(fake, mod)) == 1  # and the alert was not sent twice
+        assert len(alert_dms(fake, mod)) == 1  # and the alert was not sent twice by DM
+        # the open case's alert now also stands in the channel, where it can be claimed
+        [posted] = [m for m in fake.messages_in(server.private) if m.embeds]
+        assert posted.embeds[0]["title"] == TITLE
+        assert posted.custom_ids()[0] == "escalation:claim:1"
+        await job.func()
+        await runner.idle()
+        assert len([m for m in fake.messages_in(server.private) if m.embeds]) == 1
+
+
+async def test_an_alert_channel_failing_for_minutes_also_reaches_the_moderators_by_dm(
+    community: Community,
+) -> None:
+    c, fake = community, community.fake
+    limited = fake.faults.add(
+        "POST",
+        rf"^/channels/{c.alerts_channel.id}/messages$",
+        status=429,
+        retry_after=0.1,
+        count=None,
+    )
+    await fake.send_message(c.server.member, c.group_channel, TEXT)
+    await c.settle()
+    assert limited.hits >= 1 and c.alerts() == []
+    await c.run_job("escalation:tick")
+    assert alert_dms(fake, c.server.moderator) == []  # a short hiccup: the outbox retries
+    c.clock.advance(minutes=2)
+    await c.run_job("escalation:tick")
+    [alert] = alert_dms(fake, c.server.moderator)
+    assert "hasn't let me post it in the alert channel" in alert.content
+    [resources] = [m for m in c.dms(c.server.member) if "Samaritans" in m.text]
+    assert "only the server's moderators know" in resources.content
+    await c.run_job("escalation:tick")
+    assert len(alert_dms(fake, c.server.moderator)) == 1  # once
+
+    fake.faults.remove(limited)
+    c.clock.advance(seconds=400)
+    c.bot.dispatcher.wake()
+    await c.settle()
+    assert len(c.alerts()) == 1  # the channel alert still arrives, with its buttons
+    assert any("also sent to the moderators" in line for line in c.mod_log_lines())
 
 
 async def test_both_channels_deleted_go_to_the_moderators_by_dm(community: Community) -> None:
