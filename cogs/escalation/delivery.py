@@ -141,8 +141,10 @@ class DeliveryDesk:
                 return
             if link.people:
                 await self.service.alert_to_dms(seen, link=link.name, user_ids=list(link.people))
+                await self.remind_admins(seen.guild_id)
                 return
         await self.service.alert_nowhere(seen)
+        await self.remind_admins(seen.guild_id)
 
     async def catch_up(self) -> None:
         """Each tick: alerts that have nowhere to go yet (no channel when the case opened, a
@@ -167,7 +169,9 @@ class DeliveryDesk:
             await self._back_in_channel(case)
         now = epoch(self.bot.clock())
         for guild in list(self.bot.guilds):
-            if now - self._checked_setup.get(guild.id, -SETUP_CHECK_SECONDS) < SETUP_CHECK_SECONDS:
+            # Not at first sight: a server that just added the bot is being set up. (An alert
+            # that finds no channel reminds the admins at once, in `advance`.)
+            if now - self._checked_setup.setdefault(guild.id, now) < SETUP_CHECK_SECONDS:
                 continue
             self._checked_setup[guild.id] = now
             await self.remind_admins(guild.id)

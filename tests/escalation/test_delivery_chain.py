@@ -80,14 +80,15 @@ async def test_no_channel_set_sends_the_alert_to_the_moderators_and_reminds_admi
         case = await bot.get_cog("Escalation").service.case(1)  # type: ignore[union-attr]
         assert case is not None and case.alert_link == "moderators" and case.alert_delivered
 
-        # The tick reminds the admins (the owner) by DM, once a day, until it is fixed.
+        # The admins (the owner) are told by DM at once, then daily by the tick until fixed.
+        [reminder] = reminders(fake, admin)
+        assert "/setup show" in reminder.content
+        assert reminders(fake, mod) == []  # admins only
         job = bot.scheduler.get_job("escalation:tick")
         assert job is not None
         await job.func()
         await runner.idle()
-        [reminder] = reminders(fake, admin)
-        assert "/setup show" in reminder.content
-        assert reminders(fake, mod) == []  # admins only
+        assert len(reminders(fake, admin)) == 1
         clock.advance(hours=12)
         await job.func()
         await runner.idle()
