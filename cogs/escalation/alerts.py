@@ -19,6 +19,7 @@ from bot.errors import NotFound
 from bot.i18n import N_, Translate, server_translator
 from bot.kit.links import message_url
 from bot.outbox import OutboxMessage
+from bot.permissions import is_moderator_member, moderators
 from cogs.escalation import render
 from cogs.escalation.helplines import Helplines
 from cogs.escalation.models import Case
@@ -83,6 +84,16 @@ class AlertDesk:
             return t("/support, used in {place}", place=f"<#{case.channel_id}>")
         return f"<#{case.channel_id}>"
 
+    async def about_moderator(self, case: Case) -> bool:
+        """Whether the case is about one of the server's moderators or admins (they may not
+        handle it; the others are paged, never them)."""
+        guild = self.bot.get_guild(case.guild_id)
+        member = guild.get_member(case.user_id) if guild else None
+        if member is None:
+            return False
+        settings = await self.bot.guild_settings.get(case.guild_id)
+        return is_moderator_member(member, settings.moderator_role_id)
+
     async def alert_parts(self, case_id: int) -> tuple[discord.Embed, discord.ui.View | None]:
         view = await self.service.view(case_id)
         if view is None:
@@ -93,6 +104,7 @@ class AlertDesk:
             t,
             member_name=self._member_name(view.case.guild_id, view.case.user_id),
             where=await self._where(view, t),
+            about_moderator=await self.about_moderator(view.case),
         )
         return embed, render.alert_view(view.case, t)
 
@@ -122,14 +134,14 @@ class AlertDesk:
 
     # ------------------------------------------------------------------ outbox renderers
 
-    async def _case(self, message: OutboxMessage) -> Case:
+    async def case_of(self, message: OutboxMessage) -> Case:
         case = await self.service.case(int(message.payload["case_id"]))
         if case is None:
             raise PermanentFailure(f"case {message.payload.get('case_id')} does not exist")
         return case
 
     async def render_alert(self, message: OutboxMessage) -> Rendered:
-        case = await self._case(message)
+        case = await self.case_of(message)
         self._changed_in_flight.discard(case.id)
         embed, view = await self.alert_parts(case.id)
         return Rendered(embeds=[embed], view=view)
@@ -145,7 +157,11 @@ class AlertDesk:
             await self.refresh(case_id)
 
     async def render_resources(self, message: OutboxMessage) -> Rendered:
-        case = await self._case(message)
+        return await self.render_resources_for(await self.case_of(message))
+
+    async def render_resources_for(self, case: Case) -> Rendered:
+        """The member's crisis resources. They say the moderators know only once an alert was
+        delivered (delivery.py edits them then)."""
         settings = await self.bot.guild_settings.get(case.guild_id)
         t = server_translator(settings.language)
         resources = self.helplines.for_region(settings.effective_region)
@@ -156,6 +172,7 @@ class AlertDesk:
             t,
             server=guild.name if guild else t("your support server"),
             name=self._member_name(case.guild_id, case.user_id),
+            told=case.alert_delivered,
         )
         return Rendered(
             content=content,
@@ -163,19 +180,22 @@ class AlertDesk:
             view=render.resources_view(case, t),
         )
 
-    def _admins_to_page(self, guild: discord.Guild, channel_id: int) -> list[discord.Member]:
+    def _admins_to_page(
+        self, guild: discord.Guild, channel_id: int, subject: int
+    ) -> list[discord.Member]:
         channel = guild.get_channel(channel_id)
         admins = [
             m
             for m in guild.members
             if not m.bot
+            and m.id != subject
             and is_admin(m)
             and (channel is None or channel.permissions_for(m).view_channel)
         ]
         return sorted(admins, key=lambda m: m.id)[:20]
 
     async def render_page(self, message: OutboxMessage) -> Rendered:
-        case = await self._case(message)
+        case = await self.case_of(message)
         settings = await self.bot.guild_settings.get(case.guild_id)
         t = server_translator(settings.language)
         if case.status != "open":
@@ -183,7 +203,16 @@ class AlertDesk:
         minutes = max(1, (epoch(self.bot.clock()) - case.created_at) // 60)
         level = int(message.payload.get("level", 1))
         text = render.page_text(case, level, t, minutes=minutes)
-        if level == 1 and settings.moderator_role_id is not None:
+        guild = self.bot.get_guild(case.guild_id)
+        about_moderator = await self.about_moderator(case)
+        if level == 1 and settings.moderator_role_id is not None and about_moderator and guild:
+            # The alert is about a moderator: page the others by name, never the one it is about.
+            others = [
+                m for m in moderators(guild, settings.moderator_role_id) if m.id != case.user_id
+            ]
+            if others:
+                return _ping_users(others, text)
+        elif level == 1 and settings.moderator_role_id is not None:
             role = settings.moderator_role_id
             return Rendered(
                 content=f"<@&{role}> {text}",
@@ -191,29 +220,20 @@ class AlertDesk:
                     everyone=False, users=False, roles=[discord.Object(role)], replied_user=False
                 ),
             )
-        guild = self.bot.get_guild(case.guild_id)
-        admins = self._admins_to_page(guild, message.destination_id) if guild else []
+        admins = self._admins_to_page(guild, message.destination_id, case.user_id) if guild else []
         if not admins:
             return Rendered(content=text)
-        return Rendered(
-            content=" ".join(f"<@{a.id}>" for a in admins) + f" {text}",
-            allowed_mentions=discord.AllowedMentions(
-                everyone=False,
-                users=[discord.Object(a.id) for a in admins],
-                roles=False,
-                replied_user=False,
-            ),
-        )
+        return _ping_users(admins, text)
 
     async def render_update(self, message: OutboxMessage) -> Rendered:
-        case = await self._case(message)
+        case = await self.case_of(message)
         t = await self.bot.guild_settings.translator(case.guild_id)
         return Rendered(content=render.update_text(case, str(message.payload["event"]), t))
 
     async def render_mod_log(self, message: OutboxMessage) -> Rendered:
         # Kept light on the database: it shares the connection with the alert and the
         # member's resources, which go out at the same moment and matter more.
-        case = await self._case(message)
+        case = await self.case_of(message)
         t = await self.bot.guild_settings.translator(case.guild_id)
         by = message.payload.get("by")
         text = render.mod_log_text(
@@ -235,9 +255,6 @@ class AlertDesk:
         if case is not None and case.resources_via == "thread_pending":
             await self.open_fallback_thread(case)
         await self.refresh(case_id)
-
-    async def alert_failed(self, message: OutboxMessage, error: Exception) -> None:
-        await self.service.alert_refused(int(message.payload["case_id"]), message.destination_id)
 
     def _moderators(self, guild: discord.Guild, role_id: int | None, exclude: int) -> list[Any]:
         role = guild.get_role(role_id) if role_id else None
@@ -292,9 +309,30 @@ class AlertDesk:
             await self.refresh(case.id)
             return
         except discord.HTTPException as error:
+            if await self.service.thread_attempt_failed(case.id):
+                # A few tries (some 400s never pass); then the moderators hear that the member
+                # could not be reached privately.
+                log.warning(
+                    "escalation: case %d: private thread failed, giving up: %s", case.id, error
+                )
+                await self.service.fallback_failed(case.id)
+                await self.refresh(case.id)
+                return
             log.warning(
                 "escalation: case %d: private thread failed, will retry: %s", case.id, error
             )
             return
         await self.service.fallback_thread_opened(case.id, thread.id)
         await self.refresh(case.id)
+
+
+def _ping_users(people: list[discord.Member], text: str) -> Rendered:
+    return Rendered(
+        content=" ".join(f"<@{p.id}>" for p in people) + f" {text}",
+        allowed_mentions=discord.AllowedMentions(
+            everyone=False,
+            users=[discord.Object(p.id) for p in people],
+            roles=False,
+            replied_user=False,
+        ),
+    )

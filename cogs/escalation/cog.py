@@ -30,6 +30,7 @@ from bot.i18n import N_
 from bot.tree import translator
 from cogs.escalation.alerts import AlertDesk
 from cogs.escalation.anonymous import AnonymousAlerts
+from cogs.escalation.delivery import DeliveryDesk
 from cogs.escalation.detection import Detector, Lexicon
 from cogs.escalation.helplines import Helplines
 from cogs.escalation.service import (
@@ -43,6 +44,7 @@ from cogs.escalation.service import (
     EscalationService,
     Incoming,
 )
+from cogs.escalation.service_base import ALERT_DM, SETUP_REMINDER
 from cogs.escalation.views import (
     COG_NAME,
     CaseAction,
@@ -83,15 +85,26 @@ class EscalationCog(Feature, name=COG_NAME):
             bot.db, bot.clock, bot.outbox, bot.guild_settings, self.detector
         )
         self.alerts = AlertDesk(bot, self.service, self.helplines)
+        self.delivery = DeliveryDesk(bot, self.service, self.helplines, self.alerts)
         self.anonymous = AnonymousAlerts(bot, self.service)
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
-        alerts = self.alerts
+        alerts, delivery = self.alerts, self.delivery
         return {
             ALERT: OutboxKind(
-                alerts.render_alert, on_failure=alerts.alert_failed, on_sent=alerts.alert_sent
+                delivery.render_alert, on_failure=delivery.alert_failed, on_sent=delivery.alert_sent
             ),
-            RESOURCES: OutboxKind(alerts.render_resources, on_failure=alerts.resources_failed),
+            ALERT_DM: OutboxKind(
+                delivery.render_alert_dm,
+                on_failure=delivery.alert_dm_failed,
+                on_sent=delivery.alert_dm_sent,
+            ),
+            SETUP_REMINDER: delivery.render_setup_reminder,
+            RESOURCES: OutboxKind(
+                delivery.render_resources,
+                on_failure=alerts.resources_failed,
+                on_sent=delivery.resources_sent,
+            ),
             PAGE: alerts.render_page,
             UPDATE: alerts.render_update,
             MOD_LOG: alerts.render_mod_log,
@@ -136,6 +149,7 @@ class EscalationCog(Feature, name=COG_NAME):
 
     async def tick(self) -> None:
         steps: list[Callable[[], Awaitable[object]]] = [
+            self.delivery.catch_up,
             self.service.run_due_pages,
             self._send_feedback_alerts,
             self._retry_threads,
@@ -276,6 +290,7 @@ class EscalationCog(Feature, name=COG_NAME):
         if interaction.message is not None:
             message = interaction.message
             await self.service.alert_pressed(view.case, message.channel.id, message.id)
+        self.service.not_about_themselves(view.case, member.id)
         if action == "claim":
             await self.service.claim(case_id, member.guild.id, member.id)
             embed, buttons = await self.alerts.alert_parts(case_id)
@@ -323,7 +338,6 @@ class EscalationCog(Feature, name=COG_NAME):
 
     async def support_submitted(self, interaction: discord.Interaction[Any], words: str) -> None:
         member = await self.bot.access.require(interaction, Audience.MEMBER)
-        t = await translator(interaction)
         channel = interaction.channel
         parent_id = channel.parent_id if isinstance(channel, discord.Thread) else None
         outcome = await self.service.request_support(
@@ -333,19 +347,9 @@ class EscalationCog(Feature, name=COG_NAME):
             parent_channel_id=parent_id,
             words=words,
         )
-        if outcome.what == "opened":
-            text = t(
-                "Thank you for reaching out. I've told the moderators privately, and one of them "
-                "will contact you as soon as they can. I've also sent you a direct message with "
-                "people you can talk to at any hour. If you are in immediate danger, please call "
-                "your local emergency number now."
-            )
-        else:
-            text = t(
-                "Thank you. The moderators already know you may need support, and I've told "
-                "them you'd like to talk. One of them will contact you as soon as they can."
-            )
-        await interaction.response.send_message(text, ephemeral=True)
+        await self.delivery.answer_support(
+            interaction, outcome.case_id, opened=outcome.what == "opened"
+        )
         if outcome.what != "opened":
             self._refresh_later(outcome.case_id)
 

@@ -11,6 +11,9 @@ CaseStatus = Literal["open", "claimed", "resolved", "false_alarm"]
 CaseSource = Literal["message", "dm", "support", "contact"]
 MessageSource = Literal["message", "edit", "dm", "support"]
 ResourcesVia = Literal["dm", "thread_pending", "thread", "undeliverable", "not_needed"]
+# The delivery chain: escalation channel, mod-log channel, moderators by DM, admins by DM;
+# "none" when no link could take the alert (tried again as soon as one can).
+AlertLink = Literal["escalation", "mod_log", "moderators", "admins", "none"]
 OPEN_STATUSES = ("open", "claimed")
 
 DEFAULT_PAGE_AFTER_SECONDS = 5 * 60
@@ -54,6 +57,14 @@ class Case:
     alert_redacted: bool
     level: str | None = None  # the C-SSRS level of its strongest signal (detection.model)
     cue: str | None = None  # the words that raised it, normalised; None once purged
+    alert_link: AlertLink | None = None  # where on the delivery chain the alert is
+    alert_delivered_at: int | None = None  # first delivered (a channel or a DM), None until then
+    member_told_at: int | None = None  # the member's resources say the moderators know
+    thread_attempts: int = 0  # tries at a private fallback thread
+
+    @property
+    def alert_delivered(self) -> bool:
+        return self.alert_delivered_at is not None
 
     @property
     def is_open(self) -> bool:

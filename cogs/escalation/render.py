@@ -164,7 +164,12 @@ def _resources_line(case: Case, t: Translate) -> str:
 
 
 def alert_embed(
-    view: CaseView, t: Translate, *, member_name: str | None, where: str
+    view: CaseView,
+    t: Translate,
+    *,
+    member_name: str | None,
+    where: str,
+    about_moderator: bool = False,
 ) -> discord.Embed:
     case = view.case
     title = (
@@ -173,6 +178,14 @@ def alert_embed(
         else t("Alert #{case}: a member may need help", case=case.id)
     )
     lines = [_status_line(case, t)]
+    if about_moderator and case.is_open:
+        lines.append(
+            t(
+                "⚠️ This alert is about a moderator: <@{member}> can't claim or close it. "
+                "Another moderator or an admin, please take it.",
+                member=case.user_id,
+            )
+        )
     if case.note:
         lines.append(t("Note: {note}", note=_quote(case.note, 600)))
     if case.contact_requested_at is not None:
@@ -274,10 +287,33 @@ def _helpline(line: Helpline, t: Translate) -> str:
 
 
 def resources_content(
-    case: Case, resources: Resources, t: Translate, *, server: str, name: str | None
+    case: Case,
+    resources: Resources,
+    t: Translate,
+    *,
+    server: str,
+    name: str | None,
+    told: bool = True,
 ) -> str:
+    """`told`: an alert reached the moderators; until then the member reads that help is being
+    sought, never that the moderators know."""
     hello = t("Hi {name},", name=name) if name else t("Hi,")
-    if case.category == SUPPORT_REQUEST:
+    if not told and case.category == SUPPORT_REQUEST:
+        body = t(
+            "you asked for someone to talk to, and that took courage. I'm getting your message "
+            "to the moderators of {server}, privately, right now; I'll update this message once "
+            "they have it. While you wait, the people below are there to listen, at any hour.",
+            server=server,
+        )
+    elif not told:
+        body = t(
+            "I'm the support bot of {server}. Something you wrote made us want to check in with "
+            "you. You're not in trouble. I'm letting the server's moderators know, privately, "
+            "right now; nobody else will be told. If things feel very hard right now, you don't "
+            "have to face it alone: the people below are there to listen, at any hour.",
+            server=server,
+        )
+    elif case.category == SUPPORT_REQUEST:
         body = t(
             "you asked for someone to talk to, and that took courage. The moderators of {server} "
             "have been told, privately, and one of them will contact you as soon as they can. "
@@ -392,6 +428,22 @@ MOD_LOG_TEXTS = {
     "alert_moved": N_(
         "Alert #{case}: the escalation channel refused the alert, so it was posted here. "
         "Please check /setup escalation-channel."
+    ),
+    "alert_to_moderators": N_(
+        "Alert #{case}: no alert channel could take it, so it was sent to the moderators by "
+        "direct message. Please check /setup show."
+    ),
+    "alert_to_admins": N_(
+        "Alert #{case}: no alert channel or moderator could take it, so it was sent to the "
+        "admins by direct message. Please check /setup show."
+    ),
+    "alert_stuck": N_(
+        "Alert #{case}: Discord has not let me post it in the alert channel for a few minutes, "
+        "so it was also sent to the moderators by direct message."
+    ),
+    "alert_undelivered": N_(
+        "Alert #{case}: nobody could be told (no alert channel works and no DM got through). "
+        "Please check /setup show."
     ),
     "purged": N_("Alert #{case}: the member's words were deleted after the retention period."),
 }

@@ -20,7 +20,7 @@ _CASE_COLUMNS = (
     "created_at, claimed_at, claimed_by, closed_at, closed_by, note, page_level, next_page_at, "
     "contact_requested_at, alert_channel_id, alert_outbox_id, alert_message_id, "
     "resources_outbox_id, resources_via, fallback_thread_id, text_purged_at, alert_redacted, "
-    "level, cue"
+    "level, cue, alert_link, alert_delivered_at, member_told_at, thread_attempts"
 )
 _MESSAGE_COLUMNS = (
     "id, case_id, guild_id, channel_id, message_id, source, text, category, severity, "
@@ -257,6 +257,21 @@ class EscalationRepository:
             "resources_outbox_id = COALESCE(:outbox, resources_outbox_id) WHERE id = :id",
             {"id": case_id, "via": via, "thread": thread_id, "outbox": outbox_id},
         )
+
+    async def undelivered_cases(self) -> list[Case]:
+        rows = await self.db.fetchall(
+            f"SELECT {_CASE_COLUMNS} FROM escalation_cases WHERE status IN ('open', 'claimed') "
+            "AND alert_delivered_at IS NULL ORDER BY id"
+        )
+        return [_case(r) for r in rows]
+
+    async def dm_only_open_cases(self) -> list[Case]:
+        rows = await self.db.fetchall(
+            f"SELECT {_CASE_COLUMNS} FROM escalation_cases WHERE status IN ('open', 'claimed') "
+            "AND alert_link IN ('moderators', 'admins') AND alert_delivered_at IS NOT NULL "
+            "ORDER BY id"
+        )
+        return [_case(r) for r in rows]
 
     async def pending_threads(self) -> list[Case]:
         rows = await self.db.fetchall(

@@ -15,6 +15,7 @@ from cogs.escalation.context import RecentMessages
 from cogs.escalation.detection import Detector, PhraseSet
 from cogs.escalation.models import Case
 from cogs.escalation.repository import EscalationRepository
+from cogs.escalation.repository_delivery import DeliveryRepository
 
 # Outbox kinds (the cog renders them).
 ALERT = "escalation:alert"  # the alert with Claim / Resolved / False alarm, escalation channel
@@ -22,6 +23,8 @@ RESOURCES = "escalation:resources"  # crisis resources to the member (DM or priv
 PAGE = "escalation:page"  # unclaimed: pings the moderator role, later the admins
 UPDATE = "escalation:update"  # a note for the moderators under the alert
 MOD_LOG = "escalation:mod_log"  # one line per page and state change, never the member's words
+ALERT_DM = "escalation:alert_dm"  # the alert by DM to a moderator or admin: no channel works
+SETUP_REMINDER = "escalation:setup_reminder"  # to an admin, daily: no channel can take alerts
 
 Event = Literal[
     "opened",
@@ -35,6 +38,10 @@ Event = Literal[
     "resources_thread",
     "resources_undeliverable",
     "alert_moved",
+    "alert_to_moderators",
+    "alert_to_admins",
+    "alert_undelivered",
+    "alert_stuck",
     "purged",
 ]
 
@@ -52,6 +59,7 @@ class CaseBook:
     ) -> None:
         self.db = db
         self.repository = EscalationRepository(db)
+        self.deliveries = DeliveryRepository(db)
         self.detector = detector
         self._clock = clock
         self._outbox = outbox

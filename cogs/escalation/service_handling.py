@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.db import Transaction
-from bot.errors import NotFound, UserError
+from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import N_
 from cogs.escalation.models import Case, CaseMessage, CaseStatus
-from cogs.escalation.service_base import ALERT, PAGE, RESOURCES, CaseBook, Event
+from cogs.escalation.service_base import PAGE, RESOURCES, Event
+from cogs.escalation.service_delivery import AlertDelivery
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class CaseView:
     messages: list[CaseMessage]
 
 
-class CaseHandling(CaseBook):
+class CaseHandling(AlertDelivery):
     """What happens to a case after it opened."""
 
     # ------------------------------------------------------------------ moderators act
@@ -44,10 +45,24 @@ class CaseHandling(CaseBook):
             raise NotFound(N_("I couldn't find that case."))
         return case
 
+    @staticmethod
+    def not_about_themselves(case: Case, by: int) -> None:
+        """A moderator never handles the alert about themselves: another moderator or an admin
+        does (the alert says so, and they are the ones paged)."""
+        if case.user_id == by:
+            raise NotAllowed(
+                N_(
+                    "This alert is about you, so another moderator or an admin will take care "
+                    "of it. Please look after yourself too: /support reaches the others "
+                    "privately whenever you need them."
+                )
+            )
+
     async def claim(self, case_id: int, guild_id: int, by: int) -> Case:
         now = self._now()
         async with self.db.transaction() as tx:
             case = await self._case_for_moderator(tx, case_id, guild_id)
+            self.not_about_themselves(case, by)
             if case.status == "claimed":
                 if case.claimed_by == by:
                     raise UserError(N_("You have already claimed this case."))
@@ -83,6 +98,7 @@ class CaseHandling(CaseBook):
         now = self._now()
         async with self.db.transaction() as tx:
             case = await self._case_for_moderator(tx, case_id, guild_id)
+            self.not_about_themselves(case, by)
             if not case.is_open:
                 raise UserError(N_("This case is already closed."))
             closed: CaseStatus = status
@@ -209,34 +225,6 @@ class CaseHandling(CaseBook):
         await self._update(tx, case, "resources_undeliverable")
         settings = await self._settings_in(tx, case.guild_id)
         await self._mod_log(tx, settings, case.id, "resources_undeliverable")
-
-    async def alert_refused(self, case_id: int, channel_id: int) -> bool:
-        """The escalation channel refused the alert for good (deleted, no access): send it to
-        the mod-log channel instead. False when there is nowhere else."""
-        async with self.db.transaction() as tx:
-            case = await self.repository.get_in(tx, case_id)
-            if case is None or case.alert_channel_id != channel_id:
-                return False
-            settings = await self._settings_in(tx, case.guild_id)
-            fallback = settings.mod_log_channel_id
-            if fallback is None or fallback == channel_id:
-                return False
-            row_id = await self._outbox.enqueue(
-                tx,
-                kind=ALERT,
-                guild_id=case.guild_id,
-                channel_id=fallback,
-                payload={"case_id": case_id},
-            )
-            await self.repository.move_alert(tx, case_id, fallback, row_id)
-            await self._mod_log(tx, settings, case_id, "alert_moved")
-        log.error(
-            "escalation: case %d: the escalation channel %d refused the alert; sent to the "
-            "mod-log channel instead",
-            case_id,
-            channel_id,
-        )
-        return True
 
     # ------------------------------------------------------------------ the alert in Discord
 

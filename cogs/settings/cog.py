@@ -29,34 +29,12 @@ from bot.guild_settings import (
 from bot.i18n import LANGUAGES, N_, Translate
 from bot.kit.zones import timezone_autocomplete
 from bot.outbox import OutboxMessage
+from bot.permissions import alert_chain
 from bot.tree import translator
+from cogs.settings.checks import chain_text, private_channel_problem
 from cogs.settings.views import TestAlertView
 
 log = logging.getLogger(__name__)
-
-# What the bot must be allowed to do in the escalation and mod-log channels.
-CHANNEL_NEEDS = ("view_channel", "send_messages", "embed_links", "read_message_history")
-
-
-def _private_channel_problem(channel: discord.TextChannel, t: Translate) -> str | None:
-    """Escalations and the mod log hold members' private words: only moderators may read them."""
-    if channel.permissions_for(channel.guild.default_role).view_channel:
-        return t(
-            "{channel} can be read by everyone on the server. Alerts and the mod log hold "
-            "members' private words, so please choose a channel only moderators can see "
-            "(or make this one private first).",
-            channel=channel.mention,
-        )
-    me = channel.guild.me
-    missing = [p for p in CHANNEL_NEEDS if not getattr(channel.permissions_for(me), p)]
-    if missing:
-        return t(
-            "I can't work in {channel} yet: I'm missing {permissions} there. "
-            "Give my role those permissions in the channel's settings, then try again.",
-            channel=channel.mention,
-            permissions=", ".join(p.replace("_", " ").title() for p in missing),
-        )
-    return None
 
 
 class SettingsCog(Feature):
@@ -135,6 +113,11 @@ class SettingsCog(Feature):
             value=t("{days} days", days=settings.retention_days),
             inline=True,
         )
+        embed.add_field(
+            name=t("Where an alert goes (first that works)"),
+            value=chain_text(alert_chain(guild, settings), t)[:1024],
+            inline=False,
+        )
         warnings = self._warnings(guild, settings, t)
         if warnings:
             embed.add_field(
@@ -166,7 +149,7 @@ class SettingsCog(Feature):
                         "/setup escalation-channel."
                     )
                 )
-            elif problem := _private_channel_problem(channel, t):
+            elif problem := private_channel_problem(channel, settings.moderator_role_id, t):
                 warnings.append(problem)
         if settings.moderator_role_id is None:
             warnings.append(
@@ -186,10 +169,17 @@ class SettingsCog(Feature):
                     "Set one with /setup mod-log-channel."
                 )
             )
-        elif not isinstance(guild.get_channel(settings.mod_log_channel_id), discord.TextChannel):
-            warnings.append(
-                t("The mod-log channel was deleted. Choose a new one with /setup mod-log-channel.")
-            )
+        else:
+            channel = guild.get_channel(settings.mod_log_channel_id)
+            if not isinstance(channel, discord.TextChannel):
+                warnings.append(
+                    t(
+                        "The mod-log channel was deleted. Choose a new one with "
+                        "/setup mod-log-channel."
+                    )
+                )
+            elif problem := private_channel_problem(channel, settings.moderator_role_id, t):
+                warnings.append(problem)
         if settings.region is None:
             warnings.append(
                 t(
@@ -259,7 +249,8 @@ class SettingsCog(Feature):
     ) -> None:
         member = await self.bot.access.require(interaction, Audience.ADMIN)
         t = await translator(interaction)
-        problem = _private_channel_problem(channel, t)
+        settings = await self.bot.guild_settings.get(member.guild.id)
+        problem = private_channel_problem(channel, settings.moderator_role_id, t)
         if problem:
             raise UserError(problem)
         await self.bot.guild_settings.set_private_channel(
