@@ -20,10 +20,9 @@ from bot.outbox import OutboxMessage
 from cogs.escalation import render, render_routing
 from cogs.escalation.detection import Detection
 from cogs.escalation.helplines import Helplines
-from cogs.escalation.repository_catchup import Route
 from cogs.escalation.service import Incoming
 from cogs.escalation.service_catchup import CatchupService
-from cogs.escalation.service_routing import DmRouting, Settled
+from cogs.escalation.service_routing import DmRouting, Route, Settled
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +44,7 @@ class DmDesk:
         guild_ids: list[int],
     ) -> object:
         user_id = message.author.id
-        activity = await self.catchup.repository.activity(user_id)
-        activity.update(self.catchup.pending_activity(user_id))
+        activity = await self.catchup.last_activity(user_id)
         joined: dict[int, int] = {}
         for guild in self.bot.guilds:
             member = guild.get_member(user_id)

@@ -97,8 +97,13 @@ class CatchupService:
     def was_read_live(self, message_id: int) -> bool:
         return message_id in self._live
 
-    def pending_activity(self, user_id: int) -> dict[int, int]:
-        return {g: at for (g, u), at in self._activity.items() if u == user_id}
+    async def last_activity(self, user_id: int) -> dict[int, int]:
+        """Server -> when the member last wrote there (written, and noted since)."""
+        found = await self.repository.activity(user_id)
+        for (guild_id, member), at in self._activity.items():
+            if member == user_id:
+                found[guild_id] = max(at, found.get(guild_id, 0))
+        return found
 
     def pause(self) -> None:
         self.paused = True

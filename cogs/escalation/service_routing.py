@@ -28,6 +28,8 @@ from cogs.escalation.detection import Detection
 from cogs.escalation.repository_catchup import CatchupRepository, Route, RouteWords
 from cogs.escalation.service import EscalationService, Incoming
 
+__all__ = ["DM_QUESTION", "DM_RESOURCES", "DmOutcome", "DmRouting", "Route", "Settled"]
+
 log = logging.getLogger(__name__)
 
 DM_QUESTION = "escalation:dm_question"  # the resources and "which community should I tell?"
