@@ -151,3 +151,29 @@ async def test_a_session_that_could_not_be_resumed_is_caught_up(community: Commu
     assert live.content in field(c.alerts()[1], "What they wrote")
     assert len(summaries(c)) == 1
     assert_nothing_public(c)
+
+
+async def test_a_dropped_connection_whose_session_expired_is_caught_up(
+    community: Community,
+) -> None:
+    c, member = community, community.server.member
+    identified, resumed = c.fake.gateway.identifies, c.fake.gateway.resumes
+    sent_before = len(c.fake.gateway.received)
+
+    # The connection drops and Discord forgets the session: the bot's RESUME is refused (op 9)
+    # and it identifies again; what was posted meanwhile never arrives as an event.
+    await c.fake.gateway.expire()
+    crisis = await c.fake.send_message(member, c.group_channel, "I want to kill myself")
+    await wait_until(lambda: len(summaries(c)) == 1, timeout=20)
+    await c.settle()
+
+    assert c.fake.gateway.identifies == identified + 1
+    assert c.fake.gateway.resumes == resumed  # the RESUME was refused, not counted as one
+    ops = [p["op"] for p in c.fake.gateway.received[sent_before:]]
+    assert ops[:2] == [6, 2]  # RESUME, refused; then IDENTIFY
+    [alert] = c.alerts()
+    assert f"posted while the bot was offline, at <t:{posted(crisis)}:F>" in field(
+        alert, "What they wrote"
+    )
+    assert "I read 1 message posted meanwhile; 1 needed attention." in summaries(c)[0].content
+    assert len(c.dms(member)) == 1

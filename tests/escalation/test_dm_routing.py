@@ -13,7 +13,11 @@ import pytest
 
 from tests.conftest import FakeClock
 from tests.escalation.conftest import Community, configure, private_overwrites, start_community
-from tests.escalation.helpers import assert_nobody_pinged_by_accident, assert_nothing_public
+from tests.escalation.helpers import (
+    assert_nobody_pinged_by_accident,
+    assert_nothing_public,
+    field,
+)
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import Channel, Message, User
 from tests.harness import VIEW_CHANNEL, Server, wait_until
@@ -123,10 +127,17 @@ async def test_without_an_answer_the_community_where_they_last_wrote_is_told(
     clock.advance(seconds=30)
     await c.run_job("escalation:catchup:routes")
     assert c.alerts() == [] and two.river_alerts() == []  # still their minute to choose
+    # Another crisis DM meanwhile waits with the first: asked once, resources once.
+    await c.fake.send_dm(member, "I have the pills ready")
+    await c.settle()
+    assert len(c.dms(member)) == 1
 
     clock.advance(seconds=31)
     await c.run_job("escalation:catchup:routes")
-    assert len(two.river_alerts()) == 1 and c.alerts() == []
+    [alert] = two.river_alerts()
+    assert c.alerts() == []
+    assert CRISIS in field(alert, "What they wrote")
+    assert "I have the pills ready" in field(alert, "Follow-ups (1)")
     [dm] = c.dms(member)
     assert "I've let the moderators of **River Group**, where you last wrote" in dm.content
     assert dm.custom_ids() == []  # nothing left to press
