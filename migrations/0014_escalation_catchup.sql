@@ -22,7 +22,7 @@ CREATE TABLE escalation_seen_guilds (
 -- says "posted while the bot was offline, at <time>".
 ALTER TABLE escalation_case_messages ADD COLUMN posted_at INTEGER;
 
--- When each member last wrote in each server (to the minute, written in batches): a crisis DM
+-- When each member last wrote in each server (noted in memory, written in batches): a crisis DM
 -- from a member of several servers goes to the last one when they do not choose, and a former
 -- member gets the helplines of their last server's region. Deleted with the member's data.
 CREATE TABLE escalation_member_activity (

@@ -67,13 +67,16 @@ class CatchupReader:
     async def catch_up(self) -> None:
         """Every server, one after the other. A server that fails keeps its marks: read again
         at the next catch-up."""
-        async with self._lock:
-            for guild in list(self.bot.guilds):
-                try:
-                    await self._guild(guild)
-                except Exception:
-                    log.exception("escalation: the catch-up of guild %d failed", guild.id)
-            self.service.done()
+        generation = self.service.begin()
+        try:
+            async with self._lock:
+                for guild in list(self.bot.guilds):
+                    try:
+                        await self._guild(guild)
+                    except Exception:
+                        log.exception("escalation: the catch-up of guild %d failed", guild.id)
+        finally:
+            self.service.done(generation)
 
     async def _guild(self, guild: discord.Guild) -> None:
         now = self.service.now()

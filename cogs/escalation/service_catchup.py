@@ -67,6 +67,8 @@ class CatchupService:
         self._clock = clock
         self._outbox = outbox
         self.paused = True  # until the first catch-up is done
+        self._generation = 0  # counts the times the connection was lost
+        self._catching_up = 0
         self._marks: dict[int, tuple[int, int]] = {}  # channel -> (guild, message id)
         self._held: dict[int, tuple[int, int]] = {}  # the same, read while paused
         self._activity: dict[tuple[int, int], int] = {}  # (guild, user) -> when
@@ -106,10 +108,17 @@ class CatchupService:
         return found
 
     def pause(self) -> None:
+        """The connection was lost (or a new session began)."""
         self.paused = True
+        self._generation += 1
 
     def resume(self) -> None:
-        """A resumed session: Discord replayed what was missed."""
+        """A resumed session: Discord replayed what was missed. A catch-up still reading
+        unpauses when it is done."""
+        if not self._catching_up:
+            self._unpause()
+
+    def _unpause(self) -> None:
         self.paused = False
         for channel_id, (guild_id, message_id) in self._held.items():
             self._mark(channel_id, guild_id, message_id)
@@ -197,9 +206,17 @@ class CatchupService:
         )
         return tell
 
-    def done(self) -> None:
-        """Every server caught up: what was read live meanwhile may move the marks again."""
-        self.resume()
+    def begin(self) -> int:
+        """A catch-up starts; give its number back to `done`."""
+        self._catching_up += 1
+        return self._generation
+
+    def done(self, generation: int) -> None:
+        """Every server caught up: what was read live meanwhile may move the marks again, unless
+        the connection was lost again meanwhile (the next catch-up, or a RESUME, unpauses)."""
+        self._catching_up -= 1
+        if generation == self._generation and not self._catching_up:
+            self._unpause()
 
     async def forget_member(self, guild_id: int, user_id: int) -> None:
         self._activity.pop((guild_id, user_id), None)

@@ -5,7 +5,7 @@ once, marked as posted while the bot was offline; the moderators hear once what 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,8 +25,9 @@ from tests.harness import Server, wait_until
 @pytest.fixture
 def clock() -> FakeClock:
     # Discord's message ids carry the real time of the loopback Discord; the bot's clock starts
-    # there, so "the last 24 hours" and "posted at" mean the same on both sides.
-    return FakeClock(datetime.now(UTC).replace(microsecond=0))
+    # an hour before it, so that the test may move it by minutes and still have every message
+    # posted after the moment the bot was last reading, as in real life.
+    return FakeClock(datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1))
 
 
 @pytest.fixture
@@ -64,6 +65,8 @@ async def test_three_crisis_messages_posted_while_the_bot_was_offline(
     c, member, peer = community, community.server.member, community.peer
     await c.fake.send_message(peer, c.group_channel, "see you all on thursday")
     await c.settle()
+    clock.advance(minutes=10)
+    await c.run_job("escalation:catchup:flush")  # every 30 s: what was read, and "still here"
     stopped_at = epoch(clock())
     await c.runner.stop()
 
@@ -177,3 +180,26 @@ async def test_a_dropped_connection_whose_session_expired_is_caught_up(
     )
     assert "I read 1 message posted meanwhile; 1 needed attention." in summaries(c)[0].content
     assert len(c.dms(member)) == 1
+
+
+async def test_a_channel_busier_than_the_bound_is_named_to_the_moderators(
+    community: Community, clock: FakeClock
+) -> None:
+    c, member, peer = community, community.server.member, community.peer
+    await c.runner.stop()
+    clock.advance(hours=1)
+    await c.fake.send_message(member, c.server.general, "i want to end my life")  # the oldest
+    for n in range(100):
+        await c.fake.send_message(peer, c.server.general, f"raffle ticket {n}")
+    late = await c.fake.send_message(member, c.group_channel, "I want to kill myself")
+    await c.runner.start(sync=False)
+    await caught_up(c)
+
+    [alert] = c.alerts()  # the newest 100 of #general were read: not the oldest message
+    assert late.content in field(alert, "What they wrote")
+    [summary] = summaries(c)
+    assert "I read 101 messages posted meanwhile; 1 needed attention." in summary.content
+    assert (
+        "Some channels had more than I read (I read at most the newest 100 messages of the last "
+        f"24 hours in each): <#{c.server.general.id}>. Please look through them."
+    ) in summary.content
