@@ -4,7 +4,7 @@ server), of members' last activity per server, and of crisis DMs waiting for the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.db import Database, Row, Transaction
@@ -72,6 +72,24 @@ def _words(row: Row) -> RouteWords:
     return RouteWords(**values)
 
 
+CHUNK = 200  # rows per multi-row statement
+
+
+async def _upsert(tx: Transaction, sql: str, rows: Sequence[tuple[int, ...]]) -> None:
+    """Run `sql` (with `{values}` for its VALUES list) over `rows`, `CHUNK` rows a statement,
+    with named parameters (portable: PostgreSQL takes the same multi-row VALUES)."""
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        params: dict[str, int] = {}
+        groups: list[str] = []
+        for i, row in enumerate(chunk):
+            names = [f"r{i}c{j}" for j in range(len(row))]
+            params.update(zip(names, row, strict=True))
+            groups.append("(" + ", ".join(f":{n}" for n in names) + ")")
+        # SQL text is built only from this module's constants and generated parameter names.
+        await tx.execute(sql.replace("{values}", ", ".join(groups)), params)
+
+
 class CatchupRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -97,45 +115,41 @@ class CatchupRepository:
     async def save_seen(
         self, tx: Transaction, rows: Iterable[tuple[int, int, int]], now: int
     ) -> None:
-        """(channel id, guild id, last message id): never moves a channel backwards."""
-        for channel_id, guild_id, message_id in rows:
-            await tx.execute(
-                "INSERT INTO escalation_seen_channels (channel_id, guild_id, last_message_id, "
-                "updated_at) VALUES (:channel_id, :guild_id, :message_id, :now) "
-                "ON CONFLICT (channel_id) DO UPDATE SET "
-                "last_message_id = CASE WHEN excluded.last_message_id > "
-                "escalation_seen_channels.last_message_id THEN excluded.last_message_id "
-                "ELSE escalation_seen_channels.last_message_id END, "
-                "updated_at = excluded.updated_at",
-                {
-                    "channel_id": channel_id,
-                    "guild_id": guild_id,
-                    "message_id": message_id,
-                    "now": now,
-                },
-            )
+        """(channel id, guild id, last message id): never moves a channel backwards. One
+        statement per `CHUNK` rows: a flush holds the database for milliseconds."""
+        await _upsert(
+            tx,
+            "INSERT INTO escalation_seen_channels (channel_id, guild_id, last_message_id, "
+            "updated_at) VALUES {values} "
+            "ON CONFLICT (channel_id) DO UPDATE SET "
+            "last_message_id = CASE WHEN excluded.last_message_id > "
+            "escalation_seen_channels.last_message_id THEN excluded.last_message_id "
+            "ELSE escalation_seen_channels.last_message_id END, "
+            "updated_at = excluded.updated_at",
+            [(c, g, m, now) for c, g, m in rows],
+        )
 
     async def save_alive(self, tx: Transaction, guild_ids: Iterable[int], now: int) -> None:
-        for guild_id in guild_ids:
-            await tx.execute(
-                "INSERT INTO escalation_seen_guilds (guild_id, alive_at) VALUES (:guild_id, :now) "
-                "ON CONFLICT (guild_id) DO UPDATE SET alive_at = excluded.alive_at",
-                {"guild_id": guild_id, "now": now},
-            )
+        await _upsert(
+            tx,
+            "INSERT INTO escalation_seen_guilds (guild_id, alive_at) VALUES {values} "
+            "ON CONFLICT (guild_id) DO UPDATE SET alive_at = excluded.alive_at",
+            [(g, now) for g in guild_ids],
+        )
 
     # ------------------------------------------------------------------ members' activity
 
     async def save_activity(self, tx: Transaction, rows: Iterable[tuple[int, int, int]]) -> None:
         """(guild id, user id, when): the latest wins."""
-        for guild_id, user_id, at in rows:
-            await tx.execute(
-                "INSERT INTO escalation_member_activity (guild_id, user_id, last_active_at) "
-                "VALUES (:guild_id, :user_id, :at) ON CONFLICT (guild_id, user_id) DO UPDATE SET "
-                "last_active_at = CASE WHEN excluded.last_active_at > "
-                "escalation_member_activity.last_active_at THEN excluded.last_active_at "
-                "ELSE escalation_member_activity.last_active_at END",
-                {"guild_id": guild_id, "user_id": user_id, "at": at},
-            )
+        await _upsert(
+            tx,
+            "INSERT INTO escalation_member_activity (guild_id, user_id, last_active_at) "
+            "VALUES {values} ON CONFLICT (guild_id, user_id) DO UPDATE SET "
+            "last_active_at = CASE WHEN excluded.last_active_at > "
+            "escalation_member_activity.last_active_at THEN excluded.last_active_at "
+            "ELSE escalation_member_activity.last_active_at END",
+            list(rows),
+        )
 
     async def activity(self, user_id: int) -> dict[int, int]:
         """Server -> when the member last wrote there."""
