@@ -80,9 +80,8 @@ def resources_only_content(name: str | None, resources: Resources, t: Translate)
     lines += [
         "",
         t(
-            "None of the communities I'm part of with you can pass this on to a moderator, so "
-            "nobody else has been told. If you'd like to talk to someone from your community, "
-            "you can write to one of its moderators directly."
+            "I can't pass this on to the moderators of a community from here, so nobody else "
+            "has been told. If there is someone you trust, reaching out to them can help too."
         ),
     ]
     return "\n".join(lines)
