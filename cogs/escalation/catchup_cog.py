@@ -55,12 +55,18 @@ class EscalationCatchupCog(Feature, name=ROUTING_COG_NAME):
             bot.db, bot.clock, bot.outbox, bot.guild_settings, escalation.service
         )
         self.reader = CatchupReader(bot, self.catchup, escalation.consider)
-        self.desk = DmDesk(bot, self.routing, self.catchup, escalation.helplines)
+        self.desk = DmDesk(
+            bot, self.routing, self.catchup, escalation.helplines, escalation.alerts.refresh
+        )
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         return {
             CATCHUP_SUMMARY: self._render_summary,
-            DM_QUESTION: OutboxKind(self.desk.render_question, on_sent=self.desk.question_sent),
+            DM_QUESTION: OutboxKind(
+                self.desk.render_question,
+                on_failure=self.desk.question_failed,
+                on_sent=self.desk.question_sent,
+            ),
             DM_RESOURCES: self.desk.render_resources,
         }
 

@@ -8,6 +8,7 @@ they joined last."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -29,9 +30,15 @@ log = logging.getLogger(__name__)
 
 class DmDesk:
     def __init__(
-        self, bot: Bot, routing: DmRouting, catchup: CatchupService, helplines: Helplines
+        self,
+        bot: Bot,
+        routing: DmRouting,
+        catchup: CatchupService,
+        helplines: Helplines,
+        refresh: Callable[[int], Awaitable[object]],
     ) -> None:
         self.bot = bot
+        self.refresh = refresh  # edit a case's alert (alerts.py)
         self.routing = routing
         self.catchup = catchup
         self.helplines = helplines
@@ -102,6 +109,11 @@ class DmDesk:
 
     async def question_sent(self, message: OutboxMessage, message_id: int) -> None:
         await self.routing.question_sent(int(message.payload["route_id"]), message_id)
+
+    async def question_failed(self, message: OutboxMessage, error: Exception) -> None:
+        """The member's DMs refused the resources: the moderators are told at once."""
+        for case_id in await self.routing.question_failed(int(message.payload["route_id"])):
+            await self.refresh(case_id)
 
     async def render_resources(self, message: OutboxMessage) -> Rendered:
         region = message.payload.get("region") or INTERNATIONAL

@@ -59,6 +59,7 @@ class Settled:
     guild_id: int
     by: Literal["member", "timeout"]
     already: bool = False  # settled earlier (a second press)
+    opened: tuple[int, ...] = ()  # the case opened with the route's words
 
 
 def stored_detection(words: RouteWords) -> Detection:
@@ -245,6 +246,7 @@ class DmRouting:
                 chosen_by = "member" if current.chosen_by == "member" else "timeout"
             # Each message as it was read (a repeat after a restart joins nothing twice: the
             # case knows its messages), then the route is settled and its words deleted.
+            opened: list[int] = []
             for words in await self.repository.words(route.id):
                 incoming = Incoming(
                     user_id=current.user_id,
@@ -256,7 +258,8 @@ class DmRouting:
                     forwarded=words.forwarded,
                     resources_sent=True,
                 )
-                await self._cases.report(incoming, stored_detection(words), [chosen])
+                outcomes = await self._cases.report(incoming, stored_detection(words), [chosen])
+                opened += [o.case_id for o in outcomes if o.what == "opened"]
             async with self.db.transaction() as tx:
                 await self.repository.settle(tx, route.id, self._now())
             settled = await self.repository.route(route.id)
@@ -268,7 +271,26 @@ class DmRouting:
             chosen,
             chosen_by,
         )
-        return Settled(settled, chosen, chosen_by)
+        return Settled(settled, chosen, chosen_by, opened=tuple(opened))
+
+    async def question_failed(self, route_id: int) -> list[int]:
+        """The resources and the question could not be delivered: the community is told now
+        (the one where the member last wrote, unless they chose), and its moderators learn that
+        the resources did not reach the member. The cases concerned."""
+        route = await self.repository.route(route_id)
+        if route is None:
+            return []
+        settled = await self._settle(route, route.fallback_guild_id, "timeout")
+        case_ids = list(settled.opened)
+        if not case_ids:
+            async with self.db.transaction() as tx:
+                case = await self._cases.repository.open_case_for(
+                    tx, settled.guild_id, route.user_id
+                )
+            case_ids = [case.id] if case is not None else []
+        for case_id in case_ids:
+            await self._cases.resources_refused(case_id, to_user=True)
+        return case_ids
 
     async def question_sent(self, route_id: int, message_id: int) -> None:
         await self.repository.set_question_message(route_id, message_id)

@@ -17,6 +17,7 @@ from tests.escalation.helpers import (
     assert_nobody_pinged_by_accident,
     assert_nothing_public,
     field,
+    live,
 )
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import Channel, Message, User
@@ -189,3 +190,19 @@ async def test_a_former_member_still_gets_resources_and_nobody_is_alerted(
     assert dm.custom_ids() == []
     assert c.alerts() == [] and two.river_alerts() == []
     assert await c.bot.db.fetchval("SELECT COUNT(*) FROM escalation_cases") == 0
+
+
+async def test_when_the_question_cannot_reach_the_member_a_community_is_told_at_once(
+    two: TwoCommunities,
+) -> None:
+    c, member = two.c, two.c.server.member
+    c.fake.close_dms(member)  # they can write to the bot, the bot cannot write back
+    await c.fake.send_dm(member, CRISIS)
+    await c.settle()
+    # No minute to wait for a choice nobody can make: the moderators hear now, and that the
+    # resources did not reach the member.
+    [alert] = c.alerts()  # Hope Circle: written in neither, joined both in the same second
+    assert two.river_alerts() == []
+    await wait_until(lambda: "Could not be delivered privately" in live(c, alert).text)
+    assert any("could not send the crisis resources" in p.content for p in c.pages())
+    assert c.dms(member) == []
