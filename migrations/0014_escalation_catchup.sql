@@ -1,16 +1,17 @@
 -- Distress escalation (issue 17): messages posted while the bot was away, and a crisis DM that
 -- goes to one community.
 
--- Catch-up: per channel (or thread) the newest message the bot has read, updated in batches as
--- messages arrive; at start and after a gateway session that could not be resumed, the bot reads
--- each channel's history after it (bounded) and scans what it missed.
+-- Catch-up: per channel (or thread, or DM channel with the bot) the newest message the bot has
+-- read, updated in batches as messages arrive; at start and after a gateway session that could
+-- not be resumed, the bot reads each channel's history after it (bounded) and scans what it
+-- missed.
 CREATE TABLE escalation_seen_channels (
     channel_id      INTEGER PRIMARY KEY,
-    guild_id        INTEGER NOT NULL,
+    guild_id        INTEGER,                           -- NULL: a DM channel with the bot
     last_message_id INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL
 );
-CREATE INDEX escalation_seen_channels_guild ON escalation_seen_channels (guild_id);
+CREATE INDEX escalation_seen_channels_guild ON escalation_seen_channels (guild_id, updated_at);
 
 -- Per server, the last moment the bot was known to be reading it ("offline from X").
 CREATE TABLE escalation_seen_guilds (
@@ -65,6 +66,7 @@ CREATE TABLE escalation_dm_route_words (
     level      TEXT,
     cue        TEXT,
     forwarded  INTEGER NOT NULL DEFAULT 0,
+    posted_at  INTEGER,                                -- read by the catch-up: when posted
     created_at INTEGER NOT NULL,
     UNIQUE (route_id, message_id)
 );

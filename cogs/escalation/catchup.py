@@ -75,6 +75,10 @@ class CatchupReader:
                         await self._guild(guild)
                     except Exception:
                         log.exception("escalation: the catch-up of guild %d failed", guild.id)
+                try:
+                    await self._dms()
+                except Exception:
+                    log.exception("escalation: the catch-up of direct messages failed")
         finally:
             self.service.done(generation)
 
@@ -124,3 +128,37 @@ class CatchupReader:
                 report.attention += 1
         alert_channel = settings.escalation_channel_id or settings.mod_log_channel_id
         await self.service.caught_up(report, alert_channel)
+
+    async def _dms(self) -> None:
+        """DM channels with the bot it knows (members who wrote to it before): a crisis DM
+        while it was away goes to one community as any other, marked as posted offline. Not
+        part of a server's summary: a DM belongs to no server until it is routed."""
+        marks = await self.service.seen_dms()
+        floor = _snowflake(self.service.now() - MAX_HOURS * 3600)
+        read_to: dict[int, int] = {}
+        messages: list[discord.Message] = []
+        for channel_id, mark in marks.items():
+            channel = self.bot.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+            try:
+                batch = [
+                    m
+                    async for m in channel.history(
+                        limit=MAX_MESSAGES,
+                        after=discord.Object(max(mark, floor)),
+                        oldest_first=False,
+                    )
+                ]
+            except (discord.Forbidden, discord.NotFound):
+                continue
+            if batch:
+                read_to[channel_id] = max(m.id for m in batch)
+            messages += batch
+        read = attention = 0
+        for message in sorted(messages, key=lambda m: m.id):
+            if message.author.bot or self.service.was_read_live(message.id):
+                continue
+            read += 1
+            posted = int(message.created_at.timestamp())
+            if await self.consider(message, edited=False, posted_at=posted):
+                attention += 1
+        await self.service.dms_caught_up(read_to, read, attention)

@@ -120,10 +120,9 @@ class EscalationCatchupCog(Feature, name=ROUTING_COG_NAME):
     # ------------------------------------------------------------------ the gateway
 
     def _read(self, message: discord.Message) -> None:
-        if message.guild is None:
-            return
+        guild_id = message.guild.id if message.guild is not None else None
         author = None if message.author.bot else message.author.id
-        self.catchup.read_live(message.guild.id, message.channel.id, message.id, author)
+        self.catchup.read_live(guild_id, message.channel.id, message.id, author)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:

@@ -15,7 +15,7 @@ _ROUTE_COLUMNS = (
 )
 _WORDS_COLUMNS = (
     "id, route_id, channel_id, message_id, text, category, severity, modifiers, level, cue, "
-    "forwarded, created_at"
+    "forwarded, posted_at, created_at"
 )
 
 
@@ -56,6 +56,7 @@ class RouteWords:
     level: str | None
     cue: str | None
     forwarded: bool
+    posted_at: int | None
     created_at: int
 
 
@@ -75,12 +76,12 @@ def _words(row: Row) -> RouteWords:
 CHUNK = 200  # rows per multi-row statement
 
 
-async def _upsert(tx: Transaction, sql: str, rows: Sequence[tuple[int, ...]]) -> None:
+async def _upsert(tx: Transaction, sql: str, rows: Sequence[tuple[int | None, ...]]) -> None:
     """Run `sql` (with `{values}` for its VALUES list) over `rows`, `CHUNK` rows a statement,
     with named parameters (portable: PostgreSQL takes the same multi-row VALUES)."""
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        params: dict[str, int] = {}
+        params: dict[str, int | None] = {}
         groups: list[str] = []
         for i, row in enumerate(chunk):
             names = [f"r{i}c{j}" for j in range(len(row))]
@@ -112,10 +113,20 @@ class CatchupRepository:
             channels={int(r["channel_id"]): int(r["last_message_id"]) for r in rows},
         )
 
+    async def seen_dms(self, limit: int) -> dict[int, int]:
+        """DM channels with the bot, those written in most recently first -> last message id."""
+        rows = await self.db.fetchall(
+            "SELECT channel_id, last_message_id FROM escalation_seen_channels "
+            "WHERE guild_id IS NULL ORDER BY updated_at DESC, channel_id LIMIT :limit",
+            {"limit": limit},
+        )
+        return {int(r["channel_id"]): int(r["last_message_id"]) for r in rows}
+
     async def save_seen(
-        self, tx: Transaction, rows: Iterable[tuple[int, int, int]], now: int
+        self, tx: Transaction, rows: Iterable[tuple[int, int | None, int]], now: int
     ) -> None:
-        """(channel id, guild id, last message id): never moves a channel backwards. One
+        """(channel id, guild id or None for a DM, last message id): never moves a channel
+        backwards. One
         statement per `CHUNK` rows: a flush holds the database for milliseconds."""
         await _upsert(
             tx,
@@ -226,13 +237,15 @@ class CatchupRepository:
         level: str | None,
         cue: str | None,
         forwarded: bool,
+        posted_at: int | None,
         now: int,
     ) -> None:
         await tx.execute(
             "INSERT INTO escalation_dm_route_words (route_id, channel_id, message_id, text, "
-            "category, severity, modifiers, level, cue, forwarded, created_at) VALUES "
+            "category, severity, modifiers, level, cue, forwarded, posted_at, created_at) VALUES "
             "(:route_id, :channel_id, :message_id, :text, :category, :severity, :modifiers, "
-            ":level, :cue, :forwarded, :now) ON CONFLICT (route_id, message_id) DO NOTHING",
+            ":level, :cue, :forwarded, :posted_at, :now) "
+            "ON CONFLICT (route_id, message_id) DO NOTHING",
             {
                 "route_id": route_id,
                 "channel_id": channel_id,
@@ -244,6 +257,7 @@ class CatchupRepository:
                 "level": level,
                 "cue": cue,
                 "forwarded": 1 if forwarded else 0,
+                "posted_at": posted_at,
                 "now": now,
             },
         )

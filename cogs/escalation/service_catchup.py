@@ -33,6 +33,9 @@ FLUSH_SECONDS = 30
 # last MAX_HOURS hours since the last one read.
 MAX_MESSAGES = 100
 MAX_HOURS = 24
+# DM channels with the bot read back: the ones written in most recently (a DM channel is known
+# only once the member has written in it while the bot was reading).
+MAX_DM_CHANNELS = 200
 # A restart shorter than this with nothing posted meanwhile is not worth a message.
 SUMMARY_MIN_OFFLINE_SECONDS = 10 * 60
 LIVE_IDS_KEPT = 10_000
@@ -69,8 +72,9 @@ class CatchupService:
         self.paused = True  # until the first catch-up is done
         self._generation = 0  # counts the times the connection was lost
         self._catching_up = 0
-        self._marks: dict[int, tuple[int, int]] = {}  # channel -> (guild, message id)
-        self._held: dict[int, tuple[int, int]] = {}  # the same, read while paused
+        # channel -> (guild, or None for a DM channel; message id)
+        self._marks: dict[int, tuple[int | None, int]] = {}
+        self._held: dict[int, tuple[int | None, int]] = {}  # the same, read while paused
         self._activity: dict[tuple[int, int], int] = {}  # (guild, user) -> when
         self._live: set[int] = set()
         self._live_order: deque[int] = deque()
@@ -81,14 +85,15 @@ class CatchupService:
     # ------------------------------------------------------------------ as messages arrive
 
     def read_live(
-        self, guild_id: int, channel_id: int, message_id: int, author_id: int | None
+        self, guild_id: int | None, channel_id: int, message_id: int, author_id: int | None
     ) -> None:
-        """A message the bot read as it arrived (`author_id`: a person, not a bot)."""
+        """A message the bot read as it arrived (`guild_id`: None in a DM; `author_id`: a
+        person, not a bot)."""
         marks = self._held if self.paused else self._marks
         known = marks.get(channel_id)
         if known is None or known[1] < message_id:
             marks[channel_id] = (guild_id, message_id)
-        if author_id is not None:
+        if author_id is not None and guild_id is not None:
             self._activity[(guild_id, author_id)] = self.now()
         if message_id not in self._live:
             self._live.add(message_id)
@@ -124,7 +129,7 @@ class CatchupService:
             self._mark(channel_id, guild_id, message_id)
         self._held.clear()
 
-    def _mark(self, channel_id: int, guild_id: int, message_id: int) -> None:
+    def _mark(self, channel_id: int, guild_id: int | None, message_id: int) -> None:
         known = self._marks.get(channel_id)
         if known is None or known[1] < message_id:
             self._marks[channel_id] = (guild_id, message_id)
@@ -217,6 +222,21 @@ class CatchupService:
         self._catching_up -= 1
         if generation == self._generation and not self._catching_up:
             self._unpause()
+
+    async def seen_dms(self) -> dict[int, int]:
+        """The DM channels to read back: those written in most recently, at most
+        `MAX_DM_CHANNELS`."""
+        return await self.repository.seen_dms(MAX_DM_CHANNELS)
+
+    async def dms_caught_up(self, marks: Mapping[int, int], read: int, attention: int) -> None:
+        now = self.now()
+        async with self.db.transaction() as tx:
+            await self.repository.save_seen(tx, ((c, None, m) for c, m in marks.items()), now)
+        log.info(
+            "escalation: caught up on direct messages: %d read, %d needed attention",
+            read,
+            attention,
+        )
 
     async def forget_member(self, guild_id: int, user_id: int) -> None:
         self._activity.pop((guild_id, user_id), None)

@@ -176,6 +176,7 @@ class DmRouting:
             level=detection.level or None,
             cue=detection.cue or None,
             forwarded=incoming.forwarded,
+            posted_at=incoming.posted_at,
             now=now,
         )
 
@@ -256,6 +257,7 @@ class DmRouting:
                     text=words.text,
                     in_dm=True,
                     forwarded=words.forwarded,
+                    posted_at=words.posted_at,
                     resources_sent=True,
                 )
                 outcomes = await self._cases.report(incoming, stored_detection(words), [chosen])

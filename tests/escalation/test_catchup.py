@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FakeClock
-from tests.escalation.conftest import Community, start_community
+from tests.escalation.conftest import Community, configure, start_community
 from tests.escalation.helpers import (
     assert_nobody_pinged_by_accident,
     assert_nothing_public,
     field,
 )
+from tests.escalation.river import build_river
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import Message
 from tests.harness import Server, wait_until
@@ -203,3 +204,56 @@ async def test_a_channel_busier_than_the_bound_is_named_to_the_moderators(
         "Some channels had more than I read (I read at most the newest 100 messages of the last "
         f"24 hours in each): <#{c.server.general.id}>. Please look through them."
     ) in summary.content
+
+
+async def test_a_crisis_dm_sent_while_the_bot_was_offline(
+    community: Community, clock: FakeClock
+) -> None:
+    c, member = community, community.server.member
+    await c.fake.send_dm(member, "thanks for the reminder about thursday")
+    await c.settle()
+    await c.runner.stop()
+    clock.advance(hours=2)
+    crisis = await c.fake.send_dm(member, "I can't go on. I want to end my life")
+    await c.runner.start(sync=False)
+    await caught_up(c)
+
+    [alert] = c.alerts()
+    assert field(alert, "Where") == "a direct message to the bot"
+    words = field(alert, "What they wrote")
+    assert crisis.content in words
+    assert f"posted while the bot was offline, at <t:{posted(crisis)}:F>" in words
+    [resources] = c.dms(member)
+    assert "Something you wrote made us want to check in with you" in resources.content
+
+    # Read once: another restart reads nothing again.
+    await c.runner.stop()
+    await c.runner.start(sync=False)
+    await caught_up(c)
+    assert len(c.alerts()) == 1 and len(c.dms(member)) == 1
+
+
+async def test_a_crisis_dm_sent_while_offline_by_a_member_of_two_communities(
+    community: Community, clock: FakeClock
+) -> None:
+    c, member = community, community.server.member
+    river, river_log = build_river(c.fake, member)
+    await wait_until(lambda: c.bot.get_guild(river.guild.id) is not None)
+    await configure(c.fake, river, river_log, "US")
+    await c.fake.send_dm(member, "thanks for the reminder about thursday")
+    await c.settle()
+    await c.runner.stop()
+    clock.advance(hours=2)
+    crisis = await c.fake.send_dm(member, "I want to end my life")
+    await c.runner.start(sync=False)
+    await caught_up(c)
+
+    [question] = c.dms(member)
+    assert "Which community should I tell?" in question.content
+    await c.fake.click(member, question, f"escalation:route:1:{river.guild.id}")
+    await c.settle()
+    [alert] = [m for m in c.bot_messages(river.private) if m.embeds]
+    assert f"posted while the bot was offline, at <t:{posted(crisis)}:F>" in field(
+        alert, "What they wrote"
+    )
+    assert c.alerts() == []

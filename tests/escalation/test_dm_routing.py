@@ -12,16 +12,17 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FakeClock
-from tests.escalation.conftest import Community, configure, private_overwrites, start_community
+from tests.escalation.conftest import Community, configure, start_community
 from tests.escalation.helpers import (
     assert_nobody_pinged_by_accident,
     assert_nothing_public,
     field,
     live,
 )
+from tests.escalation.river import build_river
 from tests.fakediscord import FakeDiscord
-from tests.fakediscord.models import Channel, Message, User
-from tests.harness import VIEW_CHANNEL, Server, wait_until
+from tests.fakediscord.models import Channel, Message
+from tests.harness import Server, wait_until
 
 CRISIS = "I want to end my life"
 
@@ -34,25 +35,6 @@ class TwoCommunities:
 
     def river_alerts(self) -> list[Message]:
         return [m for m in self.c.bot_messages(self.river.private) if m.embeds]
-
-
-def build_river(fake: FakeDiscord, member: User) -> tuple[Server, Channel]:
-    admin = fake.create_user("rita")
-    guild = fake.create_guild("River Group", owner=admin)
-    role = fake.create_role(guild, "River moderators", mentionable=True)
-    moderator = fake.create_user("ray")
-    fake.add_member(guild, moderator, roles=[role])
-    fake.add_member(guild, member)
-    hidden = [
-        {"id": guild.id, "type": 0, "deny": VIEW_CHANNEL},
-        {"id": role.id, "type": 0, "allow": VIEW_CHANNEL},
-        {"id": guild.bot_role_id, "type": 0, "allow": VIEW_CHANNEL},
-    ]
-    private = fake.create_text_channel(guild, "river-alerts", overwrites=hidden)
-    general = fake.create_text_channel(guild, "river-general")
-    river = Server(guild, admin, moderator, member, role, private, general)
-    mod_log = fake.create_text_channel(guild, "river-log", overwrites=private_overwrites(river))
-    return river, mod_log
 
 
 @pytest.fixture
