@@ -4,7 +4,8 @@ if it had just arrived. The rules and the marks are in service_catchup.py.
 
 Which channels: those the feature scans live (every text channel, text-in-voice and stage
 chat, and active thread the bot can read), except the escalation and mod-log channels and their
-threads. DMs are not read back: a DM channel is known only once the member writes.
+threads; and the DM channels with the bot it knows (a DM channel is known once the member has
+written in it while the bot was reading), the `MAX_DM_CHANNELS` written in most recently.
 
 The bound, per channel or thread: the newest `MAX_MESSAGES` messages, none older than
 `MAX_HOURS` hours, after the last message read there (a channel or thread new since the bot
