@@ -99,8 +99,10 @@ class CatchupReader:
         messages: list[discord.Message] = []
         for channel in channels:
             after = max(seen.channels.get(channel.id, new_since), floor)
+            # Discord says with each channel which message is its newest: nothing new, no
+            # request (an empty channel has none).
             last = channel.last_message_id
-            if last is not None and last <= after:
+            if last is None or last <= after:
                 continue
             try:
                 batch = [
