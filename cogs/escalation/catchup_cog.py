@@ -122,6 +122,8 @@ class EscalationCatchupCog(Feature, name=ROUTING_COG_NAME):
     def _read(self, message: discord.Message) -> None:
         guild_id = message.guild.id if message.guild is not None else None
         author = None if message.author.bot else message.author.id
+        if guild_id is None and author is None:
+            return  # the bot's own DMs (reminders, resources): a DM channel counts once written in
         self.catchup.read_live(guild_id, message.channel.id, message.id, author)
 
     @commands.Cog.listener()
