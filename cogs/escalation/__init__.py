@@ -11,9 +11,12 @@ if TYPE_CHECKING:
 
 async def setup(bot: Bot) -> None:
     # Imported here so the detector can be used (benchmarks, tests) without loading the cog.
+    from cogs.escalation.catchup_cog import EscalationCatchupCog
     from cogs.escalation.cog import EscalationCog
     from cogs.escalation.settings_cog import EscalationSettingsCog
 
     escalation = EscalationCog(bot)
     await bot.add_cog(escalation)
     await bot.add_cog(EscalationSettingsCog(bot, escalation.service))
+    # What was posted while the bot was away, and crisis DMs to one community (issue 17).
+    await bot.add_cog(EscalationCatchupCog(bot, escalation))

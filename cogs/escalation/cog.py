@@ -31,7 +31,7 @@ from bot.tree import translator
 from cogs.escalation.alerts import AlertDesk
 from cogs.escalation.anonymous import AnonymousAlerts
 from cogs.escalation.delivery import DeliveryDesk
-from cogs.escalation.detection import Detector, Lexicon
+from cogs.escalation.detection import Detection, Detector, Lexicon
 from cogs.escalation.helplines import Helplines
 from cogs.escalation.service import (
     ALERT,
@@ -66,6 +66,8 @@ def words_of(message: discord.Message) -> tuple[str, bool]:
     return text, bool(forwarded)
 
 
+DmRouter = Callable[[discord.Message, Incoming, Detection, list[int]], Awaitable[object]]
+
 TICK_SECONDS = 10  # pages, alerts from feedback, pending private threads, redactions
 PURGE_HOURS = 1
 SCANNED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
@@ -87,6 +89,10 @@ class EscalationCog(Feature, name=COG_NAME):
         self.alerts = AlertDesk(bot, self.service, self.helplines)
         self.delivery = DeliveryDesk(bot, self.service, self.helplines, self.alerts)
         self.anonymous = AnonymousAlerts(bot, self.service)
+        # Set by the catch-up cog (catchup_cog.py) while it is loaded: where a crisis DM goes,
+        # and who hears that a message was read.
+        self.dm_router: DmRouter | None = None
+        self.after_read: Callable[[discord.Message], None] | None = None
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         alerts, delivery = self.alerts, self.delivery
@@ -187,6 +193,8 @@ class EscalationCog(Feature, name=COG_NAME):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         await self._consider(message, edited=False)
+        if self.after_read is not None:
+            self.after_read(message)  # the catch-up's marks move only once it was read
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
@@ -195,19 +203,29 @@ class EscalationCog(Feature, name=COG_NAME):
             return  # an embed appeared, a pin: the words did not change
         await self._consider(payload.message, edited=True)
 
-    async def _consider(self, message: discord.Message, *, edited: bool) -> None:
+    async def consider(
+        self, message: discord.Message, *, edited: bool, posted_at: int | None = None
+    ) -> bool:
+        """Read one message (`posted_at`: read by the catch-up, posted then while the bot was
+        away). True when it needed attention (an alert, or a DM in crisis)."""
+        return await self._consider(message, edited=edited, posted_at=posted_at)
+
+    async def _consider(
+        self, message: discord.Message, *, edited: bool, posted_at: int | None = None
+    ) -> bool:
         author = message.author
         if author.bot or message.webhook_id is not None or message.type not in SCANNED_TYPES:
-            return
+            return False
         text, forwarded = words_of(message)
         if not text:
-            return
+            return False
         if message.guild is None:
+            # A DM goes to one community, or to none for a former member (dm_routing.py).
             guild_ids = [g.id for g in self.bot.guilds if g.get_member(author.id) is not None]
+            if not guild_ids and self.dm_router is None:
+                return False
         else:
             guild_ids = [message.guild.id]
-        if not guild_ids:
-            return
         # Read with the member's last few messages here (or in DMs), before anything is awaited
         # so that messages arriving together are read in order; kept in memory only.
         key = (message.guild.id if message.guild is not None else None, author.id)
@@ -215,7 +233,7 @@ class EscalationCog(Feature, name=COG_NAME):
             key, guild_ids, text, message_id=message.id, edited=edited
         )
         if detection is None:
-            return
+            return False
         channel = message.channel
         parent_id = channel.parent_id if isinstance(channel, discord.Thread) else None
         if message.guild is not None:
@@ -224,9 +242,9 @@ class EscalationCog(Feature, name=COG_NAME):
             if channel.id in private or parent_id in private:
                 # moderators talking about a case are not a new case, nor their own words
                 self.service.forget_message(key, message.id)
-                return
+                return False
         if not detection.alert:
-            return
+            return False
         log.debug(
             "escalation: message %d matched (%s: %r): %r",
             message.id,
@@ -243,9 +261,13 @@ class EscalationCog(Feature, name=COG_NAME):
             in_dm=message.guild is None,
             edited=edited,
             forwarded=forwarded,
+            posted_at=posted_at,
         )
         for attempt in range(1, REPORT_ATTEMPTS + 1):
             try:
+                if message.guild is None and self.dm_router is not None:
+                    await self.dm_router(message, incoming, detection, guild_ids)
+                    return True
                 outcomes = await self.service.report(incoming, detection, guild_ids)
                 break
             except Exception:
@@ -256,11 +278,12 @@ class EscalationCog(Feature, name=COG_NAME):
                     attempt,
                 )
                 if attempt == REPORT_ATTEMPTS:
-                    return
+                    return True
                 await asyncio.sleep(0.2 * attempt)
         for outcome in outcomes:
             if outcome.what in ("joined", "updated"):
                 self._refresh_later(outcome.case_id)
+        return True
 
     @commands.Cog.listener(f"on_{FEEDBACK_SUBMITTED}")
     async def on_feedback_submitted(self, guild_id: int, group_id: int | None, text: str) -> None:

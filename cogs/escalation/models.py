@@ -92,6 +92,7 @@ class CaseMessage:
     forwarded: bool = False  # the member forwarded these words (a message snapshot)
     level: str | None = None  # the C-SSRS level of the signal
     cue: str | None = None  # the words that raised it, normalised; None once purged
+    posted_at: int | None = None  # read by the catch-up: when it was posted (bot offline)
 
 
 @dataclass(frozen=True)

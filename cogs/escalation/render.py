@@ -15,6 +15,7 @@ from bot.kit.timestamps import stamp_and_relative
 from cogs.escalation.detection import SEVERITY_NAMES
 from cogs.escalation.helplines import Contact, Helpline, Resources
 from cogs.escalation.models import Case, CaseMessage
+from cogs.escalation.render_catchup import offline_note
 from cogs.escalation.service import SUPPORT_REQUEST, CaseView
 from cogs.escalation.views import CaseButton, ContactButton
 
@@ -107,6 +108,8 @@ def _words(message: CaseMessage, t: Translate, limit: int = QUOTE_LIMIT) -> str:
         quoted += "\n" + t("Severity lowered: {reasons}.", reasons=names)
     if message.source == "edit":
         quoted += "\n" + t("(the member edited their message to say this)")
+    if message.posted_at is not None:
+        quoted += "\n" + offline_note(message.posted_at, t)
     if message.forwarded:
         quoted += "\n" + t(
             "(a message the member forwarded: the words may first have been someone else's)"

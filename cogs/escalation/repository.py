@@ -24,7 +24,7 @@ _CASE_COLUMNS = (
 )
 _MESSAGE_COLUMNS = (
     "id, case_id, guild_id, channel_id, message_id, source, text, category, severity, "
-    "modifiers, created_at, forwarded, level, cue"
+    "modifiers, created_at, forwarded, level, cue, posted_at"
 )
 
 
@@ -323,12 +323,14 @@ class EscalationRepository:
         cue: str | None,
         now: int,
         forwarded: bool = False,
+        posted_at: int | None = None,
     ) -> int:
         return await tx.insert(
             "INSERT INTO escalation_case_messages (case_id, guild_id, channel_id, message_id, "
-            "source, text, category, severity, modifiers, level, cue, created_at, forwarded) "
+            "source, text, category, severity, modifiers, level, cue, created_at, forwarded, "
+            "posted_at) "
             "VALUES (:case_id, :guild_id, :channel_id, :message_id, :source, :text, :category, "
-            ":severity, :modifiers, :level, :cue, :now, :forwarded)",
+            ":severity, :modifiers, :level, :cue, :now, :forwarded, :posted_at)",
             {
                 "case_id": case_id,
                 "guild_id": guild_id,
@@ -343,6 +345,7 @@ class EscalationRepository:
                 "cue": cue,
                 "now": now,
                 "forwarded": 1 if forwarded else 0,
+                "posted_at": posted_at,
             },
         )
 

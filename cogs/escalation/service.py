@@ -79,6 +79,8 @@ class Incoming:
     in_dm: bool = False
     edited: bool = False
     forwarded: bool = False  # the text is a message the member forwarded (its snapshot)
+    posted_at: int | None = None  # read by the catch-up (service_catchup.py): when it was posted
+    resources_sent: bool = False  # the member already has their resources (service_routing.py)
 
     @property
     def source(self) -> MessageSource:
@@ -122,6 +124,8 @@ class EscalationService(CaseHandling, FeedbackAlerts):
             resources_given = len(opened) < len(outcomes)
             for index, outcome in enumerate(opened):
                 if index == 0 and not resources_given:
+                    if incoming.resources_sent:
+                        continue  # sent with the question of a DM's route (service_routing.py)
                     await self._enqueue_resources(
                         tx, outcome.case_id, outcome.guild_id, incoming.user_id
                     )
@@ -232,6 +236,7 @@ class EscalationService(CaseHandling, FeedbackAlerts):
             cue=detection.cue or None,
             now=now,
             forwarded=incoming.forwarded,
+            posted_at=incoming.posted_at,
         )
 
     async def _open_case(

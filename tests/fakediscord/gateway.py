@@ -191,6 +191,15 @@ class Gateway:
         for ws in list(self.sockets):
             await ws.close(code=code, message=b"fake discord dropped the connection")
 
+    async def expire(self, code: int = 4000) -> None:
+        """The connection drops and Discord forgets the session meanwhile (it was away too
+        long): the client's RESUME is answered with op 9 (not resumable) and it must IDENTIFY
+        again. Events until then reach no session, as on Discord."""
+        self._connected.clear()
+        for s in self.live_sessions():
+            s.invalid = True
+        await self.drop(code)
+
     async def invalidate(self) -> None:
         """Send op 9 (not resumable) on every socket: the client must IDENTIFY again."""
         self._connected.clear()
