@@ -390,7 +390,9 @@ class PollService(AnonymousService):
             if not matched:
                 continue
             async with self.db.transaction() as tx:
-                for user_id, _ in matched:
+                for user_id, token in matched:
+                    if not await self.repository.clear_lost(tx, poll_id, token):
+                        continue  # told already, or voted again since
                     await self._outbox.enqueue(
                         tx,
                         kind=VOTE_LOST,
@@ -398,7 +400,6 @@ class PollService(AnonymousService):
                         user_id=user_id,
                         payload={"poll_id": poll_id},
                     )
-                await self.repository.told_lost(tx, poll_id, [t for _, t in matched])
             told.append(poll)
         return told
 

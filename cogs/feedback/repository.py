@@ -362,14 +362,15 @@ class FeedbackRepository:
             found.setdefault(row["poll_id"], set()).add(row["token"])
         return found
 
-    async def told_lost(self, tx: Transaction, poll_id: int, tokens: Sequence[bytes]) -> None:
-        """The members were told their vote was lost: their tokens may vote, as anyone's."""
-        for token in tokens:
-            await tx.execute(
-                "UPDATE poll_voters SET pending = 0 "
-                "WHERE token = :token AND poll_id = :poll_id AND voted = 0",
-                {"token": token, "poll_id": poll_id},
-            )
+    async def clear_lost(self, tx: Transaction, poll_id: int, token: bytes) -> bool:
+        """The member is being told their vote was lost: their token may vote, as anyone's.
+        False if it is no longer marked lost (told already, or they voted again meanwhile)."""
+        changed = await tx.execute(
+            "UPDATE poll_voters SET pending = 0 "
+            "WHERE token = :token AND poll_id = :poll_id AND voted = 0 AND pending = 1",
+            {"token": token, "poll_id": poll_id},
+        )
+        return changed == 1
 
     async def write_tally(
         self, tx: Transaction, poll_id: int, tally: dict[int, int], *, keep: bool

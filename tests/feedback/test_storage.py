@@ -273,3 +273,44 @@ async def test_digests_are_shuffled(db: Database, clock: FakeClock) -> None:
     (payload,) = [json.loads(r["payload"]) for r in rows]
     assert sorted(payload["items"]) == sorted(texts) and payload["items"] != texts
     assert await db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
+
+
+async def test_below_min_voters_no_choice_is_kept(db: Database, clock: FakeClock) -> None:
+    service = poll_service(db, clock)
+    poll = await open_poll(service)
+    await service.vote(poll.id, GUILD, A, 1)
+    await service.vote(poll.id, GUILD, B, 1)  # two: fewer than k = 3
+    clock.advance(days=1, seconds=1)
+    closed = await service.close_due(poll.id)
+    assert closed is not None and closed.voters == 2
+    results = await service.results(poll.id)
+    assert results is not None and not results.shown and results.rows == ()
+    rows = query(latest(db.path), "SELECT votes FROM poll_options ORDER BY position")
+    assert rows == [(0,), (0,), (0,)]  # the two choices were never written
+
+
+async def test_votes_lost_in_a_restart_are_told_once(db: Database, clock: FakeClock) -> None:
+    first = poll_service(db, clock)
+    poll = await open_poll(first)
+    for member in (A, B, C):
+        await first.vote(poll.id, GUILD, member, 2)
+    # The bot stops: its memory (the tally) goes. The next one starts on the same file.
+    second = poll_service(db, clock)
+    assert await second.mark_lost_votes() == 3
+    assert await second.mark_lost_votes() == 0  # marked once
+    current = await second.get(poll.id)
+    assert current is not None and current.voters == 0
+    assert not await second.has_voted(poll.id, A)
+    await second.vote(poll.id, GUILD, C, 3)  # C votes again before being told: not told
+    told = await second.tell_lost_votes(GUILD, MEMBERS)
+    assert [p.id for p in told] == [poll.id]
+    assert await second.tell_lost_votes(GUILD, MEMBERS) == []  # told once
+    rows = await db.fetchall("SELECT destination_id, payload FROM outbox ORDER BY id")
+    assert [(r["destination_id"], json.loads(r["payload"])) for r in rows] == [
+        (member, {"poll_id": poll.id}) for member in sorted((A, B))
+    ]
+    await second.vote(poll.id, GUILD, A, 1)
+    clock.advance(days=1, seconds=1)
+    await second.close_due(poll.id)
+    results = await second.results(poll.id)
+    assert results is not None and not results.shown  # two votes now: below k
