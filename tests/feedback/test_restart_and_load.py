@@ -23,7 +23,7 @@ from tests.feedback.conftest import (
     the_bot,
     vote,
 )
-from tests.harness import Server
+from tests.harness import Server, wait_until
 
 CROWD_ANSWER_SECONDS = 60.0
 
@@ -50,6 +50,9 @@ async def test_an_open_poll_survives_a_restart_and_closes_once(
     bot = the_bot(second)
     poll_id = poll_id_of(poll)
     assert bot.scheduler.get_job(f"feedback:poll-close:{poll_id}") is not None
+    # Told once the server is available (discord.py announces it a moment after connecting).
+    await wait_until(lambda: all(fake.dm_messages(u) for u in people[:2]))
+    await wait_until(lambda: "0 people have voted" in fake.message(poll.id).text)
     await second.idle()
     for user in (people[0], people[1]):
         (told,) = fake.dm_messages(user)
@@ -101,6 +104,7 @@ async def test_a_missed_closing_time_closes_at_start(
     clock.advance(hours=5)  # the bot was down when the poll should have closed
     second = await start_feedback(sync=False)
     await fire_close(the_bot(second), poll_id_of(poll))
+    await wait_until(lambda: all(fake.dm_messages(u) for u in people[:3]))
     await second.idle()
     assert len(results_in(fake, server.general)) == 1
     # The choices were in the memory of the bot that stopped: no result, and no silent loss.
