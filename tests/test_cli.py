@@ -57,6 +57,7 @@ async def test_migrate_then_check(tmp_path: Path) -> None:
     result = await run_cli(tmp_path, env, "check")
     assert result.code == 0, result.stdout
     assert "All good." in result.stdout
+    assert "[ok] ANON_SECRET is set (about 2" in result.stdout  # 200-odd bits
 
 
 async def test_no_anon_secret_stops_the_bot_with_how_to_make_one(tmp_path: Path) -> None:
