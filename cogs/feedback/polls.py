@@ -370,8 +370,10 @@ class PollService(AnonymousService):
     async def tell_lost_votes(self, guild_id: int, server_members: Iterable[int]) -> list[Poll]:
         """Once a server's members are known: each member whose vote was lost is told privately
         (through the outbox, in the transaction that clears their mark), and may vote again.
-        The tokens are matched by computing them for everyone who may vote; a lost vote of
-        someone who left stays marked until the poll closes. Returns the polls concerned."""
+        A poll that closed meanwhile (its time passed while the bot was down) kept the lost
+        tokens for this, and its voters are told it closed. The tokens are matched by computing
+        them for everyone who may vote; the token of someone who left stays until the poll is
+        deleted. Returns the polls concerned."""
         lost = await self.repository.lost_tokens(guild_id)
         if not lost:
             return []
@@ -391,7 +393,8 @@ class PollService(AnonymousService):
                 continue
             async with self.db.transaction() as tx:
                 for user_id, token in matched:
-                    if not await self.repository.clear_lost(tx, poll_id, token):
+                    closed = poll.status != "open"
+                    if not await self.repository.clear_lost(tx, poll_id, token, closed=closed):
                         continue  # told already, or voted again since
                     await self._outbox.enqueue(
                         tx,
@@ -401,6 +404,8 @@ class PollService(AnonymousService):
                         payload={"poll_id": poll_id},
                     )
             told.append(poll)
+        if any(poll.status != "open" for poll in told):
+            await self.eraser.erase()  # those tokens were the last of a closed poll's roll
         return told
 
     # ------------------------------------------------------------------ closing

@@ -350,11 +350,11 @@ class FeedbackRepository:
         return lost
 
     async def lost_tokens(self, guild_id: int) -> dict[int, set[bytes]]:
-        """The open polls of a server with votes lost in a restart: poll id -> their tokens."""
+        """The polls of a server with votes lost in a restart whose voters were not told yet
+        (open, or closed since): poll id -> their tokens."""
         rows = await self.db.fetchall(
             "SELECT v.poll_id, v.token FROM poll_voters v JOIN polls p ON p.id = v.poll_id "
-            "WHERE p.guild_id = :guild_id AND p.status = 'open' AND v.voted = 0 "
-            "AND v.pending = 1",
+            "WHERE p.guild_id = :guild_id AND v.voted = 0 AND v.pending = 1",
             {"guild_id": guild_id},
         )
         found: dict[int, set[bytes]] = {}
@@ -362,14 +362,15 @@ class FeedbackRepository:
             found.setdefault(row["poll_id"], set()).add(row["token"])
         return found
 
-    async def clear_lost(self, tx: Transaction, poll_id: int, token: bytes) -> bool:
-        """The member is being told their vote was lost: their token may vote, as anyone's.
-        False if it is no longer marked lost (told already, or they voted again meanwhile)."""
-        changed = await tx.execute(
-            "UPDATE poll_voters SET pending = 0 "
-            "WHERE token = :token AND poll_id = :poll_id AND voted = 0 AND pending = 1",
-            {"token": token, "poll_id": poll_id},
-        )
+    async def clear_lost(
+        self, tx: Transaction, poll_id: int, token: bytes, *, closed: bool
+    ) -> bool:
+        """The member is being told their vote was lost: in an open poll their token may vote
+        again, as anyone's; a closed poll's roll is gone, and so is their token now. False if
+        it is no longer marked lost (told already, or they voted again meanwhile)."""
+        where = "WHERE token = :token AND poll_id = :poll_id AND voted = 0 AND pending = 1"
+        sql = "DELETE FROM poll_voters " if closed else "UPDATE poll_voters SET pending = 0 "
+        changed = await tx.execute(sql + where, {"token": token, "poll_id": poll_id})
         return changed == 1
 
     async def write_tally(
@@ -399,7 +400,12 @@ class FeedbackRepository:
         return changed == 1
 
     async def drop_roll(self, tx: Transaction, poll_id: int) -> None:
-        await tx.execute("DELETE FROM poll_voters WHERE poll_id = :id", {"id": poll_id})
+        """At closing. Tokens of votes lost in a restart whose voters were not told yet stay
+        until they are (`clear_lost`): a poll may close before the server's members are known."""
+        await tx.execute(
+            "DELETE FROM poll_voters WHERE poll_id = :id AND NOT (voted = 0 AND pending = 1)",
+            {"id": poll_id},
+        )
 
     # ------------------------------------------------------------------ free-text feedback
 

@@ -314,3 +314,23 @@ async def test_votes_lost_in_a_restart_are_told_once(db: Database, clock: FakeCl
     await second.close_due(poll.id)
     results = await second.results(poll.id)
     assert results is not None and not results.shown  # two votes now: below k
+
+
+async def test_a_poll_that_closes_before_its_lost_voters_are_known_still_tells_them(
+    db: Database, clock: FakeClock
+) -> None:
+    first = poll_service(db, clock)
+    poll = await open_poll(first)
+    for member in (A, B, C):
+        await first.vote(poll.id, GUILD, member, 1)
+    clock.advance(days=2)  # the bot was down at the closing time
+    second = poll_service(db, clock)
+    assert await second.mark_lost_votes() == 3
+    assert await second.close_due(poll.id) is not None  # at start, before Discord says who is here
+    left = query(latest(db.path), "SELECT voted, pending FROM poll_voters")
+    assert left == [(0, 1)] * 3  # only the marks of those still to be told
+    told = await second.tell_lost_votes(GUILD, MEMBERS)
+    assert [p.status for p in told] == ["closed"]
+    assert await db.fetchval("SELECT COUNT(*) FROM outbox WHERE kind = 'feedback:vote_lost'") == 3
+    assert query(latest(db.path), "SELECT COUNT(*) FROM poll_voters") == [(0,)]  # roll gone now
+    assert all(TOKENS.voter(poll.id, m) not in Snapshot.take(db.path).everything for m in MEMBERS)
