@@ -19,7 +19,7 @@ import discord
 
 from bot import migrate
 from bot.client import EXTENSIONS, Bot, configure_endpoints
-from bot.config import MAKE_SECRET_HINT, Settings, SettingsError, load_settings
+from bot.config import MAKE_SECRET_HINT, Settings, SettingsError, load_settings, secret_bits
 from bot.db import Database
 from bot.guild_settings import GuildSettingsRepository
 from bot.outbox import OutboxRepository
@@ -163,7 +163,7 @@ async def check(settings: Settings) -> int:
         print("  [ok] DEV_GUILD_ID is empty (sync registers commands globally)")
     line(
         bool(settings.anon_secret),
-        "ANON_SECRET is set"
+        f"ANON_SECRET is set (about {int(secret_bits(settings.anon_secret))} bits of randomness)"
         if settings.anon_secret
         else f"ANON_SECRET is not set: the bot needs it to start. Make one: {MAKE_SECRET_HINT}",
     )

@@ -169,6 +169,7 @@ class Bot(commands.Bot):
         removed = await self.outbox.repository.prune(epoch(self.clock()))
         if removed:
             log.info("outbox: pruned %d old rows", removed)
+            await self.db.forget()  # their payloads (feedback texts) out of the log too
 
     async def close(self) -> None:
         for task in list(self._background):

@@ -7,6 +7,7 @@ volunteer who has never seen a Python traceback.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -18,7 +19,115 @@ from dotenv import dotenv_values
 DEFAULT_DATABASE_PATH = Path("data") / "peer-support-bot.sqlite3"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ANON_SECRET_MIN_LENGTH = 32
+ANON_SECRET_MIN_BITS = 128
 MAKE_SECRET_HINT = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+
+# Words people put in secrets (English and Spanish, and this bot's own words). A secret made of
+# them is guessed long before its length suggests.
+_COMMON_WORDS = frozenset(
+    """
+    password passwort contrasena contraseña secret secreto clave letmein welcome bienvenido
+    admin administrator root login qwerty azerty asdf zxcv iloveyou monkey dragon master
+    shadow sunshine princess football baseball superman batman trustno1 changeme default
+    example test testing anon anonymous discord token bot peer support group cancer charity
+    hello hola world mundo summer winter spring autumn love amor grupo apoyo ayuda cancer
+    vote votes poll feedback member members server private privado please change this
+    """.split()
+)
+_SEQUENCES = (
+    "abcdefghijklmnopqrstuvwxyz",
+    "0123456789",
+    "qwertyuiopasdfghjklzxcvbnm",
+    "azertyuiopqsdfghjklmwxcvbn",
+    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
+)
+
+
+def secret_bits(secret: str) -> float:
+    """A cautious estimate of how many bits of entropy a secret carries.
+
+    Each character is worth log2 of the alphabet it seems drawn from (hex 16, base64 64, ...,
+    never more than the next power of two above the number of different characters it uses).
+    Runs of one character, runs along the alphabet or a keyboard row (forwards or backwards),
+    common words, and stretches that repeat an earlier part are each worth only a few bits, as
+    a guesser who tries them first would pay. `secrets.token_urlsafe(32)` scores about 200;
+    128 random bits written in hex score 128."""
+    if not secret:
+        return 0.0
+    distinct = len(set(secret))
+    classes = 0
+    if any(c.islower() for c in secret):
+        classes += 26
+    if any(c.isupper() for c in secret):
+        classes += 26
+    if any(c.isdigit() for c in secret):
+        classes += 10
+    if any(not c.isalnum() for c in secret):
+        classes += 33
+    if all(c in "0123456789abcdef" for c in secret) or all(c in "0123456789ABCDEF" for c in secret):
+        classes = 16
+    alphabet = min(classes, 2 ** math.ceil(math.log2(max(distinct, 2))))
+    per_char = math.log2(alphabet)
+    lowered = secret.lower()
+    bits, i = 0.0, 0
+    while i < len(secret):
+        pattern = _pattern_at(lowered, i)
+        if pattern >= 4:
+            bits += per_char + math.log2(pattern) + 2  # its start, its length, its kind
+            i += pattern
+        else:
+            bits += per_char
+            i += 1
+    return bits
+
+
+def _pattern_at(text: str, i: int) -> int:
+    """The length of the longest guessable stretch starting at i (0 when there is none)."""
+    longest = 0
+    run = 1  # the same character again (from five on: four happen by chance now and then)
+    while i + run < len(text) and text[i + run] == text[i]:
+        run += 1
+    if run >= 5:
+        longest = run
+    for sequence in _SEQUENCES:
+        for order in (sequence, sequence[::-1]):
+            at = order.find(text[i])
+            n = 0
+            while at >= 0 and at + n < len(order) and i + n < len(text):
+                if text[i + n] != order[at + n]:
+                    break
+                n += 1
+            if n >= 5:  # four in a row happen by chance in random text now and then
+                longest = max(longest, n)
+    for word in _COMMON_WORDS:
+        if text.startswith(word, i):
+            longest = max(longest, len(word))
+    for size in range(len(text) - i, 4, -1):  # a stretch seen before
+        if size <= longest:
+            break
+        if text[i : i + size] in text[:i]:
+            longest = size
+            break
+    return longest
+
+
+def weak_secret_problem(secret: str) -> str | None:
+    """Why ANON_SECRET is too weak to keep votes anonymous, or None when it is strong enough."""
+    if len(secret) < ANON_SECRET_MIN_LENGTH:
+        return (
+            f"ANON_SECRET is too short ({len(secret)} characters; at least "
+            f"{ANON_SECRET_MIN_LENGTH} are needed). Make one with: {MAKE_SECRET_HINT}"
+        )
+    bits = secret_bits(secret)
+    if bits < ANON_SECRET_MIN_BITS:
+        return (
+            f"ANON_SECRET is too easy to guess (about {int(bits)} bits of randomness; at "
+            f"least {ANON_SECRET_MIN_BITS} are needed): it looks like words, a repeated or "
+            "sequential pattern, or too few different characters. Whoever guesses it can tell "
+            "who voted in polls. Make a random one with: "
+            f"{MAKE_SECRET_HINT}"
+        )
+    return None
 
 
 class SettingsError(Exception):
@@ -152,11 +261,8 @@ def load_settings(
             "file as ANON_SECRET=... (see README.md). Keep it: changing it later lets members "
             "vote a second time in polls that are open."
         )
-    elif anon_secret is not None and len(anon_secret) < ANON_SECRET_MIN_LENGTH:
-        problems.append(
-            f"ANON_SECRET is too short ({len(anon_secret)} characters; at least "
-            f"{ANON_SECRET_MIN_LENGTH} are needed). Make one with: {MAKE_SECRET_HINT}"
-        )
+    elif anon_secret is not None and (weak := weak_secret_problem(anon_secret)) is not None:
+        problems.append(weak)
 
     api_base = _url(
         "DISCORD_API_BASE",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,6 +23,10 @@ Params = Mapping[str, Any] | tuple[Any, ...] | None
 Row = sqlite3.Row
 
 BUSY_TIMEOUT_MS = 5000
+# Emptying the write-ahead log after a purge: first retry after this many seconds, doubling up
+# to the longest wait; blocked for longer than WARN_BLOCKED_AFTER, the log says so (once).
+ERASE_FIRST_RETRY, ERASE_LONGEST_WAIT = 0.25, 30.0
+WARN_BLOCKED_AFTER = 15 * 60.0
 
 
 class Transaction:
@@ -71,6 +76,7 @@ class Database:
         self.path = path
         self._conn = conn
         self._lock = asyncio.Lock()
+        self.eraser = LogEraser(self)
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -91,6 +97,7 @@ class Database:
         return cls(path, conn)
 
     async def close(self) -> None:
+        await self.eraser.stop()
         async with self._lock:
             await self._conn.close()
 
@@ -133,11 +140,97 @@ class Database:
         return row is not None and row[0] == 1
 
     async def empty_log(self) -> bool:
-        """Copy the write-ahead log into the database and empty it, so the log no longer holds
-        a page image per transaction. False when a reader kept it from being emptied."""
-        row = await self.fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
+        """One attempt, never waiting: copy the write-ahead log into the database file and
+        truncate it to nothing, so no earlier page image (deleted words among them) stays in
+        it. False when another connection's read transaction kept it from completing (a backup
+        or monitoring tool): then the frames stay until a later attempt succeeds. The busy
+        timeout is off for the attempt, so a reader never stalls the bot."""
+        async with self._lock:
+            await self._conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                async with self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                    row = await cursor.fetchone()
+            finally:
+                await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return row is not None and not row[0]
+
+    async def forget(self) -> bool:
+        """After deleting words: make the files forget them (`LogEraser.erase`)."""
+        return await self.eraser.erase()
 
     async def fetchval(self, sql: str, params: Params = None) -> Any:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
+
+
+class LogEraser:
+    """Makes deleted content unreadable in the files, not only in SQL.
+
+    `secure_delete` (set at open) zeroes a deleted row in its page, but the write-ahead log
+    still holds the page images written before the delete until the log is checkpointed and
+    truncated. Overwriting a text before deleting it would not help: the overwrite is one more
+    frame appended to the log, and the older frames holding the words stay until the log is
+    emptied. So after a purge `erase()` tries a TRUNCATE checkpoint at once, without waiting;
+    if a reader blocks it, a background task retries with growing pauses (0.25 s doubling to
+    30 s) until one completes, and says in the log (once, with no member data) when it has been
+    blocked for WARN_BLOCKED_AFTER seconds, and again when it finally got through."""
+
+    def __init__(self, db: Database, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._db = db
+        self._clock = clock
+        self._retrying: asyncio.Task[None] | None = None
+        self.first_retry, self.longest_wait = ERASE_FIRST_RETRY, ERASE_LONGEST_WAIT
+        self.warn_after = WARN_BLOCKED_AFTER
+        self.blocked_since: float | None = None  # when the first attempt that failed was made
+
+    @property
+    def pending(self) -> bool:
+        """Whether a retry is still waiting for a reader to let go."""
+        return self._retrying is not None and not self._retrying.done()
+
+    async def erase(self) -> bool:
+        """True when the log is empty now; False when a retry carries on in the background."""
+        if self.pending:
+            return False  # the retry that is running will cover this purge too
+        if await self._db.empty_log():
+            return True
+        self.blocked_since = self._clock()
+        log.info("the write-ahead log is in use by another reader; emptying it later")
+        self._retrying = asyncio.get_running_loop().create_task(
+            self._retry(), name="database: empty the write-ahead log"
+        )
+        return False
+
+    async def _retry(self) -> None:
+        wait, warned = self.first_retry, False
+        started = self.blocked_since or self._clock()
+        while True:
+            await asyncio.sleep(wait)
+            try:
+                if await self._db.empty_log():
+                    break
+            except Exception:
+                log.exception("emptying the write-ahead log failed; trying again later")
+            blocked = self._clock() - started
+            if not warned and blocked >= self.warn_after:
+                warned = True
+                log.warning(
+                    "the database's write-ahead log (%s-wal) could not be emptied for %d "
+                    "minutes: another program keeps a read transaction open on the database "
+                    "(a backup or monitoring tool?). Until it lets go, purged words stay "
+                    "readable in that file. Still trying.",
+                    self._db.path.name,
+                    blocked // 60,
+                )
+            wait = min(wait * 2, self.longest_wait)
+        self.blocked_since = None
+        if warned:
+            log.warning("the write-ahead log is empty again: purged words are gone from it")
+        else:
+            log.info("the write-ahead log is empty again")
+
+    async def stop(self) -> None:
+        task, self._retrying = self._retrying, None
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)

@@ -39,7 +39,7 @@ VIEW_CHANNEL = 1 << 10
 
 TEST_TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAw.fake.loopback-token-for-tests"
 # Fixed, so a test can restart the bot on the same database and play the attacker who has it.
-TEST_ANON_SECRET = "test-anon-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
+TEST_ANON_SECRET = "yH3bQ-2nVr8LmWc5TzK0pXs7JdUa4EiGf9oBhNq6Rl1"  # token_urlsafe(32)
 
 
 @dataclass

@@ -57,6 +57,7 @@ async def test_migrate_then_check(tmp_path: Path) -> None:
     result = await run_cli(tmp_path, env, "check")
     assert result.code == 0, result.stdout
     assert "All good." in result.stdout
+    assert "[ok] ANON_SECRET is set (about 2" in result.stdout  # 200-odd bits
 
 
 async def test_no_anon_secret_stops_the_bot_with_how_to_make_one(tmp_path: Path) -> None:
@@ -104,3 +105,12 @@ async def test_sync_to_a_dev_server(tmp_path: Path, fake_discord: FakeDiscord) -
     assert f"to server {guild.id}" in result.stdout
     assert {"setup", "help"} <= set(fake_discord.command_names(guild))
     assert fake_discord.command_names() == []
+
+
+async def test_check_refuses_a_guessable_secret_and_says_how_to_make_one(tmp_path: Path) -> None:
+    env = {**bot_env(tmp_path), "ANON_SECRET": "supportgroup" * 4}
+    result = await run_cli(tmp_path, env, "check")
+    assert result.code == 2
+    assert "ANON_SECRET is too easy to guess" in result.stderr
+    assert 'python -c "import secrets; print(secrets.token_urlsafe(32))"' in result.stderr
+    assert "supportgroup" not in result.stderr and "Traceback" not in result.stderr

@@ -170,6 +170,8 @@ class CaseHandling(AlertDelivery):
                 await self._mod_log(tx, settings, due.id, "purged")
             purged.append(due)
             log.info("escalation: case %d: the member's words were deleted (retention)", due.id)
+        if purged:
+            await self.db.forget()  # out of the write-ahead log too (bot/db.py LogEraser)
         return purged
 
     # ------------------------------------------------------------------ delivery problems

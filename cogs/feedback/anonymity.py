@@ -1,34 +1,46 @@
-"""What keeps anonymous feedback anonymous: the keyed tokens and the erasing of history, and
+"""What keeps anonymous feedback anonymous: the keyed tokens, the eraser, and
 `AnonymousService`, the base both services (polls.py, free_text.py) build on. Never imports
-discord.
+discord. PRIVACY.md, "Anonymous polls and feedback", gives the threat model in full.
 
-What keeps it anonymous (PRIVACY.md says it for members):
-- A vote is an option counter going up by one and a voter token's flag flipping in place, in one
-  transaction. The token is HMAC-SHA256(ANON_SECRET, poll id + member id); the secret is never
-  stored. Tokens are written for everyone who may vote before anyone votes (the roll), in key
-  order, so a vote adds no row and moves none: the pages keep no order of voting. With the
-  secret one can tell whether a member voted, never for what (polls.py).
-- After each anonymous write the write-ahead log is emptied into the database file and deleted
-  content is zeroed (`StorageHygiene`), so no earlier page image pairs a token with a counter.
+The attacker we design against holds everything the bot stores and uses: the database file, its
+write-ahead log and shared-memory index, read at any moment and compared between any two
+moments (before and after each vote), every log record at DEBUG, ANON_SECRET and this code. With
+the secret they compute any member's token, so no encryption with a key the bot keeps can hide a
+choice from them. What hides it is time: nothing that depends on a choice or a text is written at
+the moment anything that points to a member is written.
+
+- A vote writes only who voted: the voter's token (HMAC-SHA256(ANON_SECRET, poll id + member
+  id)) flips two flags in place, and the poll's count of voters goes up. The choice is held in
+  memory (`PollService`'s tally) and written once, as the poll's full tally, in the transaction
+  that closes it, and only if at least min_voters voted: then the files say what the published
+  results say. A restart loses the tallies of open polls; at start the votes held in memory are
+  marked lost, and each member whose vote was lost is told privately to vote again
+  (listeners.py), so a lost vote is never silent.
 - Free text is stored without an author under a random key; the daily limit counts per-day
-  tokens. Both small tables are rewritten in key order whenever they change, and the text is
-  delivered in shuffled batches, once a day or as soon as three have gathered (free_text.py).
+  tokens in memory only, so writing a text changes nothing a member's token points to. Texts go
+  out in shuffled batches, once a day or as soon as three have gathered (free_text.py).
+- Nothing therefore needs the write-ahead log to be emptied for a vote or a text to stay
+  anonymous. The log is still emptied after deletions (delivered feedback, closed polls'
+  rolls) so deleted words leave the files: `HistoryEraser`, on the core's `LogEraser`, which
+  never waits for a reader and retries in the background.
 - Nothing in this feature logs a member together with a choice or a text, at any level; custom
   ids carry the poll and the option, never the member.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
+import logging
 from collections.abc import Callable
 
 from bot.clock import Clock
 from bot.db import Database
 from bot.directory import GroupDirectory
 from bot.outbox import Outbox
-from cogs.feedback.repository import FeedbackRepository, StorageHygiene
+from cogs.feedback.repository import FeedbackRepository
+
+log = logging.getLogger(__name__)
 
 GroupsGetter = Callable[[], GroupDirectory]
 
@@ -55,33 +67,24 @@ class Tokens:
 
 
 class HistoryEraser:
-    """Empties the write-ahead log after anonymous writes. Callers that arrive while a
-    checkpoint runs share the next one, so many votes at once cost few checkpoints."""
+    """Makes deleted anonymous content leave the files (the core's `LogEraser`): `erase()`
+    returns at once, and a reader that blocks the log is waited for in the background."""
 
-    def __init__(self, hygiene: StorageHygiene) -> None:
-        self._hygiene = hygiene
-        self._lock = asyncio.Lock()
-        self._requested = 0
-        self._done = 0
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     @classmethod
     def of(cls, db: Database) -> HistoryEraser:
         """The eraser of the bot's database (polls and free text share one)."""
-        return cls(StorageHygiene(db))
+        return cls(db)
 
     async def prepare(self) -> None:
-        await self._hygiene.harden()
+        if not await self.db.secure_delete_on():
+            log.warning("SQLite refused secure_delete; deleted feedback may linger in free pages")
         await self.erase()
 
     async def erase(self) -> None:
-        self._requested += 1
-        ticket = self._requested
-        async with self._lock:
-            if self._done >= ticket:  # a checkpoint that started after our write covered it
-                return
-            target = self._requested
-            await self._hygiene.erase_history()
-            self._done = target
+        await self.db.forget()
 
 
 class AnonymousService:

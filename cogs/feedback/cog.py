@@ -29,7 +29,7 @@ from bot.tree import translator
 from cogs.feedback.anonymity import HistoryEraser, Tokens
 from cogs.feedback.free_text import DIGEST, FeedbackService
 from cogs.feedback.poll_board import PollBoardCog
-from cogs.feedback.polls import POLL_RESULTS, PollService
+from cogs.feedback.polls import POLL_RESULTS, VOTE_LOST, PollService
 from cogs.feedback.views import ConfirmVoteButton, FeedbackModal, PollOptionsModal, VoteButton
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,7 @@ class FeedbackCog(Feature, name="Feedback"):
         return {
             DIGEST: OutboxKind(self._render_digest, on_failure=self._digest_failed),
             POLL_RESULTS: self.board.render_results,
+            VOTE_LOST: self.board.render_vote_lost,
         }
 
     def job_rebuilders(self) -> Sequence[Rebuilder]:
@@ -108,6 +109,7 @@ class FeedbackCog(Feature, name="Feedback"):
         """At start: make the file forget (a crash may have left a log), drop polls whose
         message never went out, and arm a close for every open poll."""
         await self.eraser.prepare()
+        await self.polls.mark_lost_votes()  # before any vote: the memory of votes is new
         await self.polls.discard_unposted()
         for poll in await self.polls.open_polls():
             self.board.schedule_close(poll)

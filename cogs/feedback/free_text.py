@@ -1,9 +1,12 @@
 """Anonymous free-text feedback (/feedback): the rules. Never imports discord.
 
-A piece of feedback is stored without its author under a random key; the daily limit counts
-per-day tokens (anonymity.py). Both small tables are rewritten in key order whenever they change,
-and the texts go out in shuffled batches (once a day, or as soon as three have gathered), to a
-group's leaders or to the moderators. Nothing here logs a member together with a text.
+A piece of feedback is stored without its author under a random key, and the table is rewritten
+in key order whenever it changes. The daily limit counts per-day tokens (anonymity.py) in memory
+only: the moment a text is written, nothing that a member's id (with ANON_SECRET) points to
+changes in any file. A restart forgets the day's counts, so a member may then send up to the
+limit again that day; that is the price of never writing who sent feedback. The texts go out in
+shuffled batches (once a day, or as soon as three have gathered), to a group's leaders or to the
+moderators. Nothing here logs a member together with a text.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from bot.guild_settings import GuildSettingsService
 from bot.i18n import N_
 from bot.outbox import Outbox
 from cogs.feedback.anonymity import AnonymousService, GroupsGetter, HistoryEraser, Tokens
-from cogs.feedback.repository import FeedbackItem, FeedbackRepository, QuotaEntry
+from cogs.feedback.repository import FeedbackItem, FeedbackRepository
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,9 @@ class FeedbackService(AnonymousService):
         super().__init__(db, clock, outbox, tokens, groups, repository=repository, eraser=eraser)
         self._guild_settings = guild_settings
         self._rng = rng or random.SystemRandom()
+        # The daily limit: per-day token -> how many sent. In memory only (see above).
+        self._quota: dict[bytes, int] = {}
+        self._quota_day = -1
 
     def today(self) -> int:
         return epoch(self._clock()) // DAY
@@ -114,10 +120,15 @@ class FeedbackService(AnonymousService):
                     group=group.name,
                 )
         destination = await self.destination(guild_id, group_id)
-        token = self.tokens.quota(guild_id, user_id, self.today())
-        if await self.repository.quota_used(token) >= FEEDBACK_PER_DAY:
+        if self._used(self.tokens.quota(guild_id, user_id, self.today())) >= FEEDBACK_PER_DAY:
             raise UserError(_QUOTA_REACHED, limit=FEEDBACK_PER_DAY)
         return destination
+
+    def _used(self, token: bytes) -> int:
+        """How many this token sent today (a new day starts from nothing)."""
+        if self._quota_day != self.today():
+            self._quota, self._quota_day = {}, self.today()
+        return self._quota.get(token, 0)
 
     async def submit(self, guild_id: int, user_id: int, group_id: int | None, text: str) -> str:
         """Store one piece of feedback without its author; deliver its batch when full.
@@ -131,22 +142,22 @@ class FeedbackService(AnonymousService):
                 limit=FEEDBACK_MAX_LENGTH,
             )
         destination = await self.check_can_send(guild_id, user_id, group_id)
-        day = self.today()
-        token = self.tokens.quota(guild_id, user_id, day)
+        token = self.tokens.quota(guild_id, user_id, self.today())
+        delivered = False
         async with self.db.transaction() as tx:
-            quota = {q.token: q for q in await self.repository.all_quota(tx) if q.day >= day}
-            used = quota[token].used if token in quota else 0
-            if used >= FEEDBACK_PER_DAY:
+            if self._used(token) >= FEEDBACK_PER_DAY:  # two at once: the lock decides
                 raise UserError(_QUOTA_REACHED, limit=FEEDBACK_PER_DAY)
-            quota[token] = QuotaEntry(token, day, used + 1)
             items = await self.repository.all_items(tx)
             items.append(FeedbackItem(secrets.token_bytes(16), guild_id, group_id, body))
             waiting = [i for i in items if (i.guild_id, i.group_id) == (guild_id, group_id)]
             if len(waiting) >= FEEDBACK_BATCH:
                 await self._deliver(tx, destination, waiting)
                 items = [i for i in items if i not in waiting]
-            await self.repository.rewrite_feedback(tx, items, list(quota.values()))
-        await self.eraser.erase()
+                delivered = True
+            await self.repository.rewrite_items(tx, items)
+            self._quota[token] = self._used(token) + 1  # still under the lock: counted once
+        if delivered:  # the delivered texts were deleted: out of the log as well
+            await self.eraser.erase()
         return body
 
     async def deliver_waiting(self) -> int:
@@ -168,23 +179,15 @@ class FeedbackService(AnonymousService):
                 if not waiting:
                     continue
                 await self._deliver(tx, destination, waiting)
-                rest = [i for i in items if i not in waiting]
-                quota = [q for q in await self.repository.all_quota(tx) if q.day >= self.today()]
-                await self.repository.rewrite_feedback(tx, rest, quota)
+                await self.repository.rewrite_items(tx, [i for i in items if i not in waiting])
             delivered += len(waiting)
         if delivered:
             await self.eraser.erase()
         return delivered
 
     async def purge_quota(self) -> None:
-        """Yesterday's counts are no longer needed by anyone."""
-        async with self.db.transaction() as tx:
-            quota = await self.repository.all_quota(tx)
-            today = [q for q in quota if q.day >= self.today()]
-            if len(today) == len(quota):
-                return
-            await self.repository.rewrite_feedback(tx, await self.repository.all_items(tx), today)
-        await self.eraser.erase()
+        """Yesterday's counts are no longer needed by anyone (they live in memory only)."""
+        self._used(b"")
 
     async def _deliver(
         self, tx: Transaction, destination: Destination, items: list[FeedbackItem]

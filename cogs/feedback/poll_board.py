@@ -24,6 +24,7 @@ from bot.clock import epoch
 from bot.dispatcher import PermanentFailure, Rendered
 from bot.errors import UserError
 from bot.i18n import N_, Translate
+from bot.kit.links import jump_url
 from bot.kit.timestamps import stamp, stamp_and_relative
 from bot.outbox import OutboxMessage
 from bot.tree import translator
@@ -138,8 +139,8 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
             return
         await interaction.edit_original_response(
             content=t(
-                "Thank you: your vote is counted. No one can see what you chose. The results "
-                "are posted when the poll closes."
+                "Thank you: your vote is counted. No one can see what you chose: your choice is "
+                "added up only when the poll closes, and the results are posted then."
             ),
             view=None,
         )
@@ -265,3 +266,34 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
         filename = f"poll-{poll.id}-results.png"
         embed.set_image(url=f"attachment://{filename}")
         return Rendered(embeds=[embed], files=[discord.File(io.BytesIO(png), filename=filename)])
+
+    async def render_vote_lost(self, message: OutboxMessage) -> Rendered:
+        """The renderer of VOTE_LOST (FeedbackCog declares it): a member whose vote was held in
+        memory when the bot restarted is asked, privately, to vote again."""
+        poll = await self.polls.get(int(message.payload["poll_id"]))
+        if poll is None:
+            raise PermanentFailure("the poll was removed before its voters could be told")
+        t = await self.bot.guild_settings.translator(poll.guild_id)
+        why = t(
+            "To keep votes anonymous, the bot writes down what people chose only when a poll "
+            "closes, all together; until then choices are kept only in its memory. The bot "
+            "restarted while the poll **{question}** was open, so your vote in it was lost.",
+            question=ESCAPE(poll.question),
+        )
+        if poll.status == "open":
+            link = jump_url(poll.guild_id, poll.channel_id, poll.message_id)
+            again = t(
+                "I'm sorry. Please vote again, if you'd like to: {link} (it closes {when}).",
+                link=link or t("the poll is in its channel"),
+                when=stamp(poll.closes_at, "R"),
+            )
+        else:
+            again = t("I'm sorry. The poll has closed since, so it can't take your vote any more.")
+        return Rendered(content=f"{why}\n\n{again}")
+
+    async def lost_votes_told(self, polls: list[Poll]) -> None:
+        """The count of voters on these polls went down (lost votes): show it."""
+        for poll in polls:
+            current = await self.polls.get(poll.id)
+            if current is not None:
+                await self.show_poll(current)

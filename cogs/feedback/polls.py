@@ -1,28 +1,37 @@
 """Anonymous polls: the rules. Never imports discord.
 
-A vote is an option counter going up by one and the voter's token (anonymity.py) flipping its
-flag in place, in one transaction; the roll of tokens is written before anyone votes. Results are
-shown only when at least k members voted (`min_voters`). Nothing here logs a member together
-with a choice. The Discord side takes `Poll` and `PollOption` (read by the repository) from here.
+A vote writes who voted and nothing of what they chose: the voter's token (anonymity.py) flips
+its flags in place (the roll of tokens is written before anyone votes) and the poll's count of
+voters goes up. The choice goes to the poll's tally, held in memory, which is written to the
+counters only in the transaction that closes the poll, and only when at least k members voted
+(`min_voters`): the files then hold what the published results show, no more. A restart loses
+the tallies of open polls: at start the votes they held are marked lost (`mark_lost_votes`), and
+their voters are told privately to vote again (`tell_lost_votes`). Nothing here logs a member
+together with a choice. The Discord side takes `Poll` and `PollOption` (read by the repository)
+from here.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.clock import epoch
+from bot.clock import Clock, epoch
+from bot.db import Database
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import N_
 from bot.kit.timestamps import stamp
-from cogs.feedback.anonymity import AnonymousService
+from bot.outbox import Outbox
+from cogs.feedback.anonymity import AnonymousService, GroupsGetter, HistoryEraser, Tokens
 from cogs.feedback.poll_input import clean_question, parse_options, poll_duration
-from cogs.feedback.repository import Poll, PollOption
+from cogs.feedback.repository import FeedbackRepository, Poll, PollOption
 
 log = logging.getLogger(__name__)
 
 POLL_RESULTS = "feedback:poll_results"  # outbox kind; the poll board renders it
+VOTE_LOST = "feedback:vote_lost"  # outbox kind: "your vote was lost in a restart, vote again"
 
 DEFAULT_MIN_VOTERS = 3
 MIN_VOTERS_LOWEST, MIN_VOTERS_HIGHEST = 3, 100
@@ -78,6 +87,21 @@ class PollResults:
 
 class PollService(AnonymousService):
     without_secret = "polls cannot record votes"
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        outbox: Outbox,
+        tokens: Tokens | None,
+        groups: GroupsGetter,
+        *,
+        repository: FeedbackRepository | None = None,
+        eraser: HistoryEraser | None = None,
+    ) -> None:
+        super().__init__(db, clock, outbox, tokens, groups, repository=repository, eraser=eraser)
+        # poll id -> position -> votes: the only place a choice is kept while the poll is open
+        self._tallies: dict[int, Counter[int]] = {}
 
     def now(self) -> int:
         return epoch(self._clock())
@@ -290,30 +314,99 @@ class PollService(AnonymousService):
         return poll, option
 
     async def vote(self, poll_id: int, guild_id: int, user_id: int, position: int) -> int:
-        """Count one confirmed vote; returns how many have voted. Refusals write nothing."""
+        """Count one confirmed vote; returns how many have voted. Refusals write nothing.
+
+        What reaches the files is the same whatever the choice: the token's flags and the count
+        of voters. The choice joins the tally in memory while the transaction still holds the
+        database, so a closing poll (which takes the same lock) never misses it."""
         poll = await self.get_in_guild(poll_id, guild_id)
         await self._check_eligible(poll, user_id)  # other features' reads: outside our lock
         token = self.tokens.voter(poll_id, user_id)
-        async with self.db.transaction() as tx:
-            current = await self.repository.get_poll_in(tx, poll_id)
-            if current is None:
-                raise NotFound(N_("I can't find that poll any more. It may have been removed."))
-            self._check_open(current)
-            if current.option(position) is None:
-                raise NotFound(N_("That option isn't part of this poll any more."))
-            late = False
-            if not await self.repository.mark_voted(tx, poll_id, token):
-                if await self.repository.on_roll(tx, token):
-                    raise UserError(_ALREADY_VOTED)
-                late = await self.repository.add_voted(tx, poll_id, token)
-                if not late:
-                    raise UserError(_ALREADY_VOTED)
-            if not await self.repository.count_vote(tx, poll_id, position):
-                raise NotFound(N_("That option isn't part of this poll any more."))
-            if late:
-                await self.repository.rewrite_roll(tx)
-        await self.eraser.erase()
+        held = False
+        try:
+            async with self.db.transaction() as tx:
+                current = await self.repository.get_poll_in(tx, poll_id)
+                if current is None:
+                    raise NotFound(N_("I can't find that poll any more. It may have been removed."))
+                self._check_open(current)
+                if current.option(position) is None:
+                    raise NotFound(N_("That option isn't part of this poll any more."))
+                if not await self.repository.mark_voted(tx, poll_id, token):
+                    if await self.repository.on_roll(tx, token):
+                        raise UserError(_ALREADY_VOTED)
+                    if not await self.repository.add_voted(tx, poll_id, token):
+                        raise UserError(_ALREADY_VOTED)
+                    await self.repository.rewrite_roll(tx)  # the newcomer no longer stands out
+                await self.repository.count_voter(tx, poll_id)
+                self._tallies.setdefault(poll_id, Counter())[position] += 1
+                held = True
+        except BaseException:
+            if held:  # the commit failed: the vote was not recorded, nor is its choice
+                self._tallies[poll_id][position] -= 1
+            raise
         return current.voters + 1
+
+    def _forget_tally(self, poll_id: int) -> None:
+        self._tallies.pop(poll_id, None)
+
+    def held_votes(self, poll_id: int) -> int:
+        """How many choices of an open poll are held in memory (not its distribution)."""
+        return sum(self._tallies.get(poll_id, Counter()).values())
+
+    async def mark_lost_votes(self) -> int:
+        """At start, before any vote: the choices held in memory by the process that ran
+        before are gone. Their tokens are marked lost (they may vote again, and are told so by
+        `tell_lost_votes`) and the counts of voters are counted again."""
+        async with self.db.transaction() as tx:
+            lost = await self.repository.mark_lost(tx)
+        if lost:
+            log.warning(
+                "%d votes in open polls were lost in a restart; their voters will be asked "
+                "privately to vote again",
+                lost,
+            )
+        return lost
+
+    async def tell_lost_votes(self, guild_id: int, server_members: Iterable[int]) -> list[Poll]:
+        """Once a server's members are known: each member whose vote was lost is told privately
+        (through the outbox, in the transaction that clears their mark), and may vote again.
+        A poll that closed meanwhile (its time passed while the bot was down) kept the lost
+        tokens for this, and its voters are told it closed. The tokens are matched by computing
+        them for everyone who may vote; the token of someone who left stays until the poll is
+        deleted. Returns the polls concerned."""
+        lost = await self.repository.lost_tokens(guild_id)
+        if not lost:
+            return []
+        everyone = set(server_members)
+        told: list[Poll] = []
+        for poll_id, tokens in sorted(lost.items()):
+            poll = await self.get(poll_id)
+            if poll is None:
+                continue
+            if poll.group_id is None:
+                eligible = everyone
+            else:
+                eligible = set(await self._groups().member_ids(guild_id, poll.group_id))
+            found = {self.tokens.voter(poll_id, m): m for m in eligible}
+            matched = sorted((found[t], t) for t in tokens if t in found)
+            if not matched:
+                continue
+            async with self.db.transaction() as tx:
+                for user_id, token in matched:
+                    closed = poll.status != "open"
+                    if not await self.repository.clear_lost(tx, poll_id, token, closed=closed):
+                        continue  # told already, or voted again since
+                    await self._outbox.enqueue(
+                        tx,
+                        kind=VOTE_LOST,
+                        guild_id=guild_id,
+                        user_id=user_id,
+                        payload={"poll_id": poll_id},
+                    )
+            told.append(poll)
+        if any(poll.status != "open" for poll in told):
+            await self.eraser.erase()  # those tokens were the last of a closed poll's roll
+        return told
 
     # ------------------------------------------------------------------ closing
 
@@ -348,6 +441,15 @@ class PollService(AnonymousService):
                 return None
             if not await self.repository.close_poll(tx, poll_id, now, by):
                 return None
+            # The whole tally at once, in the moment the roll goes: the files learn what the
+            # results show. Below k voters, no choice is kept at all.
+            await self.repository.write_tally(
+                tx,
+                poll_id,
+                dict(self._tallies.get(poll_id, Counter())),
+                keep=poll.voters >= poll.min_voters,
+            )
+            tx.after_commit(lambda: self._forget_tally(poll_id))
             await self._outbox.enqueue(
                 tx,
                 kind=POLL_RESULTS,
@@ -375,7 +477,10 @@ class PollService(AnonymousService):
         return PollResults(poll=poll, shown=shown, rows=rows if shown else ())
 
     async def prune(self) -> int:
-        return await self.repository.delete_closed_before(self.now() - KEEP_CLOSED_POLLS_SECONDS)
+        removed = await self.repository.delete_closed_before(self.now() - KEEP_CLOSED_POLLS_SECONDS)
+        if removed:
+            await self.eraser.erase()
+        return removed
 
 
 _ALREADY_VOTED = N_(

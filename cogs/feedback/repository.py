@@ -1,20 +1,16 @@
 """All of the feedback feature's SQL: rows -> dataclasses. No discord import.
 
-Two statements here are SQLite-only on purpose (`StorageHygiene`): anonymity needs the database
-file itself to forget the order of events, which is a property of the storage engine, not of
-the schema. A PostgreSQL backend will need its own equivalent (see PRIVACY.md).
+What a vote writes depends on nothing but who voted (the token's flags, the count of voters);
+the tally of choices is written once, when the poll closes (polls.py says why).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.db import Database, Row, Transaction
-
-log = logging.getLogger(__name__)
 
 ROWS_PER_INSERT = 400  # keeps one multi-row INSERT well under SQLite's parameter limit
 
@@ -56,13 +52,6 @@ class FeedbackItem:
     guild_id: int
     group_id: int | None  # None: to the moderators
     body: str
-
-
-@dataclass(frozen=True)
-class QuotaEntry:
-    token: bytes
-    day: int
-    used: int
 
 
 _POLL_COLUMNS = (
@@ -299,16 +288,18 @@ class FeedbackRepository:
         return row is not None
 
     async def has_voted(self, token: bytes) -> bool:
+        """Voted, and the vote still stands (a vote lost in a restart does not)."""
         row = await self.db.fetchone(
             "SELECT voted FROM poll_voters WHERE token = :token", {"token": token}
         )
         return row is not None and bool(row["voted"])
 
     async def mark_voted(self, tx: Transaction, poll_id: int, token: bytes) -> bool:
-        """Flip the token's flag in place: the row neither moves nor changes size, so the file
-        keeps no trace of which vote came when. False if it is not on the roll or has voted."""
+        """Flip the token's flags in place to "voted, choice held in memory": the row neither
+        moves nor changes size (0 and 1 take no byte), so the file keeps no trace of which vote
+        came when. False if it is not on the roll or its vote stands."""
         changed = await tx.execute(
-            "UPDATE poll_voters SET voted = 1 "
+            "UPDATE poll_voters SET voted = 1, pending = 1 "
             "WHERE token = :token AND poll_id = :poll_id AND voted = 0",
             {"token": token, "poll_id": poll_id},
         )
@@ -317,8 +308,8 @@ class FeedbackRepository:
     async def add_voted(self, tx: Transaction, poll_id: int, token: bytes) -> bool:
         """A member missing from the roll (they joined while the bot was away) votes."""
         changed = await tx.execute(
-            "INSERT INTO poll_voters (token, poll_id, voted) VALUES (:token, :poll_id, 1) "
-            "ON CONFLICT (token) DO NOTHING",
+            "INSERT INTO poll_voters (token, poll_id, voted, pending) "
+            "VALUES (:token, :poll_id, 1, 1) ON CONFLICT (token) DO NOTHING",
             {"token": token, "poll_id": poll_id},
         )
         return changed == 1
@@ -326,27 +317,79 @@ class FeedbackRepository:
     async def rewrite_roll(self, tx: Transaction) -> None:
         """Write the whole roll again from empty, in key order: the pages then look as if it
         had always been so, and an inserted token no longer stands out."""
-        rows = await tx.fetchall("SELECT token, poll_id, voted FROM poll_voters ORDER BY token")
+        rows = await tx.fetchall(
+            "SELECT token, poll_id, voted, pending FROM poll_voters ORDER BY token"
+        )
         await tx.execute("DELETE FROM poll_voters")
         await _insert_many(
             tx,
             "poll_voters",
-            ("token", "poll_id", "voted"),
-            [(row["token"], row["poll_id"], row["voted"]) for row in rows],
+            ("token", "poll_id", "voted", "pending"),
+            [(row["token"], row["poll_id"], row["voted"], row["pending"]) for row in rows],
         )
 
-    async def count_vote(self, tx: Transaction, poll_id: int, position: int) -> bool:
-        changed = await tx.execute(
-            "UPDATE poll_options SET votes = votes + 1 "
-            "WHERE poll_id = :poll_id AND position = :position",
-            {"poll_id": poll_id, "position": position},
-        )
-        if changed != 1:
-            return False
+    async def count_voter(self, tx: Transaction, poll_id: int) -> None:
+        """One more person voted: the count shown on the poll, the same whatever they chose."""
         await tx.execute(
             "UPDATE polls SET voters = voters + 1 WHERE id = :poll_id", {"poll_id": poll_id}
         )
-        return True
+
+    async def mark_lost(self, tx: Transaction) -> int:
+        """At start: every vote whose choice was held in memory was lost with it. Its token
+        becomes "lost" (the member may vote again and is told), and each open poll's count of
+        voters is counted again. Returns how many were lost."""
+        lost = await tx.execute(
+            "UPDATE poll_voters SET voted = 0 WHERE voted = 1 AND pending = 1 "
+            "AND poll_id IN (SELECT id FROM polls WHERE status = 'open')"
+        )
+        if lost:
+            await tx.execute(
+                "UPDATE polls SET voters = (SELECT COUNT(*) FROM poll_voters v "
+                "WHERE v.poll_id = polls.id AND v.voted = 1) WHERE status = 'open'"
+            )
+        return lost
+
+    async def lost_tokens(self, guild_id: int) -> dict[int, set[bytes]]:
+        """The polls of a server with votes lost in a restart whose voters were not told yet
+        (open, or closed since): poll id -> their tokens."""
+        rows = await self.db.fetchall(
+            "SELECT v.poll_id, v.token FROM poll_voters v JOIN polls p ON p.id = v.poll_id "
+            "WHERE p.guild_id = :guild_id AND v.voted = 0 AND v.pending = 1",
+            {"guild_id": guild_id},
+        )
+        found: dict[int, set[bytes]] = {}
+        for row in rows:
+            found.setdefault(row["poll_id"], set()).add(row["token"])
+        return found
+
+    async def clear_lost(
+        self, tx: Transaction, poll_id: int, token: bytes, *, closed: bool
+    ) -> bool:
+        """The member is being told their vote was lost: in an open poll their token may vote
+        again, as anyone's; a closed poll's roll is gone, and so is their token now. False if
+        it is no longer marked lost (told already, or they voted again meanwhile)."""
+        where = "WHERE token = :token AND poll_id = :poll_id AND voted = 0 AND pending = 1"
+        sql = "DELETE FROM poll_voters " if closed else "UPDATE poll_voters SET pending = 0 "
+        changed = await tx.execute(sql + where, {"token": token, "poll_id": poll_id})
+        return changed == 1
+
+    async def write_tally(
+        self, tx: Transaction, poll_id: int, tally: dict[int, int], *, keep: bool
+    ) -> None:
+        """At closing, in the closing transaction: the choices held in memory go to the
+        counters all at once (`keep`), or, when fewer than min_voters voted, no choice is
+        kept at all (counters from before migration 0018 included)."""
+        if not keep:
+            await tx.execute(
+                "UPDATE poll_options SET votes = 0 WHERE poll_id = :poll_id", {"poll_id": poll_id}
+            )
+            return
+        for position, votes in sorted(tally.items()):
+            await tx.execute(
+                "UPDATE poll_options SET votes = votes + :votes "
+                "WHERE poll_id = :poll_id AND position = :position",
+                {"poll_id": poll_id, "position": position, "votes": votes},
+            )
 
     async def close_poll(self, tx: Transaction, poll_id: int, now: int, by: int | None) -> bool:
         changed = await tx.execute(
@@ -357,15 +400,14 @@ class FeedbackRepository:
         return changed == 1
 
     async def drop_roll(self, tx: Transaction, poll_id: int) -> None:
-        await tx.execute("DELETE FROM poll_voters WHERE poll_id = :id", {"id": poll_id})
+        """At closing. Tokens of votes lost in a restart whose voters were not told yet stay
+        until they are (`clear_lost`): a poll may close before the server's members are known."""
+        await tx.execute(
+            "DELETE FROM poll_voters WHERE poll_id = :id AND NOT (voted = 0 AND pending = 1)",
+            {"id": poll_id},
+        )
 
     # ------------------------------------------------------------------ free-text feedback
-
-    async def quota_used(self, token: bytes) -> int:
-        used = await self.db.fetchval(
-            "SELECT used FROM feedback_quota WHERE token = :token", {"token": token}
-        )
-        return int(used or 0)
 
     async def all_items(self, tx: Transaction) -> list[FeedbackItem]:
         rows = await tx.fetchall(
@@ -375,16 +417,10 @@ class FeedbackRepository:
             FeedbackItem(row["id"], row["guild_id"], row["group_id"], row["body"]) for row in rows
         ]
 
-    async def all_quota(self, tx: Transaction) -> list[QuotaEntry]:
-        rows = await tx.fetchall("SELECT token, day, used FROM feedback_quota ORDER BY token")
-        return [QuotaEntry(row["token"], row["day"], row["used"]) for row in rows]
-
-    async def rewrite_feedback(
-        self, tx: Transaction, items: Sequence[FeedbackItem], quota: Sequence[QuotaEntry]
-    ) -> None:
-        """Both small tables written again from empty in key order, in the transaction that
-        changes them: their pages then depend only on what they hold, never on the order in
-        which people wrote (an item and its sender's count can't be paired by position)."""
+    async def rewrite_items(self, tx: Transaction, items: Sequence[FeedbackItem]) -> None:
+        """The waiting items written again from empty in key order (the key is random), in the
+        transaction that changes them: their pages then depend only on what they hold, never on
+        the order in which people wrote."""
         await tx.execute("DELETE FROM feedback_items")
         await _insert_many(
             tx,
@@ -392,34 +428,9 @@ class FeedbackRepository:
             ("id", "guild_id", "group_id", "body"),
             [(i.id, i.guild_id, i.group_id, i.body) for i in sorted(items, key=lambda i: i.id)],
         )
-        await tx.execute("DELETE FROM feedback_quota")
-        await _insert_many(
-            tx,
-            "feedback_quota",
-            ("token", "day", "used"),
-            [(q.token, q.day, q.used) for q in sorted(quota, key=lambda q: q.token)],
-        )
 
     async def pending_destinations(self) -> list[tuple[int, int | None]]:
         rows = await self.db.fetchall(
             "SELECT DISTINCT guild_id, group_id FROM feedback_items ORDER BY guild_id, group_id"
         )
         return [(row["guild_id"], row["group_id"]) for row in rows]
-
-
-class StorageHygiene:
-    """Make the file forget (the SQLite specifics are in bot/db.py). With `secure_delete` a
-    deleted row or a replaced page is overwritten with zeros instead of lingering in free space;
-    emptying the write-ahead log means it no longer holds one page image per transaction (which
-    would show which counter moved with which token)."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    async def harden(self) -> None:
-        if not await self.db.secure_delete_on():
-            log.warning("SQLite refused secure_delete; deleted feedback may linger in free pages")
-
-    async def erase_history(self) -> None:
-        if not await self.db.empty_log():
-            log.warning("the database was busy: the write-ahead log was not emptied this time")

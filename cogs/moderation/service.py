@@ -422,4 +422,5 @@ class ModerationService:
                 purged.append(fresh)
         if purged:
             log.info("moderation: purged the text of %d closed reports", len(purged))
+            await self.db.forget()  # out of the write-ahead log too (bot/db.py LogEraser)
         return purged

@@ -238,3 +238,63 @@ def layout(db: bytes, name: str) -> list[list[tuple[int, Any]]]:
 def id_encodings(user_id: int) -> list[bytes]:
     """How a Discord id may be written down: as text, or as SQLite's big-endian integer."""
     return [str(user_id).encode(), user_id.to_bytes(8, "big"), user_id.to_bytes(8, "little")]
+
+
+# ---------------------------------------------------------------------------- two moments
+
+
+def dump(db: bytes) -> dict[str, set[tuple[Any, ...]]]:
+    """Every row of every table, as SQL reads these bytes."""
+    names = [r[0] for r in query(db, "SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {name: set(query(db, f'SELECT * FROM "{name}"')) for name in names}
+
+
+def page_owners(db: bytes) -> dict[int, str]:
+    """Which table or index each page of these bytes belongs to (SQLite's dbstat)."""
+    return {int(page): str(name) for name, page in query(db, "SELECT name, pageno FROM dbstat")}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One committed transaction found in the log between two snapshots."""
+
+    pages: tuple[int, ...]  # the pages it wrote
+    images: bytes  # their bytes, as the log holds them
+    before: bytes  # the database before it
+    after: bytes  # and after it
+
+
+def changes_between(first: Snapshot, second: Snapshot) -> list[Change]:
+    """The transactions the log gained from one snapshot to the next. The log must only have
+    grown (a reader kept it from being emptied): the attacker then reads every transaction."""
+    assert second.wal[: len(first.wal)] == first.wal, "the log was emptied in between"
+    known = len(wal_commits(first.wal))
+    commits = wal_commits(second.wal)
+    all_states = states(second)
+    return [
+        Change(
+            pages=tuple(number for number, _, _ in commit),
+            images=b"".join(image for _, image, _ in commit),
+            before=all_states[known + i],
+            after=all_states[known + i + 1],
+        )
+        for i, commit in enumerate(commits[known:])
+    ]
+
+
+def changed_rows(change: Change) -> dict[str, tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]]:
+    """Per table: the rows that went and the rows that came, in one transaction."""
+    try:
+        old = dump(change.before)
+    except sqlite3.Error:  # before the tables existed
+        old = {}
+    new = dump(change.after)
+    out = {}
+    for name in set(old) | set(new):
+        gone, came = (
+            old.get(name, set()) - new.get(name, set()),
+            new.get(name, set()) - old.get(name, set()),
+        )
+        if gone or came:
+            out[name] = (gone, came)
+    return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 import sqlite3
@@ -20,9 +19,8 @@ from cogs.feedback.anonymity import HistoryEraser, Tokens
 from cogs.feedback.free_text import DIGEST, FeedbackService
 from cogs.feedback.poll_input import parse_options, poll_duration
 from cogs.feedback.polls import SESSION_POLL_OPTIONS, Poll, PollService, percentages
-from cogs.feedback.repository import StorageHygiene
 from tests.conftest import FakeClock
-from tests.feedback.forensics import Snapshot, id_encodings, layout, link_votes, query
+from tests.feedback.forensics import Snapshot, id_encodings, layout, link_votes, query, states
 from tests.harness import TEST_ANON_SECRET
 
 GUILD, CHANNEL, CREATOR = 1, 2, 99
@@ -32,20 +30,27 @@ LATECOMER = 1_234_567_890_123_999_999
 TOKENS = Tokens(TEST_ANON_SECRET)
 
 
-class KeepsHistory(StorageHygiene):
-    """A bot that would forget nothing: the attacker's best case."""
-
-    async def harden(self) -> None:
-        return None
-
-    async def erase_history(self) -> None:
-        return None
+def poll_service(db: Database, clock: FakeClock) -> PollService:
+    return PollService(db, clock, Outbox(db, clock), TOKENS, NoGroups, eraser=HistoryEraser(db))
 
 
-def poll_service(db: Database, clock: FakeClock, hygiene: StorageHygiene) -> PollService:
-    return PollService(
-        db, clock, Outbox(db, clock), TOKENS, NoGroups, eraser=HistoryEraser(hygiene)
-    )
+def latest(path: Path) -> bytes:
+    """The database as any reader of the files sees it now: the file with its log applied."""
+    return states(Snapshot.take(path))[-1]
+
+
+class Reader:
+    """Another program holding a read transaction open (a backup tool): no checkpoint can
+    complete while it reads."""
+
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self.conn.execute("BEGIN")
+        self.conn.execute("SELECT COUNT(*) FROM polls").fetchone()
+
+    def close(self) -> None:
+        self.conn.execute("COMMIT")
+        self.conn.close()
 
 
 async def open_poll(service: PollService, members: list[int] = MEMBERS) -> Poll:
@@ -121,54 +126,73 @@ def test_tokens_depend_on_poll_member_and_secret() -> None:
     assert TEST_ANON_SECRET not in repr(TOKENS)
 
 
-async def test_many_erasures_at_once_share_checkpoints() -> None:
-    class Counting(KeepsHistory):
-        runs = 0
-
-        async def erase_history(self) -> None:
-            Counting.runs += 1
-            await asyncio.sleep(0.01)
-
-    eraser = HistoryEraser(Counting.__new__(Counting))
-    await asyncio.gather(*(eraser.erase() for _ in range(50)))
-    assert 1 <= Counting.runs <= 3
-
-
 # ---------------------------------------------------------------------------- votes on disk
 
 
-async def test_the_log_would_pair_tokens_with_choices_and_is_emptied(
+async def test_a_log_that_is_never_emptied_pairs_no_token_with_a_choice(
     db: Database, clock: FakeClock
 ) -> None:
-    # The attacker's tool works: a bot that keeps its log gives every vote away.
-    careless = poll_service(db, clock, KeepsHistory(db))
+    # The attacker's tool works: a vote that wrote its counter with its token gives it away.
+    careless = poll_service(db, clock)
     poll = await open_poll(careless)
-    truth = {A: 1, B: 2, C: 1, D: 3}
-    for member, position in truth.items():
-        await careless.vote(poll.id, GUILD, member, position)
-    found = {(token, position) for token, _, position in link_votes(Snapshot.take(db.path))}
-    assert found == {(TOKENS.voter(poll.id, m), p) for m, p in truth.items()}
+    reader = Reader(db.path)  # nothing can empty the log from here on
+    try:
+        for member, position in {A: 1, B: 2}.items():
+            async with db.transaction() as tx:  # the old way, in one transaction
+                await tx.execute(
+                    "UPDATE poll_voters SET voted = 1 WHERE token = :t",
+                    {"t": TOKENS.voter(poll.id, member)},
+                )
+                await tx.execute(
+                    "UPDATE poll_options SET votes = votes + 1 "
+                    "WHERE poll_id = :p AND position = :o",
+                    {"p": poll.id, "o": position},
+                )
+        found = {(t, o) for t, _, o in link_votes(Snapshot.take(db.path))}
+        assert found == {(TOKENS.voter(poll.id, A), 1), (TOKENS.voter(poll.id, B), 2)}
 
-    # The real bot empties it after every vote: nothing to replay.
-    careful = poll_service(db, clock, StorageHygiene(db))
-    await careful.eraser.prepare()
-    poll = await open_poll(careful)
-    for member, position in truth.items():
-        await careful.vote(poll.id, GUILD, member, position)
-    snapshot = Snapshot.take(db.path)
-    assert snapshot.wal == b""
-    assert link_votes(snapshot) == []
+        # The bot's votes, the log kept whole: the counters never move while the poll is open.
+        service = poll_service(db, clock)
+        poll = await open_poll(service)
+        truth = {C: 1, D: 3, MEMBERS[4]: 1, MEMBERS[5]: 2}
+        for member, position in truth.items():
+            await service.vote(poll.id, GUILD, member, position)
+        snapshot = Snapshot.take(db.path)
+        assert snapshot.wal != b""  # the reader kept every transaction in it
+        assert not [link for link in link_votes(snapshot) if link[1] == poll.id]
+        seen = 0
+        for state in states(snapshot):
+            try:
+                rows = query(state, f"SELECT votes FROM poll_options WHERE poll_id = {poll.id}")
+            except sqlite3.OperationalError:  # before the tables existed
+                continue
+            assert rows in ([], [(0,), (0,), (0,)])
+            seen += bool(rows)
+        assert seen > len(truth)  # every vote's transaction was read
+        voted = dict(query(states(snapshot)[-1], "SELECT token, voted FROM poll_voters"))
+        assert {m for m in MEMBERS if voted.get(TOKENS.voter(poll.id, m))} == set(truth)
+    finally:
+        reader.close()
+
+    # Closing writes the whole tally at once, as the results show it.
+    clock.advance(days=1, seconds=1)
+    assert await service.close_due(poll.id) is not None
+    results = await service.results(poll.id)
+    assert results is not None and results.shown
+    assert [(r.label, r.votes) for r in results.rows] == [
+        ("Monday", 2),
+        ("Wednesday", 1),
+        ("Friday", 1),
+    ]
 
 
 async def test_a_vote_moves_no_row(db: Database, clock: FakeClock) -> None:
-    service = poll_service(db, clock, StorageHygiene(db))
-    await service.eraser.prepare()
+    service = poll_service(db, clock)
     poll = await open_poll(service)
-    await service.eraser.erase()
-    before = Snapshot.take(db.path).db
+    before = latest(db.path)
     for member, position in zip(MEMBERS[::2], (1, 2, 3, 1, 2, 3), strict=True):
         await service.vote(poll.id, GUILD, member, position)
-    after = Snapshot.take(db.path).db
+    after = latest(db.path)
     assert layout(after, "poll_voters") == layout(before, "poll_voters")
     assert layout(after, "poll_voters_by_poll") == layout(before, "poll_voters_by_poll")
     voted = {t for t, v in query(after, "SELECT token, voted FROM poll_voters") if v}
@@ -178,44 +202,25 @@ async def test_a_vote_moves_no_row(db: Database, clock: FakeClock) -> None:
 async def test_a_member_missing_from_the_roll_leaves_no_trace_either(
     db: Database, clock: FakeClock, tmp_path: Path
 ) -> None:
-    service = poll_service(db, clock, StorageHygiene(db))
-    await service.eraser.prepare()
+    service = poll_service(db, clock)
     poll = await open_poll(service)
     await service.vote(poll.id, GUILD, A, 1)
     await service.vote(poll.id, GUILD, LATECOMER, 2)  # joined while the bot was away
     await service.vote(poll.id, GUILD, B, 3)
     with pytest.raises(UserError, match="already voted"):
         await service.vote(poll.id, GUILD, LATECOMER, 1)
-    snapshot = Snapshot.take(db.path)
-    rows = query(snapshot.db, "SELECT token, poll_id, voted FROM poll_voters")
+    now = latest(db.path)
+    rows = query(now, "SELECT token, poll_id, voted, pending FROM poll_voters")
     assert len(rows) == len(MEMBERS) + 1 and sum(r[2] for r in rows) == 3
     fresh = await fresh_copy(tmp_path, "poll_voters", rows)
-    assert layout(snapshot.db, "poll_voters") == layout(fresh, "poll_voters")
-    assert snapshot.wal == b""
+    assert layout(now, "poll_voters") == layout(fresh, "poll_voters")
     current = await service.get(poll.id)
-    assert current is not None and [o.votes for o in current.options] == [1, 1, 1]
-
-
-async def test_closing_forgets_who_voted(db: Database, clock: FakeClock) -> None:
-    service = poll_service(db, clock, StorageHygiene(db))
-    await service.eraser.prepare()
-    poll = await open_poll(service)
-    for member in MEMBERS[:3]:
-        await service.vote(poll.id, GUILD, member, 2)
+    assert current is not None and current.voters == 3
+    assert [o.votes for o in current.options] == [0, 0, 0]  # choices wait for the close
     clock.advance(days=1, seconds=1)
-    closed = await service.close_due(poll.id)
-    assert closed is not None and closed.status == "closed"
-    assert await service.close_due(poll.id) is None  # once
-    snapshot = Snapshot.take(db.path)
-    assert query(snapshot.db, "SELECT COUNT(*) FROM poll_voters") == [(0,)]
-    assert all(TOKENS.voter(poll.id, m) not in snapshot.everything for m in MEMBERS)
-    results = await service.results(poll.id)
-    assert results is not None and results.shown
-    assert [(r.label, r.votes, r.percent) for r in results.rows] == [
-        ("Monday", 0, 0),
-        ("Wednesday", 3, 100),
-        ("Friday", 0, 0),
-    ]
+    await service.close_due(poll.id)
+    closed = await service.get(poll.id)
+    assert closed is not None and [o.votes for o in closed.options] == [1, 1, 1]
 
 
 # ---------------------------------------------------------------------------- free text on disk
@@ -227,7 +232,7 @@ async def feedback_service(
     outbox = Outbox(db, clock)
     settings = GuildSettingsService(db, clock, outbox)
     await settings.set_private_channel(GUILD, "mod_log", CHANNEL, CREATOR)
-    eraser = HistoryEraser(StorageHygiene(db))
+    eraser = HistoryEraser(db)
     await eraser.prepare()
     return FeedbackService(db, clock, outbox, TOKENS, NoGroups, settings, eraser=eraser, rng=rng)
 
@@ -240,22 +245,23 @@ async def test_free_text_keeps_no_order_and_no_author(
     await service.submit(GUILD, A, None, "The room was too cold.")
     await service.submit(GUILD, B, None, "Thank you all.")
     snapshot = Snapshot.take(db.path)
-    assert snapshot.wal == b""
-    items = query(snapshot.db, "SELECT id, guild_id, group_id, body FROM feedback_items")
-    quota = query(snapshot.db, "SELECT token, day, used FROM feedback_quota")
+    now = states(snapshot)[-1]
+    items = query(now, "SELECT id, guild_id, group_id, body FROM feedback_items")
     assert sorted(i[3] for i in items) == ["Thank you all.", "The room was too cold."]
-    for table, rows in (("feedback_items", items), ("feedback_quota", quota)):
-        fresh = await fresh_copy(tmp_path, table, rows)
-        assert layout(snapshot.db, table) == layout(fresh, table), table
-    # With the secret: who sent how many today, and nothing about what.
+    fresh = await fresh_copy(tmp_path, "feedback_items", items)
+    assert layout(now, "feedback_items") == layout(fresh, "feedback_items")
+    # Even with the secret: not who sent feedback today. The daily limit lives in memory.
     today = service.today()
-    used = {
-        m: dict((t, u) for t, _, u in quota).get(TOKENS.quota(GUILD, m, today)) for m in MEMBERS
-    }
-    assert {m: u for m, u in used.items() if u} == {A: 1, B: 1}
     for member in MEMBERS:
+        for day in (today - 1, today, today + 1):
+            assert TOKENS.quota(GUILD, member, day) not in snapshot.everything
         for encoding in id_encodings(member):
             assert encoding not in snapshot.everything
+    # The limit still holds.
+    for text in ("two", "three"):
+        await service.submit(GUILD, A, None, text)
+    with pytest.raises(UserError, match="today"):
+        await service.submit(GUILD, A, None, "four")
 
 
 async def test_digests_are_shuffled(db: Database, clock: FakeClock) -> None:
@@ -267,3 +273,64 @@ async def test_digests_are_shuffled(db: Database, clock: FakeClock) -> None:
     (payload,) = [json.loads(r["payload"]) for r in rows]
     assert sorted(payload["items"]) == sorted(texts) and payload["items"] != texts
     assert await db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
+
+
+async def test_below_min_voters_no_choice_is_kept(db: Database, clock: FakeClock) -> None:
+    service = poll_service(db, clock)
+    poll = await open_poll(service)
+    await service.vote(poll.id, GUILD, A, 1)
+    await service.vote(poll.id, GUILD, B, 1)  # two: fewer than k = 3
+    clock.advance(days=1, seconds=1)
+    closed = await service.close_due(poll.id)
+    assert closed is not None and closed.voters == 2
+    results = await service.results(poll.id)
+    assert results is not None and not results.shown and results.rows == ()
+    rows = query(latest(db.path), "SELECT votes FROM poll_options ORDER BY position")
+    assert rows == [(0,), (0,), (0,)]  # the two choices were never written
+
+
+async def test_votes_lost_in_a_restart_are_told_once(db: Database, clock: FakeClock) -> None:
+    first = poll_service(db, clock)
+    poll = await open_poll(first)
+    for member in (A, B, C):
+        await first.vote(poll.id, GUILD, member, 2)
+    # The bot stops: its memory (the tally) goes. The next one starts on the same file.
+    second = poll_service(db, clock)
+    assert await second.mark_lost_votes() == 3
+    assert await second.mark_lost_votes() == 0  # marked once
+    current = await second.get(poll.id)
+    assert current is not None and current.voters == 0
+    assert not await second.has_voted(poll.id, A)
+    await second.vote(poll.id, GUILD, C, 3)  # C votes again before being told: not told
+    told = await second.tell_lost_votes(GUILD, MEMBERS)
+    assert [p.id for p in told] == [poll.id]
+    assert await second.tell_lost_votes(GUILD, MEMBERS) == []  # told once
+    rows = await db.fetchall("SELECT destination_id, payload FROM outbox ORDER BY id")
+    assert [(r["destination_id"], json.loads(r["payload"])) for r in rows] == [
+        (member, {"poll_id": poll.id}) for member in sorted((A, B))
+    ]
+    await second.vote(poll.id, GUILD, A, 1)
+    clock.advance(days=1, seconds=1)
+    await second.close_due(poll.id)
+    results = await second.results(poll.id)
+    assert results is not None and not results.shown  # two votes now: below k
+
+
+async def test_a_poll_that_closes_before_its_lost_voters_are_known_still_tells_them(
+    db: Database, clock: FakeClock
+) -> None:
+    first = poll_service(db, clock)
+    poll = await open_poll(first)
+    for member in (A, B, C):
+        await first.vote(poll.id, GUILD, member, 1)
+    clock.advance(days=2)  # the bot was down at the closing time
+    second = poll_service(db, clock)
+    assert await second.mark_lost_votes() == 3
+    assert await second.close_due(poll.id) is not None  # at start, before Discord says who is here
+    left = query(latest(db.path), "SELECT voted, pending FROM poll_voters")
+    assert left == [(0, 1)] * 3  # only the marks of those still to be told
+    told = await second.tell_lost_votes(GUILD, MEMBERS)
+    assert [p.status for p in told] == ["closed"]
+    assert await db.fetchval("SELECT COUNT(*) FROM outbox WHERE kind = 'feedback:vote_lost'") == 3
+    assert query(latest(db.path), "SELECT COUNT(*) FROM poll_voters") == [(0,)]  # roll gone now
+    assert all(TOKENS.voter(poll.id, m) not in Snapshot.take(db.path).everything for m in MEMBERS)
