@@ -29,6 +29,10 @@ from cogs.groups.rules import channel_name
 
 log = logging.getLogger(__name__)
 
+# Seconds: Discord's clock and ours may differ a little; a member who joined the server and a
+# group within this margin is not mistaken for one who left and came back.
+REJOIN_MARGIN = 300
+
 
 class GroupsReconcile(GroupCommands):
     """The listeners that keep roles and records in step, and the Recreate button."""
@@ -38,6 +42,7 @@ class GroupsReconcile(GroupCommands):
         """At start (and after an outage): make the roles match the database again. A member
         recorded without the role (the bot stopped between the two) gets it; a role given by
         hand while the bot was away counts as a moderator adding the member."""
+        await self._left_while_away(guild)
         for group in await self.service.list(guild.id):
             role = guild.get_role(group.role_id) if group.role_id else None
             if role is None:
@@ -61,6 +66,27 @@ class GroupsReconcile(GroupCommands):
                     await self._added_by_hand(member, group)
         # Permissions on the groups' channels, the moderator role, and what is still marked.
         await self.access.reconcile_guild(guild)
+
+    async def _left_while_away(self, guild: discord.Guild) -> None:
+        """Members on record who left the server while the bot was away (or left and came back:
+        Discord says they joined the server after they joined the group) are out of it, as if
+        the bot had seen them go. Someone missing counts only once the member list is complete."""
+        for group in await self.service.list(guild.id, include_archived=True):
+            for user_id, _, joined_at in await self.service.members(group):
+                member = guild.get_member(user_id)
+                if member is None and not guild.chunked:
+                    continue
+                came_back = (
+                    member is not None
+                    and member.joined_at is not None
+                    and member.joined_at.timestamp() > joined_at + REJOIN_MARGIN
+                )
+                if member is None or came_back:
+                    log.info(
+                        "user %d left group %d's server while the bot was away", user_id, group.id
+                    )
+                    await self.service.leave(group, user_id)
+                    self._announce_left(guild.id, user_id, [group.id])
 
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
