@@ -2,15 +2,16 @@
 
 GroupsCog is the groups feature (a `Feature`, bot/feature.py) and wires it together: the /group
 commands (commands_manage.py and commands_membership.py, on the base in commands.py), the
-repair after changes made in Discord (reconcile.py), the join flow (joining.py), the role
-bookkeeping (roles.py), the texts and embeds (render.py) and the buttons (views.py). The rules
-are in service.py, the role and channel work in provision.py.
+repair after changes made in Discord (reconcile.py), access that follows the database
+(access.py: what nobody is entitled to is taken away, what Discord refuses is retried), the
+join flow (joining.py), the role bookkeeping (roles.py), the texts and embeds (render.py) and
+the buttons (views.py). The rules are in service.py, the role and channel work in provision.py.
 
 What it declares to core: its outbox kinds (notices, seat offers, join requests, lost roles or
-channels), its buttons, the rebuild of its jobs (`groups:`), the mod-log action it records
-(a removal) and the deletion of a member's data. It installs `bot.groups` (what other features
-may ask about groups) and the leader lookup of `bot.access`. The join gates other features
-declare are core's (`bot.join_gates`); the join flow asks them.
+channels), its buttons, the rebuild of its jobs (`groups:`), the mod-log actions it records
+(a removal, and access the bot took away) and the deletion of a member's data. It installs
+`bot.groups` (what other features may ask about groups) and the leader lookup of `bot.access`.
+The join gates other features declare are core's (`bot.join_gates`); the join flow asks them.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 follow it. At start (and after an outage) roles are matched to the database again; a group role
 given or taken by hand, a member leaving the server, a group's role or channel deleted by hand
 are each turned into what the database should record. `recreate` (the button under a "role or
-channel deleted" notice) makes the missing parts again.
+channel deleted" notice) makes the missing parts again. Permissions on the groups' channels and
+access still to take away are `AccessKeeper`'s (access.py): these listeners call it at start,
+when a member joins or leaves, when the moderator role changes and when roles move.
 
 A mixin of GroupsCog (like the command mixins, on the base in commands.py): its listeners are
 the feature's own.

@@ -5,8 +5,8 @@ leaders instead of evicting anyone."""
 
 from __future__ import annotations
 
-from tests.conftest import FakeClock
 from tests.confidentiality.conftest import agree, conf, followup_text, the_bot
+from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
 from tests.groups.conftest import channel_of, create_group, group_named, has_role
 from tests.groups.test_membership import join, last_dm, people
