@@ -278,3 +278,49 @@ async def test_held_access_refused_by_discord_is_retried(
     # Released: she gets the role back, and nothing is marked against her.
     assert await bot.groups.release_access(s.guild.id, group.id, anna.id)
     assert has_role(fake, s, anna, group.role_id)
+
+
+async def test_leader_permissions_refused_by_discord_are_retried(
+    runner: BotRunner, fake_discord: FakeDiscord, community: Server
+) -> None:
+    fake, s = fake_discord, community
+    lena, olga = people(fake, s, "lena", "olga")
+    await create_group(fake, s, "Survivors", lena)
+    group = await group_named(runner, s, "Survivors")
+    await fake.slash(
+        s.moderator,
+        "group leaders add",
+        guild=s.guild,
+        channel=s.general,
+        options={"group": str(group.id), "member": olga.id},
+    )
+    leaders_room = channel_of(fake, group.leaders_channel_id)
+    assert can_read(fake, s, olga, leaders_room)
+
+    fault = fake.faults.add("DELETE", r"^/channels/\d+/permissions/\d+$", status=403, count=None)
+    res = await fake.slash(
+        s.moderator,
+        "group leaders remove",
+        guild=s.guild,
+        channel=s.general,
+        options={"group": str(group.id), "member": olga.id},
+    )
+    assert "didn't let me remove their leader permissions yet" in res.text
+    await runner.idle()
+    assert can_read(fake, s, olga, leaders_room)
+    assert len(alerts(fake, s)) == 1 and f"<@{olga.id}>" in alerts(fake, s)[0].text
+    marks = await cog(runner).service.removals(s.guild.id)
+    assert [(m.target_id, m.kind) for m in marks] == [(olga.id, "overwrite")]
+
+    fake.faults.remove(fault)
+    bot = runner.bot
+    assert bot is not None
+    job = bot.scheduler.get_job("groups:access-retry")
+    assert job is not None
+    await job.func(*job.args)
+    await runner.idle()
+    assert not can_read(fake, s, olga, leaders_room)
+    assert can_read(fake, s, olga, channel_of(fake, group.channel_id))  # still a member
+    assert await cog(runner).service.removals(s.guild.id) == []
+    done = [describe(m) for m in mod_log(fake, s, "Channel permissions taken away")]
+    assert len(done) == 1 and "No longer a leader of the group" in done[0]
