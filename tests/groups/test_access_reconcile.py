@@ -79,12 +79,16 @@ async def test_a_leader_who_leaves_and_comes_back_reads_nothing(
     assert len(entries) == 1
     assert f"<@{lena.id}>" in describe(entries[0]) and "Left the server" in describe(entries[0])
 
-    fake.add_member(s.guild, lena)
+    # She comes back, and another bot (a "role restore" bot) hands her old role back at once.
+    assert group.role_id is not None
+    fake.add_member(s.guild, lena, roles=[group.role_id])
     await runner.idle()
     assert not can_read(fake, s, lena, room) and not can_read(fake, s, lena, leaders)
     assert not has_role(fake, s, lena, group.role_id)
     assert not await cog(runner).service.is_member(group, lena.id)
     assert len(mod_log(fake, s, "Channel permissions taken away")) == 1  # nothing left to take
+    taken = [describe(m) for m in mod_log(fake, s, "Group role taken away")]
+    assert len(taken) == 1 and f"<@{lena.id}>" in taken[0] and "Not a member" in taken[0]
 
 
 async def test_a_leader_who_left_while_the_bot_was_away(
