@@ -97,7 +97,9 @@ class Bot(commands.Bot):
         self.outbox = Outbox(db, clock)
         # Every feature records moderation actions here (settings changes included).
         self.modlog = ModLog(db, clock, self.outbox)
-        self.guild_settings = GuildSettingsService(db, clock, self.outbox, self.modlog)
+        self.guild_settings = GuildSettingsService(
+            db, clock, self.outbox, self.modlog, dispatch=self.dispatch
+        )
         self.access = AccessControl(self.guild_settings)
         # Core registries that features fill when they load (bot/feature.py).
         self.join_gates = JoinGates()

@@ -10,6 +10,15 @@ Groups (dispatched by cogs/groups, see bot/directory.py):
   `/group create` or `/group leaders add`). Leaders get the group's role at once, without the
   join gates, because the group cannot run without them; features that need something from
   them (the confidentiality agreement) ask privately on this event.
+- `group_leader_removed(guild_id, group_id, user_id)`: someone no longer leads the group
+  (`/group leaders remove`) and stays in it as a member. Their leader's permissions are gone;
+  from now on they pass what members pass (the confidentiality feature gives them a grace
+  period to accept the agreement, as for a new version).
+
+Settings (dispatched by core, bot/guild_settings.py, after the change is committed):
+- `moderator_role_changed(guild_id, old_role_id, new_role_id)`: `/setup moderator-role` chose
+  another role (ids may be None). The groups feature moves every group channel's access from
+  the old role to the new one.
 
 Meetings (dispatched by cogs/meetings):
 - `meeting_started(guild_id, group_id, occurrence)`: a session of the group begins now.
@@ -34,6 +43,8 @@ GROUP_MEMBER_JOINED = "group_member_joined"
 GROUP_MEMBER_LEFT = "group_member_left"
 GROUP_LEADER_ADDED = "group_leader_added"
 GROUP_UPDATED = "group_updated"
+GROUP_LEADER_REMOVED = "group_leader_removed"
+MODERATOR_ROLE_CHANGED = "moderator_role_changed"
 MEETING_STARTED = "meeting_started"
 MEETING_ENDED = "meeting_ended"
 FEEDBACK_SUBMITTED = "feedback_submitted"

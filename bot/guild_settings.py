@@ -6,7 +6,9 @@ Admins set them with /setup; every feature reads them through `GuildSettingsServ
 from __future__ import annotations
 
 import difflib
+import functools
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -16,6 +18,7 @@ import pycountry
 from bot.clock import Clock, epoch
 from bot.db import Database, Row, Transaction
 from bot.errors import NotConfigured, UserError
+from bot.events import MODERATOR_ROLE_CHANGED
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translate, server_translator
 from bot.modlog import SETTING, ModLog
 from bot.outbox import Outbox
@@ -263,13 +266,20 @@ class GuildSettingsRepository:
 
 class GuildSettingsService:
     def __init__(
-        self, db: Database, clock: Clock, outbox: Outbox, modlog: ModLog | None = None
+        self,
+        db: Database,
+        clock: Clock,
+        outbox: Outbox,
+        modlog: ModLog | None = None,
+        dispatch: Callable[..., None] | None = None,
     ) -> None:
         self.db = db
         self.repository = GuildSettingsRepository(db)
         self._clock = clock
         self._outbox = outbox
         self._modlog = modlog
+        # `bot.dispatch`: the bot events a change causes (bot/events.py), after it commits.
+        self._dispatch = dispatch
 
     async def _log_change(
         self, tx: Transaction, guild_id: int, field: str, value: object, by: int
@@ -310,7 +320,20 @@ class GuildSettingsService:
                     "Create a role for your moderators and choose that one."
                 )
             )
-        return await self._set(guild_id, "moderator_role_id", role_id, by)
+        async with self.db.transaction() as tx:
+            before = await self.repository.get_in(tx, guild_id)
+            old_role_id = before.moderator_role_id if before else None
+            await self.repository.upsert(
+                tx, guild_id, "moderator_role_id", role_id, by, epoch(self._clock())
+            )
+            await self._log_change(tx, guild_id, "moderator_role_id", role_id, by)
+            if self._dispatch is not None and old_role_id != role_id:
+                tx.after_commit(
+                    functools.partial(
+                        self._dispatch, MODERATOR_ROLE_CHANGED, guild_id, old_role_id, role_id
+                    )
+                )
+        return await self.get(guild_id)
 
     async def set_private_channel(
         self, guild_id: int, which: PrivateChannel, channel_id: int, by: int

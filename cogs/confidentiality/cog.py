@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 
 GRACE_JOB = "confidentiality:grace:{}"
+MEMBER_GRACE_JOB = "confidentiality:member-grace:{}:{}"  # group, user: a former leader's grace
 PURGE_JOB = "confidentiality:purge"
 
 
@@ -45,6 +46,7 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
         self.service = ConfidentialityService(bot.db, bot.clock, bot.outbox, lambda: bot.groups)
         self._posted: set[tuple[int, int]] = set()  # (group, user) already reminded: no query
         self.service.on_grace(self._schedule_grace)
+        self.service.on_member_grace(self._schedule_member_grace)
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         return {
@@ -70,6 +72,8 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
         for text in await self.service.graces_to_enforce():
             assert text.grace_ends_at is not None
             self._schedule_grace(text.id, text.grace_ends_at)
+        for grace in await self.service.member_graces_to_enforce():
+            self._schedule_member_grace(grace.group_id, grace.user_id, grace.ends_at)
         self.bot.scheduler.add_job(
             self.purge, "interval", hours=24, id=PURGE_JOB, replace_existing=True
         )
@@ -87,6 +91,20 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
 
     async def enforce_grace(self, text_id: int) -> None:
         await self.service.enforce_grace(text_id)
+
+    def _schedule_member_grace(self, group_id: int, user_id: int, ends_at: int) -> None:
+        self.bot.scheduler.add_job(
+            self.enforce_member_grace,
+            "date",
+            run_date=datetime.fromtimestamp(ends_at, UTC),
+            args=[group_id, user_id],
+            id=MEMBER_GRACE_JOB.format(group_id, user_id),
+            replace_existing=True,
+            misfire_grace_time=None,  # the bot was down at the time: enforce it late, once
+        )
+
+    async def enforce_member_grace(self, group_id: int, user_id: int) -> None:
+        await self.service.enforce_member_grace(group_id, user_id)
 
     async def purge(self) -> None:
         for guild in self.bot.guilds:
@@ -256,6 +274,13 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
             return
         texts = await self.service.required(guild_id, group_id)
         await self.service.ask_privately(guild_id, group_id, user_id, texts, "leader")
+
+    @commands.Cog.listener()
+    async def on_group_leader_removed(self, guild_id: int, group_id: int, user_id: int) -> None:
+        """A leader who stops leading stays as a member: the one exception (leaders) no longer
+        covers them, so they accept the agreement within a grace period, as for a new
+        version, or their access is held until they do."""
+        await self.service.leader_stepped_down(guild_id, group_id, user_id)
 
     @commands.Cog.listener()
     async def on_meeting_started(self, guild_id: int, group_id: int, occurrence: str) -> None:

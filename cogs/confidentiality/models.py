@@ -29,3 +29,14 @@ class Acceptance:
     text_group_id: int | None  # None: the server's agreement
     version: int
     accepted_at: int
+
+
+@dataclass(frozen=True)
+class MemberGrace:
+    """A grace period for one member of one group (a leader who stopped leading)."""
+
+    guild_id: int
+    group_id: int
+    user_id: int
+    ends_at: int
+    enforced_at: int | None

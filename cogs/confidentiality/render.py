@@ -37,6 +37,11 @@ INTRO: dict[str, str] = {
         "you welcome accept the confidentiality agreement below before they join. Please read "
         "it and press **I agree**, so that your promise is on record too."
     ),
+    "demoted": N_(
+        "You no longer lead {group}: thank you for all you did. You stay in the group as a "
+        "member, and members read it after accepting our confidentiality agreement below. "
+        "Please read it and press **I agree**."
+    ),
     "held": N_(
         "Your access to {group} is paused because the updated confidentiality agreement has "
         "not been accepted yet. Your seat is kept: press **I agree** whenever you're ready and "
@@ -106,6 +111,8 @@ def prompt(
             intro += "\n" + t(GRACE, at=stamp_and_relative(grace_ends_at, "f"))
     else:
         intro = t(INTRO[why], group=group_name)
+        if why == "demoted" and grace_ends_at is not None:
+            intro += "\n" + t(GRACE, at=stamp_and_relative(grace_ends_at, "f"))
     view = BaseView(timeout=None)
     view.add_item(
         AgreeButton(user=user_id, group=group_id, texts=[x.id for x in texts], label=t("I agree"))

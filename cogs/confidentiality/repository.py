@@ -4,7 +4,7 @@ departures and the grace-period setting. Rows come out as dataclasses."""
 from __future__ import annotations
 
 from bot.db import Database, Row, Transaction
-from cogs.confidentiality.models import SERVER, Acceptance, Text
+from cogs.confidentiality.models import SERVER, Acceptance, MemberGrace, Text
 
 
 def _text(row: Row) -> Text:
@@ -100,6 +100,42 @@ class ConfidentialityRepository:
             "UPDATE confidentiality_texts SET enforced_at = :now WHERE id = :id "
             "AND enforced_at IS NULL",
             {"id": text_id, "now": now},
+        )
+
+    # ------------------------------------------------------------------ one member's grace
+
+    async def set_member_grace(
+        self, tx: Transaction, guild_id: int, group_id: int, user_id: int, ends_at: int
+    ) -> None:
+        await tx.execute(
+            "INSERT INTO confidentiality_member_graces (guild_id, group_id, user_id, ends_at) "
+            "VALUES (:guild, :g, :u, :ends) ON CONFLICT (group_id, user_id) DO UPDATE SET "
+            "ends_at = excluded.ends_at, enforced_at = NULL",
+            {"guild": guild_id, "g": group_id, "u": user_id, "ends": ends_at},
+        )
+
+    async def member_grace(self, group_id: int, user_id: int) -> MemberGrace | None:
+        row = await self.db.fetchone(
+            "SELECT guild_id, group_id, user_id, ends_at, enforced_at "
+            "FROM confidentiality_member_graces WHERE group_id = :g AND user_id = :u",
+            {"g": group_id, "u": user_id},
+        )
+        return MemberGrace(**{k: row[k] for k in row.keys()}) if row else None
+
+    async def member_graces_to_enforce(self) -> list[MemberGrace]:
+        rows = await self.db.fetchall(
+            "SELECT guild_id, group_id, user_id, ends_at, enforced_at "
+            "FROM confidentiality_member_graces WHERE enforced_at IS NULL ORDER BY ends_at"
+        )
+        return [MemberGrace(**{k: r[k] for k in r.keys()}) for r in rows]
+
+    async def member_grace_enforced(
+        self, tx: Transaction, group_id: int, user_id: int, now: int
+    ) -> None:
+        await tx.execute(
+            "UPDATE confidentiality_member_graces SET enforced_at = :now "
+            "WHERE group_id = :g AND user_id = :u AND enforced_at IS NULL",
+            {"g": group_id, "u": user_id, "now": now},
         )
 
     # ------------------------------------------------------------------ acceptances
@@ -237,11 +273,13 @@ class ConfidentialityRepository:
         return len(due)
 
     async def forget_member(self, tx: Transaction, guild_id: int, user_id: int) -> None:
-        """A member's acceptances and first posts in one server, and the note that they left."""
+        """A member's acceptances, first posts and own grace periods in one server, and the note
+        that they left."""
         params = {"guild": guild_id, "u": user_id}
         for table in (
             "confidentiality_acceptances",
             "confidentiality_first_posts",
+            "confidentiality_member_graces",
             "confidentiality_departures",
         ):
             await tx.execute(

@@ -23,7 +23,7 @@ from bot.directory import GroupDirectory, GroupRef
 from bot.errors import NotFound, UserError
 from bot.i18n import N_
 from bot.outbox import Outbox
-from cogs.confidentiality.models import SERVER, Acceptance, Text
+from cogs.confidentiality.models import SERVER, Acceptance, MemberGrace, Text
 from cogs.confidentiality.service_base import JOIN_WHY, NOTICE, PROMPT, Why
 from cogs.confidentiality.service_reminders import (
     KEEP_SESSION_REMINDERS_DAYS,
@@ -75,6 +75,7 @@ DEFAULT_TEXT = N_(
 )
 
 GraceListener = Callable[[int, int], None]  # (text id, grace ends at)
+MemberGraceListener = Callable[[int, int, int], None]  # (group id, user id, grace ends at)
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ class ConfidentialityService(RemindersAndRetention):
     ) -> None:
         super().__init__(db, clock, outbox, groups)
         self._grace_listeners: list[GraceListener] = []
+        self._member_grace_listeners: list[MemberGraceListener] = []
 
     def on_grace(self, listener: GraceListener) -> None:
         """Called after a transaction that started a grace period commits (to schedule it)."""
@@ -390,6 +392,59 @@ class ConfidentialityService(RemindersAndRetention):
             await self.repo.mark_enforced(tx, text.id, self.now())
         if held:
             log.info("confidentiality: text %d: access held for %d memberships", text.id, len(held))
+        return held
+
+    # ------------------------------------------------------------------ a former leader
+
+    async def leader_stepped_down(self, guild_id: int, group_id: int, user_id: int) -> int | None:
+        """A leader who stops leading stays as a member and from now on passes what members
+        pass: without an acceptance on record they are asked privately and keep access for the
+        grace period, as for a new version. Returns when it ends (None: nothing to accept)."""
+        if not await self.missing(guild_id, group_id, user_id):
+            return None
+        texts = await self.required(guild_id, group_id)
+        ends_at = self.now() + await self.grace_days(guild_id) * 86400
+        async with self.db.transaction() as tx:
+            await self.repo.set_member_grace(tx, guild_id, group_id, user_id, ends_at)
+            await self._prompt(
+                tx,
+                guild_id,
+                user_id,
+                group_id,
+                [t.id for t in texts],
+                "demoted",
+                grace_ends_at=ends_at,
+            )
+            for listener in self._member_grace_listeners:
+                tx.after_commit(functools.partial(listener, group_id, user_id, ends_at))
+        return ends_at
+
+    def on_member_grace(self, listener: MemberGraceListener) -> None:
+        """Called after a member's own grace period is recorded (to schedule its end)."""
+        self._member_grace_listeners.append(listener)
+
+    async def member_graces_to_enforce(self) -> list[MemberGrace]:
+        return await self.repo.member_graces_to_enforce()
+
+    async def enforce_member_grace(self, group_id: int, user_id: int) -> bool:
+        """A former leader's grace period ended: still a member, still not a leader, still
+        without the acceptance? Told, then held until they accept (as after a new version).
+        Once per grace (a crash half way runs it again: holding twice changes nothing)."""
+        grace = await self.repo.member_grace(group_id, user_id)
+        if grace is None or grace.enforced_at is not None or grace.ends_at > self.now():
+            return False
+        guild_id, groups, held = grace.guild_id, self._groups(), False
+        if (
+            await groups.is_member(guild_id, group_id, user_id)
+            and user_id not in await groups.leader_ids(guild_id, group_id)
+            and user_id not in await groups.held_ids(guild_id, group_id)
+            and await self.missing(guild_id, group_id, user_id)
+        ):
+            texts = await self.required(guild_id, group_id)
+            await self.ask_privately(guild_id, group_id, user_id, texts, "held")
+            held = await groups.hold_access(guild_id, group_id, user_id)
+        async with self.db.transaction() as tx:
+            await self.repo.member_grace_enforced(tx, group_id, user_id, self.now())
         return held
 
     async def pending(self, guild_id: int, group: GroupRef) -> list[Pending]:

@@ -18,7 +18,7 @@ PROMPT = "confidentiality:prompt"  # the agreement with "I agree" (and "Not now"
 NOTICE = "confidentiality:notice"  # a short text (msgid + params) to a member or a channel
 
 # Why a member is asked (the prompt's wording depends on it).
-Why = Literal["join", "added", "request", "new_version", "held", "leader"]
+Why = Literal["join", "added", "request", "new_version", "held", "leader", "demoted"]
 # How the groups feature says a member is joining -> why they are asked ("join" otherwise).
 JOIN_WHY: dict[str | None, Why] = {"added": "added", "request": "request"}
 

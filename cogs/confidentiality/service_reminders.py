@@ -136,8 +136,8 @@ class RemindersAndRetention(ServiceCore):
         """A member could not be asked privately (their direct messages are closed) while
         their access waits for them: the moderators are told, so a person can let them know.
         Only for joins and held access; a new version's prompt is followed, after the grace
-        period, by the "held" one. True if the moderators were told."""
-        if why in ("new_version", "leader") or channel_id is None:
+        period, by the "held" one (so is a former leader's). True if the moderators were told."""
+        if why in ("new_version", "leader", "demoted") or channel_id is None:
             return False
         ref = await self._groups().get(guild_id, group_id) if group_id != SERVER else None
         async with self.db.transaction() as tx:

@@ -2,15 +2,16 @@
 
 GroupsCog is the groups feature (a `Feature`, bot/feature.py) and wires it together: the /group
 commands (commands_manage.py and commands_membership.py, on the base in commands.py), the
-repair after changes made in Discord (reconcile.py), the join flow (joining.py), the role
-bookkeeping (roles.py), the texts and embeds (render.py) and the buttons (views.py). The rules
-are in service.py, the role and channel work in provision.py.
+repair after changes made in Discord (reconcile.py), access that follows the database
+(access.py: what nobody is entitled to is taken away, what Discord refuses is retried), the
+join flow (joining.py), the role bookkeeping (roles.py), the texts and embeds (render.py) and
+the buttons (views.py). The rules are in service.py, the role and channel work in provision.py.
 
 What it declares to core: its outbox kinds (notices, seat offers, join requests, lost roles or
-channels), its buttons, the rebuild of its jobs (`groups:`), the mod-log action it records
-(a removal) and the deletion of a member's data. It installs `bot.groups` (what other features
-may ask about groups) and the leader lookup of `bot.access`. The join gates other features
-declare are core's (`bot.join_gates`); the join flow asks them.
+channels), its buttons, the rebuild of its jobs (`groups:`), the mod-log actions it records
+(a removal, and access the bot took away) and the deletion of a member's data. It installs
+`bot.groups` (what other features may ask about groups) and the leader lookup of `bot.access`.
+The join gates other features declare are core's (`bot.join_gates`); the join flow asks them.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from bot.modlog import ActionText
 from bot.outbox import OutboxMessage
 from bot.ui import BaseView
 from cogs.groups import render
+from cogs.groups.access import AccessKeeper
 
 # commands_manage before commands_membership: the order Discord receives the subcommands in.
 from cogs.groups.commands_manage import ManageCommands
@@ -40,6 +42,12 @@ from cogs.groups.joining import GroupsDirectory, JoinFlow
 from cogs.groups.reconcile import GroupsReconcile
 from cogs.groups.roles import GroupRoles
 from cogs.groups.service import GroupService
+from cogs.groups.service_access import (
+    ACCESS_REMOVED,
+    MODERATOR_ROLE_MOVED,
+    PERMISSIONS_REMOVED,
+    ROLE_ACCESS_REMOVED,
+)
 from cogs.groups.service_seats import GROUP_REMOVAL, MISSING, NOTICE, OFFER, REQUEST
 from cogs.groups.views import PERSISTENT_ITEMS, OfferButton, RecreateButton, RequestButton
 
@@ -52,6 +60,33 @@ REMOVAL_TEXT = ActionText(
     colour=0xE67E22,  # discord.Colour.orange()
 )
 
+# What the bot took away by itself (access.py): the reason field says why.
+ACCESS_TEXTS = {
+    ACCESS_REMOVED: ActionText(
+        N_("Group role taken away"),
+        N_("{actor} took the role of {group} from {target}."),
+        colour=0xE67E22,
+    ),
+    PERMISSIONS_REMOVED: ActionText(
+        N_("Channel permissions taken away"),
+        N_("{actor} removed the own permissions of {target} on the channels of {group}."),
+        colour=0xE67E22,
+    ),
+    ROLE_ACCESS_REMOVED: ActionText(
+        N_("Role taken off group channels"),
+        N_("{actor} removed the role {role} from the channels of {group}."),
+        colour=0xE67E22,
+    ),
+    MODERATOR_ROLE_MOVED: ActionText(
+        N_("Group channels follow the moderator role"),
+        N_(
+            "{actor} gave the moderator role {role} access to the channels of {count} groups "
+            "and took it from {old}."
+        ),
+        colour=0x3498DB,
+    ),
+}
+
 
 class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, name="Groups"):
     persistent_items = PERSISTENT_ITEMS
@@ -61,7 +96,8 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, name="Group
         super().__init__(bot)
         self.service = GroupService(bot.db, bot.clock, bot.outbox, bot.guild_settings, bot.modlog)
         self.roles = GroupRoles(self.service)
-        self.joining = JoinFlow(bot, self.service, self.roles)
+        self.access = AccessKeeper(bot, self.service, self.roles)
+        self.joining = JoinFlow(bot, self.service, self.roles, self.access)
         self.directory = GroupsDirectory(self.service, self.joining)
         self.service.on_offer(self._schedule_offer_expiry)
 
@@ -79,7 +115,7 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, name="Group
         return (self._rebuild_jobs,)
 
     def mod_log_actions(self) -> Mapping[str, ActionText]:
-        return {GROUP_REMOVAL: REMOVAL_TEXT}
+        return {GROUP_REMOVAL: REMOVAL_TEXT, **ACCESS_TEXTS}
 
     async def delete_user_data(self, guild_id: int, user_id: int) -> None:
         """PRIVACY.md: memberships, waitlist places, seats held and join requests (with the
@@ -113,6 +149,13 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, name="Group
             "interval",
             minutes=15,
             id="groups:ticket-expiry",
+            replace_existing=True,
+        )
+        self.bot.scheduler.add_job(
+            self.access.retry_all,
+            "interval",
+            minutes=15,
+            id="groups:access-retry",
             replace_existing=True,
         )
         self.bot.scheduler.add_job(

@@ -24,6 +24,7 @@ from bot.i18n import server_translator
 from bot.kit.groups import choices
 from bot.ui import BaseView
 from cogs.groups import render
+from cogs.groups.access import AccessKeeper
 from cogs.groups.joining import JoinFlow
 from cogs.groups.records import Group
 from cogs.groups.roles import GroupRoles
@@ -55,6 +56,7 @@ class GroupCommands(Feature):
     service: GroupService
     roles: GroupRoles
     joining: JoinFlow
+    access: AccessKeeper
 
     async def _require_leader_of(
         self, interaction: discord.Interaction[Bot], group: Group

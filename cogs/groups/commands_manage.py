@@ -10,7 +10,7 @@ from discord.app_commands import locale_str as _T
 from bot.checks import LEADER, MODERATOR, Audience
 from bot.client import Bot
 from bot.errors import UserError
-from bot.events import GROUP_LEADER_ADDED, GROUP_UPDATED
+from bot.events import GROUP_LEADER_ADDED, GROUP_LEADER_REMOVED, GROUP_UPDATED
 from bot.i18n import N_
 from bot.kit.zones import timezone_autocomplete
 from bot.tree import translator
@@ -294,17 +294,37 @@ class ManageCommands(GroupCommands):
         found = await self.service.find(moderator.guild.id, group)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.service.set_leader(found, member.id, False)
-        await self.roles.grant_leader_access(moderator.guild, found, member, False)
+        # Their own permissions (the leaders' channel, managing messages) go; the group's role
+        # stays. They now pass the agreement like any member (the confidentiality feature
+        # gives them a grace period), and take a seat.
+        gone = await self.access.take_overwrites(found, member.id, "not_leader")
+        self.bot.dispatch(GROUP_LEADER_REMOVED, moderator.guild.id, found.id, member.id)
+        over = await self.service.over_capacity_notice(found, member.id)
         t = await translator(interaction)
-        await interaction.followup.send(
+        lines = [
             t(
                 "{member} no longer leads {group}. They stay in the group as a member; "
                 "use /group remove if they should leave it too.",
                 member=member.mention,
                 group=found.name,
-            ),
-            ephemeral=True,
-        )
+            )
+        ]
+        if not gone:
+            lines.append(
+                t(
+                    "Discord didn't let me remove their leader permissions yet (they can still "
+                    "see the leaders' channel). The moderators have been told and I'll keep "
+                    "trying."
+                )
+            )
+        if over:
+            lines.append(
+                t(
+                    "The group is now over its seat limit: nobody is asked to leave, and no "
+                    "seat is offered until it is back within the limit. Its leaders were told."
+                )
+            )
+        await interaction.followup.send("\n".join(lines), ephemeral=True)
 
     @leaders_add.autocomplete("group")
     async def leaders_add_autocomplete(

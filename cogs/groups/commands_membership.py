@@ -105,10 +105,19 @@ class MembershipCommands(GroupCommands):
                 t("You're not in {group} or on its waitlist.", group=found.name), ephemeral=True
             )
             return
-        role = member.guild.get_role(found.role_id) if found.role_id else None
-        if role is not None and role in member.roles:
-            await self.roles.remove(member, role, f"Left the group {found.name}")
+        gone = await self.access.take_role(found, member.id, "left")
         self.bot.dispatch("group_member_left", member.guild.id, found.id, member.id, "left")
+        if not gone:
+            await interaction.followup.send(
+                t(
+                    "You're no longer on the list of {group}, but Discord didn't let me take "
+                    "the group's channel away from you yet. The moderators have been told and "
+                    "I'll keep trying. You're welcome back any time with /group join.",
+                    group=found.name,
+                ),
+                ephemeral=True,
+            )
+            return
         await interaction.followup.send(
             t(
                 "You've left {group}. You're welcome back any time with /group join.",
@@ -167,11 +176,24 @@ class MembershipCommands(GroupCommands):
             raise UserError(N_("To leave a group yourself, use /group leave."))
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.service.remove(found, member.id, by=leader.id, reason=reason)
-        role = leader.guild.get_role(found.role_id) if found.role_id else None
-        if role is not None and role in member.roles:
-            await self.roles.remove(member, role, f"Removed from the group {found.name}")
+        # Told "removed" (the leader and the member) only once the role is gone; until then
+        # they are marked to remove, the moderators are told and the bot keeps trying.
+        gone = await self.access.take_role(found, member.id, "removed")
         self.bot.dispatch("group_member_left", leader.guild.id, found.id, member.id, "removed")
         t = await translator(interaction)
+        if not gone:
+            await interaction.followup.send(
+                t(
+                    "{member} is off the list of {group} and your reason is recorded for the "
+                    "moderators, but Discord didn't let me take away their access to the "
+                    "group's channel yet, so they can still read it. The moderators have been "
+                    "told and I'll keep trying; {member} is told only once it's done.",
+                    member=member.mention,
+                    group=found.name,
+                ),
+                ephemeral=True,
+            )
+            return
         await interaction.followup.send(
             t(
                 "{member} is no longer in {group}. They were told privately and kindly; your "

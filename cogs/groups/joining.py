@@ -20,8 +20,9 @@ from bot.errors import UserError
 from bot.i18n import N_
 from bot.tree import translator
 from cogs.groups import render
+from cogs.groups.access import AccessKeeper
 from cogs.groups.records import Group
-from cogs.groups.roles import HELD, GroupRoles, fetch_member
+from cogs.groups.roles import GroupRoles, fetch_member
 from cogs.groups.service import Directory, GroupService
 from cogs.groups.views import DeclineModal
 
@@ -39,10 +40,13 @@ async def reply(interaction: discord.Interaction[Any], text: str, **kwargs: Any)
 class JoinFlow:
     """Joining, Discord side: GroupsCog builds one."""
 
-    def __init__(self, bot: Bot, service: GroupService, roles: GroupRoles) -> None:
+    def __init__(
+        self, bot: Bot, service: GroupService, roles: GroupRoles, access: AccessKeeper
+    ) -> None:
         self.bot = bot
         self.service = service
         self.roles = roles
+        self.access = access
 
     async def join_by_id(self, interaction: discord.Interaction[Any], group_id: int) -> None:
         """The Join button of the panel and the directory."""
@@ -133,14 +137,17 @@ class JoinFlow:
         group = await self.service.lookup(guild_id, group_id)
         if group is None or not await self.service.set_access_held(group, user_id, held):
             return False
+        if held:
+            # Refused by Discord: marked "to remove", the moderators told, tried again.
+            await self.access.take_role(group, user_id, "held")
+            return True
         guild = self.bot.get_guild(guild_id)
         role = guild.get_role(group.role_id) if guild is not None and group.role_id else None
         member = await fetch_member(guild, user_id) if guild is not None else None
         if role is None or member is None:
             return True  # the role follows at start-up reconciliation, or when recreated
-        if held:
-            await self.roles.take_back(member, role, HELD)
-        elif role not in member.roles:
+        await self.service.drop_mark(group, user_id, "role")  # entitled again
+        if role not in member.roles:
             try:
                 await self.roles.give(member, role, f"Access to the group {group.name} restored")
             except discord.HTTPException:

@@ -2,7 +2,9 @@
 follow it. At start (and after an outage) roles are matched to the database again; a group role
 given or taken by hand, a member leaving the server, a group's role or channel deleted by hand
 are each turned into what the database should record. `recreate` (the button under a "role or
-channel deleted" notice) makes the missing parts again.
+channel deleted" notice) makes the missing parts again. Permissions on the groups' channels and
+access still to take away are `AccessKeeper`'s (access.py): these listeners call it at start,
+when a member joins or leaves, when the moderator role changes and when roles move.
 
 A mixin of GroupsCog (like the command mixins, on the base in commands.py): its listeners are
 the feature's own.
@@ -29,7 +31,9 @@ from cogs.groups.rules import channel_name
 
 log = logging.getLogger(__name__)
 
-FORGOTTEN = "The member's data was deleted"  # the audit-log reason when a role goes with it
+# Seconds: Discord's clock and ours may differ a little; a member who joined the server and a
+# group within this margin is not mistaken for one who left and came back.
+REJOIN_MARGIN = 300
 
 
 class GroupsReconcile(GroupCommands):
@@ -40,12 +44,15 @@ class GroupsReconcile(GroupCommands):
         """At start (and after an outage): make the roles match the database again. A member
         recorded without the role (the bot stopped between the two) gets it; a role given by
         hand while the bot was away counts as a moderator adding the member."""
+        await self._left_while_away(guild)
         for group in await self.service.list(guild.id):
             role = guild.get_role(group.role_id) if group.role_id else None
             if role is None:
                 continue
             recorded = {u for u, _, _ in await self.service.members(group)}
             held = await self.service.held_ids(group)
+            # Marked "to remove" (Discord refused before): retried below, never read as added.
+            marked = await self.service.marked(group, "role")
             for user_id in sorted(recorded - held - {m.id for m in role.members}):
                 member = guild.get_member(user_id)
                 if member is None:
@@ -55,10 +62,54 @@ class GroupsReconcile(GroupCommands):
                 except discord.HTTPException:
                     log.warning("could not give back the role of group %d to %d", group.id, user_id)
             for member in role.members:
-                if member.id in held:
+                if member.id in held and member.id not in marked:
                     await self.roles.take_back(member, role, HELD)
-                elif member.id not in recorded and not member.bot:
+                elif member.id not in recorded | marked and not member.bot:
                     await self._added_by_hand(member, group)
+        # Permissions on the groups' channels, the moderator role, and what is still marked.
+        await self.access.reconcile_guild(guild)
+
+    async def _left_while_away(self, guild: discord.Guild) -> None:
+        """Members on record who left the server while the bot was away (or left and came back:
+        Discord says they joined the server after they joined the group) are out of it, as if
+        the bot had seen them go. Someone missing counts only once the member list is complete."""
+        for group in await self.service.list(guild.id, include_archived=True):
+            for user_id, _, joined_at in await self.service.members(group):
+                member = guild.get_member(user_id)
+                if member is None and not guild.chunked:
+                    continue
+                came_back = (
+                    member is not None
+                    and member.joined_at is not None
+                    and member.joined_at.timestamp() > joined_at + REJOIN_MARGIN
+                )
+                if member is None or came_back:
+                    log.info(
+                        "user %d left group %d's server while the bot was away", user_id, group.id
+                    )
+                    await self.service.leave(group, user_id)
+                    self._announce_left(guild.id, user_id, [group.id])
+
+    @commands.Cog.listener()
+    async def on_member_join(self, member: discord.Member) -> None:
+        """A member joined or came back: nothing of a group's follows them in unless the
+        database gives it (a leader who left kept their permissions in Discord)."""
+        await self.access.reconcile_member(member)
+
+    @commands.Cog.listener()
+    async def on_moderator_role_changed(
+        self, guild_id: int, old_role_id: int | None, new_role_id: int | None
+    ) -> None:
+        guild = self.bot.get_guild(guild_id)
+        if guild is not None:
+            await self.access.apply_moderator_role(guild, old_role_id, new_role_id)
+
+    @commands.Cog.listener()
+    async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
+        """A role moved or its permissions changed (e.g. the bot's role was put above the
+        groups' roles): what is still marked to remove is tried again at once."""
+        if before.position != after.position or before.permissions != after.permissions:
+            self.access.retry_soon(after.guild)
 
     @commands.Cog.listener()
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
@@ -116,6 +167,7 @@ class GroupsReconcile(GroupCommands):
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         left = await self.service.member_left_server(payload.guild_id, payload.user.id)
         self._announce_left(payload.guild_id, payload.user.id, left.groups)
+        await self.access.user_left(payload.guild_id, payload.user.id)
         if left.groups or left.waitlists or left.requests:
             log.info(
                 "user %d left guild %d: out of %d groups, %d waitlists, %d requests",
@@ -136,13 +188,12 @@ class GroupsReconcile(GroupCommands):
         the groups' roles go too (else start-up would read them as given by hand); other
         features hear that they left their groups, as when a member leaves the server."""
         left = await self.service.forget_member(guild_id, user_id)
-        guild = self.bot.get_guild(guild_id)
-        member = guild.get_member(user_id) if guild is not None else None
-        if member is not None:
-            for group_id in left.groups:
-                group = await self.service.lookup(guild_id, group_id)
-                if group is not None:
-                    await self._revoke_access(member, group, led=group_id in left.led)
+        for group_id in left.groups:
+            group = await self.service.lookup(guild_id, group_id)
+            if group is not None:
+                await self.access.take_role(group, user_id, "forgotten")
+                if group_id in left.led:
+                    await self.access.take_overwrites(group, user_id, "forgotten")
         self._announce_left(guild_id, user_id, left.groups)
         log.info(
             "deleted the groups data of user %d in guild %d: %d groups, %d waitlists, %d requests",
@@ -152,24 +203,6 @@ class GroupsReconcile(GroupCommands):
             left.waitlists,
             left.requests,
         )
-
-    async def _revoke_access(self, member: discord.Member, group: Group, *, led: bool) -> None:
-        """No more access for someone the group no longer records: its role, and a leader's
-        rights on its channels."""
-        guild = member.guild
-        role = guild.get_role(group.role_id) if group.role_id else None
-        if role is not None and role in member.roles:
-            await self.roles.take_back(member, role, FORGOTTEN)
-        if not led:
-            return
-        for channel_id in (group.channel_id, group.voice_channel_id, group.leaders_channel_id):
-            try:
-                channel = guild.get_channel(channel_id) if channel_id else None
-                await provision.set_channel_access(channel, member, None)
-            except discord.HTTPException:
-                log.warning(
-                    "could not take the leader rights of %d in group %d", member.id, group.id
-                )
 
     @commands.Cog.listener()
     async def on_guild_role_delete(self, role: discord.Role) -> None:

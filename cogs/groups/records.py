@@ -85,3 +85,20 @@ class Panel:
     guild_id: int
     channel_id: int
     message_id: int | None
+
+
+@dataclass(frozen=True)
+class AccessRemoval:
+    """Access the bot must take away and could not yet ("to remove"): the group's role from a
+    member (kind 'role'), or a member's or role's own permissions on the group's channels
+    (kind 'overwrite')."""
+
+    group_id: int
+    guild_id: int
+    target_id: int
+    kind: str  # 'role' | 'overwrite'
+    reason: str
+    notice: str | None
+    created_at: int
+    attempts: int
+    told_at: int | None

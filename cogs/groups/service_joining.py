@@ -20,7 +20,8 @@ from bot.guild_settings import DEFAULT_RETENTION_DAYS
 from bot.i18n import N_
 from cogs.groups.records import Group, JoinRequest
 from cogs.groups.rules import REASON_MAX, clean_text
-from cogs.groups.service_seats import GROUP_REMOVAL, REQUEST, SeatService
+from cogs.groups.service_access import ROLE, AccessService
+from cogs.groups.service_seats import GROUP_REMOVAL, REQUEST
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class LeftGroups:
     requests: int = 0
 
 
-class JoiningService(SeatService):
+class JoiningService(AccessService):
     """Tickets, memberships, leaving and removals, offers taken up, and join requests."""
 
     # ------------------------------------------------------------------ joining
@@ -187,16 +188,16 @@ class JoiningService(SeatService):
                 )
             await self.repo.remove_member(tx, group.id, user_id)
             await self.repo.record_removal(tx, group, user_id, by, reason, now)
-            await self._notice(
+            # "To remove" until the role is gone: they are told (by `removal_done`) only then.
+            await self.repo.mark_removal(
                 tx,
-                group.guild_id,
-                user_id,
-                N_(
-                    "You are no longer a member of the group {group}: its leaders or moderators "
-                    "removed you. If you think this is a mistake, or would like to talk about "
-                    "it, please reach out to a moderator."
-                ),
-                group=group.name,
+                group_id=group.id,
+                guild_id=group.guild_id,
+                target_id=user_id,
+                kind=ROLE,
+                reason="removed",
+                notice="removed",
+                now=now,
             )
             await self._modlog.record_in(
                 tx,
