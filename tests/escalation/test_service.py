@@ -121,6 +121,7 @@ async def test_pages_follow_the_clock_and_stop_when_claimed(
         Incoming(MEMBER + 1, 500, None, 2, text), await detect(service, text), [GUILD]
     )
     await service.claim(other.case_id, GUILD, MOD)
+    await service.claim(case.case_id, GUILD, MOD)  # claimed: the first case's pages stop too
     clock.advance(hours=1)
     assert await service.run_due_pages() == []
 
