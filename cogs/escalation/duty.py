@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from bot.clock import Clock, epoch
@@ -257,11 +258,14 @@ class DutyService:
         return sorted(found, key=lambda d: (d.until, d.user_id))
 
     async def on_duty_now(
-        self, guild_id: int, now: int | None = None, *, exclude: int | None = None
+        self, guild_id: int, now: int | datetime | None = None, *, exclude: int | None = None
     ) -> list[int]:
-        """The user ids of the moderators on duty in the server now (never `exclude`, the
-        member an alert is about): for alerts, pages and DMs to whoever is on call."""
-        on = [d.user_id for d in await self.who(guild_id, now) if d.user_id != exclude]
+        """The user ids of the moderators on duty in the server at `now` (epoch seconds or an
+        aware datetime; None: the clock's now), never `exclude` (the member an alert is about),
+        still in the server and still moderators: for alerts, pages and DMs to whoever is on
+        call (`EscalationService.duty.on_duty_now`)."""
+        moment = epoch(now) if isinstance(now, datetime) else now
+        on = [d.user_id for d in await self.who(guild_id, moment) if d.user_id != exclude]
         return sorted(on)[:MAX_PAGED_USERS]
 
     async def upcoming(self, guild_id: int, within: int = 24 * HOUR) -> list[Upcoming]:

@@ -141,6 +141,17 @@ async def test_rota_in_the_moderators_zone_across_a_daylight_saving_change(
     res = await slash(c, mod, "duty rota add", day=0, start="9am", end="17:00")
     assert "the server's time zone; set your own with /duty timezone" in res.text
     [first] = await duty(c).rota(guild)
+    choices = await c.fake.autocomplete(
+        mod,
+        "duty rota remove",
+        focused="shift",
+        value="mon",
+        guild=c.server.guild,
+        channel=c.server.general,
+    )
+    assert choices == [{"name": "Monday 09:00–17:00 (UTC)", "value": first.entry.id}]
+    res = await slash(c, c.server.admin, "duty rota remove", shift=first.entry.id)
+    assert res.ephemeral and "couldn't find that shift among yours" in res.text
     res = await slash(c, mod, "duty rota remove", shift=first.entry.id)
     assert res.ephemeral and "Removed" in res.text
 
