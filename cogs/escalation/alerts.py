@@ -133,11 +133,10 @@ class AlertDesk:
         case = await self._case(message)
         self._changed_in_flight.discard(case.id)
         embed, view = await self.alert_parts(case.id)
-        t = await self.bot.guild_settings.translator(case.guild_id)
         rendered = Rendered(embeds=[embed], view=view)
         # the moderators on duty, if anyone is (render_duty.py)
         return await mention_on_duty(
-            self.bot, self.service.duty, case, message.destination_id, rendered, t
+            self.bot, self.service.duty, case, message.destination_id, rendered
         )
 
     async def alert_sent(self, message: OutboxMessage, message_id: int) -> None:

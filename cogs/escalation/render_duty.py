@@ -108,7 +108,7 @@ def reachable(bot: Bot, guild_id: int, channel_id: int, users: Sequence[int]) ->
 
 
 async def mention_on_duty(
-    bot: Bot, duty: DutyService, case: Case, channel_id: int, rendered: Rendered, t: Translate
+    bot: Bot, duty: DutyService, case: Case, channel_id: int, rendered: Rendered
 ) -> Rendered:
     """The alert, mentioning the moderators on duty when anyone is (and the case is still
     unclaimed); otherwise unchanged."""
@@ -118,6 +118,7 @@ async def mention_on_duty(
     users = reachable(bot, case.guild_id, channel_id, on_duty)
     if not users:
         return rendered
+    t = await bot.guild_settings.translator(case.guild_id)
     people = " ".join(f"<@{u}>" for u in users)
     rendered.content = t("{people}: you're on duty, and this alert needs someone.", people=people)
     rendered.allowed_mentions = _mentions(users)
