@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from bot.clock import epoch
+from bot.errors import UserError
 from cogs.escalation.duty import DutyService
 from tests.escalation.conftest import Community
 from tests.escalation.helpers import assert_nobody_pinged_by_accident, assert_nothing_public, live
@@ -411,3 +412,41 @@ async def test_a_check_in_the_moderators_dms_refuse_is_recorded_and_told(
     [line] = [x for x in c.mod_log_lines() if "check-in reminder" in x]
     assert line.startswith(f"Alert #1: I couldn't send the check-in reminder to <@{mod.id}>")
     assert_nobody_pinged_by_accident(c)
+
+
+# ---------------------------------------------------------------------------- rota arithmetic
+
+
+def test_rota_times_join_up_and_overlap_across_the_week() -> None:
+    from cogs.escalation.models_duty import RotaEntry
+    from cogs.escalation.rota import overlaps, parse_clock, shift_until, span, zone_of
+
+    london = zone_of("Europe/London")
+    evening = RotaEntry(1, 1, 9, 0, 22 * 60, 1440)  # Monday 22:00-24:00
+    night = RotaEntry(2, 1, 9, 1, 0, 6 * 60)  # Tuesday 00:00-06:00
+    monday_23h = epoch(at(2027, 3, 1, 23))
+    assert shift_until([evening, night], london, monday_23h) == epoch(at(2027, 3, 2, 6))
+    assert shift_until([evening], london, monday_23h) == epoch(at(2027, 3, 2, 0))
+    assert shift_until([night], london, monday_23h) is None
+
+    sunday_late = span(6, 23 * 60, 60)  # Sunday 23:00 to Monday 01:00
+    assert overlaps(sunday_late, span(0, 30, 120))
+    assert not overlaps(sunday_late, span(0, 60, 120))
+    assert not overlaps(span(0, 9 * 60, 17 * 60), span(0, 17 * 60, 18 * 60))
+
+    assert [parse_clock(x) for x in ("9", "09:30", "6pm", "6:30 p.m.", "noon", "12am")] == [
+        540,
+        570,
+        1080,
+        1110,
+        720,
+        0,
+    ]
+    assert parse_clock("24:00", end=True) == 1440 and parse_clock("midnight", end=True) == 1440
+    for bad in ("24:00", "13pm", "9:75", "soon"):
+        try:
+            parse_clock(bad)
+        except UserError as error:
+            assert "as a time of day" in error.message
+        else:
+            raise AssertionError(bad)
