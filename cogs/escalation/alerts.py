@@ -23,6 +23,7 @@ from bot.permissions import is_moderator_member, moderators
 from cogs.escalation import render
 from cogs.escalation.helplines import Helplines
 from cogs.escalation.models import Case
+from cogs.escalation.render_duty import duty_page, mention_on_duty
 from cogs.escalation.service import CaseView, EscalationService
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,11 @@ class AlertDesk:
         case = await self.case_of(message)
         self._changed_in_flight.discard(case.id)
         embed, view = await self.alert_parts(case.id)
-        return Rendered(embeds=[embed], view=view)
+        rendered = Rendered(embeds=[embed], view=view)
+        # the moderators on duty, if anyone is (render_duty.py)
+        return await mention_on_duty(
+            self.bot, self.service.duty, case, message.destination_id, rendered
+        )
 
     async def alert_sent(self, message: OutboxMessage, message_id: int) -> None:
         """The outbox's `on_sent` hook for alerts: keep the alert's Discord id (pages, notes and
@@ -202,6 +207,11 @@ class AlertDesk:
             return Rendered(content=render.page_settled_text(case, t))
         minutes = max(1, (epoch(self.bot.clock()) - case.created_at) // 60)
         level = int(message.payload.get("level", 1))
+        if level == 0:  # the moderators on duty (render_duty.py); none still here: the role
+            on_duty = duty_page(self.bot, case, message.payload, message.destination_id, t, minutes)
+            if on_duty is not None:
+                return on_duty
+            level = 1 if settings.moderator_role_id is not None else 2
         text = render.page_text(case, level, t, minutes=minutes)
         guild = self.bot.get_guild(case.guild_id)
         about_moderator = await self.about_moderator(case)

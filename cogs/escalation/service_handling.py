@@ -13,6 +13,7 @@ from typing import Literal
 from bot.db import Transaction
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import N_
+from cogs.escalation.duty import DutyService
 from cogs.escalation.models import Case, CaseMessage, CaseStatus
 from cogs.escalation.service_base import PAGE, RESOURCES, Event
 from cogs.escalation.service_delivery import AlertDelivery
@@ -36,6 +37,20 @@ class CaseView:
 
 class CaseHandling(AlertDelivery):
     """What happens to a case after it opened."""
+
+    _duty: DutyService | None = None
+
+    @property
+    def duty(self) -> DutyService:
+        """Who is on duty, and the paging ladder (duty.py). The feature sets the one that asks
+        Discord who is still a moderator; without it, everyone on the rota counts."""
+        if self._duty is None:
+            self._duty = DutyService(self.db, self._clock, self._outbox, self._guild_settings)
+        return self._duty
+
+    @duty.setter
+    def duty(self, duty: DutyService) -> None:
+        self._duty = duty
 
     # ------------------------------------------------------------------ moderators act
 
@@ -119,10 +134,15 @@ class CaseHandling(AlertDelivery):
     # ------------------------------------------------------------------ time passes
 
     async def run_due_pages(self) -> list[Page]:
-        """Page the moderator role for cases nobody claimed in time, then the admins."""
+        """Page again for cases nobody claimed in time, along the ladder of duty.py: the
+        moderators on duty, then the moderator role, then the admins, then the admins again
+        every half hour a few times."""
         now = self._now()
         pages: list[Page] = []
         for due in await self.repository.due_pages(now):
+            # Who is on duty is read before the transaction (it asks Discord who is still a
+            # moderator); never the member the alert is about.
+            on_duty = await self.duty.on_duty_now(due.guild_id, now, exclude=due.user_id)
             async with self.db.transaction() as tx:
                 case = await self.repository.get_in(tx, due.id)
                 if (
@@ -134,27 +154,43 @@ class CaseHandling(AlertDelivery):
                     continue
                 settings = await self._settings_in(tx, case.guild_id)
                 paging = await self.repository.settings_in(tx, case.guild_id)
-                level = case.page_level + 1
-                if level == 1 and settings.moderator_role_id is None:
-                    level = 2  # no moderator role to ping: the admins are next
-                next_at = case.created_at + paging.admin_page_after_seconds if level == 1 else None
-                await self.repository.set_page(tx, case.id, level, next_at)
+                step = await self.duty.page_step(
+                    tx,
+                    case,
+                    paging,
+                    has_role=settings.moderator_role_id is not None,
+                    on_duty=on_duty,
+                    now=now,
+                )
+                await self.repository.set_page(tx, case.id, step.level, step.next_at)
                 if case.alert_channel_id is not None:
+                    payload: dict[str, object] = {"case_id": case.id, "level": step.level}
+                    if step.users:
+                        payload["users"] = list(step.users)
                     await self._outbox.enqueue(
                         tx,
                         kind=PAGE,
                         guild_id=case.guild_id,
                         channel_id=case.alert_channel_id,
-                        payload={"case_id": case.id, "level": level},
+                        payload=payload,
                     )
-                event: Event = "paged_moderators" if level == 1 else "paged_admins"
-                await self._mod_log(tx, settings, case.id, event, level=level)
-            pages.append(Page(case.id, level))
+                if step.audience == "duty":
+                    await self.duty.note_in(
+                        tx, case, settings.mod_log_channel_id, "paged_on_duty", users=step.users
+                    )
+                else:
+                    event: Event = "paged_moderators" if step.level == 1 else "paged_admins"
+                    await self._mod_log(tx, settings, case.id, event, level=step.level)
+                if step.stopped:
+                    await self.duty.note_in(tx, case, case.alert_channel_id, "paging_stopped")
+            pages.append(Page(case.id, step.level))
             log.warning(
-                "escalation: case %d in guild %d unclaimed; page level %d",
+                "escalation: case %d in guild %d unclaimed; paged %s (level %d, repeat %d)",
                 case.id,
                 case.guild_id,
-                level,
+                step.audience,
+                step.level,
+                step.repeat,
             )
         return pages
 

@@ -13,6 +13,7 @@ from bot.feature import Feature
 from bot.tree import translator
 from cogs.escalation import render
 from cogs.escalation.detection import CATEGORIES
+from cogs.escalation.duty import MAX_WIDEST_REPEATS, WIDEST_REPEAT_SECONDS, DutyService
 from cogs.escalation.service import EscalationService
 
 CATEGORY_CHOICES = [
@@ -37,9 +38,10 @@ class EscalationSettingsCog(Feature, name="Escalation settings"):
         parent=escalation_group,
     )
 
-    def __init__(self, bot: Bot, service: EscalationService) -> None:
+    def __init__(self, bot: Bot, service: EscalationService, duty: DutyService) -> None:
         super().__init__(bot)
         self.service = service
+        self.duty = duty
 
     # ------------------------------------------------------------------ /escalation phrases
 
@@ -151,22 +153,39 @@ class EscalationSettingsCog(Feature, name="Escalation settings"):
     @app_commands.describe(
         moderators_after=_T("Minutes before the moderator role is pinged (default 5)"),
         admins_after=_T("Minutes before the admins are pinged (default 10)"),
+        every=_T("Minutes between pages while an alert stays unclaimed (default 5)"),
     )
     @app_commands.rename(moderators_after="moderators-after", admins_after="admins-after")
     async def paging(
-        self, interaction: discord.Interaction[Bot], moderators_after: int, admins_after: int
+        self,
+        interaction: discord.Interaction[Bot],
+        moderators_after: int,
+        admins_after: int,
+        every: int | None = None,
     ) -> None:
         member = await self.bot.access.require(interaction, Audience.ADMIN)
         t = await translator(interaction)
+        if every is not None:
+            self.duty.check_repage_every(every)  # refused before anything is written
         settings = await self.service.set_paging(
             member.guild.id, moderators_after, admins_after, member.id
         )
-        await interaction.response.send_message(
-            t(
-                "Unclaimed alerts will page the moderator role after {moderators} minutes and "
-                "the admins after {admins} minutes.",
-                moderators=settings.page_after_seconds // 60,
-                admins=settings.admin_page_after_seconds // 60,
-            ),
-            ephemeral=True,
+        if every is not None:
+            duty = await self.duty.set_repage_every(member.guild.id, every, member.id)
+        else:
+            duty = await self.duty.settings(member.guild.id)
+        text = t(
+            "Unclaimed alerts will page the moderator role after {moderators} minutes and "
+            "the admins after {admins} minutes.",
+            moderators=settings.page_after_seconds // 60,
+            admins=settings.admin_page_after_seconds // 60,
         )
+        text += " " + t(
+            "When moderators are on duty, they are paged first and the role {every} minutes "
+            "later; each page waits at least {every} minutes after the one before. Still "
+            "unclaimed, the admins are paged again every {widest} minutes, {n} more times.",
+            every=duty.repage_every_seconds // 60,
+            widest=WIDEST_REPEAT_SECONDS // 60,
+            n=MAX_WIDEST_REPEATS,
+        )
+        await interaction.response.send_message(text, ephemeral=True)

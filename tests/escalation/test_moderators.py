@@ -154,7 +154,9 @@ async def test_unclaimed_cases_page_the_moderator_role_then_the_admins(
 
     c.clock.advance(minutes=30)
     await c.run_job("escalation:tick")
-    assert len(c.pages()) == 2  # two pages, then it is up to people
+    pages = c.pages()  # still unclaimed half an hour later: the admins again (issue 17)
+    assert len(pages) == 3
+    assert pages[2].content.startswith(f"<@{admin.id}> Alert #1 is still unclaimed after 40")
 
     log = [line for line in c.mod_log_lines() if line.startswith("Alert #1")]
     assert any("the moderator role was paged" in line for line in log)

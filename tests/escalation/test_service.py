@@ -110,15 +110,18 @@ async def test_pages_follow_the_clock_and_stop_when_claimed(
     assert await service.run_due_pages() == []
     clock.advance(minutes=5)
     assert [(p.case_id, p.level) for p in await service.run_due_pages()] == [(case.case_id, 2)]
-    clock.advance(hours=1)
+    clock.advance(minutes=29)
     assert await service.run_due_pages() == []
+    clock.advance(minutes=1)  # still unclaimed: the admins again half an hour later (issue 17)
+    assert [(p.case_id, p.level) for p in await service.run_due_pages()] == [(case.case_id, 2)]
     pages = [r for r in await outbox_rows(db) if r[0] == PAGE]
-    assert [p[3]["level"] for p in pages] == [1, 2]
+    assert [p[3]["level"] for p in pages] == [1, 2, 2]
 
     [other] = await service.report(
         Incoming(MEMBER + 1, 500, None, 2, text), await detect(service, text), [GUILD]
     )
     await service.claim(other.case_id, GUILD, MOD)
+    await service.claim(case.case_id, GUILD, MOD)  # claimed: the first case's pages stop too
     clock.advance(hours=1)
     assert await service.run_due_pages() == []
 
