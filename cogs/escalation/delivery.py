@@ -38,10 +38,18 @@ INTERACTION_EDIT_SECONDS = 14 * 60  # an interaction's token lasts 15 minutes
 SETUP_CHECK_SECONDS = 10 * 60  # how often each server's alert setup is looked at
 
 
-def moderators_to_dm(guild: discord.Guild, settings: GuildSettings) -> list[discord.Member]:
-    """The moderators an alert goes to by DM when no channel works. Everyone with the moderator
-    role for now; the seam where the on-duty feature narrows it to those on duty."""
-    return permissions.moderators(guild, settings.moderator_role_id)
+def moderators_to_dm(
+    guild: discord.Guild, settings: GuildSettings, on_duty: list[int] | None = None
+) -> list[discord.Member]:
+    """The moderators an alert goes to by DM when no channel works: those on duty now (duty.py)
+    when anyone is, else everyone with the moderator role."""
+    everyone = permissions.moderators(guild, settings.moderator_role_id)
+    if on_duty:
+        wanted = set(on_duty)
+        chosen = [m for m in everyone if m.id in wanted]
+        if chosen:
+            return chosen
+    return everyone
 
 
 def link_of(case: Case, settings: GuildSettings) -> LinkName | None:
@@ -74,9 +82,25 @@ class DeliveryDesk:
         self._checked_setup: dict[int, int] = {}  # guild -> when its setup was last checked
 
     def chain(
+        self,
+        guild: discord.Guild,
+        settings: GuildSettings,
+        exclude: int | None = None,
+        on_duty: list[int] | None = None,
+    ) -> list[ChainLink]:
+        return alert_chain(
+            guild,
+            settings,
+            exclude=exclude,
+            moderators_to_dm=lambda g, s: moderators_to_dm(g, s, on_duty),
+        )
+
+    async def chain_now(
         self, guild: discord.Guild, settings: GuildSettings, exclude: int | None = None
     ) -> list[ChainLink]:
-        return alert_chain(guild, settings, exclude=exclude, moderators_to_dm=moderators_to_dm)
+        """The chain as it stands now, its DM link narrowed to the moderators on duty."""
+        on_duty = await self.service.duty.on_duty_now(guild.id, exclude=exclude)
+        return self.chain(guild, settings, exclude, on_duty)
 
     # ------------------------------------------------------------------ the alert in a channel
 
@@ -129,7 +153,7 @@ class DeliveryDesk:
         settings = await self.bot.guild_settings.get(seen.guild_id)
         current = link_of(seen, settings)
         after = CHAIN.index(current) + 1 if current is not None and seen.alert_link != "none" else 0
-        for link in self.chain(guild, settings, exclude=seen.user_id)[after:]:
+        for link in (await self.chain_now(guild, settings, exclude=seen.user_id))[after:]:
             if not link.works:
                 continue
             if link.channel is not None and link.channel.channel_id is not None:
@@ -180,7 +204,7 @@ class DeliveryDesk:
         """The channel keeps failing (Discord errors, rate limits): the moderators (else the
         admins) get the alert by DM as well."""
         settings = await self.bot.guild_settings.get(guild.id)
-        for link in self.chain(guild, settings, exclude=case.user_id)[2:]:
+        for link in (await self.chain_now(guild, settings, exclude=case.user_id))[2:]:
             if link.people:
                 await self.service.alert_also_to_dms(
                     case, link=link.name, user_ids=list(link.people)

@@ -201,3 +201,26 @@ async def test_no_permission_then_unknown_channel_then_closed_dms_reach_the_admi
         resources = [m for m in c.dms(c.server.member) if "Samaritans" in m.text]
         assert len(resources) == 1 and "only the server's moderators know" in resources[0].content
         assert_nothing_public(c)
+
+
+async def test_with_no_channel_the_alert_goes_to_the_moderators_on_duty_only(
+    community: Community,
+) -> None:
+    """The DM link of the chain narrows to whoever is on duty (/duty on) when anyone is."""
+    c, fake = community, community.fake
+    on_call = fake.create_user("on-call")
+    fake.add_member(c.server.guild, on_call, roles=[c.server.moderator_role])
+    res = await fake.slash(
+        on_call, "duty on", guild=c.server.guild, channel=c.server.general, options={"for": "2h"}
+    )
+    assert res.ephemeral
+    fake.delete_channel(c.alerts_channel)
+    fake.delete_channel(c.mod_log)
+    await c.settle()
+    await fake.send_message(c.server.member, c.group_channel, TEXT)
+    await c.settle()
+    [alert] = alert_dms(fake, on_call)
+    assert "was deleted" in alert.content
+    assert alert_dms(fake, c.server.moderator) == []  # off duty: not woken
+    assert alert_dms(fake, c.server.admin) == []
+    assert_nothing_public(c)
