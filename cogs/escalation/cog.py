@@ -27,6 +27,7 @@ from bot.errors import NotFound, UserError
 from bot.events import FEEDBACK_SUBMITTED
 from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.i18n import N_
+from bot.outbox import URGENT
 from bot.tree import translator
 from cogs.escalation.alerts import AlertDesk
 from cogs.escalation.anonymous import AnonymousAlerts
@@ -88,9 +89,14 @@ class EscalationCog(Feature, name=COG_NAME):
         alerts = self.alerts
         return {
             ALERT: OutboxKind(
-                alerts.render_alert, on_failure=alerts.alert_failed, on_sent=alerts.alert_sent
+                alerts.render_alert,
+                on_failure=alerts.alert_failed,
+                on_sent=alerts.alert_sent,
+                priority=URGENT,
             ),
-            RESOURCES: OutboxKind(alerts.render_resources, on_failure=alerts.resources_failed),
+            RESOURCES: OutboxKind(
+                alerts.render_resources, on_failure=alerts.resources_failed, priority=URGENT
+            ),
             PAGE: alerts.render_page,
             UPDATE: alerts.render_update,
             MOD_LOG: alerts.render_mod_log,
