@@ -21,7 +21,20 @@ log = logging.getLogger(__name__)
 Params = Mapping[str, Any] | tuple[Any, ...] | None
 Row = sqlite3.Row
 
-BUSY_TIMEOUT_MS = 5000
+BUSY_TIMEOUT_MS = 5000  # how long a transaction waits for another connection's write lock
+# SQLite's own wait, at a time: between two tries the connection lock is released, so this
+# process's reads (WAL: readers never wait for a writer) are not held up behind a writer waiting
+# for a lock another process holds.
+BUSY_SLICE_MS = 100
+BUSY_PAUSE_SECONDS = 0.05
+
+
+def is_busy(error: BaseException) -> bool:
+    """SQLITE_BUSY: another connection holds the write lock."""
+    return isinstance(error, sqlite3.OperationalError) and (
+        getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+        or "database is locked" in str(error)
+    )
 
 
 class Transaction:
@@ -79,7 +92,7 @@ class Database:
             path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(str(path), isolation_level=None)
         conn.row_factory = sqlite3.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_SLICE_MS}")
         await conn.execute("PRAGMA journal_mode = WAL")
         # FULL: a committed escalation or vote survives a power cut, not only a crash.
         await conn.execute("PRAGMA synchronous = FULL")
@@ -102,22 +115,48 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """BEGIN IMMEDIATE under the lock; COMMIT on success, ROLLBACK on any exception."""
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+        """BEGIN IMMEDIATE under the lock; COMMIT on success, ROLLBACK on any exception (and
+        when COMMIT itself fails: a full disk). Waits up to BUSY_TIMEOUT_MS for a write lock
+        another connection holds, then raises `sqlite3.OperationalError` (database is locked)."""
+        await self._begin()
+        try:
             tx = Transaction(self._conn)
             try:
                 yield tx
             except BaseException:
                 await self._conn.execute("ROLLBACK")
                 raise
-            else:
+            try:
                 await self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    try:
+                        await self._conn.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        log.exception("could not roll back after a failed commit")
+                raise
+        finally:
+            self._lock.release()
         for callback in tx._after_commit:
             try:
                 callback()
             except Exception:
                 log.exception("after-commit callback failed")
+
+    async def _begin(self) -> None:
+        """Take the connection lock and BEGIN IMMEDIATE; the lock is held on return."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            await self._lock.acquire()
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                return
+            except BaseException as error:
+                self._lock.release()
+                if not is_busy(error) or loop.time() >= deadline:
+                    raise
+            await asyncio.sleep(BUSY_PAUSE_SECONDS)
 
     async def fetchone(self, sql: str, params: Params = None) -> Row | None:
         async with self._lock, self._conn.execute(sql, params or {}) as cursor:

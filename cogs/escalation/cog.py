@@ -9,7 +9,6 @@ Never replies in public, never deletes the member's message, never logs its text
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -33,6 +32,7 @@ from cogs.escalation.alerts import AlertDesk
 from cogs.escalation.anonymous import AnonymousAlerts
 from cogs.escalation.detection import Detector, Lexicon
 from cogs.escalation.helplines import Helplines
+from cogs.escalation.intake import Deferred, Intake, deferred_reply
 from cogs.escalation.service import (
     ALERT,
     FEEDBACK_ALERT,
@@ -68,7 +68,6 @@ def words_of(message: discord.Message) -> tuple[str, bool]:
 TICK_SECONDS = 10  # pages, alerts from feedback, pending private threads, redactions
 PURGE_HOURS = 1
 SCANNED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
-REPORT_ATTEMPTS = 3
 
 
 class EscalationCog(Feature, name=COG_NAME):
@@ -84,6 +83,7 @@ class EscalationCog(Feature, name=COG_NAME):
         )
         self.alerts = AlertDesk(bot, self.service, self.helplines)
         self.anonymous = AnonymousAlerts(bot, self.service)
+        self.intake = Intake(bot, self.service, self.helplines, refresh=self._refresh_later)
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         alerts = self.alerts
@@ -235,21 +235,8 @@ class EscalationCog(Feature, name=COG_NAME):
             edited=edited,
             forwarded=forwarded,
         )
-        for attempt in range(1, REPORT_ATTEMPTS + 1):
-            try:
-                outcomes = await self.service.report(incoming, detection, guild_ids)
-                break
-            except Exception:
-                log.exception(
-                    "escalation: could not record message %d from user %d (attempt %d)",
-                    message.id,
-                    author.id,
-                    attempt,
-                )
-                if attempt == REPORT_ATTEMPTS:
-                    return
-                await asyncio.sleep(0.2 * attempt)
-        for outcome in outcomes:
+        outcomes = await self.intake.report(incoming, detection, guild_ids)  # never dropped
+        for outcome in outcomes or ():  # None: written when the database is back
             if outcome.what in ("joined", "updated"):
                 self._refresh_later(outcome.case_id)
 
@@ -332,13 +319,16 @@ class EscalationCog(Feature, name=COG_NAME):
         t = await translator(interaction)
         channel = interaction.channel
         parent_id = channel.parent_id if isinstance(channel, discord.Thread) else None
-        outcome = await self.service.request_support(
+        outcome = await self.intake.request_support(
             guild_id=member.guild.id,
             user_id=member.id,
             channel_id=interaction.channel_id,
             parent_channel_id=parent_id,
             words=words,
         )
+        if isinstance(outcome, Deferred):  # the database is unavailable; the case will follow
+            await interaction.response.send_message(deferred_reply(outcome, t), ephemeral=True)
+            return
         if outcome.what == "opened":
             text = t(
                 "Thank you for reaching out. I've told the moderators privately, and one of them "
