@@ -33,8 +33,10 @@ async def kill_mid_send(c: Community, *, delivered: bool) -> tuple[str, str]:
             fake.faults.add("POST", path, delay=60, status=503, count=1)
     await fake.send_message(member, c.group_channel, TEXT)
     await wait_until(
-        lambda: sum(r.method == "POST" for r in fake.requests_to("POST", alerts)) >= 2
-        and len(fake.requests_to("POST", dm)) == 1,
+        lambda: (
+            sum(r.method == "POST" for r in fake.requests_to("POST", alerts)) >= 2
+            and len(fake.requests_to("POST", dm)) == 1
+        ),
         timeout=10,
     )  # (the first post in the alert channel is /setup's note)
     await c.runner.stop()  # as a kill: neither send was settled
@@ -102,5 +104,6 @@ async def test_a_send_that_never_arrived_is_sent_once_after_the_window(
         await restart(c, tmp_path)
 
         assert len(fake_discord.requests_to("GET", alerts)) >= 1  # it looked first
+        assert len(fake_discord.requests_to("GET", dm)) >= 1
         assert len(c.alerts()) == 1 and len(c.dms(server.member)) == 1
         assert c.alerts()[0].embeds[0]["title"] == "Alert #1: a member may need help"
