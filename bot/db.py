@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,63 @@ def is_busy(error: BaseException) -> bool:
         getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
         or "database is locked" in str(error)
     )
+
+
+_URGENT: ContextVar[bool] = ContextVar("database_urgent", default=False)
+
+
+@contextmanager
+def urgent_work(urgent: bool = True) -> Iterator[None]:
+    """Database work of this task (and of tasks it starts) goes ahead of ordinary work waiting
+    for the connection: a crisis alert is not held up behind a bulk send's bookkeeping."""
+    token = _URGENT.set(urgent)
+    try:
+        yield
+    finally:
+        _URGENT.reset(token)
+
+
+class _ConnectionLock:
+    """An asyncio lock with two lines: urgent work (`urgent_work()`) first, each in order."""
+
+    def __init__(self) -> None:
+        self._locked = False
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._ordinary: deque[asyncio.Future[None]] = deque()
+
+    def locked(self) -> bool:
+        return self._locked
+
+    async def acquire(self) -> None:
+        if not self._locked:
+            self._locked = True
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        line = self._urgent if _URGENT.get() else self._ordinary
+        line.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed the lock as it was cancelled: pass it on
+            elif waiter in line:
+                line.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        for line in (self._urgent, self._ordinary):
+            while line:
+                waiter = line.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)  # handed over: stays locked
+                    return
+        self._locked = False
+
+    async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.release()
 
 
 class Transaction:
@@ -77,13 +136,19 @@ class Transaction:
 
 
 class Database:
-    """One connection shared by the whole bot. Reads and transactions take the same lock, so a
-    read never sees another task's uncommitted writes."""
+    """One connection for writes, shared by the whole bot: transactions take its lock in turn.
+    Reads outside a transaction (`fetchone`, `fetchall`) go through a second, read-only
+    connection and take no lock: with WAL they see every committed write and never another
+    task's uncommitted ones, and they neither wait for a transaction's commit (a disk flush)
+    nor hold one up. (An in-memory database has one connection for both.)"""
 
-    def __init__(self, path: Path, conn: aiosqlite.Connection) -> None:
+    def __init__(
+        self, path: Path, conn: aiosqlite.Connection, reader: aiosqlite.Connection | None = None
+    ) -> None:
         self.path = path
         self._conn = conn
-        self._lock = asyncio.Lock()
+        self._reader = reader
+        self._lock = _ConnectionLock()
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -100,11 +165,19 @@ class Database:
         # Deleted rows (purged words of a member in distress, closed polls' rolls) are
         # overwritten with zeros rather than left readable in the file's free pages.
         await conn.execute("PRAGMA secure_delete = ON")
+        reader = None
+        if str(path) != ":memory:":
+            reader = await aiosqlite.connect(str(path), isolation_level=None)
+            reader.row_factory = sqlite3.Row
+            await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await reader.execute("PRAGMA query_only = ON")
         log.debug("opened database %s", path)
-        return cls(path, conn)
+        return cls(path, conn, reader)
 
     async def close(self) -> None:
         async with self._lock:
+            if self._reader is not None:
+                await self._reader.close()
             await self._conn.close()
 
     async def __aenter__(self) -> Database:
@@ -159,22 +232,31 @@ class Database:
             await asyncio.sleep(BUSY_PAUSE_SECONDS)
 
     async def fetchone(self, sql: str, params: Params = None) -> Row | None:
-        async with self._lock, self._conn.execute(sql, params or {}) as cursor:
-            return await cursor.fetchone()
+        if self._reader is not None:
+            async with self._reader.execute(sql, params or {}) as cursor:
+                return await cursor.fetchone()
+        return await self._fetchone_on_writer(sql, params)
 
     async def fetchall(self, sql: str, params: Params = None) -> list[Row]:
+        if self._reader is not None:
+            async with self._reader.execute(sql, params or {}) as cursor:
+                return list(await cursor.fetchall())
         async with self._lock, self._conn.execute(sql, params or {}) as cursor:
             return list(await cursor.fetchall())
 
+    async def _fetchone_on_writer(self, sql: str, params: Params = None) -> Row | None:
+        async with self._lock, self._conn.execute(sql, params or {}) as cursor:
+            return await cursor.fetchone()
+
     async def secure_delete_on(self) -> bool:
         """Whether deleted content is overwritten with zeros (set at open)."""
-        row = await self.fetchone("PRAGMA secure_delete")
+        row = await self._fetchone_on_writer("PRAGMA secure_delete")
         return row is not None and row[0] == 1
 
     async def empty_log(self) -> bool:
         """Copy the write-ahead log into the database and empty it, so the log no longer holds
         a page image per transaction. False when a reader kept it from being emptied."""
-        row = await self.fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
+        row = await self._fetchone_on_writer("PRAGMA wal_checkpoint(TRUNCATE)")
         return row is not None and not row[0]
 
     async def fetchval(self, sql: str, params: Params = None) -> Any:

@@ -28,6 +28,7 @@ for in its destination (bot/outbox_lookup.py).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ import aiohttp
 import discord
 
 from bot.clock import Clock, epoch
+from bot.db import urgent_work
 from bot.outbox import (
     MAX_ATTEMPTS_FOR_BUGS,
     NORMAL,
@@ -204,6 +206,10 @@ class OutboxDispatcher:
                 await asyncio.sleep(0.02)
 
     async def _run(self) -> None:
+        with urgent_work():  # claiming is what an urgent row waits for first
+            await self._loop()
+
+    async def _loop(self) -> None:
         while True:
             self._wake.clear()
             try:
@@ -255,15 +261,26 @@ class OutboxDispatcher:
             if key not in self._workers:
                 self._idle.clear()
                 self._workers[key] = asyncio.create_task(
-                    self._work(key), name=f"outbox-{key[0]}-{key[1]}"
+                    self._work(key),
+                    name=f"outbox-{key[0]}-{key[1]}",
+                    context=contextvars.Context(),  # not urgent unless its row is
                 )
 
     async def _work(self, key: tuple[str, int]) -> None:
         queue = self._queues[key]
+        # Urgent rows are not held up by the bookkeeping of the one before them (marking it
+        # sent, its feature's on_sent): that runs beside the next send. Ordinary rows wait for
+        # it, so what they render sees what the earlier sends recorded.
+        settling: list[asyncio.Task[None]] = []
         try:
-            while queue:
+            while True:
+                if not queue or not queue[0].urgent:
+                    await self._finish(settling)
+                if not queue:
+                    break
                 if queue[0].urgent:
-                    delivered = await self._deliver(queue.pop(0))
+                    with urgent_work():  # its database work goes first too
+                        delivered = await self._deliver(queue.pop(0), settling)
                 else:
                     async with self.budget.turn():
                         if queue[0].urgent:
@@ -279,14 +296,31 @@ class OutboxDispatcher:
                         for row_id in rest:
                             self._in_flight.pop(row_id, None)
         finally:
+            for task in settling:
+                task.cancel()
             self._queues.pop(key, None)
             self._workers.pop(key, None)
             if not self._workers:
                 self._idle.set()
             self.wake()
 
-    async def _deliver(self, row: OutboxMessage) -> bool:
-        """Send one row. True when it is settled (sent or failed for good)."""
+    @staticmethod
+    async def _finish(settling: list[asyncio.Task[None]]) -> None:
+        while settling:
+            task = settling.pop(0)
+            try:
+                await task
+            except asyncio.CancelledError:
+                if not task.cancelled():
+                    raise
+            except Exception:
+                log.exception("outbox: recording a send failed")
+
+    async def _deliver(
+        self, row: OutboxMessage, settling: list[asyncio.Task[None]] | None = None
+    ) -> bool:
+        """Send one row. True when it is settled (sent or failed for good); with `settling`,
+        once it is sent, its recording is left to a task added there."""
         try:
             renderer = self._renderers.get(row.kind)
             if renderer is None:
@@ -311,11 +345,19 @@ class OutboxDispatcher:
         except Exception as error:
             return await self._handle_error(row, error)
         log.debug("outbox %d (%s) sent as message %d", row.id, row.kind, sent.id)
-        await self._sent(row, sent.channel.id, sent.id)
+        if settling is None:
+            await self._sent(row, sent.channel.id, sent.id)
+        else:
+            settling.append(asyncio.create_task(self._sent(row, sent.channel.id, sent.id)))
         return True
 
     async def _sent(self, row: OutboxMessage, channel_id: int, message_id: int) -> None:
-        await self._repo.mark_sent(row.id, channel_id, message_id, epoch(self._clock()))
+        try:
+            await self._repo.mark_sent(row.id, channel_id, message_id, epoch(self._clock()))
+        except BaseException:
+            # Still leased: sent again (same nonce) when the lease ends, or at the next start.
+            self._in_flight.pop(row.id, None)
+            raise
         self._in_flight.pop(row.id, None)
         self._settled(row.id, "sent")
         await self._tell_sent(row, message_id)

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import discord
 
 from bot.clock import epoch
+from bot.db import urgent_work
 from bot.guild_settings import GuildSettings
 from bot.i18n import Translate, server_translator
 from cogs.escalation import render
@@ -174,6 +175,10 @@ class Intake:
     # ------------------------------------------------------------------ writing, patiently
 
     async def _write(self, call: Call) -> None:
+        with urgent_work():  # ahead of ordinary work waiting for the database
+            await self._write_patiently(call)
+
+    async def _write_patiently(self, call: Call) -> None:
         self.waiting.add(call)
         try:
             while True:
