@@ -113,27 +113,26 @@ def _message(row: Row) -> OutboxMessage:
     )
 
 
-# Due, unleased, and not behind an older row of the same destination (and at least the same
-# priority) that waits for its retry: each destination gets its messages in order.
-_CLAIM = (
-    "UPDATE outbox SET lease_until = :lease_until, attempts = attempts + 1, "
-    "tried_after = COALESCE(tried_after, :tried_after) "
-    "WHERE id IN ("
-    "  SELECT o.id FROM outbox o WHERE o.status = 'pending' AND {priority} "
-    "  AND o.next_attempt_at <= :now "
-    "  AND (o.lease_until IS NULL OR o.lease_until <= :now) "
-    "  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending' "
-    "    AND e.destination_type = o.destination_type "
-    "    AND e.destination_id = o.destination_id AND e.id < o.id "
-    "    AND e.priority >= o.priority AND e.next_attempt_at > :now) "
-    "  ORDER BY o.id LIMIT :limit) "
-    f"RETURNING {_COLUMNS}"
-)
-_CLAIM_URGENT = _CLAIM.format(priority="o.priority >= 1")
-_CLAIM_NORMAL = _CLAIM.format(priority="o.priority < 1")
-
-
 class OutboxRepository:
+    # Due, unleased, and not behind an older row of the same destination (and at least the
+    # same priority) that waits for its retry: each destination gets its messages in order.
+    _CLAIM = (
+        "UPDATE outbox SET lease_until = :lease_until, attempts = attempts + 1, "
+        "tried_after = COALESCE(tried_after, :tried_after) "
+        "WHERE id IN ("
+        "  SELECT o.id FROM outbox o WHERE o.status = 'pending' AND {priority} "
+        "  AND o.next_attempt_at <= :now "
+        "  AND (o.lease_until IS NULL OR o.lease_until <= :now) "
+        "  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending' "
+        "    AND e.destination_type = o.destination_type "
+        "    AND e.destination_id = o.destination_id AND e.id < o.id "
+        "    AND e.priority >= o.priority AND e.next_attempt_at > :now) "
+        "  ORDER BY o.id LIMIT :limit) "
+        f"RETURNING {_COLUMNS}"
+    )
+    _CLAIM_URGENT = _CLAIM.format(priority="o.priority >= 1")
+    _CLAIM_NORMAL = _CLAIM.format(priority="o.priority < 1")
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -183,9 +182,9 @@ class OutboxRepository:
         async with self.db.transaction() as tx:
             urgent = limit if urgent_limit is None else urgent_limit
             if urgent > 0:
-                rows += await tx.fetchall(_CLAIM_URGENT, {**params, "limit": urgent})
+                rows += await tx.fetchall(self._CLAIM_URGENT, {**params, "limit": urgent})
             if limit > 0:
-                rows += await tx.fetchall(_CLAIM_NORMAL, {**params, "limit": limit})
+                rows += await tx.fetchall(self._CLAIM_NORMAL, {**params, "limit": limit})
         return sorted((_message(r) for r in rows), key=lambda m: (-m.priority, m.id))
 
     async def prioritise(self, kinds: dict[str, int]) -> int:

@@ -10,8 +10,10 @@ import time
 from pathlib import Path
 
 from bot.client import Bot
+from bot.clock import epoch
+from bot.db import Database
 from bot.dispatcher import Rendered
-from bot.outbox import OutboxMessage
+from bot.outbox import URGENT, Outbox, OutboxMessage
 from bot.send_budget import ORDINARY_PER_SECOND, SendBudget
 from tests.conftest import FakeClock
 from tests.escalation.conftest import start_community
@@ -109,3 +111,43 @@ async def test_a_crisis_goes_ahead_of_a_1500_row_backlog(
         assert sum(m.content.startswith("post ") for m in in_alerts[alert_at:]) > 50
         counts = await bot.outbox.repository.counts()
         assert counts.pending == 0 and counts.failed == 0
+
+
+async def test_urgent_rows_are_claimed_first_and_wait_only_behind_urgent_ones(
+    db: Database, clock: FakeClock
+) -> None:
+    """The claim's rules on a real database: urgent rows first, each priority in order per
+    destination; an urgent row is not held back by an ordinary one waiting for its retry, an
+    ordinary one is held back by any older row of its destination."""
+    outbox = Outbox(db, clock)
+    outbox.set_priority("test:crisis", URGENT)
+    repo = outbox.repository
+
+    async def enqueue(kind: str, channel: int, text: str) -> int:
+        async with db.transaction() as tx:
+            return await outbox.enqueue(
+                tx, kind=kind, guild_id=1, channel_id=channel, payload={"text": text}
+            )
+
+    await enqueue("test:bulk", 5, "bulk 1")
+    await enqueue("test:bulk", 5, "bulk 2")
+    await enqueue("test:crisis", 5, "crisis 1")
+    await enqueue("test:bulk", 6, "bulk elsewhere")
+    await enqueue("test:crisis", 5, "crisis 2")
+    now = epoch(clock())
+    claimed = await repo.claim_due(now, 1, urgent_limit=10)
+    assert [r.payload["text"] for r in claimed] == ["crisis 1", "crisis 2", "bulk 1"]
+    assert [r.urgent for r in claimed] == [True, True, False]
+    crisis1, crisis2, bulk1 = claimed
+    # bulk 1 waits for a retry: the crisis rows of its channel do not wait for it, bulk 2 does
+    await repo.mark_retry(bulk1.id, now + 30, "HTTP 500")
+    await repo.release([crisis1.id, crisis2.id])
+    again = await repo.claim_due(now, 10)
+    assert [r.payload["text"] for r in again] == ["crisis 1", "crisis 2", "bulk elsewhere"]
+    # a crisis row waiting for its retry holds back the later crisis row and the ordinary ones
+    first, second, _other = again
+    await repo.mark_retry(first.id, now + 30, "HTTP 500")
+    await repo.release([second.id])
+    assert await repo.claim_due(now + 1, 10) == []
+    later = await repo.claim_due(now + 30, 10)
+    assert [r.payload["text"] for r in later] == ["crisis 1", "crisis 2", "bulk 1", "bulk 2"]
