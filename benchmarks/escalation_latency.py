@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.roundtrip import bare_floor, show, summary
+from benchmarks.roundtrip import bare_floor, bare_message_floor, show, summary
 from bot.client import Bot
 from bot.dispatcher import Rendered
 from bot.outbox import OutboxMessage
@@ -244,20 +244,23 @@ async def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     floor = await bare_floor(args.iterations)
+    message_floor = await bare_message_floor(args.iterations)
     figures, rate, count, validation = await escalation_latency(
         args.samples, args.chatter, args.interval, args.backlog
     )
     print(
         f"message -> alert and resources DM, {count} crises under {rate:.0f} messages/s of "
         f"other chatter and a backlog of {args.backlog} ordinary DMs queued, loopback Discord; "
-        f"floor: bare discord.py /ping round trip ({args.iterations} iterations), same run"
+        f"floors: bare discord.py /ping round trip and message -> post ({args.iterations} "
+        f"iterations each, no load), same run; ratios against the message -> post floor"
     )
     show("bare discord.py /ping", floor, None)
-    show("crisis -> alert", figures["alert"], floor)
-    show("crisis -> resources DM", figures["dm"], floor)
-    show("crisis -> alert + DM", figures["both"], floor)
-    show("  crisis read by the bot", figures["read"], floor)
-    show("  read -> alert + DM", figures["after read"], floor)
+    show("bare discord.py message->post", message_floor, None)
+    show("crisis -> alert", figures["alert"], message_floor)
+    show("crisis -> resources DM", figures["dm"], message_floor)
+    show("crisis -> alert + DM", figures["both"], message_floor)
+    show("  crisis read by the bot", figures["read"], message_floor)
+    show("  read -> alert + DM", figures["after read"], message_floor)
     sent, left = validation.pop("_backlog_sent"), validation.pop("_backlog_left")
     if args.backlog:
         print(

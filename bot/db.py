@@ -231,14 +231,18 @@ class Database:
                     raise
             await asyncio.sleep(BUSY_PAUSE_SECONDS)
 
+    def _reads_apart(self, sql: str) -> bool:
+        # PRAGMAs ask about (or set) the connection that writes.
+        return self._reader is not None and not sql.lstrip()[:6].upper().startswith("PRAGMA")
+
     async def fetchone(self, sql: str, params: Params = None) -> Row | None:
-        if self._reader is not None:
+        if self._reads_apart(sql) and self._reader is not None:
             async with self._reader.execute(sql, params or {}) as cursor:
                 return await cursor.fetchone()
         return await self._fetchone_on_writer(sql, params)
 
     async def fetchall(self, sql: str, params: Params = None) -> list[Row]:
-        if self._reader is not None:
+        if self._reads_apart(sql) and self._reader is not None:
             async with self._reader.execute(sql, params or {}) as cursor:
                 return list(await cursor.fetchall())
         async with self._lock, self._conn.execute(sql, params or {}) as cursor:

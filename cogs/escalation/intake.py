@@ -175,8 +175,20 @@ class Intake:
     # ------------------------------------------------------------------ writing, patiently
 
     async def _write(self, call: Call) -> None:
-        with urgent_work():  # ahead of ordinary work waiting for the database
-            await self._write_patiently(call)
+        try:
+            with urgent_work():  # ahead of ordinary work waiting for the database
+                await self._write_patiently(call)
+        except asyncio.CancelledError:
+            if not call.written:  # the bot stops while the database is still unavailable
+                log.error(
+                    "escalation: stopping before %s from user %d in guild %d could be recorded "
+                    "(crisis resources %s); it is lost unless it is read again at the next start",
+                    call.label,
+                    call.user_id,
+                    call.guild_id,
+                    "were sent" if call.resources == "sent" else "were not sent",
+                )
+            raise
 
     async def _write_patiently(self, call: Call) -> None:
         self.waiting.add(call)
