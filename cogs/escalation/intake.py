@@ -199,6 +199,7 @@ class Intake:
                 except Exception as error:
                     if call.resources == "outbox":
                         call.resources = "no"  # rolled back: nothing was queued
+                    call.taken_as_given = False
                     call.failures += 1
                     self._log_failure(call, error)
                     await self._resources_now(call)
