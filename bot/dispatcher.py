@@ -359,6 +359,7 @@ class OutboxDispatcher:
             self._in_flight.pop(row.id, None)
             raise
         self._in_flight.pop(row.id, None)
+        self.wake()  # room for another ordinary row
         self._settled(row.id, "sent")
         await self._tell_sent(row, message_id)
 
