@@ -4,10 +4,12 @@ against the same loopback Discord, in one run.
     .venv/bin/python -m benchmarks.roundtrip [--iterations 300]
 
 Round trip = the fake sends INTERACTION_CREATE over the gateway -> the bot answers with its
-interaction callback -> the fake has the response. Our bot runs `/help` (reads the server's
-settings and the caller's role from the database, builds an embed) and `/setup show`; the bare
-bot answers `/ping` with a fixed ephemeral text. Both bots run in this process on one event loop
-with the fake, so the fake's own cost is in both figures.
+interaction callback -> the fake has the response. `bare_message_floor` is the same for a
+message: MESSAGE_CREATE over the gateway -> a bare discord.py bot posts a message in another
+channel -> the fake has it (the floor of "a member's message -> the alert"). Our bot runs
+`/help` (reads the server's settings and the caller's role from the database, builds an embed)
+and `/setup show`; the bare bot answers `/ping` with a fixed ephemeral text. Both bots run in
+this process on one event loop with the fake, so the fake's own cost is in both figures.
 """
 
 from __future__ import annotations
@@ -90,6 +92,51 @@ async def bare_floor(iterations: int) -> dict[str, float]:
         Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
 
 
+class BareEcho(discord.Client):
+    """Posts a line in another channel for every message it reads: the least a bot can do."""
+
+    def __init__(self, target: int) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = True
+        super().__init__(intents=intents, guild_ready_timeout=0.1)
+        self.target = target
+
+    async def on_message(self, message: discord.Message) -> None:
+        if self.user is None or message.author.id == self.user.id:
+            return
+        await self.get_partial_messageable(self.target).send(
+            "seen", allowed_mentions=discord.AllowedMentions.none()
+        )
+
+
+async def bare_message_floor(iterations: int) -> dict[str, float]:
+    saved = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+    fake = FakeDiscord()
+    await fake.start()
+    server = build_server(fake)
+    Route.BASE = fake.api_base
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
+    client = BareEcho(server.private.id)
+    task = asyncio.create_task(client.start("bare-token"))
+    try:
+        await fake.wait_until_connected()
+        while client.get_guild(server.guild.id) is None:
+            await asyncio.sleep(0.01)
+
+        async def message() -> None:
+            before = len(fake.messages_in(server.private))
+            await fake.send_message(server.member, server.general, "hello")
+            while len(fake.messages_in(server.private)) == before:
+                await asyncio.sleep(0.001)
+
+        return summary(await measure(message, iterations))
+    finally:
+        await client.close()
+        await asyncio.gather(task, return_exceptions=True)
+        await fake.stop()
+        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
 async def our_bot(iterations: int, command: str) -> dict[str, float]:
     fake = FakeDiscord()
     await fake.start()
@@ -138,10 +185,12 @@ async def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     floor = await bare_floor(args.iterations)
+    message_floor = await bare_message_floor(args.iterations)
     help_figures = await our_bot(args.iterations, "help")
     show_figures = await our_bot(args.iterations, "setup show")
     print(f"slash command round trip, {args.iterations} iterations each, loopback Discord")
     show("bare discord.py /ping", floor, None)
+    show("bare discord.py message->post", message_floor, None)
     show("peer-support-bot /help", help_figures, floor)
     show("peer-support-bot /setup show", show_figures, floor)
 

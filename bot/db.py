@@ -10,8 +10,10 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +24,81 @@ log = logging.getLogger(__name__)
 Params = Mapping[str, Any] | tuple[Any, ...] | None
 Row = sqlite3.Row
 
-BUSY_TIMEOUT_MS = 5000
+BUSY_TIMEOUT_MS = 5000  # how long a transaction waits for another connection's write lock
 # Emptying the write-ahead log after a purge: first retry after this many seconds, doubling up
 # to the longest wait; blocked for longer than WARN_BLOCKED_AFTER, the log says so (once).
 ERASE_FIRST_RETRY, ERASE_LONGEST_WAIT = 0.25, 30.0
 WARN_BLOCKED_AFTER = 15 * 60.0
+# SQLite's own wait, at a time: between two tries the connection lock is released, so this
+# process's reads (WAL: readers never wait for a writer) are not held up behind a writer waiting
+# for a lock another process holds.
+BUSY_SLICE_MS = 100
+BUSY_PAUSE_SECONDS = 0.05
+
+
+def is_busy(error: BaseException) -> bool:
+    """SQLITE_BUSY: another connection holds the write lock."""
+    return isinstance(error, sqlite3.OperationalError) and (
+        getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+        or "database is locked" in str(error)
+    )
+
+
+_URGENT: ContextVar[bool] = ContextVar("database_urgent", default=False)
+
+
+@contextmanager
+def urgent_work(urgent: bool = True) -> Iterator[None]:
+    """Database work of this task (and of tasks it starts) goes ahead of ordinary work waiting
+    for the connection: a crisis alert is not held up behind a bulk send's bookkeeping."""
+    token = _URGENT.set(urgent)
+    try:
+        yield
+    finally:
+        _URGENT.reset(token)
+
+
+class _ConnectionLock:
+    """An asyncio lock with two lines: urgent work (`urgent_work()`) first, each in order."""
+
+    def __init__(self) -> None:
+        self._locked = False
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._ordinary: deque[asyncio.Future[None]] = deque()
+
+    def locked(self) -> bool:
+        return self._locked
+
+    async def acquire(self) -> None:
+        if not self._locked:
+            self._locked = True
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        line = self._urgent if _URGENT.get() else self._ordinary
+        line.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed the lock as it was cancelled: pass it on
+            elif waiter in line:
+                line.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        for line in (self._urgent, self._ordinary):
+            while line:
+                waiter = line.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)  # handed over: stays locked
+                    return
+        self._locked = False
+
+    async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.release()
 
 
 class Transaction:
@@ -69,13 +141,19 @@ class Transaction:
 
 
 class Database:
-    """One connection shared by the whole bot. Reads and transactions take the same lock, so a
-    read never sees another task's uncommitted writes."""
+    """One connection for writes, shared by the whole bot: transactions take its lock in turn.
+    Reads outside a transaction (`fetchone`, `fetchall`) go through a second, read-only
+    connection and take no lock: with WAL they see every committed write and never another
+    task's uncommitted ones, and they neither wait for a transaction's commit (a disk flush)
+    nor hold one up. (An in-memory database has one connection for both.)"""
 
-    def __init__(self, path: Path, conn: aiosqlite.Connection) -> None:
+    def __init__(
+        self, path: Path, conn: aiosqlite.Connection, reader: aiosqlite.Connection | None = None
+    ) -> None:
         self.path = path
         self._conn = conn
-        self._lock = asyncio.Lock()
+        self._reader = reader
+        self._lock = _ConnectionLock()
         self.eraser = LogEraser(self)
 
     @classmethod
@@ -85,7 +163,7 @@ class Database:
             path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(str(path), isolation_level=None)
         conn.row_factory = sqlite3.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_SLICE_MS}")
         await conn.execute("PRAGMA journal_mode = WAL")
         # FULL: a committed escalation or vote survives a power cut, not only a crash.
         await conn.execute("PRAGMA synchronous = FULL")
@@ -93,12 +171,20 @@ class Database:
         # Deleted rows (purged words of a member in distress, closed polls' rolls) are
         # overwritten with zeros rather than left readable in the file's free pages.
         await conn.execute("PRAGMA secure_delete = ON")
+        reader = None
+        if str(path) != ":memory:":
+            reader = await aiosqlite.connect(str(path), isolation_level=None)
+            reader.row_factory = sqlite3.Row
+            await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await reader.execute("PRAGMA query_only = ON")
         log.debug("opened database %s", path)
-        return cls(path, conn)
+        return cls(path, conn, reader)
 
     async def close(self) -> None:
         await self.eraser.stop()
         async with self._lock:
+            if self._reader is not None:
+                await self._reader.close()
             await self._conn.close()
 
     async def __aenter__(self) -> Database:
@@ -109,34 +195,73 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """BEGIN IMMEDIATE under the lock; COMMIT on success, ROLLBACK on any exception."""
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+        """BEGIN IMMEDIATE under the lock; COMMIT on success, ROLLBACK on any exception (and
+        when COMMIT itself fails: a full disk). Waits up to BUSY_TIMEOUT_MS for a write lock
+        another connection holds, then raises `sqlite3.OperationalError` (database is locked)."""
+        await self._begin()
+        try:
             tx = Transaction(self._conn)
             try:
                 yield tx
             except BaseException:
                 await self._conn.execute("ROLLBACK")
                 raise
-            else:
+            try:
                 await self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    try:
+                        await self._conn.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        log.exception("could not roll back after a failed commit")
+                raise
+        finally:
+            self._lock.release()
         for callback in tx._after_commit:
             try:
                 callback()
             except Exception:
                 log.exception("after-commit callback failed")
 
+    async def _begin(self) -> None:
+        """Take the connection lock and BEGIN IMMEDIATE; the lock is held on return."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            await self._lock.acquire()
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                return
+            except BaseException as error:
+                self._lock.release()
+                if not is_busy(error) or loop.time() >= deadline:
+                    raise
+            await asyncio.sleep(BUSY_PAUSE_SECONDS)
+
+    def _reads_apart(self, sql: str) -> bool:
+        # PRAGMAs ask about (or set) the connection that writes.
+        return self._reader is not None and not sql.lstrip()[:6].upper().startswith("PRAGMA")
+
     async def fetchone(self, sql: str, params: Params = None) -> Row | None:
-        async with self._lock, self._conn.execute(sql, params or {}) as cursor:
-            return await cursor.fetchone()
+        if self._reads_apart(sql) and self._reader is not None:
+            async with self._reader.execute(sql, params or {}) as cursor:
+                return await cursor.fetchone()
+        return await self._fetchone_on_writer(sql, params)
 
     async def fetchall(self, sql: str, params: Params = None) -> list[Row]:
+        if self._reads_apart(sql) and self._reader is not None:
+            async with self._reader.execute(sql, params or {}) as cursor:
+                return list(await cursor.fetchall())
         async with self._lock, self._conn.execute(sql, params or {}) as cursor:
             return list(await cursor.fetchall())
 
+    async def _fetchone_on_writer(self, sql: str, params: Params = None) -> Row | None:
+        async with self._lock, self._conn.execute(sql, params or {}) as cursor:
+            return await cursor.fetchone()
+
     async def secure_delete_on(self) -> bool:
         """Whether deleted content is overwritten with zeros (set at open)."""
-        row = await self.fetchone("PRAGMA secure_delete")
+        row = await self._fetchone_on_writer("PRAGMA secure_delete")
         return row is not None and row[0] == 1
 
     async def empty_log(self) -> bool:

@@ -16,11 +16,19 @@ whose handler a crash cut short; so handlers must be idempotent. An error in a h
 logged and the send stays sent (the handler is not run again for it). Code that only waits for
 one send's outcome (a command's reply) awaits `dispatcher.outcome(row_id, within)` instead of
 polling the database.
+
+Urgent rows (a kind registered with `priority=URGENT`: crisis alerts and crisis resources) are
+claimed first, go ahead of ordinary rows queued for the same destination, and never wait for a
+turn; ordinary rows are claimed only as far as the send budget (bot/send_budget.py) lets them
+go out, so a backlog of thousands never stands between a crisis and Discord. An urgent row
+resent after an attempt whose outcome is unknown, past Discord's nonce window, is first looked
+for in its destination (bot/outbox_lookup.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -29,12 +37,16 @@ import aiohttp
 import discord
 
 from bot.clock import Clock, epoch
+from bot.db import urgent_work
 from bot.outbox import (
     MAX_ATTEMPTS_FOR_BUGS,
+    NORMAL,
     Outbox,
     OutboxMessage,
     backoff_seconds,
 )
+from bot.outbox_lookup import find_earlier_send, needs_lookup, snowflake_before_now
+from bot.send_budget import SendBudget
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +91,9 @@ def is_transient(error: BaseException) -> bool:
 class OutboxDispatcher:
     def __init__(self, client: discord.Client, outbox: Outbox, clock: Clock) -> None:
         self._client = client
+        self._outbox = outbox
         self._repo = outbox.repository
+        self.budget = SendBudget()
         self._clock = clock
         self._renderers: dict[str, Renderer] = {}
         self._failure_handlers: dict[str, FailureHandler] = {}
@@ -89,7 +103,7 @@ class OutboxDispatcher:
         self._task: asyncio.Task[None] | None = None
         self._workers: dict[tuple[str, int], asyncio.Task[None]] = {}
         self._queues: dict[tuple[str, int], list[OutboxMessage]] = {}
-        self._in_flight: set[int] = set()
+        self._in_flight: dict[int, bool] = {}  # claimed and not settled: row id -> urgent
         self._idle = asyncio.Event()
         self._idle.set()
         outbox.on_enqueued(self.wake)
@@ -100,10 +114,12 @@ class OutboxDispatcher:
         renderer: Renderer,
         on_failure: FailureHandler | None = None,
         on_sent: SentHandler | None = None,
+        priority: int = NORMAL,
     ) -> None:
-        """How rows of `kind` are rendered, and who hears that one failed for good or was sent.
-        Registering a kind again replaces all three."""
+        """How rows of `kind` are rendered, who hears that one failed for good or was sent, and
+        the priority of its rows. Registering a kind again replaces all of them."""
         self._renderers[kind] = renderer
+        self._outbox.set_priority(kind, priority)
         self._failure_handlers.pop(kind, None)
         self._sent_handlers.pop(kind, None)
         if on_failure is not None:
@@ -117,6 +133,7 @@ class OutboxDispatcher:
         self._renderers.pop(kind, None)
         self._failure_handlers.pop(kind, None)
         self._sent_handlers.pop(kind, None)
+        self._outbox.set_priority(kind, None)
 
     def kinds(self) -> list[str]:
         return list(self._renderers)
@@ -156,6 +173,7 @@ class OutboxDispatcher:
     async def start(self) -> None:
         if self._task is not None:
             return
+        await self._repo.prioritise({k: self._outbox.priority_of(k) for k in self._renderers})
         released = await self._repo.release_all_leases()
         if released:
             log.info("outbox: %d sends were in flight when the bot stopped; resending", released)
@@ -188,6 +206,10 @@ class OutboxDispatcher:
                 await asyncio.sleep(0.02)
 
     async def _run(self) -> None:
+        with urgent_work():  # claiming is what an urgent row waits for first
+            await self._loop()
+
+    async def _loop(self) -> None:
         while True:
             self._wake.clear()
             try:
@@ -207,31 +229,63 @@ class OutboxDispatcher:
                 pass
 
     async def _seconds_until_due(self) -> float:
-        due = await self._repo.next_due_at()
+        # With no room for ordinary rows, only urgent ones are worth a wake-up (a worker wakes
+        # the loop when it settles a row).
+        due = await self._repo.next_due_at(urgent_only=self._ordinary_room() <= 0)
         if due is None:
             return IDLE_POLL_SECONDS
         return min(max(due - epoch(self._clock()), 0.05), IDLE_POLL_SECONDS)
 
+    def _ordinary_room(self) -> int:
+        held = sum(1 for urgent in self._in_flight.values() if not urgent)
+        return self.budget.held - held
+
     async def _claim_and_spawn(self) -> None:
-        rows = await self._repo.claim_due(epoch(self._clock()), CLAIM_BATCH)
+        rows = await self._repo.claim_due(
+            epoch(self._clock()),
+            max(self._ordinary_room(), 0),
+            urgent_limit=CLAIM_BATCH,
+            tried_after=snowflake_before_now(),
+        )
         for row in rows:
             if row.id in self._in_flight:
                 continue
-            self._in_flight.add(row.id)
+            self._in_flight[row.id] = row.urgent
             key = row.destination
-            self._queues.setdefault(key, []).append(row)
+            queue = self._queues.setdefault(key, [])
+            # Urgent rows go ahead of the ordinary ones waiting here; order is kept otherwise.
+            at = len(queue)
+            while row.urgent and at > 0 and not queue[at - 1].urgent:
+                at -= 1
+            queue.insert(at, row)
             if key not in self._workers:
                 self._idle.clear()
                 self._workers[key] = asyncio.create_task(
-                    self._work(key), name=f"outbox-{key[0]}-{key[1]}"
+                    self._work(key),
+                    name=f"outbox-{key[0]}-{key[1]}",
+                    context=contextvars.Context(),  # not urgent unless its row is
                 )
 
     async def _work(self, key: tuple[str, int]) -> None:
         queue = self._queues[key]
+        # Urgent rows are not held up by the bookkeeping of the one before them (marking it
+        # sent, its feature's on_sent): that runs beside the next send. Ordinary rows wait for
+        # it, so what they render sees what the earlier sends recorded.
+        settling: list[asyncio.Task[None]] = []
         try:
-            while queue:
-                row = queue.pop(0)
-                delivered = await self._deliver(row)
+            while True:
+                if not queue or not queue[0].urgent:
+                    await self._finish(settling)
+                if not queue:
+                    break
+                if queue[0].urgent:
+                    with urgent_work():  # its database work goes first too
+                        delivered = await self._deliver(queue.pop(0), settling)
+                else:
+                    async with self.budget.turn():
+                        if queue[0].urgent:
+                            continue  # one came while this waited for its turn: it goes first
+                        delivered = await self._deliver(queue.pop(0))
                 if not delivered:
                     # Keep order: everything behind a row that waits for a retry waits with it.
                     # (claim_due holds them back until the earlier row is due again).
@@ -239,22 +293,44 @@ class OutboxDispatcher:
                     queue.clear()
                     if rest:
                         await self._repo.release(rest)
-                        self._in_flight.difference_update(rest)
+                        for row_id in rest:
+                            self._in_flight.pop(row_id, None)
         finally:
+            for task in settling:
+                task.cancel()
             self._queues.pop(key, None)
             self._workers.pop(key, None)
             if not self._workers:
                 self._idle.set()
             self.wake()
 
-    async def _deliver(self, row: OutboxMessage) -> bool:
-        """Send one row. True when it is settled (sent or failed for good)."""
+    @staticmethod
+    async def _finish(settling: list[asyncio.Task[None]]) -> None:
+        while settling:
+            task = settling.pop(0)
+            try:
+                await task
+            except asyncio.CancelledError:
+                if not task.cancelled():
+                    raise
+            except Exception:
+                log.exception("outbox: recording a send failed")
+
+    async def _deliver(
+        self, row: OutboxMessage, settling: list[asyncio.Task[None]] | None = None
+    ) -> bool:
+        """Send one row. True when it is settled (sent or failed for good); with `settling`,
+        once it is sent, its recording is left to a task added there."""
         try:
             renderer = self._renderers.get(row.kind)
             if renderer is None:
                 raise LookupError(f"no renderer registered for outbox kind {row.kind!r}")
             rendered = await renderer(row)
             destination = await self._destination(row)
+            if needs_lookup(row, epoch(self._clock())) and await self._found(
+                row, destination, rendered
+            ):
+                return True
             sent = await destination.send(
                 content=rendered.content,
                 embeds=rendered.embeds,
@@ -264,15 +340,66 @@ class OutboxDispatcher:
                 nonce=row.nonce,
             )
         except asyncio.CancelledError:
-            self._in_flight.discard(row.id)
+            self._in_flight.pop(row.id, None)
             raise
         except Exception as error:
             return await self._handle_error(row, error)
-        await self._repo.mark_sent(row.id, sent.channel.id, sent.id, epoch(self._clock()))
-        self._in_flight.discard(row.id)
         log.debug("outbox %d (%s) sent as message %d", row.id, row.kind, sent.id)
+        if settling is None:
+            await self._sent(row, sent.channel.id, sent.id)
+        else:
+            settling.append(asyncio.create_task(self._sent(row, sent.channel.id, sent.id)))
+        return True
+
+    async def _sent(self, row: OutboxMessage, channel_id: int, message_id: int) -> None:
+        try:
+            await self._repo.mark_sent(row.id, channel_id, message_id, epoch(self._clock()))
+        except BaseException:
+            # Still leased: sent again (same nonce) when the lease ends, or at the next start.
+            self._in_flight.pop(row.id, None)
+            raise
+        self._in_flight.pop(row.id, None)
+        self.wake()  # room for another ordinary row
         self._settled(row.id, "sent")
-        await self._tell_sent(row, sent.id)
+        await self._tell_sent(row, message_id)
+
+    async def _found(
+        self, row: OutboxMessage, destination: discord.abc.Messageable, rendered: Rendered
+    ) -> bool:
+        """Past the nonce window after an attempt whose outcome is unknown: True when that
+        attempt's message is already in the destination (the row is then marked sent)."""
+        me = self._client.user
+        try:
+            found = (
+                await find_earlier_send(
+                    me.id,
+                    destination,
+                    row,
+                    content=rendered.content,
+                    embeds=rendered.embeds,
+                    view=rendered.view,
+                )
+                if me is not None
+                else None
+            )
+        except discord.HTTPException as error:
+            if is_transient(error):
+                raise
+            # Cannot read the destination: better a message twice than a crisis message lost.
+            log.warning(
+                "outbox %d (%s): could not look for an earlier send: %s", row.id, row.kind, error
+            )
+            return False
+        if found is None:
+            log.info("outbox %d (%s): an earlier attempt did not arrive; sending", row.id, row.kind)
+            return False
+        log.warning(
+            "outbox %d (%s): an earlier attempt arrived after all (message %d); not resending",
+            row.id,
+            row.kind,
+            found.id,
+        )
+        await self._sent(row, found.channel.id, found.id)
         return True
 
     async def _tell_sent(self, row: OutboxMessage, message_id: int) -> None:
@@ -319,7 +446,7 @@ class OutboxDispatcher:
                 summary,
             )
             await self._repo.mark_failed(row.id, summary, now)
-            self._in_flight.discard(row.id)
+            self._in_flight.pop(row.id, None)
             self._settled(row.id, "failed")
             handler = self._failure_handlers.get(row.kind)
             if handler is not None:
@@ -341,5 +468,5 @@ class OutboxDispatcher:
                 exc_info=error,
             )
         await self._repo.mark_retry(row.id, now + delay, summary)
-        self._in_flight.discard(row.id)
+        self._in_flight.pop(row.id, None)
         return False

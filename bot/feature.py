@@ -3,9 +3,10 @@ core; loading the cog registers all of it in core's registries and unloading rem
 
 What a feature declares (all optional):
 
-- `outbox_kinds()`: outbox kind -> `OutboxKind(render, on_failure=None, on_sent=None)` (or just
-  the renderer). Registered on `bot.dispatcher`; `on_sent(message, message_id)` tells the
-  feature the Discord id of what was delivered (bot/dispatcher.py).
+- `outbox_kinds()`: outbox kind -> `OutboxKind(render, on_failure=None, on_sent=None,
+  priority=NORMAL)` (or just the renderer). Registered on `bot.dispatcher`; `on_sent(message,
+  message_id)` tells the feature the Discord id of what was delivered (bot/dispatcher.py);
+  `priority=URGENT` (crisis alerts and resources only) sends its rows ahead of every other.
 - `persistent_items`: DynamicItem classes (bot/kit/buttons.py `PersistentButton`), added with
   `bot.add_dynamic_items` so their buttons work after a restart.
 - `persistent_modals`: PersistentModal classes (bot/kit/modals.py), added to `bot.modals` so
@@ -57,6 +58,7 @@ from discord.ext import commands
 from bot.directory import JoinGate
 from bot.dispatcher import FailureHandler, Renderer, SentHandler
 from bot.modlog import ActionText
+from bot.outbox import NORMAL
 
 if TYPE_CHECKING:
     from bot.client import Bot
@@ -70,11 +72,13 @@ Rebuilder = Callable[[], Awaitable[None]]
 @dataclass(frozen=True)
 class OutboxKind:
     """How one outbox kind is sent: its renderer, and who hears that a row failed for good
-    (`on_failure(message, error)`) or was delivered (`on_sent(message, message_id)`)."""
+    (`on_failure(message, error)`) or was delivered (`on_sent(message, message_id)`), and its
+    priority: `URGENT` (bot/outbox.py) for a crisis send that goes ahead of all others."""
 
     render: Renderer
     on_failure: FailureHandler | None = None
     on_sent: SentHandler | None = None
+    priority: int = NORMAL
 
 
 @dataclass
@@ -140,7 +144,9 @@ class Feature(commands.Cog):
             spec = declared if isinstance(declared, OutboxKind) else OutboxKind(declared)
             if kind in bot.dispatcher.kinds():
                 raise RuntimeError(f"outbox kind {kind!r} already has a renderer")
-            bot.dispatcher.register(kind, spec.render, spec.on_failure, spec.on_sent)
+            bot.dispatcher.register(
+                kind, spec.render, spec.on_failure, spec.on_sent, priority=spec.priority
+            )
             done.kinds.append(kind)
         for kind, text in self.mod_log_actions().items():
             bot.modlog.declare(kind, text)

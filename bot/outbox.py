@@ -6,6 +6,11 @@ nonce window) and marks it sent. Rows hold a *kind* (the name of a renderer the 
 registered) and a small JSON payload, ideally ids rather than texts, so the message is rendered
 from the database when it is sent, in the server's language.
 
+Each row has a priority, the one its kind declared when it was written (`OutboxKind(priority=
+URGENT)` in bot/feature.py): urgent rows (a crisis alert, the member's crisis resources) are
+claimed before every other row, and order is kept within a destination among rows of the same
+priority (an urgent row may overtake an ordinary one queued for the same channel).
+
 This module holds the rules and the SQL; it never imports discord.
 """
 
@@ -26,6 +31,9 @@ log = logging.getLogger(__name__)
 
 DestinationType = Literal["channel", "user"]
 
+NORMAL = 0
+URGENT = 1  # crisis alerts and crisis resources: ahead of every other send
+
 LEASE_SECONDS = 120
 MAX_BACKOFF_SECONDS = 300
 MAX_ATTEMPTS_FOR_BUGS = 10  # unexpected errors (a renderer bug) give up after this many tries
@@ -44,6 +52,12 @@ class OutboxMessage:
     nonce: str
     attempts: int
     created_at: int
+    priority: int = NORMAL
+    tried_after: int | None = None  # a Discord snowflake just before the first attempt
+
+    @property
+    def urgent(self) -> bool:
+        return self.priority >= URGENT
 
     @property
     def destination(self) -> tuple[str, int]:
@@ -78,7 +92,8 @@ def backoff_seconds(attempts: int) -> int:
 
 
 _COLUMNS = (
-    "id, guild_id, kind, destination_type, destination_id, payload, nonce, attempts, created_at"
+    "id, guild_id, kind, destination_type, destination_id, payload, nonce, attempts, created_at, "
+    "priority, tried_after"
 )
 
 
@@ -93,10 +108,31 @@ def _message(row: Row) -> OutboxMessage:
         nonce=row["nonce"],
         attempts=row["attempts"],
         created_at=row["created_at"],
+        priority=row["priority"],
+        tried_after=row["tried_after"],
     )
 
 
 class OutboxRepository:
+    # Due, unleased, and not behind an older row of the same destination (and at least the
+    # same priority) that waits for its retry: each destination gets its messages in order.
+    _CLAIM = (
+        "UPDATE outbox SET lease_until = :lease_until, attempts = attempts + 1, "
+        "tried_after = COALESCE(tried_after, :tried_after) "
+        "WHERE id IN ("
+        "  SELECT o.id FROM outbox o WHERE o.status = 'pending' AND {priority} "
+        "  AND o.next_attempt_at <= :now "
+        "  AND (o.lease_until IS NULL OR o.lease_until <= :now) "
+        "  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending' "
+        "    AND e.destination_type = o.destination_type "
+        "    AND e.destination_id = o.destination_id AND e.id < o.id "
+        "    AND e.priority >= o.priority AND e.next_attempt_at > :now) "
+        "  ORDER BY o.id LIMIT :limit) "
+        f"RETURNING {_COLUMNS}"
+    )
+    _CLAIM_URGENT = _CLAIM.format(priority="o.priority >= 1")
+    _CLAIM_NORMAL = _CLAIM.format(priority="o.priority < 1")
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -111,12 +147,14 @@ class OutboxRepository:
         payload: dict[str, Any],
         nonce: str,
         now: int,
+        priority: int = NORMAL,
     ) -> int:
         return await tx.insert(
             "INSERT INTO outbox (guild_id, kind, destination_type, destination_id, payload, "
-            "nonce, next_attempt_at, created_at) VALUES (:guild_id, :kind, :destination_type, "
-            ":destination_id, :payload, :nonce, :now, :now)",
+            "nonce, next_attempt_at, created_at, priority) VALUES (:guild_id, :kind, "
+            ":destination_type, :destination_id, :payload, :nonce, :now, :now, :priority)",
             {
+                "priority": priority,
                 "guild_id": guild_id,
                 "kind": kind,
                 "destination_type": destination_type,
@@ -127,25 +165,40 @@ class OutboxRepository:
             },
         )
 
-    async def claim_due(self, now: int, limit: int) -> list[OutboxMessage]:
-        """Lease due rows, oldest first. A row waits while an older row for the same
-        destination is waiting for its retry, so each channel gets its messages in order."""
+    async def claim_due(
+        self,
+        now: int,
+        limit: int,
+        *,
+        urgent_limit: int | None = None,
+        tried_after: int | None = None,
+    ) -> list[OutboxMessage]:
+        """Lease due rows: up to `urgent_limit` urgent ones (default `limit`), then up to `limit`
+        others, oldest first within each. A row waits while an older row of at least its
+        priority for the same destination is waiting for its retry, so each channel gets its
+        messages in order. `tried_after` (a Discord snowflake) is kept from the first claim."""
+        params = {"now": now, "lease_until": now + LEASE_SECONDS, "tried_after": tried_after}
+        rows: list[Row] = []
         async with self.db.transaction() as tx:
-            rows = await tx.fetchall(
-                f"UPDATE outbox SET lease_until = :lease_until, attempts = attempts + 1 "
-                f"WHERE id IN ("
-                f"  SELECT o.id FROM outbox o WHERE o.status = 'pending' "
-                f"  AND o.next_attempt_at <= :now "
-                f"  AND (o.lease_until IS NULL OR o.lease_until <= :now) "
-                f"  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending' "
-                f"    AND e.destination_type = o.destination_type "
-                f"    AND e.destination_id = o.destination_id AND e.id < o.id "
-                f"    AND e.next_attempt_at > :now) "
-                f"  ORDER BY o.id LIMIT :limit) "
-                f"RETURNING {_COLUMNS}",
-                {"now": now, "lease_until": now + LEASE_SECONDS, "limit": limit},
-            )
-        return sorted((_message(r) for r in rows), key=lambda m: m.id)
+            urgent = limit if urgent_limit is None else urgent_limit
+            if urgent > 0:
+                rows += await tx.fetchall(self._CLAIM_URGENT, {**params, "limit": urgent})
+            if limit > 0:
+                rows += await tx.fetchall(self._CLAIM_NORMAL, {**params, "limit": limit})
+        return sorted((_message(r) for r in rows), key=lambda m: (-m.priority, m.id))
+
+    async def prioritise(self, kinds: dict[str, int]) -> int:
+        """At start-up: pending rows take the priority their kind declares now (rows written
+        before the kind declared one, or while its feature was not loaded)."""
+        changed = 0
+        async with self.db.transaction() as tx:
+            for kind, priority in kinds.items():
+                changed += await tx.execute(
+                    "UPDATE outbox SET priority = :priority WHERE status = 'pending' "
+                    "AND kind = :kind AND priority <> :priority",
+                    {"kind": kind, "priority": priority},
+                )
+        return changed
 
     async def untold(self, kinds: list[str]) -> list[tuple[OutboxMessage, int]]:
         """Sent rows of these kinds whose on_sent handler has not finished (a crash came
@@ -197,7 +250,8 @@ class OutboxRepository:
         async with self.db.transaction() as tx:
             for row_id in ids:
                 await tx.execute(
-                    "UPDATE outbox SET lease_until = NULL, attempts = attempts - 1 "
+                    "UPDATE outbox SET lease_until = NULL, attempts = attempts - 1, "
+                    "tried_after = CASE WHEN attempts > 1 THEN tried_after END "
                     "WHERE id = :id AND status = 'pending'",
                     {"id": row_id},
                 )
@@ -210,10 +264,11 @@ class OutboxRepository:
                 {"id": message_id, "error": error[:500], "now": now},
             )
 
-    async def next_due_at(self) -> int | None:
+    async def next_due_at(self, *, urgent_only: bool = False) -> int | None:
         return await self.db.fetchval(
             "SELECT MIN(COALESCE(lease_until, next_attempt_at)) FROM outbox "
-            "WHERE status = 'pending'"
+            "WHERE status = 'pending' AND priority >= :least",
+            {"least": URGENT if urgent_only else NORMAL},
         )
 
     async def delivery(self, row_id: int) -> Delivery | None:
@@ -255,6 +310,18 @@ class Outbox:
         self.repository = OutboxRepository(db)
         self._clock = clock
         self._listeners: list[Callable[[], None]] = []
+        self._priorities: dict[str, int] = {}
+
+    def set_priority(self, kind: str, priority: int | None) -> None:
+        """The priority of `kind`'s future rows (the dispatcher sets it when the kind is
+        registered; None forgets it)."""
+        if priority is None or priority == NORMAL:
+            self._priorities.pop(kind, None)
+        else:
+            self._priorities[kind] = priority
+
+    def priority_of(self, kind: str) -> int:
+        return self._priorities.get(kind, NORMAL)
 
     def on_enqueued(self, listener: Callable[[], None]) -> None:
         """Called after a transaction that enqueued something commits (the dispatcher wakes)."""
@@ -285,6 +352,7 @@ class Outbox:
             payload=payload or {},
             nonce=new_nonce(),
             now=epoch(self._clock()),
+            priority=self.priority_of(kind),
         )
         for listener in self._listeners:
             tx.after_commit(listener)

@@ -23,7 +23,7 @@ from discord.ext import commands
 from bot.client import Bot
 from bot.dispatcher import Rendered, Renderer
 from bot.feature import Feature, OutboxKind, Rebuilder
-from bot.outbox import OutboxMessage
+from bot.outbox import URGENT, OutboxMessage
 from cogs.escalation import render_catchup
 from cogs.escalation.catchup import CatchupReader
 from cogs.escalation.cog import EscalationCog
@@ -66,8 +66,9 @@ class EscalationCatchupCog(Feature, name=ROUTING_COG_NAME):
                 self.desk.render_question,
                 on_failure=self.desk.question_failed,
                 on_sent=self.desk.question_sent,
+                priority=URGENT,
             ),
-            DM_RESOURCES: self.desk.render_resources,
+            DM_RESOURCES: OutboxKind(self.desk.render_resources, priority=URGENT),
         }
 
     def job_rebuilders(self) -> Sequence[Rebuilder]:

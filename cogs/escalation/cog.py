@@ -9,7 +9,6 @@ Never replies in public, never deletes the member's message, never logs its text
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -27,12 +26,14 @@ from bot.errors import NotFound, UserError
 from bot.events import FEEDBACK_SUBMITTED
 from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.i18n import N_
+from bot.outbox import URGENT
 from bot.tree import translator
 from cogs.escalation.alerts import AlertDesk
 from cogs.escalation.anonymous import AnonymousAlerts
 from cogs.escalation.delivery import DeliveryDesk
 from cogs.escalation.detection import Detection, Detector, Lexicon
 from cogs.escalation.helplines import Helplines
+from cogs.escalation.intake import Deferred, Intake, deferred_reply
 from cogs.escalation.service import (
     ALERT,
     FEEDBACK_ALERT,
@@ -71,7 +72,6 @@ DmRouter = Callable[[discord.Message, Incoming, Detection, list[int]], Awaitable
 TICK_SECONDS = 10  # pages, alerts from feedback, pending private threads, redactions
 PURGE_HOURS = 1
 SCANNED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
-REPORT_ATTEMPTS = 3
 
 
 class EscalationCog(Feature, name=COG_NAME):
@@ -93,23 +93,29 @@ class EscalationCog(Feature, name=COG_NAME):
         # and who hears that a message was read.
         self.dm_router: DmRouter | None = None
         self.after_read: Callable[[discord.Message], None] | None = None
+        self.intake = Intake(bot, self.service, self.helplines, refresh=self._refresh_later)
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         alerts, delivery = self.alerts, self.delivery
         return {
             ALERT: OutboxKind(
-                delivery.render_alert, on_failure=delivery.alert_failed, on_sent=delivery.alert_sent
+                delivery.render_alert,
+                on_failure=delivery.alert_failed,
+                on_sent=delivery.alert_sent,
+                priority=URGENT,
             ),
             ALERT_DM: OutboxKind(
                 delivery.render_alert_dm,
                 on_failure=delivery.alert_dm_failed,
                 on_sent=delivery.alert_dm_sent,
+                priority=URGENT,
             ),
             SETUP_REMINDER: delivery.render_setup_reminder,
             RESOURCES: OutboxKind(
                 delivery.render_resources,
                 on_failure=alerts.resources_failed,
                 on_sent=delivery.resources_sent,
+                priority=URGENT,
             ),
             PAGE: alerts.render_page,
             UPDATE: alerts.render_update,
@@ -263,24 +269,16 @@ class EscalationCog(Feature, name=COG_NAME):
             forwarded=forwarded,
             posted_at=posted_at,
         )
-        for attempt in range(1, REPORT_ATTEMPTS + 1):
+        if message.guild is None and self.dm_router is not None:
             try:
-                if message.guild is None and self.dm_router is not None:
-                    await self.dm_router(message, incoming, detection, guild_ids)
-                    return True
-                outcomes = await self.service.report(incoming, detection, guild_ids)
-                break
+                await self.dm_router(message, incoming, detection, guild_ids)
+                return True
             except Exception:
-                log.exception(
-                    "escalation: could not record message %d from user %d (attempt %d)",
-                    message.id,
-                    author.id,
-                    attempt,
-                )
-                if attempt == REPORT_ATTEMPTS:
-                    return True
-                await asyncio.sleep(0.2 * attempt)
-        for outcome in outcomes:
+                # Never lost: without the route (database unavailable), every community the
+                # member shares with the bot is told, as before, through the patient intake.
+                log.exception("escalation: could not route crisis DM %d", message.id)
+        outcomes = await self.intake.report(incoming, detection, guild_ids)  # never dropped
+        for outcome in outcomes or ():  # None: written when the database is back
             if outcome.what in ("joined", "updated"):
                 self._refresh_later(outcome.case_id)
         return True
@@ -363,13 +361,17 @@ class EscalationCog(Feature, name=COG_NAME):
         member = await self.bot.access.require(interaction, Audience.MEMBER)
         channel = interaction.channel
         parent_id = channel.parent_id if isinstance(channel, discord.Thread) else None
-        outcome = await self.service.request_support(
+        outcome = await self.intake.request_support(
             guild_id=member.guild.id,
             user_id=member.id,
             channel_id=interaction.channel_id,
             parent_channel_id=parent_id,
             words=words,
         )
+        if isinstance(outcome, Deferred):  # the database is unavailable; the case will follow
+            t = await translator(interaction)
+            await interaction.response.send_message(deferred_reply(outcome, t), ephemeral=True)
+            return
         await self.delivery.answer_support(
             interaction, outcome.case_id, opened=outcome.what == "opened"
         )

@@ -12,6 +12,7 @@ admins. The member's words are kept until the server's retention period after it
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -67,6 +68,24 @@ SUPPORT_REQUEST = "support_request"  # the category of cases a member opened by 
 MAX_SUPPORT_WORDS = 1000
 
 
+ResourcesGiven = Callable[[], bool]
+
+
+def _not_given() -> bool:
+    return False
+
+
+def check_support_words(words: str) -> str:
+    """The member's /support words, stripped; refused (kindly) when too long to pass on."""
+    words = words.strip()
+    if len(words) > MAX_SUPPORT_WORDS:
+        raise UserError(
+            N_("That is a little long for me to pass on. Please keep it under {n} characters."),
+            n=MAX_SUPPORT_WORDS,
+        )
+    return words
+
+
 @dataclass(frozen=True)
 class Incoming:
     """A message the bot read that matched the lexicon."""
@@ -109,10 +128,18 @@ class EscalationService(CaseHandling, FeedbackAlerts):
     # ------------------------------------------------------------------ opening cases
 
     async def report(
-        self, incoming: Incoming, detection: Detection, guild_ids: list[int]
+        self,
+        incoming: Incoming,
+        detection: Detection,
+        guild_ids: list[int],
+        *,
+        resources_given: ResourcesGiven = _not_given,
     ) -> list[Outcome]:
         """Open a case (or join the member's open one) in each server. A DM to the bot concerns
-        every server the member shares with it; the member still gets one resources message."""
+        every server the member shares with it; the member still gets one resources message.
+        `resources_given()` is asked, inside the transaction, just before their resources are
+        queued: True when they were already sent outside the outbox (intake.py: the database
+        was unavailable), and then none are queued."""
         now = self._now()
         outcomes: list[Outcome] = []
         async with self.db.transaction() as tx:
@@ -121,14 +148,15 @@ class EscalationService(CaseHandling, FeedbackAlerts):
             opened = [o for o in outcomes if o.what == "opened"]
             # An open case already gave the member their resources; otherwise the first new
             # case sends them, once, whichever servers the DM concerns.
-            resources_given = len(opened) < len(outcomes)
+            already_given = len(opened) < len(outcomes)
             for index, outcome in enumerate(opened):
-                if index == 0 and not resources_given:
+                if index == 0 and not already_given:
                     if incoming.resources_sent:
                         continue  # sent with the question of a DM's route (service_routing.py)
-                    await self._enqueue_resources(
-                        tx, outcome.case_id, outcome.guild_id, incoming.user_id
-                    )
+                    if not resources_given():  # else sent by DM already (resources_via 'dm')
+                        await self._enqueue_resources(
+                            tx, outcome.case_id, outcome.guild_id, incoming.user_id
+                        )
                 else:
                     await self.repository.set_resources_via(tx, outcome.case_id, "not_needed")
         for outcome in outcomes:
@@ -318,16 +346,13 @@ class EscalationService(CaseHandling, FeedbackAlerts):
         channel_id: int | None,
         parent_channel_id: int | None,
         words: str,
+        resources_given: ResourcesGiven = _not_given,
     ) -> Outcome:
         """/support: open a case (or mark the open one) with the member's optional words. The
         words are scanned like a message: a signal in them raises the severity the moderators
-        see (the member's answer and resources stay those of someone who asked for help)."""
-        words = words.strip()
-        if len(words) > MAX_SUPPORT_WORDS:
-            raise UserError(
-                N_("That is a little long for me to pass on. Please keep it under {n} characters."),
-                n=MAX_SUPPORT_WORDS,
-            )
+        see (the member's answer and resources stay those of someone who asked for help).
+        `resources_given` as for `report`."""
+        words = check_support_words(words)
         signal = await self._signal_in(guild_id, user_id, words)
         now = self._now()
         async with self.db.transaction() as tx:
@@ -360,7 +385,8 @@ class EscalationService(CaseHandling, FeedbackAlerts):
                 )
                 if words:
                     await self._add_support_words(tx, case_id, guild_id, words, signal, now)
-                await self._enqueue_resources(tx, case_id, guild_id, user_id)
+                if not resources_given():
+                    await self._enqueue_resources(tx, case_id, guild_id, user_id)
                 outcome = Outcome(case_id, guild_id, "opened")
         log.info(
             "escalation: /support by user %d in guild %d: case %d %s%s",

@@ -300,7 +300,11 @@ async def list_messages(fake: Core, req: Req) -> Any:
         msgs = older + newer
     else:
         msgs = msgs[-limit:]
-    return [message_payload(fake, m) for m in reversed(msgs)]
+    listed = [message_payload(fake, m) for m in reversed(msgs)]
+    if not fake.history_nonces:
+        for payload in listed:
+            payload.pop("nonce", None)
+    return listed
 
 
 @route("GET", "/channels/{channel_id}/messages/{message_id}")
