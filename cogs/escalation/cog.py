@@ -245,13 +245,7 @@ class EscalationCog(Feature, name=COG_NAME):
                 return False
         if not detection.alert:
             return False
-        log.debug(
-            "escalation: message %d matched (%s: %r): %r",
-            message.id,
-            detection.level,
-            detection.cue,
-            text,
-        )
+        log.debug("escalation: message %d matched (%s)", message.id, detection.level)
         incoming = Incoming(
             user_id=author.id,
             channel_id=channel.id,
@@ -271,12 +265,8 @@ class EscalationCog(Feature, name=COG_NAME):
                 outcomes = await self.service.report(incoming, detection, guild_ids)
                 break
             except Exception:
-                log.exception(
-                    "escalation: could not record message %d from user %d (attempt %d)",
-                    message.id,
-                    author.id,
-                    attempt,
-                )
+                log.exception("escalation: could not record a message (attempt %d)", attempt)
+                log.debug("escalation: message %d from user %d", message.id, author.id)
                 if attempt == REPORT_ATTEMPTS:
                     return True
                 await asyncio.sleep(0.2 * attempt)
