@@ -22,6 +22,7 @@ from bot.client import EXTENSIONS, Bot, configure_endpoints
 from bot.config import MAKE_SECRET_HINT, Settings, SettingsError, load_settings, secret_bits
 from bot.db import Database
 from bot.guild_settings import GuildSettingsRepository
+from bot.log_privacy import hide_member_ids_in_libraries
 from bot.outbox import OutboxRepository
 from bot.permissions import REQUIRED_PERMISSIONS, describe_permissions
 from bot.scheduler import create_scheduler
@@ -66,6 +67,7 @@ def setup_logging(level: str) -> None:
         format="%(asctime)s %(levelname)-8s %(name)s: %(message)s",
     )
     quiet_libraries(level)
+    hide_member_ids_in_libraries()  # bot/log_privacy.py
 
 
 async def _open_database(settings: Settings) -> Database:

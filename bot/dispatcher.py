@@ -442,9 +442,10 @@ class OutboxDispatcher:
                 row.kind,
                 row.guild_id,
                 row.destination_type,
-                row.destination_id,
+                row.destination_id if row.destination_type == "channel" else "(a member)",
                 summary,
             )
+            log.debug("outbox %d was for %s %s", row.id, row.destination_type, row.destination_id)
             await self._repo.mark_failed(row.id, summary, now)
             self._in_flight.pop(row.id, None)
             self._settled(row.id, "failed")

@@ -265,14 +265,8 @@ class ModLog:
                 channel_id=channel_id,
                 payload={"entry": entry_id},
             )
-        log.info(
-            "mod log: guild %d case %d %s by %d on %s",
-            guild_id,
-            case_number,
-            action,
-            actor_id,
-            target_id,
-        )
+        log.info("mod log: guild %d case %d %s", guild_id, case_number, action)
+        log.debug("mod log: case %d by %s on %s", case_number, actor_id, target_id)
         return case_number
 
     async def record(

@@ -98,11 +98,9 @@ class DataDeletion:
                 await hook(guild_id, user_id)
             except Exception:
                 log.exception(
-                    "deleting the data of user %d in guild %d failed in %s",
-                    user_id,
-                    guild_id,
-                    feature,
+                    "deleting a member's data in guild %d failed in %s", guild_id, feature
                 )
+                log.debug("that member was user %d", user_id)
                 failed.append(feature)
             else:
                 done.append(feature)

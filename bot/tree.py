@@ -107,15 +107,15 @@ async def report_error(
     if text is None:
         ref = error_reference()
         log.error(
-            "error %s in %s (guild %s, channel %s, user %s, interaction %s)",
+            "error %s in %s (guild %s, channel %s, interaction %s)",
             ref,
             source or _command_name(interaction),
             interaction.guild_id,
             interaction.channel_id,
-            interaction.user.id if interaction.user else None,
             interaction.id,
             exc_info=(type(error), error, error.__traceback__),
         )
+        log.debug("error %s: user %s", ref, interaction.user.id if interaction.user else None)
         text = t(
             "Sorry, something went wrong on my side and I couldn't finish that. "
             "Nothing was changed. If it happens again, please tell a moderator and "

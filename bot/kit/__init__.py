@@ -20,4 +20,6 @@ discord-free ones):
   No discord.
 - `bot.kit.timestamps`: `stamp()` and `stamp_and_relative()`, Discord timestamps. No discord.
 - `bot.kit.links`: `message_url()`, `jump_url()`, `channel_url()`. No discord.
+- `bot.kit.text`: `escape_member_text()`, `quote_member_text()`, `leader_text()`: text one person
+  typed, shown to others literally. No discord.
 """

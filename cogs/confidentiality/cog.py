@@ -312,9 +312,7 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
         if await self.service.member_came_back(member.guild.id, member.id):
-            log.info(
-                "user %d came back to guild %d: their records are kept", member.id, member.guild.id
-            )
+            log.info("a member came back to guild %d: their records are kept", member.guild.id)
 
     # ------------------------------------------------------------------ renderers
 

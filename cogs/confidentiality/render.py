@@ -9,6 +9,7 @@ from __future__ import annotations
 import discord
 
 from bot.i18n import N_, Translate
+from bot.kit.text import escape_member_text, leader_text
 from bot.kit.timestamps import stamp_and_relative
 from bot.ui import BaseView
 from cogs.confidentiality.models import SERVER, Text
@@ -76,12 +77,14 @@ def agreement_embeds(
             title = t("Our confidentiality agreement (version {n})", n=text.version)
         else:
             title = t(
-                "{group}: the group's own agreement (version {n})", group=group_name, n=text.version
+                "{group}: the group's own agreement (version {n})",
+                group=escape_member_text(group_name or ""),
+                n=text.version,
             )
         embeds.append(
             discord.Embed(
                 title=title[:256],
-                description=body_of(text, t)[:EMBED_TEXT_MAX],
+                description=leader_text(body_of(text, t), limit=EMBED_TEXT_MAX),
                 colour=discord.Colour.blurple(),
             )
         )
@@ -105,12 +108,16 @@ def prompt(
         intro = (
             t(NEW_SERVER_VERSION, version=newest.version)
             if group_id == SERVER
-            else t(NEW_GROUP_VERSION, group=group_name, version=newest.version)
+            else t(
+                NEW_GROUP_VERSION,
+                group=escape_member_text(group_name or ""),
+                version=newest.version,
+            )
         )
         if grace_ends_at is not None:
             intro += "\n" + t(GRACE, at=stamp_and_relative(grace_ends_at, "f"))
     else:
-        intro = t(INTRO[why], group=group_name)
+        intro = t(INTRO[why], group=escape_member_text(group_name) if group_name else group_name)
         if why == "demoted" and grace_ends_at is not None:
             intro += "\n" + t(GRACE, at=stamp_and_relative(grace_ends_at, "f"))
     view = BaseView(timeout=None)

@@ -231,12 +231,12 @@ class ConfidentialityService(RemindersAndRetention):
         text = await self.repo.text(text_id)
         assert text is not None
         log.info(
-            "confidentiality: version %d of %s agreement set in guild %d by %d",
+            "confidentiality: version %d of %s agreement set in guild %d",
             version,
             f"group {group_id}'s" if group_id else "the server's",
             guild_id,
-            by,
         )
+        log.debug("confidentiality: agreement version %d set by %d", version, by)
         return text, len({u for _, u in pairs})
 
     async def _memberships(self, guild_id: int, group: GroupRef | None) -> list[tuple[int, int]]:
@@ -335,9 +335,8 @@ class ConfidentialityService(RemindersAndRetention):
                         await self.repo.accept(tx, guild_id, user_id, target, text.id, now)
                 else:
                     await self.repo.accept(tx, guild_id, user_id, group_id, text.id, now)
-        log.info(
-            "confidentiality: user %d accepted texts %s (group %d)", user_id, text_ids, group_id
-        )
+        log.info("confidentiality: texts %s accepted (group %d)", text_ids, group_id)
+        log.debug("confidentiality: accepted by user %d", user_id)
         return Accepted(stale=False, guild_id=guild_id, groups=sorted(targets))
 
     async def acceptances(self, guild_id: int, user_id: int) -> list[Acceptance]:

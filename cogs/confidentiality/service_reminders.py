@@ -111,7 +111,7 @@ class RemindersAndRetention(ServiceCore):
         """Delete at once what the retention would delete after they left (data deletion)."""
         async with self.db.transaction() as tx:
             await self.repo.forget_member(tx, guild_id, user_id)
-        log.info("confidentiality: forgot user %d of guild %d", user_id, guild_id)
+        log.info("confidentiality: forgot a member of guild %d", guild_id)
 
     async def member_came_back(self, guild_id: int, user_id: int) -> bool:
         async with self.db.transaction() as tx:

@@ -18,6 +18,7 @@ from bot.dispatcher import PermanentFailure, Rendered
 from bot.errors import NotFound
 from bot.i18n import N_, Translate, server_translator
 from bot.kit.links import message_url
+from bot.kit.text import escape_member_text
 from bot.outbox import OutboxMessage
 from bot.permissions import is_moderator_member, moderators
 from cogs.escalation import render
@@ -65,7 +66,9 @@ class AlertDesk:
         place = f"<#{case.channel_id}>"
         group = await self.bot.groups.for_channel(case.guild_id, origin)
         if group is not None:
-            place = t("group {group} ({channel})", group=group.name, channel=place)
+            place = t(
+                "group {group} ({channel})", group=escape_member_text(group.name), channel=place
+            )
         if case.source == "support":
             return t("/support, used in {place}", place=place)
         first = next((m for m in view.messages if m.message_id), None)

@@ -12,6 +12,7 @@ import discord
 from bot.client import Bot
 from bot.dispatcher import Rendered, server_of
 from bot.i18n import Translate
+from bot.kit.text import escape_member_text
 from bot.outbox import OutboxMessage
 from cogs.escalation import render
 from cogs.escalation.service import EscalationService
@@ -28,7 +29,7 @@ class AnonymousAlerts:
         if group_id is None:
             return None
         group = await self.bot.groups.get(guild_id, group_id)
-        return discord.utils.escape_markdown(group.name) if group is not None else None
+        return escape_member_text(group.name) if group is not None else None
 
     async def render_alert(self, message: OutboxMessage) -> Rendered:
         guild_id = server_of(message)
@@ -80,7 +81,7 @@ class AnonymousAlerts:
             "try to find out who.\n\nCould you remind the group, at your next session or in the "
             "group's channel, that anyone can use /support at any time to reach a moderator "
             "privately? Thank you for looking after your group.",
-            server=discord.utils.escape_markdown(guild.name) if guild else t("your server"),
+            server=escape_member_text(guild.name) if guild else t("your server"),
             group=t("your group **{group}**", group=name) if name else t("your group"),
         )
         return Rendered(content=text)

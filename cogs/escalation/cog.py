@@ -251,13 +251,7 @@ class EscalationCog(Feature, name=COG_NAME):
                 return False
         if not detection.alert:
             return False
-        log.debug(
-            "escalation: message %d matched (%s: %r): %r",
-            message.id,
-            detection.level,
-            detection.cue,
-            text,
-        )
+        log.debug("escalation: message %d matched (%s)", message.id, detection.level)
         incoming = Incoming(
             user_id=author.id,
             channel_id=channel.id,

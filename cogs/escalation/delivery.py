@@ -21,6 +21,7 @@ from bot.clock import epoch
 from bot.dispatcher import PermanentFailure, Rendered
 from bot.guild_settings import GuildSettings
 from bot.i18n import Translate, server_translator
+from bot.kit.text import escape_member_text
 from bot.outbox import OutboxMessage
 from bot.permissions import CHAIN, ChainLink, LinkName, alert_chain, channel_problem_text
 from bot.tree import translator
@@ -234,7 +235,7 @@ class DeliveryDesk:
         guild = self.bot.get_guild(case.guild_id)
         embed, _ = await self.alerts.alert_parts(case.id)  # no buttons: they work in a channel
         reasons = self._channel_reasons(guild, settings, t) if guild is not None else ""
-        server = discord.utils.escape_markdown(guild.name) if guild else case.guild_id
+        server = escape_member_text(guild.name) if guild else case.guild_id
         if message.payload.get("stuck"):
             text = t(
                 "**Alert #{case} from {server}: Discord hasn't let me post it in the alert "
@@ -314,7 +315,7 @@ class DeliveryDesk:
                     "the channel private again, or choose another with /setup "
                     "escalation-channel (/setup show lists where alerts go).",
                     channel=channel_id,
-                    server=discord.utils.escape_markdown(guild.name),
+                    server=escape_member_text(guild.name),
                     readers=readers,
                 )
             )
@@ -323,7 +324,7 @@ class DeliveryDesk:
             "({reasons}). Until it is fixed, alerts come to moderators and admins by direct "
             "message, which is easy to miss. Please run /setup show in the server to see what "
             "to fix. I'll remind you once a day until it's fixed.",
-            server=discord.utils.escape_markdown(guild.name),
+            server=escape_member_text(guild.name),
             reasons=self._channel_reasons(guild, settings, t),
         )
         return Rendered(content=text)

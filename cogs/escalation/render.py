@@ -11,6 +11,7 @@ import discord
 
 from bot.i18n import N_, Translate
 from bot.kit.links import jump_url
+from bot.kit.text import escape_member_text
 from bot.kit.timestamps import stamp_and_relative
 from cogs.escalation.detection import SEVERITY_NAMES
 from cogs.escalation.helplines import Contact, Helpline, Resources
@@ -82,7 +83,7 @@ def why(level: str | None, cue: str | None, t: Translate) -> str:
         return ""
     text = level_name(level, t)
     if cue:
-        parts = (discord.utils.escape_markdown(p.strip()) for p in cue.split(" + "))
+        parts = (escape_member_text(p.strip()) for p in cue.split(" + "))
         text += " · " + " + ".join(f"“{p}”" for p in parts if p)
     return text[:FIELD_LIMIT]
 
@@ -93,7 +94,7 @@ def alert_link(case: Case) -> str:
 
 
 def _quote(text: str, limit: int = QUOTE_LIMIT) -> str:
-    text = discord.utils.escape_markdown(text.strip())
+    text = escape_member_text(text.strip())
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return "\n".join(f"> {line}" for line in text.splitlines() or [""])
@@ -204,7 +205,7 @@ def alert_embed(
     embed = discord.Embed(title=title, description="\n".join(lines), colour=colour)
     member = f"<@{case.user_id}>"
     if member_name:
-        member += f" ({discord.utils.escape_markdown(member_name)})"
+        member += f" ({escape_member_text(member_name)})"
     embed.add_field(name=t("Member"), value=member, inline=True)
     embed.add_field(name=t("Where"), value=where[:FIELD_LIMIT], inline=True)
     embed.add_field(

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.i18n import Translate
+from bot.kit.text import escape_member_text
 from cogs.escalation.helplines import Resources
 from cogs.escalation.views_routing import RouteButton
 
@@ -51,7 +52,7 @@ def question_content(name: str | None, resources: Resources, t: Translate) -> st
 def settled_content(
     name: str | None, resources: Resources, t: Translate, *, server: str, chosen: bool
 ) -> str:
-    server = discord.utils.escape_markdown(server)
+    server = escape_member_text(server)
     lines = _opening(name, resources, t)
     if chosen:
         told = t(

@@ -161,17 +161,20 @@ class EscalationService(CaseHandling, FeedbackAlerts):
                     await self.repository.set_resources_via(tx, outcome.case_id, "not_needed")
         for outcome in outcomes:
             log.info(
-                "escalation: case %d %s in guild %d (user %d, channel %d, message %d, "
-                "category %s, severity %d, level %s)",
+                "escalation: case %d %s in guild %d (category %s, severity %d, level %s)",
                 outcome.case_id,
                 outcome.what,
                 outcome.guild_id,
-                incoming.user_id,
-                incoming.channel_id,
-                incoming.message_id,
                 detection.category,
                 detection.severity,
                 detection.level or "-",
+            )
+            log.debug(
+                "escalation: case %d: user %d, channel %d, message %d",
+                outcome.case_id,
+                incoming.user_id,
+                incoming.channel_id,
+                incoming.message_id,
             )
         return outcomes
 
@@ -389,13 +392,13 @@ class EscalationService(CaseHandling, FeedbackAlerts):
                     await self._enqueue_resources(tx, case_id, guild_id, user_id)
                 outcome = Outcome(case_id, guild_id, "opened")
         log.info(
-            "escalation: /support by user %d in guild %d: case %d %s%s",
-            user_id,
+            "escalation: /support in guild %d: case %d %s%s",
             guild_id,
             outcome.case_id,
             outcome.what,
             f" (their words: {signal.category}, severity {signal.severity})" if signal else "",
         )
+        log.debug("escalation: case %d: /support by user %d", outcome.case_id, user_id)
         return outcome
 
     async def _signal_in(self, guild_id: int, user_id: int, words: str) -> Detection | None:
@@ -467,11 +470,11 @@ class EscalationService(CaseHandling, FeedbackAlerts):
                 await self.repository.set_resources_via(tx, new_id, "not_needed")
                 outcome = ContactOutcome(new_id, "reopened")
         log.info(
-            "escalation: user %d asked to be contacted (case %d, %s)",
-            user_id,
+            "escalation: a member asked to be contacted (case %d, %s)",
             outcome.case_id,
             outcome.what,
         )
+        log.debug("escalation: case %d: asked by user %d", outcome.case_id, user_id)
         return outcome
 
 

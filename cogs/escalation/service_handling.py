@@ -92,7 +92,8 @@ class CaseHandling(AlertDelivery):
             await self._mod_log(tx, settings, case_id, "claimed", by=by)
             updated = await self.repository.get_in(tx, case_id)
         assert updated is not None
-        log.info("escalation: case %d claimed by %d", case_id, by)
+        log.info("escalation: case %d claimed", case_id)
+        log.debug("escalation: case %d claimed by %d", case_id, by)
         return updated
 
     async def close(
@@ -122,7 +123,8 @@ class CaseHandling(AlertDelivery):
             await self._mod_log(tx, settings, case_id, status, by=by)
             updated = await self.repository.get_in(tx, case_id)
         assert updated is not None
-        log.info("escalation: case %d closed (%s) by %d", case_id, status, by)
+        log.info("escalation: case %d closed (%s)", case_id, status)
+        log.debug("escalation: case %d closed by %d", case_id, by)
         return updated
 
     async def view(self, case_id: int) -> CaseView | None:

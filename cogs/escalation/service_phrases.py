@@ -135,7 +135,7 @@ class ServerPhrases(CaseBook):
             if not await self.repository.add_phrase(tx, phrase):
                 raise UserError(N_("“{phrase}” is already on this server's list."), phrase=text)
         self._server_phrases.pop(guild_id, None)
-        log.info("escalation: guild %d added a phrase (by %d)", guild_id, by)
+        log.info("escalation: guild %d added a phrase", guild_id)
         return phrase
 
     async def remove_phrase(self, guild_id: int, text: str, by: int) -> None:
@@ -153,7 +153,7 @@ class ServerPhrases(CaseBook):
                 )
             raise NotFound(N_("“{phrase}” is not on this server's list."), phrase=text)
         self._server_phrases.pop(guild_id, None)
-        log.info("escalation: guild %d removed a phrase (by %d)", guild_id, by)
+        log.info("escalation: guild %d removed a phrase", guild_id)
 
     async def phrases(self, guild_id: int) -> list[ServerPhrase]:
         return await self.repository.phrases(guild_id)

@@ -146,11 +146,11 @@ class DmRouting:
                 payload={"route_id": route_id},
             )
         log.info(
-            "escalation: crisis DM from user %d: asked which of %d servers to tell (route %d)",
-            incoming.user_id,
+            "escalation: crisis DM: asked which of %d servers to tell (route %d)",
             len(ranked),
             route_id,
         )
+        log.debug("escalation: route %d: user %d", route_id, incoming.user_id)
         return DmOutcome("asked", tuple(ranked), route_id)
 
     async def _open_cases(self, user_id: int, guild_ids: Sequence[int]) -> list[int]:
@@ -199,9 +199,8 @@ class DmRouting:
             )
         self._quiet_until[user_id] = now + RESOURCES_QUIET_SECONDS
         log.info(
-            "escalation: crisis DM from user %d, who shares no server with alerts: resources "
+            "escalation: crisis DM from a member who shares no server with alerts: resources "
             "only (region %s)",
-            user_id,
             region or "international",
         )
         return DmOutcome("resources_only")
@@ -267,9 +266,8 @@ class DmRouting:
             settled = await self.repository.route(route.id)
         assert settled is not None
         log.info(
-            "escalation: route %d of user %d settled on guild %d (%s)",
+            "escalation: route %d settled on guild %d (%s)",
             route.id,
-            route.user_id,
             chosen,
             chosen_by,
         )

@@ -10,6 +10,7 @@ from discord.app_commands import locale_str as _T
 from bot.checks import ADMIN, MODERATOR, Audience
 from bot.client import Bot
 from bot.feature import Feature
+from bot.kit.text import escape_member_text
 from bot.tree import translator
 from cogs.escalation import render
 from cogs.escalation.detection import CATEGORIES
@@ -125,7 +126,7 @@ class EscalationSettingsCog(Feature, name="Escalation settings"):
         )
         if phrases:
             lines = [
-                f"• {discord.utils.escape_markdown(p.phrase)} · "
+                f"• {escape_member_text(p.phrase)} · "
                 f"{render.category_name(p.category, t)} · {render.severity_name(p.severity, t)}"
                 for p in phrases
             ]

@@ -24,6 +24,7 @@ from bot.dispatcher import Rendered, Renderer
 from bot.events import FEEDBACK_SUBMITTED
 from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.kit.groups import OwnGroup
+from bot.kit.text import escape_member_text
 from bot.outbox import OutboxMessage
 from bot.tree import translator
 from cogs.feedback.anonymity import HistoryEraser, Tokens
@@ -191,7 +192,7 @@ class FeedbackCog(Feature, name="Feedback"):
                 "Sent with /feedback to the leaders of {group}. Messages come without names, "
                 "in a random order and in batches, so no one (not even the bot) can tell who "
                 "wrote them or when. Please read them with care.",
-                group=payload.get("group_name") or t("your group"),
+                group=escape_member_text(payload.get("group_name") or t("your group")),
             )
         embeds = [
             discord.Embed(
@@ -201,7 +202,13 @@ class FeedbackCog(Feature, name="Feedback"):
             )
         ]
         embeds += [
-            discord.Embed(description=item, colour=discord.Colour.light_grey()) for item in items
+            # Escaped (no markdown, masked link or mention of the sender's), within one
+            # message's 6000 characters however many characters the escaping adds.
+            discord.Embed(
+                description=escape_member_text(item, limit=(5800 - len(intro)) // len(items)),
+                colour=discord.Colour.light_grey(),
+            )
+            for item in items
         ]
         return Rendered(embeds=embeds)
 
@@ -210,6 +217,6 @@ class FeedbackCog(Feature, name="Feedback"):
             "anonymous feedback for guild %s could not reach %s %s: %s",
             message.guild_id,
             message.destination_type,
-            message.destination_id,
+            message.destination_id if message.destination_type == "channel" else "(a leader)",
             type(error).__name__,
         )

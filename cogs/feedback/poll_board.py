@@ -25,6 +25,7 @@ from bot.dispatcher import PermanentFailure, Rendered
 from bot.errors import UserError
 from bot.i18n import N_, Translate
 from bot.kit.links import jump_url
+from bot.kit.text import escape_member_text
 from bot.kit.timestamps import stamp, stamp_and_relative
 from bot.outbox import OutboxMessage
 from bot.tree import translator
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 
 CLOSE_JOB = "feedback:poll-close:{}"
 REFRESH_SECONDS = 1.5  # the live count on a poll is edited at most this often
-ESCAPE = discord.utils.escape_markdown
+ESCAPE = escape_member_text  # questions and options members typed (bot/kit/text.py)
 
 
 class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):

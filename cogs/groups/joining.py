@@ -104,7 +104,8 @@ class JoinFlow:
             await self.roles.give(member, role, f"Joined the group {group.name}")
         except (discord.HTTPException, UserError) as error:
             await self.service.leave(group, user_id)
-            log.warning("could not grant the role of group %d to %d: %s", group.id, user_id, error)
+            log.warning("could not grant the role of group %d: %s", group.id, error)
+            log.debug("could not grant the role of group %d to %d", group.id, user_id)
             if interaction is not None:
                 raise
             await self.service.notify(
@@ -151,7 +152,7 @@ class JoinFlow:
             try:
                 await self.roles.give(member, role, f"Access to the group {group.name} restored")
             except discord.HTTPException:
-                log.warning("could not give back the role of group %d to %d", group.id, user_id)
+                log.warning("could not give back the role of group %d to a member", group.id)
         return True
 
     # ------------------------------------------------------------------ requests and offers

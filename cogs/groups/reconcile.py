@@ -60,7 +60,7 @@ class GroupsReconcile(GroupCommands):
                 try:
                     await self.roles.give(member, role, f"Member of the group {group.name}")
                 except discord.HTTPException:
-                    log.warning("could not give back the role of group %d to %d", group.id, user_id)
+                    log.warning("could not give back the role of group %d to a member", group.id)
             for member in role.members:
                 if member.id in held and member.id not in marked:
                     await self.roles.take_back(member, role, HELD)
@@ -142,12 +142,12 @@ class GroupsReconcile(GroupCommands):
                 continue  # the bot took it back itself while access is held: still a member
             if await self.service.is_leader(guild.id, after.id, group.id):
                 continue  # a leader keeps leading; moderators use /group leaders remove
-            log.info("the role of group %d was taken from %d by hand", group.id, after.id)
+            log.info("the role of group %d was taken from a member by hand", group.id)
             await self.service.leave(group, after.id)
             self.bot.dispatch("group_member_left", guild.id, group.id, after.id, "removed")
 
     async def _added_by_hand(self, member: discord.Member, group: Group) -> None:
-        log.info("the role of group %d was given to %d by hand", group.id, member.id)
+        log.info("the role of group %d was given to a member by hand", group.id)
         try:
             outcome = await self.service.request_join(group, member.id, source="added")
         except UserError:
@@ -170,8 +170,7 @@ class GroupsReconcile(GroupCommands):
         await self.access.user_left(payload.guild_id, payload.user.id)
         if left.groups or left.waitlists or left.requests:
             log.info(
-                "user %d left guild %d: out of %d groups, %d waitlists, %d requests",
-                payload.user.id,
+                "a member left guild %d: out of %d groups, %d waitlists, %d requests",
                 payload.guild_id,
                 len(left.groups),
                 left.waitlists,
@@ -196,8 +195,7 @@ class GroupsReconcile(GroupCommands):
                     await self.access.take_overwrites(group, user_id, "forgotten")
         self._announce_left(guild_id, user_id, left.groups)
         log.info(
-            "deleted the groups data of user %d in guild %d: %d groups, %d waitlists, %d requests",
-            user_id,
+            "deleted a member's groups data in guild %d: %d groups, %d waitlists, %d requests",
             guild_id,
             len(left.groups),
             left.waitlists,
@@ -303,4 +301,4 @@ class GroupsReconcile(GroupCommands):
                 try:
                     await self.roles.give(member, role, f"Group {group.name} recreated")
                 except discord.HTTPException:
-                    log.warning("could not give back the role of group %d to %d", group.id, user_id)
+                    log.warning("could not give back the role of group %d to a member", group.id)

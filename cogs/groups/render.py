@@ -7,6 +7,7 @@ from __future__ import annotations
 import discord
 
 from bot.i18n import Translate
+from bot.kit.text import escape_member_text
 from cogs.groups.records import Group, JoinRequest, WaitlistEntry
 from cogs.groups.service_joining import JoinOutcome
 
@@ -26,9 +27,16 @@ def seats_text(group: Group, t: Translate) -> str:
 
 
 def group_embed(group: Group, t: Translate) -> discord.Embed:
-    embed = discord.Embed(title=group.name, description=group.description or None)
+    embed = discord.Embed(
+        title=escape_member_text(group.name, limit=256),
+        description=escape_member_text(group.description, limit=4096)
+        if group.description
+        else None,
+    )
     if group.topic:
-        embed.add_field(name=t("Topic"), value=group.topic, inline=False)
+        embed.add_field(
+            name=t("Topic"), value=escape_member_text(group.topic, limit=1024), inline=False
+        )
     if group.language:
         embed.add_field(name=t("Language"), value=group.language, inline=True)
     embed.add_field(
@@ -48,12 +56,16 @@ def directory_embed(groups: list[Group], page: int, pages: int, t: Translate) ->
     for g in groups:
         access = t("open") if not g.restricted else t("restricted")
         details = [
-            g.topic,
+            escape_member_text(g.topic or ""),
             g.language,
             access,
             t("seats: {seats}", seats=seats_text(g, t)),
         ]
-        embed.add_field(name=g.name, value=" · ".join(x for x in details if x)[:1024], inline=False)
+        embed.add_field(
+            name=escape_member_text(g.name, limit=256),
+            value=" · ".join(x for x in details if x)[:1024],
+            inline=False,
+        )
     embed.set_footer(text=t("Page {page} of {pages}", page=page + 1, pages=pages))
     return embed
 
@@ -64,7 +76,7 @@ def outcome_text(outcome: JoinOutcome, t: Translate) -> str:
     if outcome.kind == "member":
         return t(
             "You're already in {group}: its channel is <#{channel}>.",
-            group=group.name,
+            group=escape_member_text(group.name),
             channel=group.channel_id,
         )
     if outcome.kind == "requested":
@@ -72,25 +84,25 @@ def outcome_text(outcome: JoinOutcome, t: Translate) -> str:
             return t(
                 "Your request to join {group} is with its leaders. I'll message you as "
                 "soon as they decide.",
-                group=group.name,
+                group=escape_member_text(group.name),
             )
         return t(
             "{group} is a restricted group, so I've sent your request to its leaders. "
             "I'll message you privately as soon as they decide.",
-            group=group.name,
+            group=escape_member_text(group.name),
         )
     if outcome.already:
         return t(
             "You're already on the waitlist for {group}: you are number {position}. "
             "I'll message you privately when a seat is free.",
-            group=group.name,
+            group=escape_member_text(group.name),
             position=outcome.position,
         )
     return t(
         "{group} is full right now, so I've put you on its waitlist: you are number "
         "{position}. When a seat frees up I'll message you privately, and you'll have "
         "{hours} hours to take it.",
-        group=group.name,
+        group=escape_member_text(group.name),
         position=outcome.position,
         hours=group.offer_hours,
     )
@@ -106,7 +118,7 @@ def members_embed(
     leaders = [f"<@{u}>" for u, r, _ in rows if r == "leader"]
     members = [f"<@{u}>" for u, r, _ in rows if r == "member"]
     waiting = [f"<@{e.user_id}>" for e in waitlist]
-    embed = discord.Embed(title=t("Members of {group}", group=group.name))
+    embed = discord.Embed(title=t("Members of {group}", group=escape_member_text(group.name)))
     embed.add_field(name=t("Leaders"), value=", ".join(leaders)[:1024] or "—", inline=False)
     embed.add_field(
         name=t("Members ({n})", n=len(members)),
@@ -134,8 +146,12 @@ def panel_embed(groups: list[Group], t: Translate) -> discord.Embed:
     )
     for g in groups[:PANEL_BUTTONS]:
         access = t("open") if not g.restricted else t("leaders approve")
-        details = [g.topic, g.language, access]
-        embed.add_field(name=g.name, value=" · ".join(x for x in details if x)[:1024], inline=False)
+        details = [escape_member_text(g.topic or ""), g.language, access]
+        embed.add_field(
+            name=escape_member_text(g.name, limit=256),
+            value=" · ".join(x for x in details if x)[:1024],
+            inline=False,
+        )
     if len(groups) > PANEL_BUTTONS:
         embed.set_footer(text=t("More groups: use /group list."))
     if not groups:
@@ -145,7 +161,7 @@ def panel_embed(groups: list[Group], t: Translate) -> discord.Embed:
 
 def offer_embed(group_name: str, expires_at: int, t: Translate) -> discord.Embed:
     return discord.Embed(
-        title=t("A seat is free in {group}", group=group_name),
+        title=t("A seat is free in {group}", group=escape_member_text(group_name)),
         description=t(
             "You were on the waitlist, and a seat has opened up for you. It is held for you "
             "until <t:{at}:f> (<t:{at}:R>); after that it goes to the next person.",
@@ -157,7 +173,7 @@ def offer_embed(group_name: str, expires_at: int, t: Translate) -> discord.Embed
 
 def request_embed(request: JoinRequest, group: Group, t: Translate) -> discord.Embed:
     return discord.Embed(
-        title=t("Join request for {group}", group=group.name),
+        title=t("Join request for {group}", group=escape_member_text(group.name)),
         description=t(
             "<@{user}> would like to join. Approve to let them in (they will be told "
             "privately), or decline with an optional kind reason.",
@@ -181,7 +197,7 @@ def missing_embed(group: Group, what: str, t: Translate) -> discord.Embed:
             "The {what} of the group {group} was deleted in Discord. The group's members are "
             "still on record. A moderator can recreate it with the button below.",
             what=shown,
-            group=group.name,
+            group=escape_member_text(group.name),
         ),
         colour=discord.Colour.orange(),
     )

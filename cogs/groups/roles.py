@@ -72,7 +72,7 @@ class GroupRoles:
         try:
             await self.remove(member, role, reason)
         except discord.HTTPException:
-            log.warning("could not take the role %d back from %d", role.id, member.id)
+            log.warning("could not take the role %d back from a member", role.id)
 
     async def apply_channel_access(self, guild: discord.Guild, group: Group) -> None:
         """The group's role and leaders on its channels, as its archived state wants them."""

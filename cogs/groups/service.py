@@ -154,7 +154,7 @@ class GroupService(JoiningService):
             assert group is not None
             if leader_id is not None:
                 await self.repo.add_member(tx, group, leader_id, "leader", now)
-        log.info("group %d created in guild %d by %d", group_id, guild_id, by)
+        log.info("group %d created in guild %d", group_id, guild_id)
         return await self.get(guild_id, group_id)
 
     async def edit(
@@ -260,7 +260,7 @@ class GroupService(JoiningService):
                         ),
                         group=group.name,
                     )
-        log.info("group %d %s by %d", group.id, "archived" if archived else "unarchived", by)
+        log.info("group %d %s", group.id, "archived" if archived else "unarchived")
         return await self.get(group.guild_id, group.id)
 
     async def set_leader(self, group: Group, user_id: int, leader: bool) -> None:

@@ -131,7 +131,8 @@ class JoiningService(AccessService):
                 return None
             await self.repo.drop_ticket(tx, group_id, user_id)
             await self.repo.add_member(tx, group, user_id, "member", now)
-        log.info("user %d joined group %d", user_id, group_id)
+        log.info("a member joined group %d", group_id)
+        log.debug("user %d joined group %d", user_id, group_id)
         return group
 
     async def cancel_ticket(self, group: Group, user_id: int) -> None:

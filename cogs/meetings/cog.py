@@ -37,6 +37,7 @@ from bot.dispatcher import PermanentFailure, Rendered, Renderer, server_of
 from bot.errors import NotFound, UserError
 from bot.feature import OutboxKind, Rebuilder
 from bot.i18n import N_, server_translator
+from bot.kit.text import escape_member_text
 from bot.outbox import OutboxMessage
 from bot.tree import translator
 from cogs.meetings import render
@@ -337,4 +338,6 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
 
     async def _render_notice(self, message: OutboxMessage) -> Rendered:
         t = await self.bot.guild_settings.translator(server_of(message))
-        return Rendered(content=t(message.payload["msg"], **message.payload.get("params", {})))
+        params = message.payload.get("params", {})  # titles and names leaders typed: escaped
+        safe = {k: escape_member_text(v) if isinstance(v, str) else v for k, v in params.items()}
+        return Rendered(content=t(message.payload["msg"], **safe))

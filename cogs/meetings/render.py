@@ -12,6 +12,7 @@ from datetime import datetime
 import discord
 
 from bot.i18n import Translate
+from bot.kit.text import escape_member_text
 from bot.kit.timestamps import stamp_and_relative
 from cogs.meetings.models import Series, Session
 from cogs.meetings.recurrence import WEEKDAY_NAMES, describe_repeat, repeat_from_rrule
@@ -38,7 +39,11 @@ def repeat_text(series: Series, t: Translate) -> str:
 
 def preview(draft: Draft, t: Translate) -> discord.Embed:
     embed = discord.Embed(
-        title=t("Schedule {title} for {group}?", title=draft.title, group=draft.group_name),
+        title=t(
+            "Schedule {title} for {group}?",
+            title=escape_member_text(draft.title),
+            group=escape_member_text(draft.group_name),
+        )[:256],
         description=t(
             "{repeat}, {minutes} minutes each. Times were read in the group's time zone, "
             "{zone}; below, everyone sees them in their own.",
@@ -71,11 +76,11 @@ def announcement(
     series: Series, session: Session, group_name: str, counts: Counts, t: Translate
 ) -> discord.Embed:
     embed = discord.Embed(
-        title=series.title,
+        title=escape_member_text(series.title, limit=256),
         description=t(
             "A session of {group}: {when}, {minutes} minutes.\nLet the leaders know if you're "
             "coming; only they see the names.",
-            group=group_name,
+            group=escape_member_text(group_name),
             when=stamp_and_relative(session.starts_at),
             minutes=(session.ends_at - session.starts_at) // 60,
         ),
@@ -97,7 +102,7 @@ def announcement(
 def reminder(series: Series, session: Session, late: bool, t: Translate) -> str:
     text = t(
         "Reminder: {title} starts {when}.",
-        title=series.title,
+        title=escape_member_text(series.title),
         when=stamp_and_relative(session.starts_at),
     )
     if late:
@@ -110,13 +115,13 @@ def reminder(series: Series, session: Session, late: bool, t: Translate) -> str:
 def upcoming_lines(items: list[Upcoming], group_names: dict[int, str], t: Translate) -> str:
     lines = []
     for item in items:
-        group = group_names.get(item.series.group_id, "?")
+        group = escape_member_text(group_names.get(item.series.group_id, "?"))
         repeat = repeat_text(item.series, t)
         if item.session is None:
             lines.append(
                 t(
                     "**{title}** ({group}): no upcoming session",
-                    title=item.series.title,
+                    title=escape_member_text(item.series.title),
                     group=group,
                 )
             )
@@ -124,7 +129,7 @@ def upcoming_lines(items: list[Upcoming], group_names: dict[int, str], t: Transl
         lines.append(
             t(
                 "**{title}** ({group}): {when}, {repeat}",
-                title=item.series.title,
+                title=escape_member_text(item.series.title),
                 group=group,
                 when=stamp_and_relative(item.session.starts_at),
                 repeat=repeat,

@@ -147,7 +147,7 @@ class MeetingService(SeriesChanges, ZoneChanges, Rsvps, EventStates):
             series = await self.repo.series(series_id, via=tx)
             assert series is not None
             session = await self.materialise(tx, series, group, settings, now_dt, epoch(now_dt))
-        log.info("meeting series %d scheduled for group %d by %d", series_id, group.id, draft.by)
+        log.info("meeting series %d scheduled for group %d", series_id, group.id)
         return series, session
 
     # ------------------------------------------------------------------ settings

@@ -105,7 +105,7 @@ class SeriesChanges(Sessions):
                 told = await self._cancel_session(tx, session, series, group, now)
             await self.repo.mark_event_dirty(tx, series.guild_id, series.group_id)
             self.changed(tx)
-        log.info("meeting series %d cancelled by %d", series.id, by)
+        log.info("meeting series %d cancelled", series.id)
         return told
 
     async def move_session(self, series: Series, key: datetime, when: str) -> Planned:

@@ -23,6 +23,7 @@ from bot.errors import NotAllowed, UserError
 from bot.feature import Feature, OutboxKind
 from bot.i18n import N_, Translate
 from bot.kit.groups import group_here
+from bot.kit.text import escape_member_text
 from bot.kit.timestamps import stamp
 from bot.modlog import ENTRY, ActionText, ModLogEntry
 from bot.outbox import OutboxMessage
@@ -61,7 +62,7 @@ def guideline_name(guideline: Guideline, group_name: str | None, t: Translate) -
         return t("the server's guidelines, version {version}", version=guideline.version)
     return t(
         "the guidelines of {group}, version {version}",
-        group=group_name or "?",
+        group=escape_member_text(group_name or "?"),
         version=guideline.version,
     )
 
@@ -252,7 +253,7 @@ class ModerationCog(Feature, name="Moderation"):
         line = f"**#{entry.case_number}** {stamp(entry.created_at, 'd')} · "
         line += render.entry_sentence(entry, self._action_text(entry.action), t, group_name)
         if entry.reason:
-            line += " " + t("Reason: {reason}", reason=entry.reason[:200])
+            line += " " + t("Reason: {reason}", reason=escape_member_text(entry.reason, limit=200))
         return line
 
     # ------------------------------------------------------------------ /timeout, /untimeout

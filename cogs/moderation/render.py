@@ -11,6 +11,7 @@ import discord
 
 from bot.i18n import N_, Translate
 from bot.kit.links import message_url
+from bot.kit.text import escape_member_text, leader_text, quote_member_text
 from bot.kit.timestamps import stamp
 from bot.modlog import SETTING, ActionText, ModLogEntry
 from cogs.moderation.actions import GUIDELINES, REMINDERS, REPORT, TIMEOUT, UNTIMEOUT, WARN
@@ -58,7 +59,7 @@ def _setting_value(setting: str, value: str | int) -> str:
         return f"<@&{value}>"
     if setting.endswith("_channel"):
         return f"<#{value}>"
-    return discord.utils.escape_markdown(str(value))
+    return escape_member_text(str(value))
 
 
 def entry_sentence(
@@ -69,13 +70,13 @@ def entry_sentence(
     group = group_name or (t("a deleted group") if entry.group_id else "")
     # Any detail can appear in an action's sentence as {name}; a few are shown specially.
     params: dict[str, object] = {
-        key: discord.utils.escape_markdown(value) if isinstance(value, str) else value
+        key: escape_member_text(value) if isinstance(value, str) else value
         for key, value in details.items()
     }
     params |= {
         "actor": user(entry.actor_id, t),
         "target": user(entry.target_id, t) if entry.target_id else "",
-        "group": discord.utils.escape_markdown(group),
+        "group": escape_member_text(group),
     }
     if entry.action == TIMEOUT:
         params["until"] = stamp(int(details.get("until", 0)))
@@ -109,9 +110,7 @@ def modlog_embed(
     if entry.action != REPORT:  # who reported is for the report's own post only
         embed.add_field(name=t("By"), value=user(entry.actor_id, t), inline=True)
     if group_name:
-        embed.add_field(
-            name=t("Group"), value=discord.utils.escape_markdown(group_name), inline=True
-        )
+        embed.add_field(name=t("Group"), value=escape_member_text(group_name), inline=True)
     if entry.action == SETTING and "value" in entry.details:
         embed.add_field(
             name=t("New value"),
@@ -119,7 +118,9 @@ def modlog_embed(
             inline=True,
         )
     if entry.reason:
-        embed.add_field(name=t("Reason"), value=entry.reason[:1024], inline=False)
+        embed.add_field(
+            name=t("Reason"), value=escape_member_text(entry.reason, limit=1024), inline=False
+        )
     embed.add_field(name=t("When"), value=stamp(entry.created_at), inline=False)
     return embed
 
@@ -129,8 +130,7 @@ def modlog_embed(
 
 def quoted(text: str) -> str:
     """Member text, shown safely: markdown escaped, inside a quote block."""
-    escaped = discord.utils.escape_markdown(text)
-    return "\n".join(f"> {line}" for line in escaped.splitlines() or [""])
+    return quote_member_text(text)
 
 
 def report_status(report: Report, t: Translate) -> str:
@@ -202,9 +202,13 @@ def report_embed(
 
 def guideline_embed(guideline: Guideline, t: Translate, group_name: str | None) -> discord.Embed:
     title = (
-        t("Guidelines of {group}", group=group_name) if group_name else t("The server's guidelines")
+        t("Guidelines of {group}", group=escape_member_text(group_name))
+        if group_name
+        else t("The server's guidelines")
     )
-    embed = discord.Embed(title=title[:256], description=guideline.body, colour=0x5B8DEF)
+    embed = discord.Embed(
+        title=title[:256], description=leader_text(guideline.body, limit=4096), colour=0x5B8DEF
+    )
     embed.add_field(
         name=t("Version {version}", version=guideline.version),
         value=t("Updated {when}", when=stamp(guideline.created_at, "D")),
@@ -243,16 +247,16 @@ def member_notice(
     guideline: str | None,
 ) -> str:
     """The private, kind word a member gets about a warning or a timeout. It never says who."""
-    server = discord.utils.escape_markdown(server)
+    server = escape_member_text(server)
     if entry.action == WARN:
         who = (
-            t("the leaders of {group}", group=discord.utils.escape_markdown(group_name))
+            t("the leaders of {group}", group=escape_member_text(group_name))
             if group_name
             else t("the moderators")
         )
         lines = [
             t("Hello. This is a note from {who} in {server}.", who=who, server=server),
-            t("Reason: {reason}", reason=entry.reason or ""),
+            t("Reason: {reason}", reason=escape_member_text(entry.reason or "")),
         ]
         if guideline:
             lines.append(t("Guidelines concerned: {guideline}", guideline=guideline))
@@ -283,7 +287,7 @@ def member_notice(
                     until=stamp(until),
                     relative=stamp(until, "R"),
                 ),
-                t("Reason: {reason}", reason=entry.reason or ""),
+                t("Reason: {reason}", reason=escape_member_text(entry.reason or "")),
                 t(
                     "If you'd like to talk about it, you can message a moderator, or use "
                     "/support in the server once the pause is over to reach one privately. "
