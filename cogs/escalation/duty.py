@@ -178,7 +178,7 @@ class DutyService:
             current = await self.repository.settings_in(tx, guild_id)
             updated = DutySettings(guild_id, current.repage_every_seconds, seconds)
             await self.repository.save_settings(tx, updated, by, self._now())
-        log.info("escalation: guild %d check-in after %d s (by %d)", guild_id, seconds, by)
+        log.info("escalation: guild %d check-in after %d s", guild_id, seconds)
         return updated
 
     # ------------------------------------------------------------------ zones
@@ -206,7 +206,8 @@ class DutyService:
         override = DutyOverride(guild_id, user_id, "on", now, now + seconds)
         async with self.db.transaction() as tx:
             await self.repository.set_override(tx, override)
-        log.info("escalation: user %d on duty in guild %d for %d s", user_id, guild_id, seconds)
+        log.info("escalation: a moderator on duty in guild %d for %d s", guild_id, seconds)
+        log.debug("escalation: user %d on duty in guild %d", user_id, guild_id)
         return override.until_at
 
     async def go_off(self, guild_id: int, user_id: int) -> OffDuty:
@@ -227,7 +228,8 @@ class DutyService:
                 await self.repository.clear_override(tx, guild_id, user_id)
         starts = [s for e in entries if (s := next_start(e, zone, rota_until or now)) is not None]
         was_on = on_by_hand or (rota_until is not None and not was_off)
-        log.info("escalation: user %d off duty in guild %d", user_id, guild_id)
+        log.info("escalation: a moderator off duty in guild %d", guild_id)
+        log.debug("escalation: user %d off duty in guild %d", user_id, guild_id)
         return OffDuty(was_on, min(starts) if starts else None)
 
     # ------------------------------------------------------------------ who is on
@@ -336,7 +338,8 @@ class DutyService:
                 now=now,
             )
         entry = RotaEntry(entry_id, guild_id, user_id, weekday, start_minute, end_minute)
-        log.info("escalation: user %d added a rota shift in guild %d", user_id, guild_id)
+        log.info("escalation: a moderator added a rota shift in guild %d", guild_id)
+        log.debug("escalation: user %d added a rota shift in guild %d", user_id, guild_id)
         return Added(entry, zone, own, next_start(entry, zone_of(zone), now))
 
     async def remove_shift(self, guild_id: int, user_id: int, entry_id: int) -> None:

@@ -181,10 +181,9 @@ class Intake:
         except asyncio.CancelledError:
             if not call.written:  # the bot stops while the database is still unavailable
                 log.error(
-                    "escalation: stopping before %s from user %d in guild %d could be recorded "
-                    "(crisis resources %s); it is lost unless it is read again at the next start",
+                    "escalation: stopping before %s in guild %d could be recorded (crisis "
+                    "resources %s); it is lost unless it is read again at the next start",
                     call.label,
-                    call.user_id,
                     call.guild_id,
                     "were sent" if call.resources == "sent" else "were not sent",
                 )
@@ -213,10 +212,8 @@ class Intake:
             self.waiting.discard(call)
         if call.failures:
             log.warning(
-                "escalation: %s from user %d recorded after %d failed tries (%.0f s); "
-                "crisis resources %s",
+                "escalation: %s recorded after %d failed tries (%.0f s); crisis resources %s",
                 call.label,
-                call.user_id,
                 call.failures,
                 time.monotonic() - call.started,
                 "sent directly" if call.taken_as_given else "queued",
@@ -232,18 +229,16 @@ class Intake:
     def _log_failure(self, call: Call, error: Exception) -> None:
         if call.failures == 1:
             log.error(
-                "escalation: could not record %s from user %d (%s); the member gets their "
-                "resources directly and the case is written as soon as the database is back",
+                "escalation: could not record %s (%s); the member gets their resources "
+                "directly and the case is written as soon as the database is back",
                 call.label,
-                call.user_id,
                 error,
                 exc_info=not isinstance(error, OSError | sqlite3.Error),
             )
         elif call.failures % LOG_EVERY == 0:
             log.error(
-                "escalation: %s from user %d still waits for the database (%.0f s, %d tries): %s",
+                "escalation: %s still waits for the database (%.0f s, %d tries): %s",
                 call.label,
-                call.user_id,
                 time.monotonic() - call.started,
                 call.failures,
                 error,
@@ -311,9 +306,8 @@ class Intake:
                 "escalation: %s: crisis resources refused by Discord: %s", call.label, error
             )
             return False
-        log.info(
-            "escalation: %s: crisis resources sent directly to user %d", call.label, call.user_id
-        )
+        log.info("escalation: %s: crisis resources sent directly", call.label)
+        log.debug("escalation: %s: to user %d", call.label, call.user_id)
         return True
 
     async def _settings_of(self, guild_id: int) -> GuildSettings:

@@ -84,9 +84,8 @@ class GroupsReconcile(GroupCommands):
                     and member.joined_at.timestamp() > joined_at + REJOIN_MARGIN
                 )
                 if member is None or came_back:
-                    log.info(
-                        "user %d left group %d's server while the bot was away", user_id, group.id
-                    )
+                    log.info("a member left group %d's server while the bot was away", group.id)
+                    log.debug("user %d left group %d's server", user_id, group.id)
                     await self.service.leave(group, user_id)
                     self._announce_left(guild.id, user_id, [group.id])
 

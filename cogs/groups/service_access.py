@@ -158,7 +158,8 @@ class AccessService(SeatService):
                     reason=REASONS.get(reason, reason),
                     details=details,
                 )
-        log.info("group %d: access of %d (%s) taken away", group.id, target_id, kind)
+        log.info("group %d: access (%s) taken away", group.id, kind)
+        log.debug("group %d: access of %d taken away", group.id, target_id)
 
     async def removal_failed(
         self,
@@ -207,9 +208,8 @@ class AccessService(SeatService):
                     },
                 )
         log.warning(
-            "group %d: could not take away the access of %d (%s, %s)",
+            "group %d: could not take away an access (%s, %s)",
             group.id,
-            target_id,
             kind,
             "forbidden" if forbidden else "error",
         )
