@@ -86,3 +86,13 @@ def leader_text(text: str, *, limit: int | None = None) -> str:
     """Text leaders write for their group to keep (guidelines): formatting stays, masked links
     show their words and address, and nothing in it is shown as a mention."""
     return _cut(_no_links_no_mentions(text), limit)
+
+
+_BOT_MENTION = re.compile(r"<(?:@[&!]?|#)[0-9]{15,21}>")
+
+
+def escape_detail(value: str) -> str:
+    """A value of a message the bot composed (a mod-log detail, a notice's parameter): a bare
+    user, role or channel mention the bot wrote itself stays a mention (sent without pings);
+    anything else is escaped like member text."""
+    return value if _BOT_MENTION.fullmatch(value) else escape_member_text(value)

@@ -99,6 +99,9 @@ class DutyCog(Feature, name="Escalation duty"):
         try:
             await self.duty.tidy()
             for case in await self.duty.due_checkins():
+                guild = self.bot.get_guild(case.guild_id)
+                if guild is None or not guild.chunked:
+                    continue  # who is still a moderator is not known yet: the next run decides
                 await self.duty.decide_checkin(case.id)
         except Exception:
             log.exception("escalation: duty job failed; trying again at the next run")

@@ -29,7 +29,7 @@ from bot.dispatcher import PermanentFailure, Rendered, Renderer, server_of
 from bot.errors import NotFound
 from bot.feature import OutboxKind, Rebuilder
 from bot.i18n import N_
-from bot.kit.text import escape_member_text
+from bot.kit.text import escape_detail
 from bot.modlog import ActionText
 from bot.outbox import OutboxMessage
 from bot.ui import BaseView
@@ -213,7 +213,7 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, name="Group
     async def _render_notice(self, message: OutboxMessage) -> Rendered:
         t = await self.bot.guild_settings.translator(server_of(message))
         params = message.payload.get("params", {})  # names and reasons people typed: escaped
-        safe = {k: escape_member_text(v) if isinstance(v, str) else v for k, v in params.items()}
+        safe = {k: escape_detail(v) if isinstance(v, str) else v for k, v in params.items()}
         return Rendered(content=t(message.payload["msg"], **safe))
 
     async def _render_offer(self, message: OutboxMessage) -> Rendered:

@@ -11,7 +11,7 @@ import discord
 
 from bot.i18n import N_, Translate
 from bot.kit.links import message_url
-from bot.kit.text import escape_member_text, leader_text, quote_member_text
+from bot.kit.text import escape_detail, escape_member_text, leader_text, quote_member_text
 from bot.kit.timestamps import stamp
 from bot.modlog import SETTING, ActionText, ModLogEntry
 from cogs.moderation.actions import GUIDELINES, REMINDERS, REPORT, TIMEOUT, UNTIMEOUT, WARN
@@ -70,7 +70,7 @@ def entry_sentence(
     group = group_name or (t("a deleted group") if entry.group_id else "")
     # Any detail can appear in an action's sentence as {name}; a few are shown specially.
     params: dict[str, object] = {
-        key: escape_member_text(value) if isinstance(value, str) else value
+        key: escape_detail(value) if isinstance(value, str) else value
         for key, value in details.items()
     }
     params |= {

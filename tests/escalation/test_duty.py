@@ -352,6 +352,7 @@ async def test_check_in_a_day_after_resolving_once_across_restarts(community: Co
     await c.runner.start(sync=False)
     assert c.bot.scheduler.get_job("escalation:duty") is not None  # rebuilt from the database
     await c.run_job("escalation:duty")
+    await c.settle()
     [dm] = c.dms(mod)
     assert "You resolved alert #1" in dm.content and f"<@{member.id}>" in dm.content
     assert f"<t:{closed_at}:R>" in dm.content and "check in with them" in dm.content

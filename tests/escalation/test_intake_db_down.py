@@ -51,9 +51,13 @@ def assert_written_once(c: Community, members: list[Any]) -> None:
 async def test_a_minute_of_locked_database_drops_nothing(community: Community) -> None:
     c, fake, member, peer = community, community.fake, community.server.member, community.peer
     assert c.bot.db is not None
-    other = sqlite3.connect(c.bot.db.path, timeout=0, isolation_level=None)
+    other = sqlite3.connect(
+        c.bot.db.path, timeout=10, isolation_level=None, check_same_thread=False
+    )
     try:
-        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        # another process takes the write lock (waiting, off the event loop, for the bot's own
+        # write of the moment to finish), then holds it
+        await asyncio.to_thread(other.execute, "BEGIN IMMEDIATE")
         locked_at = time.monotonic()
 
         await fake.send_message(member, c.group_channel, TEXT)
