@@ -87,7 +87,7 @@ class ModerationCog(Feature, name="Moderation"):
         super().__init__(bot)
         self.service = ModerationService(bot.db, bot.clock, bot.outbox, bot.modlog)
         self.guidelines = GuidelineService(bot.db, bot.clock, bot.outbox, bot.modlog)
-        self.privacy = ModerationPrivacy(bot.db, bot.clock, bot.guild_settings)
+        self.privacy = ModerationPrivacy(bot.db, bot.clock, bot.guild_settings, bot.modlog)
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         return {

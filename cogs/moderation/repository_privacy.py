@@ -106,6 +106,14 @@ class ModerationPrivacyRepository:
             )
         return marked
 
+    async def authors_to_forget(self) -> list[tuple[int, int]]:
+        """(guild, member) of marked reports about a member, whose words are now purged."""
+        rows = await self.db.fetchall(
+            f"SELECT DISTINCT guild_id, author_id FROM reports WHERE forget_requested & {AUTHOR} "
+            "AND purged_at IS NOT NULL AND author_id <> 0"
+        )
+        return [(r["guild_id"], r["author_id"]) for r in rows]
+
     async def forget_due(self, now: int) -> tuple[int, int]:
         """The warnings whose time has come, and the marked reports now purged, lose their
         member. Returns (warnings deleted, reports changed)."""

@@ -11,6 +11,7 @@ from bot.clock import Clock, epoch
 from bot.db import Database
 from bot.guild_settings import GuildSettingsService
 from bot.i18n import N_
+from bot.modlog import ModLog
 from bot.registry import Kept, iso
 from cogs.moderation.repository_privacy import ModerationPrivacyRepository
 
@@ -29,10 +30,13 @@ def warning_expired(created_at: int, expiry_days: int, now: int) -> bool:
 
 
 class ModerationPrivacy:
-    def __init__(self, db: Database, clock: Clock, settings: GuildSettingsService) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, settings: GuildSettingsService, modlog: ModLog
+    ) -> None:
         self.repo = ModerationPrivacyRepository(db)
         self._clock = clock
         self._settings = settings
+        self._modlog = modlog
 
     def now(self) -> int:
         return epoch(self._clock())
@@ -132,6 +136,11 @@ class ModerationPrivacy:
         return kept
 
     async def forget_due(self) -> None:
+        # A report about a member who asked to be erased, closed since: the entries written
+        # about it then (its outcome) lose them too, after the retention like the others.
+        for guild_id, user_id in await self.repo.authors_to_forget():
+            days = (await self._settings.get(guild_id)).retention_days
+            await self._modlog.forget_member(guild_id, user_id, days * DAY)
         warnings, reports = await self.repo.forget_due(self.now())
         if warnings or reports:
             log.info("moderation: forgot %d warnings and %d reports (erasure)", warnings, reports)

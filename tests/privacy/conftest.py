@@ -88,9 +88,7 @@ async def report(w: World, reporter: User, message: Any, reason: str) -> None:
     assert done.ephemeral and "Thank you" in done.text, done
 
 
-async def build_world(
-    start_bot: StartBot, fake: FakeDiscord, s: Server, clock: FakeClock
-) -> World:
+async def build_world(start_bot: StartBot, fake: FakeDiscord, s: Server, clock: FakeClock) -> World:
     """Anna leaves a trace in every feature: a group (agreement accepted, a first post), a
     waitlist place, a join request, an RSVP, a warning, a report she made and one about her,
     and a support case."""
@@ -156,3 +154,40 @@ async def world(
     start_bot: StartBot, fake_discord: FakeDiscord, server: Server, clock: FakeClock
 ) -> World:
     return await build_world(start_bot, fake_discord, server, clock)
+
+
+async def close_everything(w: World) -> None:
+    """The moderators close what is open: each report (Resolve) and each crisis case (Resolve,
+    with a note), through their buttons in the private channels."""
+    for channel in (w.server.private, w.mod_log):
+        for message in w.fake.messages_in(channel, include_system=False):
+            live = w.fake.message(message.id)
+            for custom_id in live.custom_ids():
+                if custom_id.startswith("moderation:report:resolve:"):
+                    res = await w.fake.click(w.server.moderator, live, custom_id)
+                    assert "Resolved by" in res.text, res
+                elif custom_id.startswith("escalation:resolve:"):
+                    modal = await w.fake.click(w.server.moderator, live, custom_id)
+                    assert modal.modal is not None, modal
+                    await w.fake.submit_modal(
+                        w.server.moderator, modal, {"note": "Called her; she is safe."}
+                    )
+    await w.runner.idle()
+
+
+async def run_jobs(w: World, *job_ids: str) -> None:
+    """Run the named scheduler jobs now, as the scheduler would at the clock's time."""
+    for job_id in job_ids:
+        job = w.bot.scheduler.get_job(job_id)
+        assert job is not None, f"the job {job_id} is armed"
+        await job.func(*job.args)
+    await w.runner.idle()
+
+
+RETENTION_JOBS = (
+    "escalation:purge",
+    "escalation:forget",
+    "moderation:purge",
+    "moderation:forget",
+    "privacy:forget",
+)

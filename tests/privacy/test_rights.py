@@ -88,9 +88,9 @@ async def test_delete_asks_runs_once_and_says_what_it_kept_and_why(world: World)
         assert n == 0, table
     # She is out of the group's channel too.
     survivors = await w.bot.groups.get(guild, w.survivors)
-    assert survivors is not None and survivors.role_id not in w.fake.member(
-        w.server.guild, anna
-    ).roles
+    assert (
+        survivors is not None and survivors.role_id not in w.fake.member(w.server.guild, anna).roles
+    )
     # Kept for safety, marked to go.
     assert await w.count(
         "SELECT COUNT(*) FROM escalation_cases WHERE user_id = :u AND forget_requested = 1",
