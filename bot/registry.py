@@ -94,11 +94,12 @@ class DeletionReport:
 class DataDeletion:
     """Data-deletion hooks by feature name (one hook per feature).
 
-    A hook deletes what its feature keeps about one member of one server, as PRIVACY.md
-    describes for a member who leaves the server, at once and without waiting for a retention
-    period: memberships, RSVPs, acceptances, queued private words... Records PRIVACY.md says
-    are kept (the append-only mod log, warnings) stay. A hook must be idempotent: it may run
-    again for a member it already forgot."""
+    A hook deletes what its feature keeps about one member of one server (`/privacy delete`),
+    at once and without waiting for a retention period: memberships, RSVPs, acceptances...
+    What safety requires (an open crisis case, a warning that still counts, a recent mod-log
+    entry) is kept, marked to lose the member when its time comes, and returned as `Kept`
+    with the reason, which the member reads. A hook must be idempotent: it may run again for
+    a member it already forgot."""
 
     def __init__(self) -> None:
         self._hooks: dict[str, DeletionHook] = {}
