@@ -25,7 +25,7 @@ class ConfidentialityPrivacy:
                     "group_id": r["group_id"],
                     "agreement": "the group's own" if r["text_group_id"] else "the server's",
                     "version": r["version"],
-                    "text": r["body"],  # NULL: the bot's default text
+                    "text": r["body"] or "(the bot's default agreement)",
                     "accepted_at": iso(r["accepted_at"]),
                 }
                 for r in raw["accepted"]
@@ -50,7 +50,7 @@ class ConfidentialityPrivacy:
             return []
         return [
             Kept(
-                what=N_("{n} agreement texts you wrote"),
+                what=N_("Agreement texts you wrote ({n})"),
                 why=N_("members accepted them, and can read what they agreed to"),
                 values={"n": len(texts)},
             )

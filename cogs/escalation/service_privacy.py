@@ -57,7 +57,7 @@ class EscalationPrivacy:
         if open_cases:
             kept.append(
                 Kept(
-                    what=N_("your open support case"),
+                    what=N_("Your open support case"),
                     why=N_(
                         "a moderator is looking after it; it is kept until they close it, then "
                         "your words are deleted after the retention period and the case loses "
@@ -68,7 +68,7 @@ class EscalationPrivacy:
         if closed:
             kept.append(
                 Kept(
-                    what=N_("{n} closed support cases"),
+                    what=N_("Your closed support cases ({n})"),
                     why=N_(
                         "your words in them are deleted the server's retention period after the "
                         "case closed, from the bot and from the moderators' alert; then the "

@@ -48,7 +48,7 @@ class GroupsPrivacy:
             return []
         return [
             Kept(
-                what=N_("{n} groups you created"),
+                what=N_("Groups you created ({n})"),
                 why=N_("a group belongs to its members and the server; it keeps who created it"),
                 values={"n": len(created)},
             )

@@ -49,7 +49,7 @@ class MeetingsPrivacy:
             return []
         return [
             Kept(
-                what=N_("{n} meeting series you scheduled"),
+                what=N_("Meeting series you scheduled ({n})"),
                 why=N_(
                     "the group's sessions go on without you; a series keeps who scheduled it "
                     "until its last session is over"

@@ -105,7 +105,7 @@ class ModerationPrivacy:
         if kept_warnings:
             kept.append(
                 Kept(
-                    what=N_("{n} warnings about you"),
+                    what=N_("Warnings about you ({n})"),
                     why=N_(
                         "a warning counts for {days} days so moderators can see a pattern; "
                         "each is deleted when it expires"
@@ -116,7 +116,7 @@ class ModerationPrivacy:
         if kept_reports:
             kept.append(
                 Kept(
-                    what=N_("{n} reports by or about you"),
+                    what=N_("Reports by or about you ({n})"),
                     why=N_(
                         "moderators still need them; they lose your name once the reported "
                         "words are deleted, the server's retention period after they close"
@@ -128,7 +128,7 @@ class ModerationPrivacy:
         if guidelines:
             kept.append(
                 Kept(
-                    what=N_("{n} guidelines versions you published"),
+                    what=N_("Guidelines versions you published ({n})"),
                     why=N_("they are the rules members agreed to, so they keep their author"),
                     values={"n": len(guidelines)},
                 )

@@ -124,8 +124,8 @@ class PrivacyCog(Feature, name=COG_NAME):
             "This erases what the support bot keeps about you on this server: your group "
             "memberships (you leave your groups and lose access to their channels), waitlist "
             "places, join requests, RSVPs and agreements. A few records that keep members safe "
-            "are kept for a while, without anything you wrote, and I will tell you which and "
-            "why. It cannot be undone. Press the button within 15 minutes to go ahead."
+            "are kept for a while, and I will tell you which and why. It cannot be undone. "
+            "Press the button within 15 minutes to go ahead."
         )
         await interaction.response.send_message(
             text, view=self._confirm_view(request, member.id, t), ephemeral=True

@@ -138,7 +138,7 @@ class PrivacyService:
             return []
         return [
             Kept(
-                what=N_("{n} mod-log entries about you"),
+                what=N_("Mod-log entries about you ({n})"),
                 why=N_(
                     "moderators need a recent record of what was done and why; each keeps its "
                     "case number and action and loses your name {days} days after it was "

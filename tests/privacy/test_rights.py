@@ -72,9 +72,9 @@ async def test_delete_asks_runs_once_and_says_what_it_kept_and_why(world: World)
     assert "Erased:" in text and "Your groups: 1" in text and "Your RSVPs: 1" in text
     assert "Agreements you accepted" in text
     assert "Kept, and why:" in text
-    assert "your open support case" in text and "until they close it" in text
-    assert "1 warnings about you" in text and "counts for 180 days" in text
-    assert "mod-log entries about you" in text and "case number and action" in text
+    assert "Your open support case" in text and "until they close it" in text
+    assert "Warnings about you (1)" in text and "counts for 180 days" in text
+    assert "Mod-log entries about you (2)" in text and "case number and action" in text
     assert done.messages[-1].custom_ids() == []  # the button is gone
     for table in (
         "group_members",
