@@ -97,6 +97,11 @@ class PrivacyCog(Feature, name=COG_NAME):
             "to you. To erase what can be erased, use /privacy delete.",
             server=discord.utils.escape_markdown(member.guild.name),
         )
+        if document.get("incomplete"):
+            note += "\n" + t(
+                "Part of it could not be read just now ({features}): please ask again later.",
+                features=", ".join(document["incomplete"]),
+            )
         try:
             await member.send(note, file=discord.File(io.BytesIO(data), filename=name))
         except discord.HTTPException:

@@ -104,6 +104,10 @@ async def test_delete_asks_runs_once_and_says_what_it_kept_and_why(world: World)
         "SELECT action, actor_id, target_id FROM mod_log ORDER BY id DESC LIMIT 1"
     )
     assert last is not None and tuple(last) == ("privacy_erased", 0, None)
+    posted = [m for m in w.fake.messages_in(w.mod_log) if m.embeds]
+    assert posted[-1].embeds[0]["title"].endswith("· Data erased")
+    assert "the bot erased a member's data at their request." in posted[-1].text
+    assert str(anna.id) not in posted[-1].text
 
     # Once only: the button is gone, and the request with it.
     with pytest.raises(InteractionRefused):
@@ -126,6 +130,10 @@ async def test_a_confirmation_left_too_long_runs_nothing(world: World) -> None:
 
 async def test_only_admins_erase_another_member(world: World) -> None:
     w, anna, s = world, world.anna, world.server
+    listed = (await w.slash(anna, "help")).message.embeds[0]
+    commands = str(listed)
+    assert "/privacy export" in commands and "/privacy delete`" in commands
+    assert "/privacy delete-member" not in commands
     for someone in (w.bea, s.moderator, w.lena):
         res = await w.slash(someone, "privacy delete-member", member=anna.id)
         assert res.ephemeral and "Only server admins" in res.text, res
