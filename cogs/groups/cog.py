@@ -32,6 +32,7 @@ from bot.i18n import N_
 from bot.kit.text import escape_member_text
 from bot.modlog import ActionText
 from bot.outbox import OutboxMessage
+from bot.registry import Kept
 from bot.ui import BaseView
 from cogs.groups import render
 from cogs.groups.access import AccessKeeper
@@ -49,6 +50,7 @@ from cogs.groups.service_access import (
     PERMISSIONS_REMOVED,
     ROLE_ACCESS_REMOVED,
 )
+from cogs.groups.service_privacy import GroupsPrivacy
 from cogs.groups.service_seats import GROUP_REMOVAL, MISSING, NOTICE, OFFER, REQUEST
 from cogs.groups.views import PERSISTENT_ITEMS, OfferButton, RecreateButton, RequestButton
 
@@ -101,6 +103,7 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, name="Group
         self.joining = JoinFlow(bot, self.service, self.roles, self.access)
         self.directory = GroupsDirectory(self.service, self.joining)
         self.service.on_offer(self._schedule_offer_expiry)
+        self.privacy = GroupsPrivacy(bot.db)
 
     # ------------------------------------------------------------------ the contract
 
@@ -118,10 +121,14 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, name="Group
     def mod_log_actions(self) -> Mapping[str, ActionText]:
         return {GROUP_REMOVAL: REMOVAL_TEXT, **ACCESS_TEXTS}
 
-    async def delete_user_data(self, guild_id: int, user_id: int) -> None:
+    async def delete_user_data(self, guild_id: int, user_id: int) -> list[Kept] | None:
         """PRIVACY.md: memberships, waitlist places, seats held and join requests (with the
-        leaders' reasons) go at once; removals stay with the mod log."""
+        leaders' reasons) go at once; removals too (the mod log keeps their case)."""
         await self.forget_member(guild_id, user_id)
+        return await self.privacy.erase(guild_id, user_id)
+
+    async def export_user_data(self, guild_id: int, user_id: int) -> Mapping[str, Any]:
+        return await self.privacy.export(guild_id, user_id)
 
     async def cog_load(self) -> None:
         await super().cog_load()

@@ -101,6 +101,7 @@ class Recorded:
     time: float = 0.0
     route: str | None = None  # spec template, when known
     files: list[str] = field(default_factory=list)
+    file_data: dict[str, bytes] = field(default_factory=dict)  # what each uploaded file held
     response: Any = None
 
     @property
