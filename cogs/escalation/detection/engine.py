@@ -32,7 +32,7 @@ from cogs.escalation.detection.modifiers import (
     BIT_TOPIC,
 )
 from cogs.escalation.detection.signals import TERM_SIGNS, Analysis, Hit, Signal, decide
-from cogs.escalation.detection.text import BOUNDARIES, PAST, QUOTE, SENTENCE, Coded, Normaliser
+from cogs.escalation.detection.text import BOUNDARIES, PAST, QUOTE, SENTENCE, Normaliser, Token
 
 # Earlier messages of the member read together with a new one.
 CONTEXT_MESSAGES = 3
@@ -95,23 +95,24 @@ class Scanner:
         if extra is not None:
             found = [*found, *extra.iter(codes)]
         kinds: dict[str, list[Hit]] = {}
+        get = kinds.get
         head = False
-        for end, (is_head, entries, n) in found:
+        for end, (is_head, pairs, n) in found:
             if is_head:
                 head = True
             stop = (end + 1) >> 1  # two characters per word: positions halved are word indexes
             start = stop - n
-            for entry in entries:
-                hits = kinds.get(entry.kind)
+            for kind, entry in pairs:
+                hits = get(kind)
                 if hits is None:
-                    kinds[entry.kind] = [(start, stop, entry)]
+                    kinds[kind] = [(start, stop, entry)]
                 else:
                     hits.append((start, stop, entry))
         if not head:
             return self._terms(kinds, raw) if terms and kinds else None
         return Message(self, raw, kinds, codes).analyse()
 
-    def _terms(self, kinds: dict[str, list[Hit]], raw: list[Coded]) -> Analysis | None:
+    def _terms(self, kinds: dict[str, list[Hit]], raw: list[Token]) -> Analysis | None:
         """A weak sign from composing terms alone (a time, a place, a means made ready)."""
         for kind, entry in TERM_SIGNS:
             hits = kinds.get(kind)
@@ -120,7 +121,7 @@ class Scanner:
                 message = Message(self, raw, {})
                 signal = Signal(entry, entry.level, LOW, LOW, start, end, message, weak=True)
                 signal.category = LEVEL_CATEGORY[entry.level]
-                return Analysis([signal], eol="eol" in kinds, words=len(raw))
+                return Analysis([signal], eol="eol" in kinds, words=self.normaliser.count(raw))
         return None
 
     # ------------------------------------------------------------------ several messages

@@ -10,7 +10,9 @@ an explicit long ago make it low: the member's history, or another person's word
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import reduce
+from operator import itemgetter, or_
 from typing import TYPE_CHECKING
 
 from cogs.escalation.detection.kinds import (
@@ -56,13 +58,21 @@ from cogs.escalation.detection.modifiers import (
     modifiers,
 )
 from cogs.escalation.detection.signals import EMPTY, Analysis, Hit, Signal
-from cogs.escalation.detection.text import SENTENCE, Coded
-from cogs.escalation.detection.vocabulary import LOWER_WEAK_KIND, PHRASE_KIND, Entry
+from cogs.escalation.detection.text import SENTENCE, Token
+from cogs.escalation.detection.vocabulary import HEAD_KINDS, LOWER_WEAK_KIND, PHRASE_KIND, Entry
 
 if TYPE_CHECKING:
     from cogs.escalation.detection.engine import Scanner
 
 
+_CHAIN_KINDS = frozenset(CHAINS)
+# The kinds read one by one: heads (each raises a signal, alone or in composition) and means.
+_ANALYSED = frozenset(HEAD_KINDS) | {LOWER_WEAK_KIND, PHRASE_KIND, "means"}
+# Heads that need a chain phrase before them ("chain"; "wish": a desire or a hope), and heads that
+# need a term of one kind after or before them ("after:place", "before:better_off").
+_NEEDS_CHAIN = frozenset({"chain", "wish"})
+_NEEDS_KIND = {h.needs: h.needs.split(":", 1)[1] for h in HEAD_KINDS.values() if ":" in h.needs}
+_mask_of: Callable[[Token], int] = itemgetter(2)
 _LOWER_WEAK_TIER = frozenset({"hopelessness", "burdensomeness", "entrapment"})
 _LOWERING = frozenset({"past_marker", "hypothetical"})  # phrases that may lower a signal
 
@@ -94,7 +104,7 @@ class Message:
     )
 
     def __init__(
-        self, scanner: Scanner, raw: list[Coded], kinds: dict[str, list[Hit]], codes: str = ""
+        self, scanner: Scanner, raw: list[Token], kinds: dict[str, list[Hit]], codes: str = ""
     ) -> None:
         self.s = scanner
         self.raw = raw
@@ -103,11 +113,15 @@ class Message:
         self.kinds = kinds
         # which modifier word lists the message's words are in (BIT_*): the modifiers look only
         # for what is there
-        self.mask = mask = scanner.normaliser.mask(raw)
+        self.mask = mask = reduce(or_, map(_mask_of, raw), 0)
         self.breaks: frozenset[str] = scanner.breaks if mask & BIT_BREAK else EMPTY
         benign = kinds.get("benign")
         self.benign = [(a, b) for a, b, _ in benign] if benign else []
-        self.chains = [k for k in CHAINS if k in kinds] if len(kinds) > 1 else []
+        self.chains = (
+            [k for k in CHAINS if k in kinds]
+            if len(kinds) > 1 and not _CHAIN_KINDS.isdisjoint(kinds)
+            else []
+        )
         # no word that could lower a signal: the modifiers are not looked for at all
         self.plain = (
             not (mask & BIT_MODIFYING)
@@ -210,7 +224,7 @@ class Message:
         out = Analysis(eol="eol" in kinds)
         signals = out.signals
         for kind, hits in kinds.items():
-            if not hits[0][2].head and kind != "means":
+            if kind not in _ANALYSED:  # a composing term
                 continue
             if len(hits) > 1:  # one evaluation per span: "want to die" inside "i want to die"
                 hits = longest(hits)
@@ -284,6 +298,13 @@ class Message:
                 False,
                 category,
             )
+        needs = entry.needs
+        if needs:  # what it needs is not in the message at all: nothing (most "death" heads)
+            if needs in _NEEDS_CHAIN:
+                if not self.chains and not entry.chain:
+                    return None
+            elif _NEEDS_KIND.get(needs, kind) not in self.kinds:
+                return None
         lo = self.clause_start(start)
         s_lo, s_hi = self.sentence(start)
         if entry.chain:
@@ -294,7 +315,6 @@ class Message:
             chain, first, chain_end = "", start, start
         level = entry.level
         severity = entry.severity
-        needs = entry.needs
         weak = needs == "distress"
         explicit = entry.explicit
         purposeful = False

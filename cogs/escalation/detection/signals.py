@@ -11,7 +11,6 @@ gone) explains the weak signs. The strongest signal decides the Detection.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cogs.escalation.detection.model import (
@@ -139,11 +138,20 @@ class Signal:
         return (self.severity, LEVEL_RANK[self.level], self.explicit, self.end - self.start)
 
 
-@dataclass(slots=True)
 class Analysis:
-    signals: list[Signal] = field(default_factory=list)
-    eol: bool = False  # an end-of-life context (hospice, palliative care, legacy letters)
-    words: int = 0  # for a message of composing terms alone: how many words it has
+    """The signals of one message (a plain slotted class: made for every message with a head)."""
+
+    __slots__ = ("eol", "signals", "words")
+
+    def __init__(
+        self, signals: list[Signal] | None = None, eol: bool = False, words: int = 0
+    ) -> None:
+        self.signals: list[Signal] = [] if signals is None else signals
+        self.eol = eol  # an end-of-life context (hospice, palliative care, legacy letters)
+        self.words = words  # for a message of composing terms alone: how many words it has
+
+    def __repr__(self) -> str:
+        return f"Analysis({self.signals!r}, eol={self.eol}, words={self.words})"
 
 
 def _term_sign(kind: str, level: str, text: str) -> Entry:

@@ -22,6 +22,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from functools import reduce
+from itertools import chain
 from operator import itemgetter, or_
 
 SENTENCE = "."
@@ -31,6 +32,9 @@ PAST = "_past"  # marker before a verb that was in the past tense
 BOUNDARIES = frozenset({SENTENCE, CLAUSE, QUOTE})
 
 WORD_CACHE_SIZE = 50_000
+# In a message's modifier bits (the others are the modifier lists', in ``modifiers``): a word
+# that starts with a digit ("took 30 pills").
+BIT_NUMBER = 256
 _BOUNDARY_CHARS = frozenset(BOUNDARIES)
 
 # ASCII punctuation, one byte to one byte (fast): sentence ends -> ".", clause breaks -> ",",
@@ -87,9 +91,17 @@ _TWO_MEANS_TO = ("want", "going", "need", "wish", "have", "ready", "about", "pla
 
 
 Coded = tuple[str, str, int]  # a raw word's codes, normalised words and modifier bits
-_first: Callable[[Coded], str] = itemgetter(0)
-_second: Callable[[Coded], str] = itemgetter(1)
-_third: Callable[[Coded], int] = itemgetter(2)
+# A whitespace-separated piece of the message as typed, before folding ("Tonight." or "I'm"): the
+# codes, normalised words and modifier bits of the raw words it folds into, and how many those are.
+Token = tuple[str, tuple[str, ...], int, int]
+_first: Callable[[Coded | Token], str] = itemgetter(0)
+_words_of: Callable[[Token], tuple[str, ...]] = itemgetter(1)
+_mask_of: Callable[[Token], int] = itemgetter(2)
+_count_of: Callable[[Token], int] = itemgetter(3)
+_chain = chain.from_iterable
+# Whitespace that str.split sees but folding drops (joining the words around it): a message with
+# one of these is folded whole, not piece by piece.
+_DROPPED_SPACES = frozenset("\x85\u1680\u2028\u2029")
 
 
 def collapse(word: str) -> str:
@@ -174,11 +186,38 @@ class _Codes(dict[str, Coded]):
         mask = 0
         for word in split:
             mask |= bits.get(word, 0)
+            if word[:1].isdigit():
+                mask |= BIT_NUMBER
         value = ("".join(codes.get(w, UNKNOWN) for w in split), words, mask)
         if len(self) >= WORD_CACHE_SIZE:
             self.clear()
         self[raw] = value
         return value
+
+
+class _Tokens(dict[str, Token]):
+    """piece as typed -> its Token, computed once per distinct piece: folding is character by
+    character and whitespace stays whitespace, so folding each piece is folding the message."""
+
+    def __init__(self, coded: _Codes) -> None:
+        super().__init__()
+        self.coded = coded
+
+    def __missing__(self, piece: str) -> Token:
+        value = token(list(map(self.coded.__getitem__, fold_words(piece).split())))
+        if len(self) >= WORD_CACHE_SIZE:
+            self.clear()
+        self[piece] = value
+        return value
+
+
+def token(coded: list[Coded]) -> Token:
+    """Raw words taken together."""
+    mask = 0
+    for _, _, bits in coded:
+        mask |= bits
+    words = tuple(" ".join(filter(None, [c[1] for c in coded])).split())
+    return "".join(map(_first, coded)), words, mask, len(coded)
 
 
 class Normaliser:
@@ -198,6 +237,7 @@ class Normaliser:
         self.codes: dict[str, str] = {}
         self.bits: dict[str, int] = {}  # word -> the modifier lists it is in (set by the rules)
         self._coded = _Codes(self)
+        self._tokens = _Tokens(self._coded)
         self.sentence_code = self.code(SENTENCE)
 
     def code(self, word: str) -> str:
@@ -210,6 +250,7 @@ class Normaliser:
                 raise ValueError("too many distinct words for the word codes")
             found = self.codes[word] = _FIRST[high] + _SECOND[low]
             self._coded.clear()
+            self._tokens.clear()
         return found
 
     def code_key(self, key: str) -> str:
@@ -275,28 +316,40 @@ class Normaliser:
         """Which modifier lists each word is in, as bits (a message's are ORed in `encode`)."""
         self.bits = bits
         self._coded.clear()
+        self._tokens.clear()
 
-    def encode(self, text: str) -> tuple[str, list[Coded]]:
-        """The message as word codes (ending with a sentence boundary), and each raw word's
-        (codes, normalised words, modifier bits) for `words` and `mask`."""
-        coded = list(map(self._coded.__getitem__, fold_words(text).split()))
-        codes = "".join(map(_first, coded))
+    def encode(self, text: str) -> tuple[str, list[Token]]:
+        """The message as word codes (ending with a sentence boundary), and each piece's Token
+        (for `words`, `mask` and `count`)."""
+        if "\n" in text or "\r" in text:  # folded into sentence ends, which are not whitespace
+            text = text.replace("\n", ".").replace("\r", ".")
+        if text.isascii() or _DROPPED_SPACES.isdisjoint(text):
+            pieces = list(map(self._tokens.__getitem__, text.split()))
+        else:
+            pieces = [token([self._coded[w]]) for w in fold_words(text).split()]
+        codes = "".join(map(_first, pieces))
         end = self.sentence_code
         if codes[-1:] != end:
             codes += end
-        return codes, coded
+        return codes, pieces
 
-    def words(self, coded: list[Coded]) -> list[str]:
+    @staticmethod
+    def words(pieces: list[Token]) -> list[str]:
         """The normalised words of an encoded message, one for each code."""
-        words = " ".join(filter(None, map(_second, coded))).split()
+        words = list(_chain(map(_words_of, pieces)))
         if words[-1:] != [SENTENCE]:
             words.append(SENTENCE)
         return words
 
     @staticmethod
-    def mask(coded: list[Coded]) -> int:
+    def mask(pieces: list[Token]) -> int:
         """The modifier bits of an encoded message."""
-        return reduce(or_, map(_third, coded), 0)
+        return reduce(or_, map(_mask_of, pieces), 0)
+
+    @staticmethod
+    def count(pieces: list[Token]) -> int:
+        """How many raw words an encoded message has."""
+        return sum(map(_count_of, pieces))
 
     def haystack(self, text: str) -> str:
         """' w1 w2 . w3 . ': the message's normalised words, space padded on both sides, ending

@@ -424,7 +424,8 @@ def load_srl(directory: Path = SRL_DIR) -> dict[str, Any]:
 
 def compile_automaton(entries: Iterable[Entry], normaliser: Normaliser) -> tuple[Any, bool]:
     """One automaton over the word codes of the keys (one character per word: whole words by
-    construction). Each key's value: (worth a closer look, its entries, its number of words)."""
+    construction). Each key's value: (worth a closer look, its (kind, entry) pairs, its number of
+    words)."""
     by_key: dict[str, list[Entry]] = {}
     for entry in entries:
         by_key.setdefault(entry.key, []).append(entry)
@@ -432,7 +433,8 @@ def compile_automaton(entries: Iterable[Entry], normaliser: Normaliser) -> tuple
     for k, group in by_key.items():
         trigger = any(e.head or e.kind in TRIGGER_TERMS for e in group)
         codes = normaliser.code_key(k)
-        automaton.add_word(codes, (trigger, tuple(group), k.count(" ") + 1))
+        pairs = tuple((e.kind, e) for e in group)  # read on every hit: no attribute lookups
+        automaton.add_word(codes, (trigger, pairs, k.count(" ") + 1))
     if by_key:
         automaton.make_automaton()
     return automaton, bool(by_key)
