@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from cogs.escalation.detection.message import Message
+from cogs.escalation.detection.message import Message, alive
 from cogs.escalation.detection.model import LEVEL_CATEGORY, LOW, Detection
 from cogs.escalation.detection.modifiers import (
     BIT_BREAK,
@@ -84,13 +84,14 @@ class Scanner:
     def scan(self, text: str, extra: Any = None) -> Detection | None:
         """One message on its own."""
         found = self.analyse(text, extra)
-        return None if found is None else self.decide((found,))
+        return None if found is None or not found.signals else decide((found,), self.threshold)
 
     def analyse(self, text: str, extra: Any = None, terms: bool = False) -> Analysis | None:
         """The signals of one message; None when it has nothing worth a look. With `terms`, a
         message with no signal but a composing term ("Sunday.", "all of them") gives a weak sign
         for the member's earlier messages to complete."""
-        codes, raw = self.normaliser.encode(text)
+        normaliser = self.normaliser
+        codes, typed = normaliser.code_text(text)
         found = self.automaton.iter(codes)
         if extra is not None:
             found = [*found, *extra.iter(codes)]
@@ -109,7 +110,12 @@ class Scanner:
                 else:
                     hits.append((start, stop, entry))
         if not head:
-            return self._terms(kinds, raw) if terms and kinds else None
+            if terms and kinds:
+                return self._terms(kinds, normaliser.pieces(text, typed))
+            return None
+        raw = normaliser.pieces(text, typed)
+        if not alive(kinds, raw):
+            return Analysis(eol="eol" in kinds)
         return Message(self, raw, kinds, codes).analyse()
 
     def _terms(self, kinds: dict[str, list[Hit]], raw: list[Token]) -> Analysis | None:

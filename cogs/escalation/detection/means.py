@@ -32,7 +32,7 @@ MANY = 10  # "took 30 pills": a number of pills from this on is a quantity
 
 # What a means composes with (without one of these, or a number, or a means that is an amount or a
 # weapon in itself, a means is nothing: most mentions of morphine or chemo stop here).
-_COMPOSING = frozenset(
+COMPOSING = frozenset(
     {
         "qty",
         "qty_weak",
@@ -53,7 +53,7 @@ def means(msg: Message, hit: Hit) -> Signal | None:
     start, end, entry = hit
     kinds = msg.kinds
     if (
-        _COMPOSING.isdisjoint(kinds)
+        COMPOSING.isdisjoint(kinds)
         and not msg.mask & BIT_NUMBER
         and not entry.amount
         and not entry.weapon

@@ -31,7 +31,7 @@ from cogs.escalation.detection.kinds import (
     WISHING,
     WISHING_ORDER,
 )
-from cogs.escalation.detection.means import PURPOSE_WINDOW, means
+from cogs.escalation.detection.means import COMPOSING, PURPOSE_WINDOW, means
 from cogs.escalation.detection.model import (
     ACTIVE_THOUGHTS,
     ATTEMPT,
@@ -58,7 +58,7 @@ from cogs.escalation.detection.modifiers import (
     modifiers,
 )
 from cogs.escalation.detection.signals import EMPTY, Analysis, Hit, Signal
-from cogs.escalation.detection.text import SENTENCE, Token
+from cogs.escalation.detection.text import BIT_NUMBER, SENTENCE, Token
 from cogs.escalation.detection.vocabulary import HEAD_KINDS, LOWER_WEAK_KIND, PHRASE_KIND, Entry
 
 if TYPE_CHECKING:
@@ -75,6 +75,38 @@ _NEEDS_KIND = {h.needs: h.needs.split(":", 1)[1] for h in HEAD_KINDS.values() if
 _mask_of: Callable[[Token], int] = itemgetter(2)
 _LOWER_WEAK_TIER = frozenset({"hopelessness", "burdensomeness", "entrapment"})
 _LOWERING = frozenset({"past_marker", "hypothetical"})  # phrases that may lower a signal
+
+
+def alive(kinds: dict[str, list[Hit]], raw: list[Token]) -> bool:
+    """Whether a head or a means of the message may raise a signal: False when each lacks what
+    it needs in the whole message (a chain phrase, a term of a kind; for a means something to
+    compose with), the early returns of `Message.head` and `means` taken before any Message is
+    made. Most mentions of chemo, morphine or death in ordinary cancer talk stop here."""
+    chains = None
+    for kind, hits in kinds.items():
+        if kind not in _ANALYSED:
+            continue
+        if kind == "means":
+            if not COMPOSING.isdisjoint(kinds):
+                return True
+            for _, _, entry in hits:
+                if entry.amount or entry.weapon:
+                    return True
+            if reduce(or_, map(_mask_of, raw), 0) & BIT_NUMBER:
+                return True
+            continue
+        for _, _, entry in hits:
+            needs = entry.needs
+            if not needs or entry.chain:
+                return True
+            if needs in _NEEDS_CHAIN:
+                if chains is None:
+                    chains = len(kinds) > 1 and not _CHAIN_KINDS.isdisjoint(kinds)
+                if chains:
+                    return True
+            elif _NEEDS_KIND.get(needs, kind) in kinds:
+                return True
+    return False
 
 
 def longest(hits: list[Hit]) -> list[Hit]:

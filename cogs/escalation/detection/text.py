@@ -99,9 +99,6 @@ _words_of: Callable[[Token], tuple[str, ...]] = itemgetter(1)
 _mask_of: Callable[[Token], int] = itemgetter(2)
 _count_of: Callable[[Token], int] = itemgetter(3)
 _chain = chain.from_iterable
-# Whitespace that str.split sees but folding drops (joining the words around it): a message with
-# one of these is folded whole, not piece by piece.
-_DROPPED_SPACES = frozenset("\x85\u1680\u2028\u2029")
 
 
 def collapse(word: str) -> str:
@@ -165,6 +162,7 @@ _FIRST = "".join(chr(c) for c in range(0x21, 0x7F))  # 94
 _SECOND = "".join(chr(c) for c in range(0xA1, 0x100))  # 95
 CODE_WIDTH = 2
 UNKNOWN = " \xa0"  # a word the lexicon does not know (no key contains it)
+NEVER = "\x01"  # in no message's codes
 
 
 class _Codes(dict[str, Coded]):
@@ -211,6 +209,27 @@ class _Tokens(dict[str, Token]):
         return value
 
 
+class _PieceCodes(dict[str, str]):
+    """piece as typed -> its codes alone (what every message needs; the rest only with a head)."""
+
+    def __init__(self, tokens: _Tokens) -> None:
+        super().__init__()
+        self.tokens = tokens
+
+    def __missing__(self, piece: str) -> str:
+        value = self.tokens[piece][0]
+        if len(self) >= WORD_CACHE_SIZE:
+            self.clear()
+        self[piece] = value
+        return value
+
+
+def _drops_spaces(text: str) -> bool:
+    """Whitespace that str.split sees but folding drops (joining the words around it): a message
+    with one of these is folded whole, not piece by piece."""
+    return "\x85" in text or "\u1680" in text or "\u2028" in text or "\u2029" in text
+
+
 def token(coded: list[Coded]) -> Token:
     """Raw words taken together."""
     mask = 0
@@ -238,6 +257,7 @@ class Normaliser:
         self.bits: dict[str, int] = {}  # word -> the modifier lists it is in (set by the rules)
         self._coded = _Codes(self)
         self._tokens = _Tokens(self._coded)
+        self._piece_codes = _PieceCodes(self._tokens)
         self.sentence_code = self.code(SENTENCE)
 
     def code(self, word: str) -> str:
@@ -251,7 +271,13 @@ class Normaliser:
             found = self.codes[word] = _FIRST[high] + _SECOND[low]
             self._coded.clear()
             self._tokens.clear()
+            self._piece_codes.clear()
         return found
+
+    def assign(self, words: Iterable[str]) -> None:
+        """Codes for these words, in this order (those that have none yet)."""
+        for word in words:
+            self.code(word)
 
     def code_key(self, key: str) -> str:
         """A phrase key's codes: "kill myself" -> two characters."""
@@ -317,21 +343,37 @@ class Normaliser:
         self.bits = bits
         self._coded.clear()
         self._tokens.clear()
+        self._piece_codes.clear()
 
-    def encode(self, text: str) -> tuple[str, list[Token]]:
-        """The message as word codes (ending with a sentence boundary), and each piece's Token
-        (for `words`, `mask` and `count`)."""
+    def code_text(self, text: str) -> tuple[str, list[str] | None]:
+        """The message as word codes (ending with a sentence boundary), and its pieces as typed
+        for `pieces` (None: the message is folded whole there)."""
         if "\n" in text or "\r" in text:  # folded into sentence ends, which are not whitespace
             text = text.replace("\n", ".").replace("\r", ".")
-        if text.isascii() or _DROPPED_SPACES.isdisjoint(text):
-            pieces = list(map(self._tokens.__getitem__, text.split()))
+        if text.isascii() or not _drops_spaces(text):
+            typed: list[str] | None = text.split()
+            codes = "".join(map(self._piece_codes.__getitem__, typed))
         else:
-            pieces = [token([self._coded[w]]) for w in fold_words(text).split()]
-        codes = "".join(map(_first, pieces))
+            typed = None
+            codes = "".join(map(_first, self._folded(text)))
         end = self.sentence_code
         if codes[-1:] != end:
             codes += end
-        return codes, pieces
+        return codes, typed
+
+    def pieces(self, text: str, typed: list[str] | None) -> list[Token]:
+        """Each piece's Token (for `words`, `mask` and `count`), given what `code_text` returned."""
+        if typed is not None:
+            return list(map(self._tokens.__getitem__, typed))
+        return self._folded(text.replace("\n", ".").replace("\r", "."))
+
+    def _folded(self, text: str) -> list[Token]:
+        return [token([self._coded[w]]) for w in fold_words(text).split()]
+
+    def encode(self, text: str) -> tuple[str, list[Token]]:
+        """The message as word codes and its pieces' Tokens."""
+        codes, typed = self.code_text(text)
+        return codes, self.pieces(text, typed)
 
     @staticmethod
     def words(pieces: list[Token]) -> list[str]:

@@ -24,6 +24,7 @@ import itertools
 import json
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +52,7 @@ from cogs.escalation.detection.model import (
     WISH_DEAD,
     Phrase,
 )
-from cogs.escalation.detection.text import BOUNDARIES, PAST, SENTENCE, Normaliser
+from cogs.escalation.detection.text import BOUNDARIES, NEVER, PAST, SENTENCE, UNKNOWN, Normaliser
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 RULES_DIR = DATA_DIR / "distress"
@@ -429,10 +430,19 @@ def compile_automaton(entries: Iterable[Entry], normaliser: Normaliser) -> tuple
     by_key: dict[str, list[Entry]] = {}
     for entry in entries:
         by_key.setdefault(entry.key, []).append(entry)
+    # The automaton finds a node's child by reading its children in the order they were added:
+    # words that many keys use get the first codes, and the keys go in in the order of their
+    # codes, so the common words are found first; a word the lexicon does not know (most words
+    # of a message) is the root's first child, through a path that never completes a key.
+    # Neither changes what is found, nor the order in which it is reported.
+    uses = Counter(w for k in by_key for w in k.split())
+    normaliser.assign(sorted(uses, key=lambda w: (-uses[w], w)))
+    coded = sorted((normaliser.code_key(k), k) for k in by_key)
     automaton: Any = ahocorasick.Automaton()
-    for k, group in by_key.items():
+    automaton.add_word(UNKNOWN + NEVER, None)
+    for codes, k in coded:
+        group = by_key[k]
         trigger = any(e.head or e.kind in TRIGGER_TERMS for e in group)
-        codes = normaliser.code_key(k)
         pairs = tuple((e.kind, e) for e in group)  # read on every hit: no attribute lookups
         automaton.add_word(codes, (trigger, pairs, k.count(" ") + 1))
     if by_key:
