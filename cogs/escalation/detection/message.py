@@ -111,6 +111,11 @@ def alive(kinds: dict[str, list[Hit]], raw: list[Token]) -> bool:
 
 def longest(hits: list[Hit]) -> list[Hit]:
     """Of hits of one kind that overlap, the longest (the earliest of equals), in text order."""
+    if len(hits) == 2:  # the usual case ("want to die" inside "i want to die"), without sorting
+        a, b = hits
+        if a[1] <= b[0] or b[1] <= a[0]:
+            return [a, b] if a[0] < b[0] else [b, a]
+        return [b] if (b[0] - b[1], b[0]) < (a[0] - a[1], a[0]) else [a]
     kept: list[Hit] = []
     for hit in sorted(hits, key=lambda h: (h[0] - h[1], h[0])):
         if all(hit[1] <= k[0] or k[1] <= hit[0] for k in kept):
