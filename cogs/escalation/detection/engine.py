@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from cogs.escalation.detection.message import Message, alive
+from cogs.escalation.detection.hits import alive
+from cogs.escalation.detection.message import Message
 from cogs.escalation.detection.model import LEVEL_CATEGORY, LOW, Detection
 from cogs.escalation.detection.modifiers import (
     BIT_BREAK,

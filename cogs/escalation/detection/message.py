@@ -10,11 +10,19 @@ an explicit long ago make it low: the member's history, or another person's word
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import reduce
-from operator import itemgetter, or_
+from operator import or_
 from typing import TYPE_CHECKING
 
+from cogs.escalation.detection.hits import (
+    ANALYSED,
+    CHAIN_KINDS,
+    NEEDS_CHAIN,
+    NEEDS_KIND,
+    longest,
+    mask_of,
+)
 from cogs.escalation.detection.kinds import (
     ACT_KINDS,
     AFTER_WINDOW,
@@ -31,7 +39,7 @@ from cogs.escalation.detection.kinds import (
     WISHING,
     WISHING_ORDER,
 )
-from cogs.escalation.detection.means import COMPOSING, PURPOSE_WINDOW, means
+from cogs.escalation.detection.means import PURPOSE_WINDOW, means
 from cogs.escalation.detection.model import (
     ACTIVE_THOUGHTS,
     ATTEMPT,
@@ -58,70 +66,15 @@ from cogs.escalation.detection.modifiers import (
     modifiers,
 )
 from cogs.escalation.detection.signals import EMPTY, Analysis, Hit, Signal
-from cogs.escalation.detection.text import BIT_NUMBER, SENTENCE, Token
-from cogs.escalation.detection.vocabulary import HEAD_KINDS, LOWER_WEAK_KIND, PHRASE_KIND, Entry
+from cogs.escalation.detection.text import SENTENCE, Token
+from cogs.escalation.detection.vocabulary import LOWER_WEAK_KIND, PHRASE_KIND, Entry
 
 if TYPE_CHECKING:
     from cogs.escalation.detection.engine import Scanner
 
 
-_CHAIN_KINDS = frozenset(CHAINS)
-# The kinds read one by one: heads (each raises a signal, alone or in composition) and means.
-_ANALYSED = frozenset(HEAD_KINDS) | {LOWER_WEAK_KIND, PHRASE_KIND, "means"}
-# Heads that need a chain phrase before them ("chain"; "wish": a desire or a hope), and heads that
-# need a term of one kind after or before them ("after:place", "before:better_off").
-_NEEDS_CHAIN = frozenset({"chain", "wish"})
-_NEEDS_KIND = {h.needs: h.needs.split(":", 1)[1] for h in HEAD_KINDS.values() if ":" in h.needs}
-_mask_of: Callable[[Token], int] = itemgetter(2)
 _LOWER_WEAK_TIER = frozenset({"hopelessness", "burdensomeness", "entrapment"})
 _LOWERING = frozenset({"past_marker", "hypothetical"})  # phrases that may lower a signal
-
-
-def alive(kinds: dict[str, list[Hit]], raw: list[Token]) -> bool:
-    """Whether a head or a means of the message may raise a signal: False when each lacks what
-    it needs in the whole message (a chain phrase, a term of a kind; for a means something to
-    compose with), the early returns of `Message.head` and `means` taken before any Message is
-    made. Most mentions of chemo, morphine or death in ordinary cancer talk stop here."""
-    chains = None
-    for kind, hits in kinds.items():
-        if kind not in _ANALYSED:
-            continue
-        if kind == "means":
-            if not COMPOSING.isdisjoint(kinds):
-                return True
-            for _, _, entry in hits:
-                if entry.amount or entry.weapon:
-                    return True
-            if reduce(or_, map(_mask_of, raw), 0) & BIT_NUMBER:
-                return True
-            continue
-        for _, _, entry in hits:
-            needs = entry.needs
-            if not needs or entry.chain:
-                return True
-            if needs in _NEEDS_CHAIN:
-                if chains is None:
-                    chains = len(kinds) > 1 and not _CHAIN_KINDS.isdisjoint(kinds)
-                if chains:
-                    return True
-            elif _NEEDS_KIND.get(needs, kind) in kinds:
-                return True
-    return False
-
-
-def longest(hits: list[Hit]) -> list[Hit]:
-    """Of hits of one kind that overlap, the longest (the earliest of equals), in text order."""
-    if len(hits) == 2:  # the usual case ("want to die" inside "i want to die"), without sorting
-        a, b = hits
-        if a[1] <= b[0] or b[1] <= a[0]:
-            return [a, b] if a[0] < b[0] else [b, a]
-        return [b] if (b[0] - b[1], b[0]) < (a[0] - a[1], a[0]) else [a]
-    kept: list[Hit] = []
-    for hit in sorted(hits, key=lambda h: (h[0] - h[1], h[0])):
-        if all(hit[1] <= k[0] or k[1] <= hit[0] for k in kept):
-            kept.append(hit)
-    kept.sort()
-    return kept
 
 
 class Message:
@@ -150,13 +103,13 @@ class Message:
         self.kinds = kinds
         # which modifier word lists the message's words are in (BIT_*): the modifiers look only
         # for what is there
-        self.mask = mask = reduce(or_, map(_mask_of, raw), 0)
+        self.mask = mask = reduce(or_, map(mask_of, raw), 0)
         self.breaks: frozenset[str] = scanner.breaks if mask & BIT_BREAK else EMPTY
         benign = kinds.get("benign")
         self.benign = [(a, b) for a, b, _ in benign] if benign else []
         self.chains = (
             [k for k in CHAINS if k in kinds]
-            if len(kinds) > 1 and not _CHAIN_KINDS.isdisjoint(kinds)
+            if len(kinds) > 1 and not CHAIN_KINDS.isdisjoint(kinds)
             else []
         )
         # no word that could lower a signal: the modifiers are not looked for at all
@@ -261,7 +214,7 @@ class Message:
         out = Analysis(eol="eol" in kinds)
         signals = out.signals
         for kind, hits in kinds.items():
-            if kind not in _ANALYSED:  # a composing term
+            if kind not in ANALYSED:  # a composing term
                 continue
             if len(hits) > 1:  # one evaluation per span: "want to die" inside "i want to die"
                 hits = longest(hits)
@@ -337,10 +290,10 @@ class Message:
             )
         needs = entry.needs
         if needs:  # what it needs is not in the message at all: nothing (most "death" heads)
-            if needs in _NEEDS_CHAIN:
+            if needs in NEEDS_CHAIN:
                 if not self.chains and not entry.chain:
                     return None
-            elif _NEEDS_KIND.get(needs, kind) not in self.kinds:
+            elif NEEDS_KIND.get(needs, kind) not in self.kinds:
                 return None
         lo = self.clause_start(start)
         s_lo, s_hi = self.sentence(start)

@@ -19,7 +19,6 @@ makes a word optional.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import json
 import re
@@ -366,9 +365,7 @@ def build_vocabulary(
                         add(group["kind"], text, lang, chain=group.get("chain", ""))
     vocabulary.words = {name: frozenset(words) for name, words in sets.items()}
     personal_words = vocabulary.words["first_person"]
-    vocabulary.entries = [
-        _flagged(e, personal_words) if e.head else e for e in vocabulary.entries
-    ]
+    vocabulary.entries = [_flagged(e, personal_words) if e.head else e for e in vocabulary.entries]
     if srl is not None and srl_map is not None:
         _add_srl(add, key, srl, srl_map)
     known: set[str] = set()
