@@ -9,9 +9,10 @@
    past, a hypothetical or someone else as its subject (``message``).
 3. Signals combine across the message and the member's last few messages (``signals``).
 
-Only messages with a head pay for steps 2-3; the word lists of the modifiers are read once per
-message as bits from the per-word cache, so the loops around a signal run only when a relevant
-word is there.
+Only messages with a head pay for steps 2-3, and only when a head has what it needs somewhere in
+the message (``hits.alive``: a means with something to compose with, a "death" with a wish
+before it); the word lists of the modifiers are read once per message as bits from the per-piece
+cache, so the loops around a signal run only when a relevant word is there.
 """
 
 from __future__ import annotations
