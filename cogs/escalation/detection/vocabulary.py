@@ -19,12 +19,14 @@ makes a word optional.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -270,13 +272,47 @@ def build_normaliser(rules: Iterable[Mapping[str, Any]]) -> Normaliser:
     return Normaliser(words, fillers)
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No garbage collection while tens of thousands of entries are made at start: they are all
+    kept, and in a big process (the bot, a test run) each full collection walks the whole heap."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build_vocabulary(
+    rules: list[dict[str, Any]], srl: Mapping[str, Any] | None, srl_map: Mapping[str, Any] | None
+) -> Vocabulary:
+    with gc_paused():
+        return _build_vocabulary(rules, srl, srl_map)
+
+
+def _build_vocabulary(
     rules: list[dict[str, Any]], srl: Mapping[str, Any] | None, srl_map: Mapping[str, Any] | None
 ) -> Vocabulary:
     normaliser = build_normaliser(rules)
     vocabulary = Vocabulary(normaliser)
     key = normaliser.key
     seen: set[tuple[str, str]] = set()
+    sets: dict[str, set[str]] = {name: set() for name in MODIFIER_LISTS}
+    for config in rules:  # the modifier words first: a head of the rules names the member or not
+        lang = config["lang"]
+        if "alert_threshold" in config:
+            vocabulary.threshold = SEVERITIES[config["alert_threshold"]]
+        for name in MODIFIER_LISTS:
+            for text in config.get("modifiers", {}).get(name, []):
+                for word in expand(text):
+                    if " " in word.strip():
+                        raise ValueError(f"{lang}.toml [modifiers] {name}: one word each: {text!r}")
+                    sets[name].update(key(word).split())  # "felt" -> "_past feel"
+    vocabulary.words = {name: frozenset(words) for name, words in sets.items()}
+    personal_words = vocabulary.words["first_person"]
+    rules_phase = [True]  # the lexicon's heads, added later, are not personal or counterfactual
 
     def add(kind: str, text: str, lang: str, source: str = "team", **extra: Any) -> None:
         if text.endswith(END):  # sentence-final: "i have decided <end>"
@@ -316,21 +352,16 @@ def build_vocabulary(
                 source=source,
                 lang=lang,
             )
+            if rules_phase[0]:
+                words = k.split()
+                extra["personal"] = not personal_words.isdisjoint(words)
+                extra["counterfactual"] = not COUNTERFACTUAL.isdisjoint(words)
         vocabulary.entries.append(
             Entry(kind=kind, key=k, text=text, lang=lang, source=source, **extra)
         )
 
-    sets: dict[str, set[str]] = {name: set() for name in MODIFIER_LISTS}
     for config in rules:
         lang = config["lang"]
-        if "alert_threshold" in config:
-            vocabulary.threshold = SEVERITIES[config["alert_threshold"]]
-        for name in MODIFIER_LISTS:
-            for text in config.get("modifiers", {}).get(name, []):
-                for word in expand(text):
-                    if " " in word.strip():
-                        raise ValueError(f"{lang}.toml [modifiers] {name}: one word each: {text!r}")
-                    sets[name].update(key(word).split())  # "felt" -> "_past feel"
         for kind, patterns in config.get("heads", {}).items():
             if kind not in HEAD_KINDS:
                 raise ValueError(f"unknown head kind {kind!r} in {lang}.toml")
@@ -363,9 +394,7 @@ def build_vocabulary(
                 for verb in group["verbs"]:
                     for text in expand(f"{prefix} {verb}"):
                         add(group["kind"], text, lang, chain=group.get("chain", ""))
-    vocabulary.words = {name: frozenset(words) for name, words in sets.items()}
-    personal_words = vocabulary.words["first_person"]
-    vocabulary.entries = [_flagged(e, personal_words) if e.head else e for e in vocabulary.entries]
+    rules_phase[0] = False
     if srl is not None and srl_map is not None:
         _add_srl(add, key, srl, srl_map)
     known: set[str] = set()
@@ -376,31 +405,6 @@ def build_vocabulary(
     known.discard(PAST)
     normaliser.learn(known - BOUNDARIES)
     return vocabulary
-
-
-def _flagged(e: Entry, personal_words: frozenset[str]) -> Entry:
-    """The head with `personal` and `counterfactual` read from its words (what
-    dataclasses.replace does, without its per-call field introspection: 14,000 heads at start)."""
-    words = e.key.split()
-    return Entry(
-        kind=e.kind,
-        key=e.key,
-        text=e.text,
-        lang=e.lang,
-        level=e.level,
-        severity=e.severity,
-        explicit=e.explicit,
-        needs=e.needs,
-        chain=e.chain,
-        strong=e.strong,
-        amount=e.amount,
-        weapon=e.weapon,
-        source=e.source,
-        phrase=e.phrase,
-        head=e.head,
-        personal=not personal_words.isdisjoint(words),
-        counterfactual=not COUNTERFACTUAL.isdisjoint(words),
-    )
 
 
 def _add_srl(add: Any, key: Any, srl: Mapping[str, Any], srl_map: Mapping[str, Any]) -> None:
@@ -442,6 +446,11 @@ def compile_automaton(entries: Iterable[Entry], normaliser: Normaliser) -> tuple
     """One automaton over the word codes of the keys (one character per word: whole words by
     construction). Each key's value: (worth a closer look, its (kind, entry) pairs, its number of
     words)."""
+    with gc_paused():
+        return _compile_automaton(entries, normaliser)
+
+
+def _compile_automaton(entries: Iterable[Entry], normaliser: Normaliser) -> tuple[Any, bool]:
     by_key: dict[str, list[Entry]] = {}
     for entry in entries:
         by_key.setdefault(entry.key, []).append(entry)
