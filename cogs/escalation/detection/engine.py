@@ -98,7 +98,7 @@ class Scanner:
         if extra is not None:
             found = [*found, *extra.iter(codes)]
         kinds: dict[str, list[Hit]] = {}
-        get = kinds.get
+        group = kinds.setdefault
         head = False
         for end, (is_head, pairs, n) in found:
             if is_head:
@@ -106,11 +106,7 @@ class Scanner:
             stop = (end + 1) >> 1  # two characters per word: positions halved are word indexes
             start = stop - n
             for kind, entry in pairs:
-                hits = get(kind)
-                if hits is None:
-                    kinds[kind] = [(start, stop, entry)]
-                else:
-                    hits.append((start, stop, entry))
+                group(kind, []).append((start, stop, entry))
         if not head:
             if terms and kinds:
                 return self._terms(kinds, normaliser.pieces(text, typed))

@@ -108,7 +108,7 @@ class Message:
         benign = kinds.get("benign")
         self.benign = [(a, b) for a, b, _ in benign] if benign else []
         self.chains = (
-            [k for k in CHAINS if k in kinds]
+            list(filter(kinds.__contains__, CHAINS))  # in CHAINS' order
             if len(kinds) > 1 and not CHAIN_KINDS.isdisjoint(kinds)
             else []
         )
