@@ -47,6 +47,11 @@ class JoinFlow:
         self.service = service
         self.roles = roles
         self.access = access
+        self._live: set[tuple[int, int, int]] = set()  # (guild, group, user) being admitted
+
+    def is_live(self, guild_id: int, group_id: int, user_id: int) -> bool:
+        """A join of this member is running in this process (start-up recovery leaves it)."""
+        return (guild_id, group_id, user_id) in self._live
 
     async def join_by_id(self, interaction: discord.Interaction[Any], group_id: int) -> None:
         """The Join button of the panel and the directory."""
@@ -73,8 +78,24 @@ class JoinFlow:
         interaction: discord.Interaction[Any] | None,
     ) -> bool:
         """Ask the join gates (`bot.join_gates`), then grant the role. A gate may ask the member
-        something and come back through `bot.groups.complete_join`."""
+        something and come back through `bot.groups.complete_join`. Once the gates were asked
+        the ticket says so: a ticket whose flow stopped before is asked at start-up."""
+        key = (guild_id, group_id, user_id)
+        self._live.add(key)
+        try:
+            return await self._admit(guild_id, group_id, user_id, interaction)
+        finally:
+            self._live.discard(key)
+
+    async def _admit(
+        self,
+        guild_id: int,
+        group_id: int,
+        user_id: int,
+        interaction: discord.Interaction[Any] | None,
+    ) -> bool:
         if not await self.bot.join_gates.admit(guild_id, group_id, user_id, interaction):
+            await self.service.gates_asked(group_id, user_id)
             return False
         guild = self.bot.get_guild(guild_id)
         group = await self.service.complete_join(guild_id, group_id, user_id)

@@ -65,58 +65,62 @@ class JoiningService(AccessService):
         """Decide what a member's wish to join leads to. `source` is how they came: 'join' (a
         command or button), 'request' (leaders approved), 'offer' (accepted a waitlist offer),
         'added' (a moderator gave them the role by hand)."""
-        now = self.now()
         async with self.db.transaction() as tx:
-            current = await self.repo.get_in(tx, group.id, now)
-            if current is None:
-                raise NotFound(N_("That group no longer exists."))
-            group = current
-            if group.archived:
-                raise UserError(
-                    N_("{group} is closed for now and is not taking new members."),
-                    group=group.name,
-                )
-            if await self.repo.member_role_in(tx, group.id, user_id) is not None:
-                return JoinOutcome("member", group)
-            if await self.repo.ticket(tx, group.id, user_id, now) is not None:
-                return JoinOutcome("ticket", group, already=True)
-            if source == "join" and group.restricted:
-                pending = await self.repo.pending_request_for(tx, group.id, user_id)
-                if pending is not None:
-                    return JoinOutcome("requested", group, already=True)
-                request_id = await self.repo.add_request(tx, group, user_id, now)
-                if group.leaders_channel_id is not None:
-                    await self._outbox.enqueue(
-                        tx,
-                        kind=REQUEST,
-                        guild_id=group.guild_id,
-                        channel_id=group.leaders_channel_id,
-                        payload={"request": request_id},
-                    )
-                return JoinOutcome("requested", group)
-            entry = await self.repo.waitlist_entry_for(tx, group.id, user_id)
-            offered_to_them = (
-                entry is not None
-                and entry.offer_expires_at is not None
-                and entry.offer_expires_at > now
+            return await self._decide_join(tx, group.id, user_id, source, self.now())
+
+    async def _decide_join(
+        self, tx: Transaction, group_id: int, user_id: int, source: str, now: int
+    ) -> JoinOutcome:
+        """`request_join` inside a transaction (an approval decides and admits in one)."""
+        group = await self.repo.get_in(tx, group_id, now)
+        if group is None:
+            raise NotFound(N_("That group no longer exists."))
+        if group.archived:
+            raise UserError(
+                N_("{group} is closed for now and is not taking new members."),
+                group=group.name,
             )
-            others_waiting = group.waiting - (1 if entry is not None else 0) > 0
-            seat_free = group.capacity is None or group.seats_taken < group.capacity
-            if source in ("offer", "added") or offered_to_them:
-                pass  # their seat was held for them, or a moderator decided
-            elif not seat_free or (others_waiting and source != "request"):
-                if entry is not None:
-                    position = await self.repo.waitlist_position(tx, entry)
-                    return JoinOutcome("waitlisted", group, position=position, already=True)
-                entry_id = await self.repo.add_to_waitlist(tx, group, user_id, now)
-                entry = await self.repo.waitlist_entry(tx, entry_id)
-                assert entry is not None
-                position = await self.repo.waitlist_position(tx, entry)
-                return JoinOutcome("waitlisted", group, position=position)
+        if await self.repo.member_role_in(tx, group.id, user_id) is not None:
+            return JoinOutcome("member", group)
+        if await self.repo.ticket(tx, group.id, user_id, now) is not None:
+            return JoinOutcome("ticket", group, already=True)
+        if source == "join" and group.restricted:
+            pending = await self.repo.pending_request_for(tx, group.id, user_id)
+            if pending is not None:
+                return JoinOutcome("requested", group, already=True)
+            request_id = await self.repo.add_request(tx, group, user_id, now)
+            if group.leaders_channel_id is not None:
+                await self._outbox.enqueue(
+                    tx,
+                    kind=REQUEST,
+                    guild_id=group.guild_id,
+                    channel_id=group.leaders_channel_id,
+                    payload={"request": request_id},
+                )
+            return JoinOutcome("requested", group)
+        entry = await self.repo.waitlist_entry_for(tx, group.id, user_id)
+        offered_to_them = (
+            entry is not None
+            and entry.offer_expires_at is not None
+            and entry.offer_expires_at > now
+        )
+        others_waiting = group.waiting - (1 if entry is not None else 0) > 0
+        seat_free = group.capacity is None or group.seats_taken < group.capacity
+        if source in ("offer", "added") or offered_to_them:
+            pass  # their seat was held for them, or a moderator decided
+        elif not seat_free or (others_waiting and source != "request"):
             if entry is not None:
-                await self.repo.remove_from_waitlist(tx, entry.id)
-            await self.repo.put_ticket(tx, group, user_id, source, now, now + TICKET_HOURS * 3600)
-            group = await self.repo.get_in(tx, group.id, now) or group
+                position = await self.repo.waitlist_position(tx, entry)
+                return JoinOutcome("waitlisted", group, position=position, already=True)
+            entry_id = await self.repo.add_to_waitlist(tx, group, user_id, now)
+            entry = await self.repo.waitlist_entry(tx, entry_id)
+            assert entry is not None
+            position = await self.repo.waitlist_position(tx, entry)
+            return JoinOutcome("waitlisted", group, position=position)
+        if entry is not None:
+            await self.repo.remove_from_waitlist(tx, entry.id)
+        await self.repo.put_ticket(tx, group, user_id, source, now, now + TICKET_HOURS * 3600)
+        group = await self.repo.get_in(tx, group.id, now) or group
         return JoinOutcome("ticket", group)
 
     async def complete_join(self, guild_id: int, group_id: int, user_id: int) -> Group | None:
@@ -303,12 +307,15 @@ class JoiningService(AccessService):
     async def approve_request(
         self, guild_id: int, request_id: int, by: int
     ) -> tuple[JoinRequest, JoinOutcome]:
+        """The approval and what it leads to (a ticket, or a place on the waitlist) are one
+        transaction: archiving the group cannot come between them (it withdraws a pending
+        request and drops a ticket, telling the member either way)."""
+        now = self.now()
         async with self.db.transaction() as tx:
             request, group = await self._pending_request(tx, request_id, guild_id)
-            await self.repo.decide_request(tx, request.id, "approved", by, None, self.now())
-        outcome = await self.request_join(group, request.user_id, source="request")
-        if outcome.kind == "waitlisted":
-            async with self.db.transaction() as tx:
+            await self.repo.decide_request(tx, request.id, "approved", by, None, now)
+            outcome = await self._decide_join(tx, group.id, request.user_id, "request", now)
+            if outcome.kind == "waitlisted":
                 await self._notice(
                     tx,
                     guild_id,
