@@ -7,6 +7,9 @@
 -- made but had no time to record: the same name, created after `started_at`, owned by no
 -- group), marks it 'undone' and tells the moderator who ran the command, once (`told_at`).
 -- A 'done' row not yet told (the crash came before the reply) tells them the group is ready.
+-- Telling is an edit of the command's own deferred reply while its interaction token is valid
+-- (15 minutes), so a crash between the edit and `told_at` repeats the edit, not the message;
+-- later it is a direct message. The token is cleared once they are told.
 CREATE TABLE group_provisionings (
     id                 INTEGER PRIMARY KEY,
     guild_id           INTEGER NOT NULL,
@@ -22,7 +25,8 @@ CREATE TABLE group_provisionings (
     group_id           INTEGER REFERENCES groups (id) ON DELETE SET NULL,
     started_at         INTEGER NOT NULL,
     finished_at        INTEGER,
-    told_at            INTEGER
+    told_at            INTEGER,
+    interaction_token  TEXT
 );
 
 CREATE INDEX group_provisionings_open ON group_provisionings (guild_id, status);

@@ -167,7 +167,7 @@ async def _start(world: World, gate: StepGate | None, *, sync: bool) -> BotRunne
     def prepare(bot: Bot) -> None:
         if gate is not None:
             # Test-only: every COMMIT of this bot passes through the gate.
-            bot.db._conn = GatedConnection(bot.db._conn, gate)  # type: ignore[attr-defined]  # noqa: SLF001
+            bot.db._conn = GatedConnection(bot.db._conn, gate)  # type: ignore[attr-defined]
 
     runner = BotRunner(world.fake, world.database, world.clock, features=world.features)
     await runner.start(sync=sync, prepare=prepare)

@@ -74,7 +74,9 @@ class ManageCommands(GroupCommands):
         await interaction.response.defer(ephemeral=True, thinking=True)
         # Intent first, then each object recorded as it is made, then the group and "done" in
         # one transaction: a crash anywhere leaves what start-up undoes (recovery.py).
-        setup = await self.service.start_provisioning(guild.id, spec, by=moderator.id)
+        setup = await self.service.start_provisioning(
+            guild.id, spec, by=moderator.id, token=interaction.token
+        )
         self.live_setups.add(setup)
         try:
             await self._provision(interaction, setup, spec, leader, moderator, voice)
@@ -155,7 +157,9 @@ class ManageCommands(GroupCommands):
                     "channel besides its members. Set one with /setup moderator-role."
                 )
             )
-        await interaction.followup.send("\n".join(lines), ephemeral=True)
+        # The deferred reply is edited (not followed up): if a crash comes before `told` is
+        # recorded, start-up edits the same message again instead of sending a second one.
+        await interaction.edit_original_response(content="\n".join(lines))
         await self.service.provisioning_told(setup)
         await self.refresh_panels(guild)
 

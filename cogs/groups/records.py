@@ -87,6 +87,7 @@ class Provisioning:
     started_at: int
     finished_at: int | None
     told_at: int | None
+    interaction_token: str | None = None  # the command's deferred reply, until told
 
 
 @dataclass(frozen=True)

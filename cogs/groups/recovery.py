@@ -24,11 +24,18 @@ from discord.ext import commands
 from bot.outbox import OutboxMessage
 from cogs.groups.commands import GroupCommands
 from cogs.groups.records import Provisioning
+from cogs.groups.service_flows import READY, UNDONE
 
 log = logging.getLogger(__name__)
 
 # Seconds: Discord's clock and ours may differ a little.
 CLOCK_MARGIN = 60
+# An interaction's token lets the bot edit its reply for 15 minutes; keep a margin.
+TOKEN_LIFE = 14 * 60
+ORIGINAL = "@original"
+# An interaction's token lets the bot edit its reply for 15 minutes; keep a margin.
+TOKEN_LIFE = 14 * 60
+ORIGINAL = "@original"
 
 
 class GroupsRecovery(GroupCommands):
@@ -46,7 +53,8 @@ class GroupsRecovery(GroupCommands):
             if setup.id in self.live_setups:
                 continue
             if setup.status == "done":
-                await self.service.tell_ready(setup)
+                told = await self._edit_reply(guild, setup, READY)
+                await self.service.tell_ready(setup, told=told)
             else:
                 await self._undo_setup(guild, setup)
         for group_id, user_id in await self.service.unasked_tickets(guild.id):
@@ -97,7 +105,29 @@ class GroupsRecovery(GroupCommands):
         log.info(
             "undid the interrupted setup %d of group %r in guild %d", setup.id, setup.name, guild.id
         )
-        await self.service.undo_provisioning(setup)
+        told = await self._edit_reply(guild, setup, UNDONE)
+        await self.service.undo_provisioning(setup, told=told)
+
+    async def _edit_reply(self, guild: discord.Guild, setup: Provisioning, text: str) -> bool:
+        """Tell the moderator in the command's own reply ("thinking…" until now), while its
+        interaction token is valid: editing it again after a crash shows one message, not two.
+        False when it cannot be edited (too late): a direct message tells them then."""
+        app_id = self.bot.application_id
+        token = setup.interaction_token
+        if token is None or app_id is None or self.service.now() - setup.started_at > TOKEN_LIFE:
+            return False
+        t = await self.bot.guild_settings.translator(guild.id)
+        reply = discord.Webhook.partial(app_id, token, client=self.bot)
+        try:
+            await reply.edit_message(
+                ORIGINAL,  # type: ignore[arg-type]  # the route takes "@original" too
+                content=t(text, group=setup.name),
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        except discord.HTTPException:
+            log.info("the reply of setup %d can no longer be edited", setup.id)
+            return False
+        return True
 
     async def note_channel(self, guild: discord.Guild) -> int | None:
         """Where the note for a member whose DMs are closed goes: the channel of the server's

@@ -25,12 +25,26 @@ class FlowQueries:
     # ------------------------------------------------------------------ provisionings
 
     async def add_provisioning(
-        self, tx: Transaction, guild_id: int, by: int, name: str, channel_name: str, now: int
+        self,
+        tx: Transaction,
+        guild_id: int,
+        by: int,
+        name: str,
+        channel_name: str,
+        now: int,
+        token: str | None,
     ) -> int:
         return await tx.insert(
             "INSERT INTO group_provisionings (guild_id, created_by, name, channel_name, "
-            "started_at) VALUES (:guild, :by, :name, :channel, :now)",
-            {"guild": guild_id, "by": by, "name": name, "channel": channel_name, "now": now},
+            "started_at, interaction_token) VALUES (:guild, :by, :name, :channel, :now, :token)",
+            {
+                "guild": guild_id,
+                "by": by,
+                "name": name,
+                "channel": channel_name,
+                "now": now,
+                "token": token,
+            },
         )
 
     async def set_provisioned(
@@ -61,7 +75,8 @@ class FlowQueries:
         """'done' or 'undone', once: False if it was finished already."""
         changed = await tx.execute(
             "UPDATE group_provisionings SET status = :status, group_id = :group, "
-            "finished_at = :now, told_at = CASE WHEN :told THEN :now ELSE told_at END "
+            "finished_at = :now, told_at = CASE WHEN :told THEN :now ELSE told_at END, "
+            "interaction_token = CASE WHEN :told THEN NULL ELSE interaction_token END "
             "WHERE id = :id AND status = 'provisioning'",
             {"id": provisioning_id, "status": status, "group": group_id, "now": now, "told": told},
         )
@@ -69,7 +84,8 @@ class FlowQueries:
 
     async def mark_provisioning_told(self, tx: Transaction, provisioning_id: int, now: int) -> bool:
         changed = await tx.execute(
-            "UPDATE group_provisionings SET told_at = :now WHERE id = :id AND told_at IS NULL",
+            "UPDATE group_provisionings SET told_at = :now, interaction_token = NULL "
+            "WHERE id = :id AND told_at IS NULL",
             {"id": provisioning_id, "now": now},
         )
         return changed > 0

@@ -28,13 +28,26 @@ OFFER_NOTE = N_(
 )
 
 
+UNDONE = N_(
+    "Setting up the group {group} was interrupted (I restarted), so I removed the role and "
+    "channels I had started to make. Nothing is left half-made. Please run /group create again."
+)
+READY = N_(
+    "The group {group} you created is ready (I restarted before I could tell you). /group "
+    "list shows it."
+)
+
+
 class FlowService(JoiningService):
     """Provisioning records, tickets whose gates wait, and notes for closed DMs."""
 
     # ------------------------------------------------------------------ provisioning
 
-    async def start_provisioning(self, guild_id: int, spec: GroupSpec, *, by: int) -> int:
-        """The intent, before anything is made in Discord."""
+    async def start_provisioning(
+        self, guild_id: int, spec: GroupSpec, *, by: int, token: str | None = None
+    ) -> int:
+        """The intent, before anything is made in Discord. `token`: the command's interaction,
+        whose deferred reply start-up edits if the setup is cut short (valid 15 minutes)."""
         async with self.db.transaction() as tx:
             if await self.repo.name_taken(tx, guild_id, name_key(spec.name)):
                 raise UserError(
@@ -42,7 +55,7 @@ class FlowService(JoiningService):
                     name=spec.name,
                 )
             return await self.repo.add_provisioning(
-                tx, guild_id, by, spec.name, spec.channel_name, self.now()
+                tx, guild_id, by, spec.name, spec.channel_name, self.now(), token
             )
 
     async def record_provisioned(self, provisioning_id: int, column: str, object_id: int) -> None:
@@ -66,40 +79,39 @@ class FlowService(JoiningService):
     async def owned_ids(self, guild_id: int) -> set[int]:
         return await self.repo.owned_ids(guild_id)
 
-    async def undo_provisioning(self, provisioning: Provisioning) -> bool:
-        """What the interrupted setup made is deleted: say so to the moderator, once."""
+    async def undo_provisioning(self, provisioning: Provisioning, *, told: bool) -> bool:
+        """What the interrupted setup made is deleted: say so to the moderator, once (`told`:
+        they were, in the command's own reply; else by a direct message)."""
         now = self.now()
         async with self.db.transaction() as tx:
             if not await self.repo.finish_provisioning(
                 tx, provisioning.id, "undone", None, now, told=True
             ):
                 return False
+            if told:
+                return True
             await self._notice(
                 tx,
                 provisioning.guild_id,
                 provisioning.created_by,
-                N_(
-                    "Setting up the group {group} was interrupted (I restarted), so I removed "
-                    "the role and channels I had started to make. Nothing is left half-made. "
-                    "Please run /group create again."
-                ),
+                UNDONE,
                 group=provisioning.name,
             )
         return True
 
-    async def tell_ready(self, provisioning: Provisioning) -> bool:
-        """The group was made but the reply was cut short: tell the moderator it is ready."""
+    async def tell_ready(self, provisioning: Provisioning, *, told: bool) -> bool:
+        """The group was made but the reply was cut short: tell the moderator it is ready
+        (`told`: the command's own reply said so now; else a direct message does)."""
         async with self.db.transaction() as tx:
             if not await self.repo.mark_provisioning_told(tx, provisioning.id, self.now()):
                 return False
+            if told:
+                return True
             await self._notice(
                 tx,
                 provisioning.guild_id,
                 provisioning.created_by,
-                N_(
-                    "The group {group} you created is ready (I restarted before I could tell "
-                    "you). /group list shows it."
-                ),
+                READY,
                 group=provisioning.name,
             )
         return True
