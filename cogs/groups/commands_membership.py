@@ -110,7 +110,7 @@ class MembershipCommands(GroupCommands):
                 group=found.name,
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        if not await self.service.leave(found, member.id):
+        if not await self.service.leave(found, member.id, mark=True):
             await interaction.followup.send(
                 t("You're not in {group} or on its waitlist.", group=found.name), ephemeral=True
             )

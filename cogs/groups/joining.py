@@ -24,6 +24,7 @@ from cogs.groups.access import AccessKeeper
 from cogs.groups.records import Group
 from cogs.groups.roles import GroupRoles, fetch_member
 from cogs.groups.service import Directory, GroupService
+from cogs.groups.service_joining import WELCOME
 from cogs.groups.views import DeclineModal
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class JoinFlow:
         self, interaction: discord.Interaction[Any], member: discord.Member, group: Group
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        outcome = await self.service.request_join(group, member.id)
+        outcome = await self.service.request_join(group, member.id, asked=True)
         t = await translator(interaction)
         if outcome.kind == "ticket":
             await self.admit(member.guild.id, group.id, member.id, interaction)
@@ -98,7 +99,9 @@ class JoinFlow:
             await self.service.gates_asked(group_id, user_id)
             return False
         guild = self.bot.get_guild(guild_id)
-        group = await self.service.complete_join(guild_id, group_id, user_id)
+        group = await self.service.complete_join(
+            guild_id, group_id, user_id, welcome=interaction is None
+        )
         if group is None or guild is None:
             if interaction is not None:
                 t = await translator(interaction)
@@ -139,17 +142,10 @@ class JoinFlow:
             )
             return False
         self.bot.dispatch("group_member_joined", guild_id, group.id, user_id)
-        text_id = N_(
-            "Welcome to {group}! Your group's private channel is <#{channel}>. What is shared "
-            "there stays there. You can leave at any time with /group leave."
-        )
         if interaction is not None:
             t = await translator(interaction)
-            await reply(interaction, t(text_id, group=group.name, channel=group.channel_id))
-        else:
-            await self.service.notify(
-                guild_id, user_id, text_id, group=group.name, channel=group.channel_id
-            )
+            await reply(interaction, t(WELCOME, group=group.name, channel=group.channel_id))
+        # Without an interaction the welcome went into the outbox with the membership.
         return True
 
     async def set_access_held(self, guild_id: int, group_id: int, user_id: int, held: bool) -> bool:

@@ -25,6 +25,10 @@ from cogs.groups.service_seats import GROUP_REMOVAL, REQUEST
 
 log = logging.getLogger(__name__)
 
+WELCOME = N_(
+    "Welcome to {group}! Your group's private channel is <#{channel}>. What is shared there "
+    "stays there. You can leave at any time with /group leave."
+)
 TICKET_HOURS = 48  # how long a join waits for its gates (e.g. the agreement) before the seat frees
 
 
@@ -60,16 +64,23 @@ class JoiningService(AccessService):
     # ------------------------------------------------------------------ joining
 
     async def request_join(
-        self, group: Group, user_id: int, *, source: str = "join"
+        self, group: Group, user_id: int, *, source: str = "join", asked: bool = False
     ) -> JoinOutcome:
         """Decide what a member's wish to join leads to. `source` is how they came: 'join' (a
         command or button), 'request' (leaders approved), 'offer' (accepted a waitlist offer),
-        'added' (a moderator gave them the role by hand)."""
+        'added' (a moderator gave them the role by hand). `asked`: the member's own
+        interaction goes on to the join gates (see `put_ticket`)."""
         async with self.db.transaction() as tx:
-            return await self._decide_join(tx, group.id, user_id, source, self.now())
+            return await self._decide_join(tx, group.id, user_id, source, self.now(), asked)
 
     async def _decide_join(
-        self, tx: Transaction, group_id: int, user_id: int, source: str, now: int
+        self,
+        tx: Transaction,
+        group_id: int,
+        user_id: int,
+        source: str,
+        now: int,
+        asked: bool = False,
     ) -> JoinOutcome:
         """`request_join` inside a transaction (an approval decides and admits in one)."""
         group = await self.repo.get_in(tx, group_id, now)
@@ -119,13 +130,17 @@ class JoiningService(AccessService):
             return JoinOutcome("waitlisted", group, position=position)
         if entry is not None:
             await self.repo.remove_from_waitlist(tx, entry.id)
-        await self.repo.put_ticket(tx, group, user_id, source, now, now + TICKET_HOURS * 3600)
+        expires_at = now + TICKET_HOURS * 3600
+        await self.repo.put_ticket(tx, group, user_id, source, now, expires_at, asked)
         group = await self.repo.get_in(tx, group.id, now) or group
         return JoinOutcome("ticket", group)
 
-    async def complete_join(self, guild_id: int, group_id: int, user_id: int) -> Group | None:
+    async def complete_join(
+        self, guild_id: int, group_id: int, user_id: int, *, welcome: bool = False
+    ) -> Group | None:
         """Turn a ticket into a membership (every join gate was passed). None if the member
-        holds no ticket (it expired, or they joined already)."""
+        holds no ticket (it expired, or they joined already). `welcome`: the welcome goes to
+        them privately, in the same transaction (a crash cannot admit them untold)."""
         now = self.now()
         async with self.db.transaction() as tx:
             group = await self.repo.get_in(tx, group_id, now)
@@ -135,6 +150,10 @@ class JoiningService(AccessService):
                 return None
             await self.repo.drop_ticket(tx, group_id, user_id)
             await self.repo.add_member(tx, group, user_id, "member", now)
+            if welcome:
+                await self._notice(
+                    tx, guild_id, user_id, WELCOME, group=group.name, channel=group.channel_id
+                )
         log.info("user %d joined group %d", user_id, group_id)
         return group
 
@@ -152,11 +171,24 @@ class JoiningService(AccessService):
                 tx, group.id, user_id, self.now() if held else None
             )
 
-    async def leave(self, group: Group, user_id: int) -> bool:
-        """The member leaves (or the role could not be granted). Frees the seat."""
+    async def leave(self, group: Group, user_id: int, *, mark: bool = False) -> bool:
+        """The member leaves (or the role could not be granted). Frees the seat. `mark`: the
+        role is marked "to remove" in the same transaction (the cog takes it next), so a crash
+        in between is not read at start-up as a role given by hand."""
         now = self.now()
         async with self.db.transaction() as tx:
             removed = await self.repo.remove_member(tx, group.id, user_id)
+            if removed and mark:
+                await self.repo.mark_removal(
+                    tx,
+                    group_id=group.id,
+                    guild_id=group.guild_id,
+                    target_id=user_id,
+                    kind=ROLE,
+                    reason="left",
+                    notice=None,
+                    now=now,
+                )
             entry = await self.repo.waitlist_entry_for(tx, group.id, user_id)
             if entry is not None:
                 await self.repo.remove_from_waitlist(tx, entry.id)
@@ -270,7 +302,7 @@ class JoiningService(AccessService):
                 )
             group = await self.repo.get_in(tx, entry.group_id, now)
         assert group is not None
-        return await self.request_join(group, user_id, source="offer")
+        return await self.request_join(group, user_id, source="offer", asked=True)
 
     # ------------------------------------------------------------------ join requests
 
