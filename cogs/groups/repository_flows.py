@@ -90,6 +90,14 @@ class FlowQueries:
         )
         return changed > 0
 
+    async def purge_finished_provisionings(self, tx: Transaction, before: int) -> int:
+        """Setups finished (and told) before `before`: nothing is left to recover."""
+        return await tx.execute(
+            "DELETE FROM group_provisionings WHERE status <> 'provisioning' "
+            "AND told_at IS NOT NULL AND finished_at < :before",
+            {"before": before},
+        )
+
     async def unfinished_provisionings(self, guild_id: int) -> list[Provisioning]:
         """Cut short by a crash: still provisioning, or done but its creator not told."""
         rows = await self.db.fetchall(

@@ -29,6 +29,7 @@ WELCOME = N_(
     "Welcome to {group}! Your group's private channel is <#{channel}>. What is shared there "
     "stays there. You can leave at any time with /group leave."
 )
+SETUP_RECORD_DAYS = 7  # a finished /group create's record (group_provisionings) is kept
 TICKET_HOURS = 48  # how long a join waits for its gates (e.g. the agreement) before the seat frees
 
 
@@ -307,9 +308,12 @@ class JoiningService(AccessService):
     # ------------------------------------------------------------------ join requests
 
     async def purge(self) -> int:
-        """Daily: forget decided join requests (and the reasons given) after the retention."""
+        """Daily: forget decided join requests (and the reasons given) after the retention,
+        and the records of finished group setups (who created which group) after a week."""
+        now = self.now()
         async with self.db.transaction() as tx:
-            return await self.repo.purge_decided_requests(tx, self.now(), DEFAULT_RETENTION_DAYS)
+            await self.repo.purge_finished_provisionings(tx, now - SETUP_RECORD_DAYS * 86400)
+            return await self.repo.purge_decided_requests(tx, now, DEFAULT_RETENTION_DAYS)
 
     async def _pending_request(
         self, tx: Transaction, request_id: int, guild_id: int
