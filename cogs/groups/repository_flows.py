@@ -136,7 +136,7 @@ class FlowQueries:
         )
         return [(r["group_id"], r["user_id"]) for r in rows]
 
-    async def tickets_of_group_in(self, tx: Transaction, group_id: int) -> list[int]:
+    async def drop_tickets_of_group(self, tx: Transaction, group_id: int) -> list[int]:
         rows = await tx.fetchall(
             "DELETE FROM group_join_tickets WHERE group_id = :g RETURNING user_id",
             {"g": group_id},

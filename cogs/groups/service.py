@@ -256,7 +256,7 @@ class GroupService(FlowService):
                         group=group.name,
                     )
                 # Approved or offered, not through the agreement yet: the seat goes too.
-                for user_id in await self.repo.tickets_of_group_in(tx, group.id):
+                for user_id in await self.repo.drop_tickets_of_group(tx, group.id):
                     await self._notice(
                         tx,
                         group.guild_id,
