@@ -4,8 +4,9 @@ GroupsCog is the groups feature (a `Feature`, bot/feature.py) and wires it toget
 commands (commands_manage.py and commands_membership.py, on the base in commands.py), the
 repair after changes made in Discord (reconcile.py), access that follows the database
 (access.py: what nobody is entitled to is taken away, what Discord refuses is retried), the
-join flow (joining.py), the role bookkeeping (roles.py), the texts and embeds (render.py) and
-the buttons (views.py). The rules are in service.py, the role and channel work in provision.py.
+start-up recovery of flows a crash cut short (recovery.py), the join flow (joining.py), the
+role bookkeeping (roles.py), the texts and embeds (render.py) and the buttons (views.py). The
+rules are in service.py, the role and channel work in provision.py.
 
 What it declares to core: its outbox kinds (notices, seat offers, join requests, lost roles or
 channels), its buttons, the rebuild of its jobs (`groups:`), the mod-log actions it records
@@ -42,6 +43,7 @@ from cogs.groups.commands_manage import ManageCommands
 from cogs.groups.commands_membership import MembershipCommands
 from cogs.groups.joining import GroupsDirectory, JoinFlow
 from cogs.groups.reconcile import GroupsReconcile
+from cogs.groups.recovery import GroupsRecovery
 from cogs.groups.roles import GroupRoles
 from cogs.groups.service import GroupService
 from cogs.groups.service_access import (
@@ -91,7 +93,7 @@ ACCESS_TEXTS = {
 }
 
 
-class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, name="Groups"):
+class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, GroupsRecovery, name="Groups"):
     persistent_items = PERSISTENT_ITEMS
     job_prefix = "groups:"
 
@@ -104,13 +106,15 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, name="Group
         self.directory = GroupsDirectory(self.service, self.joining)
         self.service.on_offer(self._schedule_offer_expiry)
         self.privacy = GroupsPrivacy(bot.db)
+        self.live_setups: set[int] = set()  # /group create running in this process
+        self.recovered_guilds: set[int] = set()  # start-up recovery done (recovery.py)
 
     # ------------------------------------------------------------------ the contract
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         return {
             NOTICE: self._render_notice,
-            OFFER: self._render_offer,
+            OFFER: OutboxKind(self._render_offer, on_failure=self.offer_failed),
             REQUEST: self._render_request,
             MISSING: self._render_missing,
         }
