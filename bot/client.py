@@ -25,7 +25,7 @@ from bot.guild_settings import GuildSettingsService
 from bot.kit.modals import ModalRoutes
 from bot.modlog import ModLog
 from bot.outbox import Outbox
-from bot.registry import DataDeletion, JoinGates
+from bot.registry import DataDeletion, DataExport, JoinGates
 from bot.tree import BotTree, CommandTranslator
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ EXTENSIONS = (
     "cogs.escalation",
     "cogs.moderation",
     "cogs.confidentiality",
+    "cogs.privacy",
 )
 
 Mode = Literal["run", "sync"]
@@ -104,6 +105,7 @@ class Bot(commands.Bot):
         # Core registries that features fill when they load (bot/feature.py).
         self.join_gates = JoinGates()
         self.data_deletion = DataDeletion()
+        self.data_export = DataExport()
         # Forms (modals) of the kit: answered here by prefix, before and after a restart.
         self.modals = ModalRoutes()
         self.add_listener(self.modals.on_interaction, "on_interaction")

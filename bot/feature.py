@@ -17,7 +17,11 @@ What a feature declares (all optional):
 - `join_gates()`: steps before a group's role is granted (`bot.join_gates`, bot/registry.py).
 - `delete_user_data(guild_id, user_id)`: override to delete what the feature keeps about one
   member of one server (PRIVACY.md); core runs every feature's hook with
-  `bot.data_deletion.delete_user(guild_id, user_id)`.
+  `bot.data_deletion.delete_user(guild_id, user_id)`. It may return the `Kept` records it had
+  to keep, and why (bot/registry.py).
+- `export_user_data(guild_id, user_id)`: override to return what the feature keeps about one
+  member of one server, JSON-ready (`/privacy export`); core runs every feature's hook with
+  `bot.data_export.export_user(guild_id, user_id)`.
 - `mod_log_actions()`: the mod-log action kinds the feature records, kind -> ActionText
   (`bot.modlog.declare`).
 
@@ -59,6 +63,7 @@ from bot.directory import JoinGate
 from bot.dispatcher import FailureHandler, Renderer, SentHandler
 from bot.modlog import ActionText
 from bot.outbox import NORMAL
+from bot.registry import Kept
 
 if TYPE_CHECKING:
     from bot.client import Bot
@@ -92,6 +97,7 @@ class _Registered:
     gates: list[JoinGate] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
     deletion: bool = False
+    export: bool = False
 
 
 class Feature(commands.Cog):
@@ -119,12 +125,20 @@ class Feature(commands.Cog):
     def mod_log_actions(self) -> Mapping[str, ActionText]:
         return {}
 
-    async def delete_user_data(self, guild_id: int, user_id: int) -> None:
-        """Override to delete what this feature keeps about one member of one server."""
+    async def delete_user_data(self, guild_id: int, user_id: int) -> list[Kept] | None:
+        """Override to delete what this feature keeps about one member of one server; return
+        what had to be kept, and why."""
         return None
+
+    async def export_user_data(self, guild_id: int, user_id: int) -> Mapping[str, Any]:
+        """Override to return what this feature keeps about one member of one server."""
+        return {}
 
     def _has_deletion_hook(self) -> bool:
         return type(self).delete_user_data is not Feature.delete_user_data
+
+    def _has_export_hook(self) -> bool:
+        return type(self).export_user_data is not Feature.export_user_data
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -163,6 +177,9 @@ class Feature(commands.Cog):
         if self._has_deletion_hook():
             bot.data_deletion.add(self.qualified_name, self.delete_user_data)
             done.deletion = True
+        if self._has_export_hook():
+            bot.data_export.add(self.qualified_name, self.export_user_data)
+            done.export = True
         for rebuild in self.job_rebuilders():
             bot.add_rebuilder(rebuild)
             done.rebuilders.append(rebuild)
@@ -183,6 +200,8 @@ class Feature(commands.Cog):
             bot.join_gates.remove(gate)
         if done.deletion:
             bot.data_deletion.remove(self.qualified_name)
+        if done.export:
+            bot.data_export.remove(self.qualified_name)
         for rebuild in done.rebuilders:
             bot.remove_rebuilder(rebuild)
         if self.job_prefix:

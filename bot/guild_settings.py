@@ -33,6 +33,11 @@ INTERNATIONAL = "INTL"  # region: no country chosen; crisis resources use the in
 DEFAULT_RETENTION_DAYS = 90
 MIN_RETENTION_DAYS = 7
 MAX_RETENTION_DAYS = 3650
+# How long a warning counts, and how long a closed crisis case keeps the member's id (issue 18).
+DEFAULT_WARNING_EXPIRY_DAYS = 180
+DEFAULT_CASE_RETENTION_DAYS = 365
+MIN_WARNING_EXPIRY_DAYS = 7
+MIN_CASE_RETENTION_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class GuildSettings:
     timezone: str | None = None
     language: str = DEFAULT_LANGUAGE
     retention_days: int = DEFAULT_RETENTION_DAYS
+    warning_expiry_days: int = DEFAULT_WARNING_EXPIRY_DAYS
+    case_retention_days: int = DEFAULT_CASE_RETENTION_DAYS
     updated_at: int | None = None
     updated_by: int | None = None
 
@@ -222,6 +229,8 @@ _FIELDS = (
     "timezone",
     "language",
     "retention_days",
+    "warning_expiry_days",
+    "case_retention_days",
 )
 
 
@@ -232,7 +241,8 @@ def _settings(row: Row) -> GuildSettings:
 class GuildSettingsRepository:
     _SELECT = (
         "SELECT guild_id, moderator_role_id, escalation_channel_id, mod_log_channel_id, "
-        "region, timezone, language, retention_days, updated_at, updated_by "
+        "region, timezone, language, retention_days, warning_expiry_days, "
+        "case_retention_days, updated_at, updated_by "
         "FROM guild_settings WHERE guild_id = :guild_id"
     )
 
@@ -382,3 +392,27 @@ class GuildSettingsService:
 
     async def set_retention_days(self, guild_id: int, days: int, by: int) -> GuildSettings:
         return await self._set(guild_id, "retention_days", validate_retention_days(days), by)
+
+    async def set_warning_expiry_days(self, guild_id: int, days: int, by: int) -> GuildSettings:
+        if not MIN_WARNING_EXPIRY_DAYS <= days <= MAX_RETENTION_DAYS:
+            raise UserError(
+                N_(
+                    "Please choose between {low} and {high} days. Shorter than a week and a "
+                    "warning would be over before anyone could follow it up."
+                ),
+                low=MIN_WARNING_EXPIRY_DAYS,
+                high=MAX_RETENTION_DAYS,
+            )
+        return await self._set(guild_id, "warning_expiry_days", days, by)
+
+    async def set_case_retention_days(self, guild_id: int, days: int, by: int) -> GuildSettings:
+        if not MIN_CASE_RETENTION_DAYS <= days <= MAX_RETENTION_DAYS:
+            raise UserError(
+                N_(
+                    "Please choose between {low} and {high} days. Moderators need at least a "
+                    "month to see whether a member in crisis needs them again."
+                ),
+                low=MIN_CASE_RETENTION_DAYS,
+                high=MAX_RETENTION_DAYS,
+            )
+        return await self._set(guild_id, "case_retention_days", days, by)

@@ -9,7 +9,8 @@ transaction (or `record(...)`, which opens one): the row and, when the server ha
 channel, the outbox message announcing it are written together, so an action is never logged
 without its announcement nor announced without its row. The message is rendered from the row when
 it is sent (the renderer is registered by the moderation feature), in one format for every
-action. Rows are never updated or deleted (the migration's triggers refuse it).
+action. Rows are never deleted, and updated only to take out the member an entry is about
+(their erasure, after the retention period): the migrations' triggers refuse anything else.
 
 Reasons are short texts written by moderators and leaders. A member's message text never goes
 in here: report snapshots live with the reports and are deleted after the retention period.
@@ -124,7 +125,8 @@ def _clean_details(details: Mapping[str, str | int] | None) -> dict[str, str | i
 
 
 class ModLogRepository:
-    """All of the mod log's SQL. Only INSERT and SELECT: the log is append-only."""
+    """All of the mod log's SQL. INSERT and SELECT, and one UPDATE that only takes a member out
+    of an entry (members' erasure): the log is append-only in what it says."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -199,6 +201,40 @@ class ModLogRepository:
             {"guild_id": guild_id, "target_id": target_id, "limit": limit},
         )
         return [_entry(r) for r in rows]
+
+    # ------------------------------------------------------------------ members' erasure
+
+    async def mark_to_forget(self, guild_id: int, target_id: int, after: int) -> int:
+        """Entries about a member who asked to be erased lose them `after` seconds after they
+        were written (at once for the older ones, when the next forgetting runs)."""
+        async with self.db.transaction() as tx:
+            count = await tx.execute(
+                "UPDATE mod_log SET forget_at = created_at + :after "
+                "WHERE guild_id = :guild_id AND target_id = :target_id AND forgotten_at IS NULL",
+                {"guild_id": guild_id, "target_id": target_id, "after": after},
+            )
+        return count
+
+    async def forget_due(self, now: int) -> int:
+        """The only UPDATE of the mod log (the trigger allows nothing else): an entry whose time
+        has come keeps its case number, action, actor, group and time, and loses the member,
+        the reason and the details written about them."""
+        async with self.db.transaction() as tx:
+            count = await tx.execute(
+                "UPDATE mod_log SET target_id = NULL, reason = NULL, details = '{}', "
+                "forgotten_at = :now WHERE forget_at <= :now AND forgotten_at IS NULL",
+                {"now": now},
+            )
+        return count
+
+    async def waiting_to_forget(self, guild_id: int, target_id: int) -> list[int]:
+        rows = await self.db.fetchall(
+            "SELECT forget_at FROM mod_log WHERE guild_id = :guild_id "
+            "AND target_id = :target_id AND forgotten_at IS NULL AND forget_at IS NOT NULL "
+            "ORDER BY forget_at",
+            {"guild_id": guild_id, "target_id": target_id},
+        )
+        return [r["forget_at"] for r in rows]
 
 
 class ModLog:
@@ -302,3 +338,17 @@ class ModLog:
     async def history(self, guild_id: int, target_id: int, limit: int = 25) -> list[ModLogEntry]:
         """A member's cases, newest first (for /warnings)."""
         return await self.repository.for_target(guild_id, target_id, limit)
+
+    async def forget_member(self, guild_id: int, target_id: int, after_seconds: int) -> list[int]:
+        """A member asked to be erased: each entry about them loses them `after_seconds` after
+        it was written (the older ones at once). Returns when the ones still kept go."""
+        await self.repository.mark_to_forget(guild_id, target_id, after_seconds)
+        await self.forget_due()
+        return await self.repository.waiting_to_forget(guild_id, target_id)
+
+    async def forget_due(self) -> int:
+        """Entries whose time to lose the member has come lose it (a daily job)."""
+        forgotten = await self.repository.forget_due(epoch(self._clock()))
+        if forgotten:
+            log.info("mod log: %d entries lost the member they were about", forgotten)
+        return forgotten

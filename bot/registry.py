@@ -5,6 +5,9 @@ unload. Core owns them, so the order in which extensions load never drops an ent
   groups feature asks them through `await bot.join_gates.admit(...)`.
 - `DataDeletion` (`bot.data_deletion`): each feature's hook that deletes what it stores about
   one member of one server; `await bot.data_deletion.delete_user(guild_id, user_id)` runs all.
+  A hook may return the `Kept` records it had to keep (and why): the member is told.
+- `DataExport` (`bot.data_export`): each feature's hook that returns what it stores about one
+  member of one server, as JSON-ready data; `await bot.data_export.export_user(...)` runs all.
 
 This module holds no discord import: a gate receives the interaction as an opaque value.
 """
@@ -12,8 +15,9 @@ This module holds no discord import: a gate receives the interaction as an opaqu
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -55,27 +59,47 @@ class JoinGates:
         return True
 
 
-# (guild_id, user_id) -> None. Deletes what one feature stores about this member of this server.
-DeletionHook = Callable[[int, int], Awaitable[None]]
+def iso(moment: int | None) -> str | None:
+    """An epoch time as ISO 8601 UTC, the way exports write times."""
+    if moment is None:
+        return None
+    return datetime.fromtimestamp(moment, UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Something a deletion hook kept, and why: `what` and `why` are texts marked with `N_`
+    (translated where they are shown), formatted with `values`."""
+
+    what: str
+    why: str
+    values: Mapping[str, str | int] = field(default_factory=dict)
+
+
+# (guild_id, user_id) -> None, or the records it kept. Deletes what one feature stores about
+# this member of this server.
+DeletionHook = Callable[[int, int], Awaitable["list[Kept] | None"]]
 
 
 @dataclass(frozen=True)
 class DeletionReport:
-    """What `DataDeletion.delete_user` did: the features whose hook ran, and those that failed
-    (their error is logged)."""
+    """What `DataDeletion.delete_user` did: the features whose hook ran, those that failed
+    (their error is logged), and what the hooks kept and why."""
 
     done: tuple[str, ...]
     failed: tuple[str, ...]
+    kept: tuple[Kept, ...] = ()
 
 
 class DataDeletion:
     """Data-deletion hooks by feature name (one hook per feature).
 
-    A hook deletes what its feature keeps about one member of one server, as PRIVACY.md
-    describes for a member who leaves the server, at once and without waiting for a retention
-    period: memberships, RSVPs, acceptances, queued private words... Records PRIVACY.md says
-    are kept (the append-only mod log, warnings) stay. A hook must be idempotent: it may run
-    again for a member it already forgot."""
+    A hook deletes what its feature keeps about one member of one server (`/privacy delete`),
+    at once and without waiting for a retention period: memberships, RSVPs, acceptances...
+    What safety requires (an open crisis case, a warning that still counts, a recent mod-log
+    entry) is kept, marked to lose the member when its time comes, and returned as `Kept`
+    with the reason, which the member reads. A hook must be idempotent: it may run again for
+    a member it already forgot."""
 
     def __init__(self) -> None:
         self._hooks: dict[str, DeletionHook] = {}
@@ -93,9 +117,10 @@ class DataDeletion:
         """Run every feature's hook; one that fails does not stop the others."""
         done: list[str] = []
         failed: list[str] = []
+        kept: list[Kept] = []
         for feature, hook in list(self._hooks.items()):
             try:
-                await hook(guild_id, user_id)
+                kept.extend(await hook(guild_id, user_id) or ())
             except Exception:
                 log.exception(
                     "deleting a member's data in guild %d failed in %s", guild_id, feature
@@ -104,4 +129,55 @@ class DataDeletion:
                 failed.append(feature)
             else:
                 done.append(feature)
-        return DeletionReport(tuple(done), tuple(failed))
+        return DeletionReport(tuple(done), tuple(failed), tuple(kept))
+
+
+# (guild_id, user_id) -> what one feature stores about this member of this server, JSON-ready.
+ExportHook = Callable[[int, int], Awaitable[Mapping[str, Any]]]
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    """What `DataExport.export_user` gathered: feature name -> its data (features that keep
+    nothing about the member are left out), and the features whose hook failed."""
+
+    data: dict[str, Mapping[str, Any]]
+    failed: tuple[str, ...]
+
+
+class DataExport:
+    """Data-export hooks by feature name (one hook per feature): what a feature keeps about one
+    member of one server, for `/privacy export`. A hook returns plain JSON-ready values (ids,
+    numbers, strings, lists, dicts), never another member's private words."""
+
+    def __init__(self) -> None:
+        self._hooks: dict[str, ExportHook] = {}
+
+    def add(self, feature: str, hook: ExportHook) -> None:
+        self._hooks[feature] = hook
+
+    def remove(self, feature: str) -> None:
+        self._hooks.pop(feature, None)
+
+    def features(self) -> list[str]:
+        return list(self._hooks)
+
+    async def export_user(self, guild_id: int, user_id: int) -> ExportReport:
+        """Run every feature's hook; one that fails does not stop the others."""
+        data: dict[str, Mapping[str, Any]] = {}
+        failed: list[str] = []
+        for feature, hook in list(self._hooks.items()):
+            try:
+                exported = await hook(guild_id, user_id)
+            except Exception:
+                log.exception(
+                    "exporting the data of user %d in guild %d failed in %s",
+                    user_id,
+                    guild_id,
+                    feature,
+                )
+                failed.append(feature)
+            else:
+                if exported:
+                    data[feature] = exported
+        return ExportReport(data, tuple(failed))

@@ -20,10 +20,12 @@ from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.kit.groups import channel_key
 from bot.kit.timestamps import stamp
 from bot.outbox import OutboxMessage
+from bot.registry import Kept
 from bot.tree import translator
 from cogs.confidentiality.models import SERVER, Text
 from cogs.confidentiality.render import prompt
 from cogs.confidentiality.service import JOIN_WHY, NOTICE, PROMPT, ConfidentialityService
+from cogs.confidentiality.service_privacy import ConfidentialityPrivacy
 from cogs.confidentiality.views import CONFIDENTIALITY_COG_NAME, DYNAMIC_ITEMS
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,7 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
         self._posted: set[tuple[int, int]] = set()  # (group, user) already reminded: no query
         self.service.on_grace(self._schedule_grace)
         self.service.on_member_grace(self._schedule_member_grace)
+        self.privacy = ConfidentialityPrivacy(bot.db)
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         return {
@@ -60,11 +63,15 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
     def join_gates(self) -> Sequence[JoinGate]:
         return (self,)
 
-    async def delete_user_data(self, guild_id: int, user_id: int) -> None:
+    async def delete_user_data(self, guild_id: int, user_id: int) -> list[Kept] | None:
         """What PRIVACY.md deletes after a member left the server and the retention period
         passed, at once: their acceptances and first posts."""
         await self.service.forget_member(guild_id, user_id)
         self._posted = {(g, u) for g, u in self._posted if u != user_id}
+        return await self.privacy.kept(guild_id, user_id)
+
+    async def export_user_data(self, guild_id: int, user_id: int) -> Mapping[str, Any]:
+        return await self.privacy.export(guild_id, user_id)
 
     # ------------------------------------------------------------------ scheduling
 

@@ -27,6 +27,7 @@ from bot.events import FEEDBACK_SUBMITTED
 from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.i18n import N_
 from bot.outbox import URGENT
+from bot.registry import Kept
 from bot.tree import translator
 from cogs.escalation.alerts import AlertDesk
 from cogs.escalation.anonymous import AnonymousAlerts
@@ -46,6 +47,7 @@ from cogs.escalation.service import (
     Incoming,
 )
 from cogs.escalation.service_base import ALERT_DM, SETUP_REMINDER
+from cogs.escalation.service_privacy import EscalationPrivacy
 from cogs.escalation.views import (
     COG_NAME,
     CaseAction,
@@ -94,6 +96,7 @@ class EscalationCog(Feature, name=COG_NAME):
         self.dm_router: DmRouter | None = None
         self.after_read: Callable[[discord.Message], None] | None = None
         self.intake = Intake(bot, self.service, self.helplines, refresh=self._refresh_later)
+        self.privacy = EscalationPrivacy(bot.db, bot.clock)
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         alerts, delivery = self.alerts, self.delivery
@@ -127,11 +130,26 @@ class EscalationCog(Feature, name=COG_NAME):
         }
 
     def job_rebuilders(self) -> Sequence[Rebuilder]:
-        return (self._schedule,)
+        return (self._schedule, self._schedule_forgetting)
 
-    # Deletion: PRIVACY.md keeps a case (who, where, when, which moderator) as long as the bot
-    # runs on the server, like the mod log, and the member's words for the retention period
-    # after it closes, whether or not the member is still there: no `delete_user_data` hook.
+    # Members' data rights (service_privacy.py): a case keeps the member's words for the
+    # retention period after it closes and the member's id for the case retention; `/privacy
+    # delete` makes a closed case lose the member as soon as its words are gone.
+
+    async def export_user_data(self, guild_id: int, user_id: int) -> Mapping[str, Any]:
+        return await self.privacy.export(guild_id, user_id)
+
+    async def delete_user_data(self, guild_id: int, user_id: int) -> list[Kept] | None:
+        return await self.privacy.erase(guild_id, user_id)
+
+    async def _schedule_forgetting(self) -> None:
+        self.bot.scheduler.add_job(
+            self.privacy.forget_due,
+            "interval",
+            hours=PURGE_HOURS,
+            id="escalation:forget",
+            replace_existing=True,
+        )
 
     async def cog_load(self) -> None:
         await super().cog_load()

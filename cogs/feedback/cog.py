@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -31,6 +32,7 @@ from cogs.feedback.anonymity import HistoryEraser, Tokens
 from cogs.feedback.free_text import DIGEST, FeedbackService
 from cogs.feedback.poll_board import PollBoardCog
 from cogs.feedback.polls import POLL_RESULTS, VOTE_LOST, PollService
+from cogs.feedback.service_privacy import FeedbackPrivacy
 from cogs.feedback.views import ConfirmVoteButton, FeedbackModal, PollOptionsModal, VoteButton
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,11 @@ class FeedbackCog(Feature, name="Feedback"):
 
     def job_rebuilders(self) -> Sequence[Rebuilder]:
         return (self._rebuild,)
+
+    async def export_user_data(self, guild_id: int, user_id: int) -> Mapping[str, Any]:
+        """`/privacy export`: polls the member created or closed, and why votes and feedback
+        are not there (service_privacy.py)."""
+        return await FeedbackPrivacy(self.bot.db).export(guild_id, user_id)
 
     # ------------------------------------------------------------------ jobs
 

@@ -4,8 +4,9 @@ GroupsCog is the groups feature (a `Feature`, bot/feature.py) and wires it toget
 commands (commands_manage.py and commands_membership.py, on the base in commands.py), the
 repair after changes made in Discord (reconcile.py), access that follows the database
 (access.py: what nobody is entitled to is taken away, what Discord refuses is retried), the
-join flow (joining.py), the role bookkeeping (roles.py), the texts and embeds (render.py) and
-the buttons (views.py). The rules are in service.py, the role and channel work in provision.py.
+start-up recovery of flows a crash cut short (recovery.py), the join flow (joining.py), the
+role bookkeeping (roles.py), the texts and embeds (render.py) and the buttons (views.py). The
+rules are in service.py, the role and channel work in provision.py.
 
 What it declares to core: its outbox kinds (notices, seat offers, join requests, lost roles or
 channels), its buttons, the rebuild of its jobs (`groups:`), the mod-log actions it records
@@ -32,6 +33,7 @@ from bot.i18n import N_
 from bot.kit.text import escape_detail
 from bot.modlog import ActionText
 from bot.outbox import OutboxMessage
+from bot.registry import Kept
 from bot.ui import BaseView
 from cogs.groups import render
 from cogs.groups.access import AccessKeeper
@@ -41,6 +43,7 @@ from cogs.groups.commands_manage import ManageCommands
 from cogs.groups.commands_membership import MembershipCommands
 from cogs.groups.joining import GroupsDirectory, JoinFlow
 from cogs.groups.reconcile import GroupsReconcile
+from cogs.groups.recovery import GroupsRecovery
 from cogs.groups.roles import GroupRoles
 from cogs.groups.service import GroupService
 from cogs.groups.service_access import (
@@ -49,6 +52,7 @@ from cogs.groups.service_access import (
     PERMISSIONS_REMOVED,
     ROLE_ACCESS_REMOVED,
 )
+from cogs.groups.service_privacy import GroupsPrivacy
 from cogs.groups.service_seats import GROUP_REMOVAL, MISSING, NOTICE, OFFER, REQUEST
 from cogs.groups.views import PERSISTENT_ITEMS, OfferButton, RecreateButton, RequestButton
 
@@ -89,7 +93,7 @@ ACCESS_TEXTS = {
 }
 
 
-class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, name="Groups"):
+class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, GroupsRecovery, name="Groups"):
     persistent_items = PERSISTENT_ITEMS
     job_prefix = "groups:"
 
@@ -101,13 +105,16 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, name="Group
         self.joining = JoinFlow(bot, self.service, self.roles, self.access)
         self.directory = GroupsDirectory(self.service, self.joining)
         self.service.on_offer(self._schedule_offer_expiry)
+        self.privacy = GroupsPrivacy(bot.db)
+        self.live_setups: set[int] = set()  # /group create running in this process
+        self.recovered_guilds: set[int] = set()  # start-up recovery done (recovery.py)
 
     # ------------------------------------------------------------------ the contract
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         return {
             NOTICE: self._render_notice,
-            OFFER: self._render_offer,
+            OFFER: OutboxKind(self._render_offer, on_failure=self.offer_failed),
             REQUEST: self._render_request,
             MISSING: self._render_missing,
         }
@@ -118,10 +125,14 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, name="Group
     def mod_log_actions(self) -> Mapping[str, ActionText]:
         return {GROUP_REMOVAL: REMOVAL_TEXT, **ACCESS_TEXTS}
 
-    async def delete_user_data(self, guild_id: int, user_id: int) -> None:
+    async def delete_user_data(self, guild_id: int, user_id: int) -> list[Kept] | None:
         """PRIVACY.md: memberships, waitlist places, seats held and join requests (with the
-        leaders' reasons) go at once; removals stay with the mod log."""
+        leaders' reasons) go at once; removals too (the mod log keeps their case)."""
         await self.forget_member(guild_id, user_id)
+        return await self.privacy.erase(guild_id, user_id)
+
+    async def export_user_data(self, guild_id: int, user_id: int) -> Mapping[str, Any]:
+        return await self.privacy.export(guild_id, user_id)
 
     async def cog_load(self) -> None:
         await super().cog_load()

@@ -57,6 +57,7 @@ class GroupCommands(Feature):
     roles: GroupRoles
     joining: JoinFlow
     access: AccessKeeper
+    live_setups: set[int]  # /group create running in this process (recovery.py skips them)
 
     async def _require_leader_of(
         self, interaction: discord.Interaction[Bot], group: Group

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _T
@@ -16,7 +18,9 @@ from bot.kit.zones import timezone_autocomplete
 from bot.tree import translator
 from cogs.groups import provision, render
 from cogs.groups.commands import ACCESS_CHOICES, GROUP, LEADERS, OPEN, GroupCommands
-from cogs.groups.rules import channel_name, check_spec
+from cogs.groups.rules import GroupSpec, channel_name, check_spec
+
+log = logging.getLogger(__name__)
 
 
 class ManageCommands(GroupCommands):
@@ -68,21 +72,51 @@ class ManageCommands(GroupCommands):
             raise UserError(N_("A group's leader must be a person, not a bot."))
         await self.service.check_name_free(guild.id, spec.name)
         await interaction.response.defer(ephemeral=True, thinking=True)
+        # Intent first, then each object recorded as it is made, then the group and "done" in
+        # one transaction: a crash anywhere leaves what start-up undoes (recovery.py).
+        setup = await self.service.start_provisioning(
+            guild.id, spec, by=moderator.id, token=interaction.token
+        )
+        self.live_setups.add(setup)
+        try:
+            await self._provision(interaction, setup, spec, leader, moderator, voice)
+        finally:
+            self.live_setups.discard(setup)
+
+    async def _provision(
+        self,
+        interaction: discord.Interaction[Bot],
+        setup: int,
+        spec: GroupSpec,
+        leader: discord.Member,
+        moderator: discord.Member,
+        voice: bool,
+    ) -> None:
+        guild = moderator.guild
+        settings = await self.bot.guild_settings.get(guild.id)
         moderator_role = (
             guild.get_role(settings.moderator_role_id) if settings.moderator_role_id else None
         )
-        created = await provision.create_resources(
-            guild,
-            name=spec.name,
-            channel_name=spec.channel_name,
-            topic=spec.topic or spec.description,
-            moderator_role=moderator_role,
-            leaders=[leader],
-            voice=voice,
-        )
+
+        async def record(column: str, object_id: int) -> None:
+            await self.service.record_provisioned(setup, column, object_id)
+
+        try:
+            created = await provision.create_resources(
+                guild,
+                name=spec.name,
+                channel_name=spec.channel_name,
+                topic=spec.topic or spec.description,
+                moderator_role=moderator_role,
+                leaders=[leader],
+                voice=voice,
+                record=record,
+            )
+        except UserError:
+            await self.service.provisioning_failed(setup)
+            raise
         assert created.role and created.channel and created.leaders_channel
         try:
-            await self.roles.give(leader, created.role, f"Leader of {spec.name}")
             group = await self.service.create(
                 guild.id,
                 spec,
@@ -92,13 +126,17 @@ class ManageCommands(GroupCommands):
                 channel_id=created.channel.id,
                 voice_channel_id=created.voice.id if created.voice else None,
                 leaders_channel_id=created.leaders_channel.id,
+                provisioning_id=setup,
             )
-        except discord.HTTPException as error:
+        except Exception:
             await created.rollback()
-            raise provision.explain(error) from error
-        except BaseException:
-            await created.rollback()
+            await self.service.provisioning_failed(setup)
             raise
+        try:
+            await self.roles.give(leader, created.role, f"Leader of {spec.name}")
+        except discord.HTTPException:
+            # The leader is on record: start-up gives recorded members their role.
+            log.warning("could not give the leader of group %d the role", group.id)
         self.bot.dispatch(GROUP_LEADER_ADDED, guild.id, group.id, leader.id)
         t = await translator(interaction)
         lines = [
@@ -119,7 +157,10 @@ class ManageCommands(GroupCommands):
                     "channel besides its members. Set one with /setup moderator-role."
                 )
             )
-        await interaction.followup.send("\n".join(lines), ephemeral=True)
+        # The deferred reply is edited (not followed up): if a crash comes before `told` is
+        # recorded, start-up edits the same message again instead of sending a second one.
+        await interaction.edit_original_response(content="\n".join(lines))
+        await self.service.provisioning_told(setup)
         await self.refresh_panels(guild)
 
     @create.autocomplete("name")

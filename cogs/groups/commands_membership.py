@@ -12,9 +12,10 @@ from bot.client import Bot
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.tree import translator
+from bot.ui import BaseView
 from cogs.groups import render
 from cogs.groups.commands import GROUP, GroupCommands
-from cogs.groups.views import DirectoryView
+from cogs.groups.views import DirectoryView, OfferButton
 
 
 class MembershipCommands(GroupCommands):
@@ -37,6 +38,7 @@ class MembershipCommands(GroupCommands):
         member = await self.bot.access.require(interaction, Audience.MEMBER)
         t = await translator(interaction)
         lines: list[str] = []
+        offers: list[tuple[int, str]] = []  # (waitlist entry, group name) of open seat offers
         for g in await self.service.groups_of(member.guild.id, member.id):
             lead = await self.service.is_leader(member.guild.id, member.id, g.id)
             where = f"<#{g.channel_id}>" if g.channel_id else ""
@@ -52,10 +54,11 @@ class MembershipCommands(GroupCommands):
                 if entry.user_id != member.id:
                     continue
                 if entry.offer_expires_at is not None:
+                    offers.append((entry.id, g.name))
                     lines.append(
                         t(
-                            "• {group}: a seat is held for you until <t:{at}:f>. Use /group "
-                            "join to take it.",
+                            "• {group}: a seat is held for you until <t:{at}:f>. Take it with "
+                            "the button below (or /group join), or let it go to the next person.",
                             group=g.name,
                             at=entry.offer_expires_at,
                         )
@@ -68,7 +71,14 @@ class MembershipCommands(GroupCommands):
             lines.append(
                 t("You're not in any group yet. /group list shows the groups you can join.")
             )
-        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+        view = BaseView(timeout=None)
+        for entry_id, group_name in offers[:12]:  # two buttons each, 25 at most on a message
+            label = t("Accept the seat in {group}", group=group_name)
+            view.add_item(OfferButton.make("accept", entry_id, label))
+            view.add_item(OfferButton.make("decline", entry_id, t("No thanks")))
+        await interaction.response.send_message(
+            "\n".join(lines), view=view if offers else discord.utils.MISSING, ephemeral=True
+        )
 
     # ------------------------------------------------------------------ join and leave
 
@@ -100,7 +110,7 @@ class MembershipCommands(GroupCommands):
                 group=found.name,
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        if not await self.service.leave(found, member.id):
+        if not await self.service.leave(found, member.id, mark=True):
             await interaction.followup.send(
                 t("You're not in {group} or on its waitlist.", group=found.name), ephemeral=True
             )

@@ -24,6 +24,7 @@ from cogs.groups.access import AccessKeeper
 from cogs.groups.records import Group
 from cogs.groups.roles import GroupRoles, fetch_member
 from cogs.groups.service import Directory, GroupService
+from cogs.groups.service_joining import WELCOME
 from cogs.groups.views import DeclineModal
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,11 @@ class JoinFlow:
         self.service = service
         self.roles = roles
         self.access = access
+        self._live: set[tuple[int, int, int]] = set()  # (guild, group, user) being admitted
+
+    def is_live(self, guild_id: int, group_id: int, user_id: int) -> bool:
+        """A join of this member is running in this process (start-up recovery leaves it)."""
+        return (guild_id, group_id, user_id) in self._live
 
     async def join_by_id(self, interaction: discord.Interaction[Any], group_id: int) -> None:
         """The Join button of the panel and the directory."""
@@ -58,7 +64,7 @@ class JoinFlow:
         self, interaction: discord.Interaction[Any], member: discord.Member, group: Group
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        outcome = await self.service.request_join(group, member.id)
+        outcome = await self.service.request_join(group, member.id, asked=True)
         t = await translator(interaction)
         if outcome.kind == "ticket":
             await self.admit(member.guild.id, group.id, member.id, interaction)
@@ -73,11 +79,29 @@ class JoinFlow:
         interaction: discord.Interaction[Any] | None,
     ) -> bool:
         """Ask the join gates (`bot.join_gates`), then grant the role. A gate may ask the member
-        something and come back through `bot.groups.complete_join`."""
+        something and come back through `bot.groups.complete_join`. Once the gates were asked
+        the ticket says so: a ticket whose flow stopped before is asked at start-up."""
+        key = (guild_id, group_id, user_id)
+        self._live.add(key)
+        try:
+            return await self._admit(guild_id, group_id, user_id, interaction)
+        finally:
+            self._live.discard(key)
+
+    async def _admit(
+        self,
+        guild_id: int,
+        group_id: int,
+        user_id: int,
+        interaction: discord.Interaction[Any] | None,
+    ) -> bool:
         if not await self.bot.join_gates.admit(guild_id, group_id, user_id, interaction):
+            await self.service.gates_asked(group_id, user_id)
             return False
         guild = self.bot.get_guild(guild_id)
-        group = await self.service.complete_join(guild_id, group_id, user_id)
+        group = await self.service.complete_join(
+            guild_id, group_id, user_id, welcome=interaction is None
+        )
         if group is None or guild is None:
             if interaction is not None:
                 t = await translator(interaction)
@@ -119,17 +143,10 @@ class JoinFlow:
             )
             return False
         self.bot.dispatch("group_member_joined", guild_id, group.id, user_id)
-        text_id = N_(
-            "Welcome to {group}! Your group's private channel is <#{channel}>. What is shared "
-            "there stays there. You can leave at any time with /group leave."
-        )
         if interaction is not None:
             t = await translator(interaction)
-            await reply(interaction, t(text_id, group=group.name, channel=group.channel_id))
-        else:
-            await self.service.notify(
-                guild_id, user_id, text_id, group=group.name, channel=group.channel_id
-            )
+            await reply(interaction, t(WELCOME, group=group.name, channel=group.channel_id))
+        # Without an interaction the welcome went into the outbox with the membership.
         return True
 
     async def set_access_held(self, guild_id: int, group_id: int, user_id: int, held: bool) -> bool:

@@ -1,13 +1,15 @@
 """The Discord side of a group: its role, its private channels and their permission overwrites.
 
 Creating a group makes several Discord calls; if one fails, what was already created is deleted
-again (in reverse order) and the admin is told why in words they can act on.
+again (in reverse order) and the admin is told why in words they can act on. Each object's id
+is handed to `record` as soon as Discord returns it (the setup's row in the database), so a
+crash half-way leaves nothing start-up cannot find and delete (recovery.py).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 import discord
@@ -18,6 +20,8 @@ from cogs.groups import rules
 from cogs.groups.records import Group
 
 log = logging.getLogger(__name__)
+
+Record = Callable[[str, int], Awaitable[None]]  # (column, e.g. "role_id"; the new object's id)
 
 # Discord error codes worth explaining.
 MAX_ROLES = 30005
@@ -163,17 +167,24 @@ async def create_resources(
     need_leaders_channel: bool = True,
     existing_role: discord.Role | None = None,
     archived: bool = False,
+    record: Record | None = None,
 ) -> Created:
     """Create what is asked (all of it for a new group; the missing part when recreating).
     On any Discord error, undo and raise a UserError that says why."""
     created = Created(role=existing_role)
     reason = f"Peer support group “{name}”"
+
+    async def made(column: str, thing: discord.Role | discord.abc.GuildChannel) -> None:
+        created._undo.append(thing)
+        if record is not None:
+            await record(column, thing.id)
+
     try:
         if need_role:
             created.role = await guild.create_role(
                 name=name[:100], mentionable=False, hoist=False, reason=reason
             )
-            created._undo.append(created.role)
+            await made("role_id", created.role)
         if need_channel:
             created.channel = await guild.create_text_channel(
                 channel_name,
@@ -183,7 +194,7 @@ async def create_resources(
                 ),
                 reason=reason,
             )
-            created._undo.append(created.channel)
+            await made("channel_id", created.channel)
         if voice:
             created.voice = await guild.create_voice_channel(
                 channel_name,
@@ -192,7 +203,7 @@ async def create_resources(
                 ),
                 reason=reason,
             )
-            created._undo.append(created.voice)
+            await made("voice_channel_id", created.voice)
         if need_leaders_channel:
             created.leaders_channel = await guild.create_text_channel(
                 f"{channel_name}-leaders"[:100],
@@ -202,11 +213,14 @@ async def create_resources(
                 ),
                 reason=reason,
             )
-            created._undo.append(created.leaders_channel)
+            await made("leaders_channel_id", created.leaders_channel)
     except discord.HTTPException as error:
         log.warning("group setup in guild %d failed: %s", guild.id, error)
         await created.rollback()
         raise explain(error) from error
+    except Exception:
+        await created.rollback()
+        raise
     return created
 
 

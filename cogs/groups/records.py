@@ -65,6 +65,29 @@ class WaitlistEntry:
     created_at: int
     offered_at: int | None
     offer_expires_at: int | None
+    offer_row: int | None = None  # the outbox row of the offer's direct message
+    offer_noted_at: int | None = None  # DMs closed: when the note pointing to /group mine went
+
+
+@dataclass(frozen=True)
+class Provisioning:
+    """A /group create in progress (or finished): what it made in Discord so far."""
+
+    id: int
+    guild_id: int
+    created_by: int
+    name: str
+    channel_name: str
+    status: str  # 'provisioning' | 'done' | 'undone'
+    role_id: int | None
+    channel_id: int | None
+    voice_channel_id: int | None
+    leaders_channel_id: int | None
+    group_id: int | None
+    started_at: int
+    finished_at: int | None
+    told_at: int | None
+    interaction_token: str | None = None  # the command's deferred reply, until told
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 from bot.db import Database, Row, Transaction
 from cogs.groups.records import Group, JoinRequest, Panel, WaitlistEntry
 from cogs.groups.repository_access import AccessQueries
+from cogs.groups.repository_flows import FlowQueries
 from cogs.groups.repository_membership import MembershipQueries
 
 __all__ = ["Group", "GroupRepository", "JoinRequest", "Panel", "WaitlistEntry"]
@@ -34,7 +35,7 @@ def _group(row: Row) -> Group:
     return Group(**{k: row[k] for k in row.keys()})
 
 
-class GroupRepository(MembershipQueries, AccessQueries):
+class GroupRepository(MembershipQueries, AccessQueries, FlowQueries):
     """All of the groups feature's SQL: this part about groups, the others about membership
     (repository_membership.py) and access still to take away (repository_access.py)."""
 

@@ -115,11 +115,21 @@ class MembershipQueries:
     # ------------------------------------------------------------------ tickets
 
     async def put_ticket(
-        self, tx: Transaction, group: Group, user_id: int, source: str, now: int, expires_at: int
+        self,
+        tx: Transaction,
+        group: Group,
+        user_id: int,
+        source: str,
+        now: int,
+        expires_at: int,
+        asked: bool = False,
     ) -> None:
+        """`asked`: the member's own interaction goes on to the join gates (if it is cut short
+        they see it failed and try again); else start-up asks them (`gates_asked_at` NULL)."""
         await tx.execute(
             "INSERT INTO group_join_tickets (group_id, guild_id, user_id, source, created_at, "
-            "expires_at) VALUES (:g, :guild, :u, :source, :now, :exp) "
+            "expires_at, gates_asked_at) VALUES (:g, :guild, :u, :source, :now, :exp, "
+            "CASE WHEN :asked THEN :now END) "
             "ON CONFLICT (group_id, user_id) DO UPDATE SET source = excluded.source, "
             "expires_at = excluded.expires_at",
             {
@@ -129,6 +139,7 @@ class MembershipQueries:
                 "source": source,
                 "now": now,
                 "exp": expires_at,
+                "asked": asked,
             },
         )
 

@@ -25,13 +25,13 @@ from cogs.groups.rules import (
     clean_text,
     name_key,
 )
-from cogs.groups.service_joining import JoiningService
+from cogs.groups.service_flows import FlowService
 from cogs.groups.service_seats import MISSING
 
 log = logging.getLogger(__name__)
 
 
-class GroupService(JoiningService):
+class GroupService(FlowService):
     """Everything the groups feature decides; the cog and `Directory` call only this."""
 
     # ------------------------------------------------------------------ reading
@@ -121,7 +121,10 @@ class GroupService(JoiningService):
         channel_id: int,
         voice_channel_id: int | None,
         leaders_channel_id: int,
+        provisioning_id: int | None = None,
     ) -> Group:
+        """The group, its leader and (with `provisioning_id`) its setup marked done: one
+        transaction, so a crash leaves either a whole group or a setup start-up undoes."""
         now = self.now()
         async with self.db.transaction() as tx:
             if await self.repo.name_taken(tx, guild_id, name_key(spec.name)):
@@ -154,6 +157,10 @@ class GroupService(JoiningService):
             assert group is not None
             if leader_id is not None:
                 await self.repo.add_member(tx, group, leader_id, "leader", now)
+            if provisioning_id is not None:
+                await self.repo.finish_provisioning(
+                    tx, provisioning_id, "done", group_id, now, told=False
+                )
         log.info("group %d created in guild %d", group_id, guild_id)
         return await self.get(guild_id, group_id)
 
@@ -245,6 +252,19 @@ class GroupService(JoiningService):
                         N_(
                             "The group {group} has been closed for now, so your request to join "
                             "it was withdrawn. You can find other groups with /group list."
+                        ),
+                        group=group.name,
+                    )
+                # Approved or offered, not through the agreement yet: the seat goes too.
+                for user_id in await self.repo.drop_tickets_of_group(tx, group.id):
+                    await self._notice(
+                        tx,
+                        group.guild_id,
+                        user_id,
+                        N_(
+                            "The group {group} has been closed for now, so the seat held for "
+                            "you there has gone, and I'm sorry for the trouble. You can find "
+                            "other groups with /group list."
                         ),
                         group=group.name,
                     )

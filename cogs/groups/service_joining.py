@@ -25,6 +25,11 @@ from cogs.groups.service_seats import GROUP_REMOVAL, REQUEST
 
 log = logging.getLogger(__name__)
 
+WELCOME = N_(
+    "Welcome to {group}! Your group's private channel is <#{channel}>. What is shared there "
+    "stays there. You can leave at any time with /group leave."
+)
+SETUP_RECORD_DAYS = 7  # a finished /group create's record (group_provisionings) is kept
 TICKET_HOURS = 48  # how long a join waits for its gates (e.g. the agreement) before the seat frees
 
 
@@ -60,68 +65,83 @@ class JoiningService(AccessService):
     # ------------------------------------------------------------------ joining
 
     async def request_join(
-        self, group: Group, user_id: int, *, source: str = "join"
+        self, group: Group, user_id: int, *, source: str = "join", asked: bool = False
     ) -> JoinOutcome:
         """Decide what a member's wish to join leads to. `source` is how they came: 'join' (a
         command or button), 'request' (leaders approved), 'offer' (accepted a waitlist offer),
-        'added' (a moderator gave them the role by hand)."""
-        now = self.now()
+        'added' (a moderator gave them the role by hand). `asked`: the member's own
+        interaction goes on to the join gates (see `put_ticket`)."""
         async with self.db.transaction() as tx:
-            current = await self.repo.get_in(tx, group.id, now)
-            if current is None:
-                raise NotFound(N_("That group no longer exists."))
-            group = current
-            if group.archived:
-                raise UserError(
-                    N_("{group} is closed for now and is not taking new members."),
-                    group=group.name,
-                )
-            if await self.repo.member_role_in(tx, group.id, user_id) is not None:
-                return JoinOutcome("member", group)
-            if await self.repo.ticket(tx, group.id, user_id, now) is not None:
-                return JoinOutcome("ticket", group, already=True)
-            if source == "join" and group.restricted:
-                pending = await self.repo.pending_request_for(tx, group.id, user_id)
-                if pending is not None:
-                    return JoinOutcome("requested", group, already=True)
-                request_id = await self.repo.add_request(tx, group, user_id, now)
-                if group.leaders_channel_id is not None:
-                    await self._outbox.enqueue(
-                        tx,
-                        kind=REQUEST,
-                        guild_id=group.guild_id,
-                        channel_id=group.leaders_channel_id,
-                        payload={"request": request_id},
-                    )
-                return JoinOutcome("requested", group)
-            entry = await self.repo.waitlist_entry_for(tx, group.id, user_id)
-            offered_to_them = (
-                entry is not None
-                and entry.offer_expires_at is not None
-                and entry.offer_expires_at > now
+            return await self._decide_join(tx, group.id, user_id, source, self.now(), asked)
+
+    async def _decide_join(
+        self,
+        tx: Transaction,
+        group_id: int,
+        user_id: int,
+        source: str,
+        now: int,
+        asked: bool = False,
+    ) -> JoinOutcome:
+        """`request_join` inside a transaction (an approval decides and admits in one)."""
+        group = await self.repo.get_in(tx, group_id, now)
+        if group is None:
+            raise NotFound(N_("That group no longer exists."))
+        if group.archived:
+            raise UserError(
+                N_("{group} is closed for now and is not taking new members."),
+                group=group.name,
             )
-            others_waiting = group.waiting - (1 if entry is not None else 0) > 0
-            seat_free = group.capacity is None or group.seats_taken < group.capacity
-            if source in ("offer", "added") or offered_to_them:
-                pass  # their seat was held for them, or a moderator decided
-            elif not seat_free or (others_waiting and source != "request"):
-                if entry is not None:
-                    position = await self.repo.waitlist_position(tx, entry)
-                    return JoinOutcome("waitlisted", group, position=position, already=True)
-                entry_id = await self.repo.add_to_waitlist(tx, group, user_id, now)
-                entry = await self.repo.waitlist_entry(tx, entry_id)
-                assert entry is not None
-                position = await self.repo.waitlist_position(tx, entry)
-                return JoinOutcome("waitlisted", group, position=position)
+        if await self.repo.member_role_in(tx, group.id, user_id) is not None:
+            return JoinOutcome("member", group)
+        if await self.repo.ticket(tx, group.id, user_id, now) is not None:
+            return JoinOutcome("ticket", group, already=True)
+        if source == "join" and group.restricted:
+            pending = await self.repo.pending_request_for(tx, group.id, user_id)
+            if pending is not None:
+                return JoinOutcome("requested", group, already=True)
+            request_id = await self.repo.add_request(tx, group, user_id, now)
+            if group.leaders_channel_id is not None:
+                await self._outbox.enqueue(
+                    tx,
+                    kind=REQUEST,
+                    guild_id=group.guild_id,
+                    channel_id=group.leaders_channel_id,
+                    payload={"request": request_id},
+                )
+            return JoinOutcome("requested", group)
+        entry = await self.repo.waitlist_entry_for(tx, group.id, user_id)
+        offered_to_them = (
+            entry is not None
+            and entry.offer_expires_at is not None
+            and entry.offer_expires_at > now
+        )
+        others_waiting = group.waiting - (1 if entry is not None else 0) > 0
+        seat_free = group.capacity is None or group.seats_taken < group.capacity
+        if source in ("offer", "added") or offered_to_them:
+            pass  # their seat was held for them, or a moderator decided
+        elif not seat_free or (others_waiting and source != "request"):
             if entry is not None:
-                await self.repo.remove_from_waitlist(tx, entry.id)
-            await self.repo.put_ticket(tx, group, user_id, source, now, now + TICKET_HOURS * 3600)
-            group = await self.repo.get_in(tx, group.id, now) or group
+                position = await self.repo.waitlist_position(tx, entry)
+                return JoinOutcome("waitlisted", group, position=position, already=True)
+            entry_id = await self.repo.add_to_waitlist(tx, group, user_id, now)
+            entry = await self.repo.waitlist_entry(tx, entry_id)
+            assert entry is not None
+            position = await self.repo.waitlist_position(tx, entry)
+            return JoinOutcome("waitlisted", group, position=position)
+        if entry is not None:
+            await self.repo.remove_from_waitlist(tx, entry.id)
+        expires_at = now + TICKET_HOURS * 3600
+        await self.repo.put_ticket(tx, group, user_id, source, now, expires_at, asked)
+        group = await self.repo.get_in(tx, group.id, now) or group
         return JoinOutcome("ticket", group)
 
-    async def complete_join(self, guild_id: int, group_id: int, user_id: int) -> Group | None:
+    async def complete_join(
+        self, guild_id: int, group_id: int, user_id: int, *, welcome: bool = False
+    ) -> Group | None:
         """Turn a ticket into a membership (every join gate was passed). None if the member
-        holds no ticket (it expired, or they joined already)."""
+        holds no ticket (it expired, or they joined already). `welcome`: the welcome goes to
+        them privately, in the same transaction (a crash cannot admit them untold)."""
         now = self.now()
         async with self.db.transaction() as tx:
             group = await self.repo.get_in(tx, group_id, now)
@@ -131,6 +151,10 @@ class JoiningService(AccessService):
                 return None
             await self.repo.drop_ticket(tx, group_id, user_id)
             await self.repo.add_member(tx, group, user_id, "member", now)
+            if welcome:
+                await self._notice(
+                    tx, guild_id, user_id, WELCOME, group=group.name, channel=group.channel_id
+                )
         log.info("a member joined group %d", group_id)
         log.debug("user %d joined group %d", user_id, group_id)
         return group
@@ -149,11 +173,24 @@ class JoiningService(AccessService):
                 tx, group.id, user_id, self.now() if held else None
             )
 
-    async def leave(self, group: Group, user_id: int) -> bool:
-        """The member leaves (or the role could not be granted). Frees the seat."""
+    async def leave(self, group: Group, user_id: int, *, mark: bool = False) -> bool:
+        """The member leaves (or the role could not be granted). Frees the seat. `mark`: the
+        role is marked "to remove" in the same transaction (the cog takes it next), so a crash
+        in between is not read at start-up as a role given by hand."""
         now = self.now()
         async with self.db.transaction() as tx:
             removed = await self.repo.remove_member(tx, group.id, user_id)
+            if removed and mark:
+                await self.repo.mark_removal(
+                    tx,
+                    group_id=group.id,
+                    guild_id=group.guild_id,
+                    target_id=user_id,
+                    kind=ROLE,
+                    reason="left",
+                    notice=None,
+                    now=now,
+                )
             entry = await self.repo.waitlist_entry_for(tx, group.id, user_id)
             if entry is not None:
                 await self.repo.remove_from_waitlist(tx, entry.id)
@@ -267,14 +304,17 @@ class JoiningService(AccessService):
                 )
             group = await self.repo.get_in(tx, entry.group_id, now)
         assert group is not None
-        return await self.request_join(group, user_id, source="offer")
+        return await self.request_join(group, user_id, source="offer", asked=True)
 
     # ------------------------------------------------------------------ join requests
 
     async def purge(self) -> int:
-        """Daily: forget decided join requests (and the reasons given) after the retention."""
+        """Daily: forget decided join requests (and the reasons given) after the retention,
+        and the records of finished group setups (who created which group) after a week."""
+        now = self.now()
         async with self.db.transaction() as tx:
-            return await self.repo.purge_decided_requests(tx, self.now(), DEFAULT_RETENTION_DAYS)
+            await self.repo.purge_finished_provisionings(tx, now - SETUP_RECORD_DAYS * 86400)
+            return await self.repo.purge_decided_requests(tx, now, DEFAULT_RETENTION_DAYS)
 
     async def _pending_request(
         self, tx: Transaction, request_id: int, guild_id: int
@@ -304,12 +344,15 @@ class JoiningService(AccessService):
     async def approve_request(
         self, guild_id: int, request_id: int, by: int
     ) -> tuple[JoinRequest, JoinOutcome]:
+        """The approval and what it leads to (a ticket, or a place on the waitlist) are one
+        transaction: archiving the group cannot come between them (it withdraws a pending
+        request and drops a ticket, telling the member either way)."""
+        now = self.now()
         async with self.db.transaction() as tx:
             request, group = await self._pending_request(tx, request_id, guild_id)
-            await self.repo.decide_request(tx, request.id, "approved", by, None, self.now())
-        outcome = await self.request_join(group, request.user_id, source="request")
-        if outcome.kind == "waitlisted":
-            async with self.db.transaction() as tx:
+            await self.repo.decide_request(tx, request.id, "approved", by, None, now)
+            outcome = await self._decide_join(tx, group.id, request.user_id, "request", now)
+            if outcome.kind == "waitlisted":
                 await self._notice(
                     tx,
                     guild_id,

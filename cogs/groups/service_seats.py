@@ -103,13 +103,14 @@ class SeatService:
                 return
             expires_at = now + group.offer_hours * 3600
             await self.repo.mark_offered(tx, entry.id, now, expires_at)
-            await self._outbox.enqueue(
+            row_id = await self._outbox.enqueue(
                 tx,
                 kind=OFFER,
                 guild_id=group.guild_id,
                 user_id=entry.user_id,
                 payload={"entry": entry.id, "group": group.name, "expires_at": expires_at},
             )
+            await self.repo.set_offer_row(tx, entry.id, row_id)
             for listener in self._offer_listeners:
                 tx.after_commit(functools.partial(listener, entry.id, expires_at))
 

@@ -39,6 +39,7 @@ from bot.feature import OutboxKind, Rebuilder
 from bot.i18n import N_, server_translator
 from bot.kit.text import escape_member_text
 from bot.outbox import OutboxMessage
+from bot.registry import Kept
 from bot.tree import translator
 from cogs.meetings import render
 from cogs.meetings.cog_browse import BrowseCommands
@@ -49,6 +50,7 @@ from cogs.meetings.models import CANCELLED, ENDED, GOING, MAYBE, NO
 from cogs.meetings.recurrence import Term, translate_terms
 from cogs.meetings.service import ANNOUNCE, NOTICE, REMINDER, MeetingService
 from cogs.meetings.service_actions import DueActions
+from cogs.meetings.service_privacy import MeetingsPrivacy
 from cogs.meetings.views import COG_NAME, PERSISTENT_ITEMS, rsvp_view
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,7 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
         self.catch_up: asyncio.Task[None] | None = None
         self._wake_pending = False
         self.service.on_change(self._wake)
+        self.privacy = MeetingsPrivacy(bot.db)
 
     # ------------------------------------------------------------------ the feature contract
 
@@ -91,9 +94,13 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
     def job_rebuilders(self) -> Sequence[Rebuilder]:
         return (self._rebuild,)
 
-    async def delete_user_data(self, guild_id: int, user_id: int) -> None:
+    async def delete_user_data(self, guild_id: int, user_id: int) -> list[Kept] | None:
         """A member who leaves the server: their RSVPs in its groups go at once (PRIVACY.md)."""
         await self.service.forget_member(guild_id, user_id)
+        return await self.privacy.kept(guild_id, user_id)
+
+    async def export_user_data(self, guild_id: int, user_id: int) -> Mapping[str, Any]:
+        return await self.privacy.export(guild_id, user_id)
 
     # ------------------------------------------------------------------ jobs
 

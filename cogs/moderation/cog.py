@@ -8,8 +8,9 @@ Nothing here logs the text of a member's message.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -17,16 +18,18 @@ from discord.app_commands import locale_str as _T
 
 from bot.checks import LEADER, MODERATOR, Audience
 from bot.client import Bot
+from bot.clock import epoch
 from bot.directory import GroupRef
 from bot.dispatcher import PermanentFailure, Rendered, Renderer
 from bot.errors import NotAllowed, UserError
-from bot.feature import Feature, OutboxKind
+from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.i18n import N_, Translate
 from bot.kit.groups import group_here
 from bot.kit.text import escape_member_text
 from bot.kit.timestamps import stamp
 from bot.modlog import ENTRY, ActionText, ModLogEntry
 from bot.outbox import OutboxMessage
+from bot.registry import Kept
 from bot.tree import translator
 from cogs.moderation import render
 from cogs.moderation.actions import ACTIONS, WARN
@@ -40,6 +43,7 @@ from cogs.moderation.service import (
     check_target,
     parse_timeout,
 )
+from cogs.moderation.service_privacy import ModerationPrivacy, warning_expired
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,7 @@ TIMEOUT_PRESETS = (
     ("28d", N_("28 days (the longest Discord allows)")),
 )
 HISTORY_LINES = 20
+FORGET_JOB = "moderation:forget"  # warnings and reports of members who asked to be erased
 
 
 def guideline_name(guideline: Guideline, group_name: str | None, t: Translate) -> str:
@@ -72,8 +77,10 @@ class ModerationCog(Feature, name="Moderation"):
     feature's mod-log entries. Its scheduler jobs (the reports' purge, the guidelines' pins and
     reminders, all "moderation:...") go when the feature unloads.
 
-    No data-deletion hook: PRIVACY.md keeps the mod log, warnings and reports when a member
-    leaves; the words of a report go after the retention period, whoever is still here."""
+    Its data-rights hooks (`/privacy`) export a member's warnings, reports and guidelines, and
+    erase them as far as safety allows (service_privacy.py); leaving the server erases nothing:
+    PRIVACY.md keeps the mod log, warnings and reports; the words of a report go after the
+    retention period, whoever is still here."""
 
     job_prefix = "moderation:"
 
@@ -81,6 +88,7 @@ class ModerationCog(Feature, name="Moderation"):
         super().__init__(bot)
         self.service = ModerationService(bot.db, bot.clock, bot.outbox, bot.modlog)
         self.guidelines = GuidelineService(bot.db, bot.clock, bot.outbox, bot.modlog)
+        self.privacy = ModerationPrivacy(bot.db, bot.clock, bot.guild_settings, bot.modlog)
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         return {
@@ -91,6 +99,20 @@ class ModerationCog(Feature, name="Moderation"):
 
     def mod_log_actions(self) -> Mapping[str, ActionText]:
         return ACTIONS
+
+    def job_rebuilders(self) -> Sequence[Rebuilder]:
+        return (self._schedule_forgetting,)
+
+    async def export_user_data(self, guild_id: int, user_id: int) -> Mapping[str, Any]:
+        return await self.privacy.export(guild_id, user_id)
+
+    async def delete_user_data(self, guild_id: int, user_id: int) -> list[Kept] | None:
+        return await self.privacy.erase(guild_id, user_id)
+
+    async def _schedule_forgetting(self) -> None:
+        self.bot.scheduler.add_job(
+            self.privacy.forget_due, "interval", hours=6, id=FORGET_JOB, replace_existing=True
+        )
 
     # ------------------------------------------------------------------ helpers
 
@@ -225,7 +247,12 @@ class ModerationCog(Feature, name="Moderation"):
         caller = await self.bot.access.require(interaction, Audience.MODERATOR)
         t = await translator(interaction)
         history = await self.service.history(caller.guild.id, member.id)
-        warnings = [e for e in history if e.action == WARN]
+        days = await self.privacy.warning_expiry_days(caller.guild.id)
+        now = epoch(self.bot.clock())
+        expired = {
+            e.id for e in history if e.action == WARN and warning_expired(e.created_at, days, now)
+        }
+        warnings = [e for e in history if e.action == WARN and e.id not in expired]
         embed = discord.Embed(
             title=t("Moderation history of {member}", member=member.display_name)[:256],
             colour=discord.Colour.dark_grey(),
@@ -241,8 +268,18 @@ class ModerationCog(Feature, name="Moderation"):
                     member=member.mention,
                 )
             ]
+            if expired:
+                lines[0] += " " + t.plural(
+                    "{n} older warning has expired and no longer counts ({days} days).",
+                    "{n} older warnings have expired and no longer count ({days} days).",
+                    len(expired),
+                    days=days,
+                )
             for entry in history[:HISTORY_LINES]:
-                lines.append(await self._history_line(entry, t))
+                line = await self._history_line(entry, t)
+                if entry.id in expired:
+                    line += " " + t("(expired: no longer counts)")
+                lines.append(line)
             if len(history) > HISTORY_LINES:
                 lines.append(t("… and {n} older cases.", n=len(history) - HISTORY_LINES))
             embed.description = "\n".join(lines)[:4000]

@@ -114,6 +114,16 @@ class SettingsCog(Feature):
             inline=True,
         )
         embed.add_field(
+            name=t("Warnings count for"),
+            value=t("{days} days", days=settings.warning_expiry_days),
+            inline=True,
+        )
+        embed.add_field(
+            name=t("Crisis cases keep the member's name after closing"),
+            value=t("{days} days", days=settings.case_retention_days),
+            inline=True,
+        )
+        embed.add_field(
             name=t("Where an alert goes (first that works)"),
             value=chain_text(alert_chain(guild, settings), t)[:1024],
             inline=False,
@@ -350,6 +360,48 @@ class SettingsCog(Feature):
                 "The words of members in distress will be kept {days} days after their case is "
                 "closed, then deleted.",
                 days=settings.retention_days,
+            ),
+            ephemeral=True,
+        )
+
+    @setup_group.command(
+        name="warning-expiry",
+        description=_T("Choose how long a warning counts before it expires"),
+        extras=ADMIN,
+    )
+    @app_commands.describe(days=_T("Days a warning counts (7 to 3650)"))
+    async def warning_expiry(self, interaction: discord.Interaction[Bot], days: int) -> None:
+        member = await self.bot.access.require(interaction, Audience.ADMIN)
+        t = await translator(interaction)
+        settings = await self.bot.guild_settings.set_warning_expiry_days(
+            member.guild.id, days, member.id
+        )
+        await interaction.response.send_message(
+            t(
+                "A warning will count for {days} days. After that it no longer counts, and "
+                "/warnings shows it as expired.",
+                days=settings.warning_expiry_days,
+            ),
+            ephemeral=True,
+        )
+
+    @setup_group.command(
+        name="case-retention",
+        description=_T("Choose how long a closed crisis case keeps the member's name"),
+        extras=ADMIN,
+    )
+    @app_commands.describe(days=_T("Days after a case closes (30 to 3650)"))
+    async def case_retention(self, interaction: discord.Interaction[Bot], days: int) -> None:
+        member = await self.bot.access.require(interaction, Audience.ADMIN)
+        t = await translator(interaction)
+        settings = await self.bot.guild_settings.set_case_retention_days(
+            member.guild.id, days, member.id
+        )
+        await interaction.response.send_message(
+            t(
+                "A crisis case will keep the member's name for {days} days after it is closed. "
+                "After that it keeps only its category and dates, without the member.",
+                days=settings.case_retention_days,
             ),
             ephemeral=True,
         )

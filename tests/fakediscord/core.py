@@ -211,6 +211,7 @@ class Core(World):
             return self._error(rec, e)
         rec.json = body
         rec.files = [f.filename for f in files]
+        rec.file_data = {f.filename: f.data for f in files}
 
         match = self.spec.match(method, path)
         if match is None:

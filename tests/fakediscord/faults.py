@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,10 @@ class Faults:
 
     def __init__(self) -> None:
         self.active: list[Fault] = []
+        # Consulted before the faults above for every request the fake routes: it returns a
+        # Fault to answer with (e.g. a refusal: the bot "died" before this request), or None
+        # to go on. tests/crashpoints.py counts the bot's steps and kills it at step N with it.
+        self.gate: Callable[[str, str], Fault | None] | None = None
 
     def add(
         self,
@@ -78,6 +83,10 @@ class Faults:
 
     def take(self, method: str, path: str) -> Fault | None:
         """The first matching fault, its count consumed."""
+        if self.gate is not None:
+            gated = self.gate(method, path)
+            if gated is not None:
+                return gated
         for f in self.active:
             if f.matches(method, path):
                 if f.after > 0:
@@ -101,6 +110,7 @@ class Recorded:
     time: float = 0.0
     route: str | None = None  # spec template, when known
     files: list[str] = field(default_factory=list)
+    file_data: dict[str, bytes] = field(default_factory=dict)  # what each uploaded file held
     response: Any = None
 
     @property

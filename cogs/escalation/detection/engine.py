@@ -9,9 +9,10 @@
    past, a hypothetical or someone else as its subject (``message``).
 3. Signals combine across the message and the member's last few messages (``signals``).
 
-Only messages with a head pay for steps 2-3; the word lists of the modifiers are read once per
-message as bits from the per-word cache, so the loops around a signal run only when a relevant
-word is there.
+Only messages with a head pay for steps 2-3, and only when a head has what it needs somewhere in
+the message (``hits.alive``: a means with something to compose with, a "death" with a wish
+before it); the word lists of the modifiers are read once per message as bits from the per-piece
+cache, so the loops around a signal run only when a relevant word is there.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from cogs.escalation.detection.hits import alive
 from cogs.escalation.detection.message import Message
 from cogs.escalation.detection.model import LEVEL_CATEGORY, LOW, Detection
 from cogs.escalation.detection.modifiers import (
@@ -32,7 +34,7 @@ from cogs.escalation.detection.modifiers import (
     BIT_TOPIC,
 )
 from cogs.escalation.detection.signals import TERM_SIGNS, Analysis, Hit, Signal, decide
-from cogs.escalation.detection.text import BOUNDARIES, PAST, QUOTE, SENTENCE, Coded, Normaliser
+from cogs.escalation.detection.text import BOUNDARIES, PAST, QUOTE, SENTENCE, Normaliser, Token
 
 # Earlier messages of the member read together with a new one.
 CONTEXT_MESSAGES = 3
@@ -84,34 +86,37 @@ class Scanner:
     def scan(self, text: str, extra: Any = None) -> Detection | None:
         """One message on its own."""
         found = self.analyse(text, extra)
-        return None if found is None else self.decide((found,))
+        return None if found is None or not found.signals else decide((found,), self.threshold)
 
     def analyse(self, text: str, extra: Any = None, terms: bool = False) -> Analysis | None:
         """The signals of one message; None when it has nothing worth a look. With `terms`, a
         message with no signal but a composing term ("Sunday.", "all of them") gives a weak sign
         for the member's earlier messages to complete."""
-        codes, raw = self.normaliser.encode(text)
+        normaliser = self.normaliser
+        codes, typed = normaliser.code_text(text)
         found = self.automaton.iter(codes)
         if extra is not None:
             found = [*found, *extra.iter(codes)]
         kinds: dict[str, list[Hit]] = {}
+        group = kinds.setdefault
         head = False
-        for end, (is_head, entries, n) in found:
+        for end, (is_head, pairs, n) in found:
             if is_head:
                 head = True
             stop = (end + 1) >> 1  # two characters per word: positions halved are word indexes
             start = stop - n
-            for entry in entries:
-                hits = kinds.get(entry.kind)
-                if hits is None:
-                    kinds[entry.kind] = [(start, stop, entry)]
-                else:
-                    hits.append((start, stop, entry))
+            for kind, entry in pairs:
+                group(kind, []).append((start, stop, entry))
         if not head:
-            return self._terms(kinds, raw) if terms and kinds else None
+            if terms and kinds:
+                return self._terms(kinds, normaliser.pieces(text, typed))
+            return None
+        raw = normaliser.pieces(text, typed)
+        if not alive(kinds, raw):
+            return Analysis(eol="eol" in kinds)
         return Message(self, raw, kinds, codes).analyse()
 
-    def _terms(self, kinds: dict[str, list[Hit]], raw: list[Coded]) -> Analysis | None:
+    def _terms(self, kinds: dict[str, list[Hit]], raw: list[Token]) -> Analysis | None:
         """A weak sign from composing terms alone (a time, a place, a means made ready)."""
         for kind, entry in TERM_SIGNS:
             hits = kinds.get(kind)
@@ -120,7 +125,7 @@ class Scanner:
                 message = Message(self, raw, {})
                 signal = Signal(entry, entry.level, LOW, LOW, start, end, message, weak=True)
                 signal.category = LEVEL_CATEGORY[entry.level]
-                return Analysis([signal], eol="eol" in kinds, words=len(raw))
+                return Analysis([signal], eol="eol" in kinds, words=self.normaliser.count(raw))
         return None
 
     # ------------------------------------------------------------------ several messages

@@ -18,6 +18,7 @@ from cogs.escalation.detection.model import (
     PREPARATORY,
 )
 from cogs.escalation.detection.signals import Hit, Signal
+from cogs.escalation.detection.text import BIT_NUMBER
 
 if TYPE_CHECKING:
     from cogs.escalation.detection.message import Message
@@ -29,10 +30,35 @@ READY_WINDOW = 3
 MANY = 10  # "took 30 pills": a number of pills from this on is a quantity
 
 
+# What a means composes with (without one of these, or a number, or a means that is an amount or a
+# weapon in itself, a means is nothing: most mentions of morphine or chemo stop here).
+COMPOSING = frozenset(
+    {
+        "qty",
+        "qty_weak",
+        "purpose",
+        "stockpile",
+        "stockpile_after",
+        "ingest_past",
+        "ingest",
+        "research",
+        "ready",
+        "ready_after",
+    }
+)
+
+
 def means(msg: Message, hit: Hit) -> Signal | None:
     """A means is a signal only in composition."""
     start, end, entry = hit
     kinds = msg.kinds
+    if (
+        COMPOSING.isdisjoint(kinds)
+        and not msg.mask & BIT_NUMBER
+        and not entry.amount
+        and not entry.weapon
+    ):
+        return None
     words = msg.words
     lo = msg.clause_start(start)
     s_lo, s_hi = msg.sentence(start)

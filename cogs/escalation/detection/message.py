@@ -11,8 +11,18 @@ an explicit long ago make it low: the member's history, or another person's word
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import reduce
+from operator import or_
 from typing import TYPE_CHECKING
 
+from cogs.escalation.detection.hits import (
+    ANALYSED,
+    CHAIN_KINDS,
+    NEEDS_CHAIN,
+    NEEDS_KIND,
+    longest,
+    mask_of,
+)
 from cogs.escalation.detection.kinds import (
     ACT_KINDS,
     AFTER_WINDOW,
@@ -56,7 +66,7 @@ from cogs.escalation.detection.modifiers import (
     modifiers,
 )
 from cogs.escalation.detection.signals import EMPTY, Analysis, Hit, Signal
-from cogs.escalation.detection.text import SENTENCE, Coded
+from cogs.escalation.detection.text import SENTENCE, Token
 from cogs.escalation.detection.vocabulary import LOWER_WEAK_KIND, PHRASE_KIND, Entry
 
 if TYPE_CHECKING:
@@ -65,16 +75,6 @@ if TYPE_CHECKING:
 
 _LOWER_WEAK_TIER = frozenset({"hopelessness", "burdensomeness", "entrapment"})
 _LOWERING = frozenset({"past_marker", "hypothetical"})  # phrases that may lower a signal
-
-
-def longest(hits: list[Hit]) -> list[Hit]:
-    """Of hits of one kind that overlap, the longest (the earliest of equals), in text order."""
-    kept: list[Hit] = []
-    for hit in sorted(hits, key=lambda h: (h[0] - h[1], h[0])):
-        if all(hit[1] <= k[0] or k[1] <= hit[0] for k in kept):
-            kept.append(hit)
-    kept.sort()
-    return kept
 
 
 class Message:
@@ -94,7 +94,7 @@ class Message:
     )
 
     def __init__(
-        self, scanner: Scanner, raw: list[Coded], kinds: dict[str, list[Hit]], codes: str = ""
+        self, scanner: Scanner, raw: list[Token], kinds: dict[str, list[Hit]], codes: str = ""
     ) -> None:
         self.s = scanner
         self.raw = raw
@@ -103,11 +103,15 @@ class Message:
         self.kinds = kinds
         # which modifier word lists the message's words are in (BIT_*): the modifiers look only
         # for what is there
-        self.mask = mask = scanner.normaliser.mask(raw)
+        self.mask = mask = reduce(or_, map(mask_of, raw), 0)
         self.breaks: frozenset[str] = scanner.breaks if mask & BIT_BREAK else EMPTY
         benign = kinds.get("benign")
         self.benign = [(a, b) for a, b, _ in benign] if benign else []
-        self.chains = [k for k in CHAINS if k in kinds] if len(kinds) > 1 else []
+        self.chains = (
+            list(filter(kinds.__contains__, CHAINS))  # in CHAINS' order
+            if len(kinds) > 1 and not CHAIN_KINDS.isdisjoint(kinds)
+            else []
+        )
         # no word that could lower a signal: the modifiers are not looked for at all
         self.plain = (
             not (mask & BIT_MODIFYING)
@@ -210,7 +214,7 @@ class Message:
         out = Analysis(eol="eol" in kinds)
         signals = out.signals
         for kind, hits in kinds.items():
-            if not hits[0][2].head and kind != "means":
+            if kind not in ANALYSED:  # a composing term
                 continue
             if len(hits) > 1:  # one evaluation per span: "want to die" inside "i want to die"
                 hits = longest(hits)
@@ -284,6 +288,13 @@ class Message:
                 False,
                 category,
             )
+        needs = entry.needs
+        if needs:  # what it needs is not in the message at all: nothing (most "death" heads)
+            if needs in NEEDS_CHAIN:
+                if not self.chains and not entry.chain:
+                    return None
+            elif NEEDS_KIND.get(needs, kind) not in self.kinds:
+                return None
         lo = self.clause_start(start)
         s_lo, s_hi = self.sentence(start)
         if entry.chain:
@@ -294,7 +305,6 @@ class Message:
             chain, first, chain_end = "", start, start
         level = entry.level
         severity = entry.severity
-        needs = entry.needs
         weak = needs == "distress"
         explicit = entry.explicit
         purposeful = False

@@ -11,7 +11,6 @@ gone) explains the weak signs. The strongest signal decides the Detection.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cogs.escalation.detection.model import (
@@ -139,11 +138,20 @@ class Signal:
         return (self.severity, LEVEL_RANK[self.level], self.explicit, self.end - self.start)
 
 
-@dataclass(slots=True)
 class Analysis:
-    signals: list[Signal] = field(default_factory=list)
-    eol: bool = False  # an end-of-life context (hospice, palliative care, legacy letters)
-    words: int = 0  # for a message of composing terms alone: how many words it has
+    """The signals of one message (a plain slotted class: made for every message with a head)."""
+
+    __slots__ = ("eol", "signals", "words")
+
+    def __init__(
+        self, signals: list[Signal] | None = None, eol: bool = False, words: int = 0
+    ) -> None:
+        self.signals: list[Signal] = [] if signals is None else signals
+        self.eol = eol  # an end-of-life context (hospice, palliative care, legacy letters)
+        self.words = words  # for a message of composing terms alone: how many words it has
+
+    def __repr__(self) -> str:
+        return f"Analysis({self.signals!r}, eol={self.eol}, words={self.words})"
 
 
 def _term_sign(kind: str, level: str, text: str) -> Entry:
@@ -282,7 +290,7 @@ def decide(analyses: Sequence[Analysis], threshold: int) -> Detection | None:
         candidates = signals
     else:
         candidates = signals + combined(current, earlier)
-        best = max(candidates, key=Signal.rank)
+        best = candidates[0] if len(candidates) == 1 else max(candidates, key=Signal.rank)
     if len(candidates) == 1:
         found: tuple[Signal, ...] = (best,)
     else:
@@ -304,38 +312,48 @@ def decide(analyses: Sequence[Analysis], threshold: int) -> Detection | None:
 def combined(current: Analysis, earlier: Sequence[Analysis]) -> list[Signal]:
     """Weak signs completed by distress, and lower signals of two kinds."""
     out: list[Signal] = []
-    eol = current.eol or any(a.eol for a in earlier)
-    now = [s for s in current.signals if s.distress]
-    before = [s for a in earlier for s in a.signals if s.distress]
-    for weak in current.signals:
+    signals = current.signals
+    eol = current.eol or (bool(earlier) and any(a.eol for a in earlier))
+    now: list[Signal] | None = None  # distress in this message (made when first needed)
+    before: list[Signal] | None = None  # distress in the earlier ones
+    for weak in signals:
         if not weak.weak or (eol and weak.entry.kind in _EOL_EXPLAINS):
             continue
+        if now is None:
+            now = [s for s in signals if s.distress]
         partner = next((s for s in now if _completes(s, weak)), None)
         if partner is None and weak.level == PREPARATORY and weak.entry.kind in _PREPARING:
             # two different preparatory signs ("gave my cat away", "everything's arranged")
-            partner = next((s for s in current.signals if _another_sign(s, weak)), None)
+            partner = next((s for s in signals if _another_sign(s, weak)), None)
         if partner is not None:
             out.append(_upgrade(weak, partner, context=False, weak_first=True))
             continue
+        if not earlier:
+            continue
         if weak.entry.kind in _TERMS_NEEDING_INTENT and current.words > SHORT_REPLY:
             continue  # "the weather is nice today" names a time but answers nothing said before
+        if before is None:
+            before = [s for a in earlier for s in a.signals if s.distress]
         partner = next((s for s in reversed(before) if _completes(s, weak)), None)
         if partner is not None:
             out.append(_upgrade(weak, partner, context=True, weak_first=False))
-    if now:
-        for analysis in earlier:
-            for weak in analysis.signals:
-                if not weak.weak or (eol and weak.entry.kind in _EOL_EXPLAINS):
-                    continue
-                partner = next((s for s in now if _completes(s, weak)), None)
-                if partner is not None:
-                    out.append(_upgrade(weak, partner, context=True, weak_first=True))
-    lowers = [s for s in current.signals if s.lower]
+    if earlier:
+        if now is None:
+            now = [s for s in signals if s.distress]
+        if now:
+            for analysis in earlier:
+                for weak in analysis.signals:
+                    if not weak.weak or (eol and weak.entry.kind in _EOL_EXPLAINS):
+                        continue
+                    partner = next((s for s in now if _completes(s, weak)), None)
+                    if partner is not None:
+                        out.append(_upgrade(weak, partner, context=True, weak_first=True))
+    lowers = [s for s in signals if not s.modifiers and s.entry.kind in LOWER_KINDS]  # s.lower
     if lowers:
         other = next((s for s in lowers if s.level != lowers[0].level), None)
         if other is not None:
             out.append(_combine(lowers[0], other, context=False))
-        else:
+        elif earlier:
             levels = {s.level for s in lowers}
             earlier_lowers = [s for a in earlier for s in a.signals if s.lower]
             other = next((s for s in reversed(earlier_lowers) if s.level not in levels), None)

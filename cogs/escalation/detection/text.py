@@ -11,9 +11,11 @@ dropped ("I just really want to die" -> "i want to die"), a few past forms turne
 with a "_past" marker before them ("wanted" -> "_past want"). Sentence punctuation becomes ".",
 clause punctuation ",", double quotes '"'.
 
-Speed: ASCII text goes through ``bytes.translate`` and ``str.split``; each distinct word is
-normalised once and remembered (chat reuses a small vocabulary), so a message costs a few
-microseconds.
+Speed: folding is character by character and keeps whitespace whitespace, so a message is split
+on whitespace as typed and each distinct piece ("Tonight.", "I'm", "suicidárme") is folded,
+normalised and coded once and remembered (chat reuses a small vocabulary): a message is one
+``str.split`` and one dictionary pass for its codes, and a second pass for its words and modifier
+bits only when the automaton found a head.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from functools import reduce
+from itertools import chain
 from operator import itemgetter, or_
 
 SENTENCE = "."
@@ -31,6 +34,9 @@ PAST = "_past"  # marker before a verb that was in the past tense
 BOUNDARIES = frozenset({SENTENCE, CLAUSE, QUOTE})
 
 WORD_CACHE_SIZE = 50_000
+# In a message's modifier bits (the others are the modifier lists', in ``modifiers``): a word
+# that starts with a digit ("took 30 pills").
+BIT_NUMBER = 256
 _BOUNDARY_CHARS = frozenset(BOUNDARIES)
 
 # ASCII punctuation, one byte to one byte (fast): sentence ends -> ".", clause breaks -> ",",
@@ -87,9 +93,14 @@ _TWO_MEANS_TO = ("want", "going", "need", "wish", "have", "ready", "about", "pla
 
 
 Coded = tuple[str, str, int]  # a raw word's codes, normalised words and modifier bits
-_first: Callable[[Coded], str] = itemgetter(0)
-_second: Callable[[Coded], str] = itemgetter(1)
-_third: Callable[[Coded], int] = itemgetter(2)
+# A whitespace-separated piece of the message as typed, before folding ("Tonight." or "I'm"): the
+# codes, normalised words and modifier bits of the raw words it folds into, and how many those are.
+Token = tuple[str, tuple[str, ...], int, int]
+_first: Callable[[Coded | Token], str] = itemgetter(0)
+_words_of: Callable[[Token], tuple[str, ...]] = itemgetter(1)
+_mask_of: Callable[[Token], int] = itemgetter(2)
+_count_of: Callable[[Token], int] = itemgetter(3)
+_chain = chain.from_iterable
 
 
 def collapse(word: str) -> str:
@@ -153,6 +164,7 @@ _FIRST = "".join(chr(c) for c in range(0x21, 0x7F))  # 94
 _SECOND = "".join(chr(c) for c in range(0xA1, 0x100))  # 95
 CODE_WIDTH = 2
 UNKNOWN = " \xa0"  # a word the lexicon does not know (no key contains it)
+NEVER = "\x01"  # in no message's codes
 
 
 class _Codes(dict[str, Coded]):
@@ -174,11 +186,59 @@ class _Codes(dict[str, Coded]):
         mask = 0
         for word in split:
             mask |= bits.get(word, 0)
+            if word[:1].isdigit():
+                mask |= BIT_NUMBER
         value = ("".join(codes.get(w, UNKNOWN) for w in split), words, mask)
         if len(self) >= WORD_CACHE_SIZE:
             self.clear()
         self[raw] = value
         return value
+
+
+class _Tokens(dict[str, Token]):
+    """piece as typed -> its Token, computed once per distinct piece: folding is character by
+    character and whitespace stays whitespace, so folding each piece is folding the message."""
+
+    def __init__(self, coded: _Codes) -> None:
+        super().__init__()
+        self.coded = coded
+
+    def __missing__(self, piece: str) -> Token:
+        value = token(list(map(self.coded.__getitem__, fold_words(piece).split())))
+        if len(self) >= WORD_CACHE_SIZE:
+            self.clear()
+        self[piece] = value
+        return value
+
+
+class _PieceCodes(dict[str, str]):
+    """piece as typed -> its codes alone (what every message needs; the rest only with a head)."""
+
+    def __init__(self, tokens: _Tokens) -> None:
+        super().__init__()
+        self.tokens = tokens
+
+    def __missing__(self, piece: str) -> str:
+        value = self.tokens[piece][0]
+        if len(self) >= WORD_CACHE_SIZE:
+            self.clear()
+        self[piece] = value
+        return value
+
+
+def _drops_spaces(text: str) -> bool:
+    """Whitespace that str.split sees but folding drops (joining the words around it): a message
+    with one of these is folded whole, not piece by piece."""
+    return "\x85" in text or "\u1680" in text or "\u2028" in text or "\u2029" in text
+
+
+def token(coded: list[Coded]) -> Token:
+    """Raw words taken together."""
+    mask = 0
+    for _, _, bits in coded:
+        mask |= bits
+    words = tuple(" ".join(filter(None, [c[1] for c in coded])).split())
+    return "".join(map(_first, coded)), words, mask, len(coded)
 
 
 class Normaliser:
@@ -198,6 +258,8 @@ class Normaliser:
         self.codes: dict[str, str] = {}
         self.bits: dict[str, int] = {}  # word -> the modifier lists it is in (set by the rules)
         self._coded = _Codes(self)
+        self._tokens = _Tokens(self._coded)
+        self._piece_codes = _PieceCodes(self._tokens)
         self.sentence_code = self.code(SENTENCE)
 
     def code(self, word: str) -> str:
@@ -210,7 +272,14 @@ class Normaliser:
                 raise ValueError("too many distinct words for the word codes")
             found = self.codes[word] = _FIRST[high] + _SECOND[low]
             self._coded.clear()
+            self._tokens.clear()
+            self._piece_codes.clear()
         return found
+
+    def assign(self, words: Iterable[str]) -> None:
+        """Codes for these words, in this order (those that have none yet)."""
+        for word in words:
+            self.code(word)
 
     def code_key(self, key: str) -> str:
         """A phrase key's codes: "kill myself" -> two characters."""
@@ -275,28 +344,56 @@ class Normaliser:
         """Which modifier lists each word is in, as bits (a message's are ORed in `encode`)."""
         self.bits = bits
         self._coded.clear()
+        self._tokens.clear()
+        self._piece_codes.clear()
 
-    def encode(self, text: str) -> tuple[str, list[Coded]]:
-        """The message as word codes (ending with a sentence boundary), and each raw word's
-        (codes, normalised words, modifier bits) for `words` and `mask`."""
-        coded = list(map(self._coded.__getitem__, fold_words(text).split()))
-        codes = "".join(map(_first, coded))
+    def code_text(self, text: str) -> tuple[str, list[str] | None]:
+        """The message as word codes (ending with a sentence boundary), and its pieces as typed
+        for `pieces` (None: the message is folded whole there)."""
+        if "\n" in text or "\r" in text:  # folded into sentence ends, which are not whitespace
+            text = text.replace("\n", ".").replace("\r", ".")
+        if text.isascii() or not _drops_spaces(text):
+            typed: list[str] | None = text.split()
+            codes = "".join(map(self._piece_codes.__getitem__, typed))
+        else:
+            typed = None
+            codes = "".join(map(_first, self._folded(text)))
         end = self.sentence_code
         if codes[-1:] != end:
             codes += end
-        return codes, coded
+        return codes, typed
 
-    def words(self, coded: list[Coded]) -> list[str]:
+    def pieces(self, text: str, typed: list[str] | None) -> list[Token]:
+        """Each piece's Token (for `words`, `mask` and `count`), given what `code_text` returned."""
+        if typed is not None:
+            return list(map(self._tokens.__getitem__, typed))
+        return self._folded(text.replace("\n", ".").replace("\r", "."))
+
+    def _folded(self, text: str) -> list[Token]:
+        return [token([self._coded[w]]) for w in fold_words(text).split()]
+
+    def encode(self, text: str) -> tuple[str, list[Token]]:
+        """The message as word codes and its pieces' Tokens."""
+        codes, typed = self.code_text(text)
+        return codes, self.pieces(text, typed)
+
+    @staticmethod
+    def words(pieces: list[Token]) -> list[str]:
         """The normalised words of an encoded message, one for each code."""
-        words = " ".join(filter(None, map(_second, coded))).split()
+        words = list(_chain(map(_words_of, pieces)))
         if words[-1:] != [SENTENCE]:
             words.append(SENTENCE)
         return words
 
     @staticmethod
-    def mask(coded: list[Coded]) -> int:
+    def mask(pieces: list[Token]) -> int:
         """The modifier bits of an encoded message."""
-        return reduce(or_, map(_third, coded), 0)
+        return reduce(or_, map(_mask_of, pieces), 0)
+
+    @staticmethod
+    def count(pieces: list[Token]) -> int:
+        """How many raw words an encoded message has."""
+        return sum(map(_count_of, pieces))
 
     def haystack(self, text: str) -> str:
         """' w1 w2 . w3 . ': the message's normalised words, space padded on both sides, ending

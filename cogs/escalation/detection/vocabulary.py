@@ -19,12 +19,14 @@ makes a word optional.
 
 from __future__ import annotations
 
-import dataclasses
+import gc
 import itertools
 import json
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,7 +53,7 @@ from cogs.escalation.detection.model import (
     WISH_DEAD,
     Phrase,
 )
-from cogs.escalation.detection.text import BOUNDARIES, PAST, SENTENCE, Normaliser
+from cogs.escalation.detection.text import BOUNDARIES, NEVER, PAST, SENTENCE, UNKNOWN, Normaliser
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 RULES_DIR = DATA_DIR / "distress"
@@ -270,13 +272,47 @@ def build_normaliser(rules: Iterable[Mapping[str, Any]]) -> Normaliser:
     return Normaliser(words, fillers)
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No garbage collection while tens of thousands of entries are made at start: they are all
+    kept, and in a big process (the bot, a test run) each full collection walks the whole heap."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build_vocabulary(
+    rules: list[dict[str, Any]], srl: Mapping[str, Any] | None, srl_map: Mapping[str, Any] | None
+) -> Vocabulary:
+    with gc_paused():
+        return _build_vocabulary(rules, srl, srl_map)
+
+
+def _build_vocabulary(
     rules: list[dict[str, Any]], srl: Mapping[str, Any] | None, srl_map: Mapping[str, Any] | None
 ) -> Vocabulary:
     normaliser = build_normaliser(rules)
     vocabulary = Vocabulary(normaliser)
     key = normaliser.key
     seen: set[tuple[str, str]] = set()
+    sets: dict[str, set[str]] = {name: set() for name in MODIFIER_LISTS}
+    for config in rules:  # the modifier words first: a head of the rules names the member or not
+        lang = config["lang"]
+        if "alert_threshold" in config:
+            vocabulary.threshold = SEVERITIES[config["alert_threshold"]]
+        for name in MODIFIER_LISTS:
+            for text in config.get("modifiers", {}).get(name, []):
+                for word in expand(text):
+                    if " " in word.strip():
+                        raise ValueError(f"{lang}.toml [modifiers] {name}: one word each: {text!r}")
+                    sets[name].update(key(word).split())  # "felt" -> "_past feel"
+    vocabulary.words = {name: frozenset(words) for name, words in sets.items()}
+    personal_words = vocabulary.words["first_person"]
+    rules_phase = [True]  # the lexicon's heads, added later, are not personal or counterfactual
 
     def add(kind: str, text: str, lang: str, source: str = "team", **extra: Any) -> None:
         if text.endswith(END):  # sentence-final: "i have decided <end>"
@@ -316,21 +352,16 @@ def build_vocabulary(
                 source=source,
                 lang=lang,
             )
+            if rules_phase[0]:
+                words = k.split()
+                extra["personal"] = not personal_words.isdisjoint(words)
+                extra["counterfactual"] = not COUNTERFACTUAL.isdisjoint(words)
         vocabulary.entries.append(
             Entry(kind=kind, key=k, text=text, lang=lang, source=source, **extra)
         )
 
-    sets: dict[str, set[str]] = {name: set() for name in MODIFIER_LISTS}
     for config in rules:
         lang = config["lang"]
-        if "alert_threshold" in config:
-            vocabulary.threshold = SEVERITIES[config["alert_threshold"]]
-        for name in MODIFIER_LISTS:
-            for text in config.get("modifiers", {}).get(name, []):
-                for word in expand(text):
-                    if " " in word.strip():
-                        raise ValueError(f"{lang}.toml [modifiers] {name}: one word each: {text!r}")
-                    sets[name].update(key(word).split())  # "felt" -> "_past feel"
         for kind, patterns in config.get("heads", {}).items():
             if kind not in HEAD_KINDS:
                 raise ValueError(f"unknown head kind {kind!r} in {lang}.toml")
@@ -363,18 +394,7 @@ def build_vocabulary(
                 for verb in group["verbs"]:
                     for text in expand(f"{prefix} {verb}"):
                         add(group["kind"], text, lang, chain=group.get("chain", ""))
-    vocabulary.words = {name: frozenset(words) for name, words in sets.items()}
-    personal_words = vocabulary.words["first_person"]
-    vocabulary.entries = [
-        dataclasses.replace(
-            e,
-            personal=not personal_words.isdisjoint(e.key.split()),
-            counterfactual=not COUNTERFACTUAL.isdisjoint(e.key.split()),
-        )
-        if e.head
-        else e
-        for e in vocabulary.entries
-    ]
+    rules_phase[0] = False
     if srl is not None and srl_map is not None:
         _add_srl(add, key, srl, srl_map)
     known: set[str] = set()
@@ -424,15 +444,35 @@ def load_srl(directory: Path = SRL_DIR) -> dict[str, Any]:
 
 def compile_automaton(entries: Iterable[Entry], normaliser: Normaliser) -> tuple[Any, bool]:
     """One automaton over the word codes of the keys (one character per word: whole words by
-    construction). Each key's value: (worth a closer look, its entries, its number of words)."""
+    construction). Each key's value: (worth a closer look, its (kind, entry) pairs, its number of
+    words)."""
+    with gc_paused():
+        return _compile_automaton(entries, normaliser)
+
+
+def _compile_automaton(entries: Iterable[Entry], normaliser: Normaliser) -> tuple[Any, bool]:
     by_key: dict[str, list[Entry]] = {}
     for entry in entries:
         by_key.setdefault(entry.key, []).append(entry)
+    # The automaton finds a node's child by reading its children in the order they were added:
+    # words that many keys use get the first codes, and the keys go in in the order of their
+    # codes, so the common words are found first; a word the lexicon does not know (most words
+    # of a message) is the root's first child, through a path that never completes a key.
+    # Neither changes what is found, nor the order in which it is reported.
+    uses = Counter(w for k in by_key for w in k.split())
+    normaliser.assign(sorted(uses, key=lambda w: (-uses[w], w)))
+    coded = sorted((normaliser.code_key(k), k) for k in by_key)
     automaton: Any = ahocorasick.Automaton()
-    for k, group in by_key.items():
-        trigger = any(e.head or e.kind in TRIGGER_TERMS for e in group)
-        codes = normaliser.code_key(k)
-        automaton.add_word(codes, (trigger, tuple(group), k.count(" ") + 1))
+    automaton.add_word(UNKNOWN + NEVER, None)
+    for codes, k in coded:
+        group = by_key[k]
+        trigger = False
+        for e in group:
+            if e.head or e.kind in TRIGGER_TERMS:
+                trigger = True
+                break
+        pairs = tuple((e.kind, e) for e in group)  # read on every hit: no attribute lookups
+        automaton.add_word(codes, (trigger, pairs, k.count(" ") + 1))
     if by_key:
         automaton.make_automaton()
     return automaton, bool(by_key)
