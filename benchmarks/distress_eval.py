@@ -101,7 +101,8 @@ def load_learned() -> tuple[Subject, Any]:
     seconds = time.perf_counter() - start
 
     def finding(signal: Any) -> LearnedFinding:
-        return LearnedFinding(signal.probability >= model.threshold, signal.level)
+        # the level is named only at or above the threshold, with enough words to go on
+        return LearnedFinding(bool(signal.level), signal.level)
 
     def scan(text: str) -> LearnedFinding:
         return finding(model.signal(text))

@@ -35,8 +35,8 @@ import numpy as np
 
 from cogs.escalation.detection.learned import (
     CONTEXT_MESSAGES,
-    LEVEL_MIN,
     MAGIC,
+    MIN_WORDS,
     WEIGHTS,
     LearnedModel,
     bucket,
@@ -295,11 +295,14 @@ class Held:
 
     def scores(self, rows: list[Row], threshold: float) -> np.ndarray:
         """As LearnedModel.signal_context reads them: together, unless the earlier messages
-        reach the threshold alone, then the last one alone."""
+        reach the threshold alone, then the last one alone; nothing under MIN_WORDS words."""
         out = self.joint.copy()
         for i, row in enumerate(rows):
+            text = row.text
             if row.earlier and self.before[i] >= threshold:
-                out[i] = self.alone[i]
+                out[i], text = self.alone[i], row.last
+            if len(tokens(text)) < MIN_WORDS:  # too few words: the model does not speak
+                out[i] = 0.0
         return out
 
     def calibrate(self, rows: list[Row], max_fa: float) -> tuple[np.ndarray, float]:
@@ -359,28 +362,28 @@ def cross_validate(
 
 
 def rules_alone(rows: list[Row]) -> tuple[np.ndarray, np.ndarray]:
-    """What today's rules say on each row: an alert, and whether they lowered their signal on
-    purpose (the model then leaves it alone)."""
+    """What today's rules say on each row: an alert, and whether they found anything at all
+    (the model then leaves the row to them)."""
     from cogs.escalation.detection import Detector, Lexicon
 
     detector = Detector(Lexicon.load(), learned=None)
-    alerts, lowered = [], []
+    alerts, spoke = [], []
     for row in rows:
         if row.earlier:
             found = detector.scan_context(row.earlier, row.last)
         else:
             found = detector.scan(row.last)
         alerts.append(found is not None and found.alert)
-        lowered.append(found is not None and bool(found.modifiers))
-    return np.array(alerts), np.array(lowered)
+        spoke.append(found is not None)
+    return np.array(alerts), np.array(spoke)
 
 
 def report(rows: list[Row], held: Held, scores: np.ndarray, threshold: float, title: str) -> None:
     """Per held-out file, language and set: the rules alone, the model alone (scored by a model
     trained without that file) and the two combined as the detector combines them."""
-    rules, lowered = rules_alone(rows)
+    rules, spoke = rules_alone(rows)
     model = scores >= threshold
-    both = rules | (model & ~lowered)
+    both = rules | (model & ~spoke)
     print(f"\n{title} (threshold {threshold:.3f}); the rate is recall, or false alarms (FA)")
     by: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
@@ -442,7 +445,6 @@ def write(
         "level_size": settings.level_size,
         "level_scale": level_scale,
         "level_bias": [float(v) for v in lb],
-        "level_min": LEVEL_MIN,
         "meta": meta,
     }
     raw = json.dumps(header, sort_keys=True).encode()

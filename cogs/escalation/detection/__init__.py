@@ -6,9 +6,9 @@ Suicide Risk Lexicon v1.0, and a member's last few messages read together. No di
     found.alert, found.severity, found.level, found.cue   # True, 4, "plan", "going to take ..."
     detector.scan_context(["I can't do this anymore."], "I have the pills ready")
 
-The learned second signal (``learned``, a small linear model shipped in the package) may raise
-what the rules found, never lower or silence it: ``Detector(lexicon, learned=None)`` is the rules
-alone.
+The learned second signal (``learned``, a small linear model shipped in the package) speaks only
+where the rules found nothing, and never lowers or silences what they found:
+``Detector(lexicon, learned=None)`` is the rules alone.
 
 ``engine`` scans (one automaton pass over word codes); ``message`` composes each head with the
 terms around it, ``means`` a means in composition, ``modifiers`` what lowers a signal, ``kinds``
@@ -196,7 +196,7 @@ class Detector:
             found = self._scanner.scan(text)
         else:
             found = self._scanner.scan(text, extra.automaton)
-        if self.learned is None:
+        if self.learned is None or found is not None:  # what the rules found stands
             return found
         return raise_detection(found, self.learned, self.learned.signal(text), self.threshold)
 
@@ -204,7 +204,7 @@ class Detector:
         self, previous: Sequence[str], text: str, extra: PhraseSet | None = None
     ) -> Detection | None:
         found = self._rules_context(previous, text, extra)
-        if self.learned is None:
+        if self.learned is None or found is not None:
             return found
         signal = self.learned.signal_context(previous, text)
         return raise_detection(found, self.learned, signal, self.threshold)

@@ -11,9 +11,9 @@ nothing is downloaded, nothing is learned at run time. Pure Python: no numpy at 
     signal = model.signal("I've said my goodbyes, there's no point anymore")
     signal.probability, signal.level, signal.terms   # 0.93, "preparatory", ("no point", ...)
 
-``raise_detection`` combines it with the rules' finding: the model may turn no alert into one, or
-raise an alert's level; it never lowers or silences what the rules found, and it leaves alone a
-signal the rules deliberately lowered (negated, reported, past, third person, hypothetical).
+``raise_detection`` combines it with the rules' finding: the model speaks only where the rules
+found nothing, turning that silence into an alert at the level it names; whatever the rules found
+(an alert, or a signal they kept below their threshold on purpose) stands as they found it.
 Each word's share of the score is cached, so a message costs a dictionary look-up per word.
 """
 
@@ -34,7 +34,6 @@ from pathlib import Path
 
 from cogs.escalation.detection.model import (
     LEVEL_CATEGORY,
-    LEVEL_RANK,
     LEVEL_SEVERITY,
     Detection,
     Match,
@@ -48,8 +47,8 @@ CHAR_MIN, CHAR_MAX = 3, 5
 MAX_WORD_CHARS = 30  # longer "words" (a link, a key mash) give their word feature only
 WORD_COUNT = 3  # a word or a pair counts as much as three of its character n-grams
 CUE_TERMS = 3
+MIN_WORDS = 4  # fewer words are too little for a bag of words ("the bridge"): the rules' alone
 MIN_TERM_CHARS = 3  # "i", "me", "ya" alone say nothing to a moderator
-LEVEL_MIN = 0.9  # the level head's probability needed to raise the level of a rule alert
 CONTEXT_MESSAGES = 3  # earlier messages read with the last one
 CACHE_LIMIT = 200_000
 SOURCE = "learned"
@@ -109,7 +108,7 @@ def _sigmoid(z: float) -> float:
 @dataclass(frozen=True, slots=True)
 class Signal:
     probability: float
-    level: str  # the C-SSRS level the level head names ("" when it has none)
+    level: str  # the level the level head names; "" below the threshold or under MIN_WORDS
     level_probability: float
     terms: tuple[str, ...]  # the words and pairs that added most to the score, strongest first
     context: bool = False  # read together with the member's earlier messages
@@ -136,7 +135,6 @@ class LearnedModel:
         level_weights: Sequence[array] = (),
         level_scale: float = 1.0,
         level_bias: Sequence[float] = (),
-        level_min: float = LEVEL_MIN,
         meta: dict[str, object] | None = None,
     ) -> None:
         if size & (size - 1) or len(weights) != size:
@@ -151,7 +149,6 @@ class LearnedModel:
         self._level_weights = tuple(level_weights)
         self._level_scale = level_scale
         self._level_bias = tuple(level_bias)
-        self.level_min = level_min
         self.meta = meta or {}
         self._word_cache: dict[str, tuple[float, int]] = {}
 
@@ -194,7 +191,6 @@ class LearnedModel:
             level_weights=level_weights,
             level_scale=float(header.get("level_scale", 1.0)),
             level_bias=[float(b) for b in header.get("level_bias", [])],
-            level_min=float(header.get("level_min", LEVEL_MIN)),
             meta=header.get("meta", {}),
         )
 
@@ -260,7 +256,7 @@ class LearnedModel:
         words = tokens(text)
         logit, shares = self._logit(words)
         probability = _sigmoid(logit)
-        if probability < self.threshold:
+        if probability < self.threshold or len(words) < MIN_WORDS:
             # the level head and the terms only for what may alert
             return Signal(probability, "", 0.0, ())
         level, level_p = self._level(words)
@@ -302,36 +298,21 @@ def raise_detection(
     signal: Signal,
     alert_threshold: int,
 ) -> Detection | None:
-    """The rules' finding, raised by the learned signal where it says more; never lowered.
+    """The rules' finding, or the learned signal where the rules found nothing.
 
-    - no alert from the rules, nothing they lowered on purpose, and the model at or above its
-      threshold: an alert at the level the model names, with that level's severity on the
-      C-SSRS ladder;
-    - an alert from the rules, the model above its threshold and sure (`level_min`) of a higher
-      level: that level, both cues;
-    - anything else: the rules' finding unchanged (the same object).
+    The model speaks only where the rules are silent: a message in which they found nothing
+    becomes an alert when the model reaches its threshold, at the level it names (with that
+    level's severity on the C-SSRS ladder). Whatever the rules found is theirs and stands as
+    they found it: an alert is never lowered or silenced, and a signal they kept below their
+    threshold on purpose (preparatory signs without distress, a lower signal alone, a negation,
+    reported speech) is not overruled by a bag of words.
     """
-    if not signal.level or LEVEL_SEVERITY.get(signal.level, 0) < alert_threshold:
+    if found is not None or signal.probability < model.threshold or not signal.level:
         return found
-    if found is not None and found.modifiers:
-        return found  # negated, reported, past, ...: the rules read the grammar, the model not
-    severity = LEVEL_SEVERITY[signal.level]
-    if found is not None and found.severity >= alert_threshold:
-        stronger = (severity, LEVEL_RANK.get(signal.level, -1)) > (
-            found.severity,
-            LEVEL_RANK.get(found.level, -1),
-        )
-        if (
-            not stronger
-            or signal.probability < model.threshold
-            or signal.level_probability < model.level_min
-        ):
-            return found
-        cue = f"{found.cue} + {signal.cue()}" if found.cue else signal.cue()
-    else:
-        if signal.probability < model.threshold:
-            return found
-        cue = signal.cue()
+    severity = LEVEL_SEVERITY.get(signal.level, 0)
+    if severity < alert_threshold:
+        return None
+    cue = signal.cue()
     phrase = Phrase(
         text=signal.cue(),
         key="",
@@ -341,14 +322,12 @@ def raise_detection(
         source=SOURCE,
     )
     match = Match(phrase, 0, 0, frozenset(), severity, signal.level, cue, signal.context)
-    earlier = found.matches if found is not None else ()
     return Detection(
         severity=severity,
         category=LEVEL_CATEGORY[signal.level],
         threshold=alert_threshold,
         level=signal.level,
-        context=signal.context or (found is not None and found.context),
-        lang=found.lang if found is not None else "",
+        context=signal.context,
         best=match,
-        found=(*earlier, match),
+        found=(match,),
     )
