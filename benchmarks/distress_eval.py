@@ -1,5 +1,6 @@
 """Crisis detection on the independent evaluation corpus: today's detector against the one before
-issue 16, in the same run. Prints aggregate figures only, never a message.
+issue 16, in the same run, and today's rules alone, the learned second signal alone and the two
+combined (as the bot runs them). Prints aggregate figures only, never a message.
 
     .venv/bin/python -m benchmarks.distress_eval [--data benchmarks/data/distress_eval]
 
@@ -13,6 +14,9 @@ For each detector: precision, recall and F1 per set, per language and per C-SSRS
 alarm rate on the negative sets, scan cost (µs per message: p50, p99, mean; best of --repeat runs
 of each message) and load time. A line with context is read with Detector.scan_context by the new
 detector; the old one has no context and scans the line alone, as the bot did.
+
+The learned model (cogs/escalation/data/model/) is also timed with its word cache emptied before
+each message (a message of words it has never seen); --no-learned skips the learned subjects.
 
 The old detector is loaded from git at run time: cogs/escalation/detector.py and
 data/lexicon.toml as they were just before issue 16 deleted lexicon.toml (--baseline-rev to pick
@@ -64,12 +68,69 @@ class Subject:
 
 
 def load_new() -> Subject:
+    """Today's detector as the bot runs it: the rules and the learned second signal."""
     start = time.perf_counter()
     from cogs.escalation.detection import Detector, Lexicon
 
     detector = Detector(Lexicon.load())
     seconds = time.perf_counter() - start
     return Subject("new", seconds, detector.scan, detector.scan_context)
+
+
+def load_rules() -> Subject:
+    start = time.perf_counter()
+    from cogs.escalation.detection import Detector, Lexicon
+
+    detector = Detector(Lexicon.load(), learned=None)
+    seconds = time.perf_counter() - start
+    return Subject("rules alone", seconds, detector.scan, detector.scan_context)
+
+
+@dataclass
+class LearnedFinding:
+    alert: bool
+    level: str
+
+
+def load_learned() -> tuple[Subject, Any]:
+    """The learned second signal alone: an alert when its probability reaches its threshold."""
+    start = time.perf_counter()
+    from cogs.escalation.detection import LearnedModel
+
+    model = LearnedModel.load()
+    seconds = time.perf_counter() - start
+
+    def finding(signal: Any) -> LearnedFinding:
+        # the level is named only at or above the threshold, with enough words to go on
+        return LearnedFinding(bool(signal.level), signal.level)
+
+    def scan(text: str) -> LearnedFinding:
+        return finding(model.signal(text))
+
+    def scan_context(previous: Sequence[str], text: str) -> LearnedFinding:
+        return finding(model.signal_context(previous, text))
+
+    return Subject("learned alone", seconds, scan, scan_context), model
+
+
+def cold_cost(model: Any, rows: list[Row], repeat: int) -> dict[str, float]:
+    """µs per message of the learned model with its word cache emptied before each message."""
+    clock = time.thread_time
+    times = []
+    for row in rows:
+        fastest = float("inf")
+        for _ in range(repeat):
+            model.forget_words()
+            start = clock()
+            model.signal(row.text)
+            fastest = min(fastest, clock() - start)
+        times.append(fastest)
+    ordered = sorted(times)
+    return {
+        "p50": ordered[len(ordered) // 2] * 1e6,
+        "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1e6,
+        "max": ordered[-1] * 1e6,
+    }
 
 
 def git(*args: str) -> str:
@@ -335,6 +396,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timing runs of each message")
     parser.add_argument("--baseline-rev", default="", help="git revision of the old detector")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--no-learned", action="store_true", help="skip the learned subjects")
     parser.add_argument(
         "--show-misses",
         action="store_true",
@@ -348,6 +410,11 @@ def main() -> None:
     if not args.no_baseline:
         revision = args.baseline_rev or baseline_revision()
         subjects.append(load_old(revision))
+    learned_model = None
+    if not args.no_learned:
+        subjects.append(load_rules())
+        learned, learned_model = load_learned()
+        subjects.append(learned)
     subjects.append(load_new())
 
     sets = sorted({r.set for r in rows}, key=lambda s: (s in NEGATIVE_SETS, s))
@@ -390,6 +457,14 @@ def main() -> None:
         if "context_p50" in timing:
             line += f"; with its earlier messages p50 {timing['context_p50']:.2f} µs"
         print(line)
+
+    if learned_model is not None:
+        cold = cold_cost(learned_model, rows, args.repeat)
+        print(
+            f"\nlearned model with its word cache emptied before each message: p50 "
+            f"{cold['p50']:.1f} µs, p99 {cold['p99']:.1f} µs, max {cold['max']:.1f} µs "
+            f"(thread CPU time, best of {args.repeat}); threshold {learned_model.threshold:.3f}"
+        )
 
     extra = os.environ.get(EXTRA_ENV)
     if extra:

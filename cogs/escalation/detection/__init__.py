@@ -6,6 +6,10 @@ Suicide Risk Lexicon v1.0, and a member's last few messages read together. No di
     found.alert, found.severity, found.level, found.cue   # True, 4, "plan", "going to take ..."
     detector.scan_context(["I can't do this anymore."], "I have the pills ready")
 
+The learned second signal (``learned``, a small linear model shipped in the package) speaks only
+where the rules found nothing, and never lowers or silences what they found:
+``Detector(lexicon, learned=None)`` is the rules alone.
+
 ``engine`` scans (one automaton pass over word codes); ``message`` composes each head with the
 terms around it, ``means`` a means in composition, ``modifiers`` what lowers a signal, ``kinds``
 which kinds compose how; ``signals`` combines signals across a message and the member's earlier
@@ -17,9 +21,10 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cogs.escalation.detection.engine import CONTEXT_MESSAGES, Analysis, Scanner
+from cogs.escalation.detection.learned import LearnedModel, raise_detection
 from cogs.escalation.detection.model import (
     CATEGORIES,
     CATEGORY_LEVEL,
@@ -84,6 +89,7 @@ __all__ = [
     "SEVERITY_NAMES",
     "Detection",
     "Detector",
+    "LearnedModel",
     "Lexicon",
     "Match",
     "Normaliser",
@@ -145,9 +151,17 @@ class PhraseSet:
         return len(self.phrases)
 
 
+PACKAGED = "packaged"
+
+
 class Detector:
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(
+        self, lexicon: Lexicon, learned: LearnedModel | Literal["packaged"] | None = PACKAGED
+    ) -> None:
+        """`learned`: the learned second signal; by default the model shipped in the package,
+        None for the rules alone."""
         self.lexicon = lexicon
+        self.learned = LearnedModel.load() if learned == PACKAGED else learned
         self.normaliser = lexicon.normaliser
         self.threshold = lexicon.threshold
         self.builtin = PhraseSet(lexicon.phrases, self.normaliser, lexicon.entries)
@@ -179,11 +193,24 @@ class Detector:
     def scan(self, text: str, extra: PhraseSet | None = None) -> Detection | None:
         """The message's strongest signal, or None when nothing in it matches."""
         if extra is None or extra.empty:
-            return self._scanner.scan(text)
-        return self._scanner.scan(text, extra.automaton)
+            found = self._scanner.scan(text)
+        else:
+            found = self._scanner.scan(text, extra.automaton)
+        if self.learned is None or found is not None:  # what the rules found stands
+            return found
+        return raise_detection(found, self.learned, self.learned.signal(text), self.threshold)
 
     def scan_context(
         self, previous: Sequence[str], text: str, extra: PhraseSet | None = None
+    ) -> Detection | None:
+        found = self._rules_context(previous, text, extra)
+        if self.learned is None or found is not None:
+            return found
+        signal = self.learned.signal_context(previous, text)
+        return raise_detection(found, self.learned, signal, self.threshold)
+
+    def _rules_context(
+        self, previous: Sequence[str], text: str, extra: PhraseSet | None
     ) -> Detection | None:
         """`text` read after the member's earlier messages (oldest first; the last
         CONTEXT_MESSAGES are used): "I can't do this anymore." then "I have the pills ready" is

@@ -1,0 +1,333 @@
+"""The learned second signal (issue 16): a small linear model beside the rules.
+
+Logistic regression over hashed features of the accent-folded text: words, word pairs and the
+character 3- to 5-grams of each word ("<morfina>" gives "<mo", "mor", ..., "ina>"), English and
+Spanish in one model. A second, multinomial head names the C-SSRS level the message most resembles.
+The weights ship in the package (``data/model/weights.bin``: a JSON header, then little-endian
+int16 arrays read with ``array``) and are trained offline by benchmarks/train_distress_model.py;
+nothing is downloaded, nothing is learned at run time. Pure Python: no numpy at run time.
+
+    model = LearnedModel.load()
+    signal = model.signal("I've said my goodbyes, there's no point anymore")
+    signal.probability, signal.level, signal.terms   # 0.93, "preparatory", ("no point", ...)
+
+``raise_detection`` combines it with the rules' finding: the model speaks only where the rules
+found nothing, turning that silence into an alert at the level it names; whatever the rules found
+(an alert, or a signal they kept below their threshold on purpose) stands as they found it.
+Each word's share of the score is cached, so a message costs a dictionary look-up per word.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import struct
+import sys
+import unicodedata
+import zlib
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+from math import exp, sqrt
+from pathlib import Path
+
+from cogs.escalation.detection.model import (
+    LEVEL_CATEGORY,
+    LEVEL_SEVERITY,
+    Detection,
+    Match,
+    Phrase,
+)
+
+MODEL_DIR = Path(__file__).resolve().parent.parent / "data" / "model"
+WEIGHTS = MODEL_DIR / "weights.bin"
+MAGIC = b"PSBLM1\n"
+CHAR_MIN, CHAR_MAX = 3, 5
+MAX_WORD_CHARS = 30  # longer "words" (a link, a key mash) give their word feature only
+WORD_COUNT = 3  # a word or a pair counts as much as three of its character n-grams
+CUE_TERMS = 3
+MIN_WORDS = 4  # fewer words are too little for a bag of words ("the bridge"): the rules' alone
+MIN_TERM_CHARS = 3  # "i", "me", "ya" alone say nothing to a moderator
+CONTEXT_MESSAGES = 3  # earlier messages read with the last one
+CACHE_LIMIT = 200_000
+SOURCE = "learned"
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_APOSTROPHES = str.maketrans({"'": None, "’": None, "‘": None, "`": None, "´": None})
+
+
+def fold(text: str) -> str:
+    """Lower case, accents and apostrophes gone: "¿Ya NO puedo más?" -> "¿ya no puedo mas?"."""
+    text = unicodedata.normalize("NFKD", text.lower().translate(_APOSTROPHES))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(fold(text))
+
+
+def word_features(word: str) -> list[str]:
+    """The features a word brings on its own: itself and its character n-grams."""
+    out = ["w:" + word] * WORD_COUNT
+    if len(word) <= MAX_WORD_CHARS:
+        padded = f"<{word}>"
+        for n in range(CHAR_MIN, CHAR_MAX + 1):
+            out.extend("c:" + padded[i : i + n] for i in range(len(padded) - n + 1))
+    return out
+
+
+def pair_feature(first: str, second: str) -> str:
+    return f"b:{first} {second}"
+
+
+def units(words: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """The message as units, each with its features: every word, then every pair of words.
+    The feature vector is the count of each feature over all units, divided by the square root
+    of the total count; training (numpy) and scoring (here) both build it from these."""
+    out = [(w, word_features(w)) for w in words]
+    out.extend(
+        (f"{a} {b}", [pair_feature(a, b)] * WORD_COUNT) for a, b in itertools.pairwise(words)
+    )
+    return out
+
+
+def bucket(feature: str, size: int) -> int:
+    """The feature's slot: CRC-32 of its UTF-8 bytes (stable across runs and machines, unlike
+    hash()), modulo a power of two."""
+    return zlib.crc32(feature.encode()) & (size - 1)
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + exp(-z))
+    e = exp(z)
+    return e / (1.0 + e)
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    probability: float
+    level: str  # the level the level head names; "" below the threshold or under MIN_WORDS
+    level_probability: float
+    terms: tuple[str, ...]  # the words and pairs that added most to the score, strongest first
+    context: bool = False  # read together with the member's earlier messages
+
+    def cue(self) -> str:
+        """What a moderator reads: "learned signal 0.91: 'no point', 'goodbye'"."""
+        text = f"learned signal {self.probability:.2f}"
+        if self.terms:
+            text += ": " + ", ".join(f"'{t}'" for t in self.terms)
+        return text
+
+
+class LearnedModel:
+    def __init__(
+        self,
+        *,
+        size: int,
+        weights: array,
+        scale: float,
+        bias: float,
+        threshold: float,
+        levels: Sequence[str] = (),
+        level_size: int = 0,
+        level_weights: Sequence[array] = (),
+        level_scale: float = 1.0,
+        level_bias: Sequence[float] = (),
+        meta: dict[str, object] | None = None,
+    ) -> None:
+        if size & (size - 1) or len(weights) != size:
+            raise ValueError("the model's size must be a power of two, its weights that long")
+        self.size = size
+        self._weights = weights
+        self._scale = scale
+        self.bias = bias
+        self.threshold = threshold
+        self.levels = tuple(levels)
+        self._level_size = level_size
+        self._level_weights = tuple(level_weights)
+        self._level_scale = level_scale
+        self._level_bias = tuple(level_bias)
+        self.meta = meta or {}
+        self._word_cache: dict[str, tuple[float, int]] = {}
+
+    # ------------------------------------------------------------------ loading
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS) -> LearnedModel:
+        data = path.read_bytes()
+        if not data.startswith(MAGIC):
+            raise ValueError(f"{path} is not a learned-signal weights file")
+        (length,) = struct.unpack_from("<I", data, len(MAGIC))
+        start = len(MAGIC) + 4
+        header = json.loads(data[start : start + length])
+        offset = start + length
+
+        def read(n: int) -> array:
+            nonlocal offset
+            values = array("h")
+            values.frombytes(data[offset : offset + 2 * n])
+            if sys.byteorder != "little":
+                values.byteswap()
+            offset += 2 * n
+            return values
+
+        size = int(header["size"])
+        weights = read(size)
+        levels = [str(level) for level in header.get("levels", [])]
+        level_size = int(header.get("level_size", 0))
+        level_weights = [read(level_size) for _ in levels]
+        if offset != len(data):
+            raise ValueError(f"{path}: {len(data) - offset} bytes left over")
+        return cls(
+            size=size,
+            weights=weights,
+            scale=float(header["scale"]),
+            bias=float(header["bias"]),
+            threshold=float(header["threshold"]),
+            levels=levels,
+            level_size=level_size,
+            level_weights=level_weights,
+            level_scale=float(header.get("level_scale", 1.0)),
+            level_bias=[float(b) for b in header.get("level_bias", [])],
+            meta=header.get("meta", {}),
+        )
+
+    def forget_words(self) -> None:
+        """Empty the cache of each word's share (benchmarks time a message of unseen words)."""
+        self._word_cache.clear()
+
+    # ------------------------------------------------------------------ scoring
+
+    def _word(self, word: str) -> tuple[float, int]:
+        """A word's summed weight (its own and its n-grams') and how many features it has."""
+        known = self._word_cache.get(word)
+        if known is not None:
+            return known
+        weights, size = self._weights, self.size
+        features = word_features(word)
+        total = sum(weights[bucket(f, size)] for f in features) * self._scale
+        known = (total, len(features))
+        if len(self._word_cache) >= CACHE_LIMIT:
+            self._word_cache.clear()
+        self._word_cache[word] = known
+        return known
+
+    def _logit(self, words: Sequence[str]) -> tuple[float, list[tuple[str, float]]]:
+        """The score and each unit's share (before the length normalisation)."""
+        shares: list[tuple[str, float]] = []
+        count = 0
+        for word in words:
+            weight, n = self._word(word)
+            shares.append((word, weight))
+            count += n
+        weights, size, scale = self._weights, self.size, self._scale
+        for a, b in itertools.pairwise(words):
+            slot = bucket(pair_feature(a, b), size)
+            shares.append((f"{a} {b}", weights[slot] * scale * WORD_COUNT))
+            count += WORD_COUNT
+        if not count:
+            return self.bias, shares
+        return self.bias + sum(s for _, s in shares) / sqrt(count), shares
+
+    def probability(self, text: str) -> float:
+        return _sigmoid(self._logit(tokens(text))[0])
+
+    def _level(self, words: Sequence[str]) -> tuple[str, float]:
+        if not self.levels:
+            return "", 0.0
+        features = [f for _, fs in units(words) for f in fs]
+        if not features:
+            return "", 0.0
+        norm = self._level_scale / sqrt(len(features))
+        slots = [bucket(f, self._level_size) for f in features]
+        logits = [
+            bias + sum(weights[s] for s in slots) * norm
+            for weights, bias in zip(self._level_weights, self._level_bias, strict=True)
+        ]
+        top = max(logits)
+        exps = [exp(z - top) for z in logits]
+        best = max(range(len(exps)), key=exps.__getitem__)
+        return self.levels[best], exps[best] / sum(exps)
+
+    def signal(self, text: str, *, terms: int = CUE_TERMS) -> Signal:
+        """The probability, the level it resembles and the words that weighed most."""
+        words = tokens(text)
+        logit, shares = self._logit(words)
+        probability = _sigmoid(logit)
+        if probability < self.threshold or len(words) < MIN_WORDS:
+            # the level head and the terms only for what may alert
+            return Signal(probability, "", 0.0, ())
+        level, level_p = self._level(words)
+        return Signal(probability, level, level_p, _strongest(shares, terms))
+
+    def signal_context(self, previous: Sequence[str], text: str) -> Signal:
+        """`text` read after the member's earlier messages: the messages read together (a
+        pre-op "I have the pills ready" after talk of surgery is not what it is alone). When
+        the earlier messages reach the threshold without `text`, they have said it already
+        (and were read then): `text` is read alone, so an "ok thanks" after a crisis statement
+        is not a new signal."""
+        earlier = [t for t in previous[-CONTEXT_MESSAGES:] if t.strip()]
+        if not earlier or self.probability(" \n ".join(earlier)) >= self.threshold:
+            return self.signal(text)
+        joint = self.signal(" \n ".join([*earlier, text]))
+        return Signal(joint.probability, joint.level, joint.level_probability, joint.terms, True)
+
+
+def _strongest(shares: list[tuple[str, float]], limit: int) -> tuple[str, ...]:
+    """The units that pushed the score up most; a word inside a chosen pair is not repeated."""
+    chosen: list[str] = []
+    taken: set[str] = set()
+    for unit, share in sorted(shares, key=lambda s: -s[1]):
+        if share <= 0 or len(chosen) >= limit:
+            break
+        if unit in chosen or (" " not in unit and (unit in taken or len(unit) < MIN_TERM_CHARS)):
+            continue
+        chosen.append(unit)
+        taken.update(unit.split())
+    return tuple(chosen)
+
+
+# ---------------------------------------------------------------------------- combining
+
+
+def raise_detection(
+    found: Detection | None,
+    model: LearnedModel,
+    signal: Signal,
+    alert_threshold: int,
+) -> Detection | None:
+    """The rules' finding, or the learned signal where the rules found nothing.
+
+    The model speaks only where the rules are silent: a message in which they found nothing
+    becomes an alert when the model reaches its threshold, at the level it names (with that
+    level's severity on the C-SSRS ladder). Whatever the rules found is theirs and stands as
+    they found it: an alert is never lowered or silenced, and a signal they kept below their
+    threshold on purpose (preparatory signs without distress, a lower signal alone, a negation,
+    reported speech) is not overruled by a bag of words.
+    """
+    if found is not None or signal.probability < model.threshold or not signal.level:
+        return found
+    severity = LEVEL_SEVERITY.get(signal.level, 0)
+    if severity < alert_threshold:
+        return None
+    cue = signal.cue()
+    phrase = Phrase(
+        text=signal.cue(),
+        key="",
+        category=LEVEL_CATEGORY[signal.level],
+        severity=severity,
+        level=signal.level,
+        source=SOURCE,
+    )
+    match = Match(phrase, 0, 0, frozenset(), severity, signal.level, cue, signal.context)
+    return Detection(
+        severity=severity,
+        category=LEVEL_CATEGORY[signal.level],
+        threshold=alert_threshold,
+        level=signal.level,
+        context=signal.context,
+        best=match,
+        found=(match,),
+    )
