@@ -249,7 +249,11 @@ def fuzz_one(fuzz: Fuzz, leaf: Leaf, user: User, count: int) -> str | None:
         database=None,
         phases=[Phase.explicit, Phase.generate]
         + ([Phase.shrink] if os.environ.get("FUZZ_SHRINK") else []),
-        suppress_health_check=list(HealthCheck),
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+            HealthCheck.data_too_large,
+        ],
     )
     @given(data=st.data())
     def property_(data: st.DataObject) -> None:
