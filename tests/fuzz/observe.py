@@ -156,3 +156,13 @@ def problems(
         if posted:
             found.append(f"a refusal ({refused[0][:120]!r}) changed Discord: {posted}")
     return found
+
+
+def form_name(bot: Any, custom_id: str) -> str:
+    """Which form a modal the bot opened is: a kit form by its prefix (`bot.modals`), another by
+    its class, looked up where discord.py holds it until it is answered (a test may read that)."""
+    for kind in bot.modals.kinds():
+        if kind.parse(custom_id) is not None:
+            return kind.prefix
+    held = bot._connection._view_store._modals.get(custom_id)
+    return type(held).__name__ if held is not None else f"unknown form {custom_id}"

@@ -10,9 +10,12 @@ or a length of time (by their name) mostly get typed dates and durations at and 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import strategies as st
+
+JSON = dict[str, Any]
+T = TypeVar("T")
 
 DISCORD_STRING_MAX = 6000  # a string option with no max_length: Discord's own limit
 DISCORD_INTEGER_LIMIT = 2**53  # integer options: -2^53..2^53 (JSON-safe)
@@ -136,3 +139,28 @@ def number_for(low: float | None, high: float | None) -> st.SearchStrategy[float
 
 def choice_of(values: Sequence[Any]) -> st.SearchStrategy[Any]:
     return st.sampled_from(list(values))
+
+
+def pick(data: st.DataObject, pool: Sequence[T], label: str) -> T:
+    """One of `pool`, by an index drawn from a fixed range: the pool (autocomplete choices, the
+    channels a person sees) depends on the bot's state, and what Hypothesis draws must not."""
+    assert pool, f"nothing to pick for {label}"
+    return pool[data.draw(st.integers(0, 2**16), label=f"{label} (index)") % len(pool)]
+
+
+def form_values(inputs: Sequence[JSON], typed: Sequence[str]) -> dict[str, Any]:
+    """A form filled with `typed` (one text per input, in order), fitted to each input's
+    bounds as Discord's client would enforce them."""
+    values: dict[str, Any] = {}
+    texts = iter(typed)
+    for field in inputs:
+        cid = str(field["custom_id"])
+        if field.get("type") == 4:
+            required = field.get("required", True) is not False
+            low = int(field.get("min_length") or (1 if required else 0))
+            high = int(field.get("max_length") or 4000)
+            text = next(texts, "")[:high]
+            values[cid] = text if len(text) >= low else (text + "a" * low)[: max(low, 1)]
+        elif field.get("options"):
+            values[cid] = [field["options"][0]["value"]]
+    return values
