@@ -55,10 +55,16 @@ async def reply_privately(interaction: discord.Interaction[Any], text: str) -> N
         log.warning("could not answer interaction %s", interaction.id, exc_info=True)
 
 
+def _clip(value: Any, limit: int = 100) -> Any:
+    return value[: limit - 1] + "…" if isinstance(value, str) and len(value) > limit else value
+
+
 def _describe(error: BaseException, t: Translate) -> str | None:
     """Words for errors the member can act on; None for bugs."""
     if isinstance(error, UserError):
-        return t(error.message, **error.params)
+        # What the person typed may come back in the words: clipped, so the answer stays within
+        # Discord's 2000 characters (a longer one is refused and they would see no answer).
+        return t(error.message, **{k: _clip(v) for k, v in error.params.items()})
     if isinstance(error, app_commands.NoPrivateMessage):
         return t("This command works inside a server, not in direct messages.")
     if isinstance(error, app_commands.CommandOnCooldown):

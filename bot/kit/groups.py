@@ -54,7 +54,7 @@ async def find_group(
 ) -> GroupRef:
     """The group an option's value names: its id (from the autocomplete) or its name."""
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit() and len(value) < 19:  # an id SQLite can hold
         ref = await groups.get(guild_id, int(value))
         if ref is not None and (include_archived or not ref.archived):
             return ref

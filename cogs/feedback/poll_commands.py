@@ -196,7 +196,7 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
     async def close(self, interaction: discord.Interaction[Bot], poll: str) -> None:
         member = caller(interaction)
         t = await translator(interaction)
-        if not poll.strip().isdigit():
+        if not (poll.strip().isascii() and poll.strip().isdigit() and len(poll.strip()) < 19):
             raise NotFound(N_("Please pick the poll from the list as you type."))
         closed = await self.polls.close_early(
             int(poll),

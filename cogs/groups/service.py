@@ -45,7 +45,7 @@ class GroupService(FlowService):
     async def find(self, guild_id: int, value: str) -> Group:
         """A group from an autocomplete value (its id) or a typed name."""
         value = value.strip()
-        if value.isdigit():
+        if value.isascii() and value.isdigit() and len(value) < 19:  # an id SQLite can hold
             group = await self.repo.get(guild_id, int(value), self.now())
             if group is not None:
                 return group

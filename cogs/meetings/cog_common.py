@@ -64,6 +64,8 @@ class MeetingCommands(Feature):
         member = caller(interaction)
         try:
             series_id = int(value)
+            if not 0 < series_id < 2**63:  # an id SQLite can hold, or the database refuses it
+                raise ValueError(value)
         except ValueError:
             raise NotFound(N_("Please pick a meeting series from the list.")) from None
         series = await self.service.series_for(member.guild.id, series_id)
@@ -121,7 +123,7 @@ class MeetingCommands(Feature):
             return []
         try:
             series = await self.service.series_for(interaction.guild.id, int(value))
-        except (ValueError, UserError):
+        except (ValueError, OverflowError, UserError):
             return []
         # Only the series' leaders (and moderators) see its sessions: a typed id is no key.
         if series.group_id not in {g.id for g in await self._led_refs(interaction.user)}:

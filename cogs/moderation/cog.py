@@ -186,7 +186,11 @@ class ModerationCog(Feature, name="Moderation"):
         caller = await self.bot.access.require(interaction, Audience.LEADER)
         check_target(caller.id, await self._target(caller.guild, member))
         group = await self._warn_group(caller, member, await group_here(interaction))
-        guideline_id = int(guideline) if guideline and guideline.isdigit() else None
+        guideline_id = (
+            int(guideline)
+            if guideline and guideline.isascii() and guideline.isdigit() and len(guideline) < 19
+            else None
+        )
         if guideline and guideline_id is None:
             raise UserError(N_("Please pick the guidelines from the list."))
         t = await translator(interaction)

@@ -1,0 +1,82 @@
+"""The two inputs issue 19 names, typed exactly: each must get a clear refusal, not the generic
+apology (the fuzz draws them among others; here they are asked every run). `times: inf` is
+already refused kindly on this branch; the year 9999 is fixed on another (xfail, strict)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from tests.conftest import StartBot
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.interactions import InteractionResult
+from tests.fuzz.observe import Observer
+from tests.fuzz.test_commands import Fuzz
+from tests.fuzz.world import build_world
+from tests.harness import Server
+
+ELSEWHERE = "fixed on branch wt/durable (cogs/meetings); the lead removes this xfail after merging"
+
+
+async def refusal_for(
+    fake: FakeDiscord,
+    start_bot: StartBot,
+    server: Server,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    options: dict[str, Any],
+) -> tuple[InteractionResult | None, list[str]]:
+    stranger = fake.create_user("stranger")
+    other = fake.create_guild("Elsewhere", owner=stranger)
+    fake.create_text_channel(other, "lobby")
+    runner = await start_bot()
+    world = await build_world(fake, runner, server, other)
+    observer = Observer()
+    observer.attach(monkeypatch)
+    fuzz = Fuzz(fake, runner, world, observer, asyncio.get_running_loop())
+    group = str(world.groups["Open Circle"])
+    try:
+        return await fuzz.call(
+            lambda: fake.slash(
+                world.leader,
+                command,
+                guild=world.guild,
+                channel=server.general,
+                options={"group": group, **options},
+            )
+        )
+    finally:
+        observer.detach()
+
+
+@pytest.mark.xfail(reason=ELSEWHERE, strict=True)
+async def test_a_meeting_in_the_year_9999_is_refused_kindly(
+    fake_discord: FakeDiscord, start_bot: StartBot, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, found = await refusal_for(
+        fake_discord,
+        start_bot,
+        server,
+        monkeypatch,
+        "meeting schedule",
+        {"title": "Check-in", "when": "9999-12-31 23:59"},
+    )
+    assert result is not None and not found, found
+    assert result.ephemeral and result.text
+
+
+async def test_reminder_times_of_inf_are_refused_kindly(
+    fake_discord: FakeDiscord, start_bot: StartBot, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, found = await refusal_for(
+        fake_discord,
+        start_bot,
+        server,
+        monkeypatch,
+        "meeting settings reminders",
+        {"times": "inf"},
+    )
+    assert result is not None and not found, found
+    assert result.ephemeral and result.text
