@@ -1,10 +1,13 @@
 """Sends outbox rows to Discord: one worker per destination (so each channel gets its messages in
 order), many destinations at once, retries with backoff after 5xx, 429 and connection errors.
 
-A permanent refusal (403 missing access, 404 unknown channel, DMs closed) marks the row failed
-and dispatches the bot event `outbox_failed(message, error)` plus any handler the feature
-registered for that kind, so, for example, crisis resources whose DM was refused can fall back
-to a private thread.
+A send that can never succeed holds back nothing (bot/outbox_failures.py). A permanent refusal
+(400 invalid form body, 403 missing access, 404 unknown channel, DMs closed) marks the row failed
+at once; a row its renderer cannot render steps aside (the rows behind it go on at once) and is
+failed after `RENDER_TRIES` tries within about half a minute. A failed row dispatches the bot
+event `outbox_failed(message, error)` and calls the `on_failure` handler the feature registered
+for that kind, so, for example, crisis resources whose DM was refused can fall back to a private
+thread.
 
 A feature learns what was delivered through the `on_sent` handler it registers with the
 renderer: `on_sent(message, message_id)` runs after the row is marked sent, with the Discord id
@@ -31,9 +34,8 @@ import asyncio
 import contextvars
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-import aiohttp
 import discord
 
 from bot.clock import Clock, epoch
@@ -45,7 +47,19 @@ from bot.outbox import (
     OutboxMessage,
     backoff_seconds,
 )
-from bot.outbox_lookup import find_earlier_send, needs_lookup, snowflake_before_now
+from bot.outbox_failures import (
+    RENDER_RETRY_SECONDS,
+    RENDER_TRIES,
+    NoRenderer,
+    PermanentFailure,
+    Verdict,
+    is_transient,
+    server_of,
+    summary,
+    verdict,
+    where_raised,
+)
+from bot.outbox_lookup import earlier_send, needs_lookup, snowflake_before_now
 from bot.send_budget import SendBudget
 
 log = logging.getLogger(__name__)
@@ -70,22 +84,16 @@ FailureHandler = Callable[[OutboxMessage, Exception], Awaitable[None]]
 SentHandler = Callable[[OutboxMessage, int], Awaitable[None]]  # (message, Discord message id)
 
 
-class PermanentFailure(Exception):
-    """A renderer may raise this when the message can never be sent (its subject is gone)."""
-
-
-def server_of(message: OutboxMessage) -> int:
-    """The server a message belongs to; a message of a server-only kind without one can never
-    be sent."""
-    if message.guild_id is None:
-        raise PermanentFailure(f"{message.kind} messages belong to a server")
-    return message.guild_id
-
-
-def is_transient(error: BaseException) -> bool:
-    if isinstance(error, discord.HTTPException):
-        return error.status >= 500 or error.status == 429
-    return isinstance(error, aiohttp.ClientError | OSError | asyncio.TimeoutError)
+__all__ = [  # PermanentFailure, server_of and is_transient are the features' to use from here
+    "FailureHandler",
+    "OutboxDispatcher",
+    "PermanentFailure",
+    "Rendered",
+    "Renderer",
+    "SentHandler",
+    "is_transient",
+    "server_of",
+]
 
 
 class OutboxDispatcher:
@@ -129,7 +137,7 @@ class OutboxDispatcher:
 
     def unregister(self, kind: str) -> None:
         """Forget `kind` (its feature unloaded). Its rows wait in the outbox, retried with
-        backoff, until a renderer comes back or they give up as a bug would."""
+        backoff, until a renderer comes back or they give up after MAX_ATTEMPTS_FOR_BUGS."""
         self._renderers.pop(kind, None)
         self._failure_handlers.pop(kind, None)
         self._sent_handlers.pop(kind, None)
@@ -199,8 +207,9 @@ class OutboxDispatcher:
                 self.wake()
                 await asyncio.sleep(0)
                 await self._idle.wait()
-                due = await self._repo.next_due_at()
-                if due is None or due > epoch(self._clock()):
+                now = epoch(self._clock())
+                due = await self._repo.next_due_at(now)
+                if due is None or due > now:
                     if not self._workers:
                         return
                 await asyncio.sleep(0.02)
@@ -231,10 +240,11 @@ class OutboxDispatcher:
     async def _seconds_until_due(self) -> float:
         # With no room for ordinary rows, only urgent ones are worth a wake-up (a worker wakes
         # the loop when it settles a row).
-        due = await self._repo.next_due_at(urgent_only=self._ordinary_room() <= 0)
+        now = epoch(self._clock())
+        due = await self._repo.next_due_at(now, urgent_only=self._ordinary_room() <= 0)
         if due is None:
             return IDLE_POLL_SECONDS
-        return min(max(due - epoch(self._clock()), 0.05), IDLE_POLL_SECONDS)
+        return min(max(due - now, 0.05), IDLE_POLL_SECONDS)
 
     def _ordinary_room(self) -> int:
         held = sum(1 for urgent in self._in_flight.values() if not urgent)
@@ -319,12 +329,13 @@ class OutboxDispatcher:
     async def _deliver(
         self, row: OutboxMessage, settling: list[asyncio.Task[None]] | None = None
     ) -> bool:
-        """Send one row. True when it is settled (sent or failed for good); with `settling`,
-        once it is sent, its recording is left to a task added there."""
+        """Send one row. True when the rows behind it may go on (it was sent, failed for good,
+        or set aside); with `settling`, once it is sent, its recording is left to a task added
+        there."""
         try:
             renderer = self._renderers.get(row.kind)
             if renderer is None:
-                raise LookupError(f"no renderer registered for outbox kind {row.kind!r}")
+                raise NoRenderer(f"no renderer registered for outbox kind {row.kind!r}")
             rendered = await renderer(row)
             destination = await self._destination(row)
             if needs_lookup(row, epoch(self._clock())) and await self._found(
@@ -369,38 +380,12 @@ class OutboxDispatcher:
         """Past the nonce window after an attempt whose outcome is unknown: True when that
         attempt's message is already in the destination (the row is then marked sent)."""
         me = self._client.user
-        try:
-            found = (
-                await find_earlier_send(
-                    me.id,
-                    destination,
-                    row,
-                    content=rendered.content,
-                    embeds=rendered.embeds,
-                    view=rendered.view,
-                )
-                if me is not None
-                else None
-            )
-        except discord.HTTPException as error:
-            if is_transient(error):
-                raise
-            # Cannot read the destination: better a message twice than a crisis message lost.
-            log.warning(
-                "outbox %d (%s): could not look for an earlier send: %s", row.id, row.kind, error
-            )
-            return False
-        if found is None:
-            log.info("outbox %d (%s): an earlier attempt did not arrive; sending", row.id, row.kind)
-            return False
-        log.warning(
-            "outbox %d (%s): an earlier attempt arrived after all (message %d); not resending",
-            row.id,
-            row.kind,
-            found.id,
+        found = await earlier_send(
+            me, destination, row, rendered.content, rendered.embeds, rendered.view
         )
-        await self._sent(row, found.channel.id, found.id)
-        return True
+        if found is not None:
+            await self._sent(row, found.channel.id, found.id)
+        return found is not None
 
     async def _tell_sent(self, row: OutboxMessage, message_id: int) -> None:
         handler = self._sent_handlers.get(row.kind)
@@ -428,46 +413,80 @@ class OutboxDispatcher:
         return self._client.get_partial_messageable(row.destination_id, guild_id=row.guild_id)
 
     async def _handle_error(self, row: OutboxMessage, error: Exception) -> bool:
+        """Fail the row, set it aside or plan its retry; True when the rows behind it go on."""
         now = epoch(self._clock())
-        summary = f"{type(error).__name__}: {error}"[:300]
-        permanent = isinstance(error, PermanentFailure) or (
-            isinstance(error, discord.HTTPException) and not is_transient(error)
-        )
-        if not permanent and not is_transient(error) and row.attempts >= MAX_ATTEMPTS_FOR_BUGS:
-            permanent = True
-        if permanent:
+        found = verdict(error)
+        what = summary(error)
+        if found == "refused" or (
+            found == "unregistered" and row.attempts >= MAX_ATTEMPTS_FOR_BUGS
+        ):
+            await self._fail(row, error, found)
+            return True
+        if found == "unrenderable":
+            tries = row.failed_renders + 1
+            if tries >= RENDER_TRIES:
+                await self._fail(row, error, found)
+                return True
+            delay = RENDER_RETRY_SECONDS[min(tries, len(RENDER_RETRY_SECONDS)) - 1]
             log.error(
-                "outbox %d (%s, guild %s, %s %s) failed for good: %s",
+                "outbox %d (%s, guild %s) could not be rendered (%s, try %d of %d); set aside, "
+                "the sends behind it go on; trying again in %ds. Raised at:\n%s",
                 row.id,
                 row.kind,
                 row.guild_id,
-                row.destination_type,
-                row.destination_id if row.destination_type == "channel" else "(a member)",
-                summary,
+                what,
+                tries,
+                RENDER_TRIES,
+                delay,
+                where_raised(error),
             )
-            log.debug("outbox %d was for %s %s", row.id, row.destination_type, row.destination_id)
-            await self._repo.mark_failed(row.id, summary, now)
+            await self._repo.set_aside(row.id, tries, now + delay, what)
             self._in_flight.pop(row.id, None)
-            self._settled(row.id, "failed")
-            handler = self._failure_handlers.get(row.kind)
-            if handler is not None:
-                try:
-                    await handler(row, error)
-                except Exception:
-                    log.exception("outbox failure handler for %s failed", row.kind)
-            self._client.dispatch("outbox_failed", row, error)
             return True
         delay = backoff_seconds(row.attempts)
-        if is_transient(error):
-            log.warning("outbox %d (%s): %s; retry in %ds", row.id, row.kind, summary, delay)
+        if found == "transient":
+            log.warning("outbox %d (%s): %s; retry in %ds", row.id, row.kind, what, delay)
         else:
-            log.error(
-                "outbox %d (%s): unexpected error; retry in %ds",
-                row.id,
-                row.kind,
-                delay,
-                exc_info=error,
-            )
-        await self._repo.mark_retry(row.id, now + delay, summary)
+            log.error("outbox %d (%s): %s; retry in %ds", row.id, row.kind, what, delay)
+        await self._repo.mark_retry(row.id, now + delay, what)
         self._in_flight.pop(row.id, None)
-        return False
+        # Order is kept behind a row that may still go out in its turn; one set aside holds
+        # back nothing.
+        return row.set_aside
+
+    async def _fail(self, row: OutboxMessage, error: Exception, found: Verdict) -> None:
+        """Mark the row failed for good, then tell its feature and the bot (`outbox_failed`)."""
+        what = summary(error)
+        log.error(
+            "outbox %d (%s, guild %s, %s %s) failed for good after %d tries (%s): %s%s",
+            row.id,
+            row.kind,
+            row.guild_id,
+            row.destination_type,
+            row.destination_id if row.destination_type == "channel" else "(a member)",
+            row.attempts,
+            found,
+            what,
+            f". Raised at:\n{where_raised(error)}" if found == "unrenderable" else "",
+        )
+        log.debug("outbox %d was for %s %s", row.id, row.destination_type, row.destination_id)
+        await self._repo.mark_failed(row.id, what, epoch(self._clock()))
+        self._in_flight.pop(row.id, None)
+        self._settled(row.id, "failed")
+        # Its feature sees the row as it was written (not the priority it was set aside with).
+        row = replace(row, priority=self._outbox.priority_of(row.kind))
+        handler = self._failure_handlers.get(row.kind)
+        if handler is not None:
+            try:
+                await handler(row, error)
+            except asyncio.CancelledError:
+                raise
+            except Exception as failed:
+                log.error(
+                    "outbox failure handler for %s (row %d) failed: %s. Raised at:\n%s",
+                    row.kind,
+                    row.id,
+                    summary(failed),
+                    where_raised(failed),
+                )
+        self._client.dispatch("outbox_failed", row, error)

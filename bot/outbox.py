@@ -11,6 +11,12 @@ URGENT)` in bot/feature.py): urgent rows (a crisis alert, the member's crisis re
 claimed before every other row, and order is kept within a destination among rows of the same
 priority (an urgent row may overtake an ordinary one queued for the same channel).
 
+A row that cannot be rendered (bot/outbox_failures.py) steps aside: its priority drops below
+NORMAL, to -1 after its first failed try and -2 after its second, so it holds back no other row
+of its destination (a row waits only behind older rows of at least its own priority); it is
+tried again a little later, and failed for good after its last try. Its kind's priority comes
+back only for its `on_failure` handler.
+
 This module holds the rules and the SQL; it never imports discord.
 """
 
@@ -33,10 +39,11 @@ DestinationType = Literal["channel", "user"]
 
 NORMAL = 0
 URGENT = 1  # crisis alerts and crisis resources: ahead of every other send
+# Below NORMAL: a row set aside after that many failed renders (-1, -2, ...).
 
 LEASE_SECONDS = 120
 MAX_BACKOFF_SECONDS = 300
-MAX_ATTEMPTS_FOR_BUGS = 10  # unexpected errors (a renderer bug) give up after this many tries
+MAX_ATTEMPTS_FOR_BUGS = 10  # a row whose kind has no renderer gives up after this many tries
 KEEP_SENT_SECONDS = 7 * 24 * 3600
 KEEP_FAILED_SECONDS = 30 * 24 * 3600
 
@@ -58,6 +65,15 @@ class OutboxMessage:
     @property
     def urgent(self) -> bool:
         return self.priority >= URGENT
+
+    @property
+    def set_aside(self) -> bool:
+        """Its renderer failed: it holds back no other row of its destination."""
+        return self.priority < NORMAL
+
+    @property
+    def failed_renders(self) -> int:
+        return -self.priority if self.priority < NORMAL else 0
 
     @property
     def destination(self) -> tuple[str, int]:
@@ -189,14 +205,15 @@ class OutboxRepository:
 
     async def prioritise(self, kinds: dict[str, int]) -> int:
         """At start-up: pending rows take the priority their kind declares now (rows written
-        before the kind declared one, or while its feature was not loaded)."""
+        before the kind declared one, or while its feature was not loaded); rows set aside stay
+        aside."""
         changed = 0
         async with self.db.transaction() as tx:
             for kind, priority in kinds.items():
                 changed += await tx.execute(
                     "UPDATE outbox SET priority = :priority WHERE status = 'pending' "
-                    "AND kind = :kind AND priority <> :priority",
-                    {"kind": kind, "priority": priority},
+                    "AND kind = :kind AND priority <> :priority AND priority >= :normal",
+                    {"kind": kind, "priority": priority, "normal": NORMAL},
                 )
         return changed
 
@@ -245,6 +262,22 @@ class OutboxRepository:
                 {"id": message_id, "at": next_attempt_at, "error": error[:500]},
             )
 
+    async def set_aside(
+        self, message_id: int, failed_renders: int, next_attempt_at: int, error: str
+    ) -> None:
+        """After a failed render: the row holds back nothing and is tried again later."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET priority = :priority, next_attempt_at = :at, "
+                "lease_until = NULL, last_error = :error WHERE id = :id AND status = 'pending'",
+                {
+                    "id": message_id,
+                    "priority": NORMAL - failed_renders,
+                    "at": next_attempt_at,
+                    "error": error[:500],
+                },
+            )
+
     async def release(self, ids: list[int]) -> None:
         """Give back claimed rows that were not tried (they wait behind an earlier row)."""
         async with self.db.transaction() as tx:
@@ -264,11 +297,17 @@ class OutboxRepository:
                 {"id": message_id, "error": error[:500], "now": now},
             )
 
-    async def next_due_at(self, *, urgent_only: bool = False) -> int | None:
+    async def next_due_at(self, now: int, *, urgent_only: bool = False) -> int | None:
+        """When the next row may be tried. A row held back behind an older row of its
+        destination that waits for its retry is not counted: it is due when that row is."""
         return await self.db.fetchval(
-            "SELECT MIN(COALESCE(lease_until, next_attempt_at)) FROM outbox "
-            "WHERE status = 'pending' AND priority >= :least",
-            {"least": URGENT if urgent_only else NORMAL},
+            "SELECT MIN(COALESCE(o.lease_until, o.next_attempt_at)) FROM outbox o "
+            "WHERE o.status = 'pending' AND (o.priority >= :urgent OR :every = 1) "
+            "AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending' "
+            "  AND e.destination_type = o.destination_type "
+            "  AND e.destination_id = o.destination_id AND e.id < o.id "
+            "  AND e.priority >= o.priority AND e.next_attempt_at > :now)",
+            {"urgent": URGENT, "every": 0 if urgent_only else 1, "now": now},
         )
 
     async def delivery(self, row_id: int) -> Delivery | None:

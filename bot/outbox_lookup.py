@@ -20,6 +20,7 @@ from datetime import timedelta
 import discord
 
 from bot.outbox import OutboxMessage
+from bot.outbox_failures import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -98,3 +99,39 @@ async def find_earlier_send(
         ):
             return message
     return None
+
+
+async def earlier_send(
+    me: discord.ClientUser | None,
+    destination: discord.abc.Messageable,
+    row: OutboxMessage,
+    content: str | None,
+    embeds: list[discord.Embed],
+    view: discord.ui.View | None,
+) -> discord.Message | None:
+    """`find_earlier_send` for the dispatcher, saying in the log what it found. A destination
+    the bot cannot read counts as not found (better a message twice than a crisis message
+    lost); a transient error is raised, for the row to be tried again."""
+    if me is None:
+        return None
+    try:
+        found = await find_earlier_send(
+            me.id, destination, row, content=content, embeds=embeds, view=view
+        )
+    except discord.HTTPException as error:
+        if is_transient(error):
+            raise
+        log.warning(
+            "outbox %d (%s): could not look for an earlier send: %s", row.id, row.kind, error
+        )
+        return None
+    if found is None:
+        log.info("outbox %d (%s): an earlier attempt did not arrive; sending", row.id, row.kind)
+    else:
+        log.warning(
+            "outbox %d (%s): an earlier attempt arrived after all (message %d); not resending",
+            row.id,
+            row.kind,
+            found.id,
+        )
+    return found

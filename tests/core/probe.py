@@ -28,10 +28,12 @@ from bot.kit.buttons import INT_LIST, PersistentButton
 from bot.kit.groups import AnyGroup, ArchivedGroup, LedGroup, group_here
 from bot.kit.zones import TimeZone
 from bot.modlog import ActionText
-from bot.outbox import OutboxMessage
+from bot.outbox import URGENT, OutboxMessage
 
 TEXT = "probe:text"  # payload {"text": ...}
 BUTTONS = "probe:buttons"  # payload {"n": ..., "owner": ...}: a message with the probe's buttons
+POISON = "probe:poison"  # payload {"text": ...}: its renderer always raises (quoting the text)
+URGENT_TEXT = "probe:urgent"  # payload {"text": ...}: as TEXT, sent with URGENT priority
 ACTION = "probe_action"
 ACTION_TEXT = ActionText(N_("Probe"), N_("{actor} probed {target}."), colour=0x123456)
 
@@ -118,6 +120,8 @@ class ProbeFeature(Feature, name="Probe"):
         self.pressed: list[tuple[int, int]] = []
         self.fail_on_sent = False
         self.welcome_channel: int | None = None  # where on_member_join says hello, slowly
+        self.failed: list[tuple[int, str, str]] = []  # (row id, kind, error type) by on_failure
+        self.poison_renders = 0
 
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
@@ -136,7 +140,14 @@ class ProbeFeature(Feature, name="Probe"):
             )
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
-        return {TEXT: OutboxKind(self._render_text, on_sent=self._on_sent), BUTTONS: self._buttons}
+        return {
+            TEXT: OutboxKind(self._render_text, on_failure=self._on_failure, on_sent=self._on_sent),
+            BUTTONS: self._buttons,
+            POISON: OutboxKind(self._render_poison, on_failure=self._on_failure),
+            URGENT_TEXT: OutboxKind(
+                self._render_text, on_failure=self._on_failure, priority=URGENT
+            ),
+        }
 
     def job_rebuilders(self) -> Sequence[Rebuilder]:
         return (self._rebuild,)
@@ -162,6 +173,13 @@ class ProbeFeature(Feature, name="Probe"):
 
     async def _render_text(self, message: OutboxMessage) -> Rendered:
         return Rendered(content=message.payload["text"])
+
+    async def _render_poison(self, message: OutboxMessage) -> Rendered:
+        self.poison_renders += 1
+        raise ValueError(f"cannot draw {message.payload['text']!r}")  # as a chart would, quoting
+
+    async def _on_failure(self, message: OutboxMessage, error: Exception) -> None:
+        self.failed.append((message.id, message.kind, type(error).__name__))
 
     async def _buttons(self, message: OutboxMessage) -> Rendered:
         p = message.payload
