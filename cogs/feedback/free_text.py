@@ -35,6 +35,7 @@ FEEDBACK_BATCH = 3  # a destination's items go out as soon as this many have gat
 FEEDBACK_MAX_LENGTH = 1000
 DIGEST_ITEMS_PER_MESSAGE = 5  # 5 x 1000 characters stays under Discord's 6000 per message
 DAY = 86400
+UNREACHABLE_DAYS = 14  # feedback with nobody to read it waits this long, then is deleted unread
 
 
 @dataclass(frozen=True)
@@ -161,19 +162,32 @@ class FeedbackService(AnonymousService):
         return body
 
     async def deliver_waiting(self) -> int:
-        """The daily digest: every destination with something waiting gets it now."""
-        delivered = 0
+        """The daily digest: every destination with something waiting gets it now. Feedback
+        nobody will ever read is not kept: for an archived (or deleted) group it is deleted at
+        once; for a group without leaders, or a server without a mod-log channel, after
+        UNREACHABLE_DAYS of waiting for someone to read it."""
+        delivered = dropped = 0
+        now = epoch(self._clock())
         for guild_id, group_id in await self.repository.pending_destinations():
             try:
                 destination = await self.destination(guild_id, group_id)
+            except NotFound:  # the group is archived or gone: nobody will read it
+                dropped += await self._drop(guild_id, group_id)
+                continue
             except UserError:
-                log.warning(
-                    "feedback for guild %d (group %s) is waiting: nobody can receive it yet",
-                    guild_id,
-                    group_id,
-                )
+                async with self.db.transaction() as tx:
+                    since = await self.repository.unreachable_since(tx, guild_id, group_id, now)
+                if now - since >= UNREACHABLE_DAYS * DAY:
+                    dropped += await self._drop(guild_id, group_id)
+                else:
+                    log.warning(
+                        "feedback for guild %d (group %s) is waiting: nobody can receive it yet",
+                        guild_id,
+                        group_id,
+                    )
                 continue
             async with self.db.transaction() as tx:
+                await self.repository.reachable(tx, guild_id, group_id)
                 items = await self.repository.all_items(tx)
                 waiting = [i for i in items if (i.guild_id, i.group_id) == (guild_id, group_id)]
                 if not waiting:
@@ -181,9 +195,26 @@ class FeedbackService(AnonymousService):
                 await self._deliver(tx, destination, waiting)
                 await self.repository.rewrite_items(tx, [i for i in items if i not in waiting])
             delivered += len(waiting)
-        if delivered:
+        if delivered or dropped:
             await self.eraser.erase()
         return delivered
+
+    async def _drop(self, guild_id: int, group_id: int | None) -> int:
+        """Delete the feedback waiting for a destination nobody reads (the caller erases the
+        log's copy). Says how many, never what."""
+        async with self.db.transaction() as tx:
+            items = await self.repository.all_items(tx)
+            kept = [i for i in items if (i.guild_id, i.group_id) != (guild_id, group_id)]
+            await self.repository.rewrite_items(tx, kept)
+            await self.repository.reachable(tx, guild_id, group_id)
+        dropped = len(items) - len(kept)
+        log.warning(
+            "feedback for guild %d (group %s): %d deleted unread, nobody can receive it",
+            guild_id,
+            group_id,
+            dropped,
+        )
+        return dropped
 
     async def purge_quota(self) -> None:
         """Yesterday's counts are no longer needed by anyone (they live in memory only)."""

@@ -434,3 +434,28 @@ class FeedbackRepository:
             "SELECT DISTINCT guild_id, group_id FROM feedback_items ORDER BY guild_id, group_id"
         )
         return [(row["guild_id"], row["group_id"]) for row in rows]
+
+    # ------------------------------------------------------------------ nobody to read it
+
+    async def unreachable_since(
+        self, tx: Transaction, guild_id: int, group_id: int | None, now: int
+    ) -> int:
+        """Since when the destination has had nobody to read its feedback (noted now if new)."""
+        key = {"guild_id": guild_id, "group_id": group_id or 0, "now": now}
+        await tx.execute(
+            "INSERT OR IGNORE INTO feedback_unreachable (guild_id, group_id, since_at) "
+            "VALUES (:guild_id, :group_id, :now)",
+            key,
+        )
+        row = await tx.fetchone(
+            "SELECT since_at FROM feedback_unreachable "
+            "WHERE guild_id = :guild_id AND group_id = :group_id",
+            key,
+        )
+        return int(row["since_at"]) if row is not None else now
+
+    async def reachable(self, tx: Transaction, guild_id: int, group_id: int | None) -> None:
+        await tx.execute(
+            "DELETE FROM feedback_unreachable WHERE guild_id = :guild_id AND group_id = :group_id",
+            {"guild_id": guild_id, "group_id": group_id or 0},
+        )

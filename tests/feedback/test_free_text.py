@@ -179,3 +179,81 @@ async def test_stored_feedback_is_announced_with_its_text_and_never_its_author(
     for user in (server.member, *people):
         assert user.id not in heard[0][0] + heard[1][0]
         assert str(user.id) not in repr(heard) and user.username not in repr(heard)
+
+
+async def test_feedback_nobody_can_read_is_not_kept_forever(
+    bot_runner: BotRunner,
+    fake_discord: FakeDiscord,
+    server: Server,
+    people: list[User],
+    groups: StandInGroups,
+    clock: FakeClock,
+) -> None:
+    """Feedback waiting for an archived group is deleted at the next digest; for a group left
+    without leaders, after a fortnight of nobody to read it; both unread, out of the log too."""
+    fake, db = fake_discord, bot_runner.db
+    assert db is not None
+    closing = groups.add(
+        server.guild.id,
+        "Closing",
+        channel_id=server.general.id,
+        members=people[2:3],
+        leaders=people[:1],
+    )
+    orphan = groups.add(
+        server.guild.id,
+        "Orphan",
+        channel_id=server.general.id,
+        members=people[3:4],
+        leaders=people[1:2],
+    )
+    await send_feedback(fake, people[2], server, "For the closing group.", group=closing.id)
+    await send_feedback(fake, people[3], server, "For the orphan group.", group=orphan.id)
+    assert await db.fetchval("SELECT COUNT(*) FROM feedback_items") == 2
+
+    groups.archive(closing)
+    groups.leaders[orphan.id] = set()  # its only leader stepped down
+    daily = feedback_cog(the_bot(bot_runner))._daily
+    await daily()
+    bodies = [row["body"] for row in await db.fetchall("SELECT body FROM feedback_items")]
+    assert bodies == ["For the orphan group."]  # the archived group's is gone, unread
+
+    clock.advance(days=13)
+    await daily()
+    assert await db.fetchval("SELECT COUNT(*) FROM feedback_items") == 1  # still waiting
+    clock.advance(days=1)
+    await daily()
+    assert await db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
+    assert await db.fetchval("SELECT COUNT(*) FROM feedback_unreachable") == 0
+    await the_bot(bot_runner).dispatcher.drain()
+    for user in (*people[:2], server.moderator):
+        assert all("group." not in m.text for m in fake.dm_messages(user))  # never delivered
+
+
+async def test_feedback_waiting_for_a_new_leader_goes_out_once_there_is_one(
+    bot_runner: BotRunner,
+    fake_discord: FakeDiscord,
+    server: Server,
+    people: list[User],
+    groups: StandInGroups,
+    clock: FakeClock,
+) -> None:
+    fake, db = fake_discord, bot_runner.db
+    assert db is not None
+    circle = groups.add(
+        server.guild.id,
+        "Circle",
+        channel_id=server.general.id,
+        members=people[2:3],
+        leaders=people[:1],
+    )
+    await send_feedback(fake, people[2], server, "Thanks for last week.", group=circle.id)
+    groups.leaders[circle.id] = set()
+    daily = feedback_cog(the_bot(bot_runner))._daily
+    await daily()
+    clock.advance(days=10)
+    groups.leaders[circle.id] = {people[1].id}  # a new leader within the fortnight
+    await daily()
+    await wait_until(lambda: len(fake.dm_messages(people[1])) == 1)
+    assert fake.dm_messages(people[1])[0].embeds[1]["description"] == "Thanks for last week."
+    assert await db.fetchval("SELECT COUNT(*) FROM feedback_unreachable") == 0
