@@ -31,15 +31,19 @@ from cogs.feedback.repository import FeedbackRepository, Poll, PollOption
 log = logging.getLogger(__name__)
 
 POLL_RESULTS = "feedback:poll_results"  # outbox kind; the poll board renders it
+POLL_POST = "feedback:poll_post"  # outbox kind: a new poll's message, with its vote buttons
 VOTE_LOST = "feedback:vote_lost"  # outbox kind: "your vote was lost in a restart, vote again"
 
 DEFAULT_MIN_VOTERS = 3
 MIN_VOTERS_LOWEST, MIN_VOTERS_HIGHEST = 3, 100
-UNPOSTED_GRACE_SECONDS = 10 * 60  # a poll still 'posting' after this was never shown: removed
+# A poll is 'posting' until the outbox has posted its message (and said so: `on_sent`). One
+# whose message failed for good is removed at once (`on_failure`); one still 'posting' a day
+# later (its outbox row gone: a server that was left) is removed at start and daily.
+UNPOSTED_GRACE_SECONDS = 24 * 3600
 KEEP_CLOSED_POLLS_SECONDS = 30 * 86400
 
-# Post-session polls: on the meetings feature's `meeting_ended`, groups that turned them on get
-# a poll built from these through PollBoardCog.post_poll (the same path as /poll create).
+# Post-session polls: on the meetings feature's durable `meeting_ended`, groups that turned them
+# on get a poll built from these through `create` (the same path as /poll create).
 SESSION_POLL_QUESTION = N_("How helpful was today's session?")
 SESSION_POLL_OPTIONS = ("1", "2", "3", "4", "5")
 SESSION_POLL_HOURS_MIN, SESSION_POLL_HOURS_MAX, SESSION_POLL_HOURS_DEFAULT = 1, 168, 24
@@ -143,15 +147,6 @@ class PollService(AnonymousService):
     async def session_poll_hours(self, guild_id: int, group_id: int) -> int | None:
         return await self.repository.session_poll_hours(guild_id, group_id)
 
-    async def claim_session(self, guild_id: int, group_id: int, occurrence: str) -> bool:
-        """A session is asked about once, however often its end is announced."""
-        async with self.db.transaction() as tx:
-            return await self.repository.claim_session(tx, guild_id, group_id, occurrence)
-
-    async def release_session(self, guild_id: int, group_id: int, occurrence: str) -> None:
-        async with self.db.transaction() as tx:
-            await self.repository.release_session(tx, guild_id, group_id, occurrence)
-
     def session_draft(
         self,
         *,
@@ -194,13 +189,30 @@ class PollService(AnonymousService):
         )
 
     async def create(
-        self, draft: PollDraft, labels: Sequence[str], eligible: Iterable[int]
-    ) -> Poll:
-        """Write the poll, its options and its roll ('posting' until its message is out)."""
+        self,
+        draft: PollDraft,
+        labels: Sequence[str],
+        eligible: Iterable[int],
+        *,
+        session: str | None = None,
+    ) -> tuple[Poll, int] | None:
+        """Write the poll, its options, its roll and its message in the outbox, in one
+        transaction: a crash leaves either nothing or a poll the outbox posts (its buttons are
+        persistent, so they work whenever it goes out). It is 'posting' until the message is
+        out (`mark_posted`, from the outbox's on_sent). With `session` (the occurrence of a
+        post-session poll), a session is asked about once: None if it was already.
+        Returns the poll and its outbox row."""
         labels = parse_options("\n".join(labels))
         now = self.now()
         min_voters = await self.min_voters(draft.guild_id)
         async with self.db.transaction() as tx:
+            if session is not None:
+                assert draft.group_id is not None
+                claimed = await self.repository.claim_session(
+                    tx, draft.guild_id, draft.group_id, session
+                )
+                if not claimed:
+                    return None  # already asked about this session
             poll_id = await self.repository.insert_poll(
                 tx,
                 guild_id=draft.guild_id,
@@ -217,6 +229,13 @@ class PollService(AnonymousService):
                 tx, poll_id, [self.tokens.voter(poll_id, user_id) for user_id in set(eligible)]
             )
             poll = await self.repository.get_poll_in(tx, poll_id)
+            row = await self._outbox.enqueue(
+                tx,
+                kind=POLL_POST,
+                guild_id=draft.guild_id,
+                channel_id=draft.channel_id,
+                payload={"poll_id": poll_id},
+            )
         assert poll is not None
         log.info(
             "poll %d created in guild %d (group %s), closes at %d",
@@ -225,10 +244,12 @@ class PollService(AnonymousService):
             poll.group_id,
             poll.closes_at,
         )
-        return poll
+        return poll, row
 
-    async def mark_posted(self, poll_id: int, message_id: int) -> None:
+    async def mark_posted(self, poll_id: int, message_id: int) -> Poll | None:
+        """Its message is out (idempotent): the poll is open; returns it."""
         await self.repository.mark_posted(poll_id, message_id)
+        return await self.repository.get_poll(poll_id)
 
     async def discard(self, poll_id: int) -> None:
         """The poll message could not be posted: nothing of the poll stays."""
