@@ -101,8 +101,9 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
         /poll create comes through here."""
         self.check_channel(guild, draft.channel_id)
         eligible = await self._eligible(guild.id, draft.group_id)
-        created = await self.polls.create(draft, labels, eligible)
+        created = await self.polls.posting(draft, labels, eligible)
         assert created is not None
+        self.schedule_close(created[0])  # armed again when it is out (a job early does nothing)
         return created
 
     async def _eligible(self, guild_id: int, group_id: int | None) -> list[int]:
@@ -136,7 +137,11 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
             created_by=self.bot.user.id if self.bot.user is not None else 0,
         )
         eligible = await self.bot.groups.member_ids(guild_id, group_id)
-        await self.polls.create(draft, list(SESSION_POLL_OPTIONS), eligible, session=occurrence)
+        poll = await self.polls.create_session_poll(
+            draft, list(SESSION_POLL_OPTIONS), eligible, occurrence
+        )
+        if poll is not None:
+            self.schedule_close(poll)
 
     async def render_poll(self, message: OutboxMessage) -> Rendered:
         """The renderer of POLL_POST: the poll with its (persistent) vote buttons."""

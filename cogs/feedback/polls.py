@@ -18,28 +18,24 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.clock import Clock, epoch
+from bot.clock import Clock
 from bot.db import Database
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import N_
 from bot.kit.timestamps import stamp
 from bot.outbox import Outbox
-from cogs.feedback.anonymity import AnonymousService, GroupsGetter, HistoryEraser, Tokens
-from cogs.feedback.poll_input import clean_question, parse_options, poll_duration
+from cogs.feedback.anonymity import GroupsGetter, HistoryEraser, Tokens
+from cogs.feedback.poll_creation import POLL_POST as POLL_POST
+from cogs.feedback.poll_creation import PollCreation
+from cogs.feedback.poll_creation import PollDraft as PollDraft
 from cogs.feedback.repository import FeedbackRepository, Poll, PollOption
 
 log = logging.getLogger(__name__)
 
 POLL_RESULTS = "feedback:poll_results"  # outbox kind; the poll board renders it
-POLL_POST = "feedback:poll_post"  # outbox kind: a new poll's message, with its vote buttons
 VOTE_LOST = "feedback:vote_lost"  # outbox kind: "your vote was lost in a restart, vote again"
 
-DEFAULT_MIN_VOTERS = 3
 MIN_VOTERS_LOWEST, MIN_VOTERS_HIGHEST = 3, 100
-# A poll is 'posting' until the outbox has posted its message (and said so: `on_sent`). One
-# whose message failed for good is removed at once (`on_failure`); one still 'posting' a day
-# later (its outbox row gone: a server that was left) is removed at start and daily.
-UNPOSTED_GRACE_SECONDS = 24 * 3600
 KEEP_CLOSED_POLLS_SECONDS = 30 * 86400
 
 # Post-session polls: on the meetings feature's durable `meeting_ended`, groups that turned them
@@ -64,18 +60,6 @@ def percentages(votes: Sequence[int]) -> list[int]:
 
 
 @dataclass(frozen=True)
-class PollDraft:
-    """What /poll create asked for, checked, before the options modal."""
-
-    guild_id: int
-    channel_id: int
-    group_id: int | None
-    question: str
-    duration: int  # seconds
-    created_by: int
-
-
-@dataclass(frozen=True)
 class ResultRow:
     label: str
     votes: int
@@ -89,7 +73,7 @@ class PollResults:
     rows: tuple[ResultRow, ...]
 
 
-class PollService(AnonymousService):
+class PollService(PollCreation):
     without_secret = "polls cannot record votes"
 
     def __init__(
@@ -107,13 +91,7 @@ class PollService(AnonymousService):
         # poll id -> position -> votes: the only place a choice is kept while the poll is open
         self._tallies: dict[int, Counter[int]] = {}
 
-    def now(self) -> int:
-        return epoch(self._clock())
-
     # ------------------------------------------------------------------ settings
-
-    async def min_voters(self, guild_id: int) -> int:
-        return await self.repository.min_voters(guild_id) or DEFAULT_MIN_VOTERS
 
     async def set_min_voters(self, guild_id: int, value: int, by: int) -> int:
         if not MIN_VOTERS_LOWEST <= value <= MIN_VOTERS_HIGHEST:
@@ -146,121 +124,6 @@ class PollService(AnonymousService):
 
     async def session_poll_hours(self, guild_id: int, group_id: int) -> int | None:
         return await self.repository.session_poll_hours(guild_id, group_id)
-
-    def session_draft(
-        self,
-        *,
-        guild_id: int,
-        channel_id: int,
-        group_id: int,
-        question: str,
-        hours: int,
-        created_by: int,
-    ) -> PollDraft:
-        """`question` is SESSION_POLL_QUESTION in the server's language."""
-        return PollDraft(
-            guild_id=guild_id,
-            channel_id=channel_id,
-            group_id=group_id,
-            question=question,
-            duration=hours * 3600,
-            created_by=created_by,
-        )
-
-    # ------------------------------------------------------------------ creating
-
-    def draft(
-        self,
-        *,
-        guild_id: int,
-        channel_id: int,
-        group_id: int | None,
-        question: str,
-        closes_in: str,
-        created_by: int,
-    ) -> PollDraft:
-        return PollDraft(
-            guild_id=guild_id,
-            channel_id=channel_id,
-            group_id=group_id,
-            question=clean_question(question),
-            duration=poll_duration(closes_in),
-            created_by=created_by,
-        )
-
-    async def create(
-        self,
-        draft: PollDraft,
-        labels: Sequence[str],
-        eligible: Iterable[int],
-        *,
-        session: str | None = None,
-    ) -> tuple[Poll, int] | None:
-        """Write the poll, its options, its roll and its message in the outbox, in one
-        transaction: a crash leaves either nothing or a poll the outbox posts (its buttons are
-        persistent, so they work whenever it goes out). It is 'posting' until the message is
-        out (`mark_posted`, from the outbox's on_sent). With `session` (the occurrence of a
-        post-session poll), a session is asked about once: None if it was already.
-        Returns the poll and its outbox row."""
-        labels = parse_options("\n".join(labels))
-        now = self.now()
-        min_voters = await self.min_voters(draft.guild_id)
-        async with self.db.transaction() as tx:
-            if session is not None:
-                assert draft.group_id is not None
-                claimed = await self.repository.claim_session(
-                    tx, draft.guild_id, draft.group_id, session
-                )
-                if not claimed:
-                    return None  # already asked about this session
-            poll_id = await self.repository.insert_poll(
-                tx,
-                guild_id=draft.guild_id,
-                channel_id=draft.channel_id,
-                group_id=draft.group_id,
-                question=draft.question,
-                min_voters=min_voters,
-                closes_at=now + draft.duration,
-                created_by=draft.created_by,
-                now=now,
-            )
-            await self.repository.insert_options(tx, poll_id, labels)
-            await self.repository.add_to_roll(
-                tx, poll_id, [self.tokens.voter(poll_id, user_id) for user_id in set(eligible)]
-            )
-            poll = await self.repository.get_poll_in(tx, poll_id)
-            row = await self._outbox.enqueue(
-                tx,
-                kind=POLL_POST,
-                guild_id=draft.guild_id,
-                channel_id=draft.channel_id,
-                payload={"poll_id": poll_id},
-            )
-        assert poll is not None
-        log.info(
-            "poll %d created in guild %d (group %s), closes at %d",
-            poll.id,
-            poll.guild_id,
-            poll.group_id,
-            poll.closes_at,
-        )
-        return poll, row
-
-    async def mark_posted(self, poll_id: int, message_id: int) -> Poll | None:
-        """Its message is out (idempotent): the poll is open; returns it."""
-        await self.repository.mark_posted(poll_id, message_id)
-        return await self.repository.get_poll(poll_id)
-
-    async def discard(self, poll_id: int) -> None:
-        """The poll message could not be posted: nothing of the poll stays."""
-        await self.repository.delete_unposted(poll_id)
-        await self.eraser.erase()
-
-    async def discard_unposted(self) -> int:
-        removed = await self.repository.delete_unposted_before(self.now() - UNPOSTED_GRACE_SECONDS)
-        if removed:
-            log.info("removed %d polls whose message was never posted", removed)
-        return removed
 
     async def enroll(self, guild_id: int, user_id: int, group_id: int | None) -> None:
         """A member joined the server (group_id None) or a group: they may vote in its open
