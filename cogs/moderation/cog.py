@@ -14,6 +14,7 @@ from datetime import timedelta
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _T
+from discord.ext import commands
 
 from bot.checks import LEADER, MODERATOR, Audience
 from bot.client import Bot
@@ -41,6 +42,8 @@ from cogs.moderation.service import (
 )
 
 log = logging.getLogger(__name__)
+
+UNTIL_SLACK = 2  # seconds: Discord's timeout end, as read back, matches the intent's
 
 
 DELIVERY_WAIT_SECONDS = 3.0  # how long /warn waits to say whether the member's DM arrived
@@ -80,6 +83,7 @@ class ModerationCog(Feature, name="Moderation"):
         super().__init__(bot)
         self.service = ModerationService(bot.db, bot.clock, bot.outbox, bot.modlog)
         self.guidelines = GuidelineService(bot.db, bot.clock, bot.outbox, bot.modlog)
+        self._timeouts_in_flight: set[int] = set()  # intents this process is carrying out
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         return {
@@ -90,6 +94,45 @@ class ModerationCog(Feature, name="Moderation"):
 
     def mod_log_actions(self) -> Mapping[str, ActionText]:
         return ACTIONS
+
+    # ------------------------------------------------------------------ reconciliation
+
+    @commands.Cog.listener()
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self._reconcile_timeouts(guild)
+
+    async def _reconcile_timeouts(self, guild: discord.Guild) -> None:
+        """A /timeout whose intent a crash left behind: if Discord shows the member timed out
+        until that moment, it happened: its case and the word to the member follow (once);
+        otherwise it did not, and the intent is dropped."""
+        for pending in await self.service.pending_timeouts(guild.id):
+            if pending.id in self._timeouts_in_flight:
+                continue
+            try:
+                member = await guild.fetch_member(pending.user_id)
+            except discord.NotFound:
+                member = None
+            except discord.HTTPException as error:
+                log.warning("timeout intent %d: member not read yet: %s", pending.id, error)
+                continue
+            applied = (
+                member is not None
+                and member.timed_out_until is not None
+                and abs(member.timed_out_until.timestamp() - pending.until) <= UNTIL_SLACK
+            )
+            if applied:
+                case = await self.service.record_timeout(
+                    guild.id,
+                    pending.user_id,
+                    by=pending.actor_id,
+                    until=pending.until,
+                    reason=pending.reason,
+                    intent=pending.id,
+                )
+                log.info("timeout intent %d completed after a restart: case %s", pending.id, case)
+            else:
+                await self.service.drop_timeout(pending.id)
+                log.info("timeout intent %d was never applied: dropped", pending.id)
 
     # ------------------------------------------------------------------ helpers
 
@@ -284,10 +327,46 @@ class ModerationCog(Feature, name="Moderation"):
         await self._check_can_moderate(caller, member)
         until = self.bot.clock() + timedelta(seconds=seconds)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await member.timeout(until, reason=cleaned)
-        case = await self.service.record_timeout(
-            caller.guild.id, member.id, by=caller.id, until=int(until.timestamp()), reason=cleaned
+        # The intent first, then Discord, then the case: a crash between leaves the intent,
+        # which the start-up reconciliation completes or drops (`_reconcile_timeouts`).
+        stamp_until = int(until.timestamp())
+        intent = await self.service.intend_timeout(
+            caller.guild.id, member.id, by=caller.id, until=stamp_until, reason=cleaned
         )
+        self._timeouts_in_flight.add(intent)
+        try:
+            try:
+                await member.timeout(until, reason=cleaned)
+            except discord.HTTPException:
+                await self.service.drop_timeout(intent)  # Discord refused it: nothing happened
+                raise
+            except Exception:
+                # Not known whether Discord applied it: the reconciliation finds out now (a
+                # crash, which runs no code at all, leaves it to the next start).
+                self._timeouts_in_flight.discard(intent)
+                if not self.bot.is_closed():  # a bot shutting down leaves it to its next start
+                    self.bot.spawn(self._reconcile_timeouts(caller.guild), name="timeouts")
+                raise
+            case = await self.service.record_timeout(
+                caller.guild.id,
+                member.id,
+                by=caller.id,
+                until=stamp_until,
+                reason=cleaned,
+                intent=intent,
+            )
+        finally:
+            self._timeouts_in_flight.discard(intent)
+        if case is None:  # completed by another process's reconciliation: its case is logged
+            await interaction.followup.send(
+                t(
+                    "{member} is timed out until {until}. They'll be told privately.",
+                    member=member.mention,
+                    until=stamp(stamp_until),
+                ),
+                ephemeral=True,
+            )
+            return
         await interaction.followup.send(
             t(
                 "{member} is timed out until {until} (case #{case}). They'll be told privately.",
