@@ -62,6 +62,7 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
         self.bot = bot
         self.polls = polls
         self.board = board
+        self.post_wait = POST_WAIT_SECONDS
 
     # ------------------------------------------------------------------ /poll create
 
@@ -169,7 +170,7 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
         await interaction.response.defer(ephemeral=True, thinking=True)
         poll, row = await self.board.post_poll(member.guild, draft, labels)
         # The outbox posts it (at once, or after a restart); say what happened so far.
-        outcome = await self.bot.dispatcher.outcome(row, within=POST_WAIT_SECONDS)
+        outcome = await self.bot.dispatcher.outcome(row, within=self.post_wait)
         if outcome == "failed":
             raise UserError(
                 N_(

@@ -5,8 +5,6 @@ mathematics: its results are posted, and the channel's later messages are not he
 
 from __future__ import annotations
 
-import sys
-
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import User
@@ -26,10 +24,12 @@ from tests.harness import BotRunner, Server, wait_until
 MESSAGES = r"^/channels/{}/messages$"
 
 
-def wait_briefly_for_the_post() -> None:
+def wait_briefly_for_the_post(runner: BotRunner) -> None:
     """/poll create waits a few seconds for the outbox to post; the tests' posts are held on
     purpose, so it stops waiting almost at once."""
-    sys.modules["cogs.feedback.poll_commands"].POST_WAIT_SECONDS = 0.2
+    cog = the_bot(runner).get_cog("Poll commands")
+    assert cog is not None and hasattr(cog, "post_wait")
+    cog.post_wait = 0.2  # type: ignore[attr-defined]
 
 
 async def poll_rows(runner: BotRunner) -> list[tuple[int, str, int | None]]:
@@ -46,7 +46,7 @@ async def test_a_kill_before_the_post_leaves_a_poll_posted_after_the_restart(
 ) -> None:
     fake, ch = fake_discord, server.general
     runner = await start_feedback()
-    wait_briefly_for_the_post()
+    wait_briefly_for_the_post(runner)
     # Discord does not answer the post before the bot dies: nothing reaches the channel.
     fake.faults.add("POST", MESSAGES.format(ch.id), delay=60, count=1)
     said = await create_poll(fake, server.moderator, server.guild, ch, "Tea\nCoffee")
@@ -73,7 +73,7 @@ async def test_a_kill_after_the_post_leaves_a_poll_whose_buttons_work(
 ) -> None:
     fake, ch = fake_discord, server.general
     runner = await start_feedback()
-    wait_briefly_for_the_post()
+    wait_briefly_for_the_post(runner)
     # The message reaches Discord, but the answer never comes back before the bot dies.
     fake.faults.add("POST", MESSAGES.format(ch.id), delay=60, apply_then_delay=True, count=1)
     said = await create_poll(fake, server.moderator, server.guild, ch, "Tea\nCoffee")
