@@ -40,10 +40,9 @@ from cogs.moderation.service import (
     check_target,
     parse_timeout,
 )
+from cogs.moderation.timeouts import reconcile_timeouts
 
 log = logging.getLogger(__name__)
-
-UNTIL_SLACK = 2  # seconds: Discord's timeout end, as read back, matches the intent's
 
 
 DELIVERY_WAIT_SECONDS = 3.0  # how long /warn waits to say whether the member's DM arrived
@@ -102,37 +101,7 @@ class ModerationCog(Feature, name="Moderation"):
         await self._reconcile_timeouts(guild)
 
     async def _reconcile_timeouts(self, guild: discord.Guild) -> None:
-        """A /timeout whose intent a crash left behind: if Discord shows the member timed out
-        until that moment, it happened: its case and the word to the member follow (once);
-        otherwise it did not, and the intent is dropped."""
-        for pending in await self.service.pending_timeouts(guild.id):
-            if pending.id in self._timeouts_in_flight:
-                continue
-            try:
-                member = await guild.fetch_member(pending.user_id)
-            except discord.NotFound:
-                member = None
-            except discord.HTTPException as error:
-                log.warning("timeout intent %d: member not read yet: %s", pending.id, error)
-                continue
-            applied = (
-                member is not None
-                and member.timed_out_until is not None
-                and abs(member.timed_out_until.timestamp() - pending.until) <= UNTIL_SLACK
-            )
-            if applied:
-                case = await self.service.record_timeout(
-                    guild.id,
-                    pending.user_id,
-                    by=pending.actor_id,
-                    until=pending.until,
-                    reason=pending.reason,
-                    intent=pending.id,
-                )
-                log.info("timeout intent %d completed after a restart: case %s", pending.id, case)
-            else:
-                await self.service.drop_timeout(pending.id)
-                log.info("timeout intent %d was never applied: dropped", pending.id)
+        await reconcile_timeouts(self.service, guild, skip=self._timeouts_in_flight)
 
     # ------------------------------------------------------------------ helpers
 
