@@ -10,7 +10,8 @@ bot/feature.py):
 - at least once to each listener: a delivery is marked done (`event_deliveries`) only after the
   listener returned; at start-up, and when a feature loads later, what is not marked yet is
   delivered again. A listener that raises is tried again with backoff, then given up on (logged);
-- in the order the events were written, for each listener;
+- in the order the events were written, for each listener (one that fails is retried later
+  and holds back none behind it);
 - not after the event's `expires_at` (a reminder for a session long over helps nobody): an
   expired delivery is marked "expired" and skipped.
 
@@ -231,6 +232,8 @@ class EventLog:
                 events = await self.repository.undelivered(name, listener, BATCH)
                 progressed = 0
                 for event in events:
+                    if self._listeners.get((name, listener)) is not handler:
+                        break  # its feature unloaded meanwhile: it hears the rest when back
                     if await self._deliver(replace(event, listener=listener), handler):
                         progressed += 1
                 completed += progressed

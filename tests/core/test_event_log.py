@@ -4,9 +4,11 @@ between, and listeners that record what they did send once however often they he
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.client import Bot
 from tests.conftest import FakeClock, StartBot
-from tests.core.event_probe import EVENT, listener
+from tests.core.event_probe import EVENT, OtherListener, listener
 from tests.fakediscord import FakeDiscord
 from tests.harness import Server, wait_until
 
@@ -102,7 +104,7 @@ async def test_a_listener_that_heard_it_twice_sends_once(
     alpha = listener(bot, "Alpha")
     (event,) = await bot.event_log.repository.undelivered(EVENT, "Nobody", 10)
     assert event.id == event_id
-    await alpha.on_probe(event.__class__(**{**event.__dict__, "listener": "Alpha"}))
+    await alpha.on_probe(replace(event, listener="Alpha"))
     await runner.idle()
     assert alpha.heard == [event_id, event_id]
     assert lines(fake_discord, server.general.id) == ["Alpha heard once", "Beta heard once"]
@@ -144,3 +146,23 @@ async def test_an_expired_event_is_skipped(
     assert runner.bot is not None
     assert await outcomes(runner.bot, event) == {"Alpha": "expired", "Beta": "expired"}
     assert listener(runner.bot, "Alpha").heard == []
+
+
+async def test_a_feature_loaded_later_hears_what_it_missed(
+    start_bot: StartBot, fake_discord: FakeDiscord, server: Server
+) -> None:
+    runner = await start_bot(features=PROBE, sync=False)
+    bot = runner.bot
+    assert bot is not None
+    await bot.remove_cog("Beta")
+    assert ("probe_durable", "Beta") not in bot.event_log.listeners()
+    event = await publish(bot, server.general.id, "while Beta was away")
+    await runner.idle()
+    assert lines(fake_discord, server.general.id) == ["Alpha heard while Beta was away"]
+    await bot.add_cog(OtherListener(bot))
+    await runner.idle()
+    assert lines(fake_discord, server.general.id) == [
+        "Alpha heard while Beta was away",
+        "Beta heard while Beta was away",
+    ]
+    assert await outcomes(bot, event) == {"Alpha": "done", "Beta": "done"}
