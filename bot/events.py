@@ -9,10 +9,12 @@ Two kinds:
   what it did in its own transaction, keyed by the event or its subject). For events whose
   listeners must act: today `meeting_started` and `meeting_ended`.
 - In-memory events (`bot.dispatch(name, ...)`, heard with `@commands.Cog.listener()` as
-  `on_<name>`): lost if the bot stops between the commit and the dispatch. For events a listener
-  may miss without harm, or whose listener catches up by itself: the group events below,
-  `feedback_submitted`. The durable events are dispatched in memory too after their commit, for
-  observers that need no durability (logs, tests); a feature that must act listens durably.
+  `on_<name>`): lost if the bot stops between the commit and the dispatch. Today: the group
+  events and `feedback_submitted` (escalation's distress check of a text it must not store).
+  The group events are still in memory only: making them durable belongs with the join,
+  approval and waitlist flows (issue 19). The durable events are dispatched in memory too after
+  their commit, for observers that need no durability (logs, tests); a feature that must act
+  listens durably.
 
 Groups (dispatched by cogs/groups, see bot/directory.py):
 - `group_member_joined(guild_id, group_id, user_id)`
