@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.directory import GroupDirectory, NoGroups
 from bot.dispatcher import OutboxDispatcher
+from bot.event_log import EventLog
 from bot.guild_settings import GuildSettingsService
 from bot.kit.modals import ModalRoutes
 from bot.modlog import ModLog
@@ -112,6 +113,8 @@ class Bot(commands.Bot):
         # The groups feature replaces this with its own directory when it loads.
         self._groups: GroupDirectory = NoGroups()
         self.dispatcher = OutboxDispatcher(self, self.outbox, clock)
+        # Durable cross-feature events (bot/event_log.py); features declare their listeners.
+        self.event_log = EventLog(db, clock, spawn=self.spawn)
         self._rebuilders: list[Callable[[], Awaitable[None]]] = []
         self.jobs_rebuilt = False  # True once setup_hook has run every rebuilder
         self._background: set[asyncio.Task[Any]] = set()
@@ -168,14 +171,20 @@ class Bot(commands.Bot):
         self.scheduler.start()
         # Pending sends go out at once, before the gateway is even connected.
         await self.dispatcher.start()
+        # Durable events a crash left undelivered reach their listeners now.
+        self.event_log.start()
 
     async def _prune_outbox(self) -> None:
         removed = await self.outbox.repository.prune(epoch(self.clock()))
         if removed:
             log.info("outbox: pruned %d old rows", removed)
             await self.db.forget()  # their payloads (feedback texts) out of the log too
+        events = await self.event_log.prune()
+        if events:
+            log.info("event log: pruned %d old events", events)
 
     async def close(self) -> None:
+        self.event_log.stop()
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)

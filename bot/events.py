@@ -1,5 +1,20 @@
-"""Bot events that features exchange (`bot.dispatch(name, ...)`, listened to with
-`@commands.Cog.listener()` as `on_<name>`). All ids are ints.
+"""Bot events that features exchange. All ids are ints.
+
+Two kinds:
+
+- Durable events (bot/event_log.py): written in the same transaction as the state change that
+  causes them (`bot.event_log.append(tx, name, payload, expires_at=...)`), delivered at least
+  once to each listener a feature declares with `Feature.durable_listeners()` (name -> handler
+  of an `Event`, its payload a dict), after a crash too; each listener is idempotent (it records
+  what it did in its own transaction, keyed by the event or its subject). For events whose
+  listeners must act: today `meeting_started` and `meeting_ended`.
+- In-memory events (`bot.dispatch(name, ...)`, heard with `@commands.Cog.listener()` as
+  `on_<name>`): lost if the bot stops between the commit and the dispatch. Today: the group
+  events and `feedback_submitted` (escalation's distress check of a text it must not store).
+  The group events are still in memory only: making them durable belongs with the join,
+  approval and waitlist flows (issue 19). The durable events are dispatched in memory too after
+  their commit, for observers that need no durability (logs, tests); a feature that must act
+  listens durably.
 
 Groups (dispatched by cogs/groups, see bot/directory.py):
 - `group_member_joined(guild_id, group_id, user_id)`
@@ -20,9 +35,13 @@ Settings (dispatched by core, bot/guild_settings.py, after the change is committ
   another role (ids may be None). The groups feature moves every group channel's access from
   the old role to the new one.
 
-Meetings (dispatched by cogs/meetings):
-- `meeting_started(guild_id, group_id, occurrence)`: a session of the group begins now.
-- `meeting_ended(guild_id, group_id, occurrence)`: that session is over.
+Meetings (durable; written by cogs/meetings in the transaction that starts or ends the session;
+payload `{"guild_id", "group_id", "occurrence"}`, the same arguments in memory):
+- `meeting_started(guild_id, group_id, occurrence)`: a session of the group begins now. Heard by
+  moderation (the guideline reminder) and confidentiality (its reminder); not delivered after the
+  session's end.
+- `meeting_ended(guild_id, group_id, occurrence)`: that session is over. Heard by feedback (the
+  post-session poll); not delivered more than 12 hours after the end.
 
 `occurrence` is a string naming one session, the same in both events and stable across restarts
 and edits: `"<series id>:<originally scheduled start, UTC epoch seconds>"`, e.g.
@@ -30,7 +49,7 @@ and edits: `"<series id>:<originally scheduled start, UTC epoch seconds>"`, e.g.
 start and comes back before its end, `meeting_started` comes late; after the end it is skipped.
 `meeting_ended` comes late after an outage for up to 12 hours after the end, then is skipped.
 Cancelled or skipped sessions dispatch neither. Listeners must not block: a listener that sends
-messages should use the outbox, so a crash after the event loses nothing.
+messages uses the outbox, its enqueue in the transaction that records the session as handled.
 
 Feedback (dispatched by cogs/feedback):
 - `feedback_submitted(guild_id, group_id, text)`: a piece of anonymous `/feedback` was stored,

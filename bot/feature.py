@@ -24,6 +24,10 @@ What a feature declares (all optional):
   `bot.data_export.export_user(guild_id, user_id)`.
 - `mod_log_actions()`: the mod-log action kinds the feature records, kind -> ActionText
   (`bot.modlog.declare`).
+- `durable_listeners()`: durable event name -> handler `async (event: Event) -> None`
+  (`bot.event_log`, bot/event_log.py): delivered at least once after the transaction that wrote
+  the event commits, at start-up again if a crash came between; the handler is idempotent
+  (bot/events.py says which events are durable).
 
 A subclass that needs its own `cog_load` / `cog_unload` calls `await super().cog_load()` first
 (and `await super().cog_unload()` last).
@@ -61,6 +65,7 @@ from discord.ext import commands
 
 from bot.directory import JoinGate
 from bot.dispatcher import FailureHandler, Renderer, SentHandler
+from bot.event_log import DurableHandler
 from bot.modlog import ActionText
 from bot.outbox import NORMAL
 from bot.registry import Kept
@@ -96,6 +101,7 @@ class _Registered:
     rebuilders: list[Rebuilder] = field(default_factory=list)
     gates: list[JoinGate] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
+    listeners: list[str] = field(default_factory=list)
     deletion: bool = False
     export: bool = False
 
@@ -123,6 +129,9 @@ class Feature(commands.Cog):
         return ()
 
     def mod_log_actions(self) -> Mapping[str, ActionText]:
+        return {}
+
+    def durable_listeners(self) -> Mapping[str, DurableHandler]:
         return {}
 
     async def delete_user_data(self, guild_id: int, user_id: int) -> list[Kept] | None:
@@ -174,6 +183,9 @@ class Feature(commands.Cog):
         for gate in self.join_gates():
             bot.join_gates.add(gate)
             done.gates.append(gate)
+        for name, handler in self.durable_listeners().items():
+            bot.event_log.register(name, self.qualified_name, handler)
+            done.listeners.append(name)
         if self._has_deletion_hook():
             bot.data_deletion.add(self.qualified_name, self.delete_user_data)
             done.deletion = True
@@ -198,6 +210,8 @@ class Feature(commands.Cog):
             bot.modals.remove(*done.modals)
         for gate in done.gates:
             bot.join_gates.remove(gate)
+        for name in done.listeners:
+            bot.event_log.unregister(name, self.qualified_name)
         if done.deletion:
             bot.data_deletion.remove(self.qualified_name)
         if done.export:

@@ -22,6 +22,7 @@ No discord import: services use it.
 
 from __future__ import annotations
 
+import math
 import re
 
 from bot.errors import UserError
@@ -36,6 +37,7 @@ _PART = re.compile(
 _BARE = re.compile(r"\d+(?:\.\d*)?|\.\d+")
 _FILLER = re.compile(r",|\band\b")
 SHOWN_MAX = 50  # how much of the typed text an error quotes
+TOO_LONG = 10**15  # seconds (30 million years): any longer reads as this, out of every range
 
 UNREADABLE = N_(
     "I couldn't read “{value}” as a length of time. Write it like 10m, 1h, 3d or 1w "
@@ -63,12 +65,18 @@ def _seconds(text: str, bare_unit: str | None) -> int | None:
     """Seconds in `text`, or None when it is not (only) a length of time."""
     raw = text.strip().lower()
     if bare_unit is not None and _BARE.fullmatch(raw):
-        return round(float(raw) * UNITS[bare_unit])
+        return _whole(float(raw) * UNITS[bare_unit])
     parts = _PART.findall(raw)
     leftover = _FILLER.sub("", _PART.sub("", raw)).strip()
     if not parts or leftover:
         return None
-    return round(sum(float(number) * UNITS[unit[0]] for number, unit in parts))
+    return _whole(sum(float(number) * UNITS[unit[0]] for number, unit in parts))
+
+
+def _whole(seconds: float) -> int:
+    """Whole seconds; a number too large for a float ("999...9w", hundreds of digits, reads as
+    infinity) is simply too long: TOO_LONG, which no range allows."""
+    return round(seconds) if math.isfinite(seconds) and seconds < TOO_LONG else TOO_LONG
 
 
 def parse_duration(

@@ -16,6 +16,8 @@ from discord.ext import commands
 from bot.client import Bot
 from bot.directory import JoinGate
 from bot.dispatcher import PermanentFailure, Rendered, Renderer, server_of
+from bot.event_log import DurableHandler, Event
+from bot.events import MEETING_STARTED
 from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.kit.groups import channel_key
 from bot.kit.timestamps import stamp
@@ -59,6 +61,9 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
 
     def job_rebuilders(self) -> Sequence[Rebuilder]:
         return (self._rebuild_jobs,)
+
+    def durable_listeners(self) -> Mapping[str, DurableHandler]:
+        return {MEETING_STARTED: self._session_started}
 
     def join_gates(self) -> Sequence[JoinGate]:
         return (self,)
@@ -289,9 +294,10 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
         version, or their access is held until they do."""
         await self.service.leader_stepped_down(guild_id, group_id, user_id)
 
-    @commands.Cog.listener()
-    async def on_meeting_started(self, guild_id: int, group_id: int, occurrence: str) -> None:
-        await self.service.session_started(guild_id, group_id, occurrence)
+    async def _session_started(self, event: Event) -> None:
+        """The durable `meeting_started`: the reminder, once per session (service_reminders)."""
+        p = event.payload
+        await self.service.session_started(int(p["guild_id"]), int(p["group_id"]), p["occurrence"])
 
     @commands.Cog.listener()
     async def on_group_member_joined(self, guild_id: int, group_id: int, user_id: int) -> None:

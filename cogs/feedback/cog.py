@@ -22,7 +22,8 @@ from bot.checks import Audience, caller
 from bot.client import Bot
 from bot.directory import GroupRef
 from bot.dispatcher import Rendered, Renderer
-from bot.events import FEEDBACK_SUBMITTED
+from bot.event_log import DurableHandler
+from bot.events import FEEDBACK_SUBMITTED, MEETING_ENDED
 from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.kit.groups import OwnGroup
 from bot.kit.text import escape_member_text
@@ -31,7 +32,7 @@ from bot.tree import translator
 from cogs.feedback.anonymity import HistoryEraser, Tokens
 from cogs.feedback.free_text import DIGEST, FeedbackService
 from cogs.feedback.poll_board import PollBoardCog
-from cogs.feedback.polls import POLL_RESULTS, VOTE_LOST, PollService
+from cogs.feedback.polls import POLL_POST, POLL_RESULTS, VOTE_LOST, PollService
 from cogs.feedback.service_privacy import FeedbackPrivacy
 from cogs.feedback.views import ConfirmVoteButton, FeedbackModal, PollOptionsModal, VoteButton
 
@@ -99,9 +100,17 @@ class FeedbackCog(Feature, name="Feedback"):
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         return {
             DIGEST: OutboxKind(self._render_digest, on_failure=self._digest_failed),
+            POLL_POST: OutboxKind(
+                self.board.render_poll,
+                on_failure=self.board.poll_failed,
+                on_sent=self.board.poll_posted,
+            ),
             POLL_RESULTS: self.board.render_results,
             VOTE_LOST: self.board.render_vote_lost,
         }
+
+    def durable_listeners(self) -> Mapping[str, DurableHandler]:
+        return {MEETING_ENDED: self.board.session_ended}  # the post-session poll
 
     def job_rebuilders(self) -> Sequence[Rebuilder]:
         return (self._rebuild,)

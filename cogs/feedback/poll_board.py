@@ -1,7 +1,9 @@
 """The poll messages: posting a poll, answering its vote buttons, keeping its count of voters up
 to date, closing it at its time and rendering its results. Discord glue; the rules live in
-polls.py. /poll's commands (poll_commands.py) and the post-session poll (listeners.py) post
-through `PollBoardCog.post_poll`.
+polls.py. /poll's commands (poll_commands.py) and the post-session poll (`session_ended`, the
+feature's durable listener of `meeting_ended`) post through the outbox (kind POLL_POST): the poll
+and its message's outbox row are one transaction, the vote buttons are persistent, and the poll
+opens when the outbox says its message is out (`poll_posted`).
 
 Nothing here logs a member together with a choice. Discord itself carries each button press (it
 knows who pressed what, as it knows who typed what); the bot keeps none of it.
@@ -23,6 +25,7 @@ from bot.client import Bot
 from bot.clock import epoch
 from bot.dispatcher import PermanentFailure, Rendered
 from bot.errors import UserError
+from bot.event_log import Event
 from bot.i18n import N_, Translate
 from bot.kit.links import jump_url
 from bot.kit.text import escape_member_text
@@ -30,7 +33,13 @@ from bot.kit.timestamps import stamp, stamp_and_relative
 from bot.outbox import OutboxMessage
 from bot.tree import translator
 from cogs.feedback.chart import bar_chart_png
-from cogs.feedback.polls import Poll, PollDraft, PollService
+from cogs.feedback.polls import (
+    SESSION_POLL_OPTIONS,
+    SESSION_POLL_QUESTION,
+    Poll,
+    PollDraft,
+    PollService,
+)
 from cogs.feedback.views import POLL_BOARD_COG, confirm_view, poll_view
 
 log = logging.getLogger(__name__)
@@ -80,30 +89,80 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
 
     # ------------------------------------------------------------------ posting
 
-    async def post_poll(self, guild: discord.Guild, draft: PollDraft, labels: list[str]) -> Poll:
-        """Write the poll, post it, arm its close. If the post fails, nothing of it remains.
-        /poll create and the post-session polls (`on_meeting_ended`) come through here."""
-        channel = guild.get_channel_or_thread(draft.channel_id)
+    def check_channel(self, guild: discord.Guild, channel_id: int) -> None:
+        channel = guild.get_channel_or_thread(channel_id)
         if not isinstance(channel, discord.TextChannel | discord.Thread):
             raise UserError(N_("I can't post a poll in that channel. Please try a text channel."))
-        if draft.group_id is not None:
-            eligible = await self.bot.groups.member_ids(guild.id, draft.group_id)
-        else:
-            eligible = [m.id for m in guild.members if not m.bot]
-        poll = await self.polls.create(draft, labels, eligible)
-        try:
-            t = await self.bot.guild_settings.translator(guild.id)
-            message = await channel.send(
-                embed=await self._poll_embed(poll, t), view=poll_view(poll)
-            )
-        except BaseException:
-            await self.polls.discard(poll.id)
-            raise
-        await self.polls.mark_posted(poll.id, message.id)
-        posted = await self.polls.get(poll.id)
-        assert posted is not None
-        self.schedule_close(posted)
-        return posted
+
+    async def post_poll(
+        self, guild: discord.Guild, draft: PollDraft, labels: list[str]
+    ) -> tuple[Poll, int]:
+        """Write the poll with its message in the outbox (one transaction); the outbox posts
+        it. Returns the poll and its outbox row (`bot.dispatcher.outcome` says when it is out).
+        /poll create comes through here."""
+        self.check_channel(guild, draft.channel_id)
+        eligible = await self._eligible(guild.id, draft.group_id)
+        created = await self.polls.posting(draft, labels, eligible)
+        assert created is not None
+        self.schedule_close(created[0])  # armed again when it is out (a job early does nothing)
+        return created
+
+    async def _eligible(self, guild_id: int, group_id: int | None) -> list[int]:
+        if group_id is not None:
+            return await self.bot.groups.member_ids(guild_id, group_id)
+        guild = self.bot.get_guild(guild_id)
+        return [m.id for m in guild.members if not m.bot] if guild is not None else []
+
+    async def session_ended(self, event: Event) -> None:
+        """The durable `meeting_ended` (bot/events.py): if the group's leaders turned it on,
+        the group gets its post-session poll, once per session however often the event comes
+        (the session is claimed in the poll's own transaction)."""
+        guild_id, group_id = int(event.payload["guild_id"]), int(event.payload["group_id"])
+        occurrence = str(event.payload["occurrence"])
+        hours = await self.polls.session_poll_hours(guild_id, group_id)
+        if hours is None:
+            return
+        group = await self.bot.groups.get(guild_id, group_id)
+        if group is None or group.archived:
+            return
+        if group.channel_id is None:
+            log.warning("group %d has no channel for its post-session poll", group_id)
+            return
+        t = await self.bot.guild_settings.translator(guild_id)
+        draft = self.polls.session_draft(
+            guild_id=guild_id,
+            channel_id=group.channel_id,
+            group_id=group_id,
+            question=t(SESSION_POLL_QUESTION),
+            hours=hours,
+            created_by=self.bot.user.id if self.bot.user is not None else 0,
+        )
+        eligible = await self.bot.groups.member_ids(guild_id, group_id)
+        poll = await self.polls.create_session_poll(
+            draft, list(SESSION_POLL_OPTIONS), eligible, occurrence
+        )
+        if poll is not None:
+            self.schedule_close(poll)
+
+    async def render_poll(self, message: OutboxMessage) -> Rendered:
+        """The renderer of POLL_POST: the poll with its (persistent) vote buttons."""
+        poll = await self.polls.get(int(message.payload["poll_id"]))
+        if poll is None:
+            raise PermanentFailure("the poll was removed before its message went out")
+        t = await self.bot.guild_settings.translator(poll.guild_id)
+        return Rendered(embeds=[await self._poll_embed(poll, t)], view=poll_view(poll))
+
+    async def poll_posted(self, message: OutboxMessage, message_id: int) -> None:
+        """POLL_POST's on_sent (at least once, after a restart too): the poll opens, its close
+        is armed."""
+        poll = await self.polls.mark_posted(int(message.payload["poll_id"]), message_id)
+        if poll is not None and poll.status == "open":
+            self.schedule_close(poll)
+
+    async def poll_failed(self, message: OutboxMessage, error: Exception) -> None:
+        """POLL_POST failed for good (no access to the channel): nothing of the poll stays."""
+        log.warning("poll %s could not be posted: %s", message.payload.get("poll_id"), error)
+        await self.polls.discard(int(message.payload["poll_id"]))
 
     # ------------------------------------------------------------------ voting
 

@@ -41,6 +41,8 @@ from cogs.feedback.polls import (
 )
 from cogs.feedback.views import PollForm, PollOptionsModal
 
+POST_WAIT_SECONDS = 5.0  # how long /poll create waits to say the poll is out
+
 DURATION_PRESETS = (
     ("1h", N_("in 1 hour")),
     ("12h", N_("in 12 hours")),
@@ -60,6 +62,7 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
         self.bot = bot
         self.polls = polls
         self.board = board
+        self.post_wait = POST_WAIT_SECONDS
 
     # ------------------------------------------------------------------ /poll create
 
@@ -165,16 +168,32 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
             created_by=member.id,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        poll = await self.board.post_poll(member.guild, draft, labels)
-        await interaction.followup.send(
-            t(
+        poll, row = await self.board.post_poll(member.guild, draft, labels)
+        # The outbox posts it (at once, or after a restart); say what happened so far.
+        outcome = await self.bot.dispatcher.outcome(row, within=self.post_wait)
+        if outcome == "failed":
+            raise UserError(
+                N_(
+                    "I couldn't post your poll in <#{channel}>: I may not be allowed to write "
+                    "there. Nothing was kept; a moderator can check my permissions."
+                ),
+                channel=poll.channel_id,
+            )
+        if outcome == "sent":
+            said = t(
                 "Your poll is posted in <#{channel}>. It closes {when}; the results will be "
                 "posted there.",
                 channel=poll.channel_id,
                 when=stamp(poll.closes_at, "R"),
-            ),
-            ephemeral=True,
-        )
+            )
+        else:
+            said = t(
+                "Your poll will be posted in <#{channel}> in a moment (Discord is slow right "
+                "now). It closes {when}; the results will be posted there.",
+                channel=poll.channel_id,
+                when=stamp(poll.closes_at, "R"),
+            )
+        await interaction.followup.send(said, ephemeral=True)
 
     async def _still_there(self, guild_id: int, group_id: int | None) -> GroupRef | None:
         """The poll's group, unless it went (or was archived) while the form was open."""

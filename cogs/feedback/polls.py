@@ -18,14 +18,16 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.clock import Clock, epoch
+from bot.clock import Clock
 from bot.db import Database
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import N_
 from bot.kit.timestamps import stamp
 from bot.outbox import Outbox
-from cogs.feedback.anonymity import AnonymousService, GroupsGetter, HistoryEraser, Tokens
-from cogs.feedback.poll_input import clean_question, parse_options, poll_duration
+from cogs.feedback.anonymity import GroupsGetter, HistoryEraser, Tokens
+from cogs.feedback.poll_creation import POLL_POST as POLL_POST
+from cogs.feedback.poll_creation import PollCreation
+from cogs.feedback.poll_creation import PollDraft as PollDraft
 from cogs.feedback.repository import FeedbackRepository, Poll, PollOption
 
 log = logging.getLogger(__name__)
@@ -33,13 +35,11 @@ log = logging.getLogger(__name__)
 POLL_RESULTS = "feedback:poll_results"  # outbox kind; the poll board renders it
 VOTE_LOST = "feedback:vote_lost"  # outbox kind: "your vote was lost in a restart, vote again"
 
-DEFAULT_MIN_VOTERS = 3
 MIN_VOTERS_LOWEST, MIN_VOTERS_HIGHEST = 3, 100
-UNPOSTED_GRACE_SECONDS = 10 * 60  # a poll still 'posting' after this was never shown: removed
 KEEP_CLOSED_POLLS_SECONDS = 30 * 86400
 
-# Post-session polls: on the meetings feature's `meeting_ended`, groups that turned them on get
-# a poll built from these through PollBoardCog.post_poll (the same path as /poll create).
+# Post-session polls: on the meetings feature's durable `meeting_ended`, groups that turned them
+# on get a poll built from these through `create` (the same path as /poll create).
 SESSION_POLL_QUESTION = N_("How helpful was today's session?")
 SESSION_POLL_OPTIONS = ("1", "2", "3", "4", "5")
 SESSION_POLL_HOURS_MIN, SESSION_POLL_HOURS_MAX, SESSION_POLL_HOURS_DEFAULT = 1, 168, 24
@@ -60,18 +60,6 @@ def percentages(votes: Sequence[int]) -> list[int]:
 
 
 @dataclass(frozen=True)
-class PollDraft:
-    """What /poll create asked for, checked, before the options modal."""
-
-    guild_id: int
-    channel_id: int
-    group_id: int | None
-    question: str
-    duration: int  # seconds
-    created_by: int
-
-
-@dataclass(frozen=True)
 class ResultRow:
     label: str
     votes: int
@@ -85,7 +73,7 @@ class PollResults:
     rows: tuple[ResultRow, ...]
 
 
-class PollService(AnonymousService):
+class PollService(PollCreation):
     without_secret = "polls cannot record votes"
 
     def __init__(
@@ -103,13 +91,7 @@ class PollService(AnonymousService):
         # poll id -> position -> votes: the only place a choice is kept while the poll is open
         self._tallies: dict[int, Counter[int]] = {}
 
-    def now(self) -> int:
-        return epoch(self._clock())
-
     # ------------------------------------------------------------------ settings
-
-    async def min_voters(self, guild_id: int) -> int:
-        return await self.repository.min_voters(guild_id) or DEFAULT_MIN_VOTERS
 
     async def set_min_voters(self, guild_id: int, value: int, by: int) -> int:
         if not MIN_VOTERS_LOWEST <= value <= MIN_VOTERS_HIGHEST:
@@ -142,104 +124,6 @@ class PollService(AnonymousService):
 
     async def session_poll_hours(self, guild_id: int, group_id: int) -> int | None:
         return await self.repository.session_poll_hours(guild_id, group_id)
-
-    async def claim_session(self, guild_id: int, group_id: int, occurrence: str) -> bool:
-        """A session is asked about once, however often its end is announced."""
-        async with self.db.transaction() as tx:
-            return await self.repository.claim_session(tx, guild_id, group_id, occurrence)
-
-    async def release_session(self, guild_id: int, group_id: int, occurrence: str) -> None:
-        async with self.db.transaction() as tx:
-            await self.repository.release_session(tx, guild_id, group_id, occurrence)
-
-    def session_draft(
-        self,
-        *,
-        guild_id: int,
-        channel_id: int,
-        group_id: int,
-        question: str,
-        hours: int,
-        created_by: int,
-    ) -> PollDraft:
-        """`question` is SESSION_POLL_QUESTION in the server's language."""
-        return PollDraft(
-            guild_id=guild_id,
-            channel_id=channel_id,
-            group_id=group_id,
-            question=question,
-            duration=hours * 3600,
-            created_by=created_by,
-        )
-
-    # ------------------------------------------------------------------ creating
-
-    def draft(
-        self,
-        *,
-        guild_id: int,
-        channel_id: int,
-        group_id: int | None,
-        question: str,
-        closes_in: str,
-        created_by: int,
-    ) -> PollDraft:
-        return PollDraft(
-            guild_id=guild_id,
-            channel_id=channel_id,
-            group_id=group_id,
-            question=clean_question(question),
-            duration=poll_duration(closes_in),
-            created_by=created_by,
-        )
-
-    async def create(
-        self, draft: PollDraft, labels: Sequence[str], eligible: Iterable[int]
-    ) -> Poll:
-        """Write the poll, its options and its roll ('posting' until its message is out)."""
-        labels = parse_options("\n".join(labels))
-        now = self.now()
-        min_voters = await self.min_voters(draft.guild_id)
-        async with self.db.transaction() as tx:
-            poll_id = await self.repository.insert_poll(
-                tx,
-                guild_id=draft.guild_id,
-                channel_id=draft.channel_id,
-                group_id=draft.group_id,
-                question=draft.question,
-                min_voters=min_voters,
-                closes_at=now + draft.duration,
-                created_by=draft.created_by,
-                now=now,
-            )
-            await self.repository.insert_options(tx, poll_id, labels)
-            await self.repository.add_to_roll(
-                tx, poll_id, [self.tokens.voter(poll_id, user_id) for user_id in set(eligible)]
-            )
-            poll = await self.repository.get_poll_in(tx, poll_id)
-        assert poll is not None
-        log.info(
-            "poll %d created in guild %d (group %s), closes at %d",
-            poll.id,
-            poll.guild_id,
-            poll.group_id,
-            poll.closes_at,
-        )
-        return poll
-
-    async def mark_posted(self, poll_id: int, message_id: int) -> None:
-        await self.repository.mark_posted(poll_id, message_id)
-
-    async def discard(self, poll_id: int) -> None:
-        """The poll message could not be posted: nothing of the poll stays."""
-        await self.repository.delete_unposted(poll_id)
-        await self.eraser.erase()
-
-    async def discard_unposted(self) -> int:
-        removed = await self.repository.delete_unposted_before(self.now() - UNPOSTED_GRACE_SECONDS)
-        if removed:
-            log.info("removed %d polls whose message was never posted", removed)
-        return removed
 
     async def enroll(self, guild_id: int, user_id: int, group_id: int | None) -> None:
         """A member joined the server (group_id None) or a group: they may vote in its open

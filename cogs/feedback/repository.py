@@ -147,15 +147,6 @@ class FeedbackRepository:
         )
         return changed > 0
 
-    async def release_session(
-        self, tx: Transaction, guild_id: int, group_id: int, occurrence: str
-    ) -> None:
-        await tx.execute(
-            "DELETE FROM feedback_sessions_asked WHERE guild_id = :g AND group_id = :group "
-            "AND occurrence = :occ",
-            {"g": guild_id, "group": group_id, "occ": occurrence},
-        )
-
     # ------------------------------------------------------------------ polls
 
     async def insert_poll(

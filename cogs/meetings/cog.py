@@ -72,7 +72,7 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
     def __init__(self, bot: Bot) -> None:
         super().__init__(bot)
         self.service = MeetingService(
-            bot.db, bot.clock, bot.outbox, lambda: bot.groups, self._dispatch
+            bot.db, bot.clock, bot.outbox, lambda: bot.groups, self._dispatch, bot.event_log
         )
         self.actions = DueActions(self.service)
         self.events = EventSync(bot, self.service)

@@ -177,6 +177,19 @@ class SessionQueries(Queries):
         )
         await self.insert_actions(tx, occurrence_id, plan)
 
+    async def reschedule_actions(
+        self, tx: Transaction, occurrence_id: int, plan: dict[str, int]
+    ) -> None:
+        """A session moved to a new time: its actions become `plan`, its reminders included
+        even if they went out for the old time (a reminder is for a time: the new time gets its
+        own). `plan` holds only reminders still ahead (rules.action_plan)."""
+        await tx.execute(
+            "DELETE FROM meeting_actions WHERE occurrence_id = :id "
+            "AND (done_at IS NULL OR action LIKE 'reminder:%')",
+            {"id": occurrence_id},
+        )
+        await self.insert_actions(tx, occurrence_id, plan)
+
     async def begin_action(self, tx: Transaction) -> None:
         """A savepoint around one action of a batch, so that its failure is undone alone."""
         await tx.execute("SAVEPOINT meeting_action")

@@ -181,11 +181,9 @@ class DueActions:
         await self.repo.set_status(tx, session.id, STARTED)
         await self.repo.mark_event_dirty(tx, session.guild_id, session.group_id)
         self.service.changed(tx)
-        tx.after_commit(
-            lambda: self.service.dispatch(
-                MEETING_STARTED, session.guild_id, session.group_id, session.occurrence
-            )
-        )
+        # Durable: the session's reminders hear it even if the bot dies right after the commit;
+        # no later than the session's end.
+        await self._publish(tx, MEETING_STARTED, session, expires_at=session.ends_at)
 
     async def _end(self, tx: Transaction, action: Action, c: Context, now: int) -> None:
         session = c.session
@@ -208,8 +206,25 @@ class DueActions:
         )
         self.service.changed(tx)
         if go:
-            tx.after_commit(
-                lambda: self.service.dispatch(
-                    MEETING_ENDED, session.guild_id, session.group_id, session.occurrence
-                )
+            # Durable: its feedback poll is asked for even if the bot dies after the commit.
+            await self._publish(
+                tx, MEETING_ENDED, session, expires_at=session.ends_at + END_GRACE_SECONDS
             )
+
+    async def _publish(
+        self, tx: Transaction, name: str, session: Session, *, expires_at: int
+    ) -> None:
+        """The event, durable (in this transaction) for the features that must hear it, and
+        in memory after the commit for observers that need no durability."""
+        if self.service.events is not None:
+            payload = {
+                "guild_id": session.guild_id,
+                "group_id": session.group_id,
+                "occurrence": session.occurrence,
+            }
+            await self.service.events.append(tx, name, payload, expires_at=expires_at)
+        tx.after_commit(
+            lambda: self.service.dispatch(
+                name, session.guild_id, session.group_id, session.occurrence
+            )
+        )

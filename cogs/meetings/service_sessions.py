@@ -19,6 +19,7 @@ from typing import Any
 from bot.clock import Clock, epoch
 from bot.db import Database, Transaction
 from bot.directory import GroupDirectory, GroupRef
+from bot.event_log import EventLog
 from bot.outbox import Outbox
 from cogs.meetings.models import (
     DEFAULT_OFFSETS,
@@ -56,8 +57,10 @@ class Sessions:
         outbox: Outbox,
         groups: Callable[[], GroupDirectory],
         dispatch: Dispatch,
+        events: EventLog | None = None,
     ) -> None:
         self.db = db
+        self.events = events  # durable meeting_started / meeting_ended (bot/events.py)
         self.repo = MeetingRepository(db)
         self.now = clock
         self.outbox = outbox

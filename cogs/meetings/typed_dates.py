@@ -204,8 +204,19 @@ def _no_zone(name: str | None, offset: int | None) -> None:
         raise _ZoneGiven(name or offset)
 
 
+def _too_far() -> UserError:
+    return UserError(
+        N_("That is more than 2 years ahead. Please pick a date within the next 2 years.")
+    )
+
+
 def _check_range(local: datetime, zone: str, now: datetime) -> datetime:
-    instant, _ = to_utc(local, zone)
+    if local.year > now.year + 3:
+        raise _too_far()  # refused before any arithmetic: 9999-12-31 23:59 has no UTC instant
+    try:
+        instant, _ = to_utc(local, zone)
+    except (OverflowError, ValueError):
+        raise _too_far() from None
     if instant <= now:
         raise UserError(
             N_(
@@ -215,9 +226,7 @@ def _check_range(local: datetime, zone: str, now: datetime) -> datetime:
             when=local.strftime("%Y-%m-%d %H:%M"),
         )
     if instant > now + MAX_AHEAD:
-        raise UserError(
-            N_("That is more than 2 years ahead. Please pick a date within the next 2 years.")
-        )
+        raise _too_far()
     return local
 
 

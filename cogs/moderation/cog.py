@@ -15,6 +15,7 @@ from typing import Any
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _T
+from discord.ext import commands
 
 from bot.checks import LEADER, MODERATOR, Audience
 from bot.client import Bot
@@ -34,7 +35,6 @@ from bot.tree import translator
 from cogs.moderation import render
 from cogs.moderation.actions import ACTIONS, WARN
 from cogs.moderation.guidelines import GuidelineService
-from cogs.moderation.models import Guideline
 from cogs.moderation.service import (
     MEMBER_NOTICE,
     UNDELIVERED,
@@ -44,6 +44,7 @@ from cogs.moderation.service import (
     parse_timeout,
 )
 from cogs.moderation.service_privacy import ModerationPrivacy, warning_expired
+from cogs.moderation.timeouts import reconcile_timeouts
 
 log = logging.getLogger(__name__)
 
@@ -60,16 +61,6 @@ TIMEOUT_PRESETS = (
 )
 HISTORY_LINES = 20
 FORGET_JOB = "moderation:forget"  # warnings and reports of members who asked to be erased
-
-
-def guideline_name(guideline: Guideline, group_name: str | None, t: Translate) -> str:
-    if guideline.for_group is None:
-        return t("the server's guidelines, version {version}", version=guideline.version)
-    return t(
-        "the guidelines of {group}, version {version}",
-        group=escape_member_text(group_name or "?"),
-        version=guideline.version,
-    )
 
 
 class ModerationCog(Feature, name="Moderation"):
@@ -89,6 +80,7 @@ class ModerationCog(Feature, name="Moderation"):
         self.service = ModerationService(bot.db, bot.clock, bot.outbox, bot.modlog)
         self.guidelines = GuidelineService(bot.db, bot.clock, bot.outbox, bot.modlog)
         self.privacy = ModerationPrivacy(bot.db, bot.clock, bot.guild_settings, bot.modlog)
+        self._timeouts_in_flight: set[int] = set()  # intents this process is carrying out
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         return {
@@ -113,6 +105,15 @@ class ModerationCog(Feature, name="Moderation"):
         self.bot.scheduler.add_job(
             self.privacy.forget_due, "interval", hours=6, id=FORGET_JOB, replace_existing=True
         )
+
+    # ------------------------------------------------------------------ reconciliation
+
+    @commands.Cog.listener()
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self._reconcile_timeouts(guild)
+
+    async def _reconcile_timeouts(self, guild: discord.Guild) -> None:
+        await reconcile_timeouts(self.service, guild, skip=self._timeouts_in_flight)
 
     # ------------------------------------------------------------------ helpers
 
@@ -233,7 +234,7 @@ class ModerationCog(Feature, name="Moderation"):
             group_name = await self._group_name(item.guild_id, item.for_group)
             if item.for_group is not None and group_name is None:
                 continue
-            name = guideline_name(item, group_name, t)
+            name = render.guideline_name(item, group_name, t)
             if current.casefold() in name.casefold():
                 choices.append(app_commands.Choice(name=name[:100], value=str(item.id)))
         return choices[:25]
@@ -326,10 +327,46 @@ class ModerationCog(Feature, name="Moderation"):
         await self._check_can_moderate(caller, member)
         until = self.bot.clock() + timedelta(seconds=seconds)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await member.timeout(until, reason=cleaned)
-        case = await self.service.record_timeout(
-            caller.guild.id, member.id, by=caller.id, until=int(until.timestamp()), reason=cleaned
+        # The intent first, then Discord, then the case: a crash between leaves the intent,
+        # which the start-up reconciliation completes or drops (`_reconcile_timeouts`).
+        stamp_until = int(until.timestamp())
+        intent = await self.service.intend_timeout(
+            caller.guild.id, member.id, by=caller.id, until=stamp_until, reason=cleaned
         )
+        self._timeouts_in_flight.add(intent)
+        try:
+            try:
+                await member.timeout(until, reason=cleaned)
+            except discord.HTTPException:
+                await self.service.drop_timeout(intent)  # Discord refused it: nothing happened
+                raise
+            except Exception:
+                # Not known whether Discord applied it: the reconciliation finds out now (a
+                # crash, which runs no code at all, leaves it to the next start).
+                self._timeouts_in_flight.discard(intent)
+                if not self.bot.is_closed():  # a bot shutting down leaves it to its next start
+                    self.bot.spawn(self._reconcile_timeouts(caller.guild), name="timeouts")
+                raise
+            case = await self.service.record_timeout(
+                caller.guild.id,
+                member.id,
+                by=caller.id,
+                until=stamp_until,
+                reason=cleaned,
+                intent=intent,
+            )
+        finally:
+            self._timeouts_in_flight.discard(intent)
+        if case is None:  # completed by another process's reconciliation: its case is logged
+            await interaction.followup.send(
+                t(
+                    "{member} is timed out until {until}. They'll be told privately.",
+                    member=member.mention,
+                    until=stamp(stamp_until),
+                ),
+                ephemeral=True,
+            )
+            return
         await interaction.followup.send(
             t(
                 "{member} is timed out until {until} (case #{case}). They'll be told privately.",
@@ -427,7 +464,7 @@ class ModerationCog(Feature, name="Moderation"):
             guideline = await self.guidelines.get(int(guideline_id))
             if guideline is not None:
                 name = await self._group_name(guideline.guild_id, guideline.for_group)
-                guideline_text = guideline_name(guideline, name, t)
+                guideline_text = render.guideline_name(guideline, name, t)
         text = render.member_notice(
             entry,
             t,

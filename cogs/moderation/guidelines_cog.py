@@ -16,13 +16,14 @@ from typing import Any
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _T
-from discord.ext import commands
 
 from bot.checks import LEADER, MEMBER, Audience, caller
 from bot.client import Bot
 from bot.directory import GroupRef
 from bot.dispatcher import Rendered, Renderer, server_of
 from bot.errors import NotAllowed, NotFound
+from bot.event_log import DurableHandler, Event
+from bot.events import MEETING_STARTED
 from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.i18n import N_
 from bot.kit.groups import AnyGroup, LedGroup, group_here
@@ -69,6 +70,9 @@ class GuidelinesCog(Feature, name=GUIDELINES_COG_NAME):
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         return {REMINDER: self._render_reminder}
+
+    def durable_listeners(self) -> Mapping[str, DurableHandler]:
+        return {MEETING_STARTED: self.session_started}
 
     def job_rebuilders(self) -> Sequence[Rebuilder]:
         return (self._rebuild,)
@@ -126,8 +130,12 @@ class GuidelinesCog(Feature, name=GUIDELINES_COG_NAME):
         if following is not None:
             self._schedule(group_id, following)
 
-    @commands.Cog.listener()
-    async def on_meeting_started(self, guild_id: int, group_id: int, occurrence: str) -> None:
+    async def session_started(self, event: Event) -> None:
+        """The durable `meeting_started` (bot/events.py): the guideline reminder, once per
+        session however often the event comes (the session is marked in the reminder's own
+        transaction)."""
+        p = event.payload
+        guild_id, group_id, occurrence = int(p["guild_id"]), int(p["group_id"]), p["occurrence"]
         group = await self.bot.groups.get(guild_id, group_id)
         if group is None or group.archived or group.channel_id is None:
             return

@@ -74,3 +74,16 @@ class Reminder:
     at_session: bool
     next_due: int | None
     last_sent: int | None
+
+
+@dataclass(frozen=True)
+class PendingTimeout:
+    """A /timeout whose intent was written before Discord applied it, not yet completed."""
+
+    id: int
+    guild_id: int
+    user_id: int
+    actor_id: int
+    until: int
+    reason: str
+    created_at: int

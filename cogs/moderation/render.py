@@ -303,3 +303,13 @@ def member_notice(
             case=entry.case_number,
         )
     raise ValueError(f"no member notice for {entry.action}")
+
+
+def guideline_name(guideline: Guideline, group_name: str | None, t: Translate) -> str:
+    if guideline.for_group is None:
+        return t("the server's guidelines, version {version}", version=guideline.version)
+    return t(
+        "the guidelines of {group}, version {version}",
+        group=escape_member_text(group_name or "?"),
+        version=guideline.version,
+    )

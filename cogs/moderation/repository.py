@@ -6,7 +6,7 @@ The mod log itself is core (bot/modlog.py) and has its own SQL.
 from __future__ import annotations
 
 from bot.db import Database, Row, Transaction
-from cogs.moderation.models import Guideline, MemberWarning, Reminder, Report
+from cogs.moderation.models import Guideline, MemberWarning, PendingTimeout, Reminder, Report
 
 _REPORT = (
     "id, guild_id, case_number, reporter_id, author_id, channel_id, message_id, snapshot, "
@@ -200,6 +200,45 @@ class ModerationRepository:
             {"guild_id": guild_id, "user_id": user_id},
         )
         return [_member_warning(r) for r in rows]
+
+    # ------------------------------------------------------------------ timeouts
+
+    async def insert_pending_timeout(
+        self,
+        tx: Transaction,
+        *,
+        guild_id: int,
+        user_id: int,
+        actor_id: int,
+        until: int,
+        reason: str,
+        now: int,
+    ) -> int:
+        return await tx.insert(
+            "INSERT INTO pending_timeouts (guild_id, user_id, actor_id, until, reason, "
+            "created_at) VALUES (:guild_id, :user_id, :actor_id, :until, :reason, :now)",
+            {
+                "guild_id": guild_id,
+                "user_id": user_id,
+                "actor_id": actor_id,
+                "until": until,
+                "reason": reason,
+                "now": now,
+            },
+        )
+
+    async def delete_pending_timeout(self, tx: Transaction, intent_id: int) -> bool:
+        """False if it was gone already (completed or dropped by someone else)."""
+        changed = await tx.execute("DELETE FROM pending_timeouts WHERE id = :id", {"id": intent_id})
+        return changed == 1
+
+    async def pending_timeouts(self, guild_id: int) -> list[PendingTimeout]:
+        rows = await self.db.fetchall(
+            "SELECT id, guild_id, user_id, actor_id, until, reason, created_at "
+            "FROM pending_timeouts WHERE guild_id = :g ORDER BY id",
+            {"g": guild_id},
+        )
+        return [PendingTimeout(**dict(r)) for r in rows]
 
     # ------------------------------------------------------------------ guidelines
 

@@ -26,7 +26,7 @@ from cogs.moderation.actions import (
     UNTIMEOUT,
     WARN,
 )
-from cogs.moderation.models import MemberWarning, Report
+from cogs.moderation.models import MemberWarning, PendingTimeout, Report
 from cogs.moderation.repository import ModerationRepository
 
 log = logging.getLogger(__name__)
@@ -213,11 +213,46 @@ class ModerationService:
 
     # ------------------------------------------------------------------ timeouts
 
-    async def record_timeout(
+    async def intend_timeout(
         self, guild_id: int, user_id: int, *, by: int, until: int, reason: str
     ) -> int:
-        """After Discord applied the timeout: the case, and a kind word to the member."""
+        """Before Discord applies a timeout: its intent, so a crash between the two is
+        completed (or dropped) by `reconcile_timeouts` at start. Returns the intent's id."""
         async with self.db.transaction() as tx:
+            return await self.repo.insert_pending_timeout(
+                tx,
+                guild_id=guild_id,
+                user_id=user_id,
+                actor_id=by,
+                until=until,
+                reason=reason,
+                now=self.now(),
+            )
+
+    async def drop_timeout(self, intent_id: int) -> bool:
+        """Discord did not apply it: nothing of it stays."""
+        async with self.db.transaction() as tx:
+            return await self.repo.delete_pending_timeout(tx, intent_id)
+
+    async def pending_timeouts(self, guild_id: int) -> list[PendingTimeout]:
+        return await self.repo.pending_timeouts(guild_id)
+
+    async def record_timeout(
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        by: int,
+        until: int,
+        reason: str,
+        intent: int | None = None,
+    ) -> int | None:
+        """After Discord applied the timeout: the case, and a kind word to the member, in the
+        transaction that removes its intent (so the member is told once, whoever completes
+        it). None if that intent was completed already."""
+        async with self.db.transaction() as tx:
+            if intent is not None and not await self.repo.delete_pending_timeout(tx, intent):
+                return None
             case = await self.modlog.record_in(
                 tx,
                 guild_id=guild_id,

@@ -7,6 +7,7 @@ import asyncio
 
 from bot.events import MEETING_STARTED
 from tests.confidentiality.conftest import agree, conf, the_bot
+from tests.events import announce
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import Message
 from tests.groups.conftest import channel_of, create_group, group_named
@@ -40,15 +41,15 @@ async def test_reminders_at_the_moments_that_matter(
 
     # A session starts: one reminder per session, even if the event comes twice.
     before = len(bot_posts(fake, room.id))
-    bot.dispatch(MEETING_STARTED, s.guild.id, group.id, "7:1796227200")
-    bot.dispatch(MEETING_STARTED, s.guild.id, group.id, "7:1796227200")
+    await announce(bot, MEETING_STARTED, s.guild.id, group.id, "7:1796227200")
+    await announce(bot, MEETING_STARTED, s.guild.id, group.id, "7:1796227200")
     await wait_until(lambda: len(bot_posts(fake, room.id)) > before)
     await runner.idle()
     posts = bot_posts(fake, room.id)
     assert len(posts) == before + 1
     assert "As this session begins, a gentle reminder" in posts[-1].text
     assert posts[-1].allowed_mentions == {"parse": []}
-    bot.dispatch(MEETING_STARTED, s.guild.id, group.id, "7:1796832000")  # the next session
+    await announce(bot, MEETING_STARTED, s.guild.id, group.id, "7:1796832000")  # the next session
     await wait_until(lambda: len(bot_posts(fake, room.id)) == before + 2)
 
     # Anna's first post: a private reminder, once.

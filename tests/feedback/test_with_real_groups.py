@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import StartBot
+from tests.events import announce
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.errors import InteractionRefused
 from tests.fakediscord.models import User
@@ -137,7 +138,7 @@ async def test_a_post_session_poll_once_per_session_if_the_leader_turned_it_on(
         return [m for m in polls_in(fake, room) if "How helpful was today's session?" in m.text]
 
     # What the meetings feature will announce when a session ends.
-    bot.dispatch("meeting_ended", s.guild.id, survivors.id, "meeting-7:2027-03-02")
+    await announce(bot, "meeting_ended", s.guild.id, survivors.id, "meeting-7:2027-03-02")
     await wait_until(lambda: len(session_polls()) == 1)
     poll = session_polls()[0]
     assert [c.rsplit(":", 1)[1] for c in poll.custom_ids()] == ["1", "2", "3", "4", "5"]
@@ -145,18 +146,18 @@ async def test_a_post_session_poll_once_per_session_if_the_leader_turned_it_on(
     await vote(fake, anna, poll, 5)
 
     # The same session announced again (a restart, a retry): no second poll.
-    bot.dispatch("meeting_ended", s.guild.id, survivors.id, "meeting-7:2027-03-02")
+    await announce(bot, "meeting_ended", s.guild.id, survivors.id, "meeting-7:2027-03-02")
     await real_runner.stop()
     bot = await real_runner.start(sync=False)
-    bot.dispatch("meeting_ended", s.guild.id, survivors.id, "meeting-7:2027-03-02")
+    await announce(bot, "meeting_ended", s.guild.id, survivors.id, "meeting-7:2027-03-02")
     # A group whose leaders did not turn it on gets nothing.
-    bot.dispatch("meeting_ended", s.guild.id, caregivers.id, "meeting-8:2027-03-02")
+    await announce(bot, "meeting_ended", s.guild.id, caregivers.id, "meeting-8:2027-03-02")
     await real_runner.idle()
     assert len(session_polls()) == 1
     assert polls_in(fake, fake.channel(caregivers.channel_id)) == []  # type: ignore[arg-type]
 
     # Turned off: the next session is not asked about.
     assert "no longer get a poll" in await turn(leader, survivors.id, False)
-    bot.dispatch("meeting_ended", s.guild.id, survivors.id, "meeting-7:2027-03-09")
+    await announce(bot, "meeting_ended", s.guild.id, survivors.id, "meeting-7:2027-03-09")
     await real_runner.idle()
     assert len(session_polls()) == 1

@@ -47,13 +47,8 @@ AUDIENCES = {
     "admin": Audience.ADMIN,
 }
 
-# Known failures another branch fixes (issue 19; tests/fuzz/test_known.py has them as a strict
-# xfail): by command, which options show it. The lead removes these after merging wt/durable.
-KNOWN_ELSEWHERE: dict[str, Callable[[dict[str, Any]], bool]] = {
-    "meeting schedule": lambda options: any(
-        str(options.get(name, "")).startswith("9999-") for name in ("when", "until")
-    ),
-}
+# Known failures another branch fixes, by command: which options show it (none now).
+KNOWN_ELSEWHERE: dict[str, Callable[[dict[str, Any]], bool]] = {}
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from cogs.moderation.guidelines import next_due
+from tests.events import announce
 from tests.moderation.conftest import Community
 
 
@@ -145,7 +146,7 @@ async def test_an_archived_group_gets_no_more_reminders(community: Community) ->
 
 async def test_a_reminder_at_the_start_of_each_session(community: Community) -> None:
     c = community
-    c.bot.dispatch("meeting_started", c.server.guild.id, c.group_id, "7:1800000000")
+    await announce(c.bot, "meeting_started", c.server.guild.id, c.group_id, "7:1800000000")
     await c.settle()
     assert not reminders(c)  # not asked for yet
 
@@ -158,12 +159,12 @@ async def test_a_reminder_at_the_start_of_each_session(community: Community) -> 
     )
     assert "at the start of each session" in res.text, res
     for occurrence in ("7:1800000000", "7:1800000000", "7:1800604800"):
-        c.bot.dispatch("meeting_started", c.server.guild.id, c.group_id, occurrence)
+        await announce(c.bot, "meeting_started", c.server.guild.id, c.group_id, occurrence)
         await c.settle()
     sent = reminders(c)
     assert len(sent) == 2 and all("today's session" in m.text for m in sent)
     # Another group's session does not remind this one.
-    c.bot.dispatch("meeting_started", c.server.guild.id, c.other_group_id, "8:1800000000")
+    await announce(c.bot, "meeting_started", c.server.guild.id, c.other_group_id, "8:1800000000")
     await c.settle()
     assert len(reminders(c)) == 2
 
@@ -171,8 +172,8 @@ async def test_a_reminder_at_the_start_of_each_session(community: Community) -> 
     # none again; the next session does. Never a ping.
     await c.runner.stop()
     await c.runner.start()
-    c.bot.dispatch("meeting_started", c.server.guild.id, c.group_id, "7:1800604800")
-    c.bot.dispatch("meeting_started", c.server.guild.id, c.group_id, "7:1801209600")
+    await announce(c.bot, "meeting_started", c.server.guild.id, c.group_id, "7:1800604800")
+    await announce(c.bot, "meeting_started", c.server.guild.id, c.group_id, "7:1801209600")
     await c.settle()
     sent = reminders(c)
     assert len(sent) == 3

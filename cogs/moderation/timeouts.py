@@ -1,0 +1,49 @@
+"""/timeout's start-up reconciliation, the Discord side: a /timeout records its intent before
+Discord applies it (ModerationService.intend_timeout); an intent a crash left behind is
+completed here if Discord shows the timeout, or dropped if it does not."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Container
+
+import discord
+
+from cogs.moderation.service import ModerationService
+
+log = logging.getLogger(__name__)
+
+UNTIL_SLACK = 2  # seconds: Discord's timeout end, as read back, matches the intent's
+
+
+async def reconcile_timeouts(
+    service: ModerationService, guild: discord.Guild, *, skip: Container[int] = ()
+) -> None:
+    """If Discord shows the member timed out until the intent's moment, it happened: its case
+    and the word to the member follow (once: the intent goes in that same transaction);
+    otherwise it did not, and the intent is dropped. `skip`: intents this process is still
+    carrying out."""
+    for pending in await service.pending_timeouts(guild.id):
+        if pending.id in skip:
+            continue
+        try:
+            member: discord.Member | None = await guild.fetch_member(pending.user_id)
+        except discord.NotFound:
+            member = None  # gone from the server: no timeout of theirs can be seen
+        except discord.HTTPException as error:
+            log.warning("timeout intent %d: member not read yet: %s", pending.id, error)
+            continue
+        until = member.timed_out_until if member is not None else None
+        if until is not None and abs(until.timestamp() - pending.until) <= UNTIL_SLACK:
+            case = await service.record_timeout(
+                guild.id,
+                pending.user_id,
+                by=pending.actor_id,
+                until=pending.until,
+                reason=pending.reason,
+                intent=pending.id,
+            )
+            log.info("timeout intent %d completed after a restart: case %s", pending.id, case)
+        else:
+            await service.drop_timeout(pending.id)
+            log.info("timeout intent %d was never applied: dropped", pending.id)
