@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import random
 import statistics
 import tempfile
@@ -70,7 +71,11 @@ async def queue_backlog(bot: Bot, members: list[User]) -> None:
 
 
 async def escalation_latency(
-    samples: int, chatter_rate: float, interval: float, backlog: int = 0
+    samples: int,
+    chatter_rate: float,
+    interval: float,
+    backlog: int = 0,
+    database_folder: str | None = None,
 ) -> tuple[dict[str, dict[str, float]], float, int, dict[str, float]]:
     fake = FakeDiscord()
     await fake.start()
@@ -100,7 +105,7 @@ async def escalation_latency(
 
     fake._validate = timed_validate  # type: ignore[method-assign]
 
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory(dir=database_folder) as folder:
         runner = BotRunner(fake, Path(folder) / "bench.sqlite3")
         await runner.start()
         # When the bot has read each crisis message (its on_message), to tell the gateway's
@@ -241,12 +246,19 @@ async def main() -> None:
     parser.add_argument(
         "--backlog", type=int, default=1500, help="ordinary DMs queued ahead of the crises"
     )
+    parser.add_argument(
+        "--database-folder",
+        default=None,
+        help="where the bot's database file goes (default: the system's temporary folder, "
+        "on disk; /dev/shm shows what the disk's flushes cost: every commit is flushed)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
+    cpu, wall = time.process_time(), time.perf_counter()
     floor = await bare_floor(args.iterations)
     message_floor = await bare_message_floor(args.iterations)
     figures, rate, count, validation = await escalation_latency(
-        args.samples, args.chatter, args.interval, args.backlog
+        args.samples, args.chatter, args.interval, args.backlog, args.database_folder
     )
     print(
         f"message -> alert and resources DM, {count} crises under {rate:.0f} messages/s of "
@@ -267,6 +279,11 @@ async def main() -> None:
             f"  backlog: {sent:.0f} ordinary DMs went out while the crises were measured, "
             f"{left:.0f} were still queued at the end"
         )
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    print(
+        f"  machine: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; this "
+        f"process used {cpu:.1f} s of CPU in {wall:.1f} s ({cpu / wall:.0%} of one core)"
+    )
     spent = sum(validation.values())
     print(
         "  of which the fake's schema validation (median per request, one event loop): "

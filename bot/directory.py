@@ -12,11 +12,11 @@ Bot events the groups feature dispatches (all ids are ints):
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
-if TYPE_CHECKING:
-    pass
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,40 @@ class NoGroups:
 
     async def held_ids(self, guild_id: int, group_id: int) -> set[int]:
         return set()
+
+
+class Remembered(Generic[T]):
+    """Answers read from the database, kept in memory until what they were read from changes:
+    the lookups every message asks (which group a channel belongs to, a server's settings).
+
+    The code that writes calls `changed()` when it writes and again once the write has
+    committed (`tx.after_commit(cache.changed)`): every answer is forgotten each time, and an
+    answer whose read overlapped a change is not kept (it may have read the old rows). So an
+    answer is never older than the last committed write of this process; a write made by
+    another process, or by hand in SQL, is not seen until this process writes again or starts
+    again. At most `limit` answers are kept (all are forgotten when it is reached)."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
+        self._answers: dict[Hashable, T] = {}
+        self._generation = 0
+
+    def changed(self) -> None:
+        self._generation += 1
+        self._answers.clear()
+
+    async def get(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
+        try:
+            return self._answers[key]
+        except KeyError:
+            pass
+        generation = self._generation
+        answer = await read()
+        if generation == self._generation:
+            if len(self._answers) >= self.limit:
+                self._answers.clear()
+            self._answers[key] = answer
+        return answer
 
 
 class JoinGate(Protocol):

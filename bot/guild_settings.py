@@ -17,6 +17,7 @@ import pycountry
 
 from bot.clock import Clock, epoch
 from bot.db import Database, Row, Transaction
+from bot.directory import Remembered
 from bot.errors import NotConfigured, UserError
 from bot.events import MODERATOR_ROLE_CHANGED
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translate, server_translator
@@ -248,8 +249,14 @@ class GuildSettingsRepository:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Every message in a crisis, and every alert, reads its server's settings: remembered
+        # until this repository writes them again (`upsert`, the one writer of the table).
+        self.remembered: Remembered[GuildSettings | None] = Remembered()
 
     async def get(self, guild_id: int) -> GuildSettings | None:
+        return await self.remembered.get(guild_id, lambda: self._read(guild_id))
+
+    async def _read(self, guild_id: int) -> GuildSettings | None:
         row = await self.db.fetchone(self._SELECT, {"guild_id": guild_id})
         return None if row is None else _settings(row)
 
@@ -262,6 +269,8 @@ class GuildSettingsRepository:
     ) -> None:
         if field not in _FIELDS:
             raise ValueError(f"unknown setting {field!r}")
+        self.remembered.changed()
+        tx.after_commit(self.remembered.changed)
         await tx.execute(
             f"INSERT INTO guild_settings (guild_id, {field}, updated_at, updated_by) "
             f"VALUES (:guild_id, :value, :now, :by) "

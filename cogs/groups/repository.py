@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.db import Database, Row, Transaction
+from bot.directory import GroupRef, Remembered
 from cogs.groups.records import Group, JoinRequest, Panel, WaitlistEntry
 from cogs.groups.repository_access import AccessQueries
 from cogs.groups.repository_flows import FlowQueries
@@ -41,6 +42,14 @@ class GroupRepository(MembershipQueries, AccessQueries, FlowQueries):
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # The group of a channel as other features see it (`bot.groups.for_channel`, asked for
+        # every message): remembered until the next write to the groups table (`insert`,
+        # `update`, its only writers), which forgets them all (bot/directory.py).
+        self.channel_refs: Remembered[GroupRef | None] = Remembered()
+
+    def _groups_changed(self, tx: Transaction) -> None:
+        self.channel_refs.changed()
+        tx.after_commit(self.channel_refs.changed)
 
     # ------------------------------------------------------------------ groups
 
@@ -107,10 +116,12 @@ class GroupRepository(MembershipQueries, AccessQueries, FlowQueries):
     async def insert(self, tx: Transaction, values: dict[str, Any]) -> int:
         columns = ", ".join(values)
         params = ", ".join(f":{k}" for k in values)
+        self._groups_changed(tx)
         return await tx.insert(f"INSERT INTO groups ({columns}) VALUES ({params})", values)
 
     async def update(self, tx: Transaction, group_id: int, values: dict[str, Any]) -> None:
         assignments = ", ".join(f"{k} = :{k}" for k in values)
+        self._groups_changed(tx)
         await tx.execute(
             f"UPDATE groups SET {assignments} WHERE id = :group_id",
             {**values, "group_id": group_id},

@@ -86,6 +86,16 @@ class GroupService(FlowService):
         """The group whose text, voice or leaders' channel this is."""
         return await self.repo.for_channel(guild_id, channel_id, self.now())
 
+    async def channel_ref(self, guild_id: int, channel_id: int) -> GroupRef | None:
+        """`for_channel` as other features see it (`bot.groups`), remembered until a group
+        changes (GroupRepository.channel_refs)."""
+
+        async def read() -> GroupRef | None:
+            group = await self.for_channel(guild_id, channel_id)
+            return group.ref() if group else None
+
+        return await self.repo.channel_refs.get((guild_id, channel_id), read)
+
     async def led_by(self, guild_id: int, user_id: int) -> list[Group]:
         return await self.repo.groups_of(guild_id, user_id, self.now(), role="leader")
 
@@ -354,8 +364,7 @@ class Directory:
         return group.ref() if group else None
 
     async def for_channel(self, guild_id: int, channel_id: int) -> GroupRef | None:
-        group = await self._service.for_channel(guild_id, channel_id)
-        return group.ref() if group else None
+        return await self._service.channel_ref(guild_id, channel_id)
 
     async def is_member(self, guild_id: int, group_id: int, user_id: int) -> bool:
         group = await self._service.lookup(guild_id, group_id)
