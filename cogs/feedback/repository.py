@@ -369,7 +369,7 @@ class FeedbackRepository:
     ) -> None:
         """At closing, in the closing transaction: the choices held in memory go to the
         counters all at once (`keep`), or, when fewer than min_voters voted, no choice is
-        kept at all (counters from before migration 0018 included)."""
+        kept at all (counters from before migration 0017 included)."""
         if not keep:
             await tx.execute(
                 "UPDATE poll_options SET votes = 0 WHERE poll_id = :poll_id", {"poll_id": poll_id}
