@@ -171,11 +171,9 @@ class DataExport:
                 exported = await hook(guild_id, user_id)
             except Exception:
                 log.exception(
-                    "exporting the data of user %d in guild %d failed in %s",
-                    user_id,
-                    guild_id,
-                    feature,
+                    "exporting a member's data in guild %d failed in %s", guild_id, feature
                 )
+                log.debug("the export that failed was of user %d", user_id)
                 failed.append(feature)
             else:
                 if exported:

@@ -59,7 +59,8 @@ class GroupsRecovery(GroupCommands):
                 await self._undo_setup(guild, setup)
         for group_id, user_id in await self.service.unasked_tickets(guild.id):
             if not self.joining.is_live(guild.id, group_id, user_id):
-                log.info("asking the join gates of user %d for group %d again", user_id, group_id)
+                log.info("asking a member's join gates for group %d again", group_id)
+                log.debug("asking the join gates of user %d for group %d again", user_id, group_id)
                 await self.joining.admit(guild.id, group_id, user_id, None)
         for entry in await self.service.unnoted_offers(guild.id):
             assert entry.offer_row is not None
