@@ -43,6 +43,7 @@ from bot.db import urgent_work
 from bot.outbox import (
     MAX_ATTEMPTS_FOR_BUGS,
     NORMAL,
+    Delivery,
     Outbox,
     OutboxMessage,
     backoff_seconds,
@@ -169,6 +170,10 @@ class OutboxDispatcher:
                 waiting.remove(future)
             if not waiting:
                 self._outcomes.pop(row_id, None)
+
+    async def delivery(self, row_id: int) -> Delivery | None:
+        """Where row `row_id` went (its status, and once sent its channel and message ids)."""
+        return await self._repo.delivery(row_id)
 
     def _settled(self, row_id: int, status: str) -> None:
         for future in self._outcomes.pop(row_id, []):

@@ -155,7 +155,12 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
     async def poll_posted(self, message: OutboxMessage, message_id: int) -> None:
         """POLL_POST's on_sent (at least once, after a restart too): the poll opens, its close
         is armed."""
-        poll = await self.polls.mark_posted(int(message.payload["poll_id"]), message_id)
+        await self.opened(int(message.payload["poll_id"]), message_id)
+
+    async def opened(self, poll_id: int, message_id: int) -> None:
+        """The poll's message is out (idempotent: the on_sent hook, the creator's answer and a
+        first vote may each be first to know)."""
+        poll = await self.polls.mark_posted(poll_id, message_id)
         if poll is not None and poll.status == "open":
             self.schedule_close(poll)
 
@@ -172,6 +177,10 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
         member = caller(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)  # many may press at once
         t = await translator(interaction)
+        if interaction.message is not None:  # pressed on it: its message is surely out
+            known = await self.polls.get(poll_id)
+            if known is not None and known.status == "posting":
+                await self.opened(poll_id, interaction.message.id)
         _, option = await self.polls.ballot(poll_id, member.guild.id, member.id, position)
         await interaction.followup.send(
             t(

@@ -180,6 +180,9 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
                 channel=poll.channel_id,
             )
         if outcome == "sent":
+            delivery = await self.bot.dispatcher.delivery(row)
+            if delivery is not None and delivery.message_id is not None:
+                await self.board.opened(poll.id, delivery.message_id)  # open before we say so
             said = t(
                 "Your poll is posted in <#{channel}>. It closes {when}; the results will be "
                 "posted there.",
