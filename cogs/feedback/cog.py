@@ -46,7 +46,7 @@ DIGEST_HOUR_UTC = 17  # the daily digest of free-text feedback
 class FeedbackServices:
     polls: PollService
     feedback: FeedbackService
-    eraser: HistoryEraser  # one for both: many anonymous writes at once share a checkpoint
+    eraser: HistoryEraser  # one for both: deletions of anonymous content leave the files
 
     @classmethod
     def build(cls, bot: Bot) -> FeedbackServices:
@@ -77,7 +77,7 @@ class FeedbackCog(Feature, name="Feedback"):
     No data-deletion hook, by design. Votes and feedback are unlinkable: no table holds a
     member's id beside a vote or a text (PRIVACY.md, "Anonymous polls and feedback"). What it
     keeps per member is keyed tokens: a poll's roll (one token per member who may vote,
-    dropped when the poll closes) and the daily feedback counts (dropped the next day).
+    dropped when the poll closes); the daily feedback counts live in memory only.
     Deleting one member's tokens would need the secret to find them, would let that member vote
     a second time in an open poll, and the row that vanished would tell whoever watches the
     file whether they had voted. The member ids it keeps are of people acting openly: who
