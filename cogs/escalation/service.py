@@ -6,7 +6,8 @@ A case is one member in one server needing a human. It opens on a detected messa
 channel, a thread, an edit, or a DM to the bot), on /support, or when the member presses "Ask a
 moderator to contact me" after an earlier case closed. While it is open (unclaimed or claimed),
 further matches from the same member join it. Unclaimed, it pages along a ladder (the
-moderators on duty, then the moderator role, then the admins: duty.py). The member's words are kept until the server's retention period after it closes.
+moderators on duty, then the moderator role, then the admins: duty.py). The member's words are
+kept until the server's retention period after it closes.
 """
 
 from __future__ import annotations
