@@ -212,8 +212,11 @@ class Database:
                 if self._conn.in_transaction:
                     try:
                         await self._conn.execute("ROLLBACK")
-                    except sqlite3.Error:
-                        log.exception("could not roll back after a failed commit")
+                    except sqlite3.Error as error:
+                        # Cancelled (the bot stopping) while the COMMIT ran in aiosqlite's thread:
+                        # it went through after all, and there is nothing left to roll back.
+                        if "no transaction is active" not in str(error):
+                            log.exception("could not roll back after a failed commit")
                 raise
         finally:
             self._lock.release()
