@@ -133,7 +133,10 @@ async def test_ten_polls_created_at_once_each_keep_their_creators_question_and_o
         )
     )
     for answer in done:
-        assert answer.ephemeral and "Your poll is posted" in answer.text, answer
+        # On a busy machine the outbox may not have sent within the wait: the creator is then
+        # told, truthfully, that it will be posted in a moment (that it is, is checked below).
+        assert answer.ephemeral, answer
+        assert "Your poll is posted" in answer.text or "will be posted" in answer.text, answer
     await bot_runner.idle()
 
     db = bot_runner.db
