@@ -96,7 +96,7 @@ def report(results: list[Result], zone: str, verbose: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--zone", action="append", help="IANA zone (repeatable)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every line")
