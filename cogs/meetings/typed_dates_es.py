@@ -130,7 +130,7 @@ _TIME = re.compile(
     r"(?:\b(?P<pre>a\s+las?|las?)\s+)?"
     rf"(?P<h>(?<![\d:./-])(?<!\dt)\d{{1,2}}(?![\d/-])|\b(?:{_alternatives(_HOUR_WORDS)})\b)"
     rf"(?!\s*(?:º|°|ro\b)?\s*(?:de\s+)?(?:{_MONTH})\b)"
-    r"(?:\s*(?P<sep>[:.]|h)\s*(?P<m>\d{2})(?!\d)"
+    r"(?:\s*(?P<sep>[:.]|h)(?P<m>\d{2})(?!\d)"
     r"|\s+y\s+(?P<half>media|cuarto)\b|\s+(?P<less>menos\s+cuarto)\b|\s+en\s+punto\b)?"
     r"(?P<h24>\s*(?:hs|hrs|horas|h)\b\.?)?"
     r"(?P<ampm>\s*(?P<ap>[ap])\.?\s?m\b\.?)?"
