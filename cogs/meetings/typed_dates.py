@@ -25,20 +25,7 @@ MAX_AHEAD = timedelta(days=731)
 MAX_UNTIL_AHEAD = timedelta(days=3653)
 MAX_TYPED = 100  # characters: a date and a time are short; longer text is not parsed at all
 
-MONTH_ABBREVIATIONS = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
+MONTH_ABBREVIATIONS = tuple("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())
 # A date typed without a year is its next occurrence only when that is this close: further away,
 # it is more likely a slip (a date that has just passed) than a plan, so the year is asked for.
 MAX_YEARLESS_AHEAD = timedelta(days=183)
@@ -108,6 +95,21 @@ def _refuse(message: str, **params: Any) -> UserError:
     return UserError(message, **params)
 
 
+def _check_am(text: str) -> None:
+    """12am (the start or the end of the day?) and 13am-23am (nonsense) are not read."""
+    if re.search(r"(?<![\d:])(1[3-9]|2[0-3])(?::\d\d)?\s*am\b", text, re.IGNORECASE):
+        raise _refuse(
+            N_("I couldn't read that date and time. Please write it like one of these: {examples}.")
+        )
+    if re.search(r"(?<![\d:])12(?::00)?\s*am\b", text, re.IGNORECASE):
+        raise _refuse(
+            N_(
+                "12am is easy to misread (the start or the end of the day?). Please write the "
+                "time as 00:00 with the date of that day, or pick another time."
+            )
+        )
+
+
 def _cleaned(text: str) -> str:
     cleaned = " ".join(text.strip().split())
     cleaned = re.sub(r"\bnoon\b", "12:00", cleaned, flags=re.IGNORECASE)
@@ -116,13 +118,7 @@ def _cleaned(text: str) -> str:
         raise _refuse(
             N_("'Midnight' is easy to misread. Please give a date and a time, like {examples}.")
         )
-    if re.search(r"(?<![\d:])12(?::00)?\s*am\b", cleaned, re.IGNORECASE):
-        raise _refuse(
-            N_(
-                "12am is easy to misread (the start or the end of the day?). Please write the "
-                "time as 00:00 with the date of that day, or pick another time."
-            )
-        )
+    _check_am(cleaned)
     if _ZONE_TEXT.search(cleaned):
         raise _refuse(
             N_(
@@ -273,6 +269,7 @@ def _parse_when(text: str, zone: str, now: datetime) -> datetime:
 
     rest = (cleaned[: relative.start()] + " " + cleaned[relative.end() :]).strip()
     rest = re.sub(r"^(?:at|on|,)\s+|\s+(?:at|on)$", "", rest, flags=re.IGNORECASE).strip()
+    _check_am(rest)  # '12:00 thursday am'
     if _RELATIVE.search(rest):  # 'tomorrow friday 6pm': two days, one would be dropped
         raise _refuse(
             N_("I couldn't read that date and time. Please write it like one of these: {examples}.")

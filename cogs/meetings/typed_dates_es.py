@@ -139,6 +139,10 @@ _DATE = re.compile(
     rf"(?<![\d:./-])(?P<d>\d{{1,2}})\s*(?:º|°|ro\b)?\s*(?:de\s+)?(?P<mon>{_MONTH})\b\.?"
     r"(?:\s*,?\s*(?:de|del)?\s*(?P<y>\d{4})(?!\d))?"
 )
+_BEFORE_DATE = re.compile(
+    rf"\b(?:el\s+)?(?:proximo\s+)?(?:dia\s+)?(?=\d{{1,2}}\s*(?:º|°|ro\b)?\s*(?:de\s+)?(?:{_MONTH})\b)"
+    r"|\b(?:el\s+)?(?:dia\s+)?(?=\d)"
+)
 _NEXT_WEEK = r"(?:la\s+)?(?:semana\s+que\s+viene|proxima\s+semana|semana\s+proxima)"
 _WEEKDAY_OF_NEXT_WEEK = re.compile(
     rf"\b(?:el\s+)?(?P<a>{_WEEKDAY})\s+de\s+{_NEXT_WEEK}\b"
@@ -195,7 +199,7 @@ def as_english(text: str, today: date) -> str:
     s = _NEXT_WEEKDAY.sub(lambda m: "next " + _english_weekday(m["a"] or m["b"]), s)
     s = re.sub(rf"\beste\s+({_WEEKDAY})", lambda m: "this " + _english_weekday(m[1]), s)
     s = re.sub(rf"\b(?:d?el\s+)?({_WEEKDAY})", lambda m: _english_weekday(m[1]), s)
-    s = re.sub(r"\b(?:el\s+)?(?:proximo\s+)?(?:dia\s+)?(?=\d)", "", s)  # el (próximo) día 10
+    s = _BEFORE_DATE.sub("", s)  # el (próximo) (día) 10 de diciembre
     s = re.sub(r"\bprimero\s+(?=de\s)", "1 ", s)
     s = _DATE.sub(_english_date, s)
     s = re.sub(rf"\b({_MONTH})\b\.?", lambda m: _ENGLISH_MONTHS[_MONTH_WORDS[m[1]]], s)

@@ -130,6 +130,8 @@ def test_spanish_is_read(text: str, expected: datetime) -> None:
         ("jueves, viernes 18:00", "couldn't read"),  # two days: neither is dropped
         ("todos los martes 18:00", "couldn't read"),
         ("mar 8 dic 18:00", "couldn't read"),  # 'mar' is March, never Tuesday
+        ("próximo 18:00 lunes", "couldn't read"),  # 'próximo' is never dropped before a time
+        ("12:00 del jueves a.m.", "12am is easy to misread"),
         ("el finde", "couldn't read"),
         ("cuando puedan", "couldn't read"),
     ],
