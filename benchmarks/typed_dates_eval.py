@@ -15,6 +15,13 @@ Each line lands in one of five outcomes:
   refused, as expected
   refused, a reading was expected   the leader has to type it again, differently
 
+Where the data and the parser disagree, the parser keeps the rule it has in English (the same
+rule in both languages is the point): '18:00' alone is today's 18:00 if still ahead, else
+tomorrow's (English '6pm'); '00:00' with a date is the start of that day (what the 12am refusal
+asks for); '10:30' is 10:30 (only a one-digit hour such as 6:30 is asked about); and 'el
+próximo miércoles' said on a Sunday is the coming Wednesday (the English "next" rule counts
+weeks from Monday). These four lines come out as "accepted, refusal expected".
+
 The zone matters only around daylight-saving changes (none falls on the data's moments); the
 figures are printed for every zone given (--zone may be repeated).
 """

@@ -16,28 +16,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from bot.errors import UserError
 from bot.i18n import N_
 from cogs.meetings.recurrence import WEEKDAY_NAMES, Term
 
-WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 MONTHS = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic")
-_ENGLISH_MONTHS = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
+_ENGLISH_MONTHS = tuple("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())
 
 _MONTH_WORDS = {
     word: index
@@ -98,8 +85,8 @@ _HOUR_WORDS = {
 }
 
 
-def _alternatives(words: object) -> str:
-    return "|".join(sorted(words, key=len, reverse=True))  # type: ignore[arg-type]
+def _alternatives(words: Iterable[str]) -> str:
+    return "|".join(sorted(words, key=len, reverse=True))
 
 
 _MONTH = _alternatives(_MONTH_WORDS)
@@ -199,8 +186,8 @@ def as_english(text: str, today: date) -> str:
     s = _NEXT_WEEKDAY.sub(lambda m: "next " + _english_weekday(m["a"] or m["b"]), s)
     s = re.sub(rf"\beste\s+({_WEEKDAY})", lambda m: "this " + _english_weekday(m[1]), s)
     s = re.sub(rf"\b(?:d?el\s+)?({_WEEKDAY})", lambda m: _english_weekday(m[1]), s)
-    s = _BEFORE_DATE.sub("", s)  # el (próximo) (día) 10 de diciembre
     s = re.sub(r"\bprimero\s+(?=de\s)", "1 ", s)
+    s = _BEFORE_DATE.sub("", s)  # el (próximo) (día) 10 de diciembre
     s = _DATE.sub(_english_date, s)
     s = re.sub(rf"\b({_MONTH})\b\.?", lambda m: _ENGLISH_MONTHS[_MONTH_WORDS[m[1]]], s)
     s = re.sub(r"^\s*para\b|\ba\s+las?\s*$|\ba(?=\s+\d)", " ", s)

@@ -70,6 +70,7 @@ def shown(text: str, zone: str = MADRID, now: datetime = NOW) -> str:
         ("jueves 10 de diciembre 18:00", datetime(2026, 12, 10, 18)),
         ("el próximo 15 de enero a las 19:00", datetime(2027, 1, 15, 19)),
         ("1º de enero de 2027 a las 18:00", datetime(2027, 1, 1, 18)),
+        ("el primero de enero a las 18:00", datetime(2027, 1, 1, 18)),
         ("22 sept. 2027 18:00", datetime(2027, 9, 22, 18)),
         ("22 set. 2027 18:00", datetime(2027, 9, 22, 18)),
         ("22 de setiembre de 2027 a las 18 hs", datetime(2027, 9, 22, 18)),
