@@ -17,6 +17,7 @@ from dateutil import parser as date_parser
 from bot.errors import UserError
 from bot.i18n import N_
 from cogs.meetings.recurrence import WEEKDAY_NAMES, Term
+from cogs.meetings.typed_dates_es import as_english, examples_es, is_spanish
 from cogs.meetings.zones import local_now, to_utc
 
 # How far ahead a session may be scheduled, and a series may end.
@@ -24,20 +25,7 @@ MAX_AHEAD = timedelta(days=731)
 MAX_UNTIL_AHEAD = timedelta(days=3653)
 MAX_TYPED = 100  # characters: a date and a time are short; longer text is not parsed at all
 
-MONTH_ABBREVIATIONS = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
+MONTH_ABBREVIATIONS = tuple("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())
 # A date typed without a year is its next occurrence only when that is this close: further away,
 # it is more likely a slip (a date that has just passed) than a plan, so the year is asked for.
 MAX_YEARLESS_AHEAD = timedelta(days=183)
@@ -90,9 +78,11 @@ _YEAR_FIRST = re.compile(r"(?<!\d)\d{4}(?:[-/. ]\d{1,2}[-/. ]\d{1,2}|\d{4})(?!\d
 _DOT_TIME = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{2})(?![\d.])(\s*[ap]m\b)?", re.IGNORECASE)
 
 
-def examples_for(today: date) -> str:
+def examples_for(today: date, text: str = "") -> str:
     """Examples of what `parse_when` reads, with dates still ahead (a fixed example date would
-    itself be refused once it has passed). English words: the parser reads English."""
+    itself be refused once it has passed), in Spanish when `text` (what was typed) is Spanish."""
+    if is_spanish(text):
+        return examples_es(today)
     soon, later = today + timedelta(days=10), today + timedelta(days=20)
     return (
         f"{soon.isoformat()} 18:00, {MONTH_ABBREVIATIONS[later.month - 1]} {later.day} 12:00, "
@@ -105,6 +95,21 @@ def _refuse(message: str, **params: Any) -> UserError:
     return UserError(message, **params)
 
 
+def _check_am(text: str) -> None:
+    """12am (the start or the end of the day?) and 13am-23am (nonsense) are not read."""
+    if re.search(r"(?<![\d:])(1[3-9]|2[0-3])(?::\d\d)?\s*am\b", text, re.IGNORECASE):
+        raise _refuse(
+            N_("I couldn't read that date and time. Please write it like one of these: {examples}.")
+        )
+    if re.search(r"(?<![\d:])12(?::00)?\s*am\b", text, re.IGNORECASE):
+        raise _refuse(
+            N_(
+                "12am is easy to misread (the start or the end of the day?). Please write the "
+                "time as 00:00 with the date of that day, or pick another time."
+            )
+        )
+
+
 def _cleaned(text: str) -> str:
     cleaned = " ".join(text.strip().split())
     cleaned = re.sub(r"\bnoon\b", "12:00", cleaned, flags=re.IGNORECASE)
@@ -113,13 +118,7 @@ def _cleaned(text: str) -> str:
         raise _refuse(
             N_("'Midnight' is easy to misread. Please give a date and a time, like {examples}.")
         )
-    if re.search(r"(?<![\d:])12(?::00)?\s*am\b", cleaned, re.IGNORECASE):
-        raise _refuse(
-            N_(
-                "12am is easy to misread (the start or the end of the day?). Please write the "
-                "time as 00:00 with the date of that day, or pick another time."
-            )
-        )
+    _check_am(cleaned)
     if _ZONE_TEXT.search(cleaned):
         raise _refuse(
             N_(
@@ -244,20 +243,21 @@ def parse_when(text: str, zone: str, now: datetime) -> datetime:
     be morning or evening (6:30, 'tomorrow 6'), 'next Friday' said earlier in the same week,
     a year not written in full, a date without a year more than six months away, a time zone
     in the text, a time in the past, or one more than 2 years ahead. 24-hour times may be
-    written without a colon (1800, 0630)."""
+    written without a colon (1800, 0630). Spanish ('mañana 18:00', '3 dic a las 6 de la tarde')
+    is rewritten by typed_dates_es.py into the English it says, so the same rules apply."""
     try:
         return _parse_when(text, zone, now)
     except UserError as error:
         error.params.setdefault("zone", zone)
-        error.params.setdefault("examples", examples_for(local_now(now, zone).date()))
+        error.params.setdefault("examples", examples_for(local_now(now, zone).date(), text))
         raise
 
 
 def _parse_when(text: str, zone: str, now: datetime) -> datetime:
     if not text.strip() or len(text) > MAX_TYPED:
         raise _refuse(N_("Please give a date and a time, like {examples}."))
-    cleaned = _cleaned(text)
     today = local_now(now, zone).date()
+    cleaned = _cleaned(as_english(text, today))  # Spanish is read as the English it says
     relative = _RELATIVE.search(cleaned)
     if relative is None:
         cleaned = _compact_times(cleaned, today, relative=False)
@@ -269,6 +269,11 @@ def _parse_when(text: str, zone: str, now: datetime) -> datetime:
 
     rest = (cleaned[: relative.start()] + " " + cleaned[relative.end() :]).strip()
     rest = re.sub(r"^(?:at|on|,)\s+|\s+(?:at|on)$", "", rest, flags=re.IGNORECASE).strip()
+    _check_am(rest)  # '12:00 thursday am'
+    if _RELATIVE.search(rest):  # 'tomorrow friday 6pm': two days, one would be dropped
+        raise _refuse(
+            N_("I couldn't read that date and time. Please write it like one of these: {examples}.")
+        )
     # With a day word there is no date, so a number of its own is a time: 1800, 18 or 6.
     rest = _compact_times(rest, today, relative=True)
     bare = _BARE_NUMBER.fullmatch(rest)
@@ -451,15 +456,15 @@ def parse_until(text: str, zone: str, now: datetime) -> date:
         return _parse_until(text, zone, now)
     except UserError as error:
         error.params.setdefault("zone", zone)
-        error.params.setdefault("examples", examples_for(local_now(now, zone).date()))
+        error.params.setdefault("examples", examples_for(local_now(now, zone).date(), text))
         raise
 
 
 def _parse_until(text: str, zone: str, now: datetime) -> date:
     if not text.strip() or len(text) > MAX_TYPED:
         raise _refuse(N_("Please give the date of the last session, like 2027-06-30 or Jun 30."))
-    cleaned = _cleaned(text)
     today = local_now(now, zone).date()
+    cleaned = _cleaned(as_english(text, today))
     lowered = cleaned.lower()
     if lowered in ("today", "tomorrow"):
         return today + timedelta(days=1 if lowered == "tomorrow" else 0)

@@ -126,6 +126,11 @@ def test_parse_when_accepts(text: str, expected: datetime) -> None:
         ("Dec 3 tuesday 6pm", "2026-12-03 is a Thursday, not a Tuesday"),
         ("tomorrow Dec 3 6pm", "either a day name or a date"),
         ("midnight", "Midnight"),
+        # Two days in one text: neither is dropped in silence.
+        ("tomorrow friday 6pm", "couldn't read"),
+        ("thursday 6pm friday", "couldn't read"),
+        ("12:00 thursday am", "12am is easy to misread"),  # a day word between them
+        ("tomorrow 23 am", "couldn't read"),
         ("2026-12-01 18:00 EST", "No need to add a time zone"),
         ("12:00 ET tomorrow", "No need to add a time zone"),
         ("2026-12-01 18:00 +05:00", "No need to add a time zone"),
