@@ -32,7 +32,7 @@ import pytest
 from cogs.meetings.cog import MeetingsCog
 from cogs.meetings.models import Session
 from tests.crashpoints import Flow, SweepReport, World, sweep
-from tests.fakediscord.models import Message, User
+from tests.fakediscord.models import Message, ScheduledEvent, User
 from tests.groups.conftest import create_group
 from tests.meetings.conftest import announcements, meetings, reminders, run_until, settle
 
@@ -94,7 +94,8 @@ def report(result: SweepReport) -> None:
 
 
 def cog(world: World) -> MeetingsCog:
-    return meetings(world.runner)  # type: ignore[arg-type]
+    assert world.runner is not None
+    return meetings(world.runner)
 
 
 def person(world: World, name: str) -> User:
@@ -186,12 +187,12 @@ def posts(world: World, words: str) -> list[Message]:
     ]
 
 
-def events(world: World, *statuses: int) -> list[object]:
+def events(world: World, *statuses: int) -> list[ScheduledEvent]:
     return [e for e in world.fake.scheduled_events(world.server.guild) if e.status in statuses]
 
 
-def event_start(event: object) -> int:
-    return at(datetime.fromisoformat(event.scheduled_start_time))  # type: ignore[attr-defined]
+def event_start(event: ScheduledEvent) -> int:
+    return at(datetime.fromisoformat(event.scheduled_start_time))
 
 
 async def sessions(world: World) -> list[Session]:
@@ -270,7 +271,7 @@ class ScheduleOnce(Flow):
         (post,) = posted
         assert shows(post, start)
         (event,) = events(world, SCHEDULED, ACTIVE, COMPLETED, CANCELLED)
-        assert event.status == SCHEDULED and event_start(event) == start  # type: ignore[attr-defined]
+        assert event.status == SCHEDULED and event_start(event) == start
         await answer_works(world, anna, post, session.id)
         # Its reminders (24 hours and 1 hour before) go out once each.
         sent = await reminders_until(world, world.state["when"] - timedelta(minutes=30))
@@ -367,7 +368,7 @@ class MoveSession(Flow):
         (post,) = announcements(world.fake, world.state["channel"])
         assert shows(post, session.starts_at) and not shows(post, new if not moved else old)
         (event,) = events(world, SCHEDULED, ACTIVE, COMPLETED, CANCELLED)
-        assert event.status == SCHEDULED  # type: ignore[attr-defined]
+        assert event.status == SCHEDULED
         assert event_start(event) == session.starts_at
         # Its buttons still work.
         said = await rsvp(world, anna, post, "maybe")
@@ -492,7 +493,7 @@ class SessionStarts(Flow):
         assert counts == [1, 1, 0], counts
         assert len(reminders(world.fake, world.state["channel"])) == 2
         (event,) = events(world, SCHEDULED, ACTIVE, COMPLETED, CANCELLED)
-        assert event.status == ACTIVE  # type: ignore[attr-defined]
+        assert event.status == ACTIVE
 
 
 class SessionEnds(Flow):
@@ -521,7 +522,7 @@ class SessionEnds(Flow):
         counts = [len(posts(world, w)) for w in (GUIDELINES, CONFIDENTIALITY, POLL)]
         assert counts == [1, 1, 1], counts
         (event,) = events(world, SCHEDULED, ACTIVE, COMPLETED, CANCELLED)
-        assert event.status == COMPLETED  # type: ignore[attr-defined]
+        assert event.status == COMPLETED
         # The poll's buttons work (a vote asks to confirm, privately).
         (poll,) = posts(world, POLL)
         vote = next(c for c in poll.custom_ids() if c.startswith("feedback:vote:"))

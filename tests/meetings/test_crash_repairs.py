@@ -11,6 +11,7 @@ everyday suite (issue 19):
 from __future__ import annotations
 
 from tests.fakediscord import FakeDiscord
+from tests.fakediscord.models import ScheduledEvent
 from tests.harness import BotRunner, Server
 from tests.meetings.conftest import announcements, epoch, meetings, settle
 from tests.meetings.test_changes import rsvp_id, setup_series
@@ -18,7 +19,7 @@ from tests.meetings.test_changes import rsvp_id, setup_series
 SCHEDULED, ACTIVE = 1, 2
 
 
-def live_events(fake: FakeDiscord, server: Server) -> list[object]:
+def live_events(fake: FakeDiscord, server: Server) -> list[ScheduledEvent]:
     return [e for e in fake.scheduled_events(server.guild) if e.status in (SCHEDULED, ACTIVE)]
 
 
@@ -41,7 +42,7 @@ async def test_an_event_made_before_a_crash_is_adopted_not_made_again(
     await settle(runner)
     assert live_events(fake, server) == [event]
     state = await meetings(runner).service.repo.event_state(group.id)
-    assert state is not None and state.event_id == event.id and not state.creating  # type: ignore[attr-defined]
+    assert state is not None and state.event_id == event.id and not state.creating
 
 
 async def test_an_intent_without_an_event_makes_one(
@@ -58,13 +59,13 @@ async def test_an_intent_without_an_event_makes_one(
             "dirty = 1, next_try_at = 0 WHERE group_id = :id",
             {"id": group.id},
         )
-    del server.guild.scheduled_events[event.id]  # type: ignore[attr-defined]
+    del server.guild.scheduled_events[event.id]
     await runner.stop()
     await runner.start(sync=False)
     await settle(runner)
     (made,) = live_events(fake, server)
     state = await meetings(runner).service.repo.event_state(group.id)
-    assert state is not None and state.event_id == made.id  # type: ignore[attr-defined]
+    assert state is not None and state.event_id == made.id
 
 
 async def test_a_moved_session_s_announcement_shows_its_new_time(
