@@ -5,9 +5,9 @@ its RSVP buttons, the server's scheduled event, reminders, notices) and on the d
 half-done, nothing lost, nothing doubled, each person told once.
 
 The flows: /meeting schedule of a one-off session and of a weekly series, /meeting edit moving
-one session (after its 24-hour reminder went out), /meeting cancel of one session of a series,
-and a session's start (the guideline and confidentiality reminders, the event goes active) and
-end (the feedback poll, the event completed).
+one session (after its 24-hour reminder went out), /meeting cancel of one session of a series
+and of a whole series, and a session's start (the guideline and confidentiality reminders, the
+event goes active) and end (the feedback poll, the event completed).
 
 The everyday slow run samples each flow's crash points deterministically (`after_each_kind`):
 0 and the point just after the first step of each kind (a commit, an interaction's answer, a
@@ -432,6 +432,45 @@ class CancelSession(Flow):
         assert await reminders_until(world, world.state["when"] + timedelta(hours=2)) == []
 
 
+class CancelSeries(Flow):
+    """A leader cancels the whole weekly series. Killed anywhere: it goes on as before, or it
+    is cancelled once (anna told once, the channel once), the server's event cancelled, and
+    nothing of it is reminded or started again."""
+
+    features = BASE
+    sync_once = True
+
+    async def prepare(self, world: World) -> None:
+        await weekly_with_anna_going(world)
+
+    async def act(self, world: World) -> None:
+        await leader_runs(world, "meeting cancel", series=str(world.state["series"]))
+
+    async def check(self, world: World, point: int | None) -> None:
+        lena, anna = world.state["lena"], world.state["anna"]
+        first = at(world.state["when"])
+        series = await cog(world).service.repo.series(world.state["series"])
+        assert series is not None
+        cancelled = series.cancelled_at is not None
+        (session,) = await sessions(world)
+        assert (session.status == "cancelled") == cancelled
+        told = count(replies_to(world, lena), "is cancelled")
+        assert told <= 1 and (told == 1 or point is not None or not cancelled)
+        assert dms(world, anna, "is cancelled") == int(cancelled)
+        assert len(posts(world, "is cancelled.")) == int(cancelled)
+        (post,) = announcements(world.fake, world.state["channel"])
+        live = events(world, SCHEDULED, ACTIVE)
+        sent = await reminders_until(world, world.state["when"] + timedelta(hours=2))
+        if cancelled:
+            assert live == [] and sent == [], (live, [m.text for m in sent])
+            said = await rsvp(world, anna, post, "maybe")
+            assert "cancelled" in said and APOLOGY not in said, said
+        else:
+            assert len(live) == 1 and event_start(live[0]) == first
+            # It goes on: this session's reminders, once each.
+            assert [shows(m, first) for m in sent] == [True, True], [m.text for m in sent]
+
+
 async def test_moving_a_session_survives_a_crash(tmp_path) -> None:
     result = await sweep(MoveSession(), tmp_path, points=sampled)
     report(result)
@@ -440,6 +479,12 @@ async def test_moving_a_session_survives_a_crash(tmp_path) -> None:
 
 async def test_cancelling_a_session_survives_a_crash(tmp_path) -> None:
     result = await sweep(CancelSession(), tmp_path, points=sampled)
+    report(result)
+    assert result.steps >= 4
+
+
+async def test_cancelling_a_series_survives_a_crash(tmp_path) -> None:
+    result = await sweep(CancelSeries(), tmp_path, points=sampled)
     report(result)
     assert result.steps >= 4
 
