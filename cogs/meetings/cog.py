@@ -13,9 +13,11 @@ RSVPs in a server they left); loading registers them, unloading removes them.
 Jobs: one job, `meetings:due`, sleeps until the earliest due action in the database (a
 reminder, a session's start or end) and fires everything due, then re-arms itself; so start-up
 costs one query whatever the number of series. `meetings:events` retries Discord event syncs
-that failed; `meetings:purge` forgets old sessions; `meetings:zones` notices a group whose time
-zone changed. All are rebuilt from the database at start. Stopping the bot cancels a job that is
-running: that is quiet (what it did not finish is still due in the database).
+that failed; `meetings:announcements` retries an edit of a changed session's announcement that
+Discord could not take (announcements.py); `meetings:purge` forgets old sessions;
+`meetings:zones` notices a group whose time zone changed. All are rebuilt from the database at
+start (a stale announcement is edited at the first sync). Stopping the bot cancels a job that
+is running: that is quiet (what it did not finish is still due in the database).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from bot.outbox import OutboxMessage
 from bot.registry import Kept
 from bot.tree import translator
 from cogs.meetings import render
+from cogs.meetings.announcements import AnnouncementRefresh
 from cogs.meetings.cog_browse import BrowseCommands
 from cogs.meetings.cog_common import MEETING
 from cogs.meetings.cog_schedule import ScheduleCommands
@@ -60,8 +63,10 @@ DUE_JOB = "meetings:due"
 EVENTS_JOB = "meetings:events"
 PURGE_JOB = "meetings:purge"
 ZONES_JOB = "meetings:zones"
+ANNOUNCEMENTS_JOB = "meetings:announcements"
 ZONES_EVERY_MINUTES = 10
 RETRY_SECONDS = 5
+ANNOUNCEMENT_RETRY_SECONDS = 60
 
 
 class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
@@ -76,6 +81,7 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
         )
         self.actions = DueActions(self.service)
         self.events = EventSync(bot, self.service)
+        self.announcements = AnnouncementRefresh(bot, self.service, self._announcement)
         self._tasks: set[asyncio.Task[None]] = set()
         self.catch_up: asyncio.Task[None] | None = None
         self._wake_pending = False
@@ -86,7 +92,7 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         return {
-            ANNOUNCE: self._render_announcement,
+            ANNOUNCE: OutboxKind(self._render_announcement, on_sent=self._announced),
             REMINDER: self._render_reminder,
             NOTICE: self._render_notice,
         }
@@ -189,6 +195,7 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
         try:
             await self.arm()
             await self.sync_events()
+            await self.refresh_announcements()
         except Exception:
             log.exception("meetings: could not re-arm after a change")
 
@@ -245,6 +252,28 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
     async def _sync_events(self) -> None:
         await self.events.sync_due()
         await self.arm_events()
+
+    async def refresh_announcements(self) -> None:
+        await self._until_stopped(self._refresh_announcements, "announcement edits")
+
+    async def _refresh_announcements(self) -> None:
+        if not await self.announcements.refresh_due():
+            self.bot.scheduler.add_job(
+                self.refresh_announcements,
+                "date",
+                run_date=datetime.fromtimestamp(
+                    epoch(self.bot.clock()) + ANNOUNCEMENT_RETRY_SECONDS, UTC
+                ),
+                id=ANNOUNCEMENTS_JOB,
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
+
+    async def _announced(self, message: OutboxMessage, message_id: int) -> None:
+        """The outbox posted a session's announcement: its id is kept, so a change of the
+        session edits it; one that came before the post was known is applied now."""
+        if await self.service.announced(message.payload["occ"], message.destination_id, message_id):
+            self._wake()
 
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
@@ -313,10 +342,18 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
     # ------------------------------------------------------------------ renderers
 
     async def _render_announcement(self, message: OutboxMessage) -> Rendered:
-        t = await self.bot.guild_settings.translator(server_of(message))
-        session = await self.service.session(message.payload["occ"])
-        if session is None or session.status in (CANCELLED, ENDED):
+        rendered = await self._announcement(message.payload["occ"])
+        if rendered is None:
             raise PermanentFailure("the session was cancelled or is over")
+        return rendered
+
+    async def _announcement(self, occurrence_id: int) -> Rendered | None:
+        """A session's announcement with its RSVP buttons, as it is now (None once the session
+        is cancelled or over)."""
+        session = await self.service.session(occurrence_id)
+        if session is None or session.status in (CANCELLED, ENDED):
+            return None
+        t = await self.bot.guild_settings.translator(session.guild_id)
         series = await self.service.series_of(session)
         group = await self.bot.groups.get(session.guild_id, session.group_id)
         counts = await self.service.counts(session.id)

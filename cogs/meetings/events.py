@@ -8,6 +8,11 @@ at a fixed UTC time, which drifts an hour from the group's local time at each da
 change. A failure (the bot lacks Manage Events, Discord is down) is retried with backoff and,
 once per failing streak, the group's leaders are told privately; the session itself never
 depends on it.
+
+Across a crash (issue 19): creating is the one step Discord cannot repeat harmlessly, so its
+intent is recorded first (`creating`); a sync that finds the intent but no event id adopts the
+event Discord made before the bot stopped (the bot's own, for the group, known to no other
+group) instead of making a second one. Edits, starts and ends are repeated harmlessly.
 """
 
 from __future__ import annotations
@@ -64,6 +69,11 @@ class Wanted:
         )
 
 
+def describe(group_name: str) -> str:
+    """An event's description: the group's name (how an event is known as the group's)."""
+    return group_name[:1000]
+
+
 def backoff(attempts: int) -> int:
     return min(30 * 2**attempts, MAX_BACKOFF_SECONDS)
 
@@ -103,7 +113,7 @@ class EventSync:
         return Wanted(
             occurrence_id=session.id,
             name=series.title[:100],
-            description=group.name[:1000],
+            description=describe(group.name),
             start=datetime.fromtimestamp(session.starts_at, UTC),
             end=datetime.fromtimestamp(session.ends_at, UTC),
             voice_channel_id=voice.id if isinstance(voice, discord.VoiceChannel) else None,
@@ -154,7 +164,13 @@ class EventSync:
             discord.EventStatus.cancelled,
         ):
             current = None
-        if current is not None and (wanted is None or state.occurrence_id != wanted.occurrence_id):
+        adopted = False
+        if current is None and state.creating:
+            current = await self._adopt(guild, state)
+            adopted = current is not None
+        if current is not None and (
+            wanted is None or (not adopted and state.occurrence_id != wanted.occurrence_id)
+        ):
             # That session is over, cancelled, or no longer the next one.
             if current.status == discord.EventStatus.active:
                 await current.end(reason="Session over")
@@ -166,14 +182,41 @@ class EventSync:
         if current is None:
             if wanted.active:
                 return None  # under way already: Discord refuses events that start in the past
+            await self.service.event_creating(state.group_id)  # intent first
             return (await self._create(guild, wanted)).id
-        if wanted.fingerprint() != state.fingerprint:
+        if adopted or wanted.fingerprint() != state.fingerprint:
             if wanted.active:
                 if current.status == discord.EventStatus.scheduled:
                     await current.start(reason="Session started")
             else:
                 await self._edit(current, wanted)
         return current.id
+
+    async def _adopt(
+        self, guild: discord.Guild, state: EventState
+    ) -> discord.ScheduledEvent | None:
+        """A create was asked of Discord and its answer never recorded (the bot stopped): the
+        event Discord made, if it made one, is the bot's, scheduled, described as the group and
+        known to no group. It becomes the group's; another such (there should be none) is
+        cancelled, so the server never shows a session twice."""
+        group = await self.service.groups.get(state.guild_id, state.group_id)
+        me = self.bot.user
+        if group is None or me is None:
+            return None
+        known = await self.service.known_event_ids(state.guild_id)
+        found = [
+            event
+            for event in await guild.fetch_scheduled_events(with_counts=False)
+            if event.creator_id == me.id
+            and event.id not in known
+            and event.description == describe(group.name)
+            and event.status == discord.EventStatus.scheduled
+        ]
+        for extra in found[1:]:
+            await extra.cancel(reason="A duplicate of the group's session event")
+        if found:
+            log.info("Discord event of group %d: adopted the one made before a restart", group.id)
+        return found[0] if found else None
 
     async def _create(self, guild: discord.Guild, wanted: Wanted) -> discord.ScheduledEvent:
         if wanted.voice_channel_id is not None:

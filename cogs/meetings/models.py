@@ -79,6 +79,18 @@ class EventState:
     attempts: int
     reported: bool
     version: int
+    creating: bool = False  # a create was asked of Discord and its answer not yet recorded
+
+
+@dataclass(frozen=True)
+class StaleAnnouncement:
+    """A session's announcement that no longer shows the session as it is."""
+
+    occurrence_id: int
+    guild_id: int
+    channel_id: int
+    message_id: int
+    stale: int  # the changes counted when read (cleared only if none came since)
 
 
 DEFAULT_OFFSETS = (1440, 60)

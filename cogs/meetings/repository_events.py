@@ -6,7 +6,10 @@ from bot.db import Row, Transaction
 from cogs.meetings.models import EventState
 from cogs.meetings.repository_base import Queries
 
-_EVENT = "group_id, guild_id, occurrence_id, event_id, fingerprint, attempts, reported, version"
+_EVENT = (
+    "group_id, guild_id, occurrence_id, event_id, fingerprint, attempts, reported, version, "
+    "creating"
+)
 
 
 def _event(row: Row) -> EventState:
@@ -19,6 +22,7 @@ def _event(row: Row) -> EventState:
         attempts=row["attempts"],
         reported=bool(row["reported"]),
         version=row["version"],
+        creating=bool(row["creating"]),
     )
 
 
@@ -60,7 +64,7 @@ class EventQueries(Queries):
         async with self.db.transaction() as tx:
             await tx.execute(
                 "UPDATE meeting_events SET occurrence_id = :occ, event_id = :event, "
-                "fingerprint = :fp, attempts = 0, reported = 0, "
+                "fingerprint = :fp, attempts = 0, reported = 0, creating = 0, "
                 "dirty = CASE WHEN version = :version THEN 0 ELSE 1 END WHERE group_id = :id",
                 {
                     "id": state.group_id,
@@ -70,6 +74,22 @@ class EventQueries(Queries):
                     "version": state.version,
                 },
             )
+
+    async def event_creating(self, group_id: int) -> None:
+        """The intent, committed before Discord is asked to create the group's event."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE meeting_events SET creating = 1 WHERE group_id = :id", {"id": group_id}
+            )
+
+    async def known_event_ids(self, guild_id: int) -> set[int]:
+        """The Discord events of the server's groups, as recorded."""
+        rows = await self.db.fetchall(
+            "SELECT event_id FROM meeting_events WHERE guild_id = :guild_id "
+            "AND event_id IS NOT NULL",
+            {"guild_id": guild_id},
+        )
+        return {r["event_id"] for r in rows}
 
     async def retry_events_of_guild(self, guild_id: int) -> None:
         """The server is available again: its pending syncs need not wait for their backoff."""

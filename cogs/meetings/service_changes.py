@@ -144,6 +144,7 @@ class SeriesChanges(Sessions):
             await self.repo.set_override(tx, series.id, key, new_local)
             if session is not None and session.status == SCHEDULED:
                 await self.repo.move_session(tx, session.id, starts_at, ends_at)
+                await self.repo.mark_announcement_stale(tx, session.id)
                 # Reminders follow the new time, even one already sent for the old time.
                 await self.repo.reschedule_actions(
                     tx, session.id, action_plan(starts_at, ends_at, settings.offsets, now)
@@ -240,6 +241,8 @@ class SeriesChanges(Sessions):
                 await self.repo.replace_pending_actions(
                     tx, session.id, {"end": ends_at}, prefix="end"
                 )
+            if when is None and session is not None:
+                await self.repo.mark_announcement_stale(tx, session.id)  # a new title, length
             await self.repo.mark_event_dirty(tx, series.guild_id, series.group_id)
             self.changed(tx)
         return updated

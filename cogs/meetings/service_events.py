@@ -1,11 +1,13 @@
 """What is recorded about each group's Discord scheduled event, for events.py (which talks to
 Discord and only to Discord): which groups need a sync, how a try went, and the leaders told
-once when the bot may not manage events. Never imports discord."""
+once when the bot may not manage events; and about each session's announcement message, for
+announcements.py: where it is, and whether it still shows the session as it is. Never imports
+discord."""
 
 from __future__ import annotations
 
 from bot.i18n import N_
-from cogs.meetings.models import EventState, Session
+from cogs.meetings.models import EventState, Session, StaleAnnouncement
 from cogs.meetings.service_sessions import NOTICE, Sessions
 
 
@@ -34,8 +36,26 @@ class EventStates(Sessions):
     ) -> None:
         await self.repo.event_synced(state, occurrence_id, event_id, fingerprint)
 
+    async def event_creating(self, group_id: int) -> None:
+        """Recorded before the group's event is created in Discord (intent first)."""
+        await self.repo.event_creating(group_id)
+
+    async def known_event_ids(self, guild_id: int) -> set[int]:
+        return await self.repo.known_event_ids(guild_id)
+
     async def event_failed(self, group_id: int, next_try_at: int, reported: bool) -> None:
         await self.repo.event_failed(group_id, next_try_at, reported)
+
+    async def announced(self, occurrence_id: int, channel_id: int, message_id: int) -> bool:
+        """The session's announcement was posted (the outbox's `on_sent`, at least once).
+        True if it is already out of date: the session changed before its id was known."""
+        return await self.repo.announced(occurrence_id, channel_id, message_id)
+
+    async def stale_announcements(self) -> list[StaleAnnouncement]:
+        return await self.repo.stale_announcements()
+
+    async def announcement_shown(self, announcement: StaleAnnouncement) -> None:
+        await self.repo.announcement_shown(announcement.occurrence_id, announcement.stale)
 
     async def tell_leaders_events_refused(self, state: EventState) -> None:
         """Discord refused the group's event for want of Manage Events: its leaders are told

@@ -79,6 +79,7 @@ class ZoneChanges(Sessions):
                 tx, session.id, action_plan(at, ends_at, settings.offsets, now)
             )
             if at != session.starts_at:
+                await self.repo.mark_announcement_stale(tx, session.id)
                 params = {
                     "title": series.title,
                     "group": group.name,
