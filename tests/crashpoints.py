@@ -32,7 +32,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +42,7 @@ from bot.client import Bot
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.faults import Fault
-from tests.harness import BotRunner, Server, build_server
+from tests.harness import BotRunner, Server, build_server, busy_tasks
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,7 @@ class World:
     database: Path
     features: tuple[str, ...]
     runner: BotRunner | None = None
+    before_start: Callable[[Bot], None] | None = None  # Flow.before_start
     state: dict[str, Any] = field(default_factory=dict)  # what prepare() hands to check()
 
     @property
@@ -144,6 +145,11 @@ class Flow:
         (None: the run that counted the steps, restarted after it finished)."""
         raise NotImplementedError
 
+    def before_start(self, bot: Bot) -> None:
+        """Runs on each bot of the sweep before it connects (every start, the restart too):
+        for what a test does to every bot alike, e.g. reuse what is slow to build and the same
+        for every bot (tests/escalation/test_crash_points.py: the distress detector)."""
+
 
 @dataclass
 class SweepReport:
@@ -165,6 +171,8 @@ async def _open_world(tmp_path: Path, name: str, features: Iterable[str]) -> Wor
 
 async def _start(world: World, gate: StepGate | None, *, sync: bool) -> BotRunner:
     def prepare(bot: Bot) -> None:
+        if world.before_start is not None:
+            world.before_start(bot)
         if gate is not None:
             # Test-only: every COMMIT of this bot passes through the gate.
             bot.db._conn = GatedConnection(bot.db._conn, gate)  # type: ignore[attr-defined]
@@ -186,10 +194,21 @@ async def _close_world(world: World) -> None:
         raise AssertionError(f"the loopback Discord recorded problems:\n{listing}")
 
 
+async def _bury_leftovers() -> None:
+    """A killed process runs nothing more: the dead bot's handlers still awaiting something
+    (a command waiting for its alert, a retry's sleep) are cancelled, so they neither hold up
+    the restarted bot's `idle()` nor act after the restart."""
+    leftovers = busy_tasks()
+    for task in leftovers:
+        task.cancel()
+    await asyncio.gather(*leftovers, return_exceptions=True)
+
+
 async def run_point(flow: Flow, tmp_path: Path, budget: int | None) -> list[str]:
     """One crash point (budget k; None: no crash, to count). Returns the steps taken."""
     name = f"{type(flow).__name__}-{'count' if budget is None else budget}"
     world = await _open_world(tmp_path, name, flow.features)
+    world.before_start = flow.before_start
     gate = StepGate(budget)
     try:
         runner = await _start(world, gate, sync=True)
@@ -214,6 +233,7 @@ async def run_point(flow: Flow, tmp_path: Path, budget: int | None) -> list[str]
         # The process is dead (everything refused); stop what is left of it, then restart.
         async with asyncio.timeout(30):
             await runner.stop()
+            await _bury_leftovers()
         world.runner = None
         world.fake.faults.gate = None
         runner = await _start(world, None, sync=False)
