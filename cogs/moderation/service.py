@@ -424,6 +424,15 @@ class ModerationService:
         log.warning("report %d: its channel refused it; posting it in the mod log", report_id)
         return True
 
+    async def post_shown(self, report_id: int) -> None:
+        """The report's post now shows its claim or closing (`claim_report` and
+        `close_report` mark it stale in their transaction)."""
+        await self.repo.post_shown(report_id)
+
+    async def stale_posts(self, guild_id: int) -> list[Report]:
+        """Reports whose post a crash left showing an older state: edited at start."""
+        return await self.repo.stale_posts(guild_id)
+
     async def learn_alert_message(self, report: Report, channel_id: int, message_id: int) -> None:
         if report.alert_message_id != message_id:
             await self.repo.set_alert_message(report.id, channel_id, message_id)
