@@ -158,6 +158,9 @@ class SweepReport:
     points: int
     seconds: float
     kinds: list[str]
+    chosen: list[int] = field(
+        default_factory=list
+    )  # the crash points run (k: killed before step k)
 
 
 async def _open_world(tmp_path: Path, name: str, features: Iterable[str]) -> World:
@@ -244,10 +247,41 @@ async def run_point(flow: Flow, tmp_path: Path, budget: int | None) -> list[str]
         await _close_world(world)
 
 
-async def sweep(flow: Flow, tmp_path: Path, points: Iterable[int] | None = None) -> SweepReport:
-    """Count the flow's steps, then kill it at every crash point 0..K (or those given)."""
+def kind_of(step: str) -> str:
+    """A step's kind, without its ids and tokens: "POST /channels/{id}/messages", "commit"."""
+    parts = []
+    for part in step.split("/"):
+        if part.isdigit():
+            part = "{id}"
+        elif len(part) > 30 and re.fullmatch(r"[A-Za-z0-9_.-]+", part):
+            part = "{token}"
+        parts.append(part)
+    return "/".join(parts)
+
+
+def every_kind(steps: list[str]) -> list[int]:
+    """A deterministic sample of crash points for a flow too long to kill at every step: for
+    each kind of step, just before its first and its last step of that kind, then after the
+    last step. Every kind of step is interrupted at least once, the flow's first and last
+    steps too. (`sweep(flow, tmp_path, points=every_kind)`.)"""
+    chosen = {len(steps)}
+    for kind in {kind_of(step) for step in steps}:
+        at = [k for k, step in enumerate(steps) if kind_of(step) == kind]
+        chosen |= {at[0], at[-1]}
+    return sorted(chosen)
+
+
+async def sweep(
+    flow: Flow,
+    tmp_path: Path,
+    points: Iterable[int] | Callable[[list[str]], Iterable[int]] | None = None,
+) -> SweepReport:
+    """Count the flow's steps, then kill it at every crash point 0..K (or those given, or
+    those a function of the counted steps chooses, e.g. `every_kind`)."""
     started = time.monotonic()
     steps = await run_point(flow, tmp_path, None)
+    if callable(points):
+        points = points(steps)
     chosen = list(range(len(steps) + 1) if points is None else points)
     for k in chosen:
         try:
@@ -262,4 +296,5 @@ async def sweep(flow: Flow, tmp_path: Path, points: Iterable[int] | None = None)
         points=len(chosen) + 1,  # the counting run is checked after a restart too
         seconds=time.monotonic() - started,
         kinds=steps,
+        chosen=chosen,
     )

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from bot.client import Bot
-from tests.crashpoints import Flow, SweepReport, World, sweep
+from tests.crashpoints import Flow, SweepReport, World, kind_of, sweep
 from tests.escalation.conftest import configure, private_overwrites
 from tests.fakediscord.interactions import InteractionResult
 from tests.fakediscord.models import Message, User
@@ -38,8 +38,10 @@ DM_TOLD = "have been told, privately"
 
 
 def report(result: SweepReport) -> None:
+    which = "all" if result.points == result.steps + 2 else f"sampled {result.chosen}"
     line = (
-        f"{result.flow}: {result.steps} steps, {result.points} crash points, {result.seconds:.1f} s"
+        f"{result.flow}: {result.steps} steps, {result.points} crash points ({which}), "
+        f"{len(set(map(kind_of, result.kinds)))} kinds of step, {result.seconds:.1f} s"
     )
     log.warning("%s", line)
     print(line)
@@ -155,5 +157,5 @@ class Support(Flow):
 async def test_support_survives_a_crash_at_every_step(tmp_path) -> None:
     result = await sweep(Support(), tmp_path)
     report(result)
-    print(result.kinds)
+    assert result.chosen == list(range(result.steps + 1))  # every point
     assert result.steps >= 4  # the case, the alert, its delivery, the answer, the DM
