@@ -151,6 +151,17 @@ class Report(Flow):
         (row,) = reports
         (post,) = posts
         assert WORDS in post.text and row["status"] == "open"
+        if not thanked:
+            # Not answered (the bot died first), the reporter tries again: told the
+            # moderators have it, and nothing doubles.
+            bad = next(
+                m for m in world.fake.messages_in(world.server.general.id) if m.text == WORDS
+            )
+            again = await world.fake.message_command(reporter, MENU, bad)
+            done = await world.fake.submit_modal(reporter, again, {"reason": "Dangerous"})
+            await world.idle()
+            assert "already reported" in done.text, (point, done)
+            assert len(titled(world, "Report #")) == 1
         assert [i.split(":")[2] for i in post.custom_ids()] == ["claim", "resolve", "dismiss"]
         # Nothing lost: a moderator can claim it (its buttons work after the restart).
         res = await world.fake.click(world.server.moderator, post, post.custom_ids()[0])
@@ -255,10 +266,25 @@ class Warn(Flow):
             assert not any("recorded" in a for a in answers), (point, answers)
             return
         (warning,) = warnings
-        assert [c for c in cases if c[1] == "warn"] == [(warning["case_number"], "warn")]
+        case = warning["case_number"]
+        assert [c for c in cases if c[1] == "warn"] == [(case, "warn")]
         assert len(told) == 1, (point, [m.text for m in dms(world, s.member)])
         for answer in answers:
-            assert f"case #{warning['case_number']}" in answer, (point, answer)
+            assert f"case #{case}" in answer, (point, answer)
+        if not answers:
+            # The moderator was not answered (the bot died first) and tries again: told it
+            # was done, and nothing doubles.
+            res = await world.fake.slash(
+                s.moderator,
+                "warn",
+                guild=s.guild,
+                channel=s.general,
+                options={"member": s.member.id, "reason": REASON},
+            )
+            await world.idle()
+            assert res.ephemeral and f"case #{case}" in res.text, (point, res)
+            assert len(await world.bot.db.fetchall("SELECT id FROM warnings")) == 1
+            assert len([m for m in dms(world, s.member) if REASON in m.text]) == 1
 
 
 async def test_warn_survives_a_crash_at_every_step(tmp_path) -> None:
@@ -304,6 +330,20 @@ class Timeout(Flow):
             assert not any("is timed out" in a for a in answers), (point, answers)
             return
         assert len(cases) == 1 and len(told) == 1, (point, cases, told)
+        if not answers:
+            # The moderator was not answered (the bot died first) and tries again: told it
+            # was done, and nothing doubles.
+            res = await world.fake.slash(
+                s.moderator,
+                "timeout",
+                guild=s.guild,
+                channel=s.general,
+                options={"member": s.member.id, "duration": "1h", "reason": "Cooling off"},
+            )
+            await world.idle()
+            assert res.ephemeral and f"case #{cases[0][0]}" in res.text, (point, res)
+            assert len([c for c in await cases_are_whole(world) if c[1] == "timeout"]) == 1
+            assert len([m for m in dms(world, s.member) if "paused" in m.text]) == 1
 
 
 async def test_timeout_survives_a_crash_at_every_step(tmp_path) -> None:
