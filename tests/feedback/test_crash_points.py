@@ -173,6 +173,23 @@ class PollCreate(Starting):
         assert world.bot.scheduler.get_job(f"feedback:poll-close:{poll['id']}") is not None
         for text in told:
             assert "posted" in text, (point, text)
+        if not told:
+            # Not answered (the bot died first), the moderator tries again: told where the
+            # poll is, and nothing doubles.
+            again = await fake.slash(
+                s.moderator,
+                "poll create",
+                guild=s.guild,
+                channel=s.general,
+                options={"question": QUESTION, "closes-in": "2d"},
+            )
+            done = await fake.submit_modal(
+                s.moderator, again, {"feedback:poll-options:text": "Yes\nNo\nNot sure"}
+            )
+            await world.idle()
+            assert "Nothing new was posted" in done.text, (point, done)
+            assert len(polls_in(world, s.general.id)) == 1
+            assert len(await rows_of(world, "polls")) == 1
         # Its buttons work: a member votes.
         voter = world.state["people"][0]
         pressed = await fake.click(voter, message, message.custom_ids()[0])
