@@ -152,6 +152,9 @@ class Support(Flow):
         assert DM_TOLD in resources[0].text, (point, resources[0].text)
         for answer in answers:
             assert TOLD in answer or SOUGHT in answer, (point, answer)
+        # Nothing lost: a moderator can take it on from the alert (its buttons work).
+        claimed = await world.fake.click(s.moderator, alerts[0], f"escalation:claim:{case['id']}")
+        assert f"**Claimed** by <@{s.moderator.id}>" in claimed.message.text, (point, claimed)
 
 
 async def test_support_survives_a_crash_at_every_step(tmp_path) -> None:
