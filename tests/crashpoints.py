@@ -43,7 +43,7 @@ from bot.client import Bot
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.faults import Fault
-from tests.harness import BotRunner, Server, build_server
+from tests.harness import BotRunner, Server, build_server, busy_tasks
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,7 @@ class World:
     database: Path
     features: tuple[str, ...]
     runner: BotRunner | None = None
+    before_start: Callable[[Bot], None] | None = None  # Flow.before_start
     state: dict[str, Any] = field(default_factory=dict)  # what prepare() hands to check()
 
     @property
@@ -149,6 +150,11 @@ class Flow:
         (None: the run that counted the steps, restarted after it finished)."""
         raise NotImplementedError
 
+    def before_start(self, bot: Bot) -> None:
+        """Runs on each bot of the sweep before it connects (every start, the restart too):
+        for what a test does to every bot alike, e.g. reuse what is slow to build and the same
+        for every bot (tests/escalation/test_crash_points.py: the distress detector)."""
+
 
 @dataclass
 class SweepReport:
@@ -157,6 +163,9 @@ class SweepReport:
     points: int
     seconds: float
     kinds: list[str]
+    chosen: list[int] = field(
+        default_factory=list
+    )  # the crash points run (k: killed before step k)
 
 
 async def _open_world(tmp_path: Path, name: str, features: Iterable[str]) -> World:
@@ -170,6 +179,8 @@ async def _open_world(tmp_path: Path, name: str, features: Iterable[str]) -> Wor
 
 async def _start(world: World, gate: StepGate | None, *, sync: bool) -> BotRunner:
     def prepare(bot: Bot) -> None:
+        if world.before_start is not None:
+            world.before_start(bot)
         if gate is not None:
             # Test-only: every COMMIT of this bot passes through the gate.
             bot.db._conn = GatedConnection(bot.db._conn, gate)  # type: ignore[attr-defined]
@@ -191,6 +202,16 @@ async def _close_world(world: World) -> None:
         raise AssertionError(f"the loopback Discord recorded problems:\n{listing}")
 
 
+async def _bury_leftovers() -> None:
+    """A killed process runs nothing more: the dead bot's handlers still awaiting something
+    (a command waiting for its alert, a retry's sleep) are cancelled, so they neither hold up
+    the restarted bot's `idle()` nor act after the restart."""
+    leftovers = busy_tasks()
+    for task in leftovers:
+        task.cancel()
+    await asyncio.gather(*leftovers, return_exceptions=True)
+
+
 async def run_point(
     flow: Flow, tmp_path: Path, budget: int | None, registered: dict[int, Any] | None = None
 ) -> list[str]:
@@ -199,6 +220,7 @@ async def run_point(
     they are given to this world's Discord and the bot does not sync."""
     name = f"{type(flow).__name__}-{'count' if budget is None else budget}"
     world = await _open_world(tmp_path, name, flow.features)
+    world.before_start = flow.before_start
     gate = StepGate(budget)
     try:
         if registered:
@@ -229,6 +251,7 @@ async def run_point(
         # The process is dead (everything refused); stop what is left of it, then restart.
         async with asyncio.timeout(30):
             await runner.stop()
+            await _bury_leftovers()
         world.runner = None
         world.fake.faults.gate = None
         runner = await _start(world, None, sync=False)
@@ -242,9 +265,34 @@ async def run_point(
 Points = Iterable[int] | Callable[[list[str]], Iterable[int]]
 
 
+def kind_of(step: str) -> str:
+    """A step's kind, without its ids and tokens: "POST /channels/{id}/messages", "commit"."""
+    parts = []
+    for part in step.split("/"):
+        if part.isdigit():
+            part = "{id}"
+        elif len(part) > 30 and re.fullmatch(r"[A-Za-z0-9_.-]+", part):
+            part = "{token}"
+        parts.append(part)
+    return "/".join(parts)
+
+
+def every_kind(steps: list[str]) -> list[int]:
+    """A deterministic sample of crash points for a flow too long to kill at every step: for
+    each kind of step, just before its first and its last step of that kind, then after the
+    last step. Every kind of step is interrupted at least once, the flow's first and last
+    steps too. (`sweep(flow, tmp_path, points=every_kind)`.)"""
+    chosen = {len(steps)}
+    for kind in {kind_of(step) for step in steps}:
+        at = [k for k, step in enumerate(steps) if kind_of(step) == kind]
+        chosen |= {at[0], at[-1]}
+    return sorted(chosen)
+
+
 async def sweep(flow: Flow, tmp_path: Path, points: Points | None = None) -> SweepReport:
     """Count the flow's steps, then kill it at every crash point 0..K, or at those given: a
-    list, or a function of the counted steps (a long flow sampled deterministically)."""
+    list, or a function of the counted steps (a long flow sampled deterministically, e.g.
+    `every_kind`)."""
     started = time.monotonic()
     registered: dict[int, Any] | None = {} if flow.sync_once else None
     steps = await run_point(flow, tmp_path, None, registered)
@@ -264,4 +312,5 @@ async def sweep(flow: Flow, tmp_path: Path, points: Points | None = None) -> Swe
         points=len(chosen) + 1,  # the counting run is checked after a restart too
         seconds=time.monotonic() - started,
         kinds=steps,
+        chosen=chosen,
     )

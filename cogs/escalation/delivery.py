@@ -334,12 +334,10 @@ class DeliveryDesk:
     async def _arrived(self, case_id: int) -> None:
         """An alert of the case reached someone: the member may now read that the moderators
         know (their resources are edited, a /support answer waiting is updated)."""
-        first = await self.service.alert_delivered(case_id)
+        await self.service.alert_delivered(case_id)
         event = self._delivered.pop(case_id, None)
         if event is not None:
             event.set()
-        if not first:
-            return
         for interaction, opened, since in self._waiting_answers.pop(case_id, []):
             if time.monotonic() - since > INTERACTION_EDIT_SECONDS:
                 continue
@@ -355,20 +353,28 @@ class DeliveryDesk:
             await self._tell_member(case)
 
     async def _tell_member(self, case: Case) -> None:
+        """The member's resources are edited to say the moderators know, then that is recorded
+        (an edit a crash cut short is made again when the alert's on_sent hook runs again at
+        start: editing to the same words twice changes nothing the member sees)."""
+        if case.member_told_at is not None:
+            return
         delivery = await self.service.resources_delivery(case)
         if delivery is None or delivery.channel_id is None or delivery.message_id is None:
             return  # not sent yet: it will be rendered saying the moderators know
-        if not await self.service.member_told(case.id):
-            return
-        if case.resources_outbox_id in self._rendered_told:
-            return
-        rendered = await self.alerts.render_resources_for(case)
-        channel = self.bot.get_partial_messageable(delivery.channel_id)
-        try:
-            # The words only: the member's button stays as it is (pressed or not).
-            await channel.get_partial_message(delivery.message_id).edit(content=rendered.content)
-        except discord.HTTPException as error:
-            log.warning("escalation: case %d: could not update the resources: %s", case.id, error)
+        if case.resources_outbox_id not in self._rendered_told:
+            rendered = await self.alerts.render_resources_for(case)
+            channel = self.bot.get_partial_messageable(delivery.channel_id)
+            try:
+                # The words only: the member's button stays as it is (pressed or not).
+                await channel.get_partial_message(delivery.message_id).edit(
+                    content=rendered.content
+                )
+            except discord.HTTPException as error:
+                log.warning(
+                    "escalation: case %d: could not update the resources: %s", case.id, error
+                )
+                return
+        await self.service.member_told(case.id)
 
     async def render_resources(self, message: OutboxMessage) -> Rendered:
         case = await self.alerts.case_of(message)

@@ -105,7 +105,7 @@ class FeedbackCog(Feature, name="Feedback"):
                 on_failure=self.board.poll_failed,
                 on_sent=self.board.poll_posted,
             ),
-            POLL_RESULTS: self.board.render_results,
+            POLL_RESULTS: OutboxKind(self.board.render_results, on_sent=self.board.results_posted),
             VOTE_LOST: self.board.render_vote_lost,
         }
 

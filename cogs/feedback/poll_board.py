@@ -336,6 +336,14 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
         embed.set_image(url=f"attachment://{filename}")
         return Rendered(embeds=[embed], files=[discord.File(io.BytesIO(png), filename=filename)])
 
+    async def results_posted(self, message: OutboxMessage, message_id: int) -> None:
+        """POLL_RESULTS' on_sent (at least once, after a restart too): the poll's message shows
+        it closed, its buttons off. (The closer edits it at once too; this is the edit a crash
+        between the closing and that edit would otherwise leave undone.)"""
+        poll = await self.polls.get(int(message.payload["poll_id"]))
+        if poll is not None and poll.status == "closed":
+            await self.show_poll(poll)
+
     async def render_vote_lost(self, message: OutboxMessage) -> Rendered:
         """The renderer of VOTE_LOST (FeedbackCog declares it): a member whose vote was held in
         memory when the bot restarted is asked, privately, to vote again."""

@@ -167,6 +167,18 @@ class PollCommandsCog(commands.Cog, name="Poll commands"):
             duration=form.duration,
             created_by=member.id,
         )
+        same = await self.polls.recent_same(draft, labels)
+        if same is not None:
+            # Tried again because the first answer was lost (the bot stopped): never twice.
+            raise UserError(
+                N_(
+                    "You asked this a few minutes ago, and that poll is in <#{channel}>; it "
+                    "closes {when}. Nothing new was posted. To ask it differently, close it "
+                    "first with /poll close."
+                ),
+                channel=same.channel_id,
+                when=stamp(same.closes_at, "R"),
+            )
         await interaction.response.defer(ephemeral=True, thinking=True)
         poll, row = await self.board.post_poll(member.guild, draft, labels)
         # The outbox posts it (at once, or after a restart); say what happened so far.

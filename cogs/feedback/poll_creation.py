@@ -25,6 +25,7 @@ DEFAULT_MIN_VOTERS = 3
 # 'posting' a day later (its outbox row gone with a server that was left) is removed at start
 # and daily.
 UNPOSTED_GRACE_SECONDS = 24 * 3600
+REPEAT_SECONDS = 600  # the same poll again this soon, by the same person, is a retry
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,21 @@ class PollCreation(AnonymousService):
             poll.closes_at,
         )
         return poll, row
+
+    async def recent_same(self, draft: PollDraft, labels: Sequence[str]) -> Poll | None:
+        """The same poll (question, options, channel, creator), asked within REPEAT_SECONDS
+        and not closed: a /poll create tried again because a crash cut its answer short."""
+        poll_id = await self.repository.recent_poll_id(
+            draft.guild_id,
+            draft.channel_id,
+            draft.created_by,
+            draft.question,
+            self.now() - REPEAT_SECONDS,
+        )
+        poll = await self.repository.get_poll(poll_id) if poll_id is not None else None
+        if poll is None or [o.label for o in poll.options] != parse_options("\n".join(labels)):
+            return None
+        return poll
 
     async def mark_posted(self, poll_id: int, message_id: int) -> Poll | None:
         """Its message is out (idempotent): the poll is open; returns it."""

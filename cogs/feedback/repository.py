@@ -256,6 +256,23 @@ class FeedbackRepository:
         )
         return _poll(row, [_option(o) for o in options])
 
+    async def recent_poll_id(
+        self, guild_id: int, channel_id: int, created_by: int, question: str, since: int
+    ) -> int | None:
+        """The newest poll not closed that this person asked in this channel since `since`."""
+        return await self.db.fetchval(
+            "SELECT id FROM polls WHERE guild_id = :guild_id AND channel_id = :channel_id "
+            "AND created_by = :created_by AND question = :question AND status <> 'closed' "
+            "AND created_at >= :since ORDER BY id DESC LIMIT 1",
+            {
+                "guild_id": guild_id,
+                "channel_id": channel_id,
+                "created_by": created_by,
+                "question": question,
+                "since": since,
+            },
+        )
+
     async def open_polls(self, guild_id: int | None = None) -> list[Poll]:
         """Open polls, soonest to close first (of one server, or of all)."""
         rows = await self.db.fetchall(

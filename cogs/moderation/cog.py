@@ -44,7 +44,7 @@ from cogs.moderation.service import (
     parse_timeout,
 )
 from cogs.moderation.service_privacy import ModerationPrivacy, warning_expired
-from cogs.moderation.timeouts import reconcile_timeouts
+from cogs.moderation.timeouts import reconcile_timeouts, refuse_a_retry
 
 log = logging.getLogger(__name__)
 
@@ -326,6 +326,7 @@ class ModerationCog(Feature, name="Moderation"):
             raise UserError(N_("Please give a reason of at most 500 characters."))
         await self._check_can_moderate(caller, member)
         until = self.bot.clock() + timedelta(seconds=seconds)
+        await refuse_a_retry(self.service, self.bot.clock(), caller, member, cleaned)
         await interaction.response.defer(ephemeral=True, thinking=True)
         # The intent first, then Discord, then the case: a crash between leaves the intent,
         # which the start-up reconciliation completes or drops (`_reconcile_timeouts`).

@@ -15,6 +15,7 @@ from typing import Any
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _T
+from discord.ext import commands
 
 from bot.checks import MEMBER, Audience
 from bot.client import Bot
@@ -173,6 +174,7 @@ class ReportsCog(Feature, name=REPORTS_COG_NAME):
             report = await self.service.close_report(caller.guild.id, report_id, caller.id, outcome)
         embed, view = await self._report_parts(report)
         await interaction.response.edit_message(embed=embed, view=view)
+        await self.service.post_shown(report.id)  # a crash before this: edited at start
         if action == "claim" and await self._author_can_read(report):
             # The post does not name the reporter; the moderator who takes it on is told alone.
             t = await translator(interaction)
@@ -216,6 +218,32 @@ class ReportsCog(Feature, name=REPORTS_COG_NAME):
         if channel is None:
             return True
         return channel.permissions_for(author).view_channel
+
+    @commands.Cog.listener()
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """At start: the posts a crash left showing an older state than their report's (it
+        was claimed or closed, and the bot stopped before the post was edited)."""
+        for report in await self.service.stale_posts(guild.id):
+            if await self._show(report):
+                await self.service.post_shown(report.id)
+
+    async def _show(self, report: Report) -> bool:
+        """Edit the report's post to show it as it is. True when done or when there is no post
+        to edit; False to try again at the next start."""
+        post = await self.service.report_post(report)
+        if post is None:
+            return True
+        channel_id, message_id = post
+        channel = self.bot.get_partial_messageable(channel_id, guild_id=report.guild_id)
+        embed, view = await self._report_parts(report)
+        try:
+            await channel.get_partial_message(message_id).edit(embed=embed, view=view)
+        except discord.NotFound:
+            return True
+        except discord.HTTPException as error:
+            log.warning("moderation: report %d's post not updated (%s)", report.id, error.status)
+            return error.status == 403
+        return True
 
     # ------------------------------------------------------------------ retention
 

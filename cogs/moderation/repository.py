@@ -119,17 +119,38 @@ class ModerationRepository:
         return None if row is None else _report(row)
 
     async def claim(self, tx: Transaction, report_id: int, by: int) -> None:
+        """Claimed: its post is stale until `post_shown`."""
         await tx.execute(
-            "UPDATE reports SET claimed_by = :by WHERE id = :id AND status = 'open'",
+            "UPDATE reports SET claimed_by = :by, post_stale = 1 "
+            "WHERE id = :id AND status = 'open'",
             {"id": report_id, "by": by},
         )
 
     async def close(self, tx: Transaction, report_id: int, status: str, by: int, now: int) -> None:
+        """Closed: its post is stale until `post_shown`."""
         await tx.execute(
             "UPDATE reports SET status = :status, closed_by = :by, closed_at = :now, "
-            "claimed_by = COALESCE(claimed_by, :by) WHERE id = :id AND status = 'open'",
+            "claimed_by = COALESCE(claimed_by, :by), post_stale = 1 "
+            "WHERE id = :id AND status = 'open'",
             {"id": report_id, "status": status, "by": by, "now": now},
         )
+
+    async def post_shown(self, report_id: int) -> None:
+        """Its post was edited to show the report as it is."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE reports SET post_stale = 0 WHERE id = :id AND post_stale = 1",
+                {"id": report_id},
+            )
+
+    async def stale_posts(self, guild_id: int) -> list[Report]:
+        """Reports claimed or closed whose post was not edited since (a crash between)."""
+        rows = await self.db.fetchall(
+            f"SELECT {_REPORT} FROM reports WHERE guild_id = :guild_id AND post_stale = 1 "
+            f"ORDER BY id",
+            {"guild_id": guild_id},
+        )
+        return [_report(r) for r in rows]
 
     async def set_alert_message(self, report_id: int, channel_id: int, message_id: int) -> None:
         async with self.db.transaction() as tx:

@@ -40,6 +40,7 @@ REASON_MAX = 500
 REPORT_REASON_MAX = 1000
 SNAPSHOT_MAX = 1800  # what is kept of a reported message (Discord allows 2000, plus extras)
 DAY = 86400
+REPEAT_SECONDS = 600  # the same warning or timeout again this soon is a retry, not a new case
 TIMEOUT_MIN_SECONDS = 60
 TIMEOUT_MAX_SECONDS = 28 * DAY  # Discord's own limit
 
@@ -149,6 +150,17 @@ class ModerationService:
     ) -> Warned:
         cleaned = clean_reason(reason, required=True)
         assert cleaned is not None
+        same = await self.recent_same(guild_id, user_id, WARN, by=by, reason=cleaned)
+        if same is not None:
+            # A moderator whose /warn was cut short (the bot stopped before it answered) tries
+            # again: the warning was recorded and the member told; never twice.
+            raise UserError(
+                N_(
+                    "You gave this warning a few minutes ago: it is case #{case}, and the member "
+                    "was told then. Nothing new was recorded (/warnings shows their history)."
+                ),
+                case=same.case_number,
+            )
         details: dict[str, str | int] = {}
         if guideline_id is not None:
             guideline = await self.repo.guideline(guideline_id)
@@ -189,6 +201,22 @@ class ModerationService:
                 tx, kind=MEMBER_NOTICE, guild_id=guild_id, user_id=user_id, payload={"case": case}
             )
         return Warned(case, notice)
+
+    async def recent_same(
+        self, guild_id: int, user_id: int, action: str, *, by: int, reason: str
+    ) -> ModLogEntry | None:
+        """The same action, by the same person, for the same reason, within REPEAT_SECONDS: the
+        case a repeated command (its first answer lost in a crash) would double."""
+        now = self.now()
+        for entry in await self.modlog.history(guild_id, user_id, limit=5):
+            if (
+                entry.action == action
+                and entry.actor_id == by
+                and entry.reason == reason
+                and now - entry.created_at <= REPEAT_SECONDS
+            ):
+                return entry
+        return None
 
     async def notice_undelivered(self, guild_id: int, case: int, channel_id: int | None) -> None:
         """The member's DM was refused (DMs closed, or they left): the moderators hear of it in
@@ -423,6 +451,15 @@ class ModerationService:
             await self.repo.redirect_report(tx, report_id, channel_id, outbox_id)
         log.warning("report %d: its channel refused it; posting it in the mod log", report_id)
         return True
+
+    async def post_shown(self, report_id: int) -> None:
+        """The report's post now shows its claim or closing (`claim_report` and
+        `close_report` mark it stale in their transaction)."""
+        await self.repo.post_shown(report_id)
+
+    async def stale_posts(self, guild_id: int) -> list[Report]:
+        """Reports whose post a crash left showing an older state: edited at start."""
+        return await self.repo.stale_posts(guild_id)
 
     async def learn_alert_message(self, report: Report, channel_id: int, message_id: int) -> None:
         if report.alert_message_id != message_id:

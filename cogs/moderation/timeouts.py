@@ -1,14 +1,21 @@
-"""/timeout's start-up reconciliation, the Discord side: a /timeout records its intent before
-Discord applies it (ModerationService.intend_timeout); an intent a crash left behind is
-completed here if Discord shows the timeout, or dropped if it does not."""
+"""/timeout across a crash, the Discord side: a /timeout records its intent before Discord
+applies it (ModerationService.intend_timeout); an intent a crash left behind is completed here
+at start if Discord shows the timeout, or dropped if it does not. A moderator whose /timeout got
+no answer (the bot stopped first) and who tries again is told it was done, and nothing doubles
+(`refuse_a_retry`)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Container
+from datetime import datetime
 
 import discord
 
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.kit.timestamps import stamp
+from cogs.moderation.actions import TIMEOUT
 from cogs.moderation.service import ModerationService
 
 log = logging.getLogger(__name__)
@@ -47,3 +54,32 @@ async def reconcile_timeouts(
         else:
             await service.drop_timeout(pending.id)
             log.info("timeout intent %d was never applied: dropped", pending.id)
+
+
+async def refuse_a_retry(
+    service: ModerationService,
+    now: datetime,
+    caller: discord.Member,
+    member: discord.Member,
+    reason: str,
+) -> None:
+    """The same /timeout again, a few minutes after one whose answer a crash cut short: the
+    member is still timed out from it, its case recorded and the member told. Said so, and
+    nothing doubled."""
+    current = member.timed_out_until
+    if current is None or current <= now:
+        return
+    same = await service.recent_same(
+        caller.guild.id, member.id, TIMEOUT, by=caller.id, reason=reason
+    )
+    if same is not None:
+        raise UserError(
+            N_(
+                "{member} is already timed out until {until}: you did it a few minutes ago "
+                "(case #{case}), and they were told then. Nothing new was done. To change it, "
+                "use /untimeout first."
+            ),
+            member=member.mention,
+            until=stamp(int(current.timestamp())),
+            case=same.case_number,
+        )
