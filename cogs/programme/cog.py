@@ -266,7 +266,7 @@ class ProgrammeCog(Feature, name=COG_NAME):
         end: str | None = None,
     ) -> None:
         await self.bot.access.require(interaction, Audience.LEADER, group_id=group.id)
-        period = await self._period(interaction, last, start, end)
+        period = await self._period(interaction, last, start, end, zone=group.timezone)
         members = len(await self.bot.groups.member_ids(group.guild_id, group.id))
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await self.reports.build(group.guild_id, group.id, group.name, period, members)
@@ -301,12 +301,15 @@ class ProgrammeCog(Feature, name=COG_NAME):
         last: app_commands.Choice[int] | None,
         start: str | None,
         end: str | None,
+        *,
+        zone: str | None = None,
     ) -> Period:
+        """The period, read in the group's time zone (a group report) or the server's."""
         assert interaction.guild_id is not None
         settings = await self.bot.guild_settings.get(interaction.guild_id)
         return period_of(
             self.service.now(),
-            settings.effective_timezone,
+            zone or settings.effective_timezone,
             last.value if last else None,
             start,
             end,

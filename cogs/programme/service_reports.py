@@ -146,7 +146,9 @@ class Report:
         writer.writerow([t("section"), t("item"), t("value")])
         for row in self.rows(t):
             # A spreadsheet must not read a group's name as a formula.
-            writer.writerow(["'" + c if c[:1] in "=+-@" and not _numeric(c) else c for c in row])
+            writer.writerow(
+                ["'" + c if c[:1] and c[0] in "=+-@" and not _numeric(c) else c for c in row]
+            )
         return buffer.getvalue().encode("utf-8")
 
 
