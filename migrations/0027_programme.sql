@@ -29,6 +29,9 @@ CREATE TABLE programme_sessions (
 );
 CREATE INDEX programme_sessions_group ON programme_sessions (guild_id, group_id, starts_at);
 CREATE INDEX programme_sessions_open ON programme_sessions (status, starts_at);
+-- The programme report reads these columns alone (a covering index).
+CREATE INDEX programme_sessions_when
+    ON programme_sessions (guild_id, starts_at, status, attended);
 
 -- Who came to a session: seen in the group's voice channel during it ('voice', until the
 -- leaders record or skip), or recorded by a leader ('recorded').
@@ -55,3 +58,4 @@ CREATE TABLE programme_membership (
 );
 CREATE INDEX programme_membership_group ON programme_membership (guild_id, group_id, at);
 CREATE INDEX programme_membership_user ON programme_membership (guild_id, user_id);
+CREATE INDEX programme_membership_when ON programme_membership (guild_id, at);

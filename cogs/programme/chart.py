@@ -38,7 +38,7 @@ def draw(report: Report, t: Translate) -> bytes:
         if r[0] == t("ratings") and r[1] not in (t("k (fewest answers shown)"), t("trend per poll"))
     ]
     panels = 2 + (1 if ratings else 0)
-    figure = Figure(figsize=(10, 3.6 * panels), dpi=90)
+    figure = Figure(figsize=(10, 3.6 * panels), dpi=80)
     FigureCanvasAgg(figure)
     axes = figure.subplots(panels, 1, squeeze=False)[:, 0]
     figure.suptitle(

@@ -239,6 +239,26 @@ class ProgrammeRepository:
         )
         return [_session(r) for r in rows]
 
+    async def by_span(
+        self, guild_id: int, group_id: int | None, bounds: list[int]
+    ) -> list[tuple[int, str, int, int, int]]:
+        """Sessions by span (bounds[i] <= start < bounds[i + 1]) and status, in one pass:
+        (span, status, sessions, sessions whose attendance was recorded, people who came)."""
+        params: dict[str, Any] = {"guild": guild_id, "group": group_id}
+        cases = []
+        for index, bound in enumerate(bounds[1:]):
+            params[f"b{index}"] = bound
+            cases.append(f"WHEN starts_at < :b{index} THEN {index}")
+        params["start"], params["end"] = bounds[0], bounds[-1]
+        rows = await self.db.fetchall(
+            f"SELECT CASE {' '.join(cases)} END AS span, status, COUNT(*) AS n, "
+            "COUNT(attended) AS recorded, COALESCE(SUM(attended), 0) AS came "
+            "FROM programme_sessions WHERE guild_id = :guild AND starts_at >= :start "
+            f"AND starts_at < :end{_scope(group_id)} GROUP BY span, status",
+            params,
+        )
+        return [(r["span"], r["status"], r["n"], r["recorded"], r["came"]) for r in rows]
+
     async def membership_counts(
         self, guild_id: int, group_id: int | None, start: int, end: int
     ) -> dict[str, int]:

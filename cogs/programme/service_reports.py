@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -39,6 +38,18 @@ class Period:
 
     def month(self, moment: int) -> str:
         return datetime.fromtimestamp(moment, ZoneInfo(self.zone)).strftime("%Y-%m")
+
+    def months(self) -> list[int]:
+        """The period cut at each first of a month in its zone: start, 1st, 1st, ..., end."""
+        tz = ZoneInfo(self.zone)
+        begin = datetime.fromtimestamp(self.start, tz)
+        bounds = [self.start]
+        first = datetime(begin.year, begin.month, 1, tzinfo=tz) + relativedelta(months=1)
+        while int(first.timestamp()) < self.end:
+            bounds.append(int(first.timestamp()))
+            first += relativedelta(months=1)
+        bounds.append(self.end)
+        return bounds
 
 
 def _read_day(text: str) -> date:
@@ -175,25 +186,31 @@ class ReportService:
     ) -> Report:
         scope = "programme" if group_id is None else "group"
         report = Report(scope, name, period)
-        sessions = await self.repo.sessions_between(guild_id, group_id, period.start, period.end)
+        bounds = period.months()
         counts = {HELD: 0, SKIPPED: 0, CANCELLED: 0}
-        by_month: dict[str, list[int]] = defaultdict(list)
-        for s in sessions:
-            if s.status in counts:
-                counts[s.status] += 1
-            if s.status == HELD and s.attended is not None:
-                if group_id is None:
-                    by_month[period.month(s.starts_at)].append(s.attended)
-                else:
-                    report.attendance.append((period.day(s.starts_at), s.attended))
+        monthly: dict[int, tuple[int, int]] = {}
+        for span, status, n, recorded, came in await self.repo.by_span(guild_id, group_id, bounds):
+            counts[status] = counts.get(status, 0) + n
+            if status == HELD and recorded:
+                monthly[span] = (recorded, came)
         report.held, report.skipped, report.cancelled = (
             counts[HELD],
             counts[SKIPPED],
             counts[CANCELLED],
         )
-        if group_id is None:  # the mean attendance of a session, month by month
+        if group_id is not None:  # how many came to each session
+            sessions = await self.repo.sessions_between(
+                guild_id, group_id, period.start, period.end
+            )
             report.attendance = [
-                (month, round(sum(v) / len(v), 2)) for month, v in sorted(by_month.items())
+                (period.day(s.starts_at), s.attended)
+                for s in sessions
+                if s.status == HELD and s.attended is not None
+            ]
+        else:  # the mean of a session, month by month
+            report.attendance = [
+                (period.month(bounds[i]), round(came / n, 2))
+                for i, (n, came) in sorted(monthly.items())
             ]
         report.attendance_trend = trend([n for _, n in report.attendance])
         changes = await self.repo.membership_counts(guild_id, group_id, period.start, period.end)
