@@ -24,6 +24,7 @@ from bot.errors import NotAllowed, NotFound, UserError
 from bot.facts import Facts
 from bot.i18n import N_
 from bot.outbox import Outbox
+from bot.registry import iso
 from cogs.programme.models import (
     ASKED,
     LATE_END_SECONDS,
@@ -248,12 +249,12 @@ class ProgrammeService:
         out: dict[str, Any] = {}
         if records["attended"]:
             out["Sessions you came to"] = [
-                {"group": r["group_id"], "session_start": r["starts_at"], "how": r["source"]}
+                {"group": r["group_id"], "session_start": iso(r["starts_at"]), "how": r["source"]}
                 for r in records["attended"]
             ]
         if records["changes"]:
             out["Groups you joined or left"] = [
-                {"group": r["group_id"], "change": r["change"], "at": r["at"]}
+                {"group": r["group_id"], "change": r["change"], "at": iso(r["at"])}
                 for r in records["changes"]
             ]
         return out

@@ -119,3 +119,50 @@ async def test_a_leader_may_skip_and_only_leaders_may_record(
         "SELECT attendance, attended FROM programme_sessions WHERE group_id = :g", {"g": group.id}
     )
     assert row is not None and tuple(row) == ("skipped", None)
+
+
+async def test_names_go_after_the_retention_period_and_on_request_the_counts_stay(
+    runner: BotRunner, fake_discord: FakeDiscord, server: Server, clock: FakeClock
+) -> None:
+    fake, s = fake_discord, server
+    lena, anna, bea = person(fake, s, "lena"), person(fake, s, "anna"), person(fake, s, "bea")
+    group = await make_group(runner, fake, s, "Survivors", lena)
+    await join(fake, s, anna, group.id)
+    await join(fake, s, bea, group.id)
+    done = await schedule(
+        fake, s, lena, group.id, title="Evening circle", when="2027-03-02 18:00", minutes=90
+    )
+    assert "is scheduled" in done.text
+    await settle(runner)
+    await run_until(runner, clock, datetime(2027, 3, 3, 0, 31, tzinfo=UTC))
+    [prompt] = prompts(fake, lena)
+    form = await fake.click(lena, prompt, prompt.custom_ids()[0])
+    await fake.select(lena, form.message, "programme:form:0", [str(anna.id), str(bea.id)])
+    await fake.click(lena, form.message, "programme:form:save")
+    await runner.idle()
+    bot = runner.bot
+    assert bot is not None
+
+    async def count(sql: str, **params: int) -> int:
+        return int(await bot.db.fetchval(sql, params) or 0)
+
+    # Anna asks for her data, then to be erased: her attendance and joins go, the count stays.
+    exported = await bot.data_export.export_user(s.guild.id, anna.id)
+    sections = {name for part in exported.data.values() for name in part}
+    assert {"Sessions you came to", "Groups you joined or left"} <= sections
+    await bot.data_deletion.delete_user(s.guild.id, anna.id)
+    assert (
+        await count("SELECT COUNT(*) FROM programme_attendance WHERE user_id = :u", u=anna.id) == 0
+    )
+    assert (
+        await count("SELECT COUNT(*) FROM programme_membership WHERE user_id = :u", u=anna.id) == 0
+    )
+    assert await count("SELECT attended FROM programme_sessions") == 2
+
+    # The retention period (90 days by default) later, Bea's name goes too; the counts stay.
+    clock.advance(days=91)
+    await programme(runner).forget_old()
+    assert await count("SELECT COUNT(*) FROM programme_attendance") == 0
+    assert await count("SELECT COUNT(*) FROM programme_membership WHERE user_id IS NOT NULL") == 0
+    assert await count("SELECT COUNT(*) FROM programme_membership WHERE change = 'joined'") == 2
+    assert await count("SELECT attended FROM programme_sessions") == 2
