@@ -24,6 +24,11 @@ _COLUMNS = (
 )
 
 
+# A meetings session's status -> ours: one that started or ended took place (even when the bot
+# was offline and its meeting events came too late to be delivered).
+_STATUS = {"cancelled": CANCELLED, "started": HELD, "ended": HELD}
+
+
 def _session(row: Row) -> ProgrammeSession:
     return ProgrammeSession(**{k: row[k] for k in row.keys() if k != "minutes"})
 
@@ -42,7 +47,7 @@ class ProgrammeRepository:
         """What the meetings feature says of sessions about to come: new ones are added, and
         moved or cancelled ones follow, unless the session already took place."""
         for fact in facts:
-            status = CANCELLED if fact.status == "cancelled" else SCHEDULED
+            status = _STATUS.get(fact.status, SCHEDULED)
             await tx.execute(
                 "INSERT INTO programme_sessions (guild_id, group_id, occurrence, starts_at, "
                 "ends_at, status) VALUES (:guild, :group, :occ, :starts, :ends, :status) "
