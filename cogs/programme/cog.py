@@ -160,6 +160,8 @@ class ProgrammeCog(Feature, name=COG_NAME):
 
     async def _render_briefing(self, message: OutboxMessage) -> Rendered:
         guild_id, payload = message.guild_id or 0, message.payload
+        if self.service.now() >= payload["starts_at"]:  # held up past the start: too late
+            raise PermanentFailure("the session has started")
         t = await self.bot.guild_settings.translator(guild_id)
         settings = await self.bot.guild_settings.get(guild_id)
         guild = self.bot.get_guild(guild_id)

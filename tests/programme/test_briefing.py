@@ -9,7 +9,7 @@ from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
 from tests.harness import BotRunner, Server
 from tests.meetings.conftest import announcements, join, make_group, person, schedule, settle
-from tests.programme.conftest import briefings, sweep
+from tests.programme.conftest import briefings, programme, sweep
 
 SESSION = datetime(2027, 3, 2, 23, 0, tzinfo=UTC)  # 18:00 in New York
 
@@ -116,3 +116,29 @@ async def test_leaders_change_the_briefing_time_of_their_group(
     clock.now = datetime(2027, 3, 1, 23, 1, tzinfo=UTC)  # 23 h 59 min before
     assert await sweep(runner) == 1
     assert len(briefings(fake, lena)) == 1
+
+
+async def test_a_briefing_held_up_until_the_session_started_is_not_sent(
+    runner: BotRunner, fake_discord: FakeDiscord, server: Server, clock: FakeClock
+) -> None:
+    fake, s = fake_discord, server
+    _, lena, _, _ = await _group_with_a_session(runner, fake, s)
+    bot = runner.bot
+    assert bot is not None
+    # Discord answers "slow down" to every new message for now: the briefing waits.
+    fault = fake.faults.add(
+        None, r"^/(users/@me/channels|channels/\d+/messages)$", status=429, count=None
+    )
+    clock.now = datetime(2027, 3, 2, 21, 30, tzinfo=UTC)
+    assert await programme(runner).sweep() == 1
+    await bot.dispatcher.drain()
+    assert briefings(fake, lena) == []
+    fake.faults.remove(fault)
+    clock.now = datetime(2027, 3, 2, 23, 5, tzinfo=UTC)  # the session has started
+    bot.dispatcher.wake()
+    await runner.idle()
+    assert briefings(fake, lena) == []
+    state = await bot.db.fetchval("SELECT status FROM outbox WHERE kind = 'programme:briefing'")
+    assert state == "failed"
+    error = await bot.db.fetchval("SELECT last_error FROM outbox WHERE kind = 'programme:briefing'")
+    assert "the session has started" in error

@@ -145,6 +145,26 @@ async def test_a_group_report_over_three_months_matches_what_happened(
     assert {(r[0], r[1]) for r in drawn} >= {("sessions", "held"), ("members", "left")}
     assert "Anna" not in data.decode() and str(anna.id) not in data.decode()
 
+    # The programme report (a moderator, the server's zone: UTC): the mean of a session by month.
+    res = await fake.slash(
+        s.moderator,
+        "report programme",
+        guild=s.guild,
+        channel=s.general,
+        options={"from": "2027-02-20", "to": "2027-05-20"},
+    )
+    await runner.idle()
+    assert res.ephemeral and "6 sessions held, 0 skipped, 1 cancelled" in res.text, res.text
+    data = uploads(fake, "report.csv")[-1].decode()
+    rows = list(csv.reader(io.StringIO(data)))
+    by_month: dict[str, list[int]] = {}
+    for i in sorted(came):
+        by_month.setdefault(SESSIONS[i].strftime("%Y-%m"), []).append(len(came[i]))
+    means = [(m, f"{sum(v) / len(v):.2f}") for m, v in sorted(by_month.items())]
+    assert [(r[1], r[2]) for r in rows if r[0] == "attendance" and r[1][:2] == "20"] == means
+    drawn = png_numbers(uploads(fake, "report.png")[-1])
+    assert [(r[1], r[2]) for r in drawn if r[0] == "attendance" and r[1][:2] == "20"] == means
+
 
 async def test_who_may_ask_for_which_report(
     runner: BotRunner, fake_discord: FakeDiscord, server: Server, clock: FakeClock
