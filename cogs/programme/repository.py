@@ -11,6 +11,7 @@ from cogs.programme.models import (
     CANCELLED,
     DEFAULT_BRIEFING_MINUTES,
     HELD,
+    LATE_END_SECONDS,
     RECORDED,
     SCHEDULED,
     SKIPPED,
@@ -131,12 +132,14 @@ class ProgrammeRepository:
         )
         return row is not None
 
-    async def live_session(self, guild_id: int, group_id: int) -> str | None:
+    async def live_session(self, guild_id: int, group_id: int, now: int) -> str | None:
+        """The group's session going on now (started, not ended, and not long past its end: an
+        end that never came does not keep it open)."""
         return await self.db.fetchval(
             "SELECT occurrence FROM programme_sessions WHERE guild_id = :guild "
             "AND group_id = :group AND started_at IS NOT NULL AND ended_at IS NULL "
-            "ORDER BY started_at DESC LIMIT 1",
-            {"guild": guild_id, "group": group_id},
+            "AND ends_at > :since ORDER BY started_at DESC LIMIT 1",
+            {"guild": guild_id, "group": group_id, "since": now - LATE_END_SECONDS},
         )
 
     async def last_held_end(self, guild_id: int, group_id: int, before: int) -> int | None:

@@ -185,7 +185,7 @@ class ProgrammeService:
         return len(leaders)
 
     async def seen_in_voice(self, guild_id: int, group_id: int, user_id: int) -> bool:
-        occurrence = await self.repo.live_session(guild_id, group_id)
+        occurrence = await self.repo.live_session(guild_id, group_id, self.now())
         if occurrence is None:
             return False
         async with self.db.transaction() as tx:
