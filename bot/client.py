@@ -22,6 +22,7 @@ from bot.db import Database
 from bot.directory import GroupDirectory, NoGroups
 from bot.dispatcher import OutboxDispatcher
 from bot.event_log import EventLog
+from bot.facts import Facts
 from bot.guild_settings import GuildSettingsService
 from bot.kit.modals import ModalRoutes
 from bot.modlog import ModLog
@@ -44,6 +45,7 @@ EXTENSIONS = (
     "cogs.moderation",
     "cogs.confidentiality",
     "cogs.privacy",
+    "cogs.programme",
 )
 
 Mode = Literal["run", "sync"]
@@ -112,6 +114,8 @@ class Bot(commands.Bot):
         self.add_listener(self.modals.on_interaction, "on_interaction")
         # The groups feature replaces this with its own directory when it loads.
         self._groups: GroupDirectory = NoGroups()
+        # Read interfaces features offer the programme's view (bot/facts.py).
+        self.facts = Facts()
         self.dispatcher = OutboxDispatcher(self, self.outbox, clock)
         # Durable cross-feature events (bot/event_log.py); features declare their listeners.
         self.event_log = EventLog(db, clock, spawn=self.spawn)

@@ -53,6 +53,7 @@ from cogs.meetings.models import CANCELLED, ENDED, GOING, MAYBE, NO
 from cogs.meetings.recurrence import Term, translate_terms
 from cogs.meetings.service import ANNOUNCE, NOTICE, REMINDER, MeetingService
 from cogs.meetings.service_actions import DueActions
+from cogs.meetings.service_facts import MeetingFacts
 from cogs.meetings.service_privacy import MeetingsPrivacy
 from cogs.meetings.views import COG_NAME, PERSISTENT_ITEMS, rsvp_view
 
@@ -177,7 +178,12 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
         task.add_done_callback(self._tasks.discard)
         return task
 
+    async def cog_load(self) -> None:
+        await super().cog_load()
+        self.bot.facts.sessions = MeetingFacts(self.bot.db)  # for the programme's view
+
     async def cog_unload(self) -> None:
+        self.bot.facts.sessions = None
         for task in list(self._tasks):
             task.cancel()
         await super().cog_unload()  # the renderers, buttons, rebuilder and meetings: jobs

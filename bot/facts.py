@@ -1,0 +1,123 @@
+"""What features may tell the programme's view (cogs/programme) without it reaching into their
+tables: small read interfaces, each optional, installed on `bot.facts` by the feature that owns
+the data when it loads (and removed when it unloads), like `bot.groups`.
+
+A source answers counts and ids only: never a message's text, a crisis case's words, a vote or
+who gave which feedback. A source that is not installed (its feature is not loaded, or has not
+offered it yet) is None, and the programme's view says "not known" instead of guessing.
+
+- `sessions` (meetings): the sessions starting in a window, with their RSVP counts; one session.
+- `agreements` (confidentiality): who in a group has not accepted its current agreement; how many
+  have.
+- `guidelines` (moderation): the version of the guidelines a group follows.
+- `duty` (escalation): the moderators on duty during a span of time (the on-duty rota).
+- `cases` (moderation, escalation): open reports in a group, members who asked to be contacted,
+  and how many reports and crisis cases a period had.
+- `ratings` (feedback): anonymous session ratings of a period, with how many answered, and the
+  feature's k (fewer answers are never shown).
+- `waitlist` (groups): how many were waitlisted in a period.
+
+`occurrence` names one session as the meeting events do (bot/events.py):
+"<series id>:<originally scheduled start>".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+SCHEDULED = "scheduled"
+STARTED = "started"
+ENDED = "ended"
+CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class SessionFact:
+    guild_id: int
+    group_id: int
+    occurrence: str
+    starts_at: int
+    ends_at: int
+    status: str  # SCHEDULED, STARTED, ENDED or CANCELLED
+    going: int = 0
+    maybe: int = 0
+    not_going: int = 0
+
+
+class SessionSource(Protocol):
+    async def starting_between(self, start: int, end: int) -> list[SessionFact]:
+        """Every server's sessions (cancelled ones too) that start in [start, end)."""
+        ...
+
+    async def session(self, guild_id: int, occurrence: str) -> SessionFact | None: ...
+
+
+class AgreementSource(Protocol):
+    async def not_accepted(self, guild_id: int, group_id: int) -> list[int]:
+        """Members of the group who have not accepted its current agreement."""
+        ...
+
+
+class GuidelineSource(Protocol):
+    async def version(self, guild_id: int, group_id: int) -> str | None: ...
+
+
+class DutySource(Protocol):
+    async def on_duty(self, guild_id: int, start: int, end: int) -> list[int] | None:
+        """Moderators on the rota during [start, end); None when the server has no rota."""
+        ...
+
+
+@dataclass(frozen=True)
+class GroupNotices:
+    open_reports: int = 0
+    contact_requests: tuple[int, ...] = ()  # members who asked to be contacted
+
+
+@dataclass(frozen=True)
+class CaseCounts:
+    reports: int
+    crisis_cases: int
+
+
+class CaseSource(Protocol):
+    async def notices(self, guild_id: int, group_id: int) -> GroupNotices: ...
+
+    async def counts(self, guild_id: int, group_id: int | None, start: int, end: int) -> CaseCounts:
+        """Reports and crisis cases of [start, end), of one group or (None) the whole server."""
+        ...
+
+
+@dataclass(frozen=True)
+class Rating:
+    group_id: int
+    at: int  # when the poll closed
+    answered: int
+    mean: float | None  # None: fewer than k answered (never shown)
+
+
+class RatingSource(Protocol):
+    async def k(self, guild_id: int) -> int: ...
+
+    async def ratings(self, guild_id: int, start: int, end: int) -> list[Rating]: ...
+
+
+class WaitlistSource(Protocol):
+    async def waitlisted(
+        self, guild_id: int, group_id: int | None, start: int, end: int
+    ) -> int: ...
+
+
+class Facts:
+    """The installed sources (None: not offered). Set by the owning feature's cog_load and
+    reset to None by its cog_unload."""
+
+    def __init__(self) -> None:
+        self.sessions: SessionSource | None = None
+        self.agreements: AgreementSource | None = None
+        self.guidelines: GuidelineSource | None = None
+        self.duty: DutySource | None = None
+        self.cases: CaseSource | None = None
+        self.ratings: RatingSource | None = None
+        self.waitlist: WaitlistSource | None = None
