@@ -28,6 +28,8 @@ from bot.client import Bot
 from bot.directory import JoinGate, NoGroups
 from bot.dispatcher import PermanentFailure, Rendered, Renderer, server_of
 from bot.errors import NotFound
+from bot.event_log import DurableHandler
+from bot.events import JOIN_GATE_PASSED
 from bot.feature import OutboxKind, Rebuilder
 from bot.i18n import N_
 from bot.kit.text import escape_detail
@@ -99,7 +101,15 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, GroupsRecov
 
     def __init__(self, bot: Bot) -> None:
         super().__init__(bot)
-        self.service = GroupService(bot.db, bot.clock, bot.outbox, bot.guild_settings, bot.modlog)
+        self.service = GroupService(
+            bot.db,
+            bot.clock,
+            bot.outbox,
+            bot.guild_settings,
+            bot.modlog,
+            events=bot.event_log,  # the group events are durable (bot/events.py)
+            dispatch=bot.dispatch,
+        )
         self.roles = GroupRoles(self.service)
         self.access = AccessKeeper(bot, self.service, self.roles)
         self.joining = JoinFlow(bot, self.service, self.roles, self.access)
@@ -121,6 +131,9 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, GroupsRecov
 
     def job_rebuilders(self) -> Sequence[Rebuilder]:
         return (self._rebuild_jobs,)
+
+    def durable_listeners(self) -> Mapping[str, DurableHandler]:
+        return {JOIN_GATE_PASSED: self.joining.gate_passed}
 
     def mod_log_actions(self) -> Mapping[str, ActionText]:
         return {GROUP_REMOVAL: REMOVAL_TEXT, **ACCESS_TEXTS}
