@@ -169,13 +169,32 @@ async def test_group_create_survives_a_crash_at_every_step(tmp_path) -> None:
 
 WELCOME = "Welcome to Survivors"
 PROMPT = "Before you join Survivors"
+CHANNEL_WELCOME = "Please welcome"
+
+
+async def agreed(world: World, user: User, group_id: int) -> bool:
+    """Her "I agree" for the group is on record (the confidentiality feature's own table)."""
+    row = await world.bot.db.fetchone(
+        "SELECT 1 FROM confidentiality_acceptances WHERE user_id = :u AND group_id = :g",
+        {"u": user.id, "g": group_id},
+    )
+    return row is not None
+
+
+def channel_welcomes(world: World, group: Group) -> int:
+    """The welcome in the group's channel (confidentiality's listener of the durable
+    `group_member_joined`): once per member who joined, never for anyone else."""
+    assert group.channel_id is not None
+    return count([m.text for m in world.fake.messages_in(group.channel_id)], CHANNEL_WELCOME)
 
 
 class JoinWithAgreement(Flow):
     """A member joins an open group: /group join shows the confidentiality agreement, "I
-    agree" lets her in. Killed anywhere: she is in (with the role, welcomed once) or holds her
-    seat with the agreement in front of her (shown, or sent privately at start-up), or nothing
-    happened; never a member without the role, nor a role without the membership."""
+    agree" lets her in. Killed anywhere: she is in (with the role, welcomed once privately and
+    once in the group's channel) or holds her seat with the agreement in front of her (shown,
+    or sent privately at start-up), or nothing happened; never a member without the role, nor
+    a role without the membership, nor an "I agree" on record with her left outside: start-up
+    lets her in (the durable `join_gate_passed`) without her pressing anything again."""
 
     features = WITH_AGREEMENT
 
@@ -209,27 +228,30 @@ class JoinWithAgreement(Flow):
         assert has_role(world, anna, group.role_id) == member
         if member:
             assert ticket is None and welcomed == 1, (welcomed, point)
-        elif ticket is not None:
-            # Her seat is held and the agreement was in front of her once, or her /group join
-            # was cut short before it showed (Discord told her it failed). Nothing is lost:
-            # /group join again shows the agreement, or, if her "I agree" was recorded before
-            # the crash, lets her in. (That last case tells her nothing until she tries again:
-            # the agreement's answer is the confidentiality feature's step; see the report.)
-            assert welcomed == 0 and prompts <= 1, (prompts, point)
-            s = world.server
-            res = await world.fake.slash(
-                anna,
-                "group join",
-                guild=s.guild,
-                channel=s.general,
-                options={"group": str(group.id)},
-            )
-            await world.idle()
-            if PROMPT not in res.text:
-                assert WELCOME in res.text and prompts == 1, res
-                assert has_role(world, anna, group.role_id)
-        else:
-            assert welcomed == 0 and prompts == 0, (prompts, point)
+            assert channel_welcomes(world, group) == 1, point
+            return
+        # Not in: her answer is not on record (an "I agree" on record lets her in at start-up).
+        assert not await agreed(world, anna, group.id), point
+        assert welcomed == 0 and channel_welcomes(world, group) == 0, point
+        if ticket is None:
+            assert prompts == 0, (prompts, point)
+            return
+        # Her seat is held and the agreement was in front of her once, or her /group join
+        # was cut short before it showed (Discord told her it failed). Nothing is lost:
+        # /group join again shows the agreement, and "I agree" lets her in, told once.
+        assert prompts <= 1, (prompts, point)
+        s = world.server
+        res = await world.fake.slash(
+            anna, "group join", guild=s.guild, channel=s.general, options={"group": str(group.id)}
+        )
+        assert PROMPT in res.text, res
+        agree = next(c for c in res.message.custom_ids() if c.startswith("confidentiality:agree:"))
+        res = await world.fake.click(anna, res.message, agree)
+        await world.idle()
+        assert WELCOME in res.followups[-1].text, res
+        assert has_role(world, anna, group.role_id)
+        assert count([m.text for m in dms(world, anna)], WELCOME) == 1
+        assert channel_welcomes(world, group) == 1
 
 
 async def test_a_join_through_the_agreement_survives_a_crash_at_every_step(tmp_path) -> None:
