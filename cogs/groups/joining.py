@@ -125,6 +125,10 @@ class JoinFlow:
         group = await self.service.complete_join(
             guild_id, group_id, user_id, welcome=interaction is None
         )
+        if group is not None and guild is None:
+            # On record (e.g. a durable event heard at start-up, before the server is known):
+            # the role follows when the server is available (reconcile.py).
+            return True
         if group is None or guild is None:
             if interaction is not None:
                 t = await translator(interaction)

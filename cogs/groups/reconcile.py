@@ -148,6 +148,8 @@ class GroupsReconcile(GroupCommands):
             outcome = await self.service.request_join(group, member.id, source="added")
         except UserError:
             outcome = None  # e.g. an archived group: the role goes back
+        if outcome is not None and outcome.kind == "member":
+            return  # on record meanwhile (a join finished while roles were being matched)
         reason = "Group is closed; role given by hand"
         if outcome is not None and outcome.kind == "ticket":
             if await self.joining.admit(member.guild.id, group.id, member.id, None):
