@@ -22,6 +22,7 @@ from bot.events import (
     GROUP_LEADER_ADDED,
     GROUP_LEADER_REMOVED,
     GROUP_MEMBER_JOINED,
+    JOIN_GATE_PASSED,
     MEETING_STARTED,
 )
 from bot.feature import Feature, OutboxKind, Rebuilder
@@ -87,6 +88,7 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
         passed, at once: their acceptances and first posts."""
         await self.service.forget_member(guild_id, user_id)
         self._posted = {(g, u) for g, u in self._posted if u != user_id}
+        await self.bot.event_log.forget((JOIN_GATE_PASSED,), guild_id, user_id)
         return await self.privacy.kept(guild_id, user_id)
 
     async def export_user_data(self, guild_id: int, user_id: int) -> Mapping[str, Any]:

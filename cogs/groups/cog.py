@@ -29,7 +29,13 @@ from bot.directory import JoinGate, NoGroups
 from bot.dispatcher import PermanentFailure, Rendered, Renderer, server_of
 from bot.errors import NotFound
 from bot.event_log import DurableHandler
-from bot.events import JOIN_GATE_PASSED
+from bot.events import (
+    GROUP_LEADER_ADDED,
+    GROUP_LEADER_REMOVED,
+    GROUP_MEMBER_JOINED,
+    GROUP_MEMBER_LEFT,
+    JOIN_GATE_PASSED,
+)
 from bot.feature import OutboxKind, Rebuilder
 from bot.i18n import N_
 from bot.kit.text import escape_detail
@@ -61,6 +67,8 @@ from cogs.groups.views import PERSISTENT_ITEMS, OfferButton, RecreateButton, Req
 log = logging.getLogger(__name__)
 
 OFFER_JOB = "groups:offer:{}"
+# The group events that name a member (forgotten with the member's data).
+MEMBER_EVENTS = (GROUP_MEMBER_JOINED, GROUP_MEMBER_LEFT, GROUP_LEADER_ADDED, GROUP_LEADER_REMOVED)
 REMOVAL_TEXT = ActionText(
     N_("Removed from a group"),
     N_("{actor} removed {target} from the group {group}."),
@@ -140,9 +148,12 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, GroupsRecov
 
     async def delete_user_data(self, guild_id: int, user_id: int) -> list[Kept] | None:
         """PRIVACY.md: memberships, waitlist places, seats held and join requests (with the
-        leaders' reasons) go at once; removals too (the mod log keeps their case)."""
+        leaders' reasons) go at once; removals too (the mod log keeps their case); and the
+        group events about them (what they would lead to is being deleted too)."""
         await self.forget_member(guild_id, user_id)
-        return await self.privacy.erase(guild_id, user_id)
+        kept = await self.privacy.erase(guild_id, user_id)
+        await self.bot.event_log.forget(MEMBER_EVENTS, guild_id, user_id)
+        return kept
 
     async def export_user_data(self, guild_id: int, user_id: int) -> Mapping[str, Any]:
         return await self.privacy.export(guild_id, user_id)
