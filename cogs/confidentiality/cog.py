@@ -282,6 +282,7 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
         )
         if await groups.join_source(guild_id, group_id, user_id) is not None:
             await groups.cancel_join(guild_id, group_id, user_id)
+        await self.service.join_answered(group_id, user_id)
         await interaction.followup.send(
             t(
                 "No problem. Your seat goes to the next person; you're welcome to join again "

@@ -26,7 +26,14 @@ from bot.events import JOIN_GATE_PASSED
 from bot.i18n import N_
 from bot.outbox import Outbox
 from cogs.confidentiality.models import SERVER, Acceptance, MemberGrace, Text
-from cogs.confidentiality.service_base import JOIN_WHY, NOTICE, PROMPT, Once, Why
+from cogs.confidentiality.service_base import (
+    JOIN_EVENT_HOURS,
+    JOIN_WHY,
+    NOTICE,
+    PROMPT,
+    Once,
+    Why,
+)
 from cogs.confidentiality.service_reminders import (
     KEEP_SESSION_REMINDERS_DAYS,
     RemindersAndRetention,
@@ -54,8 +61,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_GRACE_DAYS = 7
 GRACE_DAYS_MAX = 60
-# `join_gate_passed` is not delivered later than this (a seat is held 48 hours).
-JOIN_EVENT_HOURS = 48
 # A message's embeds hold 6000 characters in all: the server's text and a group's, with their
 # titles, must fit in one prompt, as nobody should agree to a text cut short.
 BODY_MAX = 2800
@@ -276,48 +281,6 @@ class ConfidentialityService(RemindersAndRetention):
                 grace_ends_at=ends_at,
             )
 
-    async def _prompt(
-        self,
-        tx: Transaction,
-        guild_id: int,
-        user_id: int,
-        group_id: int,
-        text_ids: list[int],
-        why: Why,
-        *,
-        grace_ends_at: int | None = None,
-    ) -> None:
-        await self._outbox.enqueue(
-            tx,
-            kind=PROMPT,
-            guild_id=guild_id,
-            user_id=user_id,
-            payload={
-                "user": user_id,
-                "group": group_id,
-                "texts": text_ids,
-                "why": why,
-                "grace_ends_at": grace_ends_at,
-            },
-        )
-
-    async def ask_privately(
-        self,
-        guild_id: int,
-        group_id: int,
-        user_id: int,
-        texts: list[Text],
-        why: Why,
-        *,
-        once: Once | None = None,
-    ) -> None:
-        """The join gate without an interaction to answer on: the agreement by direct message.
-        `once`: asked for a durable event, only the first time it is heard."""
-        async with self.db.transaction() as tx:
-            if once is not None and not await once(tx):
-                return
-            await self._prompt(tx, guild_id, user_id, group_id, [t.id for t in texts], why)
-
     # ------------------------------------------------------------------ accepting
 
     async def accept(self, user_id: int, group_id: int, text_ids: list[int]) -> Accepted:
@@ -349,6 +312,7 @@ class ConfidentialityService(RemindersAndRetention):
             if joining and self._events is not None:
                 # The groups feature lets them in once this commits, even if the bot stops
                 # before the answer below reaches `bot.groups.complete_join` (bot/events.py).
+                await self.repo.drop_join_prompt(tx, group_id, user_id)
                 await self._events.append(
                     tx,
                     JOIN_GATE_PASSED,

@@ -17,6 +17,7 @@ from cogs.confidentiality.service_base import NOTICE, Once, ServiceCore, Why
 log = logging.getLogger(__name__)
 
 KEEP_SESSION_REMINDERS_DAYS = 30
+KEEP_JOIN_PROMPTS_DAYS = 7  # a join's private prompt on record (a seat is held 48 hours)
 
 
 class RemindersAndRetention(ServiceCore):
@@ -172,6 +173,7 @@ class RemindersAndRetention(ServiceCore):
         async with self.db.transaction() as tx:
             removed = await self.repo.purge_departed(tx, now, DEFAULT_RETENTION_DAYS)
             await self.repo.prune_session_reminders(tx, now - KEEP_SESSION_REMINDERS_DAYS * 86400)
+            await self.repo.prune_join_prompts(tx, now - KEEP_JOIN_PROMPTS_DAYS * 86400)
         if removed:
             log.info("confidentiality: forgot %d members who left (retention)", removed)
         return removed
