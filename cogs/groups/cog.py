@@ -10,8 +10,12 @@ rules are in service.py, the role and channel work in provision.py.
 
 What it declares to core: its outbox kinds (notices, seat offers, join requests, lost roles or
 channels), its buttons, the rebuild of its jobs (`groups:`), the mod-log actions it records
-(a removal, and access the bot took away) and the deletion of a member's data. It installs
-`bot.groups` (what other features may ask about groups) and the leader lookup of `bot.access`.
+(a removal, and access the bot took away), the deletion of a member's data, and its listener
+of the durable `join_gate_passed` (a gate's answer lets the member in, after a crash too). The
+group events it writes are durable too (bot/events.py): the service appends them in the
+transaction of the change (`SeatService._announce`) and dispatches them in memory after it.
+It installs `bot.groups` (what other features may ask about groups) and the leader lookup of
+`bot.access`.
 The join gates other features declare are core's (`bot.join_gates`); the join flow asks them.
 """
 
