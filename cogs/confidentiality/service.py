@@ -309,10 +309,11 @@ class ConfidentialityService(RemindersAndRetention):
             joining = await groups.join_source(guild_id, group_id, user_id) is not None
         now = self.now()
         async with self.db.transaction() as tx:
+            if joining:
+                await self.repo.drop_join_prompt(tx, group_id, user_id)  # answered
             if joining and self._events is not None:
                 # The groups feature lets them in once this commits, even if the bot stops
                 # before the answer below reaches `bot.groups.complete_join` (bot/events.py).
-                await self.repo.drop_join_prompt(tx, group_id, user_id)
                 await self._events.append(
                     tx,
                     JOIN_GATE_PASSED,
