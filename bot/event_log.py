@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -121,6 +121,26 @@ class EventLogRepository:
             "SELECT listener, outcome FROM event_deliveries WHERE event_id = :id", {"id": event_id}
         )
         return {r["listener"]: r["outcome"] for r in rows}
+
+    async def ids_about(self, names: Sequence[str], guild_id: int, user_id: int) -> list[int]:
+        """The events of these names whose payload names this member of this server."""
+        found: list[int] = []
+        for name in names:
+            rows = await self.db.fetchall(
+                "SELECT id, payload FROM events WHERE name = :name ORDER BY id", {"name": name}
+            )
+            for row in rows:
+                payload = json.loads(row["payload"])
+                if payload.get("guild_id") == guild_id and payload.get("user_id") == user_id:
+                    found.append(row["id"])
+        return found
+
+    async def delete(self, ids: Sequence[int]) -> int:
+        removed = 0
+        async with self.db.transaction() as tx:
+            for event_id in ids:
+                removed += await tx.execute("DELETE FROM events WHERE id = :id", {"id": event_id})
+        return removed
 
     async def prune(self, before: int) -> int:
         async with self.db.transaction() as tx:
@@ -293,6 +313,14 @@ class EventLog:
 
         timer = loop.call_later(delay, fire)
         self._timers.add(timer)
+
+    async def forget(self, names: Sequence[str], guild_id: int, user_id: int) -> int:
+        """A member's data deletion: the events of these names about them (`guild_id` and
+        `user_id` in the payload) go now, delivered or not, with their deliveries; the feature
+        that wrote them calls this after its own deletion (whatever they would have led to is
+        being deleted too). Returns how many went."""
+        ids = await self.repository.ids_about(names, guild_id, user_id)
+        return await self.repository.delete(ids) if ids else 0
 
     async def prune(self) -> int:
         """Forget events older than a month (their deliveries go with them)."""

@@ -5,6 +5,7 @@ rules are in service.py, the looks in render.py, the buttons in views.py."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -17,7 +18,13 @@ from bot.client import Bot
 from bot.directory import JoinGate
 from bot.dispatcher import PermanentFailure, Rendered, Renderer, server_of
 from bot.event_log import DurableHandler, Event
-from bot.events import MEETING_STARTED
+from bot.events import (
+    GROUP_LEADER_ADDED,
+    GROUP_LEADER_REMOVED,
+    GROUP_MEMBER_JOINED,
+    JOIN_GATE_PASSED,
+    MEETING_STARTED,
+)
 from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.kit.groups import channel_key
 from bot.kit.timestamps import stamp
@@ -27,6 +34,7 @@ from bot.tree import translator
 from cogs.confidentiality.models import SERVER, Text
 from cogs.confidentiality.render import prompt
 from cogs.confidentiality.service import JOIN_WHY, NOTICE, PROMPT, ConfidentialityService
+from cogs.confidentiality.service_base import Once
 from cogs.confidentiality.service_privacy import ConfidentialityPrivacy
 from cogs.confidentiality.views import CONFIDENTIALITY_COG_NAME, DYNAMIC_ITEMS
 
@@ -47,7 +55,9 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
 
     def __init__(self, bot: Bot) -> None:
         super().__init__(bot)
-        self.service = ConfidentialityService(bot.db, bot.clock, bot.outbox, lambda: bot.groups)
+        self.service = ConfidentialityService(
+            bot.db, bot.clock, bot.outbox, lambda: bot.groups, bot.event_log
+        )
         self._posted: set[tuple[int, int]] = set()  # (group, user) already reminded: no query
         self.service.on_grace(self._schedule_grace)
         self.service.on_member_grace(self._schedule_member_grace)
@@ -63,7 +73,12 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
         return (self._rebuild_jobs,)
 
     def durable_listeners(self) -> Mapping[str, DurableHandler]:
-        return {MEETING_STARTED: self._session_started}
+        return {
+            MEETING_STARTED: self._session_started,
+            GROUP_MEMBER_JOINED: self._member_joined,
+            GROUP_LEADER_ADDED: self._leader_added,
+            GROUP_LEADER_REMOVED: self._leader_removed,
+        }
 
     def join_gates(self) -> Sequence[JoinGate]:
         return (self,)
@@ -73,6 +88,7 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
         passed, at once: their acceptances and first posts."""
         await self.service.forget_member(guild_id, user_id)
         self._posted = {(g, u) for g, u in self._posted if u != user_id}
+        await self.bot.event_log.forget((JOIN_GATE_PASSED,), guild_id, user_id)
         return await self.privacy.kept(guild_id, user_id)
 
     async def export_user_data(self, guild_id: int, user_id: int) -> Mapping[str, Any]:
@@ -221,9 +237,12 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
                 lines.append(
                     t("Your access to {group} is back.", group=joined.name if joined else "")
                 )
-        if ref is not None and await groups.join_source(guild_id, ref.id, user_id) is not None:
+        if ref is not None and result.joining:
             if not await self.service.missing(guild_id, ref.id, user_id):
-                if await groups.complete_join(guild_id, ref.id, user_id):
+                # The groups feature may have let them in already (`join_gate_passed`).
+                if await groups.complete_join(guild_id, ref.id, user_id) or await groups.is_member(
+                    guild_id, ref.id, user_id
+                ):
                     lines.append(t("Thank you. Welcome to {group}!", group=ref.name))
                 else:
                     lines.append(
@@ -263,6 +282,7 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
         )
         if await groups.join_source(guild_id, group_id, user_id) is not None:
             await groups.cancel_join(guild_id, group_id, user_id)
+        await self.service.join_answered(group_id, user_id)
         await interaction.followup.send(
             t(
                 "No problem. Your seat goes to the next person; you're welcome to join again "
@@ -278,30 +298,40 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
         await self.service.introduce(guild.id)
         await self._returned_while_away(guild)
 
-    @commands.Cog.listener()
-    async def on_group_leader_added(self, guild_id: int, group_id: int, user_id: int) -> None:
-        """Leaders get the group's role without the gate (the group needs them); they are
-        asked privately instead, and listed in /confidentiality status until they accept."""
+    def _once(self, event: Event) -> Once:
+        """This listener's delivery of `event`, claimed in the transaction that acts on it."""
+        return functools.partial(self.bot.event_log.claim, event=event)
+
+    async def _leader_added(self, event: Event) -> None:
+        """The durable `group_leader_added`. Leaders get the group's role without the gate (the
+        group needs them); they are asked privately instead, once, and listed in
+        /confidentiality status until they accept."""
+        guild_id, group_id, user_id = _subject(event)
+        if user_id not in await self.bot.groups.leader_ids(guild_id, group_id):
+            return  # no longer leads it (e.g. /group leaders add failed and was undone)
         if not await self.service.missing(guild_id, group_id, user_id):
             return
         texts = await self.service.required(guild_id, group_id)
-        await self.service.ask_privately(guild_id, group_id, user_id, texts, "leader")
+        await self.service.ask_privately(
+            guild_id, group_id, user_id, texts, "leader", once=self._once(event)
+        )
 
-    @commands.Cog.listener()
-    async def on_group_leader_removed(self, guild_id: int, group_id: int, user_id: int) -> None:
-        """A leader who stops leading stays as a member: the one exception (leaders) no longer
-        covers them, so they accept the agreement within a grace period, as for a new
-        version, or their access is held until they do."""
-        await self.service.leader_stepped_down(guild_id, group_id, user_id)
+    async def _leader_removed(self, event: Event) -> None:
+        """The durable `group_leader_removed`. A leader who stops leading stays as a member: the
+        one exception (leaders) no longer covers them, so they accept the agreement within a
+        grace period, as for a new version, or their access is held until they do."""
+        guild_id, group_id, user_id = _subject(event)
+        await self.service.leader_stepped_down(guild_id, group_id, user_id, once=self._once(event))
 
     async def _session_started(self, event: Event) -> None:
         """The durable `meeting_started`: the reminder, once per session (service_reminders)."""
         p = event.payload
         await self.service.session_started(int(p["guild_id"]), int(p["group_id"]), p["occurrence"])
 
-    @commands.Cog.listener()
-    async def on_group_member_joined(self, guild_id: int, group_id: int, user_id: int) -> None:
-        await self.service.member_joined(guild_id, group_id, user_id)
+    async def _member_joined(self, event: Event) -> None:
+        """The durable `group_member_joined`: the welcome in the group's channel, once."""
+        guild_id, group_id, user_id = _subject(event)
+        await self.service.member_joined(guild_id, group_id, user_id, once=self._once(event))
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -369,3 +399,9 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
     async def _render_notice(self, message: OutboxMessage) -> Rendered:
         t = await self.bot.guild_settings.translator(server_of(message))
         return Rendered(content=t(message.payload["msg"], **message.payload.get("params", {})))
+
+
+def _subject(event: Event) -> tuple[int, int, int]:
+    """(guild, group, user) of a group event's payload."""
+    p = event.payload
+    return int(p["guild_id"]), int(p["group_id"]), int(p["user_id"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.db import Database, Row, Transaction
 from cogs.confidentiality.models import SERVER, Acceptance, MemberGrace, Text
+from cogs.confidentiality.repository_prompts import JoinPromptRepository
 
 
 def _text(row: Row) -> Text:
@@ -26,7 +27,7 @@ _CURRENT = (
 )
 
 
-class ConfidentialityRepository:
+class ConfidentialityRepository(JoinPromptRepository):
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -281,6 +282,7 @@ class ConfidentialityRepository:
             "confidentiality_first_posts",
             "confidentiality_member_graces",
             "confidentiality_departures",
+            "confidentiality_join_prompts",
         ):
             await tx.execute(
                 f"DELETE FROM {table} WHERE guild_id = :guild AND user_id = :u", params

@@ -21,10 +21,19 @@ from bot.clock import Clock
 from bot.db import Database, Transaction
 from bot.directory import GroupDirectory, GroupRef
 from bot.errors import NotFound, UserError
+from bot.event_log import EventLog
+from bot.events import JOIN_GATE_PASSED
 from bot.i18n import N_
 from bot.outbox import Outbox
 from cogs.confidentiality.models import SERVER, Acceptance, MemberGrace, Text
-from cogs.confidentiality.service_base import JOIN_WHY, NOTICE, PROMPT, Why
+from cogs.confidentiality.service_base import (
+    JOIN_EVENT_HOURS,
+    JOIN_WHY,
+    NOTICE,
+    PROMPT,
+    Once,
+    Why,
+)
 from cogs.confidentiality.service_reminders import (
     KEEP_SESSION_REMINDERS_DAYS,
     RemindersAndRetention,
@@ -85,6 +94,7 @@ class Accepted:
     stale: bool
     guild_id: int
     groups: list[int]  # the groups the acceptance was recorded for
+    joining: bool = False  # the member held a seat in the group shown (`join_gate_passed`)
 
 
 @dataclass(frozen=True)
@@ -130,8 +140,9 @@ class ConfidentialityService(RemindersAndRetention):
         clock: Clock,
         outbox: Outbox,
         groups: Callable[[], GroupDirectory],
+        events: EventLog | None = None,
     ) -> None:
-        super().__init__(db, clock, outbox, groups)
+        super().__init__(db, clock, outbox, groups, events)
         self._grace_listeners: list[GraceListener] = []
         self._member_grace_listeners: list[MemberGraceListener] = []
 
@@ -270,38 +281,6 @@ class ConfidentialityService(RemindersAndRetention):
                 grace_ends_at=ends_at,
             )
 
-    async def _prompt(
-        self,
-        tx: Transaction,
-        guild_id: int,
-        user_id: int,
-        group_id: int,
-        text_ids: list[int],
-        why: Why,
-        *,
-        grace_ends_at: int | None = None,
-    ) -> None:
-        await self._outbox.enqueue(
-            tx,
-            kind=PROMPT,
-            guild_id=guild_id,
-            user_id=user_id,
-            payload={
-                "user": user_id,
-                "group": group_id,
-                "texts": text_ids,
-                "why": why,
-                "grace_ends_at": grace_ends_at,
-            },
-        )
-
-    async def ask_privately(
-        self, guild_id: int, group_id: int, user_id: int, texts: list[Text], why: Why
-    ) -> None:
-        """The join gate without an interaction to answer on: the agreement by direct message."""
-        async with self.db.transaction() as tx:
-            await self._prompt(tx, guild_id, user_id, group_id, [t.id for t in texts], why)
-
     # ------------------------------------------------------------------ accepting
 
     async def accept(self, user_id: int, group_id: int, text_ids: list[int]) -> Accepted:
@@ -324,10 +303,23 @@ class ConfidentialityService(RemindersAndRetention):
         if not set(text_ids) <= {t.id for t in current}:
             return Accepted(stale=True, guild_id=guild_id, groups=[])
         targets = {ref.id for ref in await groups.groups_of(guild_id, user_id)}
+        joining = False
         if group_id != SERVER:
             targets.add(group_id)
+            joining = await groups.join_source(guild_id, group_id, user_id) is not None
         now = self.now()
         async with self.db.transaction() as tx:
+            if joining:
+                await self.repo.drop_join_prompt(tx, group_id, user_id)  # answered
+            if joining and self._events is not None:
+                # The groups feature lets them in once this commits, even if the bot stops
+                # before the answer below reaches `bot.groups.complete_join` (bot/events.py).
+                await self._events.append(
+                    tx,
+                    JOIN_GATE_PASSED,
+                    {"guild_id": guild_id, "group_id": group_id, "user_id": user_id},
+                    expires_at=now + JOIN_EVENT_HOURS * 3600,
+                )
             for text in texts:
                 if text.group_id is None:
                     # The server's text is one promise for all of the member's groups.
@@ -337,7 +329,7 @@ class ConfidentialityService(RemindersAndRetention):
                     await self.repo.accept(tx, guild_id, user_id, group_id, text.id, now)
         log.info("confidentiality: texts %s accepted (group %d)", text_ids, group_id)
         log.debug("confidentiality: accepted by user %d", user_id)
-        return Accepted(stale=False, guild_id=guild_id, groups=sorted(targets))
+        return Accepted(stale=False, guild_id=guild_id, groups=sorted(targets), joining=joining)
 
     async def acceptances(self, guild_id: int, user_id: int) -> list[Acceptance]:
         return await self.repo.acceptances_of(guild_id, user_id)
@@ -395,15 +387,20 @@ class ConfidentialityService(RemindersAndRetention):
 
     # ------------------------------------------------------------------ a former leader
 
-    async def leader_stepped_down(self, guild_id: int, group_id: int, user_id: int) -> int | None:
+    async def leader_stepped_down(
+        self, guild_id: int, group_id: int, user_id: int, *, once: Once | None = None
+    ) -> int | None:
         """A leader who stops leading stays as a member and from now on passes what members
         pass: without an acceptance on record they are asked privately and keep access for the
-        grace period, as for a new version. Returns when it ends (None: nothing to accept)."""
+        grace period, as for a new version. Returns when it ends (None: nothing to accept, or
+        `once` says the event was acted on already)."""
         if not await self.missing(guild_id, group_id, user_id):
             return None
         texts = await self.required(guild_id, group_id)
         ends_at = self.now() + await self.grace_days(guild_id) * 86400
         async with self.db.transaction() as tx:
+            if once is not None and not await once(tx):
+                return None
             await self.repo.set_member_grace(tx, guild_id, group_id, user_id, ends_at)
             await self._prompt(
                 tx,

@@ -12,11 +12,12 @@ from bot.directory import GroupRef
 from bot.guild_settings import DEFAULT_RETENTION_DAYS
 from bot.i18n import N_
 from cogs.confidentiality.models import SERVER
-from cogs.confidentiality.service_base import NOTICE, ServiceCore, Why
+from cogs.confidentiality.service_base import NOTICE, Once, ServiceCore, Why
 
 log = logging.getLogger(__name__)
 
 KEEP_SESSION_REMINDERS_DAYS = 30
+KEEP_JOIN_PROMPTS_DAYS = 7  # a join's private prompt on record (a seat is held 48 hours)
 
 
 class RemindersAndRetention(ServiceCore):
@@ -63,12 +64,21 @@ class RemindersAndRetention(ServiceCore):
             )
         return True
 
-    async def member_joined(self, guild_id: int, group_id: int, user_id: int) -> bool:
-        """A welcome in the group's channel that reminds everyone of the promise (no ping)."""
-        ref = await self._groups().get(guild_id, group_id)
-        if ref is None or ref.channel_id is None:
+    async def member_joined(
+        self, guild_id: int, group_id: int, user_id: int, *, once: Once | None = None
+    ) -> bool:
+        """A welcome in the group's channel that reminds everyone of the promise (no ping).
+        `once`: for a durable event, only the first time it is heard. Nobody is welcomed to a
+        group they are no longer in (e.g. the role could not be given)."""
+        groups = self._groups()
+        ref = await groups.get(guild_id, group_id)
+        if ref is None or ref.channel_id is None or ref.archived:
+            return False
+        if not await groups.is_member(guild_id, group_id, user_id):
             return False
         async with self.db.transaction() as tx:
+            if once is not None and not await once(tx):
+                return False
             await self._notice(
                 tx,
                 guild_id,
@@ -163,6 +173,7 @@ class RemindersAndRetention(ServiceCore):
         async with self.db.transaction() as tx:
             removed = await self.repo.purge_departed(tx, now, DEFAULT_RETENTION_DAYS)
             await self.repo.prune_session_reminders(tx, now - KEEP_SESSION_REMINDERS_DAYS * 86400)
+            await self.repo.prune_join_prompts(tx, now - KEEP_JOIN_PROMPTS_DAYS * 86400)
         if removed:
             log.info("confidentiality: forgot %d members who left (retention)", removed)
         return removed

@@ -10,8 +10,12 @@ rules are in service.py, the role and channel work in provision.py.
 
 What it declares to core: its outbox kinds (notices, seat offers, join requests, lost roles or
 channels), its buttons, the rebuild of its jobs (`groups:`), the mod-log actions it records
-(a removal, and access the bot took away) and the deletion of a member's data. It installs
-`bot.groups` (what other features may ask about groups) and the leader lookup of `bot.access`.
+(a removal, and access the bot took away), the deletion of a member's data, and its listener
+of the durable `join_gate_passed` (a gate's answer lets the member in, after a crash too). The
+group events it writes are durable too (bot/events.py): the service appends them in the
+transaction of the change (`SeatService._announce`) and dispatches them in memory after it.
+It installs `bot.groups` (what other features may ask about groups) and the leader lookup of
+`bot.access`.
 The join gates other features declare are core's (`bot.join_gates`); the join flow asks them.
 """
 
@@ -28,6 +32,14 @@ from bot.client import Bot
 from bot.directory import JoinGate, NoGroups
 from bot.dispatcher import PermanentFailure, Rendered, Renderer, server_of
 from bot.errors import NotFound
+from bot.event_log import DurableHandler
+from bot.events import (
+    GROUP_LEADER_ADDED,
+    GROUP_LEADER_REMOVED,
+    GROUP_MEMBER_JOINED,
+    GROUP_MEMBER_LEFT,
+    JOIN_GATE_PASSED,
+)
 from bot.feature import OutboxKind, Rebuilder
 from bot.i18n import N_
 from bot.kit.text import escape_detail
@@ -59,6 +71,8 @@ from cogs.groups.views import PERSISTENT_ITEMS, OfferButton, RecreateButton, Req
 log = logging.getLogger(__name__)
 
 OFFER_JOB = "groups:offer:{}"
+# The group events that name a member (forgotten with the member's data).
+MEMBER_EVENTS = (GROUP_MEMBER_JOINED, GROUP_MEMBER_LEFT, GROUP_LEADER_ADDED, GROUP_LEADER_REMOVED)
 REMOVAL_TEXT = ActionText(
     N_("Removed from a group"),
     N_("{actor} removed {target} from the group {group}."),
@@ -99,7 +113,15 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, GroupsRecov
 
     def __init__(self, bot: Bot) -> None:
         super().__init__(bot)
-        self.service = GroupService(bot.db, bot.clock, bot.outbox, bot.guild_settings, bot.modlog)
+        self.service = GroupService(
+            bot.db,
+            bot.clock,
+            bot.outbox,
+            bot.guild_settings,
+            bot.modlog,
+            events=bot.event_log,  # the group events are durable (bot/events.py)
+            dispatch=bot.dispatch,
+        )
         self.roles = GroupRoles(self.service)
         self.access = AccessKeeper(bot, self.service, self.roles)
         self.joining = JoinFlow(bot, self.service, self.roles, self.access)
@@ -122,14 +144,20 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, GroupsRecov
     def job_rebuilders(self) -> Sequence[Rebuilder]:
         return (self._rebuild_jobs,)
 
+    def durable_listeners(self) -> Mapping[str, DurableHandler]:
+        return {JOIN_GATE_PASSED: self.joining.gate_passed}
+
     def mod_log_actions(self) -> Mapping[str, ActionText]:
         return {GROUP_REMOVAL: REMOVAL_TEXT, **ACCESS_TEXTS}
 
     async def delete_user_data(self, guild_id: int, user_id: int) -> list[Kept] | None:
         """PRIVACY.md: memberships, waitlist places, seats held and join requests (with the
-        leaders' reasons) go at once; removals too (the mod log keeps their case)."""
+        leaders' reasons) go at once; removals too (the mod log keeps their case); and the
+        group events about them (what they would lead to is being deleted too)."""
         await self.forget_member(guild_id, user_id)
-        return await self.privacy.erase(guild_id, user_id)
+        kept = await self.privacy.erase(guild_id, user_id)
+        await self.bot.event_log.forget(MEMBER_EVENTS, guild_id, user_id)
+        return kept
 
     async def export_user_data(self, guild_id: int, user_id: int) -> Mapping[str, Any]:
         return await self.privacy.export(guild_id, user_id)

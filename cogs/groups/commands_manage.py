@@ -12,7 +12,6 @@ from discord.app_commands import locale_str as _T
 from bot.checks import LEADER, MODERATOR, Audience
 from bot.client import Bot
 from bot.errors import UserError
-from bot.events import GROUP_LEADER_ADDED, GROUP_LEADER_REMOVED, GROUP_UPDATED
 from bot.i18n import N_
 from bot.kit.zones import timezone_autocomplete
 from bot.tree import translator
@@ -137,7 +136,6 @@ class ManageCommands(GroupCommands):
         except discord.HTTPException:
             # The leader is on record: start-up gives recorded members their role.
             log.warning("could not give the leader of group %d the role", group.id)
-        self.bot.dispatch(GROUP_LEADER_ADDED, guild.id, group.id, leader.id)
         t = await translator(interaction)
         lines = [
             t(
@@ -226,7 +224,6 @@ class ManageCommands(GroupCommands):
             timezone=timezone,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        self.bot.dispatch(GROUP_UPDATED, member.guild.id, updated.id)
         if name is not None and updated.name != found.name:
             await provision.rename(member.guild, updated)
         t = await translator(interaction)
@@ -310,9 +307,8 @@ class ManageCommands(GroupCommands):
         try:
             await self.roles.grant_leader_access(moderator.guild, found, member, True)
         except discord.HTTPException:
-            await self.service.set_leader(found, member.id, False)
+            await self.service.set_leader(found, member.id, False, announce=False)
             raise
-        self.bot.dispatch(GROUP_LEADER_ADDED, moderator.guild.id, found.id, member.id)
         t = await translator(interaction)
         await interaction.followup.send(
             t(
@@ -339,7 +335,6 @@ class ManageCommands(GroupCommands):
         # stays. They now pass the agreement like any member (the confidentiality feature
         # gives them a grace period), and take a seat.
         gone = await self.access.take_overwrites(found, member.id, "not_leader")
-        self.bot.dispatch(GROUP_LEADER_REMOVED, moderator.guild.id, found.id, member.id)
         over = await self.service.over_capacity_notice(found, member.id)
         t = await translator(interaction)
         lines = [

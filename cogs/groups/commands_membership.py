@@ -116,7 +116,6 @@ class MembershipCommands(GroupCommands):
             )
             return
         gone = await self.access.take_role(found, member.id, "left")
-        self.bot.dispatch("group_member_left", member.guild.id, found.id, member.id, "left")
         if not gone:
             await interaction.followup.send(
                 t(
@@ -189,7 +188,6 @@ class MembershipCommands(GroupCommands):
         # Told "removed" (the leader and the member) only once the role is gone; until then
         # they are marked to remove, the moderators are told and the bot keeps trying.
         gone = await self.access.take_role(found, member.id, "removed")
-        self.bot.dispatch("group_member_left", leader.guild.id, found.id, member.id, "removed")
         t = await translator(interaction)
         if not gone:
             await interaction.followup.send(

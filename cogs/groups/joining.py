@@ -9,7 +9,9 @@ theirs on their Feature, and the join flow asks `bot.join_gates.admit(...)`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import Counter
 from typing import Any
 
 import discord
@@ -17,6 +19,7 @@ import discord
 from bot.checks import Audience
 from bot.client import Bot
 from bot.errors import UserError
+from bot.event_log import Event
 from bot.i18n import N_
 from bot.tree import translator
 from cogs.groups import render
@@ -48,11 +51,26 @@ class JoinFlow:
         self.service = service
         self.roles = roles
         self.access = access
-        self._live: set[tuple[int, int, int]] = set()  # (guild, group, user) being admitted
+        # (guild, group, user) being admitted: how many admissions wait, and their turn.
+        self._live: Counter[tuple[int, int, int]] = Counter()
+        self._turns: dict[tuple[int, int, int], asyncio.Lock] = {}
 
     def is_live(self, guild_id: int, group_id: int, user_id: int) -> bool:
         """A join of this member is running in this process (start-up recovery leaves it)."""
         return (guild_id, group_id, user_id) in self._live
+
+    async def gate_passed(self, event: Event) -> None:
+        """The durable `join_gate_passed` (bot/events.py): a gate recorded the member's answer
+        (e.g. "I agree"); if they still hold a seat, the gates are asked again and they are let
+        in, told privately in the same transaction. The gate's own answer does the same through
+        `complete_join`; one after the other (`admit` takes turns), the second finds no seat
+        left to fill, so this runs as often as it is delivered and lets them in once."""
+        p = event.payload
+        guild_id, group_id, user_id = int(p["guild_id"]), int(p["group_id"]), int(p["user_id"])
+        group = await self.service.lookup(guild_id, group_id)
+        if group is None or await self.service.join_source(group, user_id) is None:
+            return  # let in already, or the seat went (they were told so)
+        await self.admit(guild_id, group_id, user_id, None)
 
     async def join_by_id(self, interaction: discord.Interaction[Any], group_id: int) -> None:
         """The Join button of the panel and the directory."""
@@ -82,11 +100,16 @@ class JoinFlow:
         something and come back through `bot.groups.complete_join`. Once the gates were asked
         the ticket says so: a ticket whose flow stopped before is asked at start-up."""
         key = (guild_id, group_id, user_id)
-        self._live.add(key)
+        self._live[key] += 1
+        turn = self._turns.setdefault(key, asyncio.Lock())
         try:
-            return await self._admit(guild_id, group_id, user_id, interaction)
+            async with turn:  # one admission of a member to a group at a time
+                return await self._admit(guild_id, group_id, user_id, interaction)
         finally:
-            self._live.discard(key)
+            self._live[key] -= 1
+            if not self._live[key]:
+                del self._live[key]
+                self._turns.pop(key, None)
 
     async def _admit(
         self,
@@ -102,6 +125,10 @@ class JoinFlow:
         group = await self.service.complete_join(
             guild_id, group_id, user_id, welcome=interaction is None
         )
+        if group is not None and guild is None:
+            # On record (e.g. a durable event heard at start-up, before the server is known):
+            # the role follows when the server is available (reconcile.py).
+            return True
         if group is None or guild is None:
             if interaction is not None:
                 t = await translator(interaction)
@@ -142,7 +169,6 @@ class JoinFlow:
                 group=group.name,
             )
             return False
-        self.bot.dispatch("group_member_joined", guild_id, group.id, user_id)
         if interaction is not None:
             t = await translator(interaction)
             await reply(interaction, t(WELCOME, group=group.name, channel=group.channel_id))

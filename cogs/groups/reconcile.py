@@ -20,7 +20,6 @@ from discord.ext import commands
 
 from bot.checks import Audience
 from bot.errors import UserError
-from bot.events import GROUP_MEMBER_LEFT
 from bot.tree import translator
 from cogs.groups import provision
 from cogs.groups.commands import GroupCommands
@@ -86,8 +85,7 @@ class GroupsReconcile(GroupCommands):
                 if member is None or came_back:
                     log.info("a member left group %d's server while the bot was away", group.id)
                     log.debug("user %d left group %d's server", user_id, group.id)
-                    await self.service.leave(group, user_id)
-                    self._announce_left(guild.id, user_id, [group.id])
+                    await self.service.leave(group, user_id, reason="left_server")
 
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
@@ -142,8 +140,7 @@ class GroupsReconcile(GroupCommands):
             if await self.service.is_leader(guild.id, after.id, group.id):
                 continue  # a leader keeps leading; moderators use /group leaders remove
             log.info("the role of group %d was taken from a member by hand", group.id)
-            await self.service.leave(group, after.id)
-            self.bot.dispatch("group_member_left", guild.id, group.id, after.id, "removed")
+            await self.service.leave(group, after.id, reason="removed")
 
     async def _added_by_hand(self, member: discord.Member, group: Group) -> None:
         log.info("the role of group %d was given to a member by hand", group.id)
@@ -151,6 +148,8 @@ class GroupsReconcile(GroupCommands):
             outcome = await self.service.request_join(group, member.id, source="added")
         except UserError:
             outcome = None  # e.g. an archived group: the role goes back
+        if outcome is not None and outcome.kind == "member":
+            return  # on record meanwhile (a join finished while roles were being matched)
         reason = "Group is closed; role given by hand"
         if outcome is not None and outcome.kind == "ticket":
             if await self.joining.admit(member.guild.id, group.id, member.id, None):
@@ -165,7 +164,6 @@ class GroupsReconcile(GroupCommands):
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         left = await self.service.member_left_server(payload.guild_id, payload.user.id)
-        self._announce_left(payload.guild_id, payload.user.id, left.groups)
         await self.access.user_left(payload.guild_id, payload.user.id)
         if left.groups or left.waitlists or left.requests:
             log.info(
@@ -175,10 +173,6 @@ class GroupsReconcile(GroupCommands):
                 left.waitlists,
                 left.requests,
             )
-
-    def _announce_left(self, guild_id: int, user_id: int, group_ids: list[int]) -> None:
-        for group_id in group_ids:
-            self.bot.dispatch(GROUP_MEMBER_LEFT, guild_id, group_id, user_id, "left_server")
 
     async def forget_member(self, guild_id: int, user_id: int) -> None:
         """The data-deletion hook (GroupsCog.delete_user_data): what the feature keeps about the
@@ -192,7 +186,6 @@ class GroupsReconcile(GroupCommands):
                 await self.access.take_role(group, user_id, "forgotten")
                 if group_id in left.led:
                     await self.access.take_overwrites(group, user_id, "forgotten")
-        self._announce_left(guild_id, user_id, left.groups)
         log.info(
             "deleted a member's groups data in guild %d: %d groups, %d waitlists, %d requests",
             guild_id,

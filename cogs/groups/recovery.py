@@ -7,7 +7,11 @@
 - A join ticket whose flow stopped before asking the join gates (an approval, an accepted
   offer): the gates are asked now (e.g. the agreement sent privately).
 - A seat offer whose direct message failed for good (DMs closed) and whose note was not
-  posted: the note is posted (`offer_failed` posts it when the failure happens while running).
+  posted: the note is posted (`offer_failed` posts it when the failure happens while running),
+  in the groups panel's channel or the system channel, without names; with neither, the
+  moderators are told in theirs.
+- (The durable `join_gate_passed`, heard by `JoinFlow.gate_passed`, lets in a member whose
+  "I agree" a crash kept from the join.)
 
 It runs once per server per process (the first time the server is available), and never
 touches a setup or a join running in this process.
@@ -30,9 +34,6 @@ log = logging.getLogger(__name__)
 
 # Seconds: Discord's clock and ours may differ a little.
 CLOCK_MARGIN = 60
-# An interaction's token lets the bot edit its reply for 15 minutes; keep a margin.
-TOKEN_LIFE = 14 * 60
-ORIGINAL = "@original"
 # An interaction's token lets the bot edit its reply for 15 minutes; keep a margin.
 TOKEN_LIFE = 14 * 60
 ORIGINAL = "@original"
@@ -65,7 +66,9 @@ class GroupsRecovery(GroupCommands):
         for entry in await self.service.unnoted_offers(guild.id):
             assert entry.offer_row is not None
             if await self.bot.dispatcher.outcome(entry.offer_row, within=0) == "failed":
-                await self.service.note_offer(entry.offer_row, await self.note_channel(guild))
+                await self.service.note_offer(
+                    entry.offer_row, await self.note_channel(guild), await self.moderators(guild)
+                )
 
     async def _undo_setup(self, guild: discord.Guild, setup: Provisioning) -> None:
         recorded = {
@@ -138,13 +141,19 @@ class GroupsRecovery(GroupCommands):
                 return panel.channel_id
         return guild.system_channel.id if guild.system_channel is not None else None
 
+    async def moderators(self, guild: discord.Guild) -> int | None:
+        """Where the moderators are told when there is no channel for the note."""
+        settings = await self.bot.guild_settings.get(guild.id)
+        return settings.mod_log_channel_id or settings.escalation_channel_id
+
     async def offer_failed(self, message: OutboxMessage, error: Exception) -> None:
         """The outbox gave up on a seat offer's DM (DMs closed): the member learns of it from
         a note without names, and /group mine shows the offer with its buttons."""
         guild = self.bot.get_guild(message.guild_id) if message.guild_id else None
         if guild is None:
             return
-        if await self.service.note_offer(message.id, await self.note_channel(guild)):
+        channel, moderators = await self.note_channel(guild), await self.moderators(guild)
+        if await self.service.note_offer(message.id, channel, moderators):
             log.info(
                 "offer %s could not be sent privately; a note points to /group mine", message.id
             )

@@ -12,6 +12,7 @@ import logging
 
 from bot.directory import GroupRef
 from bot.errors import NotFound, UserError
+from bot.events import GROUP_LEADER_ADDED, GROUP_LEADER_REMOVED, GROUP_UPDATED
 from bot.guild_settings import validate_timezone
 from bot.i18n import N_
 from cogs.groups.records import Group, Panel, WaitlistEntry
@@ -167,6 +168,7 @@ class GroupService(FlowService):
             assert group is not None
             if leader_id is not None:
                 await self.repo.add_member(tx, group, leader_id, "leader", now)
+                await self._announce(tx, GROUP_LEADER_ADDED, guild_id, group_id, leader_id)
             if provisioning_id is not None:
                 await self.repo.finish_provisioning(
                     tx, provisioning_id, "done", group_id, now, told=False
@@ -229,6 +231,7 @@ class GroupService(FlowService):
                     name=values["name"],
                 )
             await self.repo.update(tx, group.id, values)
+            await self._announce(tx, GROUP_UPDATED, group.guild_id, group.id)
             await self._offer_free_seats(tx, group.id, now)
         return await self.get(group.guild_id, group.id)
 
@@ -293,7 +296,12 @@ class GroupService(FlowService):
         log.info("group %d %s", group.id, "archived" if archived else "unarchived")
         return await self.get(group.guild_id, group.id)
 
-    async def set_leader(self, group: Group, user_id: int, leader: bool) -> None:
+    async def set_leader(
+        self, group: Group, user_id: int, leader: bool, *, announce: bool = True
+    ) -> None:
+        """Make someone a leader, or a member again. `announce`: the `group_leader_added` or
+        `group_leader_removed` event goes with it (not when a failed `/group leaders add` is
+        undone: nothing happened that others must hear)."""
         now = self.now()
         async with self.db.transaction() as tx:
             role = await self.repo.member_role_in(tx, group.id, user_id)
@@ -310,11 +318,17 @@ class GroupService(FlowService):
                     await self.repo.decide_request(tx, request.id, "approved", None, None, now)
                 # A member who becomes a leader gives their seat back.
                 await self._offer_free_seats(tx, group.id, now)
+                if announce:
+                    await self._announce(tx, GROUP_LEADER_ADDED, group.guild_id, group.id, user_id)
             else:
                 if role != "leader":
                     raise UserError(N_("They are not a leader of {group}."), group=group.name)
                 # They stay in the group as a member: removing them is a separate decision.
                 await self.repo.add_member(tx, group, user_id, "member", now)
+                if announce:
+                    await self._announce(
+                        tx, GROUP_LEADER_REMOVED, group.guild_id, group.id, user_id
+                    )
 
     # ------------------------------------------------------------------ panels
 

@@ -28,6 +28,16 @@ OFFER_NOTE = N_(
 )
 
 
+# When the server has no channel for that note (no groups panel, no system channel): the
+# moderators are told, privately, so a person can let the member know.
+OFFER_NOTE_MODERATORS = N_(
+    "A seat in {group} is offered to <@{user}>, but I couldn't send it to them privately "
+    "(their direct messages are closed) and this server has no groups panel or system channel "
+    "where I could leave a note. Could someone let them know, kindly, to use /group mine? "
+    "The offer is open until <t:{expires}:f>."
+)
+
+
 UNDONE = N_(
     "Setting up the group {group} was interrupted (I restarted), so I removed the role and "
     "channels I had started to make. Nothing is left half-made. Please run /group create again."
@@ -127,22 +137,32 @@ class FlowService(JoiningService):
 
     # ------------------------------------------------------------------ offers
 
-    async def note_offer(self, offer_row: int, channel_id: int | None) -> bool:
-        """The offer's DM failed for good: post the note (once) in `channel_id`. False when the
-        offer is gone, was noted already, or there is nowhere to post."""
+    async def note_offer(
+        self, offer_row: int, channel_id: int | None, moderators_channel_id: int | None = None
+    ) -> bool:
+        """The offer's DM failed for good: post the note without names (once) in `channel_id`,
+        or, with no such channel, tell the moderators in theirs. False when the offer is gone,
+        was noted already, or there is nowhere to post."""
         now = self.now()
         async with self.db.transaction() as tx:
             entry = await self.repo.entry_for_offer_row(tx, offer_row)
             if entry is None or entry.offer_expires_at is None or entry.offer_expires_at <= now:
                 return False
-            if channel_id is None or not await self.repo.mark_offer_noted(tx, entry.id, now):
+            target = channel_id if channel_id is not None else moderators_channel_id
+            if target is None or not await self.repo.mark_offer_noted(tx, entry.id, now):
                 return False
+            if channel_id is not None:
+                payload: dict[str, object] = {"msg": OFFER_NOTE, "params": {}}
+            else:
+                group = await self.repo.get_in(tx, entry.group_id, now)
+                params = {
+                    "group": group.name if group else "",
+                    "user": entry.user_id,
+                    "expires": entry.offer_expires_at,
+                }
+                payload = {"msg": OFFER_NOTE_MODERATORS, "params": params}
             await self._outbox.enqueue(
-                tx,
-                kind=NOTICE,
-                guild_id=entry.guild_id,
-                channel_id=channel_id,
-                payload={"msg": OFFER_NOTE, "params": {}},
+                tx, kind=NOTICE, guild_id=entry.guild_id, channel_id=target, payload=payload
             )
         return True
 

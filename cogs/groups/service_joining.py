@@ -16,6 +16,7 @@ from typing import Literal
 
 from bot.db import Transaction
 from bot.errors import NotFound, UserError
+from bot.events import GROUP_MEMBER_JOINED, GROUP_MEMBER_LEFT
 from bot.guild_settings import DEFAULT_RETENTION_DAYS
 from bot.i18n import N_
 from cogs.groups.records import Group, JoinRequest
@@ -151,6 +152,7 @@ class JoiningService(AccessService):
                 return None
             await self.repo.drop_ticket(tx, group_id, user_id)
             await self.repo.add_member(tx, group, user_id, "member", now)
+            await self._announce(tx, GROUP_MEMBER_JOINED, guild_id, group_id, user_id)
             if welcome:
                 await self._notice(
                     tx, guild_id, user_id, WELCOME, group=group.name, channel=group.channel_id
@@ -173,13 +175,20 @@ class JoiningService(AccessService):
                 tx, group.id, user_id, self.now() if held else None
             )
 
-    async def leave(self, group: Group, user_id: int, *, mark: bool = False) -> bool:
+    async def leave(
+        self, group: Group, user_id: int, *, mark: bool = False, reason: str = "left"
+    ) -> bool:
         """The member leaves (or the role could not be granted). Frees the seat. `mark`: the
         role is marked "to remove" in the same transaction (the cog takes it next), so a crash
-        in between is not read at start-up as a role given by hand."""
+        in between is not read at start-up as a role given by hand. `reason`: that of the
+        `group_member_left` event ("left", "removed" by hand, "left_server")."""
         now = self.now()
         async with self.db.transaction() as tx:
             removed = await self.repo.remove_member(tx, group.id, user_id)
+            if removed:
+                await self._announce(
+                    tx, GROUP_MEMBER_LEFT, group.guild_id, group.id, user_id, reason
+                )
             if removed and mark:
                 await self.repo.mark_removal(
                     tx,
@@ -225,6 +234,9 @@ class JoiningService(AccessService):
                     group=group.name,
                 )
             await self.repo.remove_member(tx, group.id, user_id)
+            await self._announce(
+                tx, GROUP_MEMBER_LEFT, group.guild_id, group.id, user_id, "removed"
+            )
             await self.repo.record_removal(tx, group, user_id, by, reason, now)
             # "To remove" until the role is gone: they are told (by `removal_done`) only then.
             await self.repo.mark_removal(
@@ -269,6 +281,9 @@ class JoiningService(AccessService):
                 if await self.repo.member_role_in(tx, group_id, user_id) == "leader":
                     left.led.append(group_id)
                 await self.repo.remove_member(tx, group_id, user_id)
+                await self._announce(
+                    tx, GROUP_MEMBER_LEFT, guild_id, group_id, user_id, "left_server"
+                )
                 left.groups.append(group_id)
                 touched.add(group_id)
             for entry in await self.repo.waitlists_of_user_in(tx, guild_id, user_id):

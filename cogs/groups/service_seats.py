@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 from bot.clock import Clock, epoch
 from bot.db import Database, Transaction
+from bot.event_log import EventLog
+from bot.events import GROUP_EVENT_FIELDS, GROUP_MEMBER_JOINED
 from bot.guild_settings import GuildSettingsService
 from bot.i18n import N_
 from bot.modlog import ModLog
@@ -31,6 +33,11 @@ MISSING = "groups:missing"  # a group's role or channel was deleted: offer to re
 GROUP_REMOVAL = "group_removal"
 
 OfferListener = Callable[[int, int], None]  # (waitlist entry id, offer expires at)
+Dispatch = Callable[..., None]  # bot.dispatch: the in-memory echo of a durable event
+
+# Not delivered later than this after it was written (seconds): a welcome in the group's
+# channel a day late helps nobody.
+EVENT_EXPIRY = {GROUP_MEMBER_JOINED: 24 * 3600}
 
 
 class SeatService:
@@ -43,6 +50,8 @@ class SeatService:
         outbox: Outbox,
         settings: GuildSettingsService,
         modlog: ModLog,
+        events: EventLog | None = None,
+        dispatch: Dispatch | None = None,
     ) -> None:
         self.db = db
         self.repo = GroupRepository(db)
@@ -50,6 +59,8 @@ class SeatService:
         self._outbox = outbox
         self._settings = settings
         self._modlog = modlog
+        self._events = events
+        self._dispatch = dispatch
         self._offer_listeners: list[OfferListener] = []
 
     def now(self) -> int:
@@ -58,6 +69,20 @@ class SeatService:
     def on_offer(self, listener: OfferListener) -> None:
         """Called after a transaction that offered a seat commits (to schedule its expiry)."""
         self._offer_listeners.append(listener)
+
+    # ------------------------------------------------------------------ group events
+
+    async def _announce(self, tx: Transaction, name: str, *args: int | str) -> None:
+        """A group event (bot/events.py), durable: written in the transaction that causes it,
+        delivered to other features' listeners after the commit (at start-up if a crash came
+        between), and dispatched in memory then too, for observers."""
+        payload = dict(zip(GROUP_EVENT_FIELDS[name], args, strict=True))
+        if self._events is not None:
+            expiry = EVENT_EXPIRY.get(name)
+            expires_at = self.now() + expiry if expiry is not None else None
+            await self._events.append(tx, name, payload, expires_at=expires_at)
+        if self._dispatch is not None:
+            tx.after_commit(functools.partial(self._dispatch, name, *args))
 
     # ------------------------------------------------------------------ notices
 

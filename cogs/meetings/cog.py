@@ -37,6 +37,8 @@ from bot.client import Bot
 from bot.clock import epoch
 from bot.dispatcher import PermanentFailure, Rendered, Renderer, server_of
 from bot.errors import NotFound, UserError
+from bot.event_log import DurableHandler, Event
+from bot.events import GROUP_MEMBER_LEFT, GROUP_UPDATED
 from bot.feature import OutboxKind, Rebuilder
 from bot.i18n import N_, server_translator
 from bot.kit.text import escape_member_text
@@ -97,6 +99,9 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
             REMINDER: self._render_reminder,
             NOTICE: self._render_notice,
         }
+
+    def durable_listeners(self) -> Mapping[str, DurableHandler]:
+        return {GROUP_UPDATED: self._group_updated, GROUP_MEMBER_LEFT: self._member_left}
 
     def job_rebuilders(self) -> Sequence[Rebuilder]:
         return (self._rebuild,)
@@ -162,10 +167,11 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
         if moved:
             log.info("meetings: %d series follow their group's new time zone", moved)
 
-    @commands.Cog.listener()
-    async def on_group_updated(self, guild_id: int, group_id: int) -> None:
-        """/group edit: a new time zone applies at once (`meetings:zones` and the /meeting
-        commands notice one that was changed while the bot was away)."""
+    async def _group_updated(self, event: Event) -> None:
+        """The durable `group_updated` (/group edit): a new time zone applies at once
+        (`meetings:zones` and the /meeting commands notice one changed while the bot was away).
+        Idempotent: series already in the group's zone are left alone."""
+        guild_id, group_id = int(event.payload["guild_id"]), int(event.payload["group_id"])
         group = await self.bot.groups.get(guild_id, group_id)
         if group is not None:
             await self.service.rezone(group)
@@ -287,12 +293,11 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
         await self.service.retry_events_of_guild(guild.id)
         self._wake()
 
-    @commands.Cog.listener()
-    async def on_group_member_left(
-        self, guild_id: int, group_id: int, user_id: int, reason: str
-    ) -> None:
-        """Someone who left a group no longer has an answer on its sessions."""
-        await self.service.drop_member(guild_id, group_id, user_id)
+    async def _member_left(self, event: Event) -> None:
+        """The durable `group_member_left`: someone who left a group no longer has an answer on
+        its sessions (so is not told privately of their changes). Deleting is idempotent."""
+        p = event.payload
+        await self.service.drop_member(int(p["guild_id"]), int(p["group_id"]), int(p["user_id"]))
 
     # ------------------------------------------------------------------ errors
 

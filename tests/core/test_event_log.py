@@ -166,3 +166,28 @@ async def test_a_feature_loaded_later_hears_what_it_missed(
         "Beta heard while Beta was away",
     ]
     assert await outcomes(bot, event) == {"Alpha": "done", "Beta": "done"}
+
+
+async def test_forgetting_a_member_deletes_only_the_events_about_them(
+    start_bot: StartBot, fake_discord: FakeDiscord, server: Server
+) -> None:
+    """A member's data deletion (`EventLog.forget`): the events of the names given whose payload
+    names that member of that server go, delivered or not; nobody else's, and no other kind."""
+    runner = await start_bot(features=(), sync=False)
+    bot = runner.bot
+    assert bot is not None
+    g, anna, bea = server.guild.id, 101, 102
+    kept: list[int] = []
+    async with bot.db.transaction() as tx:
+        about_anna = [
+            await bot.event_log.append(tx, "joined", {"guild_id": g, "user_id": anna}),
+            await bot.event_log.append(tx, "left", {"guild_id": g, "user_id": anna}),
+        ]
+        kept.append(await bot.event_log.append(tx, "joined", {"guild_id": g, "user_id": bea}))
+        kept.append(await bot.event_log.append(tx, "joined", {"guild_id": g + 1, "user_id": anna}))
+        kept.append(await bot.event_log.append(tx, "other", {"guild_id": g, "user_id": anna}))
+    await runner.idle()
+    assert await bot.event_log.forget(("joined", "left"), g, anna) == len(about_anna)
+    rows = await bot.db.fetchall("SELECT id FROM events ORDER BY id")
+    assert [r["id"] for r in rows] == kept
+    assert await bot.event_log.forget(("joined", "left"), g, anna) == 0  # again: nothing

@@ -4,7 +4,8 @@ on the same database and checked (tests/crashpoints.py): nothing half-done visib
 nothing lost, nothing doubled, the person told once.
 
 The flows: /group create, a join through the confidentiality agreement, a leader approving a
-join request, and a waitlist seat offer to a member whose direct messages are closed.
+join request followed by the agreement sent privately, and a waitlist seat offer to a member
+whose direct messages are closed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from cogs.groups.cog import GroupsCog
 from cogs.groups.records import Group
 from tests.crashpoints import Flow, SweepReport, World, sweep
+from tests.fakediscord.interactions import InteractionResult
 from tests.fakediscord.models import Message, User
 
 pytestmark = pytest.mark.slow
@@ -169,13 +171,32 @@ async def test_group_create_survives_a_crash_at_every_step(tmp_path) -> None:
 
 WELCOME = "Welcome to Survivors"
 PROMPT = "Before you join Survivors"
+CHANNEL_WELCOME = "Please welcome"
+
+
+async def agreed(world: World, user: User, group_id: int) -> bool:
+    """Her "I agree" for the group is on record (the confidentiality feature's own table)."""
+    row = await world.bot.db.fetchone(
+        "SELECT 1 FROM confidentiality_acceptances WHERE user_id = :u AND group_id = :g",
+        {"u": user.id, "g": group_id},
+    )
+    return row is not None
+
+
+def channel_welcomes(world: World, group: Group) -> int:
+    """The welcome in the group's channel (confidentiality's listener of the durable
+    `group_member_joined`): once per member who joined, never for anyone else."""
+    assert group.channel_id is not None
+    return count([m.text for m in world.fake.messages_in(group.channel_id)], CHANNEL_WELCOME)
 
 
 class JoinWithAgreement(Flow):
     """A member joins an open group: /group join shows the confidentiality agreement, "I
-    agree" lets her in. Killed anywhere: she is in (with the role, welcomed once) or holds her
-    seat with the agreement in front of her (shown, or sent privately at start-up), or nothing
-    happened; never a member without the role, nor a role without the membership."""
+    agree" lets her in. Killed anywhere: she is in (with the role, welcomed once privately and
+    once in the group's channel) or holds her seat with the agreement in front of her (shown,
+    or sent privately at start-up), or nothing happened; never a member without the role, nor
+    a role without the membership, nor an "I agree" on record with her left outside: start-up
+    lets her in (the durable `join_gate_passed`) without her pressing anything again."""
 
     features = WITH_AGREEMENT
 
@@ -209,27 +230,30 @@ class JoinWithAgreement(Flow):
         assert has_role(world, anna, group.role_id) == member
         if member:
             assert ticket is None and welcomed == 1, (welcomed, point)
-        elif ticket is not None:
-            # Her seat is held and the agreement was in front of her once, or her /group join
-            # was cut short before it showed (Discord told her it failed). Nothing is lost:
-            # /group join again shows the agreement, or, if her "I agree" was recorded before
-            # the crash, lets her in. (That last case tells her nothing until she tries again:
-            # the agreement's answer is the confidentiality feature's step; see the report.)
-            assert welcomed == 0 and prompts <= 1, (prompts, point)
-            s = world.server
-            res = await world.fake.slash(
-                anna,
-                "group join",
-                guild=s.guild,
-                channel=s.general,
-                options={"group": str(group.id)},
-            )
-            await world.idle()
-            if PROMPT not in res.text:
-                assert WELCOME in res.text and prompts == 1, res
-                assert has_role(world, anna, group.role_id)
-        else:
-            assert welcomed == 0 and prompts == 0, (prompts, point)
+            assert channel_welcomes(world, group) == 1, point
+            return
+        # Not in: her answer is not on record (an "I agree" on record lets her in at start-up).
+        assert not await agreed(world, anna, group.id), point
+        assert welcomed == 0 and channel_welcomes(world, group) == 0, point
+        if ticket is None:
+            assert prompts == 0, (prompts, point)
+            return
+        # Her seat is held and the agreement was in front of her once, or her /group join
+        # was cut short before it showed (Discord told her it failed). Nothing is lost:
+        # /group join again shows the agreement, and "I agree" lets her in, told once.
+        assert prompts <= 1, (prompts, point)
+        s = world.server
+        res = await world.fake.slash(
+            anna, "group join", guild=s.guild, channel=s.general, options={"group": str(group.id)}
+        )
+        assert PROMPT in res.text, res
+        agree = next(c for c in res.message.custom_ids() if c.startswith("confidentiality:agree:"))
+        res = await world.fake.click(anna, res.message, agree)
+        await world.idle()
+        assert WELCOME in res.followups[-1].text, res
+        assert has_role(world, anna, group.role_id)
+        assert count([m.text for m in dms(world, anna)], WELCOME) == 1
+        assert channel_welcomes(world, group) == 1
 
 
 async def test_a_join_through_the_agreement_survives_a_crash_at_every_step(tmp_path) -> None:
@@ -238,16 +262,22 @@ async def test_a_join_through_the_agreement_survives_a_crash_at_every_step(tmp_p
     assert result.steps >= 6
 
 
-# ---------------------------------------------------------------------- approve
+# ---------------------------------------------------------------------- approve, then agree
+
+ASKED = "approved your request"  # the agreement sent privately after an approval
+AGREEMENT = "Our confidentiality agreement (version"  # its embed, kept when it is answered
 
 
 class Approve(Flow):
-    """A leader approves a join request of a restricted group. The approval and the seat it
-    gives are one transaction; a crash after it lets the member in at start-up. Killed
-    anywhere: the request is still pending (the leader can approve again), or she is in with
-    the role and welcomed once."""
+    """A leader approves a join request of a restricted group; the confidentiality agreement
+    goes to the member privately and her "I agree" there lets her in. The approval and the seat
+    it gives are one transaction; a crash after it asks her at start-up, once (a second asking
+    for the same seat sends nothing); a crash after her answer lets her in at start-up. Killed
+    anywhere: the request is still pending (the leader can approve again); or it is approved,
+    she was asked once, and "I agree" lets her in; or she is in, with the role, welcomed once
+    privately and once in the group's channel."""
 
-    features = FEATURES
+    features = WITH_AGREEMENT
 
     async def prepare(self, world: World) -> None:
         await community(world)
@@ -265,43 +295,72 @@ class Approve(Flow):
         (message,) = world.fake.messages_in(group.leaders_channel_id)
         return message
 
-    async def act(self, world: World) -> None:
+    async def approve(self, world: World) -> InteractionResult:
         service = groups_cog(world).service
         group = await service.get(world.server.guild.id, world.state["group"])
         message = self.request_message(world, group)
         approve = next(c for c in message.custom_ids() if "approve" in c)
-        await world.fake.click(world.state["lena"], message, approve)
+        return await world.fake.click(world.state["lena"], message, approve)
+
+    async def agree(self, world: World) -> InteractionResult:
+        anna = world.state["anna"]
+        (prompt,) = [m for m in dms(world, anna) if ASKED in m.text]
+        agree = next(c for c in prompt.custom_ids() if c.startswith("confidentiality:agree:"))
+        res = await world.fake.click(anna, prompt, agree)
+        await res.wait_for(lambda r: bool(r.followups))
+        return res
+
+    async def act(self, world: World) -> None:
+        await self.approve(world)
+        await world.idle()
+        await self.agree(world)
 
     async def check(self, world: World, point: int | None) -> None:
-        fake, anna, lena = world.fake, world.state["anna"], world.state["lena"]
+        anna, lena = world.state["anna"], world.state["lena"]
         service = groups_cog(world).service
         group = await service.get(world.server.guild.id, world.state["group"])
         requests = await service.repo.db.fetchall("SELECT status FROM group_join_requests")
         (status,) = [r["status"] for r in requests]
         member = await service.is_member(group, anna.id)
+        prompts = [m for m in dms(world, anna) if AGREEMENT in m.text]
         welcomed = count([m.text for m in dms(world, anna)], WELCOME)
         assert has_role(world, anna, group.role_id) == member
-        assert await service.join_source(group, anna.id) is None  # no seat left dangling
         if status == "pending":
-            assert not member and welcomed == 0
-            # Nothing lost: the leader can still approve.
-            message = self.request_message(world, group)
-            approve = next(c for c in message.custom_ids() if "approve" in c)
-            res = await fake.click(lena, message, approve)
+            assert not member and prompts == [] and welcomed == 0, point
+            assert await service.join_source(group, anna.id) is None
+            # Nothing lost: the leader can still approve, and she is asked then.
+            res = await self.approve(world)
             await world.idle()
             assert "has been told" in res.text, res
-            assert await service.is_member(group, anna.id)
-            assert count([m.text for m in dms(world, anna)], WELCOME) == 1
+            assert len([m for m in dms(world, anna) if AGREEMENT in m.text]) == 1
+            await self.agree(world)
+            await world.idle()
         else:
-            assert status == "approved" and member and welcomed == 1, (status, member, welcomed)
+            assert status == "approved", status
             # The leader is told once at most; pressing again says it was handled.
             assert count(replies_to(world, lena), "has been told") <= 1
+            assert len(prompts) == 1, (len(prompts), point)  # asked once, whatever the crash
+            if not member:
+                assert not await agreed(world, anna, group.id), point
+                assert await service.join_source(group, anna.id) == "request", point
+                assert welcomed == 0 and channel_welcomes(world, group) == 0, point
+                (prompt,) = prompts
+                agree = next(
+                    c for c in prompt.custom_ids() if c.startswith("confidentiality:agree:")
+                )
+                res = await world.fake.click(anna, world.fake.message(prompt.id), agree)
+                await world.idle()
+                assert WELCOME in res.followups[-1].text, res
+        assert await service.is_member(group, anna.id) and has_role(world, anna, group.role_id)
+        assert await service.join_source(group, anna.id) is None  # no seat left dangling
+        assert count([m.text for m in dms(world, anna)], WELCOME) == 1, point
+        assert channel_welcomes(world, group) == 1, point
 
 
 async def test_approving_a_request_survives_a_crash_at_every_step(tmp_path) -> None:
     result = await sweep(Approve(), tmp_path)
     report(result)
-    assert result.steps >= 5
+    assert result.steps >= 8
 
 
 # ---------------------------------------------------------------------- waitlist offer

@@ -4,8 +4,11 @@ are closed (a note without names, /group mine, the offer's expiry)."""
 
 from __future__ import annotations
 
+from cogs.groups.records import Group
+from cogs.groups.service_seats import OFFER
 from tests.confidentiality.conftest import agree
 from tests.fakediscord import FakeDiscord
+from tests.fakediscord.models import User
 from tests.groups.conftest import cog, create_group, group_named, has_role
 from tests.groups.test_membership import join, last_dm, people
 from tests.harness import BotRunner, Server
@@ -121,3 +124,70 @@ async def test_an_offer_to_closed_dms_is_noted_without_names_and_shown_by_group_
     mine = await fake.slash(cleo, "group mine", guild=s.guild, channel=s.general)
     assert "not in any group yet" in mine.text
     assert len([m for m in fake.messages_in(s.general.id) if NOTE in m.text]) == 2
+
+
+async def offer_to_closed_dms(
+    runner: BotRunner, fake: FakeDiscord, s: Server
+) -> tuple[User, User, Group]:
+    """A full group of one; Anna in it, Bea waiting with her DMs closed; Anna leaves."""
+    anna, bea = people(fake, s, "anna", "bea")
+    await create_group(fake, s, "Caregivers", s.moderator, capacity=1)
+    group = await group_named(runner, s, "Caregivers")
+    for user in (anna, bea):
+        await join(fake, s, user, group.id)
+    fake.close_dms(bea)
+    await fake.slash(
+        anna, "group leave", guild=s.guild, channel=s.general, options={"group": str(group.id)}
+    )
+    await runner.idle()
+    # Discord refused the offer's DM (50007): it failed for good and is not tried again.
+    bot = runner.bot
+    assert bot is not None
+    (row,) = await bot.db.fetchall(
+        "SELECT status, last_error FROM outbox WHERE kind = :k", {"k": OFFER}
+    )
+    assert row["status"] == "failed" and "50007" in row["last_error"], dict(row)
+    assert fake.dm_messages(bea) == []
+    return anna, bea, group
+
+
+async def test_an_offer_to_closed_dms_with_only_a_system_channel_is_noted_there(
+    start_bot, fake_discord: FakeDiscord, server: Server
+) -> None:
+    fake, s = fake_discord, server
+    fake.guilds[s.guild.id].system_channel_id = s.general.id  # no groups panel anywhere
+    runner: BotRunner = await start_bot(features=("settings", "groups", "moderation"))
+    assert runner.bot is not None
+    await runner.bot.guild_settings.set_moderator_role(s.guild.id, s.moderator_role.id, 0)
+    await runner.bot.guild_settings.set_private_channel(s.guild.id, "mod_log", s.private.id, 0)
+    _, bea, _ = await offer_to_closed_dms(runner, fake, s)
+    (note,) = [m for m in fake.messages_in(s.general.id) if NOTE in m.text]
+    assert "Caregivers" not in note.text and "<@" not in note.text and not note.mentions
+    assert not [m for m in fake.messages_in(s.private.id) if "/group mine" in m.text]
+    res = await fake.slash(bea, "group mine", guild=s.guild, channel=s.general)
+    assert res.ephemeral and "Caregivers: a seat is held for you" in res.text
+
+
+async def test_an_offer_to_closed_dms_with_nowhere_for_a_note_is_told_to_the_moderators(
+    runner: BotRunner, fake_discord: FakeDiscord, community: Server
+) -> None:
+    """No groups panel and no system channel: a note without names has nowhere to go, so the
+    moderators are told privately (naming her, pinging nobody), once, even across a restart;
+    /group mine shows her the offer."""
+    fake, s = fake_discord, community
+    assert fake.guilds[s.guild.id].system_channel_id is None
+    _, bea, group = await offer_to_closed_dms(runner, fake, s)
+    told = [m for m in fake.messages_in(s.private.id) if "/group mine" in m.text]
+    assert len(told) == 1 and f"<@{bea.id}>" in told[0].text and "Caregivers" in told[0].text
+    assert not told[0].mentions  # named for the moderators, not pinged
+    assert not [m for m in fake.messages_in(s.general.id) if NOTE in m.text]
+    await runner.stop()
+    await runner.start(sync=False)
+    await runner.idle()
+    assert len([m for m in fake.messages_in(s.private.id) if "/group mine" in m.text]) == 1
+    res = await fake.slash(bea, "group mine", guild=s.guild, channel=s.general)
+    assert res.ephemeral and "Caregivers: a seat is held for you" in res.text
+    accept = next(c for c in res.message.custom_ids() if c.startswith("groups:offer:accept"))
+    res = await fake.click(bea, res.message, accept)
+    await runner.idle()
+    assert has_role(fake, s, bea, group.role_id)

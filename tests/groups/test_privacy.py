@@ -4,6 +4,7 @@ waiting for the retention period. Removals stay: they are part of the mod log.""
 
 from __future__ import annotations
 
+from bot.client import Bot
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import Message
 from tests.groups.conftest import channel_of, cog, create_group, group_named, has_role
@@ -63,9 +64,13 @@ async def test_deleting_a_member_s_data_frees_their_seats_and_forgets_their_requ
     assert res.ephemeral and "couldn't find that join request" in res.text
 
     # Anna, still on the server, is forgotten too: out of the group, her role taken back, her
-    # seat offered to the next in line, and the other features told she left.
+    # seat offered to the next in line, and the other features told she left; the durable
+    # group events naming her go too (her join is on record there until now).
+    assert await events_naming(bot, anna.id) == 1
     await bot.data_deletion.delete_user(s.guild.id, anna.id)
     await runner.idle()
+    assert await events_naming(bot, anna.id) == 0
+    assert await events_naming(bot, cleo.id) == 0  # never joined: waiting only
     assert not await bot.groups.is_member(s.guild.id, full.id, anna.id)
     assert not has_role(fake, s, anna, full.role_id)
     assert "A seat is free in Caregivers" in last_dm(fake, cleo).text
@@ -94,3 +99,12 @@ async def test_deleting_a_member_s_data_frees_their_seats_and_forgets_their_requ
     assert not has_role(fake, s, anna, full.role_id)
     assert not await bot.groups.is_member(s.guild.id, full.id, anna.id)
     assert not has_role(fake, s, leader, restricted.role_id)
+
+
+async def events_naming(bot: Bot, user_id: int) -> int:
+    """Durable events whose payload holds this id (bot/event_log.py keeps them 30 days)."""
+    row = await bot.db.fetchone(
+        "SELECT COUNT(*) AS n FROM events WHERE payload LIKE :id", {"id": f"%{user_id}%"}
+    )
+    assert row is not None
+    return int(row["n"])
