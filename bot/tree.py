@@ -16,7 +16,16 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserError
-from bot.i18n import DEFAULT_LANGUAGE, Translate, catalog, language_of, translator_for
+from bot.i18n import (
+    COMMAND_NAME,
+    DEFAULT_LANGUAGE,
+    OPTION_NAME,
+    Translate,
+    catalog,
+    command_name,
+    language_of,
+    translator_for,
+)
 
 if TYPE_CHECKING:
     from bot.client import Bot
@@ -146,8 +155,20 @@ class BotTree(app_commands.CommandTree["Bot"]):
         await report_error(interaction, error)
 
 
+_NAMES = {
+    app_commands.TranslationContextLocation.command_name: COMMAND_NAME,
+    app_commands.TranslationContextLocation.group_name: COMMAND_NAME,
+    app_commands.TranslationContextLocation.parameter_name: OPTION_NAME,
+}
+
+
 class CommandTranslator(app_commands.Translator):
-    """Localizes command names, descriptions and choices from the gettext catalogues."""
+    """Localizes command names, descriptions and choices from the gettext catalogues.
+
+    Names of commands, groups and options come from the commands catalogue (msgctxt "command
+    name" / "option name", bot/locales/<lang>/LC_MESSAGES/peer_support_bot_commands.po), whose
+    entries obey Discord's naming rules; descriptions and choices from the main catalogue. Every
+    locale of a language we speak gets it (es-ES and es-419 both read Spanish)."""
 
     async def translate(
         self,
@@ -158,5 +179,8 @@ class CommandTranslator(app_commands.Translator):
         language = language_of(locale.value)
         if language is None or language == DEFAULT_LANGUAGE:
             return None
+        names = _NAMES.get(context.location)
+        if names is not None:
+            return command_name(string.message, language, names)
         text = catalog(language).gettext(string.message)
         return None if text == string.message else text
