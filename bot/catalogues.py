@@ -116,19 +116,20 @@ def _filled(string: object) -> bool:
 
 def _compare(english: Message, ours: Message, num_plurals: int, msgid: str) -> list[Problem]:
     if isinstance(english.id, tuple | list):
-        forms = list(ours.string) if isinstance(ours.string, tuple | list) else [ours.string]
+        strings = ours.string if isinstance(ours.string, tuple | list) else [ours.string]
+        forms = [str(form or "") for form in strings]
         if len(forms) != num_plurals:
             return [Problem(msgid, f"{len(forms)} plural forms instead of {num_plurals}")]
-        wanted = placeholders(english.id[0]) | placeholders(english.id[1])
+        wanted = placeholders(str(english.id[0])) | placeholders(str(english.id[1]))
         return [
             Problem(msgid, f"plural form {i}: placeholders {sorted(placeholders(form))}")
             for i, form in enumerate(forms)
-            # a singular form may spell the number out ("one message"), but never add a field
-            if not placeholders(form) <= wanted or not (wanted - {"n"}) <= placeholders(form)
+            # the singular may spell the number out ("un mensaje"); no form adds a field
+            if placeholders(form) != wanted and (i > 0 or placeholders(form) != wanted - {"n"})
         ]
     if isinstance(ours.string, tuple | list):
         return [Problem(msgid, "plural forms for a text that has none")]
-    wanted, got = placeholders(english.id), placeholders(str(ours.string))
+    wanted, got = placeholders(str(english.id)), placeholders(str(ours.string))
     if wanted != got:
         return [Problem(msgid, f"placeholders {sorted(got)} instead of {sorted(wanted)}")]
     return []

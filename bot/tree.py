@@ -38,16 +38,17 @@ def error_reference() -> str:
 
 
 async def translator(interaction: discord.Interaction[Any]) -> Translate:
-    """The reader's language: their Discord locale, else the server's language setting."""
-    guild_language: str | None = None
+    """The reader's language, for what one member reads (bot/member_language.py): the language
+    they chose with /language, else their Discord locale, else the server's language."""
     client = interaction.client
-    if interaction.guild_id is not None and hasattr(client, "guild_settings"):
+    languages = getattr(client, "languages", None)
+    locale = str(interaction.locale)
+    if languages is not None:
         try:
-            settings = await client.guild_settings.get(interaction.guild_id)
-            guild_language = settings.language
+            return await languages.translator(interaction.guild_id, interaction.user.id, locale)
         except Exception:  # the apology must still go out if the database is the problem
-            log.warning("could not read the server's language", exc_info=True)
-    return translator_for(str(interaction.locale), guild_language)
+            log.warning("could not read the member's or the server's language", exc_info=True)
+    return translator_for(locale, None)
 
 
 async def reply_privately(interaction: discord.Interaction[Any], text: str) -> None:
