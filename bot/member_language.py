@@ -153,26 +153,46 @@ class MemberLanguages:
         return (await self._get(guild_id, user_id)).chosen
 
     async def language(
-        self, guild_id: int | None, user_id: int, locale: str | None = None
+        self,
+        guild_id: int | None,
+        user_id: int,
+        locale: str | None = None,
+        *,
+        server_language: str | None = None,
     ) -> str:
         """The member's language: chosen, else `locale` (the interaction's) or the last seen,
-        else the server's."""
+        else the server's (`server_language` when the caller has read it). Never raises: with
+        the database unreadable it answers from memory, so a crisis send is never held back."""
+        mine = language_of(locale)
         if guild_id is not None:
-            known = await self._get(guild_id, user_id)
-            mine = known.chosen or language_of(locale) or language_of(known.locale)
-        else:
-            mine = language_of(locale)
+            try:
+                known = await self._get(guild_id, user_id)
+            except Exception:
+                log.warning("could not read a member's language in guild %s", guild_id)
+                known = MemberLanguage(self._seen.get((guild_id, user_id)), None)
+            mine = known.chosen or mine or language_of(known.locale)
         if mine:
             return mine
-        if guild_id is None:
+        if server_language is not None or guild_id is None:
+            return language_of(server_language) or DEFAULT_LANGUAGE
+        try:
+            return (await self._settings.translator(guild_id)).language
+        except Exception:
+            log.warning("could not read the language of guild %s", guild_id)
             return DEFAULT_LANGUAGE
-        return (await self._settings.translator(guild_id)).language
 
     async def translator(
-        self, guild_id: int | None, user_id: int, locale: str | None = None
+        self,
+        guild_id: int | None,
+        user_id: int,
+        locale: str | None = None,
+        *,
+        server_language: str | None = None,
     ) -> Translate:
         """For what one member reads (a reply, a form, a direct message)."""
-        return Translate(await self.language(guild_id, user_id, locale))
+        return Translate(
+            await self.language(guild_id, user_id, locale, server_language=server_language)
+        )
 
     async def for_row(self, message: OutboxMessage) -> Translate:
         """For an outbox row: the member's language for a direct message, the server's for a
