@@ -98,6 +98,11 @@ def command_name(name: str, language: str, context: str = COMMAND_NAME) -> str |
     return None if text == name else text
 
 
+def command_path(qualified_name: str, language: str) -> str:
+    """A command as the reader sees it in Discord: ('group join', 'es') -> 'grupo unirme'."""
+    return " ".join(command_name(part, language) or part for part in qualified_name.split(" "))
+
+
 @cache
 def _countries(language: str) -> gettext.NullTranslations:
     return gettext.translation(
@@ -133,6 +138,9 @@ class Translate:
 
     def plural(self, singular: str, plural: str, n: int, /, **params: Any) -> str:
         return self._catalog.ngettext(singular, plural, n).format(n=n, **params)
+
+    def command(self, qualified_name: str) -> str:
+        return command_path(qualified_name, self.language)
 
     def country(self, code: str) -> str:
         return country_name(code, self.language)

@@ -135,7 +135,9 @@ class MemberLanguages:
         if stored.locale == locale:
             return
         await self._repository.set_locale(guild_id, user_id, locale, epoch(self._clock()))
-        self._stored[key] = MemberLanguage(locale, stored.chosen)
+        current = self._stored.get(key)  # as it is now: a choice made meanwhile stands
+        if current is not None:
+            self._stored[key] = MemberLanguage(locale, current.chosen)
 
     async def choose(
         self, guild_id: int, user_id: int, language: str | None, locale: str | None = None
@@ -207,7 +209,12 @@ class MemberLanguages:
         stored = await self._repository.get(guild_id, user_id)
         if stored == NOTHING:
             return {}
-        return {"discord_locale_last_seen": stored.locale, "language_chosen": stored.chosen}
+        return {
+            "Your language": {
+                "discord_locale_last_seen": stored.locale,
+                "language_chosen_with_/language": stored.chosen,
+            }
+        }
 
     async def forget(self, guild_id: int, user_id: int) -> None:
         """`/privacy delete`: the row, and what this process remembers of it."""
