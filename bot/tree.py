@@ -156,6 +156,7 @@ class BotTree(app_commands.CommandTree["Bot"]):
         await report_error(interaction, error)
 
 
+DESCRIPTION_MAX = 100
 _NAMES = {
     app_commands.TranslationContextLocation.command_name: COMMAND_NAME,
     app_commands.TranslationContextLocation.group_name: COMMAND_NAME,
@@ -184,4 +185,7 @@ class CommandTranslator(app_commands.Translator):
         if names is not None:
             return command_name(string.message, language, names)
         text = catalog(language).gettext(string.message)
-        return None if text == string.message else text
+        if text == string.message:
+            return None
+        # Descriptions and choices: at most 100 characters, or Discord refuses the whole sync.
+        return text if len(text) <= DESCRIPTION_MAX else text[: DESCRIPTION_MAX - 1] + "…"
