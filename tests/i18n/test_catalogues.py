@@ -13,6 +13,7 @@ from babel.messages.catalog import Catalog
 
 from bot import i18n
 from bot.catalogues import extract, placeholders, problems, read
+from bot.guild_settings import region_label, search_regions, validate_region
 from bot.i18n import (
     COMMAND_NAME,
     COMMANDS_DOMAIN,
@@ -144,3 +145,14 @@ def test_language_and_country_names_come_from_babel_and_pycountry() -> None:
     assert spanish.country("MX") == "México" and english.country("MX") == "Mexico"
     assert spanish.command("group join") == "grupo unirme"
     assert english.command("group join") == "group join"
+
+
+def test_regions_are_offered_and_understood_in_the_readers_language() -> None:
+    spanish = Translate("es")
+    assert search_regions("mexi", t=spanish)[0].name == "México (MX)"
+    assert search_regions("méxico", t=spanish)[0].value == "MX"
+    assert search_regions("spain", t=spanish)[0].name == "España (ES)"  # English works too
+    assert search_regions("", t=spanish)[0].value == "INTL"  # International comes first
+    assert validate_region("México") == validate_region("mexico") == "MX"
+    assert validate_region("internacional") == "INTL"
+    assert region_label("PE", spanish) == "Perú"
