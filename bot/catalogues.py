@@ -30,7 +30,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from bot.i18n import COMMANDS_DOMAIN, DOMAIN, LOCALE_DIR
+from bot.i18n import COMMANDS_DOMAIN, DEFAULT_LANGUAGE, DOMAIN, LOCALE_DIR, SUPPORTED
 
 ROOT = LOCALE_DIR.parent.parent
 POT = LOCALE_DIR / "messages.pot"
@@ -178,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         failures = 0
         template = extract()
+        present = {language for language, _ in po_files()}
+        for language in sorted(set(SUPPORTED) - {DEFAULT_LANGUAGE} - present):
+            print(f"{language}: no catalogue ({DOMAIN}.po) at all")
+            failures += 1
         for language, po in po_files():
             for problem in problems(template, read(po, language)):
                 print(f"{language}: {problem}")
