@@ -146,9 +146,7 @@ class MemberLanguages:
         if language is not None and language not in LANGUAGES:
             raise ValueError(f"unknown language {language!r}")
         known = await self._get(guild_id, user_id)
-        await self._repository.set_chosen(
-            guild_id, user_id, language, locale, epoch(self._clock())
-        )
+        await self._repository.set_chosen(guild_id, user_id, language, locale, epoch(self._clock()))
         self._stored[(guild_id, user_id)] = MemberLanguage(locale or known.locale, language)
 
     async def chosen(self, guild_id: int, user_id: int) -> str | None:
