@@ -4,6 +4,7 @@
     python -m bot.catalogues update    # merge the .pot into every language's .po (translators)
     python -m bot.catalogues compile   # .mo files beside the .po files (optional: see below)
     python -m bot.catalogues check     # every message translated, not fuzzy, same placeholders
+    python -m bot.catalogues fix-mentions  # "/setup region" -> "/configurar región" in the .po
 
 How the code marks a text (the extraction keywords): `N_("...")` where it is translated later;
 `t("...")` (or `mine("...")`) on a `bot.i18n.Translate`; `t.plural("one", "many", n)`;
@@ -30,7 +31,15 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from bot.i18n import COMMANDS_DOMAIN, DEFAULT_LANGUAGE, DOMAIN, LOCALE_DIR, SUPPORTED
+from bot.i18n import (
+    COMMANDS_DOMAIN,
+    DEFAULT_LANGUAGE,
+    DOMAIN,
+    LOCALE_DIR,
+    SUPPORTED,
+    command_name,
+    command_path,
+)
 
 ROOT = LOCALE_DIR.parent.parent
 POT = LOCALE_DIR / "messages.pot"
@@ -44,6 +53,7 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
 }
 METHOD_MAP = [("**.py", "python")]
 PLACEHOLDER = re.compile(r"(?<!\{)\{([^{}]*)\}(?!\})")
+MENTION = re.compile(r"(?<![\w<])/([a-z][a-z-]*(?: [a-z][a-z-]*){0,2})")
 
 
 def extract(sources: Iterable[str] = SOURCES) -> Catalog:
@@ -135,6 +145,37 @@ def _compare(english: Message, ours: Message, num_plurals: int, msgid: str) -> l
     return []
 
 
+def mentions(text: str, language: str) -> list[tuple[str, str]]:
+    """The commands an English text names ("/setup region"), each with how a reader of
+    `language` sees it in Discord ("/configurar región"); only those whose name differs."""
+    found = []
+    for match in MENTION.finditer(text):
+        words = match[1].split(" ")
+        while len(words) > 1 and command_name(words[-1], language) is None:
+            words.pop()  # "/setup show lists..." names /setup show
+        english = " ".join(words)
+        shown = command_path(english, language)
+        if shown != english:
+            found.append((f"/{english}", f"/{shown}"))
+    return found
+
+
+def fix_mentions(catalog: Catalog, language: str) -> int:
+    """Where a translation kept a command's English name ("/setup region"), put the name its
+    readers see ("/configurar región"). Returns how many texts changed."""
+    changed = 0
+    for message in catalog:
+        if not message.id or not isinstance(message.id, str) or not message.string:
+            continue
+        string = str(message.string)
+        for english, shown in sorted(mentions(message.id, language), key=lambda m: -len(m[0])):
+            string = re.sub(re.escape(english) + r"(?![\w-])", shown, string)
+        if string != message.string:
+            message.string = string
+            changed += 1
+    return changed
+
+
 def po_files() -> list[tuple[str, Path]]:
     return [
         (p.parent.parent.name, p) for p in sorted(LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
@@ -163,7 +204,9 @@ def update() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.catalogues", description=__doc__)
-    parser.add_argument("command", choices=("extract", "update", "compile", "check"))
+    parser.add_argument(
+        "command", choices=("extract", "update", "compile", "check", "fix-mentions")
+    )
     args = parser.parse_args(argv)
     if args.command == "extract":
         catalog = extract()
@@ -172,6 +215,13 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "update":
         update()
         print("catalogues updated from the template: translate the new and fuzzy messages")
+    elif args.command == "fix-mentions":
+        for language, po in po_files():
+            catalog = read(po, language)
+            changed = fix_mentions(catalog, language)
+            with po.open("wb") as out:
+                write_po(out, catalog, width=100, sort_output=True, ignore_obsolete=True)
+            print(f"{language}: {changed} text(s) now name commands as Discord shows them")
     elif args.command == "compile":
         for mo in compile_all():
             print(f"compiled {mo.relative_to(ROOT)}")
