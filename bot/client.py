@@ -106,7 +106,8 @@ class Bot(commands.Bot):
         )
         self.access = AccessControl(self.guild_settings)
         # Whose language (bot/member_language.py): a member's for what is sent to them.
-        self.languages = MemberLanguages(db, clock, self.guild_settings, self.spawn)
+        self.languages = MemberLanguages(db, self.guild_settings)
+        self.outbox.on_user_row(self.languages.record_in)  # the language goes with each DM
         # Core registries that features fill when they load (bot/feature.py).
         self.join_gates = JoinGates()
         self.data_deletion = DataDeletion()

@@ -2,33 +2,32 @@
 
 - What is sent to one person (an ephemeral reply, a form, a direct message) is in their
   language: the one they chose with /language, else their Discord locale (the interaction's own,
-  or for a direct message sent later through the outbox, the locale seen on their last
-  interaction in that server), else the server's language.
+  or for a direct message rendered later by the outbox, the locale seen on their last
+  interaction), else the server's language.
 - What a channel reads is in the server's language (/setup language).
 
-`Bot.dispatch` tells `saw()` about every interaction before any handler of it runs, so a direct
-message queued by that interaction's handler is already rendered in the member's language. The
-locale is written to the database only when it changed (in the background); `chosen` is written
-by /language. Both are per server, like everything the bot keeps about a member (PRIVACY.md):
+`Bot.dispatch` tells `saw()` the locale of every interaction before any handler of it runs (in
+memory). It is written down only with a direct message queued to that member, in the same
+transaction (`Outbox.on_user_row`), so a DM rendered after a restart still finds it; nothing is
+written about a member who only used the bot (an anonymous poll's voters must be named nowhere,
+tests/feedback/test_anonymity.py), and no interaction costs a write. `chosen` is written by
+/language. Both are per server, like everything the bot keeps about a member (PRIVACY.md):
 `/privacy delete` forgets them, `/privacy export` shows them. No discord import.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.clock import Clock, epoch
-from bot.db import Database
+from bot.db import Database, Transaction
 from bot.guild_settings import GuildSettingsService
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translate, language_of, server_translator
 from bot.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-Spawn = Callable[..., Any]  # bot.spawn(coro, name=...)
 CACHE_LIMIT = 20_000
 
 
@@ -53,32 +52,34 @@ class MemberLanguageRepository:
         )
         return MemberLanguage(row["locale"], row["chosen"]) if row else NOTHING
 
-    async def set_locale(self, guild_id: int, user_id: int, locale: str, now: int) -> None:
-        async with self.db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO member_languages (guild_id, user_id, locale, updated_at) "
-                "VALUES (:guild_id, :user_id, :locale, :now) "
-                "ON CONFLICT (guild_id, user_id) DO UPDATE SET locale = :locale, "
-                "updated_at = :now WHERE member_languages.locale IS NOT :locale",
-                {"guild_id": guild_id, "user_id": user_id, "locale": locale, "now": now},
-            )
+    async def of_server(self, guild_id: int) -> dict[int, MemberLanguage]:
+        rows = await self.db.fetchall(
+            "SELECT user_id, locale, chosen FROM member_languages WHERE guild_id = :guild_id",
+            {"guild_id": guild_id},
+        )
+        return {row["user_id"]: MemberLanguage(row["locale"], row["chosen"]) for row in rows}
+
+    async def set_locale_in(
+        self, tx: Transaction, guild_id: int, user_id: int, locale: str
+    ) -> None:
+        await tx.execute(
+            "INSERT INTO member_languages (guild_id, user_id, locale) "
+            "VALUES (:guild_id, :user_id, :locale) "
+            "ON CONFLICT (guild_id, user_id) DO UPDATE SET locale = :locale "
+            "WHERE member_languages.locale IS NOT :locale",
+            {"guild_id": guild_id, "user_id": user_id, "locale": locale},
+        )
 
     async def set_chosen(
-        self, guild_id: int, user_id: int, chosen: str | None, locale: str | None, now: int
+        self, guild_id: int, user_id: int, chosen: str | None, locale: str | None
     ) -> None:
         async with self.db.transaction() as tx:
             await tx.execute(
-                "INSERT INTO member_languages (guild_id, user_id, locale, chosen, updated_at) "
-                "VALUES (:guild_id, :user_id, :locale, :chosen, :now) "
+                "INSERT INTO member_languages (guild_id, user_id, locale, chosen) "
+                "VALUES (:guild_id, :user_id, :locale, :chosen) "
                 "ON CONFLICT (guild_id, user_id) DO UPDATE SET chosen = :chosen, "
-                "locale = COALESCE(:locale, member_languages.locale), updated_at = :now",
-                {
-                    "guild_id": guild_id,
-                    "user_id": user_id,
-                    "locale": locale,
-                    "chosen": chosen,
-                    "now": now,
-                },
+                "locale = COALESCE(:locale, member_languages.locale)",
+                {"guild_id": guild_id, "user_id": user_id, "locale": locale, "chosen": chosen},
             )
 
     async def delete(self, guild_id: int, user_id: int) -> None:
@@ -92,52 +93,72 @@ class MemberLanguageRepository:
 class MemberLanguages:
     """`bot.languages`: in which language to write to whom."""
 
-    def __init__(
-        self, db: Database, clock: Clock, guild_settings: GuildSettingsService, spawn: Spawn
-    ) -> None:
+    def __init__(self, db: Database, guild_settings: GuildSettingsService) -> None:
         self._repository = MemberLanguageRepository(db)
-        self._clock = clock
         self._settings = guild_settings
-        self._spawn = spawn
-        # The rows as stored (read once, then kept: this process writes every change here).
-        self._stored: dict[tuple[int, int], MemberLanguage] = {}
+        # Each server's rows, read at once the first time (few: members who were sent a DM or
+        # chose a language), then kept: every change goes through here. So a member's first
+        # answer costs no read of its own (hundreds may press a button at the same moment).
+        self._servers: dict[int, dict[int, MemberLanguage]] = {}
+        self._changes = 0  # a read that overlapped a write is not kept
         # The locale of each member's last interaction in this process: newer than the row.
         self._seen: dict[tuple[int, int], str] = {}
 
+    async def _rows(self, guild_id: int) -> dict[int, MemberLanguage]:
+        rows = self._servers.get(guild_id)
+        if rows is None:
+            changes = self._changes
+            rows = await self._repository.of_server(guild_id)
+            if changes == self._changes:
+                if len(self._servers) >= CACHE_LIMIT:
+                    self._servers.clear()
+                rows = self._servers.setdefault(guild_id, rows)
+        return rows
+
+    def _changed(self, guild_id: int, user_id: int, value: MemberLanguage | None) -> None:
+        """A row was written (None: deleted): what is kept follows it."""
+        self._changes += 1
+        rows = self._servers.get(guild_id)
+        if rows is None:
+            return
+        if value is None:
+            rows.pop(user_id, None)
+        else:
+            rows[user_id] = value
+
     async def _get(self, guild_id: int, user_id: int) -> MemberLanguage:
-        key = (guild_id, user_id)
-        stored = self._stored.get(key)
-        if stored is None:
-            read = await self._repository.get(guild_id, user_id)
-            if len(self._stored) >= CACHE_LIMIT:
-                self._stored.clear()
-            # A choice written while we read is newer than what we read: it stands.
-            stored = self._stored.setdefault(key, read)
-        seen = self._seen.get(key)
+        stored = (await self._rows(guild_id)).get(user_id, NOTHING)
+        seen = self._seen.get((guild_id, user_id))
         return MemberLanguage(seen, stored.chosen) if seen else stored
 
     def saw(self, guild_id: int | None, user_id: int, locale: str | None) -> None:
-        """An interaction of this member arrived with this Discord locale (synchronous: the
-        next lookup sees it at once; the database follows in the background)."""
+        """An interaction of this member arrived with this Discord locale (synchronous, in
+        memory: the next lookup sees it at once)."""
         if guild_id is None or not locale:
-            return
-        key = (guild_id, user_id)
-        if self._seen.get(key) == locale:
             return
         if len(self._seen) >= CACHE_LIMIT:
             self._seen.clear()
-        self._seen[key] = locale
-        self._spawn(self._store_locale(guild_id, user_id, locale), name="language: locale")
+        self._seen[(guild_id, user_id)] = locale
 
-    async def _store_locale(self, guild_id: int, user_id: int, locale: str) -> None:
-        key = (guild_id, user_id)
-        stored = self._stored.get(key) or await self._repository.get(guild_id, user_id)
-        if stored.locale == locale:
+    async def record_in(self, tx: Transaction, guild_id: int | None, user_id: int) -> None:
+        """A direct message to this member is being queued in `tx`: the locale seen on their
+        last interaction goes with it, so it is rendered in their language even after a
+        restart. Never fails the transaction of the message (a crisis send's, maybe)."""
+        if guild_id is None:
             return
-        await self._repository.set_locale(guild_id, user_id, locale, epoch(self._clock()))
-        current = self._stored.get(key)  # as it is now: a choice made meanwhile stands
-        if current is not None:
-            self._stored[key] = MemberLanguage(locale, current.chosen)
+        locale = self._seen.get((guild_id, user_id))
+        if locale is None:
+            return
+        try:
+            await self._repository.set_locale_in(tx, guild_id, user_id, locale)
+        except Exception:
+            log.warning("could not record a member's language in guild %s", guild_id)
+            return
+        tx.after_commit(lambda: self._recorded(guild_id, user_id, locale))
+
+    def _recorded(self, guild_id: int, user_id: int, locale: str) -> None:
+        rows = self._servers.get(guild_id, {})
+        self._changed(guild_id, user_id, MemberLanguage(locale, rows.get(user_id, NOTHING).chosen))
 
     async def choose(
         self, guild_id: int, user_id: int, language: str | None, locale: str | None = None
@@ -146,8 +167,9 @@ class MemberLanguages:
         if language is not None and language not in LANGUAGES:
             raise ValueError(f"unknown language {language!r}")
         known = await self._get(guild_id, user_id)
-        await self._repository.set_chosen(guild_id, user_id, language, locale, epoch(self._clock()))
-        self._stored[(guild_id, user_id)] = MemberLanguage(locale or known.locale, language)
+        self._changes += 1  # a read of the server's rows under way is not kept
+        await self._repository.set_chosen(guild_id, user_id, language, locale)
+        self._changed(guild_id, user_id, MemberLanguage(locale or known.locale, language))
 
     async def chosen(self, guild_id: int, user_id: int) -> str | None:
         return (await self._get(guild_id, user_id)).chosen
@@ -216,6 +238,7 @@ class MemberLanguages:
 
     async def forget(self, guild_id: int, user_id: int) -> None:
         """`/privacy delete`: the row, and what this process remembers of it."""
+        self._changes += 1
         await self._repository.delete(guild_id, user_id)
-        self._stored.pop((guild_id, user_id), None)
+        self._changed(guild_id, user_id, None)
         self._seen.pop((guild_id, user_id), None)

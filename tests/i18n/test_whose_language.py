@@ -47,6 +47,14 @@ async def support(c: Community, who: User, words: str) -> InteractionResult:
     return done
 
 
+async def rows(c: Community) -> dict[int, tuple[str | None, str | None]]:
+    found = await c.bot.db.fetchall(
+        "SELECT user_id, locale, chosen FROM member_languages WHERE guild_id = :g",
+        {"g": c.server.guild.id},
+    )
+    return {row["user_id"]: (row["locale"], row["chosen"]) for row in found}
+
+
 def helplines(dm: Message) -> list[str]:
     return [str(f["name"]) for f in dm.embeds[0]["fields"]]
 
@@ -141,8 +149,14 @@ async def test_language_command_and_the_language_after_a_restart(
         assert chosen.ephemeral
         assert_spanish(chosen.message)
         assert_spanish((await slash(c, ben, "help")).message)  # his Discord is still en-US
-        assert_spanish((await slash(c, ana, "help")).message)  # Ana's locale is remembered
+        assert_spanish((await slash(c, ana, "help")).message)
+        # Using the bot writes nothing about a member (anonymous polls' voters stay unnamed);
+        # a direct message queued to Ana takes the locale of her last interaction with it.
+        assert await rows(c) == {ben.id: ("en-US", "es")}
+        res = await slash(c, c.server.moderator, "warn", member=ana.id, reason="Gracias")
         await c.settle()
+        assert_spanish(c.dms(ana)[-1])
+        assert await rows(c) == {ben.id: ("en-US", "es"), ana.id: ("es-ES", None)}
 
         await c.runner.stop()
         await c.runner.start()
@@ -166,10 +180,7 @@ async def test_language_command_and_the_language_after_a_restart(
         assert "Language" in bot.data_deletion.features()
         assert await bot.data_export.export_user(c.server.guild.id, ana.id)
         await bot.data_deletion.delete_user(c.server.guild.id, ana.id)
-        rows = await bot.db.fetchall(
-            "SELECT user_id FROM member_languages WHERE guild_id = :g", {"g": c.server.guild.id}
-        )
-        assert ana.id not in {row["user_id"] for row in rows}
+        assert ana.id not in await rows(c)
 
 
 async def test_language_refuses_nothing_it_cannot_keep(
