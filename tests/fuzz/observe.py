@@ -32,9 +32,6 @@ BOOKKEEPING_TABLES: frozenset[str] = frozenset(
         "escalation_seen_channels",
         "escalation_seen_guilds",
         "escalation_member_activity",
-        # core's record of each member's Discord language, updated on any interaction whose
-        # locale changed (bot/member_language.py), refusals included
-        "member_languages",
     }
 )
 
