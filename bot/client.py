@@ -25,6 +25,7 @@ from bot.event_log import EventLog
 from bot.facts import Facts
 from bot.guild_settings import GuildSettingsService
 from bot.kit.modals import ModalRoutes
+from bot.member_language import MemberLanguages
 from bot.modlog import ModLog
 from bot.outbox import Outbox
 from bot.registry import DataDeletion, DataExport, JoinGates
@@ -46,6 +47,7 @@ EXTENSIONS = (
     "cogs.confidentiality",
     "cogs.privacy",
     "cogs.programme",
+    "cogs.language",
 )
 
 Mode = Literal["run", "sync"]
@@ -105,6 +107,9 @@ class Bot(commands.Bot):
             db, clock, self.outbox, self.modlog, dispatch=self.dispatch
         )
         self.access = AccessControl(self.guild_settings)
+        # Whose language (bot/member_language.py): a member's for what is sent to them.
+        self.languages = MemberLanguages(db, self.guild_settings)
+        self.outbox.on_user_row(self.languages.record_in)  # the language goes with each DM
         # Core registries that features fill when they load (bot/feature.py).
         self.join_gates = JoinGates()
         self.data_deletion = DataDeletion()
@@ -122,6 +127,13 @@ class Bot(commands.Bot):
         self._rebuilders: list[Callable[[], Awaitable[None]]] = []
         self.jobs_rebuilt = False  # True once setup_hook has run every rebuilder
         self._background: set[asyncio.Task[Any]] = set()
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        if event_name == "interaction" and args and isinstance(args[0], discord.Interaction):
+            # Before any handler of it runs: what it sends the member later is in their language.
+            interaction = args[0]
+            self.languages.saw(interaction.guild_id, interaction.user.id, str(interaction.locale))
+        super().dispatch(event_name, *args, **kwargs)
 
     @property
     def groups(self) -> GroupDirectory:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import unicodedata
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,14 @@ from bot.db import Database, Row, Transaction
 from bot.directory import Remembered
 from bot.errors import NotConfigured, UserError
 from bot.events import MODERATOR_ROLE_CHANGED
-from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translate, server_translator
+from bot.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    N_,
+    Translate,
+    country_name,
+    server_translator,
+)
 from bot.modlog import SETTING, ModLog
 from bot.outbox import Outbox
 
@@ -154,9 +162,16 @@ _COMMON_ZONES = (
 # ---------------------------------------------------------------------------- regions
 
 
-@lru_cache(maxsize=1)
-def _countries() -> dict[str, str]:
-    return {c.alpha_2: c.name for c in pycountry.countries}
+@lru_cache(maxsize=4)
+def _countries(language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """Country names in a language, from pycountry's own translations ('MX' -> 'México')."""
+    return {c.alpha_2: country_name(c.alpha_2, language) for c in pycountry.countries}
+
+
+def _folded(text: str) -> str:
+    """For matching what someone typed: lower case, accents off ('México' -> 'mexico')."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def region_name(code: str) -> str:
@@ -165,15 +180,23 @@ def region_name(code: str) -> str:
     return _countries().get(code, code)
 
 
+def region_label(code: str, t: Translate) -> str:
+    """A region as the reader names it: 'México' for a Spanish reader."""
+    if code == INTERNATIONAL:
+        return t("International")
+    return t.country(code)
+
+
 def validate_region(value: str) -> str:
     value = value.strip()
-    if value.lower() in ("intl", "international"):
+    if _folded(value) in ("intl", "international", "internacional"):
         return INTERNATIONAL
     if value.upper() in _countries():
         return value.upper()
-    by_name = {name.lower(): code for code, name in _countries().items()}
-    if value.lower() in by_name:
-        return by_name[value.lower()]
+    for language in LANGUAGES:
+        by_name = {_folded(name): code for code, name in _countries(language).items()}
+        if _folded(value) in by_name:
+            return by_name[_folded(value)]
     raise UserError(
         N_(
             "“{value}” is not a country I know. Type the country's name or its two-letter code "
@@ -183,17 +206,24 @@ def validate_region(value: str) -> str:
     )
 
 
-def search_regions(query: str, limit: int = 25) -> list[Choice]:
-    query = query.strip().lower()
-    countries = sorted(_countries().items(), key=lambda item: item[1])
-    options = [(INTERNATIONAL, "International"), *countries]
+def search_regions(query: str, limit: int = 25, t: Translate | None = None) -> list[Choice]:
+    """Countries for the autocomplete, named in the reader's language (matched in theirs and
+    in English, accents optional)."""
+    t = t or Translate(DEFAULT_LANGUAGE)
+    query = _folded(query.strip())
+    english = _countries()
+    countries = sorted(_countries(t.language).items(), key=lambda item: _folded(item[1]))
+    options = [(INTERNATIONAL, t("International")), *countries]
     if query:
         options = [
             (code, name)
             for code, name in options
-            if name.lower().startswith(query) or code.lower() == query or query in name.lower()
+            if query in _folded(name)
+            or query in _folded(english.get(code, "International"))
+            or code.lower() == query
         ]
-    return [Choice(name=f"{name} ({code})", value=code) for code, name in options[:limit]]
+        options.sort(key=lambda item: not _folded(item[1]).startswith(query))
+    return [Choice(name=f"{name} ({code})"[:100], value=code) for code, name in options[:limit]]
 
 
 def validate_language(code: str) -> str:

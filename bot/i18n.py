@@ -1,26 +1,54 @@
 """The one translation layer: gettext catalogues for every text a person reads.
 
 Texts are written in English in the code and marked with `N_` (for extraction) where they are
-not translated on the spot. They are translated when they are rendered, in the reader's language:
-the member's Discord locale when we have a catalogue for it, else the server's language setting,
-else English. Catalogues live in `bot/locales/<lang>/LC_MESSAGES/peer_support_bot.mo`; English
-needs none (the msgid is the text). Command names and descriptions go through
-`bot.tree.CommandTranslator`, discord.py's hook for localizations, over the same catalogues.
-This module does not import discord, so services may use `N_`.
+not translated on the spot. They are translated when they are rendered, in the reader's language
+(bot/member_language.py says whose: a member's own for what is sent to them, the server's for
+what a channel reads). English needs no catalogue (the msgid is the text).
+
+Catalogues: `bot/locales/<lang>/LC_MESSAGES/peer_support_bot.po` (every text) and
+`peer_support_bot_commands.po` (the slash commands' and options' names, msgctxt "command name",
+kept apart because Discord's naming rules bind them). An installed package carries the compiled
+`.mo` files (setup.py compiles them with Babel at build time); a source checkout or an editable
+install compiles the `.po` in memory at first use when its `.mo` is missing or older, so the
+bot never reads a stale translation. `python -m bot.catalogues` extracts and checks them.
+Command names and descriptions go through `bot.tree.CommandTranslator`, discord.py's hook for
+localizations, over the same catalogues. This module does not import discord, so services may
+use `N_`.
 """
 
 from __future__ import annotations
 
 import gettext
+import io
+import logging
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pycountry
+from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+log = logging.getLogger(__name__)
+
 DOMAIN = "peer_support_bot"
+COMMANDS_DOMAIN = "peer_support_bot_commands"
+COMMAND_NAME = "command name"  # the msgctxt of a command's or group's name
+OPTION_NAME = "option name"  # the msgctxt of an option's name
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
 DEFAULT_LANGUAGE = "en"
-# Languages a server can choose in /setup language. Spanish follows in a later issue.
-LANGUAGES: dict[str, str] = {"en": "English"}
+SUPPORTED = ("en", "es")
+
+
+def autonym(code: str) -> str:
+    """A language in its own words, from Babel's data: 'es' -> 'Español'."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+# Languages a server (/setup language) or a member (/language) can choose, each in its own name.
+LANGUAGES: dict[str, str] = {code: autonym(code) for code in SUPPORTED}
 
 
 def N_(message: str) -> str:
@@ -36,9 +64,65 @@ def language_of(locale: str | None) -> str | None:
     return base if base in LANGUAGES else None
 
 
+def _compile(po: Path, language: str) -> gettext.GNUTranslations:
+    """A `.po` compiled in memory (fuzzy entries left out, as msgfmt does)."""
+    with po.open("rb") as source:
+        messages = read_po(source, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, messages, use_fuzzy=False)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
 @cache
-def catalog(language: str) -> gettext.NullTranslations:
-    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
+def catalog(language: str, domain: str = DOMAIN) -> gettext.NullTranslations:
+    if language == DEFAULT_LANGUAGE:
+        return gettext.NullTranslations()
+    folder = LOCALE_DIR / language / "LC_MESSAGES"
+    po, mo = folder / f"{domain}.po", folder / f"{domain}.mo"
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as compiled:
+            return gettext.GNUTranslations(compiled)
+    if po.exists():
+        return _compile(po, language)
+    log.warning("no %s catalogue for language %s: its texts stay in English", domain, language)
+    return gettext.NullTranslations()
+
+
+def command_name(name: str, language: str, context: str = COMMAND_NAME) -> str | None:
+    """The localized name of a command or group (OPTION_NAME: of an option); None keeps the
+    English one."""
+    if language == DEFAULT_LANGUAGE:
+        return None
+    text = catalog(language, COMMANDS_DOMAIN).pgettext(context, name)
+    return None if text == name else text
+
+
+def command_path(qualified_name: str, language: str) -> str:
+    """A command as the reader sees it in Discord: ('group join', 'es') -> 'grupo unirme'."""
+    return " ".join(command_name(part, language) or part for part in qualified_name.split(" "))
+
+
+@cache
+def _countries(language: str) -> gettext.NullTranslations:
+    return gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
+    )
+
+
+def country_name(code: str, language: str) -> str:
+    """A country's name from pycountry's own translations: ('MX', 'es') -> 'México'."""
+    country = pycountry.countries.get(alpha_2=code.upper())
+    if country is None:
+        return code
+    if language == DEFAULT_LANGUAGE:
+        return country.name
+    return _countries(language).gettext(country.name)
+
+
+def language_name(code: str, language: str) -> str:
+    """A language's name in the reader's language, from Babel: ('en', 'es') -> 'inglés'."""
+    return Locale.parse(code).get_display_name(language) or code
 
 
 class Translate:
@@ -54,6 +138,15 @@ class Translate:
 
     def plural(self, singular: str, plural: str, n: int, /, **params: Any) -> str:
         return self._catalog.ngettext(singular, plural, n).format(n=n, **params)
+
+    def command(self, qualified_name: str) -> str:
+        return command_path(qualified_name, self.language)
+
+    def country(self, code: str) -> str:
+        return country_name(code, self.language)
+
+    def language_name(self, code: str) -> str:
+        return language_name(code, self.language)
 
 
 def translator_for(user_locale: str | None, guild_language: str | None) -> Translate:

@@ -26,7 +26,7 @@ import json
 import logging
 import random
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -36,6 +36,8 @@ from bot.db import Database, Row, Transaction
 log = logging.getLogger(__name__)
 
 DestinationType = Literal["channel", "user"]
+# (tx, guild_id, user_id): a row for this member's DMs is being queued in tx.
+UserRowHook = Callable[[Transaction, int | None, int], Awaitable[None]]
 
 NORMAL = 0
 URGENT = 1  # crisis alerts and crisis resources: ahead of every other send
@@ -350,6 +352,7 @@ class Outbox:
         self._clock = clock
         self._listeners: list[Callable[[], None]] = []
         self._priorities: dict[str, int] = {}
+        self._user_rows: list[UserRowHook] = []
 
     def set_priority(self, kind: str, priority: int | None) -> None:
         """The priority of `kind`'s future rows (the dispatcher sets it when the kind is
@@ -365,6 +368,11 @@ class Outbox:
     def on_enqueued(self, listener: Callable[[], None]) -> None:
         """Called after a transaction that enqueued something commits (the dispatcher wakes)."""
         self._listeners.append(listener)
+
+    def on_user_row(self, hook: UserRowHook) -> None:
+        """Called in the transaction of every row queued for a member's DMs, before it is
+        written: `await hook(tx, guild_id, user_id)` (core records the member's language)."""
+        self._user_rows.append(hook)
 
     async def enqueue(
         self,
@@ -382,6 +390,9 @@ class Outbox:
         destination_type: DestinationType = "channel" if channel_id is not None else "user"
         destination_id = channel_id if channel_id is not None else user_id
         assert destination_id is not None
+        if destination_type == "user":
+            for hook in self._user_rows:
+                await hook(tx, guild_id, destination_id)
         row_id = await self.repository.insert(
             tx,
             guild_id=guild_id,

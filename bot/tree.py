@@ -16,7 +16,16 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserError
-from bot.i18n import DEFAULT_LANGUAGE, Translate, catalog, language_of, translator_for
+from bot.i18n import (
+    COMMAND_NAME,
+    DEFAULT_LANGUAGE,
+    OPTION_NAME,
+    Translate,
+    catalog,
+    command_name,
+    language_of,
+    translator_for,
+)
 
 if TYPE_CHECKING:
     from bot.client import Bot
@@ -29,16 +38,17 @@ def error_reference() -> str:
 
 
 async def translator(interaction: discord.Interaction[Any]) -> Translate:
-    """The reader's language: their Discord locale, else the server's language setting."""
-    guild_language: str | None = None
+    """The reader's language, for what one member reads (bot/member_language.py): the language
+    they chose with /language, else their Discord locale, else the server's language."""
     client = interaction.client
-    if interaction.guild_id is not None and hasattr(client, "guild_settings"):
+    languages = getattr(client, "languages", None)
+    locale = str(interaction.locale)
+    if languages is not None:
         try:
-            settings = await client.guild_settings.get(interaction.guild_id)
-            guild_language = settings.language
+            return await languages.translator(interaction.guild_id, interaction.user.id, locale)
         except Exception:  # the apology must still go out if the database is the problem
-            log.warning("could not read the server's language", exc_info=True)
-    return translator_for(str(interaction.locale), guild_language)
+            log.warning("could not read the member's or the server's language", exc_info=True)
+    return translator_for(locale, None)
 
 
 async def reply_privately(interaction: discord.Interaction[Any], text: str) -> None:
@@ -146,8 +156,21 @@ class BotTree(app_commands.CommandTree["Bot"]):
         await report_error(interaction, error)
 
 
+DESCRIPTION_MAX = 100
+_NAMES = {
+    app_commands.TranslationContextLocation.command_name: COMMAND_NAME,
+    app_commands.TranslationContextLocation.group_name: COMMAND_NAME,
+    app_commands.TranslationContextLocation.parameter_name: OPTION_NAME,
+}
+
+
 class CommandTranslator(app_commands.Translator):
-    """Localizes command names, descriptions and choices from the gettext catalogues."""
+    """Localizes command names, descriptions and choices from the gettext catalogues.
+
+    Names of commands, groups and options come from the commands catalogue (msgctxt "command
+    name" / "option name", bot/locales/<lang>/LC_MESSAGES/peer_support_bot_commands.po), whose
+    entries obey Discord's naming rules; descriptions and choices from the main catalogue. Every
+    locale of a language we speak gets it (es-ES and es-419 both read Spanish)."""
 
     async def translate(
         self,
@@ -158,5 +181,11 @@ class CommandTranslator(app_commands.Translator):
         language = language_of(locale.value)
         if language is None or language == DEFAULT_LANGUAGE:
             return None
+        names = _NAMES.get(context.location)
+        if names is not None:
+            return command_name(string.message, language, names)
         text = catalog(language).gettext(string.message)
-        return None if text == string.message else text
+        if text == string.message:
+            return None
+        # Descriptions and choices: at most 100 characters, or Discord refuses the whole sync.
+        return text if len(text) <= DESCRIPTION_MAX else text[: DESCRIPTION_MAX - 1] + "…"

@@ -78,6 +78,32 @@ OPTIONAL_INT = Field(
 _RESERVED = frozenset({"values", "token", "heading", "inputs", "submitted", "check", "open"})
 
 
+LABEL_MAX = 45  # a text input's or a label's label
+HINT_MAX = 100  # a placeholder, a label's description
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def fit_to_discord(item: Any) -> Any:
+    """A translation may be longer than the English it replaces: labels and hints are clipped
+    to Discord's limits rather than the form refused (a Spanish /support must always open)."""
+    if isinstance(item, discord.ui.TextInput):
+        shown = item._underlying  # TextInput.label is deprecated (and warns) in discord.py 2.6
+        if shown.label and len(shown.label) > LABEL_MAX:
+            shown.label = _clip(shown.label, LABEL_MAX)
+        if shown.placeholder and len(shown.placeholder) > HINT_MAX:
+            shown.placeholder = _clip(shown.placeholder, HINT_MAX)
+    elif isinstance(item, discord.ui.Label):
+        if len(item.text) > LABEL_MAX:
+            item.text = _clip(item.text, LABEL_MAX)
+        if item.description and len(item.description) > HINT_MAX:
+            item.description = _clip(item.description, HINT_MAX)
+        fit_to_discord(item.component)
+    return item
+
+
 def modal_title(text: str) -> str:
     """The title rule: whitespace collapsed, at most 45 characters, never empty."""
     title = " ".join(text.split())
@@ -241,7 +267,7 @@ class PersistentModal(BaseModal):
         self.custom_id = self.custom_id_for(self.token, **self.values)
         self.title = modal_title(self.heading(t))
         for item in self.inputs(t):
-            self.add_item(item)
+            self.add_item(fit_to_discord(item))
         # Stopped before it is sent, so discord.py does not hold it (its ViewStore keys open
         # forms by custom id alone and forgets them at a restart): `bot.modals` answers it.
         self.stop()

@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from bot.client import Bot
 from bot.directory import JoinGate
-from bot.dispatcher import PermanentFailure, Rendered, Renderer, server_of
+from bot.dispatcher import PermanentFailure, Rendered, Renderer
 from bot.event_log import DurableHandler, Event
 from bot.events import (
     GROUP_LEADER_ADDED,
@@ -360,7 +360,7 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
     # ------------------------------------------------------------------ renderers
 
     async def _render_prompt(self, message: OutboxMessage) -> Rendered:
-        t = await self.bot.guild_settings.translator(server_of(message))
+        t = await self.bot.languages.for_row(message)  # a member's DM: their language
         assert message.guild_id is not None
         p = message.payload
         texts: list[Text] = await self.service.texts(p["texts"])
@@ -397,7 +397,7 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
         )
 
     async def _render_notice(self, message: OutboxMessage) -> Rendered:
-        t = await self.bot.guild_settings.translator(server_of(message))
+        t = await self.bot.languages.for_row(message)  # a member's DM: their language
         return Rendered(content=t(message.payload["msg"], **message.payload.get("params", {})))
 
 

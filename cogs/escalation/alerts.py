@@ -171,8 +171,10 @@ class AlertDesk:
         """The member's crisis resources. They say the moderators know only once an alert was
         delivered (delivery.py edits them then)."""
         settings = await self.bot.guild_settings.get(case.guild_id)
-        t = server_translator(settings.language)
-        resources = self.helplines.for_region(settings.effective_region)
+        t = await self.bot.languages.translator(
+            case.guild_id, case.user_id, server_language=settings.language
+        )
+        resources = self.helplines.for_region(settings.effective_region, t.language)
         guild = self.bot.get_guild(case.guild_id)
         content = render.resources_content(
             case,

@@ -72,7 +72,7 @@ class AnonymousAlerts:
 
     async def render_leaders(self, message: OutboxMessage) -> Rendered:
         guild_id = server_of(message)
-        t = await self.bot.guild_settings.translator(guild_id)
+        t = await self.bot.languages.for_row(message)  # a leader's DM: their language
         guild = self.bot.get_guild(guild_id)
         name = await self._group_name(guild_id, message.payload.get("group_id"))
         text = t(

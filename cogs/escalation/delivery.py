@@ -20,7 +20,7 @@ from bot.client import Bot
 from bot.clock import epoch
 from bot.dispatcher import PermanentFailure, Rendered
 from bot.guild_settings import GuildSettings
-from bot.i18n import Translate, server_translator
+from bot.i18n import Translate
 from bot.kit.text import escape_member_text
 from bot.outbox import OutboxMessage
 from bot.permissions import CHAIN, ChainLink, LinkName, alert_chain, channel_problem_text
@@ -231,7 +231,9 @@ class DeliveryDesk:
     async def render_alert_dm(self, message: OutboxMessage) -> Rendered:
         case = await self.alerts.case_of(message)
         settings = await self.bot.guild_settings.get(case.guild_id)
-        t = server_translator(settings.language)
+        t = await self.bot.languages.translator(  # a moderator's DM: their language
+            case.guild_id, message.destination_id, server_language=settings.language
+        )
         guild = self.bot.get_guild(case.guild_id)
         embed, _ = await self.alerts.alert_parts(case.id)  # no buttons: they work in a channel
         reasons = self._channel_reasons(guild, settings, t) if guild is not None else ""
@@ -301,7 +303,9 @@ class DeliveryDesk:
         if guild is None:
             raise PermanentFailure("the server is gone")
         settings = await self.bot.guild_settings.get(guild.id)
-        t = server_translator(settings.language)
+        t = await self.bot.languages.translator(  # an admin's DM: their language
+            guild.id, message.destination_id, server_language=settings.language
+        )
         topic = str(message.payload.get("topic", "no_channel"))
         if topic.startswith("public:"):
             channel_id = int(topic.split(":", 1)[1])

@@ -16,7 +16,7 @@ import discord
 from bot.client import Bot
 from bot.dispatcher import PermanentFailure, Rendered
 from bot.guild_settings import INTERNATIONAL
-from bot.i18n import server_translator
+from bot.i18n import DEFAULT_LANGUAGE
 from bot.outbox import OutboxMessage
 from cogs.escalation import render, render_routing
 from cogs.escalation.detection import Detection
@@ -73,8 +73,10 @@ class DmDesk:
 
     async def _parts(self, route: Route) -> tuple[Any, Any]:
         settings = await self.bot.guild_settings.get(route.fallback_guild_id)
-        t = server_translator(settings.language)
-        return t, self.helplines.for_region(settings.effective_region)
+        t = await self.bot.languages.translator(
+            route.fallback_guild_id, route.user_id, server_language=settings.language
+        )
+        return t, self.helplines.for_region(settings.effective_region, t.language)
 
     async def settled_parts(self, settled: Settled) -> tuple[str, discord.Embed]:
         t, resources = await self._parts(settled.route)
@@ -118,8 +120,12 @@ class DmDesk:
     async def render_resources(self, message: OutboxMessage) -> Rendered:
         region = message.payload.get("region") or INTERNATIONAL
         language = message.payload.get("language")
-        t = server_translator(str(language) if language else None)
-        resources = self.helplines.for_region(str(region))
+        t = await self.bot.languages.translator(
+            message.guild_id,
+            message.destination_id,
+            server_language=str(language) if language else DEFAULT_LANGUAGE,
+        )
+        resources = self.helplines.for_region(str(region), t.language)
         content = render_routing.resources_only_content(
             self._name(message.destination_id), resources, t
         )

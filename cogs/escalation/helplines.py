@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,6 +26,9 @@ class Helpline:
     hours: str
     contacts: tuple[Contact, ...]
     source: str
+    for_language: str | None = None  # shown only to readers of this language (and first)
+    checked: str | None = None  # the date (YYYY-MM-DD) the number was last verified
+    needs_recheck: bool = False  # not certain: open the source before going live
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,17 @@ def _helpline(data: dict[str, Any]) -> Helpline:
             raise ValueError(f"unknown contact type {contact.type!r} for {data['name']}")
     if not data.get("source", "").startswith("https://"):
         raise ValueError(f"{data['name']}: every helpline needs its source page")
+    checked = data.get("checked")
+    if checked is not None:
+        date.fromisoformat(checked)  # a real date, or the file is refused
     return Helpline(
-        name=data["name"], hours=data.get("hours", ""), contacts=contacts, source=data["source"]
+        name=data["name"],
+        hours=data.get("hours", ""),
+        contacts=contacts,
+        source=data["source"],
+        for_language=data.get("for_language"),
+        checked=checked,
+        needs_recheck=bool(data.get("needs_recheck", False)),
     )
 
 
@@ -68,8 +81,15 @@ class Helplines:
     def countries(self) -> list[str]:
         return sorted(self._countries)
 
-    def for_region(self, region: str) -> Resources:
-        emergency, lines = self._countries.get(region.upper(), (None, ()))
+    def for_region(self, region: str, language: str | None = None) -> Resources:
+        """The region's helplines for a reader of `language`: lines in their language first
+        (the US lines' Spanish options for a Spanish reader), lines meant for readers of
+        another language left out. The reader's language, not the server's, picks them."""
+        emergency, every = self._countries.get(region.upper(), (None, ()))
+        theirs = tuple(
+            h for h in every if h.for_language is not None and h.for_language == language
+        )
+        lines = theirs + tuple(h for h in every if h.for_language is None)
         return Resources(
             region=region, emergency=emergency, lines=lines, international=self.international
         )

@@ -38,7 +38,7 @@ import discord
 from bot.clock import epoch
 from bot.db import urgent_work
 from bot.guild_settings import GuildSettings
-from bot.i18n import Translate, server_translator
+from bot.i18n import Translate
 from cogs.escalation import render
 from cogs.escalation.detection import Detection
 from cogs.escalation.helplines import Helplines
@@ -282,8 +282,10 @@ class Intake:
 
     async def _send_resources(self, call: Call) -> bool:
         settings = await self._settings_of(call.guild_id)
-        t = server_translator(settings.language)
-        resources = self.helplines.for_region(settings.effective_region)
+        t = await self.bot.languages.translator(
+            call.guild_id, call.user_id, server_language=settings.language
+        )
+        resources = self.helplines.for_region(settings.effective_region, t.language)
         guild = self.bot.get_guild(call.guild_id)
         member = guild.get_member(call.user_id) if guild is not None else None
         content = render.resources_content(

@@ -186,7 +186,7 @@ class DutyDesk:
 
     async def render_checkin(self, message: OutboxMessage) -> Rendered:
         case = await self._case(message)
-        t = await self.bot.guild_settings.translator(case.guild_id)
+        t = await self.bot.languages.for_row(message)  # a moderator's DM: their language
         guild = self.bot.get_guild(case.guild_id)
         name = self._member_name(case.guild_id, case.user_id)
         who = f"{name} (<@{case.user_id}>)" if name else f"<@{case.user_id}>"

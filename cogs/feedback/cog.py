@@ -196,7 +196,7 @@ class FeedbackCog(Feature, name="Feedback"):
     async def _render_digest(self, message: OutboxMessage) -> Rendered:
         payload = message.payload
         items: list[str] = list(payload["items"])
-        t = await self.bot.guild_settings.translator(message.guild_id)
+        t = await self.bot.languages.for_row(message)  # a channel, or a leader's DM
         if payload.get("group_id") is None:
             intro = t(
                 "Sent with /feedback to the moderators. Messages come without names, in a "

@@ -350,7 +350,7 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
         poll = await self.polls.get(int(message.payload["poll_id"]))
         if poll is None:
             raise PermanentFailure("the poll was removed before its voters could be told")
-        t = await self.bot.guild_settings.translator(poll.guild_id)
+        t = await self.bot.languages.for_row(message)  # the member's language
         why = t(
             "To keep votes anonymous, the bot writes down what people chose only when a poll "
             "closes, all together; until then choices are kept only in its memory. The bot "

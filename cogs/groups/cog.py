@@ -250,13 +250,13 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, GroupsRecov
     # ------------------------------------------------------------------ renderers
 
     async def _render_notice(self, message: OutboxMessage) -> Rendered:
-        t = await self.bot.guild_settings.translator(server_of(message))
+        t = await self.bot.languages.for_row(message)  # a member's DM: their language
         params = message.payload.get("params", {})  # names and reasons people typed: escaped
         safe = {k: escape_detail(v) if isinstance(v, str) else v for k, v in params.items()}
         return Rendered(content=t(message.payload["msg"], **safe))
 
     async def _render_offer(self, message: OutboxMessage) -> Rendered:
-        t = await self.bot.guild_settings.translator(server_of(message))
+        t = await self.bot.languages.for_row(message)  # a member's DM: their language
         p = message.payload
         view = BaseView(timeout=None)
         view.add_item(OfferButton.make("accept", p["entry"], t("Accept the seat")))

@@ -42,7 +42,8 @@ class HelpCog(Feature):
                 continue
             if interaction.guild is None and command.guild_only:
                 continue
-            sections[needed].append(f"`/{command.qualified_name}` {t(command.description)}")
+            name = t.command(command.qualified_name)  # as Discord shows it to the reader
+            sections[needed].append(f"`/{name}` {t(command.description)}")
         intro = t(
             "I help this server's peer support groups. Everything you do with me is private "
             "unless a command says otherwise. If you are struggling right now, please tell "

@@ -392,7 +392,7 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
         )
 
     async def _render_notice(self, message: OutboxMessage) -> Rendered:
-        t = await self.bot.guild_settings.translator(server_of(message))
+        t = await self.bot.languages.for_row(message)  # a member's DM: their language
         params = message.payload.get("params", {})  # titles and names leaders typed: escaped
         safe = {k: escape_member_text(v) if isinstance(v, str) else v for k, v in params.items()}
         return Rendered(content=t(message.payload["msg"], **safe))

@@ -456,7 +456,7 @@ class ModerationCog(Feature, name="Moderation"):
         entry = await self.bot.modlog.case(message.guild_id, int(message.payload["case"]))
         if entry is None:
             raise PermanentFailure("case not found")
-        t = await self.bot.guild_settings.translator(entry.guild_id)
+        t = await self.bot.languages.for_row(message)  # the member's language
         guild = self.bot.get_guild(entry.guild_id)
         group_name = await self._group_name(entry.guild_id, entry.group_id)
         guideline_text = None

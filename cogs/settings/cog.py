@@ -23,7 +23,7 @@ from bot.guild_settings import (
     TEST_ALERT,
     GuildSettings,
     PrivateChannel,
-    region_name,
+    region_label,
     search_regions,
 )
 from bot.i18n import LANGUAGES, N_, Translate
@@ -99,13 +99,13 @@ class SettingsCog(Feature):
         )
         embed.add_field(
             name=t("Region for crisis resources"),
-            value=t(region_name(settings.effective_region)),
+            value=region_label(settings.effective_region, t),
             inline=True,
         )
         embed.add_field(name=t("Default time zone"), value=settings.effective_timezone, inline=True)
         embed.add_field(
             name=t("Language"),
-            value=LANGUAGES.get(settings.language, settings.language),
+            value=t.language_name(settings.language),
             inline=True,
         )
         embed.add_field(
@@ -294,7 +294,7 @@ class SettingsCog(Feature):
         await interaction.response.send_message(
             t(
                 "Crisis resources will be for: {region}.",
-                region=t(region_name(settings.effective_region)),
+                region=region_label(settings.effective_region, t),
             ),
             ephemeral=True,
         )
@@ -303,7 +303,10 @@ class SettingsCog(Feature):
     async def region_autocomplete(
         self, interaction: discord.Interaction[Bot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=c.name, value=c.value) for c in search_regions(current)]
+        t = await translator(interaction)
+        return [
+            app_commands.Choice(name=c.name, value=c.value) for c in search_regions(current, t=t)
+        ]
 
     @setup_group.command(
         name="timezone",
@@ -338,7 +341,7 @@ class SettingsCog(Feature):
         await interaction.response.send_message(
             t(
                 "The bot will speak {language} in this server's channels.",
-                language=LANGUAGES[settings.language],
+                language=t.language_name(settings.language),
             ),
             ephemeral=True,
         )

@@ -52,19 +52,28 @@ def _check_localizations(
             errs.append(([*path, str(key)], "LOCALE_INVALID", f"Invalid locale {key!r}"))
         elif kind == "name":
             _check_name(errs, [*path, str(key)], value, lowercase=lowercase)
+        elif kind == "menu name":  # user and message commands: any text of 1 to 32 characters
+            if not isinstance(value, str) or not 1 <= len(value) <= 32:
+                errs.append(
+                    (
+                        [*path, str(key)],
+                        "BASE_TYPE_BAD_LENGTH",
+                        "Must be between 1 and 32 in length.",
+                    )
+                )
         else:
             _check_description(errs, [*path, str(key)], value)
 
 
 def _check_both_localizations(
-    errs: list[Err], path: list[str], obj: JSON, *, lowercase_names: bool
+    errs: list[Err], path: list[str], obj: JSON, *, lowercase_names: bool, menu: bool = False
 ) -> None:
     """name_localizations and description_localizations of a command or an option."""
     _check_localizations(
         errs,
         [*path, "name_localizations"],
         obj.get("name_localizations"),
-        kind="name",
+        kind="menu name" if menu else "name",
         lowercase=lowercase_names,
     )
     _check_localizations(
@@ -246,7 +255,7 @@ def validate_command(cmd: Any, path: list[str]) -> list[Err]:
                     "User and message commands cannot have options",
                 )
             )
-    _check_both_localizations(errs, path, cmd, lowercase_names=chat)
+    _check_both_localizations(errs, path, cmd, lowercase_names=chat, menu=not chat)
     _check_options(errs, [*path, "options"], cmd.get("options"), 0)
     if _text_length(cmd) > 8000:
         errs.append((path, "APPLICATION_COMMAND_TOO_LARGE", "Command exceeds maximum size (8000)"))
