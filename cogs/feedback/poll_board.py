@@ -330,7 +330,7 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
             [row.label for row in results.rows],
             [row.percent for row in results.rows],
             title=poll.question,
-            axis_label=t("% of voters"),
+            axis_label=t("Share of voters (%)"),
         )
         filename = f"poll-{poll.id}-results.png"
         embed.set_image(url=f"attachment://{filename}")
