@@ -84,7 +84,10 @@ def report(name: str, detector: Detector, data: list[dict[str, Any]], show: set[
             recall.add(f"level {level}/{lang}", said)
             if not said and "misses" in show:
                 context = " | ".join(row.get("context") or [])
-                print(f"  MISS {lang} {kind} {level}: {row['text']!r}" + (f" [{context}]" * bool(context)))
+                print(
+                    f"  MISS {lang} {kind} {level}: {row['text']!r}"
+                    + (f" [{context}]" * bool(context))
+                )
         else:
             fp += said
             for key in ("all", lang, kind, f"{kind}/{lang}"):

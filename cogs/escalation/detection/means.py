@@ -48,6 +48,17 @@ COMPOSING = frozenset(
 )
 
 
+# Goodbyes that make a strong means taken worth a look ("took my oxy. love you all").
+FAREWELL = frozenset({"farewell", "goodbye"})
+
+
+def personal_now(msg: Message, first: int, s_lo: int, s_hi: int) -> bool:
+    """The member taking it, with a time in the sentence: "I'm taking ... tomorrow"."""
+    if not msg.any_within("time", s_lo, s_hi):
+        return False
+    return not msg.s.member.isdisjoint(msg.words[max(s_lo, first - 3) : first])
+
+
 def means(msg: Message, hit: Hit) -> Signal | None:
     """A means is a signal only in composition."""
     start, end, entry = hit
@@ -92,7 +103,8 @@ def means(msg: Message, hit: Hit) -> Signal | None:
         first = taken[0][0]
         if qty or purpose:
             level = ATTEMPT
-        elif some:
+        elif some or (entry.strong and not FAREWELL.isdisjoint(kinds)):
+            # "took the morphine. bye": a lethal means taken, said with a goodbye
             level, weak = ATTEMPT, True
     elif taking:
         first = taking[0][0]
@@ -108,6 +120,9 @@ def means(msg: Message, hit: Hit) -> Signal | None:
             level, first = ATTEMPT, chain_start
         elif purpose:
             level = METHOD
+        elif qty and personal_now(msg, first, s_lo, s_hi):
+            # "I'm taking the whole box of oxycodone tomorrow": a lethal amount with a time
+            level = PLAN
         elif qty:
             level, weak = METHOD, True
     elif purpose:

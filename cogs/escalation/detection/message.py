@@ -60,6 +60,7 @@ from cogs.escalation.detection.model import (
 from cogs.escalation.detection.modifiers import (
     BIT_BREAK,
     BIT_MODIFYING,
+    BIT_NEG,
     BIT_STOP,
     BIT_TOPIC,
     joking,
@@ -322,6 +323,8 @@ class Message:
                 return None
             if chain == "hope" and not self._member_between(chain_end, start, end):
                 return None  # "I hope the tumour will be gone for good"
+            if self.mask & BIT_NEG and not self.s.negations.isdisjoint(self.words[chain_end:start]):
+                return None  # "I hope it doesn't kill me": the wish is the other way
         elif needs == "after:place":
             places = self.within("place", end, min(self.clause_end(end), end + PLACE_WINDOW))
             if not places:
@@ -477,7 +480,10 @@ class Message:
         """An intent before a state of being dead is a prognosis when it is only "going to die"
         or "will be dead"; not when the state is chosen ("not wake up", "stop existing") or the
         intent is a decision ("decided to die")."""
-        if not PROGNOSIS.isdisjoint(entry.key.split()):
+        words = entry.key.split()
+        if "me" in words:
+            return False  # "I'm not going to let cancer kill me": not the member's act
+        if not PROGNOSIS.isdisjoint(words):
             chain_words = self.words[first : first + 4]
             return not DECISION.isdisjoint(chain_words)
         return True
@@ -487,5 +493,7 @@ class Message:
         words = self.words
         if start == chain_end or words[start] in self.s.member:
             return True
+        if not self.s.member.isdisjoint(words[start:end]):
+            return True  # "hoping the chemo kills me"
         between = words[chain_end:start]
         return not self.s.member.isdisjoint(between) or between[-1:] == ["to"]
