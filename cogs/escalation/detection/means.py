@@ -27,6 +27,8 @@ MEANS_WINDOW = 7  # "swallowed the entire box of my sleeping meds"
 STOCKPILE_WINDOW = 3  # "saving up my pills", not "saving money on my pills"
 PURPOSE_WINDOW = 6  # words between a means and the start of "to end it"
 READY_WINDOW = 3
+QTY_AFTER = 5  # "took 2 weeks of my chemo pills at once"
+AT_ONCE = frozenset({"at once", "all at once"})  # a quantity said after the means
 MANY = 10  # "took 30 pills": a number of pills from this on is a quantity
 
 
@@ -48,15 +50,22 @@ COMPOSING = frozenset(
 )
 
 
+# A plan said in so many words ("it's decided", "the plan is", "I've set a date").
+RESOLVED = frozenset({"resolve", "planned"})
 # Goodbyes that make a strong means taken worth a look ("took my oxy. love you all").
 FAREWELL = frozenset({"farewell", "goodbye"})
 
 
-def personal_now(msg: Message, first: int, s_lo: int, s_hi: int) -> bool:
-    """The member taking it, with a time in the sentence: "I'm taking ... tomorrow"."""
-    if not msg.any_within("time", s_lo, s_hi):
-        return False
-    return not msg.s.member.isdisjoint(msg.words[max(s_lo, first - 3) : first])
+def decided(msg: Message, first: int, s_lo: int, s_hi: int, qty: bool) -> bool:
+    """The member taking it at a time: a lethal amount with a time in the sentence ("I'm taking
+    the whole box tomorrow"), or a lethal means with a time and a resolve in the message ("the
+    plan: tuesday, the patches"). Not "I take my oxy at night"."""
+    kinds = msg.kinds
+    if qty:
+        if not msg.any_within("time", s_lo, s_hi):
+            return False
+        return not msg.s.member.isdisjoint(msg.words[max(s_lo, first - 3) : first])
+    return "time" in kinds and not RESOLVED.isdisjoint(kinds)
 
 
 def means(msg: Message, hit: Hit) -> Signal | None:
@@ -74,10 +83,11 @@ def means(msg: Message, hit: Hit) -> Signal | None:
     lo = msg.clause_start(start)
     s_lo, s_hi = msg.sentence(start)
     back = max(lo, start - MEANS_WINDOW)
-    many = any(
-        w.isdigit() and int(w) >= MANY for w in words[max(lo, start - 3) : start] if w[:1].isdigit()
-    )
+    ahead = min(s_hi, end + QTY_AFTER)  # "swallowed the morphine, like 40 of them"
+    many = any(w.isdigit() and int(w) >= MANY for w in words[max(lo, start - 3) : ahead])
     qty = many or ("qty" in kinds and bool(msg.within("qty", back, end)))
+    if not qty and "qty" in kinds:  # "took 2 weeks of my chemo pills at once"
+        qty = any(h[2].key in AT_ONCE for h in msg.within("qty", end, ahead))
     some = qty or ("qty_weak" in kinds and bool(msg.within("qty_weak", back, end)))
     if entry.amount or entry.weapon or (entry.strong and some):
         # "all my morphine", "everything I've saved", "his gun": a lethal quantity
@@ -120,8 +130,9 @@ def means(msg: Message, hit: Hit) -> Signal | None:
             level, first = ATTEMPT, chain_start
         elif purpose:
             level = METHOD
-        elif qty and personal_now(msg, first, s_lo, s_hi):
-            # "I'm taking the whole box of oxycodone tomorrow": a lethal amount with a time
+        elif (qty or entry.strong or entry.weapon) and decided(msg, first, s_lo, s_hi, qty):
+            # "I'm taking the whole box of oxycodone tomorrow", "tuesday, when he's at work, the
+            # patches and the sleeping pills. it's decided": a lethal means with a time
             level = PLAN
         elif qty:
             level, weak = METHOD, True

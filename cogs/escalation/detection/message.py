@@ -368,7 +368,7 @@ class Message:
         elif kind in NSSI_KINDS:
             if chain == "intent" and self.any_within("time", s_lo, s_hi):
                 severity = CRITICAL
-            elif chain or self.any_within("deliberate", start, min(s_hi, end + 4)):
+            elif chain or self.any_within("deliberate", s_lo, s_hi):
                 severity = max(severity, HIGH)
         elif kind == "vague":  # "going to do it": a signal only with distress elsewhere, or
             # with a means in the sentence ("I'm going to do it with my sleeping pills")
@@ -409,7 +409,8 @@ class Message:
             ):
                 # "suicidal thoughts are common after a diagnosis": about suicide, no one's words
                 modifiers = modifiers | {MODIFIER_THIRD_PERSON}
-        if purposeful and MODIFIER_HYPOTHETICAL in modifiers:
+        if (purposeful or kind == "relief") and MODIFIER_HYPOTHETICAL in modifiers:
+            # "if I died in my sleep I'd be relieved": the "if" is the wish itself
             # "if I stopped my meds it would all be over": weighing a method, not a story
             modifiers = modifiers - {MODIFIER_HYPOTHETICAL}
         if kind == "not_for_long" and MODIFIER_NEGATED in modifiers:

@@ -43,6 +43,9 @@ _WHETHER = frozenset({"if", "whether", "si"})  # a question reported: "asked if 
 _PREPOSITIONS = frozenset(
     {"to", "for", "with", "at", "about", "from", "of", "by", "para", "a", "con", "de", "por"}
 )
+# "Does anyone else ...?": the member is one of them.
+_ELSE = {"anyone": "else", "anybody": "else", "alguien": "mas"}
+_ASKING = frozenset(_ELSE)
 # Which modifier word lists a word is in, as bits (the per-word cache ORs them per message).
 BIT_NEG = 1
 BIT_THIRD = 2
@@ -97,6 +100,8 @@ def modifiers(
             if word in s.first_person:
                 break
             if word in s.third_person:
+                if word in _ASKING and words[i + 1 : i + 2] == [_ELSE[word]]:
+                    break  # "anyone else want to die?": the member asks who else does
                 if i == 0 or words[i - 1] not in _PREPOSITIONS:
                     found.add(MODIFIER_THIRD_PERSON)
                 break
@@ -150,6 +155,8 @@ def modifiers(
                 pass
             elif past_form(msg, first, end, lo):
                 found.add(MODIFIER_PAST)
+                # "I thought about ending it. Got help, doing so much better": resolved
+                distant = "resolved" in kinds
     return (frozenset(found) if found else EMPTY), distant
 
 
@@ -164,10 +171,10 @@ def _speaker(msg: Message, words: list[str]) -> bool:
             subject = words[max(0, i - 3) : i]
             if not s.third_person.isdisjoint(subject) and _SPEAKER.isdisjoint(subject):
                 return True
-            if (  # "... was all Mum said": the speaker after the quotation, before the verb
-                i > 0 and words[i - 1] in s.third_person
-            ):
-                return True
+            if i > 0 and words[i - 1] in s.third_person:
+                return True  # "... was all Mum said": the speaker after the quotation
+            if not s.third_person.isdisjoint(words[i + 1 : i + 3]):
+                return True  # "... me dijo mi abuela", "... said my mum"
     return False
 
 

@@ -171,6 +171,8 @@ TERM_KINDS = (
     "hyperbole",
     "embarrassed",
     "serious",
+    "not_illness",
+    "resolved",
 )
 CHAIN_KINDS = frozenset({"intent", "planned", "desire", "hope", "tried", "howto"})
 # Terms that make a message worth a closer look even without a head.
