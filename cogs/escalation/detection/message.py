@@ -31,6 +31,7 @@ from cogs.escalation.detection.kinds import (
     DECISION,
     EOL_SOFTENS,
     FIXED_KINDS,
+    ILLNESS,
     METHOD_KINDS,
     NAMED_KINDS,
     NSSI_KINDS,
@@ -496,5 +497,7 @@ class Message:
             return True
         if not self.s.member.isdisjoint(words[start:end]):
             return True  # "hoping the chemo kills me"
+        if not ILLNESS.isdisjoint(words[chain_end:start]):
+            return True  # "hoping the scan shows it's everywhere"
         between = words[chain_end:start]
         return not self.s.member.isdisjoint(between) or between[-1:] == ["to"]
