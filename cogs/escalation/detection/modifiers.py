@@ -44,8 +44,7 @@ _PREPOSITIONS = frozenset(
     {"to", "for", "with", "at", "about", "from", "of", "by", "para", "a", "con", "de", "por"}
 )
 # "Does anyone else ...?": the member is one of them.
-_ELSE = {"anyone": "else", "anybody": "else", "alguien": "mas"}
-_ASKING = frozenset(_ELSE)
+_ANYONE_ELSE = (["anyone", "else"], ["anybody", "else"], ["alguien", "mas"])
 # Which modifier word lists a word is in, as bits (the per-word cache ORs them per message).
 BIT_NEG = 1
 BIT_THIRD = 2
@@ -100,7 +99,7 @@ def modifiers(
             if word in s.first_person:
                 break
             if word in s.third_person:
-                if word in _ASKING and words[i + 1 : i + 2] == [_ELSE[word]]:
+                if words[i - 1 : i + 1] in _ANYONE_ELSE or words[i : i + 2] in _ANYONE_ELSE:
                     break  # "anyone else want to die?": the member asks who else does
                 if i == 0 or words[i - 1] not in _PREPOSITIONS:
                     found.add(MODIFIER_THIRD_PERSON)
