@@ -19,6 +19,7 @@ PROGNOSIS = frozenset(
 )
 DECISION = frozenset(
     {"decided", "plan", "planning", "intend", "intending", "mind", "decidido", "decidi", "planeo"}
+    | {"decidida"}
 )
 # What a hope may name instead of the member: "hoping the scan shows it's everywhere", "praying
 # the clot wins".

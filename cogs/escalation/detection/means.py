@@ -28,7 +28,10 @@ STOCKPILE_WINDOW = 3  # "saving up my pills", not "saving money on my pills"
 PURPOSE_WINDOW = 6  # words between a means and the start of "to end it"
 READY_WINDOW = 3
 QTY_AFTER = 5  # "took 2 weeks of my chemo pills at once"
-AT_ONCE = frozenset({"at once", "all at once"})  # a quantity said after the means
+AT_ONCE = frozenset(
+    {"at once", "all at once", "de golpe", "de una vez", "juntas", "entero", "entera", "de una ."}
+    | {"enteros", "enteras"}
+)  # a quantity said after the means
 MANY = 10  # "took 30 pills": a number of pills from this on is a quantity
 
 
@@ -46,6 +49,7 @@ COMPOSING = frozenset(
         "research",
         "ready",
         "ready_after",
+        "ruminate",
     }
 )
 
@@ -66,6 +70,17 @@ def decided(msg: Message, first: int, s_lo: int, s_hi: int, qty: bool) -> bool:
             return False
         return not msg.s.member.isdisjoint(msg.words[max(s_lo, first - 3) : first])
     return "time" in kinds and not RESOLVED.isdisjoint(kinds)
+
+
+RUMINATE_WINDOW = 14  # words from a means to "I keep thinking about it", into the next sentence
+
+
+def dwelling(msg: Message, end: int) -> int:
+    """Where "I keep thinking about it" ends, said soon after the means; 0 when it is not."""
+    if "ruminate" not in msg.kinds:
+        return 0
+    found = msg.starting("ruminate", end, end + RUMINATE_WINDOW, len(msg.words))
+    return found[0][1] if found else 0
 
 
 def means(msg: Message, hit: Hit) -> Signal | None:
@@ -148,6 +163,11 @@ def means(msg: Message, hit: Hit) -> Signal | None:
             level, weak = PREPARATORY, True
             first = min(first, *(h[0] for h in ready + amounts))
             after = max(after, *(h[1] for h in ready))
+        elif (some or entry.strong) and (dwell := dwelling(msg, end)):
+            # "the gun is still in the closet. I keep thinking about it"
+            level, after = METHOD, dwell
+        elif some and decided(msg, first, s_lo, s_hi, False):
+            level = PLAN  # "I've picked Thursday. The house will be empty, enough fentanyl"
         elif some:
             level, weak = METHOD, True
             if amounts:

@@ -173,6 +173,7 @@ TERM_KINDS = (
     "serious",
     "not_illness",
     "resolved",
+    "ruminate",
 )
 CHAIN_KINDS = frozenset({"intent", "planned", "desire", "hope", "tried", "howto"})
 # Terms that make a message worth a closer look even without a head.
