@@ -322,6 +322,10 @@ def combined(current: Analysis, earlier: Sequence[Analysis]) -> list[Signal]:
         if now is None:
             now = [s for s in signals if s.distress]
         partner = next((s for s in now if _completes(s, weak)), None)
+        if partner is not None and partner.severity >= LEVEL_SEVERITY[weak.level]:
+            # "off to the quarry tonight, bye all": the statement alerts at that severity on its
+            # own, and the goodbye beside it adds nothing
+            continue
         if partner is None and weak.level == PREPARATORY and weak.entry.kind in _PREPARING:
             # two different preparatory signs ("gave my cat away", "everything's arranged")
             partner = next((s for s in signals if _another_sign(s, weak)), None)
