@@ -49,6 +49,15 @@ def scan(detector: Detector, text: str) -> Detection | None:
         ("does anyone else want to die sometimes?", "wish_dead"),
         # a vague act with intent, a time and a resolve
         ("tonight I'm going to do it, when I'm alone", "plan"),
+        # a goodbye for good; what was taken said beside the taking; chat without its "I"
+        ("I'm signing off. for good", "preparatory"),
+        ("me despido del grupo para siempre", "preparatory"),
+        ("I've taken them. The whole stash.", "attempt"),
+        ("wrote my goodbye letters last night", "preparatory"),
+        # a means dwelt on; a relief at an accident that would end it
+        ("the gun is still in the closet. i keep thinking about it", "method"),
+        ("la escopeta sigue en el ropero y pienso en ella todo el tiempo", "method"),
+        ("if the plane went down on my way to the clinic I'd be relieved", "wish_dead"),
     ],
 )
 def test_a_composed_statement_alerts_with_its_level(
@@ -82,6 +91,9 @@ def test_a_composed_statement_alerts_with_its_level(
         "lista para irme del hospital, el alta tarda una eternidad",
         "Got the gun safe locked and gave the key to my brother",
         "no despertarme hasta el mediodía, ese es mi plan del sábado",
+        "She wrote 'I want to die' in her diary as a teen",
+        "Goodbye everyone, see you Thursday!",
+        "the gun is locked in the safe and I keep thinking about the scan results",
     ],
 )
 def test_hard_negatives_do_not_alert(detector: Detector, text: str) -> None:

@@ -337,10 +337,10 @@ class Message:
                 return None
             end = tails[0][1]
         elif needs.startswith("before:"):
-            lead = [
+            lead = [  # ending in the window ("if the car crashed ... I'd be relieved")
                 h
-                for h in self.within(needs[7:], max(s_lo, start - AFTER_WINDOW), start)
-                if h[1] <= start
+                for h in self.within(needs[7:], s_lo, start)
+                if start - AFTER_WINDOW <= h[1] <= start
             ]
             if not lead:
                 return None
@@ -411,8 +411,7 @@ class Message:
                 # "suicidal thoughts are common after a diagnosis": about suicide, no one's words
                 modifiers = modifiers | {MODIFIER_THIRD_PERSON}
         if (purposeful or kind == "relief") and MODIFIER_HYPOTHETICAL in modifiers:
-            # "if I died in my sleep I'd be relieved": the "if" is the wish itself
-            # "if I stopped my meds it would all be over": weighing a method, not a story
+            # "if I stopped my meds it'd all be over", "if I died I'd be relieved": not a story
             modifiers = modifiers - {MODIFIER_HYPOTHETICAL}
         if kind == "not_for_long" and MODIFIER_NEGATED in modifiers:
             modifiers = modifiers - {MODIFIER_NEGATED}  # "not ... for much longer" is the point
@@ -495,9 +494,7 @@ class Message:
         words = self.words
         if start == chain_end or words[start] in self.s.member:
             return True
-        if not self.s.member.isdisjoint(words[start:end]):
-            return True  # "hoping the chemo kills me"
-        if not ILLNESS.isdisjoint(words[chain_end:start]):
-            return True  # "hoping the scan shows it's everywhere"
+        if "me" in words[start:end] or not ILLNESS.isdisjoint(words[chain_end:start]):
+            return True  # "hoping the chemo kills me", "hoping the scan shows it's everywhere"
         between = words[chain_end:start]
         return not self.s.member.isdisjoint(between) or between[-1:] == ["to"]

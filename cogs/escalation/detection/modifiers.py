@@ -126,6 +126,8 @@ def modifiers(
             reported = s.reported_verbs
             for i in range(first - 1, max(lo, first - REPORTED_WINDOW) - 1, -1):
                 if words[i] in reported:
+                    if i == lo or i == s_lo:
+                        break  # "wrote my goodbye notes": chat drops the "I"
                     if _SPEAKER.isdisjoint(words[max(0, i - 3) : i]):  # not "I've been saying"
                         found.add(MODIFIER_REPORTED)
                         if "eol" in kinds and _speaker(msg, words[max(lo, i - 3) : i + 1]):
