@@ -4,12 +4,13 @@ compiled regex alternation of the same phrases (the naive peer), on the same nor
     .venv/bin/python -m benchmarks.escalation_scan [--phrases 1000] [--messages 20000]
 
 Phrases: the shipped lexicon's heads (the first --phrases of them) plus generated distress-like
-phrases up to --phrases, as a server's own phrase set. Messages: the
-labelled corpus (tests/escalation/data/corpus.jsonl), cycled, every fourth one made longer by
-joining it with its neighbours (chat messages vary in length). Normalisation is timed apart,
-since both matchers need it; the full `Detector.scan` (normalise + the built-in automaton + the
-server's phrase set + the rules) is shown too. For the detector against its predecessor on the
-evaluation corpus, see benchmarks/distress_eval.py.
+phrases up to --phrases, as a server's own phrase set. Messages: the labelled corpus
+(tests/escalation/data/corpus.jsonl), cycled, every fourth one made longer by joining it with its
+neighbours (chat messages vary in length). Normalisation is timed apart, since both matchers need
+it; the full `Detector.scan` (normalise + the built-in automaton + the server's phrase set + the
+rules + the learned model where the rules found nothing) is shown too, and the rules alone (mean,
+and p50 / p99 one message at a time). For the detector against its predecessor on the evaluation
+corpus, see benchmarks/distress_eval.py.
 """
 
 from __future__ import annotations
@@ -125,6 +126,24 @@ def main() -> None:
         for text in texts:
             detector.scan(text, automaton)
 
+    rules = Detector(detector.lexicon, learned=None)
+
+    def rules_alone() -> None:
+        for text in texts:
+            rules.scan(text, automaton)
+
+    def each(scan: Callable[[str], object]) -> list[float]:
+        """Per-message times of `scan`, in µs (the message is scanned once before, so each
+        distinct word is in the normaliser's cache as in a running bot)."""
+        out = []
+        clock = time.perf_counter
+        for text in texts:
+            scan(text)
+            start = clock()
+            scan(text)
+            out.append((clock() - start) * 1e6)
+        return out
+
     agree = with_automaton() == with_regex()
     n = len(texts)
     per = {
@@ -132,7 +151,10 @@ def main() -> None:
         "automaton": timed(with_automaton, args.repeat) / n * 1e6,
         "regex": timed(with_regex, args.repeat) / n * 1e6,
         "full": timed(full_scan, args.repeat) / n * 1e6,
+        "rules": timed(rules_alone, args.repeat) / n * 1e6,
     }
+    single = sorted(each(lambda text: rules.scan(text, automaton)))
+    p50, p99 = single[len(single) // 2], single[int(len(single) * 0.99)]
     lengths = [len(t) for t in texts]
     print(
         f"escalation scan: {len(keys)} phrases, {n} messages "
@@ -145,6 +167,8 @@ def main() -> None:
     print(f"  one regex alternation (naive peer) {per['regex']:8.2f} µs/message")
     print(f"  ratio regex / automaton            {per['regex'] / per['automaton']:8.1f} x")
     print(f"  full Detector.scan                 {per['full']:8.2f} µs/message")
+    print(f"  rules alone (no learned model)     {per['rules']:8.2f} µs/message")
+    print(f"  rules alone, one message at a time p50 {p50:.2f} µs, p99 {p99:.2f} µs")
     print(f"  both matchers flag the same messages: {agree}")
 
 

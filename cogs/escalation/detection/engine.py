@@ -107,6 +107,10 @@ class Scanner:
             start = stop - n
             for kind, entry in pairs:
                 group(kind, []).append((start, stop, entry))
+        if "not_illness" in kinds:
+            # "arranged for my sister to take the kids after. it won't be the cancer": what an
+            # end-of-life context would explain is the member's own doing
+            kinds.pop("eol", None)
         if not head:
             if terms and kinds:
                 return self._terms(kinds, normaliser.pieces(text, typed))

@@ -19,6 +19,14 @@ PROGNOSIS = frozenset(
 )
 DECISION = frozenset(
     {"decided", "plan", "planning", "intend", "intending", "mind", "decidido", "decidi", "planeo"}
+    | {"decidida"}
+)
+# What a hope may name instead of the member: "hoping the scan shows it's everywhere", "praying
+# the clot wins".
+ILLNESS = frozenset(
+    {"cancer", "tumour", "tumor", "infection", "sepsis", "clot", "covid", "disease", "scan"}
+    | {"scans", "results", "bloodwork", "bloods", "tests", "biopsy", "recurrence", "relapse"}
+    | {"enfermedad", "tumor", "infeccion", "tac", "escaner", "resultados", "recaida", "bicho"}
 )
 AFTER_WINDOW = 8  # words between "better off" and "without me"
 METHOD_KINDS = frozenset({"method", "jump", "jump_front", "drive_into", "method_weak"})

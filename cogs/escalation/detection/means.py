@@ -27,6 +27,11 @@ MEANS_WINDOW = 7  # "swallowed the entire box of my sleeping meds"
 STOCKPILE_WINDOW = 3  # "saving up my pills", not "saving money on my pills"
 PURPOSE_WINDOW = 6  # words between a means and the start of "to end it"
 READY_WINDOW = 3
+QTY_AFTER = 5  # "took 2 weeks of my chemo pills at once"
+AT_ONCE = frozenset(
+    {"at once", "all at once", "de golpe", "de una vez", "juntas", "entero", "entera", "de una ."}
+    | {"enteros", "enteras"}
+)  # a quantity said after the means
 MANY = 10  # "took 30 pills": a number of pills from this on is a quantity
 
 
@@ -44,8 +49,38 @@ COMPOSING = frozenset(
         "research",
         "ready",
         "ready_after",
+        "ruminate",
     }
 )
+
+
+# A plan said in so many words ("it's decided", "the plan is", "I've set a date").
+RESOLVED = frozenset({"resolve", "planned"})
+# Goodbyes that make a strong means taken worth a look ("took my oxy. love you all").
+FAREWELL = frozenset({"farewell", "goodbye"})
+
+
+def decided(msg: Message, first: int, s_lo: int, s_hi: int, qty: bool) -> bool:
+    """The member taking it at a time: a lethal amount with a time in the sentence ("I'm taking
+    the whole box tomorrow"), or a lethal means with a time and a resolve in the message ("the
+    plan: tuesday, the patches"). Not "I take my oxy at night"."""
+    kinds = msg.kinds
+    if qty:
+        if not msg.any_within("time", s_lo, s_hi):
+            return False
+        return not msg.s.member.isdisjoint(msg.words[max(s_lo, first - 3) : first])
+    return "time" in kinds and not RESOLVED.isdisjoint(kinds)
+
+
+RUMINATE_WINDOW = 14  # words from a means to "I keep thinking about it", into the next sentence
+
+
+def dwelling(msg: Message, end: int) -> int:
+    """Where "I keep thinking about it" ends, said soon after the means; 0 when it is not."""
+    if "ruminate" not in msg.kinds:
+        return 0
+    found = msg.starting("ruminate", end, end + RUMINATE_WINDOW, len(msg.words))
+    return found[0][1] if found else 0
 
 
 def means(msg: Message, hit: Hit) -> Signal | None:
@@ -63,10 +98,11 @@ def means(msg: Message, hit: Hit) -> Signal | None:
     lo = msg.clause_start(start)
     s_lo, s_hi = msg.sentence(start)
     back = max(lo, start - MEANS_WINDOW)
-    many = any(
-        w.isdigit() and int(w) >= MANY for w in words[max(lo, start - 3) : start] if w[:1].isdigit()
-    )
+    ahead = min(s_hi, end + QTY_AFTER)  # "swallowed the morphine, like 40 of them"
+    many = any(w.isdigit() and int(w) >= MANY for w in words[max(lo, start - 3) : ahead])
     qty = many or ("qty" in kinds and bool(msg.within("qty", back, end)))
+    if not qty and "qty" in kinds:  # "took 2 weeks of my chemo pills at once"
+        qty = any(h[2].key in AT_ONCE for h in msg.within("qty", end, ahead))
     some = qty or ("qty_weak" in kinds and bool(msg.within("qty_weak", back, end)))
     if entry.amount or entry.weapon or (entry.strong and some):
         # "all my morphine", "everything I've saved", "his gun": a lethal quantity
@@ -92,7 +128,8 @@ def means(msg: Message, hit: Hit) -> Signal | None:
         first = taken[0][0]
         if qty or purpose:
             level = ATTEMPT
-        elif some:
+        elif some or (entry.strong and not FAREWELL.isdisjoint(kinds)):
+            # "took the morphine. bye": a lethal means taken, said with a goodbye
             level, weak = ATTEMPT, True
     elif taking:
         first = taking[0][0]
@@ -108,6 +145,10 @@ def means(msg: Message, hit: Hit) -> Signal | None:
             level, first = ATTEMPT, chain_start
         elif purpose:
             level = METHOD
+        elif (qty or entry.strong or entry.weapon) and decided(msg, first, s_lo, s_hi, qty):
+            # "I'm taking the whole box of oxycodone tomorrow", "tuesday, when he's at work, the
+            # patches and the sleeping pills. it's decided": a lethal means with a time
+            level = PLAN
         elif qty:
             level, weak = METHOD, True
     elif purpose:
@@ -122,6 +163,11 @@ def means(msg: Message, hit: Hit) -> Signal | None:
             level, weak = PREPARATORY, True
             first = min(first, *(h[0] for h in ready + amounts))
             after = max(after, *(h[1] for h in ready))
+        elif (some or entry.strong) and (dwell := dwelling(msg, end)):
+            # "the gun is still in the closet. I keep thinking about it"
+            level, after = METHOD, dwell
+        elif some and decided(msg, first, s_lo, s_hi, False):
+            level = PLAN  # "I've picked Thursday. The house will be empty, enough fentanyl"
         elif some:
             level, weak = METHOD, True
             if amounts:

@@ -31,6 +31,7 @@ from cogs.escalation.detection.kinds import (
     DECISION,
     EOL_SOFTENS,
     FIXED_KINDS,
+    ILLNESS,
     METHOD_KINDS,
     NAMED_KINDS,
     NSSI_KINDS,
@@ -60,6 +61,7 @@ from cogs.escalation.detection.model import (
 from cogs.escalation.detection.modifiers import (
     BIT_BREAK,
     BIT_MODIFYING,
+    BIT_NEG,
     BIT_STOP,
     BIT_TOPIC,
     joking,
@@ -322,6 +324,8 @@ class Message:
                 return None
             if chain == "hope" and not self._member_between(chain_end, start, end):
                 return None  # "I hope the tumour will be gone for good"
+            if self.mask & BIT_NEG and not self.s.negations.isdisjoint(self.words[chain_end:start]):
+                return None  # "I hope it doesn't kill me": the wish is the other way
         elif needs == "after:place":
             places = self.within("place", end, min(self.clause_end(end), end + PLACE_WINDOW))
             if not places:
@@ -333,10 +337,10 @@ class Message:
                 return None
             end = tails[0][1]
         elif needs.startswith("before:"):
-            lead = [
+            lead = [  # ending in the window ("if the car crashed ... I'd be relieved")
                 h
-                for h in self.within(needs[7:], max(s_lo, start - AFTER_WINDOW), start)
-                if h[1] <= start
+                for h in self.within(needs[7:], s_lo, start)
+                if start - AFTER_WINDOW <= h[1] <= start
             ]
             if not lead:
                 return None
@@ -365,7 +369,7 @@ class Message:
         elif kind in NSSI_KINDS:
             if chain == "intent" and self.any_within("time", s_lo, s_hi):
                 severity = CRITICAL
-            elif chain or self.any_within("deliberate", start, min(s_hi, end + 4)):
+            elif chain or self.any_within("deliberate", s_lo, s_hi):
                 severity = max(severity, HIGH)
         elif kind == "vague":  # "going to do it": a signal only with distress elsewhere, or
             # with a means in the sentence ("I'm going to do it with my sleeping pills")
@@ -406,8 +410,8 @@ class Message:
             ):
                 # "suicidal thoughts are common after a diagnosis": about suicide, no one's words
                 modifiers = modifiers | {MODIFIER_THIRD_PERSON}
-        if purposeful and MODIFIER_HYPOTHETICAL in modifiers:
-            # "if I stopped my meds it would all be over": weighing a method, not a story
+        if (purposeful or kind == "relief") and MODIFIER_HYPOTHETICAL in modifiers:
+            # "if I stopped my meds it'd all be over", "if I died I'd be relieved": not a story
             modifiers = modifiers - {MODIFIER_HYPOTHETICAL}
         if kind == "not_for_long" and MODIFIER_NEGATED in modifiers:
             modifiers = modifiers - {MODIFIER_NEGATED}  # "not ... for much longer" is the point
@@ -477,7 +481,10 @@ class Message:
         """An intent before a state of being dead is a prognosis when it is only "going to die"
         or "will be dead"; not when the state is chosen ("not wake up", "stop existing") or the
         intent is a decision ("decided to die")."""
-        if not PROGNOSIS.isdisjoint(entry.key.split()):
+        words = entry.key.split()
+        if "me" in words:
+            return False  # "I'm not going to let cancer kill me": not the member's act
+        if not PROGNOSIS.isdisjoint(words):
             chain_words = self.words[first : first + 4]
             return not DECISION.isdisjoint(chain_words)
         return True
@@ -487,5 +494,7 @@ class Message:
         words = self.words
         if start == chain_end or words[start] in self.s.member:
             return True
+        if "me" in words[start:end] or not ILLNESS.isdisjoint(words[chain_end:start]):
+            return True  # "hoping the chemo kills me", "hoping the scan shows it's everywhere"
         between = words[chain_end:start]
         return not self.s.member.isdisjoint(between) or between[-1:] == ["to"]

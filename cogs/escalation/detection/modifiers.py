@@ -43,6 +43,8 @@ _WHETHER = frozenset({"if", "whether", "si"})  # a question reported: "asked if 
 _PREPOSITIONS = frozenset(
     {"to", "for", "with", "at", "about", "from", "of", "by", "para", "a", "con", "de", "por"}
 )
+# "Does anyone else ...?": the member is one of them.
+_ANYONE_ELSE = (["anyone", "else"], ["anybody", "else"], ["alguien", "mas"])
 # Which modifier word lists a word is in, as bits (the per-word cache ORs them per message).
 BIT_NEG = 1
 BIT_THIRD = 2
@@ -97,6 +99,8 @@ def modifiers(
             if word in s.first_person:
                 break
             if word in s.third_person:
+                if words[i - 1 : i + 1] in _ANYONE_ELSE or words[i : i + 2] in _ANYONE_ELSE:
+                    break  # "anyone else want to die?": the member asks who else does
                 if i == 0 or words[i - 1] not in _PREPOSITIONS:
                     found.add(MODIFIER_THIRD_PERSON)
                 break
@@ -116,12 +120,18 @@ def modifiers(
         before = words[s_lo:first]
         if before.count(QUOTE) % 2 == 1:
             found.add(MODIFIER_REPORTED)
+            if "eol" in kinds and _speaker(msg, words[s_lo:s_hi]):
+                found.add(MODIFIER_THIRD_PERSON)  # "'just let me die', my dad keeps saying"
         else:  # a reporting verb in the same clause ("she said I'm fine, but I want to die")
             reported = s.reported_verbs
             for i in range(first - 1, max(lo, first - REPORTED_WINDOW) - 1, -1):
                 if words[i] in reported:
+                    if i == lo or i == s_lo:
+                        break  # "wrote my goodbye notes": chat drops the "I"
                     if _SPEAKER.isdisjoint(words[max(0, i - 3) : i]):  # not "I've been saying"
                         found.add(MODIFIER_REPORTED)
+                        if "eol" in kinds and _speaker(msg, words[max(lo, i - 3) : i + 1]):
+                            found.add(MODIFIER_THIRD_PERSON)  # "my dad keeps saying .."
                         if words[i + 1] in _WHETHER:  # "the nurse asked if I ever wanted to"
                             found.add(MODIFIER_HYPOTHETICAL)
                     break
@@ -146,7 +156,27 @@ def modifiers(
                 pass
             elif past_form(msg, first, end, lo):
                 found.add(MODIFIER_PAST)
+                # "I thought about ending it. Got help, doing so much better": resolved
+                distant = "resolved" in kinds
     return (frozenset(found) if found else EMPTY), distant
+
+
+def _speaker(msg: Message, words: list[str]) -> bool:
+    """(Read only with an end-of-life context: a relative in palliative care saying "let me
+    die" is someone else's words; a friend's "I want to die" stays lowered, not silenced.)
+    Someone else says the quoted words: a third-person word just before a reporting verb
+    ("Mum said", "my dad keeps saying", "mi papa dice"), and not the member ("I told her")."""
+    s = msg.s
+    for i, word in enumerate(words):
+        if word in s.reported_verbs:
+            subject = words[max(0, i - 3) : i]
+            if not s.third_person.isdisjoint(subject) and _SPEAKER.isdisjoint(subject):
+                return True
+            if i > 0 and words[i - 1] in s.third_person:
+                return True  # "... was all Mum said": the speaker after the quotation
+            if not s.third_person.isdisjoint(words[i + 1 : i + 3]):
+                return True  # "... me dijo mi abuela", "... said my mum"
+    return False
 
 
 def past_form(msg: Message, first: int, end: int, lo: int) -> bool:
@@ -171,6 +201,9 @@ def joking(kinds: dict[str, list[Hit]], signals: list[Signal]) -> None:
         return
     embarrassed = "embarrassed" in kinds
     for signal in signals:
-        if signal.level in _JOKING_LEVELS and (embarrassed or not signal.explicit):
+        if MODIFIER_NEGATED in signal.modifiers:
+            # "I'm not going to kill myself lol": denied, and laughed at
+            signal.severity = LOW
+        elif signal.level in _JOKING_LEVELS and (embarrassed or not signal.explicit):
             signal.severity = LOW
             signal.modifiers = signal.modifiers | {MODIFIER_HYPOTHETICAL}

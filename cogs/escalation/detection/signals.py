@@ -45,6 +45,9 @@ _EOL_EXPLAINS = frozenset(
 # Weak signs that may complete a weak sign of another kind ("I have the pills ready. Love you
 # all.").
 _WEAK_DISTRESS = frozenset({"goodbye", "farewell"})
+# Goodbyes that a word of finality makes a goodbye for good ("signing off. for good").
+_FAREWELLS = frozenset({"farewell"})
+FINAL_WINDOW = 8  # words between a goodbye and "for good", "para siempre"
 _NOT_DISTRESS = frozenset({MODIFIER_NEGATED, MODIFIER_THIRD_PERSON, MODIFIER_HYPOTHETICAL})
 
 EMPTY: frozenset[str] = frozenset()
@@ -229,10 +232,36 @@ def _another_sign(other: Signal, weak: Signal) -> bool:
     )
 
 
-def _upgrade(weak: Signal, partner: Signal, *, context: bool, weak_first: bool) -> Signal:
+def _final(weak: Signal) -> bool:
+    """A word of finality near a goodbye ("for good", "forever", "para siempre")."""
+    source = weak.source if weak._cue is None else None
+    if source is None or "final" not in source.kinds:
+        return False
+    return any(
+        weak.end <= a <= weak.end + FINAL_WINDOW or weak.start - FINAL_WINDOW <= b <= weak.start
+        for a, b, _ in source.kinds["final"]
+    )
+
+
+def _taken_amount(other: Signal, weak: Signal) -> bool:
+    return (
+        other.entry.kind == "means"
+        and other.weak
+        and not other.modifiers
+        and not weak.modifiers
+        and (other.end <= weak.start or weak.end <= other.start)
+    )
+
+
+def _upgrade(
+    weak: Signal, partner: Signal, *, context: bool, weak_first: bool, final: bool = False
+) -> Signal:
     level = weak.level
-    severity = LEVEL_SEVERITY[level]
-    cue = f"{weak.cue} + {partner.cue}" if weak_first else f"{partner.cue} + {weak.cue}"
+    severity = MEDIUM if final else LEVEL_SEVERITY[level]
+    if final:
+        cue = f"{weak.cue} (for good)"
+    else:
+        cue = f"{weak.cue} + {partner.cue}" if weak_first else f"{partner.cue} + {weak.cue}"
     return Signal(
         entry=weak.entry,
         level=level,
@@ -322,6 +351,17 @@ def combined(current: Analysis, earlier: Sequence[Analysis]) -> list[Signal]:
         if now is None:
             now = [s for s in signals if s.distress]
         partner = next((s for s in now if _completes(s, weak)), None)
+        if partner is not None and partner.severity >= LEVEL_SEVERITY[weak.level]:
+            # "off to the quarry tonight, bye all": the statement alerts at that severity on its
+            # own, and the goodbye beside it adds nothing
+            continue
+        if partner is None and weak.entry.kind in _FAREWELLS and _final(weak):
+            # "i'm signing off. for good", "me despido para siempre"
+            out.append(_upgrade(weak, weak, context=False, weak_first=True, final=True))
+            continue
+        if partner is None and weak.entry.kind == "attempt_weak":
+            # "I've taken them. The whole stash.": what was taken, said beside it
+            partner = next((s for s in signals if _taken_amount(s, weak)), None)
         if partner is None and weak.level == PREPARATORY and weak.entry.kind in _PREPARING:
             # two different preparatory signs ("gave my cat away", "everything's arranged")
             partner = next((s for s in signals if _another_sign(s, weak)), None)

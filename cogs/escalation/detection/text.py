@@ -296,8 +296,20 @@ class Normaliser:
 
     def word(self, raw: str, *, collapse: bool = True) -> str:
         """One raw (folded) word's normalised words, space separated."""
-        parts = self._apostrophes(raw) if "'" in raw else [raw]
         out: list[str] = []
+        if "'" in raw:
+            # 'single quotes' around words are quotation marks ("'let me die' he says"); an
+            # apostrophe inside a word is a contraction
+            if len(raw) > 1 and raw[0] == "'" and raw[1].isalpha():
+                out.append(QUOTE)
+            if len(raw) > 2 and raw[-1] == "'" and raw[-2].isalpha() and raw[-2] != "s":
+                closing = True
+            else:
+                closing = False
+            parts = self._apostrophes(raw)
+        else:
+            closing = False
+            parts = [raw]
         for part in parts:
             if not part:
                 continue
@@ -317,6 +329,8 @@ class Normaliser:
             for piece in (replaced if replaced is not None else part).split():
                 if piece not in self.fillers:
                     out.append(piece)
+        if closing:
+            out.append(QUOTE)
         return " ".join(out)
 
     def _apostrophes(self, word: str) -> list[str]:

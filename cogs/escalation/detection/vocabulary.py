@@ -131,6 +131,7 @@ LOWER_KINDS = frozenset(
         "entrapment_strong",
     }
 )
+COMPOSED_TERMS = ("not_illness", "resolved", "ruminate", "final")  # issue 16's compositions
 # Word classes that compose with heads or change them (not signals on their own).
 TERM_KINDS = (
     "intent",
@@ -171,6 +172,7 @@ TERM_KINDS = (
     "hyperbole",
     "embarrassed",
     "serious",
+    *COMPOSED_TERMS,
 )
 CHAIN_KINDS = frozenset({"intent", "planned", "desire", "hope", "tried", "howto"})
 # Terms that make a message worth a closer look even without a head.
