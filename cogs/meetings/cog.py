@@ -35,6 +35,8 @@ from bot.client import Bot
 from bot.clock import epoch
 from bot.dispatcher import PermanentFailure, Rendered, Renderer, server_of
 from bot.errors import NotFound, UserError
+from bot.event_log import DurableHandler, Event
+from bot.events import MEMBER_REMEMBERED
 from bot.feature import OutboxKind, Rebuilder
 from bot.i18n import N_, server_translator
 from bot.kit.text import escape_member_text
@@ -93,6 +95,18 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
 
     def job_rebuilders(self) -> Sequence[Rebuilder]:
         return (self._rebuild,)
+
+    def durable_listeners(self) -> Mapping[str, DurableHandler]:
+        return {MEMBER_REMEMBERED: self._member_remembered}
+
+    async def _member_remembered(self, event: Event) -> None:
+        """cogs/storms: a member who died is no longer counted on any session (idempotent)."""
+        p = event.payload
+        await self.service.drop_member(p["guild_id"], p["group_id"], p["user_id"])
+
+    async def cog_load(self) -> None:
+        await super().cog_load()
+        self.bot.participation.provide(self.service.regulars)  # bot/participation.py
 
     async def delete_user_data(self, guild_id: int, user_id: int) -> list[Kept] | None:
         """A member who leaves the server: their RSVPs in its groups go at once (PRIVACY.md)."""
@@ -172,6 +186,7 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
         return task
 
     async def cog_unload(self) -> None:
+        self.bot.participation.provide(None)
         for task in list(self._tasks):
             task.cancel()
         await super().cog_unload()  # the renderers, buttons, rebuilder and meetings: jobs
