@@ -56,7 +56,7 @@ Storms (durable; written by cogs/storms in the transaction that records it; payl
 - `member_remembered(guild_id, group_id, user_id)`: a leader or moderator recorded that a member
   of the group died or asked to be remembered. The bot never writes to them privately again
   (bot/do_not_contact.py drops any DM); features forget what waits for them without telling
-  them (meetings drops their RSVPs). Never carries why.
+  them (meetings drops their RSVPs in the server). Never carries why.
 
 Feedback (dispatched by cogs/feedback):
 - `feedback_submitted(guild_id, group_id, text)`: a piece of anonymous `/feedback` was stored,

@@ -100,9 +100,9 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
         return {MEMBER_REMEMBERED: self._member_remembered}
 
     async def _member_remembered(self, event: Event) -> None:
-        """cogs/storms: a member who died is no longer counted on any session (idempotent)."""
-        p = event.payload
-        await self.service.drop_member(p["guild_id"], p["group_id"], p["user_id"])
+        """cogs/storms: a member who died is no longer counted on any session of the server
+        (idempotent)."""
+        await self.service.forget_member(event.payload["guild_id"], event.payload["user_id"])
 
     async def cog_load(self) -> None:
         await super().cog_load()

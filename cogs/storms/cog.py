@@ -136,14 +136,19 @@ class StormsCog(Feature, name=COG_NAME):
         return None
 
     async def export_user_data(self, guild_id: int, user_id: int) -> Mapping[str, Any]:
-        rows = await self.service.export(guild_id, user_id)
-        if not rows:
-            return {}
-        return {
-            "Remembered in groups": [
-                {"group_id": r.group_id, "since": iso(r.recorded_at), "why": r.why} for r in rows
+        about, recorded = await self.service.export(guild_id, user_id)
+        out: dict[str, Any] = {}
+        if await self.bot.do_not_contact.barred(guild_id, user_id):
+            out["Not to be contacted privately"] = True
+        if about:
+            out["Remembered in groups"] = [
+                {"group_id": r.group_id, "since": iso(r.recorded_at), "why": r.why} for r in about
             ]
-        }
+        if recorded:
+            out["Members you recorded as remembered"] = [
+                {"group_id": r.group_id, "when": iso(r.recorded_at)} for r in recorded
+            ]
+        return out
 
     # ------------------------------------------------------------------ /care remember
 
@@ -213,7 +218,7 @@ class StormsCog(Feature, name=COG_NAME):
         found = await self.service.get(row)
         if found.message != "draft":
             raise UserError(N_("This message was already posted or cancelled."))
-        modal = MessageModal(row=found.id, group=found.group_id)
+        modal = MessageModal(entry=found.id, group=found.group_id)
         modal.prefill = found.draft or ""
         await modal.open(interaction)
 

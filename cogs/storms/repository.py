@@ -103,6 +103,14 @@ class StormsRepository:
         )
         return [_remembrance(r) for r in rows]
 
+    async def by_actor(self, guild_id: int, user_id: int) -> list[Remembrance]:
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM storms_remembered WHERE guild_id = :guild "
+            "AND (recorded_by = :user OR checked_in_by = :user) ORDER BY id",
+            {"guild": guild_id, "user": user_id},
+        )
+        return [_remembrance(r) for r in rows]
+
     async def set_draft(self, tx: Transaction, remembrance_id: int, text: str) -> bool:
         changed = await tx.execute(
             "UPDATE storms_remembered SET draft = :text WHERE id = :id AND message = 'draft'",

@@ -324,8 +324,14 @@ class StormsService:
 
     # ------------------------------------------------------------------ privacy
 
-    async def export(self, guild_id: int, user_id: int) -> list[Remembrance]:
-        return await self.repository.of_member(guild_id, user_id)
+    async def export(
+        self, guild_id: int, user_id: int
+    ) -> tuple[list[Remembrance], list[Remembrance]]:
+        """The records about the member, and those they recorded or checked in on."""
+        return (
+            await self.repository.of_member(guild_id, user_id),
+            await self.repository.by_actor(guild_id, user_id),
+        )
 
     async def forget(self, guild_id: int, user_id: int) -> None:
         await self.repository.delete_of_member(guild_id, user_id)

@@ -38,7 +38,7 @@ def actions(interaction: discord.Interaction[Any]) -> StormsActions:
     return cast(StormsActions, loaded_cog(interaction, COG_NAME))
 
 
-_DRAFT = {"row": int, "group": int, "owner": int}
+_DRAFT = {"entry": int, "group": int, "owner": int}
 
 
 class EditButton(
@@ -49,10 +49,10 @@ class EditButton(
     group_field="group",
     owner_field="owner",
 ):
-    row: int
+    entry: int
 
     async def pressed(self, interaction: discord.Interaction[Any]) -> None:
-        await actions(interaction).edit_pressed(interaction, self.row)
+        await actions(interaction).edit_pressed(interaction, self.entry)
 
 
 class PostButton(
@@ -64,10 +64,10 @@ class PostButton(
     owner_field="owner",
     style=discord.ButtonStyle.primary,
 ):
-    row: int
+    entry: int
 
     async def pressed(self, interaction: discord.Interaction[Any]) -> None:
-        await actions(interaction).post_pressed(interaction, self.row)
+        await actions(interaction).post_pressed(interaction, self.entry)
 
 
 class CancelButton(
@@ -78,36 +78,36 @@ class CancelButton(
     group_field="group",
     owner_field="owner",
 ):
-    row: int
+    entry: int
 
     async def pressed(self, interaction: discord.Interaction[Any]) -> None:
-        await actions(interaction).cancel_pressed(interaction, self.row)
+        await actions(interaction).cancel_pressed(interaction, self.entry)
 
 
 class CheckedInButton(
     PersistentButton,
     prefix="storms:checked_in",
-    fields={"row": int},
+    fields={"entry": int},
     audience=Audience.MODERATOR,
     style=discord.ButtonStyle.success,
 ):
-    row: int
+    entry: int
 
     async def pressed(self, interaction: discord.Interaction[Any]) -> None:
-        await actions(interaction).checked_in_pressed(interaction, self.row)
+        await actions(interaction).checked_in_pressed(interaction, self.entry)
 
 
 class MessageModal(
     PersistentModal,
     prefix="storms:message",
-    fields={"row": int, "group": int},
+    fields={"entry": int, "group": int},
     audience=Audience.LEADER,
     group_field="group",
 ):
     """The leader's words for the group (prefilled with the draft: `prefill` is set before
     `open` and comes back in the answer, nothing is kept on the instance)."""
 
-    row: int
+    entry: int
     group: int
     prefill: str = ""
 
@@ -127,20 +127,20 @@ class MessageModal(
         ]
 
     async def submitted(self, interaction: discord.Interaction[Any], answers: Answers) -> None:
-        await actions(interaction).edit_submitted(interaction, self.row, answers.text("text"))
+        await actions(interaction).edit_submitted(interaction, self.entry, answers.text("text"))
 
 
 def preview_view(t: Translate, row: int, group: int, owner: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(PostButton(label=t("Post"), row=row, group=group, owner=owner))
-    view.add_item(EditButton(label=t("Edit"), row=row, group=group, owner=owner))
-    view.add_item(CancelButton(label=t("Cancel"), row=row, group=group, owner=owner))
+    view.add_item(PostButton(label=t("Post"), entry=row, group=group, owner=owner))
+    view.add_item(EditButton(label=t("Edit"), entry=row, group=group, owner=owner))
+    view.add_item(CancelButton(label=t("Cancel"), entry=row, group=group, owner=owner))
     return view
 
 
 def checkin_view(t: Translate, row: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(CheckedInButton(label=t("I've checked in with the leaders"), row=row))
+    view.add_item(CheckedInButton(label=t("I've checked in with the leaders"), entry=row))
     return view
 
 
