@@ -39,9 +39,11 @@ from bot.registry import Kept, iso
 from bot.tree import translator
 from cogs.storms import render
 from cogs.storms.service import (
+    ASKED,
     CHECKED_IN,
     CHECKIN_NOTE,
     CHECKIN_REMINDER,
+    DIED,
     DRAFTS,
     GROUP_MESSAGE,
     LEADERLESS,
@@ -57,8 +59,8 @@ JOB_SECONDS = 300
 REMIND_AT_MOST = 10  # moderators reminded privately per remembrance
 
 WHY_CHOICES = [
-    app_commands.Choice(name=_T("they have died"), value="died"),
-    app_commands.Choice(name=_T("they asked to be remembered"), value="asked"),
+    app_commands.Choice(name=_T("they have died"), value=DIED),
+    app_commands.Choice(name=_T("they asked to be remembered"), value=ASKED),
 ]
 
 
@@ -168,7 +170,7 @@ class StormsCog(Feature, name=COG_NAME):
         interaction: discord.Interaction[Bot],
         member: discord.User,
         group: app_commands.Transform[GroupRef, LedGroup],
-        why: str = "died",
+        why: str = DIED,
     ) -> None:
         me = await self.bot.access.require(interaction, Audience.LEADER, group_id=group.id)
         if member.bot:
@@ -176,7 +178,7 @@ class StormsCog(Feature, name=COG_NAME):
         await interaction.response.defer(ephemeral=True, thinking=True)
         settings = await self.bot.guild_settings.get(me.guild.id)
         server_t = await self.bot.guild_settings.translator(me.guild.id)
-        draft = server_t(DRAFTS.get(why, DRAFTS["died"]), name=render.name_of(member))
+        draft = server_t(DRAFTS.get(why, DRAFTS[DIED]), name=render.name_of(member))
         notes = settings.mod_log_channel_id or settings.escalation_channel_id
         recorded = await self.service.record(group, member.id, why, me.id, draft, notes)
         row = recorded.remembrance

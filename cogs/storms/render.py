@@ -10,7 +10,7 @@ from bot.directory import GroupRef
 from bot.i18n import Translate
 from bot.kit.text import escape_member_text, leader_text
 from bot.kit.timestamps import stamp
-from cogs.storms.repository import Remembrance
+from cogs.storms.models import Remembrance
 from cogs.storms.resources import checked, resources_for
 from cogs.storms.service import MESSAGE_MAX, Candidates
 

@@ -3,29 +3,8 @@ moderators' check-in) and groups that lost their last leader (migration 0028).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot.db import Database, Row, Transaction
-
-
-@dataclass(frozen=True)
-class Remembrance:
-    id: int
-    guild_id: int
-    group_id: int
-    user_id: int
-    why: str  # 'died' or 'asked'
-    recorded_by: int
-    recorded_at: int
-    message: str  # 'draft', 'posted' or 'cancelled'
-    draft: str | None
-    outbox_id: int | None
-    message_id: int | None
-    checkin_due_at: int
-    checked_in_by: int | None
-    checked_in_at: int | None
-    reminded_at: int | None
-
+from cogs.storms.models import Remembrance
 
 _COLUMNS = (
     "id, guild_id, group_id, user_id, why, recorded_by, recorded_at, message, draft, outbox_id, "

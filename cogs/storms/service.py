@@ -28,7 +28,8 @@ from bot.i18n import N_
 from bot.modlog import ModLog
 from bot.outbox import Outbox
 from bot.participation import Participation
-from cogs.storms.repository import Remembrance, StormsRepository
+from cogs.storms.models import Remembrance
+from cogs.storms.repository import StormsRepository
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,8 @@ REMEMBERED = "storms:remembered"
 CHECKED_IN = "storms:checked_in"
 LEADERLESS = "storms:leaderless"
 
-WHY = ("died", "asked")
+DIED, ASKED = "died", "asked"
+WHY = (DIED, ASKED)
 DAY = 24 * 3600
 CHECKIN_AFTER_SECONDS = DAY
 REGULARS_OVER_SECONDS = 90 * DAY

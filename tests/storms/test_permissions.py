@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
 from tests.harness import BotRunner, Server
-from tests.meetings.conftest import join, make_group, person, settle
+from tests.meetings.conftest import channel_messages, join, make_group, person, settle
 from tests.storms.conftest import button, mod_log, remember, storms
 
 
@@ -56,14 +56,14 @@ async def test_cancel_posts_nothing_and_a_check_in_stops_the_reminder(
     group = await make_group(runner, fake, s, "Caregivers", lena)
     await join(fake, s, anna, group.id)
     await settle(runner)
-    in_group = len(fake.messages_in(group.channel_id, include_system=False))
+    in_group = len(channel_messages(fake, group.channel_id))
 
     res = await remember(fake, s, lena, anna, group.id, why="asked")
     assert "asked to be remembered" in res.text
     cancelled = await fake.click(lena, res.message, button(res.message, "storms:cancel:"))
     assert "Nothing was posted" in cancelled.text
     await settle(runner)
-    assert len(fake.messages_in(group.channel_id, include_system=False)) == in_group
+    assert len(channel_messages(fake, group.channel_id)) == in_group
     # Running it again offers the message again (she stays remembered, recorded once).
     again = await remember(fake, s, lena, anna, group.id, why="asked")
     assert "Nothing is posted until you press Post" in again.text

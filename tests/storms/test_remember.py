@@ -13,6 +13,7 @@ from tests.fakediscord.models import User
 from tests.harness import BotRunner, Server
 from tests.meetings.conftest import (
     announcements,
+    channel_messages,
     join,
     make_group,
     meetings,
@@ -67,7 +68,7 @@ async def test_a_remembered_member_is_sent_nothing_more_and_the_group_is_told_on
         await fake.click(user, fake.message(post.id), going)
     await settle(runner)
     before = dms_of(fake, anna)
-    in_group = len(fake.messages_in(group.channel_id, include_system=False))
+    in_group = len(channel_messages(fake, group.channel_id))
 
     # Lena records that Anna died: a private preview, nothing in the group yet.
     assert runner.bot is not None
@@ -78,7 +79,7 @@ async def test_a_remembered_member_is_sent_nothing_more_and_the_group_is_told_on
     assert "that Anna, a member of our group, has died" in res.text and "has died" in res.text
     assert res.message.embeds and res.message.embeds[0]["title"] == "Support with grief"
     await settle(runner)
-    assert len(fake.messages_in(group.channel_id, include_system=False)) == in_group
+    assert len(channel_messages(fake, group.channel_id)) == in_group
     # Her RSVP is dropped (the durable member_remembered event), without a word to her.
     occurrence = int(going.split(":")[2])
     assert await meetings(runner).service.repo.rsvps(occurrence) == {bea.id: "going"}
@@ -102,11 +103,7 @@ async def test_a_remembered_member_is_sent_nothing_more_and_the_group_is_told_on
     again = await fake.click(lena, res.message, button(res.message, "storms:post:"))
     assert "already posted or cancelled" in again.text
     await settle(runner)
-    [message] = [
-        m
-        for m in fake.messages_in(group.channel_id, include_system=False)
-        if "We remember" in m.text
-    ]
+    [message] = [m for m in channel_messages(fake, group.channel_id) if "We remember" in m.text]
     assert message.allowed_mentions == {"parse": []}
     # Nobody is pinged: not everyone, not a role, not the member; a masked link shows its address.
     assert "@\u200beveryone" in message.content and not message.mention_everyone
@@ -116,7 +113,8 @@ async def test_a_remembered_member_is_sent_nothing_more_and_the_group_is_told_on
     assert "Cruse" in str(message.embeds[0]) and "https://" in str(message.embeds[0])
     # The words were posted where the leader chose, nowhere else.
     assert not [m for m in mod_log(fake, s) if "We remember" in m.text]
-    row = await storms(runner).service.get(res.message.custom_ids()[0].split(":")[2] and 1)
+    entry = int(button(res.message, "storms:post:").split(":")[2])
+    row = await storms(runner).service.get(entry)
     assert row.message == "posted" and row.draft is None and row.message_id == message.id
 
     # A reminder due later goes to the channel and to Bea, never to Anna.
