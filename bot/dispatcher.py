@@ -393,8 +393,7 @@ class OutboxDispatcher:
         return found is not None
 
     async def _tell_sent(self, row: OutboxMessage, message_id: int) -> None:
-        handler = self._sent_handlers.get(row.kind)
-        if handler is None:
+        if (handler := self._sent_handlers.get(row.kind)) is None:
             return
         try:
             await handler(row, message_id)
@@ -409,8 +408,9 @@ class OutboxDispatcher:
         except Exception:  # the send stands; its handler runs again at the next start
             log.exception("outbox: could not record that row %d was told", row.id)
 
-    async def _barred(self, row: OutboxMessage) -> bool:  # bot/do_not_contact.py
-        return self.barred is not None and await self.barred(row.guild_id, row.destination_id)
+    async def _barred(self, row: OutboxMessage) -> bool:  # bot/do_not_contact.py; a crisis
+        barred, to = self.barred, row.destination_id  # reply (urgent) answers someone now
+        return not row.urgent and barred is not None and await barred(row.guild_id, to)
 
     async def _destination(self, row: OutboxMessage) -> discord.abc.Messageable:
         if row.destination_type == "user":

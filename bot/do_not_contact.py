@@ -2,13 +2,16 @@
 to be remembered and left (cogs/storms records them).
 
 One central check: the outbox dispatcher asks `barred(guild_id, user_id)` before it renders any
-row addressed to a member (a DM: a reminder, an agreement to accept again, a waitlist offer, a
-poll or feedback prompt, a check-in, a notice) and drops the row unsent (`Barred`, failed with
-"do not contact", logged at INFO without the member). A row with no server is dropped when the
-member is listed in any server. Features need not know about the list: whatever they enqueue
-for the member never leaves. Their `on_failure` handlers hear `Barred` (a `PermanentFailure`),
-so a held seat can move on; a handler that would tell someone the DM failed should stay quiet
-for `Barred`.
+ordinary row addressed to a member (a DM: a reminder, an agreement to accept again, a waitlist
+offer, a poll or feedback prompt, a check-in, a notice) and drops the row unsent (`Barred`,
+failed with "do not contact", logged at INFO without the member); no `on_failure` handler runs,
+so nobody is told and nothing is sent another way (a held seat simply expires). A row with no
+server is dropped when the member is listed in any server. Features need not know about the
+list: whatever they enqueue for the member never leaves.
+
+An urgent row (crisis resources) is never held back: it answers someone who has just written in
+distress from that account, who is alive and needs them (the moderators' alert goes to their
+channel as always).
 
 The answers are kept in memory (`Remembered`): a DM costs no database read. Writers call
 `add_in` / `remove_in` inside their transaction, which forget the answers at commit.
