@@ -272,7 +272,12 @@ class StormsCog(Feature, name=COG_NAME):
                 t("Someone has already checked in. Thank you."), ephemeral=True
             )
             return
-        await interaction.response.edit_message(view=None)
+        row_now = await self.service.get(row)
+        group = await self.bot.groups.get(row_now.guild_id, row_now.group_id)
+        server_t = await self.bot.guild_settings.translator(row_now.guild_id)
+        await interaction.response.edit_message(
+            content=render.checkin_note(server_t, group, row_now), view=None
+        )
         await interaction.followup.send(
             t("Thank you for checking in with the leaders. No reminder will follow."),
             ephemeral=True,

@@ -285,7 +285,9 @@ class StormsService:
         if group.archived:
             return False
         if await self.leaders_here(group.guild_id, group.id):
-            await self.repository.clear_leaderless(group.guild_id, group.id)
+            # A read first: the sweep asks this of every group, and most never lost a leader.
+            if await self.repository.leaderless_since(group.guild_id, group.id) is not None:
+                await self.repository.clear_leaderless(group.guild_id, group.id)
             return False
         async with self.db.transaction() as tx:
             if not await self.repository.mark_leaderless(tx, group.guild_id, group.id, self._now()):

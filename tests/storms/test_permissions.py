@@ -77,6 +77,8 @@ async def test_cancel_posts_nothing_and_a_check_in_stops_the_reminder(
     done = await fake.click(s.moderator, note, checked)
     await done.wait_for(lambda r: bool(r.followups))
     assert "No reminder will follow" in done.followups[-1].text
+    assert f"<@{s.moderator.id}> checked in" in fake.message(note.id).text
+    assert not fake.message(note.id).custom_ids()
     await settle(runner)
     assert [m for m in mod_log(fake, s) if "Checked in with leaders" in m.text]
     clock.advance(days=2)
