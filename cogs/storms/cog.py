@@ -48,6 +48,7 @@ from cogs.storms.service import (
     GROUP_MESSAGE,
     LEADERLESS,
     REMEMBERED,
+    UNDONE,
     StormsService,
 )
 from cogs.storms.views import COG_NAME, PERSISTENT_ITEMS, MessageModal, checkin_view, preview_view
@@ -108,6 +109,14 @@ class StormsCog(Feature, name=COG_NAME):
             CHECKED_IN: ActionText(
                 N_("Checked in with leaders"),
                 N_("{actor} checked in with the leaders of {group}."),
+                0x6B7B8C,
+            ),
+            UNDONE: ActionText(
+                N_("Remembrance undone"),
+                N_(
+                    "{actor} undid a remembrance of {target} recorded by mistake: the bot may "
+                    "write to them again."
+                ),
                 0x6B7B8C,
             ),
             LEADERLESS: ActionText(
@@ -280,6 +289,27 @@ class StormsCog(Feature, name=COG_NAME):
         )
         await interaction.followup.send(
             t("Thank you for checking in with the leaders. No reminder will follow."),
+            ephemeral=True,
+        )
+
+    # ------------------------------------------------------------------ /care undo
+
+    @care.command(
+        name="undo",
+        description=_T("Undo a remembrance recorded by mistake"),
+        extras=MODERATOR,
+    )
+    @app_commands.describe(member=_T("The member recorded by mistake"))
+    async def undo(self, interaction: discord.Interaction[Bot], member: discord.User) -> None:
+        me = await self.bot.access.require(interaction, Audience.MODERATOR)
+        await self.service.undo(me.guild.id, member.id, me.id)
+        t = await translator(interaction)
+        await interaction.response.send_message(
+            t(
+                "Undone: {member} is no longer remembered here, and the bot may write to them "
+                "again. A message already posted in the group stays: a leader can delete it.",
+                member=render.name_of(member),
+            ),
             ephemeral=True,
         )
 

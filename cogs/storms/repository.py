@@ -156,6 +156,12 @@ class StormsRepository:
         )
         return changed > 0
 
+    async def delete_of_member_in(self, tx: Transaction, guild_id: int, user_id: int) -> int:
+        return await tx.execute(
+            "DELETE FROM storms_remembered WHERE guild_id = :guild AND user_id = :user",
+            {"guild": guild_id, "user": user_id},
+        )
+
     async def delete_of_member(self, guild_id: int, user_id: int) -> int:
         async with self.db.transaction() as tx:
             return await tx.execute(

@@ -41,6 +41,7 @@ CHECKIN_REMINDER = "storms:checkin_reminder"  # a moderator, privately, a day la
 REMEMBERED = "storms:remembered"
 CHECKED_IN = "storms:checked_in"
 LEADERLESS = "storms:leaderless"
+UNDONE = "storms:undone"
 
 DIED, ASKED = "died", "asked"
 WHY = (DIED, ASKED)
@@ -325,6 +326,20 @@ class StormsService:
             ):
                 found.append((user_id, count))
         return Candidates([], found[:CANDIDATES_MAX])
+
+    async def undo(self, guild_id: int, user_id: int, by: int) -> int:
+        """Recorded by mistake (a moderator): the member is off the do-not-contact list and
+        their records go; the mod log keeps both lines. Returns how many records went."""
+        async with self.db.transaction() as tx:
+            listed = await self._dnc.remove_in(tx, guild_id, user_id)
+            removed = await self.repository.delete_of_member_in(tx, guild_id, user_id)
+            if not listed and not removed:
+                raise UserError(N_("That member isn't remembered here: there is nothing to undo."))
+            await self._modlog.record_in(
+                tx, guild_id=guild_id, action=UNDONE, actor_id=by, target_id=user_id
+            )
+        log.info("storms: a remembrance in guild %d was undone", guild_id)
+        return removed
 
     # ------------------------------------------------------------------ privacy
 

@@ -85,3 +85,22 @@ async def test_cancel_posts_nothing_and_a_check_in_stops_the_reminder(
     await storms(runner).run_due()
     await settle(runner)
     assert not [m for m in fake.dm_messages(s.moderator) if "gentle reminder" in m.text]
+
+    # Recorded by mistake: only a moderator can undo it; the bot may write to her again.
+    refused = await fake.slash(
+        lena, "care undo", guild=s.guild, channel=s.general, options={"member": anna.id}
+    )
+    assert refused.ephemeral and "Only moderators" in refused.text
+    undone = await fake.slash(
+        s.moderator, "care undo", guild=s.guild, channel=s.general, options={"member": anna.id}
+    )
+    assert undone.ephemeral and "no longer remembered" in undone.text
+    assert runner.bot is not None
+    assert not await runner.bot.do_not_contact.barred(s.guild.id, anna.id)
+    assert await count(runner, "storms_remembered") == 0
+    await settle(runner)
+    assert [m for m in mod_log(fake, s) if "Remembrance undone" in m.text]
+    nothing = await fake.slash(
+        s.moderator, "care undo", guild=s.guild, channel=s.general, options={"member": anna.id}
+    )
+    assert nothing.ephemeral and "nothing to undo" in nothing.text
