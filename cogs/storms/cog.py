@@ -213,9 +213,14 @@ class StormsCog(Feature, name=COG_NAME):
         row = await self.service.get(row_id)
         settings = await self.bot.guild_settings.get(group.guild_id)
         server_t = await self.bot.guild_settings.translator(group.guild_id)
+        # The content is the message exactly as the group will read it (at most 1,800
+        # characters); what the leader should know is in an embed of its own.
         return {
-            "content": render.preview_intro(t, group) + "\n\n" + render.words(row.draft or ""),
-            "embeds": [render.resources_embed(server_t, settings.effective_region)],
+            "content": render.words(row.draft or ""),
+            "embeds": [
+                render.preview_embed(t, group),
+                render.resources_embed(server_t, settings.effective_region),
+            ],
             "view": preview_view(t, row.id, group.id, owner),
         }
 

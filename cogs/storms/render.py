@@ -31,12 +31,16 @@ def _group(group: GroupRef | None, t: Translate) -> str:
     return escape_member_text(group.name) if group else t("a group that no longer exists")
 
 
-def preview_intro(t: Translate, group: GroupRef) -> str:
-    return t(
-        "Only you can see this. Below is the message for {group}, with grief resources. "
-        "Nothing is posted until you press Post; Edit lets you write it in your own words, "
-        "Cancel posts nothing. The bot will not write to the member privately again.",
-        group=escape_member_text(group.name),
+def preview_embed(t: Translate, group: GroupRef) -> discord.Embed:
+    return discord.Embed(
+        title=t("Preview: only you can see this"),
+        colour=CALM,
+        description=t(
+            "Above is the message for {group}, with grief resources below. "
+            "Nothing is posted until you press Post; Edit lets you write it in your own words, "
+            "Cancel posts nothing. The bot will not write to the member privately again.",
+            group=escape_member_text(group.name),
+        ),
     )
 
 

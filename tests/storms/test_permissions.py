@@ -104,3 +104,24 @@ async def test_cancel_posts_nothing_and_a_check_in_stops_the_reminder(
         s.moderator, "care undo", guild=s.guild, channel=s.general, options={"member": anna.id}
     )
     assert nothing.ephemeral and "nothing to undo" in nothing.text
+
+
+async def test_the_longest_message_previews_and_posts(
+    runner: BotRunner, fake_discord: FakeDiscord, server: Server
+) -> None:
+    """Found by the fuzz (tests/fuzz/test_forms.py): 1,800 characters of the leader's words
+    with the preview's own words beside them were more than Discord takes in one message."""
+    fake, s = fake_discord, server
+    lena, anna = person(fake, s, "lena"), person(fake, s, "anna")
+    group = await make_group(runner, fake, s, "Caregivers", lena)
+    await join(fake, s, anna, group.id)
+    res = await remember(fake, s, lena, anna, group.id)
+    opened = await fake.click(lena, res.message, button(res.message, "storms:edit:"))
+    assert opened.modal is not None
+    longest = "🎗️" * 900  # two code points each: 1,800
+    edited = await fake.submit_modal(lena, opened, {opened.modal.input_ids()[0]: longest})
+    assert edited.ephemeral and edited.message.content == longest
+    posted = await fake.click(lena, edited.message, button(edited.message, "storms:post:"))
+    assert "Posted in" in posted.text
+    await settle(runner)
+    assert [m for m in channel_messages(fake, group.channel_id) if m.content == longest]
