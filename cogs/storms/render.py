@@ -102,8 +102,9 @@ def candidates(t: Translate, group: GroupRef, found: Candidates, since: int | No
     elif found.regulars:
         lines.append(
             t(
-                "{group} has no leader. Its most regular members (sessions they said they "
-                "were going to, over the last 90 days) might lead it:",
+                "{group} has no leader. Its most regular members, by the sessions they said "
+                "they were going to (the bot keeps those answers until a week after each "
+                "session), might lead it:",
                 group=name,
             )
         )

@@ -309,7 +309,8 @@ class StormsService:
         self, guild_id: int, group_id: int, still_here: Callable[[int], Awaitable[bool]]
     ) -> Candidates:
         """Who might lead the group: its other leaders; else its most regular members (by
-        RSVPs "going" over the last 90 days), still members, still here, not remembered."""
+        RSVPs "going" over the last 90 days, as far as meetings still keeps them: a week after
+        each session), still members, still here, not remembered."""
         leaders = [u for u in await self.leaders_here(guild_id, group_id) if await still_here(u)]
         if leaders:
             return Candidates(leaders, [])
