@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.directory import GroupDirectory, NoGroups
 from bot.dispatcher import OutboxDispatcher
+from bot.do_not_contact import DoNotContact
 from bot.event_log import EventLog
 from bot.facts import Facts
 from bot.guild_settings import GuildSettingsService
@@ -28,6 +29,7 @@ from bot.kit.modals import ModalRoutes
 from bot.member_language import MemberLanguages
 from bot.modlog import ModLog
 from bot.outbox import Outbox
+from bot.participation import Participation
 from bot.registry import DataDeletion, DataExport, JoinGates
 from bot.tree import BotTree, CommandTranslator
 
@@ -48,6 +50,7 @@ EXTENSIONS = (
     "cogs.privacy",
     "cogs.programme",
     "cogs.language",
+    "cogs.storms",
 )
 
 Mode = Literal["run", "sync"]
@@ -122,6 +125,12 @@ class Bot(commands.Bot):
         # Read interfaces features offer the programme's view (bot/facts.py).
         self.facts = Facts()
         self.dispatcher = OutboxDispatcher(self, self.outbox, clock)
+        # Members the bot never writes to privately again (bot/do_not_contact.py): every DM
+        # the outbox sends is checked against it first.
+        self.do_not_contact = DoNotContact(db, clock)
+        self.dispatcher.barred = self.do_not_contact.barred
+        # Who comes to sessions (bot/participation.py), provided by the meetings feature.
+        self.participation = Participation()
         # Durable cross-feature events (bot/event_log.py); features declare their listeners.
         self.event_log = EventLog(db, clock, spawn=self.spawn)
         self._rebuilders: list[Callable[[], Awaitable[None]]] = []

@@ -2,30 +2,25 @@
 order), many destinations at once, retries with backoff after 5xx, 429 and connection errors.
 
 A send that can never succeed holds back nothing (bot/outbox_failures.py). A permanent refusal
-(400 invalid form body, 403 missing access, 404 unknown channel, DMs closed) marks the row failed
-at once; a row its renderer cannot render steps aside (the rows behind it go on at once) and is
-failed after `RENDER_TRIES` tries within about half a minute. A failed row dispatches the bot
-event `outbox_failed(message, error)` and calls the `on_failure` handler the feature registered
-for that kind, so, for example, crisis resources whose DM was refused can fall back to a private
-thread.
+(400, 403, 404, DMs closed) marks the row failed at once; a row its renderer cannot render steps
+aside (the rows behind it go on) and is failed after `RENDER_TRIES` tries within ~30 s. A
+failed row dispatches `outbox_failed(message, error)` and calls its kind's `on_failure` (crisis
+resources whose DM was refused fall back to a private thread).
 
 A feature learns what was delivered through the `on_sent` handler it registers with the
 renderer: `on_sent(message, message_id)` runs after the row is marked sent, with the Discord id
 of the message (for a DM, `outbox.repository.delivery(message.id)` also has the DM channel's
-id). It is registered by kind when the feature loads, so a send that completes after a restart
-reaches it too. It runs at least once per send: the row records when its handler finished
-(`told_at`), and at start-up, before anything new is sent, the handler runs for every sent row
-whose handler a crash cut short; so handlers must be idempotent. An error in a handler is
-logged and the send stays sent (the handler is not run again for it). Code that only waits for
-one send's outcome (a command's reply) awaits `dispatcher.outcome(row_id, within)` instead of
-polling the database.
+id). Registered by kind when the feature loads, it hears sends completed after a restart too,
+at least once per send: the row records when its handler finished (`told_at`), and at start-up
+the handler runs for every sent row a crash cut short (handlers are idempotent). An error in a
+handler is logged and the send stays sent. Code that only waits for one send's outcome (a
+command's reply) awaits `dispatcher.outcome(row_id, within)` instead of polling the database.
 
-Urgent rows (a kind registered with `priority=URGENT`: crisis alerts and crisis resources) are
-claimed first, go ahead of ordinary rows queued for the same destination, and never wait for a
-turn; ordinary rows are claimed only as far as the send budget (bot/send_budget.py) lets them
-go out, so a backlog of thousands never stands between a crisis and Discord. An urgent row
-resent after an attempt whose outcome is unknown, past Discord's nonce window, is first looked
-for in its destination (bot/outbox_lookup.py).
+Urgent rows (`priority=URGENT`: crisis alerts, resources) are claimed first, go ahead of
+ordinary rows for the same destination and never wait for a turn; ordinary rows are claimed as
+far as the send budget (bot/send_budget.py) lets them go out. An urgent row resent past the
+nonce window is first looked for in its destination (bot/outbox_lookup.py). A row for a member
+on the do-not-contact list (bot/do_not_contact.py) is dropped unsent, and nobody is told.
 """
 
 from __future__ import annotations
@@ -51,6 +46,7 @@ from bot.outbox import (
 from bot.outbox_failures import (
     RENDER_RETRY_SECONDS,
     RENDER_TRIES,
+    Barred,
     NoRenderer,
     PermanentFailure,
     Verdict,
@@ -83,6 +79,7 @@ class Rendered:
 Renderer = Callable[[OutboxMessage], Awaitable[Rendered]]
 FailureHandler = Callable[[OutboxMessage, Exception], Awaitable[None]]
 SentHandler = Callable[[OutboxMessage, int], Awaitable[None]]  # (message, Discord message id)
+BarredCheck = Callable[[int | None, int], Awaitable[bool]]  # (guild id, user id): do not contact
 
 
 __all__ = [  # PermanentFailure, server_of and is_transient are the features' to use from here
@@ -115,6 +112,7 @@ class OutboxDispatcher:
         self._in_flight: dict[int, bool] = {}  # claimed and not settled: row id -> urgent
         self._idle = asyncio.Event()
         self._idle.set()
+        self.barred: BarredCheck | None = None  # bot/do_not_contact.py, asked before any DM
         outbox.on_enqueued(self.wake)
 
     def register(
@@ -338,6 +336,8 @@ class OutboxDispatcher:
         or set aside); with `settling`, once it is sent, its recording is left to a task added
         there."""
         try:
+            if row.destination_type == "user" and await self._barred(row):
+                raise Barred("do not contact: dropped unsent")
             renderer = self._renderers.get(row.kind)
             if renderer is None:
                 raise NoRenderer(f"no renderer registered for outbox kind {row.kind!r}")
@@ -393,8 +393,7 @@ class OutboxDispatcher:
         return found is not None
 
     async def _tell_sent(self, row: OutboxMessage, message_id: int) -> None:
-        handler = self._sent_handlers.get(row.kind)
-        if handler is None:
+        if (handler := self._sent_handlers.get(row.kind)) is None:
             return
         try:
             await handler(row, message_id)
@@ -409,6 +408,10 @@ class OutboxDispatcher:
         except Exception:  # the send stands; its handler runs again at the next start
             log.exception("outbox: could not record that row %d was told", row.id)
 
+    async def _barred(self, row: OutboxMessage) -> bool:  # bot/do_not_contact.py; a crisis
+        barred, to = self.barred, row.destination_id  # reply (urgent) answers someone now
+        return not row.urgent and barred is not None and await barred(row.guild_id, to)
+
     async def _destination(self, row: OutboxMessage) -> discord.abc.Messageable:
         if row.destination_type == "user":
             user = self._client.get_user(row.destination_id)
@@ -422,7 +425,7 @@ class OutboxDispatcher:
         now = epoch(self._clock())
         found = verdict(error)
         what = summary(error)
-        if found == "refused" or (
+        if found in ("refused", "barred") or (
             found == "unregistered" and row.attempts >= MAX_ATTEMPTS_FOR_BUGS
         ):
             await self._fail(row, error, found)
@@ -462,7 +465,7 @@ class OutboxDispatcher:
     async def _fail(self, row: OutboxMessage, error: Exception, found: Verdict) -> None:
         """Mark the row failed for good, then tell its feature and the bot (`outbox_failed`)."""
         what = summary(error)
-        log.error(
+        (log.info if found == "barred" else log.error)(
             "outbox %d (%s, guild %s, %s %s) failed for good after %d tries (%s): %s%s",
             row.id,
             row.kind,
@@ -480,7 +483,7 @@ class OutboxDispatcher:
         self._settled(row.id, "failed")
         # Its feature sees the row as it was written (not the priority it was set aside with).
         row = replace(row, priority=self._outbox.priority_of(row.kind))
-        handler = self._failure_handlers.get(row.kind)
+        handler = None if found == "barred" else self._failure_handlers.get(row.kind)
         if handler is not None:
             try:
                 await handler(row, error)

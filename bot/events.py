@@ -68,6 +68,13 @@ start and comes back before its end, `meeting_started` comes late; after the end
 Cancelled or skipped sessions dispatch neither. Listeners must not block: a listener that sends
 messages uses the outbox, its enqueue in the transaction that records the session as handled.
 
+Storms (durable; written by cogs/storms in the transaction that records it; payload
+`{"guild_id", "group_id", "user_id"}`):
+- `member_remembered(guild_id, group_id, user_id)`: a leader or moderator recorded that a member
+  of the group died or asked to be remembered. The bot never writes to them privately again
+  (bot/do_not_contact.py drops any DM); features forget what waits for them without telling
+  them (meetings drops their RSVPs in the server). Never carries why.
+
 Feedback (dispatched by cogs/feedback):
 - `feedback_submitted(guild_id, group_id, text)`: a piece of anonymous `/feedback` was stored,
   for the group's leaders (`group_id`) or the moderators (None). It never carries the author;
@@ -85,6 +92,7 @@ MODERATOR_ROLE_CHANGED = "moderator_role_changed"
 MEETING_STARTED = "meeting_started"
 MEETING_ENDED = "meeting_ended"
 FEEDBACK_SUBMITTED = "feedback_submitted"
+MEMBER_REMEMBERED = "member_remembered"
 
 # The payload fields of the durable group events, in the order of their in-memory arguments.
 GROUP_EVENT_FIELDS: dict[str, tuple[str, ...]] = {

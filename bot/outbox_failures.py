@@ -34,7 +34,7 @@ import discord
 
 from bot.outbox import OutboxMessage
 
-Verdict = Literal["transient", "refused", "unrenderable", "unregistered"]
+Verdict = Literal["transient", "refused", "unrenderable", "unregistered", "barred"]
 
 RENDER_TRIES = 3  # an unrenderable row is tried this many times in all, then failed
 RENDER_RETRY_SECONDS = (5, 20)  # after its first and second failed try: all within ~25 s
@@ -53,6 +53,10 @@ _TRANSIENT_SQLITE = {
 
 class PermanentFailure(Exception):
     """A renderer may raise this when the message can never be sent (its subject is gone)."""
+
+
+class Barred(PermanentFailure):
+    """The row is for a member the bot must not contact (bot/do_not_contact.py): dropped."""
 
 
 class NoRenderer(LookupError):
@@ -79,6 +83,8 @@ def is_transient(error: BaseException) -> bool:
 
 
 def verdict(error: Exception) -> Verdict:
+    if isinstance(error, Barred):
+        return "barred"
     if is_transient(error):
         return "transient"
     if isinstance(error, PermanentFailure | discord.HTTPException):

@@ -38,7 +38,7 @@ from bot.clock import epoch
 from bot.dispatcher import PermanentFailure, Rendered, Renderer, server_of
 from bot.errors import NotFound, UserError
 from bot.event_log import DurableHandler, Event
-from bot.events import GROUP_MEMBER_LEFT, GROUP_UPDATED
+from bot.events import GROUP_MEMBER_LEFT, GROUP_UPDATED, MEMBER_REMEMBERED
 from bot.feature import OutboxKind, Rebuilder
 from bot.i18n import N_, server_translator
 from bot.kit.text import escape_member_text
@@ -101,10 +101,19 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
         }
 
     def durable_listeners(self) -> Mapping[str, DurableHandler]:
-        return {GROUP_UPDATED: self._group_updated, GROUP_MEMBER_LEFT: self._member_left}
+        return {
+            GROUP_UPDATED: self._group_updated,
+            GROUP_MEMBER_LEFT: self._member_left,
+            MEMBER_REMEMBERED: self._member_remembered,
+        }
 
     def job_rebuilders(self) -> Sequence[Rebuilder]:
         return (self._rebuild,)
+
+    async def _member_remembered(self, event: Event) -> None:
+        """cogs/storms: a member who died is no longer counted on any session of the server
+        (idempotent)."""
+        await self.service.forget_member(event.payload["guild_id"], event.payload["user_id"])
 
     async def delete_user_data(self, guild_id: int, user_id: int) -> list[Kept] | None:
         """A member who leaves the server: their RSVPs in its groups go at once (PRIVACY.md)."""
@@ -187,9 +196,11 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
     async def cog_load(self) -> None:
         await super().cog_load()
         self.bot.facts.sessions = MeetingFacts(self.bot.db)  # for the programme's view
+        self.bot.participation.provide(self.service.regulars)  # bot/participation.py (storms)
 
     async def cog_unload(self) -> None:
         self.bot.facts.sessions = None
+        self.bot.participation.provide(None)
         for task in list(self._tasks):
             task.cancel()
         await super().cog_unload()  # the renderers, buttons, rebuilder and meetings: jobs

@@ -60,3 +60,17 @@ class RsvpQueries(Queries):
                 "'cancelled'))",
                 {"before": before},
             )
+
+    async def regulars(
+        self, guild_id: int, group_id: int, since: int, limit: int
+    ) -> list[tuple[int, int]]:
+        """Who said "going" most often to the group's sessions starting since `since`."""
+        rows = await self.db.fetchall(
+            "SELECT r.user_id, COUNT(*) AS n FROM meeting_rsvps r "
+            "JOIN meeting_occurrences o ON o.id = r.occurrence_id "
+            "WHERE o.guild_id = :guild_id AND o.group_id = :group_id AND o.starts_at >= :since "
+            "AND o.status <> 'cancelled' AND r.answer = 'going' "
+            "GROUP BY r.user_id ORDER BY n DESC, r.user_id LIMIT :limit",
+            {"guild_id": guild_id, "group_id": group_id, "since": since, "limit": limit},
+        )
+        return [(r["user_id"], r["n"]) for r in rows]

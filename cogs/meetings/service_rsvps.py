@@ -47,6 +47,12 @@ class Rsvps(Sessions):
         if removed:
             log.debug("dropped %d RSVPs of a member who left group %d", removed, group_id)
 
+    async def regulars(
+        self, guild_id: int, group_id: int, since: int, limit: int
+    ) -> list[tuple[int, int]]:
+        """`bot.participation`'s answer: the group's most regular members by RSVPs."""
+        return await self.repo.regulars(guild_id, group_id, since, limit)
+
     async def forget_member(self, guild_id: int, user_id: int) -> None:
         """The member left the server: their answers on its sessions go (the data-deletion
         hook; idempotent)."""

@@ -138,6 +138,19 @@ async def test_every_form_behind_a_button_or_menu(
     )
     # Something to report.
     posted = await fake.send_message(newcomer, server.general, "see you all on Tuesday")
+    # A member of Open Circle the leader will record as remembered (/care remember's preview).
+    rosa = fake.create_user("rosa")
+    fake.add_member(server.guild, rosa)
+    joined = await fake.slash(
+        rosa,
+        "group join",
+        guild=world.guild,
+        channel=server.general,
+        options={"group": str(world.groups["Open Circle"])},
+    )
+    agree = [c for c in joined.message.custom_ids() if ":agree:" in c]
+    if agree:
+        await fake.click(rosa, joined.message, agree[0])
     await runner.idle()
 
     observer = Observer()
@@ -179,6 +192,21 @@ async def test_every_form_behind_a_button_or_menu(
             await explore(who, user, run, f"/{command}")
             if reached == before:
                 failures.append(f"/{command} as {who} opened no form (expected {form})")
+        # /care remember: Edit on the leader's private preview opens the group's message.
+        leader = world.people["leader"]
+        preview = await fake.slash(
+            leader,
+            "care remember",
+            guild=world.guild,
+            channel=server.general,
+            options={"member": rosa.id, "group": group},
+        )
+        edit = next(c for c in preview.message.custom_ids() if c.startswith("storms:edit:"))
+
+        def press_edit() -> Awaitable[InteractionResult]:
+            return fake.click(leader, preview.message, edit)
+
+        await explore("leader", leader, press_edit, "Edit on /care remember's preview")
         for who, user in people:
             menus = [c for c in fake.commands(world.guild) + fake.commands() if c.get("type") == 3]
             for menu in menus:
