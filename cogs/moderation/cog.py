@@ -44,7 +44,7 @@ from cogs.moderation.service import (
     parse_timeout,
 )
 from cogs.moderation.service_privacy import ModerationPrivacy, warning_expired
-from cogs.moderation.timeouts import reconcile_timeouts, refuse_a_retry
+from cogs.moderation.timeouts import reconcile_timeouts, refuse_a_retry, refused
 
 log = logging.getLogger(__name__)
 
@@ -338,9 +338,9 @@ class ModerationCog(Feature, name="Moderation"):
         try:
             try:
                 await member.timeout(until, reason=cleaned)
-            except discord.HTTPException:
+            except discord.HTTPException as error:
                 await self.service.drop_timeout(intent)  # Discord refused it: nothing happened
-                raise
+                raise refused(error) or error  # noqa: B904 (a clear answer, or the error as it was)
             except Exception:
                 # Not known whether Discord applied it: the reconciliation finds out now (a
                 # crash, which runs no code at all, leaves it to the next start).

@@ -83,3 +83,17 @@ async def refuse_a_retry(
             until=stamp(int(current.timestamp())),
             case=same.case_number,
         )
+
+
+def refused(error: discord.HTTPException) -> UserError | None:
+    """What the moderator is told when Discord refuses a timeout: a 400 (the end beyond Discord's
+    28 days, as a clock running ahead of Discord's can make it) gets a clear answer instead of
+    the generic apology; anything else (None) is left to the error handler."""
+    if error.status == 400:
+        return UserError(
+            N_(
+                "Discord refused this timeout: it must end within 28 days of now. "
+                "Nothing was applied; please try a shorter one."
+            )
+        )
+    return None

@@ -4,6 +4,7 @@ once) when Discord shows the timeout, or drops it when Discord does not."""
 
 from __future__ import annotations
 
+from tests.conftest import FakeClock
 from tests.moderation.conftest import Community
 
 MEMBER = r"^/guilds/{}/members/{}$"
@@ -84,3 +85,24 @@ async def test_a_timeout_discord_refuses_leaves_no_intent(community: Community) 
     await c.settle()
     assert await intents(c) == 0
     assert c.dms(c.peer) == [] and timeout_entries(c) == []
+
+
+async def test_a_timeout_past_discords_28_days_gets_a_clear_answer(
+    community: Community, clock: FakeClock
+) -> None:
+    """The bot's clock runs ahead of Discord's (a machine's clock adrift): 27 days by the bot's
+    reckoning end beyond Discord's 28 days. Discord refuses with a 400: the moderator is told
+    why and what to do, and nothing is left behind."""
+    c = community
+    clock.advance(days=2)
+    res = await c.slash(
+        c.server.moderator, "timeout", member=c.peer.id, duration="27d", reason="Cooling off"
+    )
+    assert res.ephemeral and "within 28 days" in res.text, res.text
+    assert "shorter" in res.text
+    await c.settle()
+    assert await intents(c) == 0
+    assert c.fake.member(c.server.guild, c.peer).communication_disabled_until is None
+    assert c.dms(c.peer) == [] and timeout_entries(c) == []
+    [refusal] = c.fake.take_problems()  # the loopback Discord's 400, which this test caused
+    assert "Timeout cannot be longer than 28 days" in refusal
