@@ -52,6 +52,7 @@ from cogs.groups.service_access import (
     PERMISSIONS_REMOVED,
     ROLE_ACCESS_REMOVED,
 )
+from cogs.groups.service_facts import WaitlistFacts
 from cogs.groups.service_privacy import GroupsPrivacy
 from cogs.groups.service_seats import GROUP_REMOVAL, MISSING, NOTICE, OFFER, REQUEST
 from cogs.groups.views import PERSISTENT_ITEMS, OfferButton, RecreateButton, RequestButton
@@ -100,6 +101,7 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, GroupsRecov
     def __init__(self, bot: Bot) -> None:
         super().__init__(bot)
         self.service = GroupService(bot.db, bot.clock, bot.outbox, bot.guild_settings, bot.modlog)
+        self._facts = WaitlistFacts(bot.db)
         self.roles = GroupRoles(self.service)
         self.access = AccessKeeper(bot, self.service, self.roles)
         self.joining = JoinFlow(bot, self.service, self.roles, self.access)
@@ -138,8 +140,11 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, GroupsRecov
         await super().cog_load()
         self.bot.groups = self.directory
         self.bot.access.set_leader_lookup(self.service.is_leader)
+        self.bot.facts.waitlist = self._facts  # for the programme's view
 
     async def cog_unload(self) -> None:
+        if self.bot.facts.waitlist is self._facts:
+            self.bot.facts.waitlist = None
         if self.bot.groups is self.directory:
             self.bot.groups = NoGroups()
             self.bot.access.set_leader_lookup(_no_leaders)
