@@ -45,10 +45,11 @@ RETENTION_JOB = "programme:retention"
 SWEEP_MINUTES = 5
 
 INTERVAL_CHOICES = [
-    app_commands.Choice(name=_T("Every month"), value="monthly"),
-    app_commands.Choice(name=_T("Every quarter"), value="quarterly"),
-    app_commands.Choice(name=_T("Stop"), value="stop"),
+    app_commands.Choice(name=_T("Every month"), value=1),
+    app_commands.Choice(name=_T("Every quarter"), value=3),
+    app_commands.Choice(name=_T("Stop"), value=0),
 ]
+INTERVAL_OF_MONTHS = {1: "monthly", 3: "quarterly"}
 
 PERIOD_CHOICES = [
     app_commands.Choice(name=_T("Last month"), value=1),
@@ -279,22 +280,22 @@ class ProgrammeCog(Feature, name=COG_NAME):
         self,
         interaction: discord.Interaction[Bot],
         channel: discord.TextChannel,
-        interval: app_commands.Choice[str],
+        interval: app_commands.Choice[int],
     ) -> None:
         member = await self.bot.access.require(interaction, Audience.ADMIN)
         t = await translator(interaction)
         settings = await self.bot.guild_settings.get(member.guild.id)
-        stop = interval.value == "stop"
-        if not stop:
+        chosen = INTERVAL_OF_MONTHS.get(interval.value)
+        if chosen is not None:
             problem = render.channel_problem(channel, settings.moderator_role_id, t)
             if problem is not None:
                 await interaction.response.send_message(problem, ephemeral=True)
                 return
         done, first = await self.scheduled.set_schedule(
-            member.guild.id, channel.id, None if stop else interval.value, member.id
+            member.guild.id, channel.id, chosen, member.id
         )
         await interaction.response.send_message(
-            render.schedule_set(done is not None, channel.mention, interval.value, first, t),
+            render.schedule_set(done is not None, channel.mention, chosen or "", first, t),
             ephemeral=True,
         )
 

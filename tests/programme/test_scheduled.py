@@ -45,7 +45,7 @@ async def test_who_may_schedule_and_where(
     lena = person(fake, s, "lena")
     await make_group(runner, fake, s, "Survivors", lena)
 
-    async def ask(user, channel: Channel, interval: str = "quarterly") -> str:
+    async def ask(user, channel: Channel, interval: int = 3) -> str:
         res = await fake.slash(
             user,
             "programme schedule-reports",
@@ -64,7 +64,7 @@ async def test_who_may_schedule_and_where(
     assert await programme(runner).scheduled.schedule(s.guild.id) is None  # nothing written
     text = await ask(s.admin, s.private)
     assert "every quarter" in text and f"<#{s.private.id}>" in text
-    assert "no longer posted" in await ask(s.admin, s.private, "stop")
+    assert "no longer posted" in await ask(s.admin, s.private, 0)
     assert await programme(runner).scheduled.schedule(s.guild.id) is None
 
 
@@ -80,7 +80,7 @@ async def test_a_quarterly_report_once_across_restarts_and_the_leaders_check_in(
         "programme schedule-reports",
         guild=s.guild,
         channel=s.general,
-        options={"channel": s.private.id, "interval": "quarterly"},
+        options={"channel": s.private.id, "interval": 3},
     )
     assert "every quarter" in res.text, res.text
     assert await sweep(runner) == 0  # the quarter has not ended
