@@ -66,7 +66,8 @@ class ScheduleCog(Feature, name=SCHEDULE_COG):
         await self.schedule.forget(guild_id, user_id)
 
     async def export_user_data(self, guild_id: int, user_id: int) -> Mapping[str, Any]:
-        return {"check_ins": await self.schedule.export(guild_id, user_id)}
+        found = await self.schedule.export(guild_id, user_id)
+        return {"Your check-ins about your groups": found} if found else {}
 
     # ------------------------------------------------------------------ renderers
 

@@ -26,6 +26,7 @@ from bot.directory import GroupDirectory
 from bot.errors import NotAllowed, UserError
 from bot.i18n import N_
 from bot.outbox import Outbox
+from bot.registry import iso
 from cogs.programme.repository_schedule import Schedule, ScheduleRepository
 
 REPORT_POST = "programme:report_post"  # the programme report, to the organisation's channel
@@ -78,6 +79,9 @@ class ScheduleService:
             if interval not in INTERVALS:
                 raise UserError(N_("Please pick monthly or quarterly."))
             start, end = period_around(interval, self.now(), await self._zone(guild_id))
+            before = await self.repo.schedule(guild_id)
+            if before is not None and before.interval == interval:
+                start = min(start, before.next_start)  # a period not posted yet still will be
             schedule = Schedule(guild_id, channel_id, interval, start)
             await self.repo.set_schedule(tx, schedule, by, self.now())
         return schedule, end
@@ -169,7 +173,16 @@ class ScheduleService:
     # ------------------------------------------------------------------ members' data
 
     async def export(self, guild_id: int, user_id: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in await self.repo.of_leader(guild_id, user_id)]
+        return [
+            {
+                "group": r["group_id"],
+                "period_start": iso(r["period_start"]),
+                "rating": r["rating"],
+                "words": r["words"],
+                "answered_at": iso(r["answered_at"]),
+            }
+            for r in await self.repo.of_leader(guild_id, user_id)
+        ]
 
     async def forget(self, guild_id: int, user_id: int) -> int:
         async with self.db.transaction() as tx:

@@ -134,3 +134,25 @@ async def test_a_quarterly_report_once_across_restarts_and_the_leaders_check_in(
     # Never to the members: nothing of it in any member's DMs or in the group's room.
     room = fake.messages_in(fake.channel(group.channel_id))  # type: ignore[arg-type]
     assert all("Going well" not in m.content for m in room + fake.dm_messages(anna))
+
+    # Lena asks for her data: her answer is there.
+    bot = runner.bot
+    assert bot is not None
+    exported = await bot.data_export.export_user(s.guild.id, lena.id)
+    title = "Your check-ins about your groups"
+    [mine] = [part[title] for part in exported.data.values() if title in part]
+    assert mine[0]["rating"] == 4 and mine[0]["words"] == " ".join(WORDS.split())
+    # The retention period (90 days by default) after her answer: her words and name go, the
+    # group's rating stays.
+    clock.now = datetime(2027, 7, 5, 0, 0, tzinfo=UTC)
+    cog = bot.get_cog("Programme reports")
+    assert cog is not None
+    assert await cog.forget_old() == 1  # type: ignore[attr-defined]
+    rows = await bot.db.fetchall("SELECT leader_id, words, rating FROM programme_checkins")
+    assert [tuple(r) for r in rows] == [(None, None, 4)]
+    # She answers again, then asks to be erased: the same.
+    form = await fake.click(lena, dm, buttons[1])
+    await fake.submit_modal(lena, form, {"words": "Harder this month"})
+    await bot.data_deletion.delete_user(s.guild.id, lena.id)
+    rows = await bot.db.fetchall("SELECT leader_id, words, rating FROM programme_checkins")
+    assert sorted(tuple(r) for r in rows) == [(None, None, 2), (None, None, 4)]
