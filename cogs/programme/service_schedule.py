@@ -78,10 +78,12 @@ class ScheduleService:
                 return None, None
             if interval not in INTERVALS:
                 raise UserError(N_("Please pick monthly or quarterly."))
-            start, end = period_around(interval, self.now(), await self._zone(guild_id))
+            zone = await self._zone(guild_id)
+            start, _ = period_around(interval, self.now(), zone)
             before = await self.repo.schedule(guild_id)
             if before is not None and before.interval == interval:
                 start = min(start, before.next_start)  # a period not posted yet still will be
+            _, end = period_around(interval, start, zone)
             schedule = Schedule(guild_id, channel_id, interval, start)
             await self.repo.set_schedule(tx, schedule, by, self.now())
         return schedule, end
