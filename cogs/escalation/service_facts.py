@@ -27,9 +27,10 @@ class DutyFacts:
         self._duty = duty
 
     async def on_duty(self, guild_id: int, start: int, end: int) -> list[int] | None:
-        """Moderators on duty at any moment of [start, end); None when nobody in the server is
-        on the rota or on duty by hand (then the moderator role stands in)."""
-        if not await self._repo.rota(guild_id) and not await self._repo.overrides(guild_id):
+        """Moderators on duty at any moment of [start, end); None when the server has no rota
+        and nobody is on duty by hand then (the moderator role stands in)."""
+        has_rota = bool(await self._repo.rota(guild_id))
+        if not has_rota and not await self._repo.overrides(guild_id):
             return None
         step = max(STEP_SECONDS, (end - start) // MAX_STEPS + 1)
         found: set[int] = set()
@@ -37,7 +38,7 @@ class DutyFacts:
         while moment < max(end, start + 1):
             found.update(d.user_id for d in await self._duty().who(guild_id, moment))
             moment += step
-        return sorted(found)
+        return sorted(found) if found or has_rota else None
 
 
 class CrisisFacts:
