@@ -82,8 +82,16 @@ async def test_briefing_and_report_from_the_real_features(
     assert on.ephemeral, on.text
     await settle(runner)
 
+    # The moderation feature's guidelines: the server's, at version 2.
+    for body in ("Be kind.", "Be kind. Listen first."):
+        opened = await fake.slash(s.moderator, "guidelines set", guild=s.guild, channel=s.general)
+        assert opened.modal is not None, opened.text
+        await fake.submit_modal(s.moderator, opened, {"body": body})
+    await settle(runner)
+
     assert await sweep(runner) == 1
     [brief] = briefings(fake, lena)
+    assert "Guidelines: version 2." in brief.content
     text = brief.content
     # The confidentiality feature: the leader who made the group never accepted it.
     assert f"Not yet accepted the current agreement: <@{lena.id}>." in text
