@@ -109,15 +109,56 @@ class WaitlistSource(Protocol):
     ) -> int: ...
 
 
+class _AllCases:
+    """`cases` answered by every feature that offers a part (moderation: reports; escalation:
+    crisis cases and contact requests), added up."""
+
+    def __init__(self, parts: dict[str, CaseSource]) -> None:
+        self._parts = parts
+
+    async def notices(self, guild_id: int, group_id: int) -> GroupNotices:
+        reports, contact = 0, set[int]()
+        for part in list(self._parts.values()):
+            found = await part.notices(guild_id, group_id)
+            reports += found.open_reports
+            contact.update(found.contact_requests)
+        return GroupNotices(open_reports=reports, contact_requests=tuple(sorted(contact)))
+
+    async def counts(self, guild_id: int, group_id: int | None, start: int, end: int) -> CaseCounts:
+        reports = crisis = 0
+        for part in list(self._parts.values()):
+            found = await part.counts(guild_id, group_id, start, end)
+            reports += found.reports
+            crisis += found.crisis_cases
+        return CaseCounts(reports=reports, crisis_cases=crisis)
+
+
 class Facts:
     """The installed sources (None: not offered). Set by the owning feature's cog_load and
-    reset to None by its cog_unload."""
+    reset to None by its cog_unload. `cases` has several owners: each adds its part with
+    `offer_cases` and takes it back with `withdraw_cases`."""
 
     def __init__(self) -> None:
         self.sessions: SessionSource | None = None
         self.agreements: AgreementSource | None = None
         self.guidelines: GuidelineSource | None = None
         self.duty: DutySource | None = None
-        self.cases: CaseSource | None = None
         self.ratings: RatingSource | None = None
         self.waitlist: WaitlistSource | None = None
+        self._case_parts: dict[str, CaseSource] = {}
+
+    @property
+    def cases(self) -> CaseSource | None:
+        return _AllCases(self._case_parts) if self._case_parts else None
+
+    @cases.setter
+    def cases(self, source: CaseSource | None) -> None:
+        """Replaces every part with one source (None: none)."""
+        self._case_parts = {} if source is None else {"": source}
+
+    def offer_cases(self, owner: str, source: CaseSource) -> None:
+        self._case_parts[owner] = source
+
+    def withdraw_cases(self, owner: str, source: CaseSource) -> None:
+        if self._case_parts.get(owner) is source:
+            del self._case_parts[owner]

@@ -35,6 +35,7 @@ from cogs.confidentiality.models import SERVER, Text
 from cogs.confidentiality.render import prompt
 from cogs.confidentiality.service import JOIN_WHY, NOTICE, PROMPT, ConfidentialityService
 from cogs.confidentiality.service_base import Once
+from cogs.confidentiality.service_facts import AgreementFacts
 from cogs.confidentiality.service_privacy import ConfidentialityPrivacy
 from cogs.confidentiality.views import CONFIDENTIALITY_COG_NAME, DYNAMIC_ITEMS
 
@@ -62,6 +63,16 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
         self.service.on_grace(self._schedule_grace)
         self.service.on_member_grace(self._schedule_member_grace)
         self.privacy = ConfidentialityPrivacy(bot.db)
+        self._facts = AgreementFacts(self.service, lambda: bot.groups)  # the programme's view
+
+    async def cog_load(self) -> None:
+        await super().cog_load()
+        self.bot.facts.agreements = self._facts
+
+    async def cog_unload(self) -> None:
+        if self.bot.facts.agreements is self._facts:
+            self.bot.facts.agreements = None
+        await super().cog_unload()
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         return {

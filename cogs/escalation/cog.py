@@ -47,6 +47,7 @@ from cogs.escalation.service import (
     Incoming,
 )
 from cogs.escalation.service_base import ALERT_DM, SETUP_REMINDER
+from cogs.escalation.service_facts import CrisisFacts, DutyFacts
 from cogs.escalation.service_privacy import EscalationPrivacy
 from cogs.escalation.views import (
     COG_NAME,
@@ -97,6 +98,8 @@ class EscalationCog(Feature, name=COG_NAME):
         self.after_read: Callable[[discord.Message], None] | None = None
         self.intake = Intake(bot, self.service, self.helplines, refresh=self._refresh_later)
         self.privacy = EscalationPrivacy(bot.db, bot.clock)
+        self._duty_facts = DutyFacts(bot.db, lambda: self.service.duty)
+        self._crisis_facts = CrisisFacts(bot.db, lambda: bot.groups)
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         alerts, delivery = self.alerts, self.delivery
@@ -154,6 +157,14 @@ class EscalationCog(Feature, name=COG_NAME):
     async def cog_load(self) -> None:
         await super().cog_load()
         _ = self.detector.builtin  # compile the automaton now, not on the first message
+        self.bot.facts.duty = self._duty_facts  # for the programme's view
+        self.bot.facts.offer_cases("escalation", self._crisis_facts)
+
+    async def cog_unload(self) -> None:
+        if self.bot.facts.duty is self._duty_facts:
+            self.bot.facts.duty = None
+        self.bot.facts.withdraw_cases("escalation", self._crisis_facts)
+        await super().cog_unload()
 
     # ------------------------------------------------------------------ scheduled work
 

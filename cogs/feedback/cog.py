@@ -33,6 +33,7 @@ from cogs.feedback.anonymity import HistoryEraser, Tokens
 from cogs.feedback.free_text import DIGEST, FeedbackService
 from cogs.feedback.poll_board import PollBoardCog
 from cogs.feedback.polls import POLL_POST, POLL_RESULTS, VOTE_LOST, PollService
+from cogs.feedback.service_facts import RatingFacts
 from cogs.feedback.service_privacy import FeedbackPrivacy
 from cogs.feedback.views import ConfirmVoteButton, FeedbackModal, PollOptionsModal, VoteButton
 
@@ -96,6 +97,16 @@ class FeedbackCog(Feature, name="Feedback"):
         self.feedback = services.feedback
         self.eraser = services.eraser
         self.board = board
+        self._facts = RatingFacts(bot.db)
+
+    async def cog_load(self) -> None:
+        await super().cog_load()
+        self.bot.facts.ratings = self._facts  # for the programme's view
+
+    async def cog_unload(self) -> None:
+        if self.bot.facts.ratings is self._facts:
+            self.bot.facts.ratings = None
+        await super().cog_unload()
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         return {

@@ -64,6 +64,7 @@ from cogs.groups.service_access import (
     PERMISSIONS_REMOVED,
     ROLE_ACCESS_REMOVED,
 )
+from cogs.groups.service_facts import WaitlistFacts
 from cogs.groups.service_privacy import GroupsPrivacy
 from cogs.groups.service_seats import GROUP_REMOVAL, MISSING, NOTICE, OFFER, REQUEST
 from cogs.groups.views import PERSISTENT_ITEMS, OfferButton, RecreateButton, RequestButton
@@ -122,6 +123,7 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, GroupsRecov
             events=bot.event_log,  # the group events are durable (bot/events.py)
             dispatch=bot.dispatch,
         )
+        self._facts = WaitlistFacts(bot.db)
         self.roles = GroupRoles(self.service)
         self.access = AccessKeeper(bot, self.service, self.roles)
         self.joining = JoinFlow(bot, self.service, self.roles, self.access)
@@ -166,8 +168,11 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, GroupsRecov
         await super().cog_load()
         self.bot.groups = self.directory
         self.bot.access.set_leader_lookup(self.service.is_leader)
+        self.bot.facts.waitlist = self._facts  # for the programme's view
 
     async def cog_unload(self) -> None:
+        if self.bot.facts.waitlist is self._facts:
+            self.bot.facts.waitlist = None
         if self.bot.groups is self.directory:
             self.bot.groups = NoGroups()
             self.bot.access.set_leader_lookup(_no_leaders)

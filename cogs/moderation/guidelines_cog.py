@@ -41,6 +41,7 @@ from cogs.moderation.guidelines import (
     GuidelineService,
 )
 from cogs.moderation.models import Guideline
+from cogs.moderation.service_facts import GuidelineFacts
 from cogs.moderation.views import GUIDELINES_COG_NAME, GuidelinesModal
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class GuidelinesCog(Feature, name=GUIDELINES_COG_NAME):
     def __init__(self, bot: Bot, service: GuidelineService) -> None:
         super().__init__(bot)
         self.service = service
+        self._facts = GuidelineFacts(bot.db)
 
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         return {REMINDER: self._render_reminder}
@@ -76,6 +78,15 @@ class GuidelinesCog(Feature, name=GUIDELINES_COG_NAME):
 
     def job_rebuilders(self) -> Sequence[Rebuilder]:
         return (self._rebuild,)
+
+    async def cog_load(self) -> None:
+        await super().cog_load()
+        self.bot.facts.guidelines = self._facts  # for the programme's view
+
+    async def cog_unload(self) -> None:
+        if self.bot.facts.guidelines is self._facts:
+            self.bot.facts.guidelines = None
+        await super().cog_unload()
 
     # ------------------------------------------------------------------ scheduling
 

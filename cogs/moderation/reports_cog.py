@@ -28,6 +28,7 @@ from bot.tree import translator
 from cogs.moderation import render
 from cogs.moderation.models import Report
 from cogs.moderation.service import REPORT_POST, ModerationService, snapshot_of
+from cogs.moderation.service_facts import ReportFacts
 from cogs.moderation.views import (
     REPORTS_COG_NAME,
     ReportAction,
@@ -49,6 +50,7 @@ class ReportsCog(Feature, name=REPORTS_COG_NAME):
     def __init__(self, bot: Bot, service: ModerationService) -> None:
         super().__init__(bot)
         self.service = service
+        self._facts = ReportFacts(bot.db, lambda: bot.groups)
         self.report_menu = app_commands.ContextMenu(
             name=_T("Report to moderators"),
             callback=self.report_message,
@@ -67,7 +69,12 @@ class ReportsCog(Feature, name=REPORTS_COG_NAME):
     def job_rebuilders(self) -> Sequence[Rebuilder]:
         return (self._schedule,)
 
+    async def cog_load(self) -> None:
+        await super().cog_load()
+        self.bot.facts.offer_cases("moderation", self._facts)  # for the programme's view
+
     async def cog_unload(self) -> None:
+        self.bot.facts.withdraw_cases("moderation", self._facts)
         self.bot.tree.remove_command(self.report_menu.name, type=self.report_menu.type)
         await super().cog_unload()
 

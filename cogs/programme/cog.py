@@ -21,7 +21,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _T
 from discord.ext import commands
 
-from bot.checks import LEADER, MODERATOR, Audience
+from bot.checks import ADMIN, LEADER, MODERATOR, Audience
 from bot.client import Bot
 from bot.directory import GroupRef
 from bot.dispatcher import PermanentFailure, Rendered, Renderer
@@ -35,6 +35,7 @@ from cogs.programme import render
 from cogs.programme.chart import chart_png
 from cogs.programme.service import ATTENDANCE, BRIEFING, ProgrammeService
 from cogs.programme.service_reports import Period, ReportService, period_of
+from cogs.programme.service_schedule import ScheduleService
 from cogs.programme.views import COG_NAME, PERSISTENT_ITEMS, AttendanceForm, prompt_view
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,13 @@ log = logging.getLogger(__name__)
 SWEEP_JOB = "programme:sweep"
 RETENTION_JOB = "programme:retention"
 SWEEP_MINUTES = 5
+
+INTERVAL_CHOICES = [
+    app_commands.Choice(name=_T("Every month"), value=1),
+    app_commands.Choice(name=_T("Every quarter"), value=3),
+    app_commands.Choice(name=_T("Stop"), value=0),
+]
+INTERVAL_OF_MONTHS = {1: "monthly", 3: "quarterly"}
 
 PERIOD_CHOICES = [
     app_commands.Choice(name=_T("Last month"), value=1),
@@ -67,6 +75,16 @@ class ProgrammeCog(Feature, name=COG_NAME):
             bot.db, bot.clock, bot.outbox, lambda: bot.groups, bot.facts
         )
         self.reports = ReportService(bot.db, bot.facts)
+
+        async def zone(guild_id: int) -> str:
+            return (await bot.guild_settings.get(guild_id)).effective_timezone
+
+        async def group_name(guild_id: int, group_id: int) -> str | None:
+            group = await bot.groups.get(guild_id, group_id)
+            return None if group is None else group.name
+
+        self.scheduled = ScheduleService(bot.db, bot.clock, bot.outbox, lambda: bot.groups, zone)
+        self.reports.checkins = (self.scheduled.checkins, group_name)
 
     # ------------------------------------------------------------------ the feature contract
 
@@ -247,6 +265,39 @@ class ProgrammeCog(Feature, name=COG_NAME):
             )
         )
         await interaction.response.send_message(text, ephemeral=True)
+
+    @programme.command(
+        name="schedule-reports",
+        description=_T("Post the programme report to a private channel every month or quarter"),
+        extras=ADMIN,
+    )
+    @app_commands.describe(
+        channel=_T("A channel only moderators and admins can read"),
+        interval=_T("How often (in the server's time zone); Stop ends the reports"),
+    )
+    @app_commands.choices(interval=INTERVAL_CHOICES)
+    async def schedule_reports(
+        self,
+        interaction: discord.Interaction[Bot],
+        channel: discord.TextChannel,
+        interval: app_commands.Choice[int],
+    ) -> None:
+        member = await self.bot.access.require(interaction, Audience.ADMIN)
+        t = await translator(interaction)
+        settings = await self.bot.guild_settings.get(member.guild.id)
+        chosen = INTERVAL_OF_MONTHS.get(interval.value)
+        if chosen is not None:
+            problem = render.channel_problem(channel, settings.moderator_role_id, t)
+            if problem is not None:
+                await interaction.response.send_message(problem, ephemeral=True)
+                return
+        done, first = await self.scheduled.set_schedule(
+            member.guild.id, channel.id, chosen, member.id
+        )
+        await interaction.response.send_message(
+            render.schedule_set(done is not None, channel.mention, chosen or "", first, t),
+            ephemeral=True,
+        )
 
     @report.command(
         name="group", description=_T("A group's report: sessions, attendance"), extras=LEADER

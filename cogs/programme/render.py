@@ -11,6 +11,7 @@ from typing import Any
 from bot.i18n import N_, Translate
 from bot.kit.text import escape_member_text
 from bot.kit.timestamps import stamp, stamp_and_relative
+from bot.permissions import MAX_READERS_NAMED, bot_missing, permission_names, unwanted_readers
 
 BRIEFING_TITLE = N_("Before the session of {group}")
 
@@ -103,3 +104,42 @@ def recorded(count: int | None, t: Translate) -> str:
     if count is None:
         return t("Skipped: nothing is recorded for this session.")
     return t.plural("Saved: {n} person came.", "Saved: {n} people came.", count)
+
+
+def channel_problem(channel: Any, moderator_role_id: int | None, t: Translate) -> str | None:
+    """The organisation's channel gets the leaders' words about their groups: only moderators,
+    admins and the bot may read it (bot.permissions), and the bot must be able to post there."""
+    readers = unwanted_readers(channel, moderator_role_id)
+    if readers:
+        named = [r.mention for r in readers[:MAX_READERS_NAMED]]
+        if len(readers) > MAX_READERS_NAMED:
+            named.append(t("and {n} more", n=len(readers) - MAX_READERS_NAMED))
+        return t(
+            "{channel} can be read by people who are not moderators or admins: {readers}. The "
+            "reports hold what leaders say about their groups, so please choose a channel only "
+            "moderators can see (or make this one private first).",
+            channel=channel.mention,
+            readers=", ".join(named),
+        )
+    missing = bot_missing(channel)
+    if missing:
+        return t(
+            "I can't post in {channel} yet: I'm missing {permissions} there. Give my role "
+            "those permissions in the channel's settings, then try again.",
+            channel=channel.mention,
+            permissions=permission_names(missing),
+        )
+    return None
+
+
+def schedule_set(on: bool, channel: str, interval: str, first: int | None, t: Translate) -> str:
+    if not on:
+        return t("The programme report is no longer posted on a schedule.")
+    how = t("every month") if interval == "monthly" else t("every quarter")
+    return t(
+        "The programme report will be posted in {channel} {how}, the first one {when}. Each "
+        "group's leaders get their group's report privately, with a short check-in.",
+        channel=channel,
+        how=how,
+        when=stamp(first or 0),
+    )

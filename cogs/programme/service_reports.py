@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -123,6 +124,9 @@ class Report:
     rating_trend: float | None = None
     reports: int | None = None
     crisis_cases: int | None = None
+    # The leaders' check-ins of the period (programme report): group name, answers, mean 1-5
+    checkins: list[tuple[str, int, float]] = field(default_factory=list)
+    checkin_words: list[tuple[str, str]] = field(default_factory=list)  # never in the CSV
 
     def rows(self, t: Translate) -> list[tuple[str, str, str]]:
         """(section, label, value): the CSV, and every number the chart draws."""
@@ -149,6 +153,9 @@ class Report:
             (t("cases"), t("reports"), number(self.reports)),
             (t("cases"), t("crisis cases"), number(self.crisis_cases)),
         ]
+        for name, answered, mean in self.checkins:
+            out.append((t("leaders' check-in"), name, number(mean)))
+            out.append((t("check-in answers"), name, number(answered)))
         return out
 
     def csv(self, t: Translate) -> bytes:
@@ -171,10 +178,16 @@ def _numeric(text: str) -> bool:
     return True
 
 
+Checkins = Callable[[int, int, int], Awaitable[dict[int, tuple[int, float, list[str]]]]]
+GroupName = Callable[[int, int], Awaitable[str | None]]
+
+
 class ReportService:
     def __init__(self, db: Database, facts: Facts) -> None:
         self.repo = ProgrammeRepository(db)
         self.facts = facts
+        # Set by the scheduled reports (schedule_cog.py): the leaders' check-ins, by group.
+        self.checkins: tuple[Checkins, GroupName] | None = None
 
     async def build(
         self,
@@ -216,6 +229,13 @@ class ReportService:
         changes = await self.repo.membership_counts(guild_id, group_id, period.start, period.end)
         report.joined, report.left = changes.get("joined", 0), changes.get("left", 0)
         await self._from_sources(report, guild_id, group_id, members)
+        if group_id is None and self.checkins is not None:
+            answers, name_of = self.checkins
+            found = await answers(guild_id, period.start, period.end)
+            for gid, (answered, mean, words) in sorted(found.items()):
+                name = await name_of(guild_id, gid) or f"#{gid}"
+                report.checkins.append((name, answered, mean))
+                report.checkin_words += [(name, w) for w in words]
         return report
 
     async def _from_sources(

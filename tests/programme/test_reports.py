@@ -132,8 +132,10 @@ async def test_a_group_report_over_three_months_matches_what_happened(
     # Bea left. Lena leads (a leader is not counted as joining).
     assert table["members", "joined"] == "3"
     assert table["members", "left"] == "1"
-    # Sources this server's features do not offer here: "not known", never a made-up zero.
-    for key in (("members", "waitlisted"), ("agreement", "accepted"), ("cases", "reports")):
+    # The groups feature says how many waited for a seat (nobody); the features not loaded
+    # here offer nothing: "not known", never a made-up zero.
+    assert table["members", "waitlisted"] == "0"
+    for key in (("agreement", "accepted"), ("cases", "reports"), ("cases", "crisis cases")):
         assert table[key] == ""
 
     # The chart: every number it drew is in the CSV, row for row.
