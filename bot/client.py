@@ -44,6 +44,7 @@ EXTENSIONS = (
     "cogs.moderation",
     "cogs.confidentiality",
     "cogs.privacy",
+    "cogs.mentoring",
 )
 
 Mode = Literal["run", "sync"]
