@@ -472,22 +472,20 @@ class MentoringCog(Handlers, Feature, name=COG_NAME):
             if ended.kind == "mentor" and ended.mentee_id == member.id
             else (BUDDY if ended.kind == "leader_buddy" else None)
         )
-        view = None
-        if own is not None:
-            view = discord.ui.View(timeout=None)
-            view.add_item(
-                RematchButton(
-                    guild=member.guild.id, kind=own, user=member.id, label=t("Match me again")
-                )
-            )
-        await interaction.response.send_message(
-            t(
-                "Your match has ended. The other person gets a kind message that does not say "
-                "why, and the coordinator is told."
-            ),
-            view=view,
-            ephemeral=True,
+        text = t(
+            "Your match has ended. The other person gets a kind message that does not say "
+            "why, and the coordinator is told."
         )
+        if own is None:
+            await interaction.response.send_message(text, ephemeral=True)
+            return
+        view = discord.ui.View(timeout=None)
+        view.add_item(
+            RematchButton(
+                guild=member.guild.id, kind=own, user=member.id, label=t("Match me again")
+            )
+        )
+        await interaction.response.send_message(text, view=view, ephemeral=True)
 
     async def rematch_pressed(
         self, interaction: discord.Interaction[Any], guild_id: int, kind: str
