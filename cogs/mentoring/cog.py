@@ -15,15 +15,16 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _T
 
-from bot.checks import ADMIN, LEADER, MEMBER, MODERATOR, Audience, caller
+from bot.checks import ADMIN, LEADER, MEMBER, MODERATOR, Audience
 from bot.client import Bot
-from bot.errors import NotAllowed, UserError
+from bot.errors import UserError
 from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.i18n import N_
 from bot.kit.zones import TimeZone
 from bot.registry import Kept
 from bot.tree import translator
 from cogs.mentoring import rendering
+from cogs.mentoring.actions import Actions
 from cogs.mentoring.handlers import Handlers
 from cogs.mentoring.model import (
     AGE_BANDS,
@@ -44,7 +45,6 @@ from cogs.mentoring.views import (
     COG_NAME,
     PERSISTENT_ITEMS,
     PERSISTENT_MODALS,
-    AboutButton,
     ConfirmButton,
     RematchButton,
 )
@@ -90,7 +90,7 @@ PROFILE_CHOICES = {
 }
 
 
-class MentoringCog(Handlers, Feature, name=COG_NAME):
+class MentoringCog(Actions, Handlers, Feature, name=COG_NAME):
     persistent_items = PERSISTENT_ITEMS
     persistent_modals = PERSISTENT_MODALS
     job_prefix = "mentoring:"
@@ -154,76 +154,6 @@ class MentoringCog(Handlers, Feature, name=COG_NAME):
         match = await self.pairing.check_in(match_id)
         if match is not None:
             self._arm(match)
-
-    # ------------------------------------------------------------------ who may
-
-    async def _coordinator(self, interaction: discord.Interaction[Any]) -> discord.Member:
-        member = caller(interaction)
-        if await self.bot.access.is_moderator(member):
-            return member
-        role_id = (await self.service.settings(member.guild.id)).coordinator_role_id
-        if role_id is not None and member.get_role(role_id) is not None:
-            return member
-        raise NotAllowed(NOT_COORDINATOR)
-
-    # ------------------------------------------------------------------ profiles
-
-    async def _cancer_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
-            return []
-        names = await self.service.cancer_types(interaction.guild_id)
-        return [
-            app_commands.Choice(name=n, value=n) for n in names if current.lower() in n.lower()
-        ][:25]
-
-    async def _criteria_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        t = await translator(interaction)
-        done, _, last = current.rpartition(",")
-        prefix = f"{done}," if done else ""
-        return [
-            app_commands.Choice(name=f"{prefix}{key} ({t(label)})"[:100], value=f"{prefix}{key}")
-            for key, label in CRITERIA.items()
-            if key.startswith(last.strip().lower())
-        ][:25]
-
-    async def _save(self, interaction: discord.Interaction[Any], kind: str, **form: Any) -> None:
-        member = caller(interaction)
-        t = await translator(interaction)
-        languages = {form.pop("language")} | (
-            {form.pop("other_language")} if form.get("other_language") else set()
-        )
-        form.pop("other_language", None)
-        form["languages"] = languages
-        form["musts"] = _words(form.pop("must_match", None))
-        form["wishes"] = _words(form.pop("would_like", None))
-        form["treatments"] = _words(form.pop("treatments", None))
-        profile = await self.service.save_profile(member.guild.id, member.id, kind, **form)
-        text = {
-            MENTEE: t(
-                "Thank you: your request is saved, privately. A coordinator will suggest a "
-                "mentor and you will be asked before anything happens."
-            ),
-            MENTOR: t(
-                "Thank you for offering: a coordinator will review it. Nobody is matched "
-                "with you without asking you first."
-            ),
-            BUDDY: t("Saved: a coordinator will suggest a leader buddy and ask you both first."),
-        }[kind]
-        text += "\n" + t("/mentor withdraw deletes all of it at any time.")
-        view = discord.ui.View(timeout=None)
-        view.add_item(
-            AboutButton(
-                guild=member.guild.id,
-                kind=profile.kind,
-                user=member.id,
-                label=t("Add a few words (optional)"),
-            )
-        )
-        await interaction.response.send_message(text, view=view, ephemeral=True)
 
     @mentor.command(name="request", description=_T("Ask for a mentor (private)"), extras=MEMBER)
     @app_commands.describe(**DESCRIBE)
@@ -335,17 +265,10 @@ class MentoringCog(Handlers, Feature, name=COG_NAME):
         )
 
     for _cmd in (request, offer):
-        _cmd.autocomplete("cancer_type")(_cancer_autocomplete)
-        _cmd.autocomplete("must_match")(_criteria_autocomplete)
-        _cmd.autocomplete("would_like")(_criteria_autocomplete)
+        _cmd.autocomplete("cancer_type")(Actions._cancer_autocomplete)
+        _cmd.autocomplete("must_match")(Actions._criteria_autocomplete)
+        _cmd.autocomplete("would_like")(Actions._criteria_autocomplete)
     del _cmd
-
-    async def about_submitted(
-        self, interaction: discord.Interaction[Any], guild_id: int, kind: str, words: str
-    ) -> None:
-        t = await translator(interaction)
-        await self.service.set_words(guild_id, interaction.user.id, kind, words)
-        await interaction.response.send_message(t("Saved, privately."), ephemeral=True)
 
     @mentor.command(
         name="withdraw", description=_T("Delete your mentoring profile and matches"), extras=MEMBER
@@ -358,21 +281,6 @@ class MentoringCog(Handlers, Feature, name=COG_NAME):
         await interaction.followup.send(
             t("Done: everything mentoring kept about you is deleted. Take care."), ephemeral=True
         )
-
-    async def _withdraw(self, guild_id: int, user_id: int) -> None:
-        for match in await self.pairing.withdraw(guild_id, user_id):
-            self._disarm(match.id)
-            await self._close_thread(match.thread_id)
-
-    async def _close_thread(self, thread_id: int | None) -> None:
-        if thread_id is None:
-            return
-        try:
-            thread = self.bot.get_channel(thread_id) or await self.bot.fetch_channel(thread_id)
-            if isinstance(thread, discord.Thread):
-                await thread.edit(archived=True, locked=True)
-        except discord.HTTPException:
-            log.warning("mentoring: could not close thread %d", thread_id)
 
     # ------------------------------------------------------------------ coordinators
 
@@ -389,24 +297,6 @@ class MentoringCog(Handlers, Feature, name=COG_NAME):
         capacity: app_commands.Range[int, 1, 5] | None = None,
     ) -> None:
         await self._approve(interaction, member.id, capacity)
-
-    async def approve_pressed(self, interaction: discord.Interaction[Any], user_id: int) -> None:
-        await self._approve(interaction, user_id, None)
-
-    async def _approve(
-        self, interaction: discord.Interaction[Any], user_id: int, capacity: int | None
-    ) -> None:
-        me = await self._coordinator(interaction)
-        t = await translator(interaction)
-        profile = await self.service.approve(me.guild.id, user_id, capacity, me.id)
-        await interaction.response.send_message(
-            t(
-                "<@{user}> is approved as a mentor (up to {n} mentees at once).",
-                user=user_id,
-                n=profile.capacity,
-            ),
-            ephemeral=True,
-        )
 
     @mentor.command(
         name="suggest",
@@ -446,17 +336,6 @@ class MentoringCog(Handlers, Feature, name=COG_NAME):
             )
         await interaction.response.send_message("\n".join(lines), view=view, ephemeral=True)
 
-    async def confirm_pressed(
-        self, interaction: discord.Interaction[Any], request: int, mentor: int
-    ) -> None:
-        me = await self._coordinator(interaction)
-        t = await translator(interaction)
-        match = await self.pairing.confirm(me.guild.id, request, mentor, me.id)
-        await interaction.response.send_message(
-            t("Match #{match} proposed: both people are asked privately.", match=match.id),
-            ephemeral=True,
-        )
-
     @mentor.command(
         name="end", description=_T("End your mentoring match, privately"), extras=MEMBER
     )
@@ -486,16 +365,6 @@ class MentoringCog(Handlers, Feature, name=COG_NAME):
             )
         )
         await interaction.response.send_message(text, view=view, ephemeral=True)
-
-    async def rematch_pressed(
-        self, interaction: discord.Interaction[Any], guild_id: int, kind: str
-    ) -> None:
-        t = await translator(interaction)
-        await self.pairing.rematch(guild_id, interaction.user.id, kind)
-        await interaction.response.send_message(
-            t("Your request is waiting again: a coordinator will suggest a new match."),
-            ephemeral=True,
-        )
 
     @mentor.command(
         name="stats", description=_T("Moderators: mentoring numbers (no words)"), extras=MODERATOR

@@ -46,7 +46,7 @@ class Handlers:
         other_kind = (
             BUDDY if match.kind == "leader_buddy" else MENTOR if user == match.mentee_id else MENTEE
         )
-        other = await self.service.repo.profile(match.guild_id, match.other(user), other_kind)
+        other = await self.service.profile(match.guild_id, match.other(user), other_kind)
         return rendering.ask(t, match, user, other)
 
     async def _render_guide(self, message: OutboxMessage) -> Rendered:
@@ -66,7 +66,7 @@ class Handlers:
     async def _render_offer(self, message: OutboxMessage) -> Rendered:
         t = await self.bot.guild_settings.translator(server_of(message))
         assert message.guild_id is not None
-        profile = await self.service.repo.profile(message.guild_id, message.payload["user"], MENTOR)
+        profile = await self.service.profile(message.guild_id, message.payload["user"], MENTOR)
         if profile is None:
             raise PermanentFailure("the offer was withdrawn")
         return rendering.offer(t, profile)

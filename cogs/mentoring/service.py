@@ -231,3 +231,6 @@ class MentoringService:
         async with self.db.transaction() as tx:
             if not await self.repo.set_words(tx, guild_id, user_id, kind, words):
                 raise NotFound(N_("Your profile is gone (withdrawn?): nothing was saved."))
+
+    async def profile(self, guild_id: int, user_id: int, kind: str) -> Profile | None:
+        return await self.repo.profile(guild_id, user_id, kind)

@@ -45,8 +45,9 @@ class World:
         return cast(MentoringCog, self.runner.bot.get_cog("Mentoring"))
 
     async def slash(self, user: User, command: str, **options: Any) -> InteractionResult:
-        res = await self.fake.slash(user, command, guild=self.server.guild,
-                                    channel=self.server.general, options=options)
+        res = await self.fake.slash(
+            user, command, guild=self.server.guild, channel=self.server.general, options=options
+        )
         await self.runner.idle()
         return res
 

@@ -7,8 +7,11 @@ from tests.mentoring.conftest import World, offer, request
 
 
 def consent_message(w: World, user: User) -> Message:
-    return next(m for m in reversed(w.dms(user)) if any(
-        c.startswith("mentoring:consent:") for c in m.custom_ids()))
+    return next(
+        m
+        for m in reversed(w.dms(user))
+        if any(c.startswith("mentoring:consent:") for c in m.custom_ids())
+    )
 
 
 async def answer(w: World, user: User, yes: bool) -> None:
