@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.db import Database, Row, Transaction
+from bot.directory import Remembered
 from cogs.mentoring.model import Match, Profile, Settings
 
 
@@ -63,8 +64,17 @@ _PROFILE_COLUMNS = (
 
 
 class MentoringRepository:
+    """`candidates` (every approved mentor of a server, read for each suggestion) is remembered
+    until this repository writes a profile (bot/directory.py `Remembered`): every write to
+    mentoring_profiles goes through a method below that calls `_profiles_changed`."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._pools: Remembered[list[Profile]] = Remembered(limit=1000)
+
+    def _profiles_changed(self, tx: Transaction) -> None:
+        self._pools.changed()
+        tx.after_commit(self._pools.changed)
 
     # ------------------------------------------------------------------ settings
 
@@ -110,6 +120,7 @@ class MentoringRepository:
 
     async def save_profile(self, tx: Transaction, values: dict[str, Any]) -> int:
         """Insert or replace the member's profile of this kind (a new form replaces the old)."""
+        self._profiles_changed(tx)
         names = [c.strip() for c in _PROFILE_COLUMNS.split(",")]
         updates = ", ".join(
             f"{n} = :{n}" for n in names if n not in ("guild_id", "user_id", "kind")
@@ -148,6 +159,7 @@ class MentoringRepository:
     async def set_profile_status(
         self, tx: Transaction, guild_id: int, user_id: int, kind: str, status: str
     ) -> None:
+        self._profiles_changed(tx)
         await tx.execute(
             "UPDATE mentoring_profiles SET status = :s WHERE guild_id = :g AND user_id = :u "
             "AND kind = :k",
@@ -162,13 +174,18 @@ class MentoringRepository:
         return [_profile(r) for r in rows]
 
     async def candidates(self, guild_id: int, kind: str, status: str) -> list[Profile]:
-        rows = await self.db.fetchall(
-            "SELECT * FROM mentoring_profiles WHERE guild_id = :g AND kind = :k AND status = :s",
-            {"g": guild_id, "k": kind, "s": status},
-        )
-        return [_profile(r) for r in rows]
+        async def read() -> list[Profile]:
+            rows = await self.db.fetchall(
+                "SELECT * FROM mentoring_profiles WHERE guild_id = :g AND kind = :k "
+                "AND status = :s",
+                {"g": guild_id, "k": kind, "s": status},
+            )
+            return [_profile(r) for r in rows]
+
+        return await self._pools.get((guild_id, kind, status), read)
 
     async def approve(self, tx: Transaction, profile_id: int, capacity: int, by: int) -> bool:
+        self._profiles_changed(tx)
         return (
             await tx.execute(
                 "UPDATE mentoring_profiles SET status = 'approved', capacity = :c, "
@@ -179,6 +196,7 @@ class MentoringRepository:
         )
 
     async def delete_profiles(self, tx: Transaction, guild_id: int, user_id: int) -> int:
+        self._profiles_changed(tx)
         return await tx.execute(
             "DELETE FROM mentoring_profiles WHERE guild_id = :g AND user_id = :u",
             {"g": guild_id, "u": user_id},
@@ -315,6 +333,7 @@ class MentoringRepository:
     async def set_words(
         self, tx: Transaction, guild_id: int, user_id: int, kind: str, words: str
     ) -> bool:
+        self._profiles_changed(tx)
         return (
             await tx.execute(
                 "UPDATE mentoring_profiles SET words = :w WHERE guild_id = :g AND user_id = :u "
