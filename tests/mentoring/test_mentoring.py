@@ -158,3 +158,28 @@ async def test_a_withdraw_leaves_no_row(world: World) -> None:
         n = await w.count(f"SELECT COUNT(*) FROM {table} WHERE {column} = :u", u=w.mentee.id)
         assert n == 0, table
     assert "nobody's fault" in w.dms(w.ana)[-1].text
+
+
+async def test_leader_buddies_use_the_same_machinery(world: World) -> None:
+    w = world
+    mod, admin = w.server.moderator, w.server.admin
+    refused = await w.slash(
+        w.mentee, "mentor buddy", language="en", time_zone="Europe/London", frequency="monthly"
+    )
+    assert refused.ephemeral and "leaders" in refused.text
+    for leader in (mod, admin):  # moderators count as leaders here
+        res = await w.slash(
+            leader, "mentor buddy", language="en", time_zone="Europe/London", frequency="monthly"
+        )
+        assert res.ephemeral and "leader buddy" in res.text
+    res = await w.slash(mod, "mentor suggest", member=admin.id)
+    assert f"<@{mod.id}>" in res.text
+    await w.fake.click(mod, res.message, res.message.custom_ids()[0])
+    await w.runner.idle()
+    assert "leader buddy" in consent_message(w, admin).text
+    await answer(w, admin, True)
+    await answer(w, mod, True)
+    [thread] = w.fake.threads_in(w.threads)
+    assert set(thread.member_ids) == {w.fake.bot_user.id, mod.id, admin.id}
+    kind = await w.count("SELECT COUNT(*) FROM mentoring_matches WHERE kind = 'leader_buddy'")
+    assert kind == 1
