@@ -45,7 +45,9 @@ from cogs.mentoring.views import (
     COG_NAME,
     PERSISTENT_ITEMS,
     PERSISTENT_MODALS,
+    AboutModal,
     ConfirmButton,
+    NoteModal,
     RematchButton,
 )
 
@@ -281,6 +283,30 @@ class MentoringCog(Actions, Handlers, Feature, name=COG_NAME):
         await interaction.followup.send(
             t("Done: everything mentoring kept about you is deleted. Take care."), ephemeral=True
         )
+
+    @mentor.command(
+        name="about", description=_T("Add or change your own words (private)"), extras=MEMBER
+    )
+    @app_commands.describe(profile=_T("Which of your profiles"))
+    @app_commands.choices(
+        profile=[
+            app_commands.Choice(name=_T("my request for a mentor"), value=MENTEE),
+            app_commands.Choice(name=_T("my offer to mentor"), value=MENTOR),
+            app_commands.Choice(name=_T("my leader buddy request"), value=BUDDY),
+        ]
+    )
+    async def about(self, interaction: discord.Interaction[Bot], profile: str = MENTEE) -> None:
+        member = await self.bot.access.require(interaction, Audience.MEMBER)
+        await AboutModal(guild=member.guild.id, kind=profile).open(interaction)
+
+    @mentor.command(
+        name="note",
+        description=_T("Write privately to the coordinator about your match"),
+        extras=MEMBER,
+    )
+    async def note(self, interaction: discord.Interaction[Bot]) -> None:
+        await self.bot.access.require(interaction, Audience.MEMBER)
+        await NoteModal(match=None).open(interaction)
 
     # ------------------------------------------------------------------ coordinators
 

@@ -155,10 +155,12 @@ class Handlers:
         )
 
     async def note_submitted(
-        self, interaction: discord.Interaction[Any], match_id: int, words: str
+        self, interaction: discord.Interaction[Any], match_id: int | None, words: str
     ) -> None:
         t = await translator(interaction)
-        await self.pairing.words_to_coordinator(match_id, interaction.user.id, words)
+        await self.pairing.words_to_coordinator(
+            match_id, interaction.user.id, words, guild_id=interaction.guild_id
+        )
         await interaction.response.send_message(
             t("Thank you: your words went to the coordinator."), ephemeral=True
         )

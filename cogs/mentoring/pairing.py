@@ -258,7 +258,27 @@ class PairingService:
             await self.repo.tally(tx, match.guild_id, f"rating_{rating}")
         return match.id
 
-    async def words_to_coordinator(self, match_id: int, user_id: int, words: str) -> None:
+    async def words_to_coordinator(
+        self, match_id: int | None, user_id: int, words: str, *, guild_id: int | None = None
+    ) -> None:
+        """Words for the coordinators about a match (`match_id` None: the member's one active
+        match in `guild_id`). Sent, never kept by mentoring."""
+        if match_id is None:
+            mine = [
+                m
+                for m in (await self.repo.matches_of(guild_id, user_id) if guild_id else [])
+                if m.status == "active"
+            ]
+            if len(mine) != 1:
+                raise NotFound(
+                    N_(
+                        "You have no active match to write about. You can reach a moderator at "
+                        "any time with /support."
+                    )
+                    if not mine
+                    else N_("You have several matches: please use the button of a check-in.")
+                )
+            match_id = mine[0].id
         match = await self.repo.match(match_id)
         if match is None or not match.includes(user_id):
             raise NotFound(N_("This match has ended."))

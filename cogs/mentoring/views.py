@@ -11,7 +11,7 @@ import discord
 
 from bot.i18n import Translate
 from bot.kit.buttons import PersistentButton
-from bot.kit.modals import Answers, PersistentModal
+from bot.kit.modals import OPTIONAL_INT, Answers, PersistentModal
 from bot.ui import loaded_cog
 
 COG_NAME = "Mentoring"
@@ -31,7 +31,7 @@ class MentoringActions(Protocol):
         self, interaction: discord.Interaction[Any], checkin_id: int, rating: int
     ) -> None: ...
     async def note_submitted(
-        self, interaction: discord.Interaction[Any], match_id: int, words: str
+        self, interaction: discord.Interaction[Any], match_id: int | None, words: str
     ) -> None: ...
     async def about_submitted(
         self, interaction: discord.Interaction[Any], guild_id: int, kind: str, words: str
@@ -103,8 +103,8 @@ class NoteButton(
         await NoteModal(match=self.match).open(interaction)
 
 
-class NoteModal(PersistentModal, prefix="mentoring:note", fields={"match": int}):
-    match: int
+class NoteModal(PersistentModal, prefix="mentoring:note", fields={"match": OPTIONAL_INT}):
+    match: int | None  # None: the member's active match in the server where it was opened
 
     def heading(self, t: Translate) -> str:
         return t("A few words for the coordinator")

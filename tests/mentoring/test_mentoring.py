@@ -183,3 +183,25 @@ async def test_leader_buddies_use_the_same_machinery(world: World) -> None:
     assert set(thread.member_ids) == {w.fake.bot_user.id, mod.id, admin.id}
     kind = await w.count("SELECT COUNT(*) FROM mentoring_matches WHERE kind = 'leader_buddy'")
     assert kind == 1
+
+
+async def test_words_to_the_coordinator_are_sent_escaped_and_not_kept(world: World) -> None:
+    w = world
+    nothing = await w.slash(w.mentee, "mentor note")
+    assert nothing.modal is not None
+    refused = await w.fake.submit_modal(w.mentee, nothing, {"words": "hello"})
+    await w.runner.idle()
+    assert refused.ephemeral and "no active match" in refused.text
+    await propose(w)
+    await answer(w, w.mentee, True)
+    await answer(w, w.ana, True)
+    opened = await w.slash(w.mentee, "mentor note")
+    done = await w.fake.submit_modal(w.mentee, opened, {"words": "**fine** @everyone really"})
+    await w.runner.idle()
+    assert "went to the coordinator" in done.text
+    note = w.fake.messages_in(w.notices)[-1].text
+    assert "\\*\\*fine\\*\\*" in note and "@everyone" not in note.replace("@\u200beveryone", "")
+    kept = await w.count(
+        "SELECT COUNT(*) FROM mentoring_profiles WHERE words LIKE '%fine%'"
+    ) + await w.count("SELECT COUNT(*) FROM mentoring_checkins")
+    assert kept == 0
