@@ -91,13 +91,20 @@ class Handlers:
     async def open_pairing(self, match_id: int) -> None:
         """Intent first: the match is 'opening' (written with the second yes); the thread is
         made (or found, after a crash), both added; then 'active' with the guide."""
-        match = await self.pairing.match(match_id)
-        if match is None or match.status != "opening":
-            return
-        thread_id = await self._make_thread(match)
-        opened = await self.pairing.opened(match.id, thread_id)
-        if opened is not None:
-            self._arm(opened)
+        opening: set[int] = self.__dict__.setdefault("_opening", set())
+        if match_id in opening:
+            return  # already being opened (a reconnect's catch-up meeting the second yes)
+        opening.add(match_id)
+        try:
+            match = await self.pairing.match(match_id)
+            if match is None or match.status != "opening":
+                return
+            thread_id = await self._make_thread(match)
+            opened = await self.pairing.opened(match.id, thread_id)
+            if opened is not None:
+                self._arm(opened)
+        finally:
+            opening.discard(match_id)
 
     def _thread_name(self, match: Match) -> str:
         return f"Peer support #{match.id}"
