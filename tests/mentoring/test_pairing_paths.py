@@ -82,6 +82,12 @@ async def test_consent_buttons_work_after_a_restart(
     await answer(w, w.ana, True)
     [thread] = w.fake.threads_in(w.threads)
     assert set(thread.member_ids) == {w.fake.bot_user.id, w.mentee.id, w.ana.id}
+    # and the check-in is armed again from the database after another restart
+    match_id = await w.count("SELECT id FROM mentoring_matches")
+    await w.runner.stop()
+    w.runner = await start_bot(features=("settings", "mentoring"), sync=False)
+    assert w.runner.bot is not None
+    assert w.runner.bot.scheduler.get_job(f"mentoring:checkin:{match_id}") is not None
 
 
 async def _world(
