@@ -49,7 +49,8 @@ CREATE TABLE mentoring_profiles (
 
 -- status: 'proposed' (waiting for both answers), 'opening' (both accepted: the thread or the
 -- introduction is being made), 'active', then gone (declined or ended matches are deleted;
--- the tallies keep the numbers).
+-- the tallies keep the numbers). An ended match with a thread is 'closing' first: its people
+-- set to 0 at once, it keeps only its server and thread until the thread is archived.
 CREATE TABLE mentoring_matches (
     id INTEGER PRIMARY KEY,
     guild_id INTEGER NOT NULL,

@@ -120,17 +120,23 @@ class Actions:
     async def _withdraw(self, guild_id: int, user_id: int) -> None:
         for match in await self.pairing.withdraw(guild_id, user_id):
             self._disarm(match.id)
-            await self._close_thread(match.thread_id)
+            await self._close_thread(match.id, match.thread_id)
 
-    async def _close_thread(self, thread_id: int | None) -> None:
+    async def _close_thread(self, match_id: int, thread_id: int | None) -> None:
+        """Archive and lock an ended match's thread, then forget the match (intent first: the
+        match was marked 'closing' with the end; start-up finishes what a crash left)."""
         if thread_id is None:
             return
         try:
             thread = self.bot.get_channel(thread_id) or await self.bot.fetch_channel(thread_id)
             if isinstance(thread, discord.Thread):
                 await thread.edit(archived=True, locked=True)
+        except (discord.NotFound, discord.Forbidden):
+            log.warning("mentoring: thread %d is gone or out of reach; forgotten", thread_id)
         except discord.HTTPException:
-            log.warning("mentoring: could not close thread %d", thread_id)
+            log.warning("mentoring: could not close thread %d; tried again at start", thread_id)
+            return
+        await self.pairing.closed(match_id)
 
     async def approve_pressed(self, interaction: discord.Interaction[Any], user_id: int) -> None:
         await self._approve(interaction, user_id, None)

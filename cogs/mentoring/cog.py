@@ -371,7 +371,7 @@ class MentoringCog(Actions, Handlers, Feature, name=COG_NAME):
         t = await translator(interaction)
         ended = await self.pairing.end(member.guild.id, member.id, match)
         self._disarm(ended.id)
-        await self._close_thread(ended.thread_id)
+        await self._close_thread(ended.id, ended.thread_id)
         own = (
             MENTEE
             if ended.kind == "mentor" and ended.mentee_id == member.id

@@ -31,6 +31,9 @@ class Handlers:
     def _arm(self, match: Match) -> None:
         raise NotImplementedError
 
+    async def _close_thread(self, match_id: int, thread_id: int | None) -> None:
+        raise NotImplementedError
+
     # ------------------------------------------------------------------ renderers
 
     async def _render_notice(self, message: OutboxMessage) -> Rendered:
@@ -148,6 +151,9 @@ class Handlers:
         for match in await self.pairing.opening():
             if match.guild_id == guild.id:
                 await self.open_pairing(match.id)
+        for match in await self.pairing.closing():
+            if match.guild_id == guild.id:
+                await self._close_thread(match.id, match.thread_id)
 
     # ------------------------------------------------------------------ check-ins
 

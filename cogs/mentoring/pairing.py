@@ -132,7 +132,10 @@ class PairingService:
     ) -> None:
         """Delete a match; the other person is told `told` (never why), and their request
         waits again (or waits for their word, when `rematch` offers it)."""
-        await self.repo.delete_match(tx, match.id)
+        if match.status == "active" and match.thread_id is not None:
+            await self.repo.close_match(tx, match.id)  # the thread is archived next
+        else:
+            await self.repo.delete_match(tx, match.id)
         request_kind = MENTEE if match.kind == MATCH_MENTOR else BUDDY
         if match.mentee_id != user_id:
             status = "paused" if rematch else "open"
@@ -213,6 +216,16 @@ class PairingService:
     async def opening(self) -> list[Match]:
         """Pairings whose opening a crash interrupted (finished at start-up)."""
         return await self.repo.matches_with("opening")
+
+    async def closing(self) -> list[Match]:
+        """Ended matches whose thread is still to be archived."""
+        return await self.repo.matches_with("closing")
+
+    async def closed(self, match_id: int) -> None:
+        async with self.db.transaction() as tx:
+            match = await self.repo.match_in(tx, match_id)
+            if match is not None and match.status == "closing":
+                await self.repo.delete_match(tx, match_id)
 
     async def active(self) -> list[Match]:
         return await self.repo.matches_with("active")
@@ -345,7 +358,9 @@ class PairingService:
     async def withdraw(self, guild_id: int, user_id: int) -> list[Match]:
         """Everything about the member goes: profiles, matches, check-ins. The other person of
         each match is told kindly (never why); the tallies keep numbers that name nobody."""
-        matches = await self.repo.matches_of(guild_id, user_id)
+        matches = [
+            m for m in await self.repo.matches_of(guild_id, user_id) if m.status != "closing"
+        ]
         async with self.db.transaction() as tx:
             for match in matches:
                 told = NEUTRAL_END if match.status == "active" else NOT_GOING_AHEAD

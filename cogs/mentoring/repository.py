@@ -273,6 +273,16 @@ class MentoringRepository:
             {"id": match_id, "s": status, **extra},
         )
 
+    async def close_match(self, tx: Transaction, match_id: int) -> None:
+        """An ended match whose thread is still to be archived: it names nobody any more (its
+        people are 0) and keeps only its server and thread until the thread is closed."""
+        await tx.execute("DELETE FROM mentoring_checkins WHERE match_id = :id", {"id": match_id})
+        await tx.execute(
+            "UPDATE mentoring_matches SET status = 'closing', mentee_id = 0, mentor_id = 0, "
+            "confirmed_by = 0, next_checkin_at = NULL WHERE id = :id",
+            {"id": match_id},
+        )
+
     async def delete_match(self, tx: Transaction, match_id: int) -> None:
         await tx.execute("DELETE FROM mentoring_checkins WHERE match_id = :id", {"id": match_id})
         await tx.execute("DELETE FROM mentoring_matches WHERE id = :id", {"id": match_id})

@@ -113,6 +113,8 @@ async def test_check_ins_on_the_tests_clock_and_ending(world: World) -> None:
     # Ana ends it privately: Mia gets a kind neutral message and a re-match offer.
     res = await w.slash(w.ana, "mentor end")
     assert res.ephemeral and "has ended" in res.text
+    [thread] = w.fake.threads_in(w.threads)
+    assert thread.archived and thread.locked
     told = w.dms(w.mentee)[-1]
     assert "nobody's fault" in told.text
     assert any(c.startswith("mentoring:rematch:") for c in told.custom_ids())
