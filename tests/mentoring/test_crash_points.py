@@ -86,3 +86,32 @@ async def test_the_second_yes_survives_a_crash_at_every_step(tmp_path) -> None: 
     assert report.steps >= 6
     assert any(kind.startswith("POST /channels/") and kind.endswith("/threads")
                for kind in report.kinds)  # fmt: skip
+
+
+class End(SecondYes):
+    """Ana ends the active match: killed at every step, the match is gone (or still active, if
+    killed before it was written, and she can end it again), the thread ends archived and
+    locked, Mia is told once."""
+
+    async def prepare(self, world: World) -> None:
+        await super().prepare(world)
+        await super().act(world)
+
+    async def act(self, world: World) -> None:
+        await slash(world, world.state["ana"], "mentor end")
+
+    async def check(self, world: World, point: int | None) -> None:
+        status = await world.bot.db.fetchval("SELECT status FROM mentoring_matches")
+        if status == "active":  # killed before the end was written: she ends it again
+            await self.act(world)
+        assert await world.bot.db.fetchval("SELECT COUNT(*) FROM mentoring_matches") == 0
+        [thread] = world.fake.threads_in(world.state["threads"])
+        assert thread.archived and thread.locked
+        told = [m for m in world.fake.dm_messages(world.server.member)
+                if "nobody's fault" in m.text]  # fmt: skip
+        assert len(told) == 1, f"told {len(told)} times"
+
+
+async def test_ending_survives_a_crash_at_every_step(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    report = await sweep(End(), tmp_path)
+    assert report.steps >= 3
