@@ -78,3 +78,11 @@ def test_the_fast_ranking_is_the_plain_one() -> None:
         assert [(s.profile.id, s.score, s.reasons) for s in fast] == [
             (s.profile.id, s.score, s.reasons) for s in plain[:5]
         ]
+
+
+def test_profiles_are_read_by_position_in_their_own_order() -> None:
+    from dataclasses import fields
+
+    from cogs.mentoring.repository import _FIELDS
+
+    assert [f.name for f in fields(Profile)] == [c.strip() for c in _FIELDS.split(",")]
