@@ -51,6 +51,7 @@ EXTENSIONS = (
     "cogs.programme",
     "cogs.language",
     "cogs.storms",
+    "cogs.mentoring",
 )
 
 Mode = Literal["run", "sync"]

@@ -57,8 +57,15 @@ class HelpCog(Feature):
             colour=discord.Colour.blurple(),
         )
         for level in sorted(sections):
-            lines = sorted(sections[level])
-            embed.add_field(
-                name=t(AUDIENCE_NAMES[level]), value="\n".join(lines)[:1024], inline=False
-            )
+            # A field holds 1,024 characters: a long list goes on in a second field rather
+            # than losing the commands past the limit.
+            chunk: list[str] = []
+            for line in [*sorted(sections[level]), None]:
+                if chunk and (line is None or len("\n".join([*chunk, line])) > 1024):
+                    embed.add_field(
+                        name=t(AUDIENCE_NAMES[level]), value="\n".join(chunk), inline=False
+                    )
+                    chunk = []
+                if line is not None:
+                    chunk.append(line[:1024])
         await interaction.response.send_message(embed=embed, ephemeral=True)

@@ -48,6 +48,8 @@ FORMS_OF_COMMANDS: dict[str, tuple[str, str, dict[str, str]]] = {
     "feedback:poll": ("leader", "poll create", {"question": "How was today?", "group": "{group}"}),
     "GuidelinesModal": ("leader", "guidelines set", {"group": "{group}"}),
     "AgreementModal": ("admin", "confidentiality set", {}),
+    "mentoring:about": ("member", "mentor about", {}),
+    "mentoring:note": ("member", "mentor note", {}),
 }
 
 Opener = Callable[[], Awaitable[InteractionResult]]
