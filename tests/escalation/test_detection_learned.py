@@ -11,6 +11,8 @@ speed is measured by benchmarks/distress_eval.py, not here."""
 from __future__ import annotations
 
 import fnmatch
+import json
+import struct
 import tomllib
 from array import array
 from pathlib import Path
@@ -24,7 +26,7 @@ from cogs.escalation.detection import (
     LearnedModel,
     Lexicon,
 )
-from cogs.escalation.detection.learned import WEIGHTS
+from cogs.escalation.detection.learned import MAGIC, WEIGHTS, bucket
 from tests.escalation.conftest import Community
 from tests.escalation.helpers import assert_nothing_public, field
 
@@ -100,6 +102,37 @@ def test_the_model_ships_in_the_package_and_loads_from_it() -> None:
     assert "preparatory" in model.levels and "wish_dead" in model.levels
     assert model.meta.get("trained_on"), "the weights file says what it was trained on"
     assert "distress_eval" not in str(model.meta)
+    # its word classes come with it, in both languages
+    assert "MEANS" in model.classes["morphine"] and "MEANS" in model.classes["morfina"]
+
+
+def test_a_weights_file_of_other_features_is_refused(tmp_path: Path) -> None:
+    """Weights trained on another feature set would score nonsense: loading says so instead."""
+    header = json.dumps({"features": 1, "size": 8, "scale": 1.0, "bias": 0.0, "threshold": 0.5})
+    old = tmp_path / "weights.bin"
+    old.write_bytes(MAGIC + struct.pack("<I", len(header)) + header.encode() + bytes(16))
+    with pytest.raises(ValueError, match="retrain"):
+        LearnedModel.load(old)
+
+
+def test_a_pair_of_classes_in_a_message_is_a_feature_of_its_own() -> None:
+    """Means and a time in one message weigh what neither weighs alone."""
+    size = 1 << 12
+    weights = array("h", [0] * size)
+    weights[bucket("kk:MEANS&TIME", size)] = 1000
+    model = LearnedModel(
+        size=size,
+        weights=weights,
+        scale=0.01,
+        bias=-5.0,
+        threshold=0.5,
+        classes={"MEANS": ["pills", "pastillas"], "TIME": ["tonight", "hoy"]},
+    )
+    quiet = model.probability("nothing of the kind here")
+    assert model.probability("all the pills today, then") == quiet
+    assert model.probability("a quiet night tonight, then") == quiet
+    assert model.probability("all the pills tonight, then") > quiet
+    assert model.probability("todas las pastillas hoy") > quiet
 
 
 def test_the_model_is_deterministic() -> None:
