@@ -280,13 +280,16 @@ class LearnedModel:
     def _level(self, words: Sequence[str]) -> tuple[str, float]:
         if not self.levels:
             return "", 0.0
-        features = [f for _, fs in units(words, self.classes) for f in fs]
-        if not features:
+        counts: dict[str, int] = {}  # a feature repeats (a word counts six times): once each
+        for _, features in units(words, self.classes):
+            for f in features:
+                counts[f] = counts.get(f, 0) + 1
+        if not counts:
             return "", 0.0
-        norm = self._level_scale / sqrt(len(features))
-        slots = [bucket(f, self._level_size) for f in features]
+        norm = self._level_scale / sqrt(sum(counts.values()))
+        slots = [(bucket(f, self._level_size), n) for f, n in counts.items()]
         logits = [
-            bias + sum(weights[s] for s in slots) * norm
+            bias + sum(weights[s] * n for s, n in slots) * norm
             for weights, bias in zip(self._level_weights, self._level_bias, strict=True)
         ]
         top = max(logits)
