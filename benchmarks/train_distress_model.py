@@ -7,7 +7,8 @@ cogs/escalation/detection/learned.py, pure Python). Needs numpy (a development d
 
 Data, all CC0 and the team's own (never benchmarks/data/distress_eval/, the evaluation corpus):
 tests/escalation/data/corpus.jsonl, dev_en.jsonl, dev_es.jsonl, dev_blind_a.jsonl, dev_blind_b.jsonl
-and benchmarks/data/distress_train/en.jsonl, es.jsonl (written blind from published guidance). A
+and benchmarks/data/distress_train/en.jsonl, es.jsonl, chat_en.jsonl, chat_es.jsonl (written blind
+from published guidance) and everyday.jsonl (everyday negatives). A
 message is positive when it should alert at a C-SSRS level that alerts (wish to be dead and up,
 self-injury); negative when it should not alert; a lower signal alone (hopelessness,
 burdensomeness, entrapment) and a line whose answer is open are left out. A line with earlier

@@ -32,9 +32,13 @@ from tests.escalation.helpers import assert_nothing_public, field
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# An indirect message (preparatory behaviour: letters, the dog given away; no word of dying): the
-# rules find nothing in it, the shipped model finds an alert. Not a line of the training data.
-INDIRECT = "The kids each have a letter from me now and my sister will take the dog. All sorted."
+# An indirect message (preparatory behaviour: letters, the dog given away, a day after which
+# nothing matters; no word of dying): the rules find nothing in it, the shipped model finds an
+# alert. Not a line of the training data.
+INDIRECT = (
+    "I've written the kids their letters and my sister is taking the dog. "
+    "After Friday none of it will matter."
+)
 # Earlier words that make the same kind of message an alert only when read together.
 EARLIER = "I'm so tired of all of it."
 LATER = "Sorted out who gets the dog and wrote the kids a letter each. I'm at peace with it now."
@@ -284,6 +288,6 @@ async def test_the_moderators_see_the_learned_signal_in_the_alert(community: Com
     assert "learned signal 0." in why
     terms = LearnedModel.load().signal(INDIRECT).terms
     assert terms and all(term in why for term in terms)
-    assert "The kids each have a letter from me" in field(alert, "What they wrote")
+    assert "written the kids their letters" in field(alert, "What they wrote")
     assert len(c.dms(member)) == 1  # the member got the resources privately
     assert_nothing_public(c)
