@@ -5,12 +5,79 @@ offline only; deterministic (no random numbers, full-batch Adam from zero weight
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from cogs.escalation.detection.learned import bucket, tokens, units
+from cogs.escalation.detection.learned import bucket, invert, tokens, units
+
+# ---------------------------------------------------------------------------- word classes
+
+# The model's word classes (written into the weights file's header, read from there at run time):
+# accent-folded words of English and Spanish, from general knowledge of crisis language and cancer
+# care, written by the model's author (not from the evaluation corpus). A class lets what is learnt
+# of one word carry to the others of its kind ("alprazolam" seen in training carries to
+# "lorazepam"), and each pair of classes present in a message is a feature of its own: "first
+# person and means and a time" weighs more than each alone, which a bag of words cannot say.
+CLASSES: dict[str, str] = {
+    "MEANS": """
+        pills pill tablets meds medication medications overdose od morphine oxy oxycodone
+        oxycontin fentanyl hydromorphone codeine tramadol opioids opioid opiates painkillers
+        sleeping zopiclone ambien zolpidem benzos xanax valium diazepam lorazepam alprazolam
+        clonazepam insulin warfarin paracetamol tylenol acetaminophen ibuprofen bottle stash
+        stockpile rope noose belt gun pistol rifle bullet knife blade razor bridge ledge roof cliff
+        train tracks rail carpark garage exhaust hose bleach poison plastic bag drown jump hang
+        hanging
+        pastillas pastilla medicamentos medicacion pastis morfina fentanilo oxicodona opioides
+        calmantes somniferos benzodiacepinas trankimazin orfidal lexatin rivotril insulina frasco
+        caja cajas soga cuerda cinturon pistola arma cuchillo navaja cuchilla puente azotea balcon
+        ventana tren vias edificio veneno lejia ahorcarme tirarme saltar colgarme""",
+    "TIME": """
+        tonight tomorrow today friday saturday sunday monday tuesday wednesday thursday weekend
+        soon tmrw tonite midnight morning next week date anniversary birthday christmas
+        hoy manana noche viernes sabado domingo lunes martes miercoles jueves finde pronto
+        medianoche navidad cumpleanos aniversario fecha semana""",
+    "FAREWELL": """
+        goodbye goodbyes bye farewell letter letters note notes will testament funeral password
+        passwords account accounts sorted arranged affairs giving gave away belongings insurance
+        policy forgive sorry thank
+        adios despedida despedirme despedi carta cartas nota testamento funeral contrasenas
+        contrasena cuentas seguro perdon perdonen gracias regale regalando repartir reparti
+        pertenencias cosas ordenado papeles""",
+    "END": """
+        end ending die dying dead death gone disappear exist existing alive suicide suicidal kill
+        killing unalive kms kys sleep wake forever over done finish finished enough stop leave
+        peace rest
+        morir morirme muerte muerto muerta desaparecer existir vivo viva suicidio suicidarme
+        suicidar matarme matar acabar terminar dormir despertar despertarme siempre descansar paz
+        irme ir basta""",
+    "FIRST": "i im ive ill id me my myself mine yo mi mis conmigo",
+    "THIRD": """
+        he she they his her their hes shes him them friend friends mom mum dad husband wife sister
+        brother son daughter aunt uncle patient
+        el ella ellos su sus amigo amiga mama papa marido esposo esposa mujer hermana hermano hijo
+        hija tia tio paciente""",
+    "NEG": """
+        not no never dont didnt wont wouldnt cant cannot isnt nunca nada ni tampoco jamas nadie""",
+    "PAST": "was were had did used ago back then before once fui era estaba habia tenia hace antes",
+    "FUT": "going gonna will ill tomorrow plan planning decided voy vamos ire pienso planeo decidi",
+    "INTENT": """
+        want wanna wish hope ready decided plan planning going gonna quiero queria ojala deseo
+        espero listo lista decidido decidida""",
+    "MEDICAL": """
+        chemo chemotherapy radiation radiotherapy scan scans oncologist oncology doctor nurse
+        hospital hospice palliative treatment infusion surgery tumour tumor cancer biopsy trial
+        immunotherapy dose doses
+        quimio quimioterapia radioterapia oncologo oncologa medico medica enfermera paliativos
+        tratamiento cirugia biopsia ensayo inmunoterapia dosis""",
+}
+
+
+def class_words() -> dict[str, list[str]]:
+    """Each class's words, as the weights file's header holds them."""
+    return {name: sorted(set(words.split())) for name, words in sorted(CLASSES.items())}
+
 
 # ---------------------------------------------------------------------------- features
 
@@ -24,13 +91,16 @@ class Matrix:
     indices: np.ndarray
     data: np.ndarray
     size: int
+    _rows: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def rows(self) -> int:
         return len(self.indptr) - 1
 
     def _row_of(self) -> np.ndarray:
-        return np.repeat(np.arange(self.rows), np.diff(self.indptr))
+        if self._rows is None:
+            self._rows = np.repeat(np.arange(self.rows), np.diff(self.indptr))
+        return self._rows
 
     def dot(self, w: np.ndarray) -> np.ndarray:
         """X @ w; w may have several columns."""
@@ -59,30 +129,33 @@ class Matrix:
         )
 
     def take(self, which: np.ndarray) -> Matrix:
-        indptr = [0]
-        indices: list[np.ndarray] = []
-        data: list[np.ndarray] = []
-        for r in which:
-            a, b = int(self.indptr[r]), int(self.indptr[r + 1])
-            indices.append(self.indices[a:b])
-            data.append(self.data[a:b])
-            indptr.append(indptr[-1] + b - a)
+        lengths = np.diff(self.indptr)[which]
+        starts = self.indptr[which]
+        picked = (
+            np.concatenate([np.arange(s, s + n) for s, n in zip(starts, lengths, strict=True)])
+            if len(which)
+            else np.zeros(0, np.int64)
+        )
         return Matrix(
-            np.array(indptr, dtype=np.int64),
-            np.concatenate(indices) if indices else np.zeros(0, np.int64),
-            np.concatenate(data) if data else np.zeros(0),
+            np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+            self.indices[picked],
+            self.data[picked],
             self.size,
         )
 
 
-def featurise(texts: Sequence[str], size: int) -> Matrix:
+def featurise(
+    texts: Sequence[str], size: int, classes: Mapping[str, Sequence[str]] | None = None
+) -> Matrix:
+    """`classes`: {class: words}, by default the model's own (CLASSES)."""
+    by_word = invert(class_words() if classes is None else classes)
     indptr = [0]
     indices: list[int] = []
     data: list[float] = []
     for text in texts:
         counts: dict[int, int] = defaultdict(int)
         total = 0
-        for _, features in units(tokens(text)):
+        for _, features in units(tokens(text), by_word):
             for f in features:
                 counts[bucket(f, size)] += 1
                 total += 1

@@ -7,7 +7,8 @@ cogs/escalation/detection/learned.py, pure Python). Needs numpy (a development d
 
 Data, all CC0 and the team's own (never benchmarks/data/distress_eval/, the evaluation corpus):
 tests/escalation/data/corpus.jsonl, dev_en.jsonl, dev_es.jsonl, dev_blind_a.jsonl, dev_blind_b.jsonl
-and benchmarks/data/distress_train/en.jsonl, es.jsonl (written blind from published guidance). A
+and benchmarks/data/distress_train/en.jsonl, es.jsonl, chat_en.jsonl, chat_es.jsonl (written blind
+from published guidance) and everyday.jsonl (everyday negatives). A
 message is positive when it should alert at a C-SSRS level that alerts (wish to be dead and up,
 self-injury); negative when it should not alert; a lower signal alone (hopelessness,
 burdensomeness, entrapment) and a line whose answer is open are left out. A line with earlier
@@ -33,9 +34,16 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.distress_model_fit import featurise, fit_binary, fit_levels, predict
+from benchmarks.distress_model_fit import (
+    class_words,
+    featurise,
+    fit_binary,
+    fit_levels,
+    predict,
+)
 from cogs.escalation.detection.learned import (
     CONTEXT_MESSAGES,
+    FEATURES,
     MAGIC,
     MIN_WORDS,
     WEIGHTS,
@@ -55,6 +63,8 @@ FILES = {
     "dev_blind_b": TEAM / "dev_blind_b.jsonl",
     "train_en": TRAIN / "en.jsonl",
     "train_es": TRAIN / "es.jsonl",
+    "chat_en": TRAIN / "chat_en.jsonl",
+    "chat_es": TRAIN / "chat_es.jsonl",
     "everyday": TRAIN / "everyday.jsonl",
 }
 ALERT_LEVELS = tuple(lv for lv, s in LEVEL_SEVERITY.items() if s >= MEDIUM)
@@ -283,6 +293,8 @@ def write(
         for k in range(lw.shape[1])
     ]
     header = {
+        "features": FEATURES,
+        "classes": class_words(),
         "size": settings.size,
         "scale": scale,
         "bias": b,
@@ -318,9 +330,10 @@ def main() -> None:
         candidates = [
             Settings(l2=l2, negative_weight=nw) for l2 in (1e-5, 3e-5, 1e-4) for nw in (1.0, 2.0)
         ]
-    best: tuple[float, Settings, float] | None = None
+    best: tuple[float, Settings, Held] | None = None
     for settings in candidates:
-        held = cross_validate(rows, settings, groups)
+        # the level head too when there is nothing to choose (it is the same either way)
+        held = cross_validate(rows, settings, groups, levels=len(candidates) == 1)
         scores, threshold = held.calibrate(rows, args.max_false_alarms)
         recall = float((scores[y == 1] >= threshold).mean())
         print(
@@ -328,10 +341,11 @@ def main() -> None:
             f"held-out recall {recall:.3f} at threshold {threshold:.3f}"
         )
         if best is None or recall > best[0]:
-            best = (recall, settings, threshold)
+            best = (recall, settings, held)
     assert best is not None
-    _, settings, threshold = best
-    held = cross_validate(rows, settings, groups, levels=True)
+    _, settings, held = best
+    if len(candidates) > 1:
+        held = cross_validate(rows, settings, groups, levels=True)
     scores, threshold = held.calibrate(rows, args.max_false_alarms)
     report(rows, held, scores, threshold, "held out one file at a time")
     if args.validate_only:

@@ -11,6 +11,8 @@ speed is measured by benchmarks/distress_eval.py, not here."""
 from __future__ import annotations
 
 import fnmatch
+import json
+import struct
 import tomllib
 from array import array
 from pathlib import Path
@@ -24,15 +26,19 @@ from cogs.escalation.detection import (
     LearnedModel,
     Lexicon,
 )
-from cogs.escalation.detection.learned import WEIGHTS
+from cogs.escalation.detection.learned import MAGIC, WEIGHTS, bucket
 from tests.escalation.conftest import Community
 from tests.escalation.helpers import assert_nothing_public, field
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# An indirect message (preparatory behaviour: letters, the dog given away; no word of dying): the
-# rules find nothing in it, the shipped model finds an alert. Not a line of the training data.
-INDIRECT = "The kids each have a letter from me now and my sister will take the dog. All sorted."
+# An indirect message (preparatory behaviour: letters, the dog given away, a day after which
+# nothing matters; no word of dying): the rules find nothing in it, the shipped model finds an
+# alert. Not a line of the training data.
+INDIRECT = (
+    "I've written the kids their letters and my sister is taking the dog. "
+    "After Friday none of it will matter."
+)
 # Earlier words that make the same kind of message an alert only when read together.
 EARLIER = "I'm so tired of all of it."
 LATER = "Sorted out who gets the dog and wrote the kids a letter each. I'm at peace with it now."
@@ -100,6 +106,37 @@ def test_the_model_ships_in_the_package_and_loads_from_it() -> None:
     assert "preparatory" in model.levels and "wish_dead" in model.levels
     assert model.meta.get("trained_on"), "the weights file says what it was trained on"
     assert "distress_eval" not in str(model.meta)
+    # its word classes come with it, in both languages
+    assert "MEANS" in model.classes["morphine"] and "MEANS" in model.classes["morfina"]
+
+
+def test_a_weights_file_of_other_features_is_refused(tmp_path: Path) -> None:
+    """Weights trained on another feature set would score nonsense: loading says so instead."""
+    header = json.dumps({"features": 1, "size": 8, "scale": 1.0, "bias": 0.0, "threshold": 0.5})
+    old = tmp_path / "weights.bin"
+    old.write_bytes(MAGIC + struct.pack("<I", len(header)) + header.encode() + bytes(16))
+    with pytest.raises(ValueError, match="retrain"):
+        LearnedModel.load(old)
+
+
+def test_a_pair_of_classes_in_a_message_is_a_feature_of_its_own() -> None:
+    """Means and a time in one message weigh what neither weighs alone."""
+    size = 1 << 12
+    weights = array("h", [0] * size)
+    weights[bucket("kk:MEANS&TIME", size)] = 1000
+    model = LearnedModel(
+        size=size,
+        weights=weights,
+        scale=0.01,
+        bias=-5.0,
+        threshold=0.5,
+        classes={"MEANS": ["pills", "pastillas"], "TIME": ["tonight", "hoy"]},
+    )
+    quiet = model.probability("nothing of the kind here")
+    assert model.probability("all the pills today, then") == quiet
+    assert model.probability("a quiet night tonight, then") == quiet
+    assert model.probability("all the pills tonight, then") > quiet
+    assert model.probability("todas las pastillas hoy") > quiet
 
 
 def test_the_model_is_deterministic() -> None:
@@ -251,6 +288,6 @@ async def test_the_moderators_see_the_learned_signal_in_the_alert(community: Com
     assert "learned signal 0." in why
     terms = LearnedModel.load().signal(INDIRECT).terms
     assert terms and all(term in why for term in terms)
-    assert "The kids each have a letter from me" in field(alert, "What they wrote")
+    assert "written the kids their letters" in field(alert, "What they wrote")
     assert len(c.dms(member)) == 1  # the member got the resources privately
     assert_nothing_public(c)

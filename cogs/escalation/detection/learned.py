@@ -1,8 +1,11 @@
 """The learned second signal (issue 16): a small linear model beside the rules.
 
-Logistic regression over hashed features of the accent-folded text: words, word pairs and the
-character 3- to 5-grams of each word ("<morfina>" gives "<mo", "mor", ..., "ina>"), English and
-Spanish in one model. A second, multinomial head names the C-SSRS level the message most resembles.
+Logistic regression over hashed features of the accent-folded text: words, pairs of neighbouring
+words, pairs of words one apart, the character 3- to 5-grams of each word ("<morfina>" gives "<mo",
+"mor", ..., "ina>"), and word classes (a small vocabulary in the weights file: means, a time,
+farewells, first person, negation, ...) with each pair of classes the message holds ("first person
+and means and a time" is more than each of them alone), English and Spanish in one model. A
+second, multinomial head names the C-SSRS level the message most resembles.
 The weights ship in the package (``data/model/weights.bin``: a JSON header, then little-endian
 int16 arrays read with ``array``) and are trained offline by benchmarks/train_distress_model.py;
 nothing is downloaded, nothing is learned at run time. Pure Python: no numpy at run time.
@@ -27,7 +30,7 @@ import sys
 import unicodedata
 import zlib
 from array import array
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from math import exp, sqrt
 from pathlib import Path
@@ -43,9 +46,12 @@ from cogs.escalation.detection.model import (
 MODEL_DIR = Path(__file__).resolve().parent.parent / "data" / "model"
 WEIGHTS = MODEL_DIR / "weights.bin"
 MAGIC = b"PSBLM1\n"
+FEATURES = 2  # the feature set's version: a weights file of another one is refused
 CHAR_MIN, CHAR_MAX = 3, 5
 MAX_WORD_CHARS = 30  # longer "words" (a link, a key mash) give their word feature only
-WORD_COUNT = 3  # a word or a pair counts as much as three of its character n-grams
+WORD_COUNT = 6  # a word or a pair of neighbours counts as much as six of its character n-grams
+SKIP_COUNT = 3  # a pair of words one apart ("took ... pills"), as much as three
+CLASS_COUNT = 3  # a word's class, and a pair of classes in the message, as much as three
 CUE_TERMS = 3
 MIN_WORDS = 4  # fewer words are too little for a bag of words ("the bridge"): the rules' alone
 MIN_TERM_CHARS = 3  # "i", "me", "ya" alone say nothing to a moderator
@@ -67,9 +73,14 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
-def word_features(word: str) -> list[str]:
-    """The features a word brings on its own: itself and its character n-grams."""
+Classes = Mapping[str, Sequence[str]]  # a word -> the classes it belongs to
+
+
+def word_features(word: str, classes: Classes) -> list[str]:
+    """The features a word brings on its own: itself, its classes and its character n-grams."""
     out = ["w:" + word] * WORD_COUNT
+    for name in classes.get(word, ()):
+        out.extend(["k:" + name] * CLASS_COUNT)
     if len(word) <= MAX_WORD_CHARS:
         padded = f"<{word}>"
         for n in range(CHAR_MIN, CHAR_MAX + 1):
@@ -81,14 +92,30 @@ def pair_feature(first: str, second: str) -> str:
     return f"b:{first} {second}"
 
 
-def units(words: Sequence[str]) -> list[tuple[str, list[str]]]:
-    """The message as units, each with its features: every word, then every pair of words.
-    The feature vector is the count of each feature over all units, divided by the square root
-    of the total count; training (numpy) and scoring (here) both build it from these."""
-    out = [(w, word_features(w)) for w in words]
+def skip_feature(first: str, third: str) -> str:
+    return f"s:{first} {third}"
+
+
+def class_pairs(words: Sequence[str], classes: Classes) -> list[str]:
+    """A feature for each pair of classes present in the message ("FIRST&MEANS")."""
+    present = sorted({name for w in words for name in classes.get(w, ())})
+    return [f"kk:{a}&{b}" for a, b in itertools.combinations(present, 2)]
+
+
+def units(words: Sequence[str], classes: Classes) -> list[tuple[str, list[str]]]:
+    """The message as units, each with its features: every word, every pair of neighbours,
+    every pair of words one apart, every pair of classes present. The feature vector is the
+    count of each feature over all units, divided by the square root of the total count;
+    training (numpy) and scoring (here) both build it from these."""
+    out = [(w, word_features(w, classes)) for w in words]
     out.extend(
         (f"{a} {b}", [pair_feature(a, b)] * WORD_COUNT) for a, b in itertools.pairwise(words)
     )
+    out.extend(
+        (f"{a} . {c}", [skip_feature(a, c)] * SKIP_COUNT)
+        for a, c in zip(words[:-2], words[2:], strict=True)
+    )
+    out.extend((f, [f] * CLASS_COUNT) for f in class_pairs(words, classes))
     return out
 
 
@@ -135,8 +162,10 @@ class LearnedModel:
         level_weights: Sequence[array] = (),
         level_scale: float = 1.0,
         level_bias: Sequence[float] = (),
+        classes: Mapping[str, Sequence[str]] | None = None,
         meta: dict[str, object] | None = None,
     ) -> None:
+        """`classes`: each class's words (folded), as the weights file's header gives them."""
         if size & (size - 1) or len(weights) != size:
             raise ValueError("the model's size must be a power of two, its weights that long")
         self.size = size
@@ -149,6 +178,7 @@ class LearnedModel:
         self._level_weights = tuple(level_weights)
         self._level_scale = level_scale
         self._level_bias = tuple(level_bias)
+        self.classes = invert(classes or {})
         self.meta = meta or {}
         self._word_cache: dict[str, tuple[float, int]] = {}
 
@@ -162,6 +192,8 @@ class LearnedModel:
         (length,) = struct.unpack_from("<I", data, len(MAGIC))
         start = len(MAGIC) + 4
         header = json.loads(data[start : start + length])
+        if header.get("features", 1) != FEATURES:
+            raise ValueError(f"{path} was trained on other features: retrain it")
         offset = start + length
 
         def read(n: int) -> array:
@@ -191,6 +223,7 @@ class LearnedModel:
             level_weights=level_weights,
             level_scale=float(header.get("level_scale", 1.0)),
             level_bias=[float(b) for b in header.get("level_bias", [])],
+            classes=header.get("classes", {}),
             meta=header.get("meta", {}),
         )
 
@@ -206,7 +239,7 @@ class LearnedModel:
         if known is not None:
             return known
         weights, size = self._weights, self.size
-        features = word_features(word)
+        features = word_features(word, self.classes)
         total = sum(weights[bucket(f, size)] for f in features) * self._scale
         known = (total, len(features))
         if len(self._word_cache) >= CACHE_LIMIT:
@@ -215,7 +248,8 @@ class LearnedModel:
         return known
 
     def _logit(self, words: Sequence[str]) -> tuple[float, list[tuple[str, float]]]:
-        """The score and each unit's share (before the length normalisation)."""
+        """The score and the share of each word and pair of neighbours (before the length
+        normalisation; the other units count in the score, not among the terms shown)."""
         shares: list[tuple[str, float]] = []
         count = 0
         for word in words:
@@ -227,9 +261,18 @@ class LearnedModel:
             slot = bucket(pair_feature(a, b), size)
             shares.append((f"{a} {b}", weights[slot] * scale * WORD_COUNT))
             count += WORD_COUNT
+        rest = sum(
+            weights[bucket(skip_feature(a, c), size)]
+            for a, c in zip(words[:-2], words[2:], strict=True)
+        )
+        total = rest * SKIP_COUNT
+        count += max(0, len(words) - 2) * SKIP_COUNT
+        pairs = class_pairs(words, self.classes)
+        total += sum(weights[bucket(f, size)] for f in pairs) * CLASS_COUNT
+        count += len(pairs) * CLASS_COUNT
         if not count:
             return self.bias, shares
-        return self.bias + sum(s for _, s in shares) / sqrt(count), shares
+        return self.bias + (sum(s for _, s in shares) + total * scale) / sqrt(count), shares
 
     def probability(self, text: str) -> float:
         return _sigmoid(self._logit(tokens(text))[0])
@@ -237,13 +280,16 @@ class LearnedModel:
     def _level(self, words: Sequence[str]) -> tuple[str, float]:
         if not self.levels:
             return "", 0.0
-        features = [f for _, fs in units(words) for f in fs]
-        if not features:
+        counts: dict[str, int] = {}  # a feature repeats (a word counts six times): once each
+        for _, features in units(words, self.classes):
+            for f in features:
+                counts[f] = counts.get(f, 0) + 1
+        if not counts:
             return "", 0.0
-        norm = self._level_scale / sqrt(len(features))
-        slots = [bucket(f, self._level_size) for f in features]
+        norm = self._level_scale / sqrt(sum(counts.values()))
+        slots = [(bucket(f, self._level_size), n) for f, n in counts.items()]
         logits = [
-            bias + sum(weights[s] for s in slots) * norm
+            bias + sum(weights[s] * n for s, n in slots) * norm
             for weights, bias in zip(self._level_weights, self._level_bias, strict=True)
         ]
         top = max(logits)
@@ -273,6 +319,17 @@ class LearnedModel:
             return self.signal(text)
         joint = self.signal(" \n ".join([*earlier, text]))
         return Signal(joint.probability, joint.level, joint.level_probability, joint.terms, True)
+
+
+def invert(classes: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    """{class: its words} -> {word: its classes}, in a stable order."""
+    out: dict[str, list[str]] = {}
+    for name in sorted(classes):
+        for word in classes[name]:
+            names = out.setdefault(word, [])
+            if name not in names:
+                names.append(name)
+    return {word: tuple(names) for word, names in out.items()}
 
 
 def _strongest(shares: list[tuple[str, float]], limit: int) -> tuple[str, ...]:
