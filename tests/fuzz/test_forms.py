@@ -29,7 +29,7 @@ from hypothesis.errors import FlakyFailure
 
 import bot.ui
 from bot.kit.modals import PersistentModal
-from tests.conftest import StartBot
+from tests.conftest import FakeClock, StartBot
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.interactions import InteractionResult
 from tests.fakediscord.models import Message, User, iter_components
@@ -106,6 +106,7 @@ async def test_every_form_behind_a_button_or_menu(
     fake_discord: FakeDiscord,
     start_bot: StartBot,
     server: Server,
+    clock: FakeClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fake = fake_discord
@@ -243,6 +244,31 @@ async def test_every_form_behind_a_button_or_menu(
                             return fake.click(user, message, cid)
 
                         await explore(who, user, press, f"button {custom_id.split(':')[:2]}")
+        # Last (the clock moves a month on): the leaders' check-in under a scheduled programme
+        # report, whose rating buttons open the form for words.
+        await fake.slash(
+            world.people["admin"],
+            "programme schedule-reports",
+            guild=world.guild,
+            channel=server.general,
+            options={"channel": server.private.id, "interval": 1},
+        )
+        clock.advance(days=32)
+        reports = runner.bot.get_cog("Programme reports")
+        assert reports is not None
+        await reports.sweep()  # type: ignore[attr-defined]
+        await runner.idle()
+        checkin = next(  # one per group they lead
+            m
+            for m in fake.dm_messages(leader)
+            if any(c.startswith("programme:checkin:") for c in m.custom_ids())
+        )
+        rating = next(c for c in checkin.custom_ids() if c.startswith("programme:checkin:"))
+
+        def press_rating() -> Awaitable[InteractionResult]:
+            return fake.click(leader, checkin, rating)
+
+        await explore("leader", leader, press_rating, "a rating on the leaders' check-in")
     finally:
         observer.detach()
     missing = every_form(runner.bot) - reached
