@@ -27,7 +27,7 @@ from cogs.mentoring import rendering
 from cogs.mentoring.actions import Actions
 from cogs.mentoring.handlers import Handlers
 from cogs.mentoring.model import (
-    AGE_BANDS,
+    AGE_LABELS,
     BUDDY,
     CRITERIA,
     FREQUENCIES,
@@ -84,7 +84,7 @@ DESCRIBE = {
 PROFILE_CHOICES = {
     "role": _choices(ROLES),
     "stage": _choices(STAGES),
-    "age_band": [app_commands.Choice(name=a, value=a) for a in AGE_BANDS],
+    "age_band": _choices(AGE_LABELS),
     "language": _choices(LANGUAGES),
     "other_language": _choices(LANGUAGES),
     "frequency": _choices(FREQUENCIES),
@@ -423,6 +423,7 @@ class MentoringCog(Actions, Handlers, Feature, name=COG_NAME):
     @setup_group.command(
         name="coordinator-role", description=_T("Admins: the coordinator role"), extras=ADMIN
     )
+    @app_commands.describe(role=_T("Members with this role coordinate mentoring"))
     async def setup_role(self, interaction: discord.Interaction[Bot], role: discord.Role) -> None:
         admin = await self.bot.access.require(interaction, Audience.ADMIN)
         t = await translator(interaction)
@@ -474,6 +475,7 @@ class MentoringCog(Actions, Handlers, Feature, name=COG_NAME):
     @setup_group.command(
         name="cancer-type", description=_T("Coordinators: add a cancer type"), extras=MODERATOR
     )
+    @app_commands.describe(name=_T("The cancer type, as members will see it in the list"))
     async def setup_cancer(self, interaction: discord.Interaction[Bot], name: str) -> None:
         me = await self._coordinator(interaction)
         t = await translator(interaction)

@@ -21,13 +21,27 @@ STAGES = {
     "unknown": N_("Not sure / rather not say"),
 }
 AGE_BANDS = ("18-29", "30-44", "45-59", "60-74", "75+")
+AGE_LABELS = {  # a Discord choice's name, so that a reader's language can add "años"
+    "18-29": N_("18-29"),
+    "30-44": N_("30-44"),
+    "45-59": N_("45-59"),
+    "60-74": N_("60-74"),
+    "75+": N_("75+"),
+}
 GENDERS = {
     "woman": N_("Woman"),
     "man": N_("Man"),
     "nonbinary": N_("Non-binary"),
     "unsaid": N_("Rather not say"),
 }
-LANGUAGES = {"en": "English", "es": "Español", "fr": "Français", "de": "Deutsch", "pt": "Português"}
+# Named in their own words; the other languages carry a gloss in the reader's (a Discord choice).
+LANGUAGES = {
+    "en": "English",
+    "es": "Español",
+    "fr": N_("Français"),
+    "de": N_("Deutsch"),
+    "pt": N_("Português"),
+}
 FREQUENCIES = {
     "weekly": N_("About once a week"),
     "fortnightly": N_("Every two weeks"),
