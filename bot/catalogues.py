@@ -7,7 +7,7 @@
     python -m bot.catalogues fix-mentions  # "/setup region" -> "/configurar región" in the .po
 
 How the code marks a text (the extraction keywords): `N_("...")` where it is translated later;
-`t("...")` (or `mine("...")`) on a `bot.i18n.Translate`; `t.plural("one", "many", n)`;
+`t("...")` on a `bot.i18n.Translate`; `t.plural("one", "many", n)`;
 `_T("...")`, discord.py's `locale_str`, for command descriptions and choices. Command and option
 NAMES are plain strings in the code: their Spanish lives in `peer_support_bot_commands.po`
 (msgctxt "command name"), written by hand, checked by tests/core/test_catalogues.py.
@@ -47,7 +47,6 @@ SOURCES = ("bot", "cogs")
 KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "N_": None,
     "t": None,
-    "mine": None,
     "plural": (1, 2),
     "_T": None,
 }

@@ -338,13 +338,13 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
             embed=render.announcement(series, session, group.name if group else "", counts, t),
             view=rsvp_view(occurrence_id, counts, t),
         )
-        mine = await translator(interaction)
         text = {
-            GOING: mine("Thank you: you're down as going. The leaders will see your name."),
-            MAYBE: mine("Noted: maybe. You can change your answer any time."),
-            NO: mine("Noted: you can't make this one. Thanks for letting the leaders know."),
+            GOING: N_("Thank you: you're down as going. The leaders will see your name."),
+            MAYBE: N_("Noted: maybe. You can change your answer any time."),
+            NO: N_("Noted: you can't make this one. Thanks for letting the leaders know."),
         }[answer]
-        await interaction.followup.send(text, ephemeral=True)
+        member_t = await translator(interaction)  # the answer is theirs: their language
+        await interaction.followup.send(member_t(text), ephemeral=True)
 
     async def show_who(self, interaction: discord.Interaction[Any], occurrence_id: int) -> None:
         session = await self.service.session(occurrence_id)

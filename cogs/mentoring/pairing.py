@@ -277,21 +277,21 @@ class PairingService:
         """Words for the coordinators about a match (`match_id` None: the member's one active
         match in `guild_id`). Sent, never kept by mentoring."""
         if match_id is None:
-            mine = [
+            ongoing = [
                 m
                 for m in (await self.repo.matches_of(guild_id, user_id) if guild_id else [])
                 if m.status == "active"
             ]
-            if len(mine) != 1:
+            if len(ongoing) != 1:
                 raise NotFound(
                     N_(
                         "You have no active match to write about. You can reach a moderator at "
                         "any time with /support."
                     )
-                    if not mine
+                    if not ongoing
                     else N_("You have several matches: please use the button of a check-in.")
                 )
-            match_id = mine[0].id
+            match_id = ongoing[0].id
         match = await self.repo.match(match_id)
         if match is None or not match.includes(user_id):
             raise NotFound(N_("This match has ended."))
@@ -322,8 +322,8 @@ class PairingService:
     async def end(self, guild_id: int, user_id: int, match_id: int | None) -> Match:
         """Either person ends the match privately: the other gets a kind neutral message and a
         re-match offer, the coordinators are told."""
-        mine = [m for m in await self.repo.matches_of(guild_id, user_id) if m.status == "active"]
-        chosen = [m for m in mine if match_id is None or m.id == match_id]
+        ongoing = [m for m in await self.repo.matches_of(guild_id, user_id) if m.status == "active"]
+        chosen = [m for m in ongoing if match_id is None or m.id == match_id]
         if not chosen:
             raise NotFound(N_("You have no active match to end."))
         if len(chosen) > 1:
