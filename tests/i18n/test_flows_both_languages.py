@@ -23,7 +23,15 @@ from tests.feedback.conftest import send_feedback
 from tests.groups.conftest import create_group, group_named
 from tests.harness import BotRunner, Server, wait_until
 from tests.i18n.conftest import MARK, assert_english, assert_spanish
-from tests.meetings.conftest import START, announcements, join, reminders, run_until, schedule
+from tests.meetings.conftest import (
+    START,
+    announcements,
+    join,
+    meetings,
+    reminders,
+    run_until,
+    schedule,
+)
 from tests.meetings.conftest import settle as settle_meetings
 
 pytestmark = pytest.mark.usefixtures("pseudo_spanish")
@@ -148,6 +156,12 @@ async def test_rsvp_answers_and_reminders_each_in_their_language(
         check(answered)
     # the counts the announcement shows after a press are still in the server's language
     channel_labels(fake.message(post.id).components)
+    # who is coming: leaders only; the refusal to a member, and the list, in the reader's
+    who_id = next(c for c in post.custom_ids() if c.startswith("meetings:who:"))
+    for who, check in ((ana, assert_spanish), (ben, assert_english), (leader, assert_english)):
+        shown = await fake.click(who, fake.message(post.id), who_id)
+        assert shown.ephemeral
+        check(shown.message)
 
     await run_until(runner, clock, datetime(2027, 3, 2, 23, 0, tzinfo=UTC))
     posted = reminders(fake, group.channel_id)
@@ -159,6 +173,33 @@ async def test_rsvp_answers_and_reminders_each_in_their_language(
     [to_ben] = [m for m in fake.dm_messages(ben) if "A reminder" in m.text]
     assert_spanish(to_ana)
     assert_english(to_ben)
+
+    # the series is cancelled: those going are told privately, each in their language, and a
+    # press on the old announcement is answered kindly in the presser's
+    [series] = await meetings(runner).service.repo.series_of_group(s.guild.id, group_id)
+    await run_until(runner, clock, datetime(2027, 3, 4, tzinfo=UTC))  # the next is announced
+    latest = announcements(fake, group.channel_id)[-1]
+    assert latest.id != post.id
+    for who in (ana, ben):
+        going = next(c for c in latest.custom_ids() if c.endswith(":going"))
+        await fake.click(who, fake.message(latest.id), going)
+    cancelled = await fake.slash(
+        leader,
+        "meeting cancel",
+        guild=s.guild,
+        channel=s.general,
+        options={"series": str(series.id)},
+    )
+    assert cancelled.ephemeral and "is cancelled" in cancelled.text
+    await settle_meetings(runner)
+    [to_ana] = [m for m in fake.dm_messages(ana) if "is cancelled" in m.text]
+    [to_ben] = [m for m in fake.dm_messages(ben) if "is cancelled" in m.text]
+    assert_spanish(to_ana)
+    assert_english(to_ben)
+    for who, check in ((ana, assert_spanish), (ben, assert_english)):
+        late = await fake.click(who, latest, latest.custom_ids()[0])
+        assert late.ephemeral and "cancelled" in late.text
+        check(late.message)
 
 
 def first_embed_marked(message: Message) -> list[bool]:
