@@ -29,7 +29,10 @@ def pseudo_locales(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("locales")
     folder = root / "es" / "LC_MESSAGES"
     folder.mkdir(parents=True)
+    # The real catalogue's rule (two forms): Babel's default for "es" has three, and a form left
+    # empty would fall back to the English for most counts.
     spanish = Catalog(locale="es")
+    spanish.mime_headers = [("Plural-Forms", "nplurals=2; plural=(n != 1);")]
     for message in extract():
         if not message.id:
             continue
