@@ -145,7 +145,12 @@ class Database:
     Reads outside a transaction (`fetchone`, `fetchall`) go through a second, read-only
     connection and take no lock: with WAL they see every committed write and never another
     task's uncommitted ones, and they neither wait for a transaction's commit (a disk flush)
-    nor hold one up. (An in-memory database has one connection for both.)"""
+    nor hold one up. (An in-memory database has one connection for both.)
+
+    The reads take turns on their connection (`_read_lock`): SQLite keeps a connection's read
+    snapshot while any statement on it is unfinished, so a read started while another task's
+    read was still open would share that older snapshot and miss a write committed in between
+    (a group just created, then read back, was "not found" under load)."""
 
     def __init__(
         self, path: Path, conn: aiosqlite.Connection, reader: aiosqlite.Connection | None = None
@@ -153,6 +158,7 @@ class Database:
         self.path = path
         self._conn = conn
         self._reader = reader
+        self._read_lock = asyncio.Lock()
         self._lock = _ConnectionLock()
         self.eraser = LogEraser(self)
 
@@ -184,7 +190,8 @@ class Database:
         await self.eraser.stop()
         async with self._lock:
             if self._reader is not None:
-                await self._reader.close()
+                async with self._read_lock:
+                    await self._reader.close()
             await self._conn.close()
 
     async def __aenter__(self) -> Database:
@@ -247,13 +254,13 @@ class Database:
 
     async def fetchone(self, sql: str, params: Params = None) -> Row | None:
         if self._reads_apart(sql) and self._reader is not None:
-            async with self._reader.execute(sql, params or {}) as cursor:
+            async with self._read_lock, self._reader.execute(sql, params or {}) as cursor:
                 return await cursor.fetchone()
         return await self._fetchone_on_writer(sql, params)
 
     async def fetchall(self, sql: str, params: Params = None) -> list[Row]:
         if self._reads_apart(sql) and self._reader is not None:
-            async with self._reader.execute(sql, params or {}) as cursor:
+            async with self._read_lock, self._reader.execute(sql, params or {}) as cursor:
                 return list(await cursor.fetchall())
         async with self._lock, self._conn.execute(sql, params or {}) as cursor:
             return list(await cursor.fetchall())
