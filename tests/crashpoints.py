@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import os
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -292,10 +293,13 @@ def every_kind(steps: list[str]) -> list[int]:
 async def sweep(flow: Flow, tmp_path: Path, points: Points | None = None) -> SweepReport:
     """Count the flow's steps, then kill it at every crash point 0..K, or at those given: a
     list, or a function of the counted steps (a long flow sampled deterministically, e.g.
-    `every_kind`)."""
+    `every_kind`). With CRASH_POINTS=all in the environment (CI sets it), every point 0..K
+    whatever the flow samples."""
     started = time.monotonic()
     registered: dict[int, Any] | None = {} if flow.sync_once else None
     steps = await run_point(flow, tmp_path, None, registered)
+    if os.environ.get("CRASH_POINTS") == "all":
+        points = None
     if callable(points):
         points = points(steps)
     chosen = list(range(len(steps) + 1) if points is None else points)
