@@ -266,6 +266,18 @@ async def run_point(
 Points = Iterable[int] | Callable[[list[str]], Iterable[int]]
 
 
+def report(result: SweepReport) -> None:
+    """One line a sweep: its steps, the points it killed (all, or the sample) and its time, in
+    the log and on the terminal (`-s`): the figures a stop's note reports."""
+    which = "all" if result.points == result.steps + 2 else f"sampled {result.chosen}"
+    line = (
+        f"{result.flow}: {result.steps} steps, {result.points} crash points ({which}), "
+        f"{len(set(map(kind_of, result.kinds)))} kinds of step, {result.seconds:.1f} s"
+    )
+    log.warning("%s", line)
+    print(line)
+
+
 def kind_of(step: str) -> str:
     """A step's kind, without its ids and tokens: "POST /channels/{id}/messages", "commit"."""
     parts = []

@@ -15,36 +15,24 @@ What must hold after any crash, once the restarted bot is idle:
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import pytest
 
 from bot.client import Bot
-from tests.crashpoints import Flow, SweepReport, World, kind_of, sweep
+from tests.crashpoints import Flow, World, report, sweep
 from tests.escalation.conftest import configure, private_overwrites
 from tests.fakediscord.interactions import InteractionResult
 from tests.fakediscord.models import Message, User
 
 pytestmark = pytest.mark.slow
 
-log = logging.getLogger(__name__)
 
 FEATURES = ("settings", "moderation", "escalation")
 WORDS = "I'm struggling after my scan news and I can't stop crying"
 TOLD = "I've told the moderators privately"
 SOUGHT = "I'm getting your message to the moderators"
 DM_TOLD = "have been told, privately"
-
-
-def report(result: SweepReport) -> None:
-    which = "all" if result.points == result.steps + 2 else f"sampled {result.chosen}"
-    line = (
-        f"{result.flow}: {result.steps} steps, {result.points} crash points ({which}), "
-        f"{len(set(map(kind_of, result.kinds)))} kinds of step, {result.seconds:.1f} s"
-    )
-    log.warning("%s", line)
-    print(line)
 
 
 def replies_to(world: World, user: User) -> list[str]:

@@ -17,34 +17,22 @@ What must hold after any crash, once the restarted bot is idle:
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import pytest
 
 from bot.client import Bot
-from tests.crashpoints import Flow, SweepReport, World, every_kind, kind_of, sweep
+from tests.crashpoints import Flow, World, every_kind, report, sweep
 from tests.fakediscord.interactions import InteractionResult
 from tests.fakediscord.models import Message, User
 from tests.feedback.standin_groups import StandInGroups, install_groups
 
 pytestmark = pytest.mark.slow
 
-log = logging.getLogger(__name__)
 
 FEATURES = ("settings", "moderation", "feedback")
 QUESTION = "How did this month's sessions feel?"
 RESULTS = "Poll results"
-
-
-def report(result: SweepReport) -> None:
-    which = "all" if result.points == result.steps + 2 else f"sampled {result.chosen}"
-    line = (
-        f"{result.flow}: {result.steps} steps, {result.points} crash points ({which}), "
-        f"{len(set(map(kind_of, result.kinds)))} kinds of step, {result.seconds:.1f} s"
-    )
-    log.warning("%s", line)
-    print(line)
 
 
 def replies_to(world: World, user: User) -> list[str]:

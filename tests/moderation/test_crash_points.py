@@ -16,31 +16,18 @@ What must hold after any crash, once the restarted bot is idle:
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
-from tests.crashpoints import Flow, SweepReport, World, every_kind, kind_of, sweep
+from tests.crashpoints import Flow, World, every_kind, report, sweep
 from tests.fakediscord.interactions import InteractionResult
 from tests.fakediscord.models import Message, User
 
 pytestmark = pytest.mark.slow
 
-log = logging.getLogger(__name__)
 
 FEATURES = ("settings", "moderation")
 MENU = "Report to moderators"
 WORDS = "Stop your chemo, turmeric cures it"
-
-
-def report(result: SweepReport) -> None:
-    which = "all" if result.points == result.steps + 2 else f"sampled {result.chosen}"
-    line = (
-        f"{result.flow}: {result.steps} steps, {result.points} crash points ({which}), "
-        f"{len(set(map(kind_of, result.kinds)))} kinds of step, {result.seconds:.1f} s"
-    )
-    log.warning("%s", line)
-    print(line)
 
 
 def replies_to(world: World, user: User) -> list[str]:
