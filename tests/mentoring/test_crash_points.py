@@ -10,6 +10,7 @@ import pytest
 
 from tests.crashpoints import Flow, World, sweep
 from tests.fakediscord.models import Message, User
+from tests.harness import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -26,12 +27,23 @@ async def slash(world: World, user: User, command: str, **options: object) -> Me
     return res.message
 
 
-def consent(world: World, user: User) -> tuple[Message, str]:
+def asked(world: World, user: User) -> tuple[Message, str] | None:
     for message in reversed(world.fake.dm_messages(user)):
         ids = [c for c in message.custom_ids() if c.startswith("mentoring:consent:")]
         if ids:
             return message, next(c for c in ids if ":yes:" in c)
-    raise AssertionError("no consent message")
+    return None
+
+
+async def consent(world: World, user: User) -> tuple[Message, str]:
+    """The consent DM with its "yes" (a busy machine may deliver it after `idle()`)."""
+    try:
+        await wait_until(lambda: asked(world, user) is not None, timeout=10)
+    except TimeoutError:
+        raise AssertionError("no consent message") from None
+    found = asked(world, user)
+    assert found is not None
+    return found
 
 
 class SecondYes(Flow):
@@ -50,15 +62,16 @@ class SecondYes(Flow):
         await slash(world, ana, "mentor offer", role="survivor", **FORM)
         await slash(world, s.moderator, "mentor approve", member=ana.id)
         listed = await slash(world, s.moderator, "mentor suggest", member=s.member.id)
-        await fake.click(s.moderator, listed, listed.custom_ids()[0])
+        proposed = await fake.click(s.moderator, listed, listed.custom_ids()[0])
+        assert proposed.error_status is None, proposed
         await world.idle()
-        message, yes = consent(world, s.member)
+        message, yes = await consent(world, s.member)
         await fake.click(s.member, message, yes)
         await world.idle()
 
     async def act(self, world: World) -> None:
         ana: User = world.state["ana"]
-        message, yes = consent(world, ana)
+        message, yes = await consent(world, ana)
         await world.fake.click(ana, message, yes)
         await world.idle()
 
