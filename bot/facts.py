@@ -16,6 +16,8 @@ offered it yet) is None, and the programme's view says "not known" instead of gu
 - `ratings` (feedback): anonymous session ratings of a period, with how many answered, and the
   feature's k (fewer answers are never shown).
 - `waitlist` (groups): how many were waitlisted in a period.
+- `helplines` (escalation): a country's crisis lines not yet confirmed against their official
+  page, so `/setup` can tell the admin to check them before members rely on them.
 
 `occurrence` names one session as the meeting events do (bot/events.py):
 "<series id>:<originally scheduled start>".
@@ -109,6 +111,18 @@ class WaitlistSource(Protocol):
     ) -> int: ...
 
 
+@dataclass(frozen=True)
+class UnconfirmedLine:
+    name: str
+    source: str  # the official page to open
+
+
+class HelplineSource(Protocol):
+    def unconfirmed(self, region: str) -> list[UnconfirmedLine]:
+        """The region's crisis lines (every language's) whose number is not yet confirmed."""
+        ...
+
+
 class _AllCases:
     """`cases` answered by every feature that offers a part (moderation: reports; escalation:
     crisis cases and contact requests), added up."""
@@ -145,6 +159,7 @@ class Facts:
         self.duty: DutySource | None = None
         self.ratings: RatingSource | None = None
         self.waitlist: WaitlistSource | None = None
+        self.helplines: HelplineSource | None = None
         self._case_parts: dict[str, CaseSource] = {}
 
     @property

@@ -159,11 +159,14 @@ class EscalationCog(Feature, name=COG_NAME):
         _ = self.detector.builtin  # compile the automaton now, not on the first message
         self.bot.facts.duty = self._duty_facts  # for the programme's view
         self.bot.facts.offer_cases("escalation", self._crisis_facts)
+        self.bot.facts.helplines = self.helplines  # for /setup: lines still to be confirmed
 
     async def cog_unload(self) -> None:
         if self.bot.facts.duty is self._duty_facts:
             self.bot.facts.duty = None
         self.bot.facts.withdraw_cases("escalation", self._crisis_facts)
+        if self.bot.facts.helplines is self.helplines:
+            self.bot.facts.helplines = None
         await super().cog_unload()
 
     # ------------------------------------------------------------------ scheduled work

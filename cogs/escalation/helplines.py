@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from bot.facts import UnconfirmedLine
+
 HELPLINES_PATH = Path(__file__).resolve().parent / "data" / "helplines.json"
 
 ContactType = Literal["call", "text", "chat", "web"]
@@ -93,3 +95,8 @@ class Helplines:
         return Resources(
             region=region, emergency=emergency, lines=lines, international=self.international
         )
+
+    def unconfirmed(self, region: str) -> list[UnconfirmedLine]:
+        """The region's lines (for readers of every language) marked `needs_recheck`."""
+        _, every = self._countries.get(region.upper(), (None, ()))
+        return [UnconfirmedLine(h.name, h.source) for h in every if h.needs_recheck]

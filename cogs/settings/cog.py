@@ -197,7 +197,26 @@ class SettingsCog(Feature):
                     "with /setup region."
                 )
             )
+        warnings.extend(self._unconfirmed_lines(settings.effective_region, t))
         return warnings
+
+    def _unconfirmed_lines(self, region: str, t: Translate) -> list[str]:
+        """A crisis line of the server's country that nobody could confirm against its official
+        page yet: the admin is asked to check it (members are never told it is uncertain)."""
+        source = self.bot.facts.helplines
+        if source is None:
+            return []
+        return [
+            t(
+                "The crisis line “{name}” ({region}) has not been confirmed against its official "
+                "page yet. Open <{page}> and check the number before members rely on it; if it is "
+                "wrong, tell whoever runs this bot so the list can be corrected.",
+                name=line.name,
+                region=region_label(region, t),
+                page=line.source,
+            )
+            for line in source.unconfirmed(region)
+        ]
 
     # ------------------------------------------------------------------ setters
 
@@ -291,13 +310,14 @@ class SettingsCog(Feature):
         member = await self.bot.access.require(interaction, Audience.ADMIN)
         t = await translator(interaction)
         settings = await self.bot.guild_settings.set_region(member.guild.id, region, member.id)
-        await interaction.response.send_message(
+        lines = [
             t(
                 "Crisis resources will be for: {region}.",
                 region=region_label(settings.effective_region, t),
             ),
-            ephemeral=True,
-        )
+            *self._unconfirmed_lines(settings.effective_region, t),
+        ]
+        await interaction.response.send_message("\n\n".join(lines), ephemeral=True)
 
     @region.autocomplete("region")
     async def region_autocomplete(

@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from tests.conftest import StartBot
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.errors import InteractionRefused
 from tests.harness import BotRunner, Server, wait_until
@@ -73,6 +74,7 @@ async def test_admin_configures_the_server(
         admin, "setup region", guild=g, channel=channel, options={"region": "GB"}
     )
     assert "United Kingdom" in res.text
+    assert "not been confirmed" not in res.text  # the UK's lines were checked
 
     settings = await runner.bot.guild_settings.get(g.id)  # type: ignore[union-attr]
     assert settings.moderator_role_id == server.moderator_role.id
@@ -96,6 +98,35 @@ async def test_setup_show_warns_about_what_is_missing_first(
     assert "No escalation channel" in res.text
     assert "No moderator role" in res.text
     assert "international helplines" in res.text
+
+
+async def test_the_admin_is_asked_to_check_a_crisis_line_nobody_could_confirm(
+    start_bot: StartBot, fake_discord: FakeDiscord, server: Server
+) -> None:
+    """Argentina's lines are marked needs_recheck in the helplines file (the team could not open
+    their official pages): the admin who picks Argentina is told which, with the page to open,
+    at once and again in /setup show, until the file says they were confirmed."""
+    await start_bot(("settings", "escalation"))  # the escalation feature knows the lines
+    fake, admin, g = fake_discord, server.admin, server.guild
+    res = await fake.slash(
+        admin, "setup region", guild=g, channel=server.general, options={"region": "AR"}
+    )
+    assert res.ephemeral and "Argentina" in res.text
+    assert "0800" not in res.text  # names the line, never reads out an unconfirmed number
+    assert "Centro de Asistencia al Suicida (CAS)" in res.text
+    assert "has not been confirmed against its official page" in res.text
+    assert "<https://www.asistenciaalsuicida.org.ar/>" in res.text
+
+    res = await fake.slash(admin, "setup show", guild=g, channel=server.general)
+    assert "Centro de Asistencia al Suicida (CAS)" in res.text
+    assert "has not been confirmed" in res.text
+
+    res = await fake.slash(
+        admin, "setup region", guild=g, channel=server.general, options={"region": "CL"}
+    )
+    assert "Chile" in res.text and "not been confirmed" not in res.text
+    res = await fake.slash(admin, "setup show", guild=g, channel=server.general)
+    assert "not been confirmed" not in res.text
 
 
 async def test_a_public_channel_is_refused_for_alerts(
