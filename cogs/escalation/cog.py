@@ -159,8 +159,11 @@ class EscalationCog(Feature, name=COG_NAME):
         _ = self.detector.builtin  # compile the automaton now, not on the first message
         self.bot.facts.duty = self._duty_facts  # for the programme's view
         self.bot.facts.offer_cases("escalation", self._crisis_facts)
+        self.bot.metrics.alerts = self._crisis_facts  # unclaimed alerts, for /metrics
 
     async def cog_unload(self) -> None:
+        if self.bot.metrics.alerts is self._crisis_facts:
+            self.bot.metrics.alerts = None
         if self.bot.facts.duty is self._duty_facts:
             self.bot.facts.duty = None
         self.bot.facts.withdraw_cases("escalation", self._crisis_facts)
