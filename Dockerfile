@@ -20,14 +20,17 @@ COPY bot ./bot
 COPY cogs ./cogs
 COPY migrations ./migrations
 # The install README.md gives (editable, in /app): setup.py compiles the translation catalogues
-# (bot/locales/*/LC_MESSAGES/*.mo) beside the code, and the migrations stay where the bot
-# looks for them (/app/migrations).
+# (bot/locales/*/LC_MESSAGES/*.mo) beside the code, and the migrations stay where the bot looks
+# for them (/app/migrations: a plain `pip install .` leaves them out of the package). The checks
+# stop the build if either is missing; pip and setuptools are not needed to run.
 RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install --upgrade pip \
     && /opt/venv/bin/pip install -e . \
     && /opt/venv/bin/python -c "import bot.client" \
+    && /opt/venv/bin/python -c "from bot import migrate; assert migrate.discover()" \
     && test -n "$(find bot/locales -name '*.mo')" \
-    && /opt/venv/bin/python -m compileall -q bot cogs
+    && /opt/venv/bin/python -m compileall -q bot cogs \
+    && /opt/venv/bin/pip uninstall -y -q pip setuptools
 
 FROM ${PYTHON_IMAGE}
 # tzdata: the system's IANA time zones (zoneinfo also has the tzdata package as a fallback).
