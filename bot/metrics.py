@@ -232,6 +232,7 @@ class BotMetrics:
         self.scheduler = SchedulerWatch(bot)
         self.error_counter = ErrorCounter(self.errors)
         self.last: Reading | None = None
+        self._database_failing = False
         self.registry.register(_ReadingCollector(self))
 
     def saw_event(self, event_type: str) -> None:
@@ -259,7 +260,13 @@ class BotMetrics:
                 reading.outbox = await repository.groups()
         except Exception as error:  # a closed, locked, missing or broken database
             reading.database_error = type(error).__name__
-            log.warning("health: the database did not answer (%s)", type(error).__name__)
+        failing = reading.database_error is not None
+        if failing != self._database_failing:  # said once when it starts and once when it ends
+            self._database_failing = failing
+            if failing:
+                log.warning("health: the database did not answer (%s)", reading.database_error)
+            else:
+                log.info("health: the database answers again")
         reading.urgent_kinds = frozenset(
             g.kind for g in reading.outbox or () if bot.outbox.priority_of(g.kind) >= URGENT
         )

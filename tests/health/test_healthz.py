@@ -4,6 +4,7 @@ never a word about a member, and a port already taken does not stop the bot."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
@@ -152,3 +153,24 @@ def test_on_by_default_on_this_machine_only() -> None:
     ):
         with pytest.raises(Exception, match=name):
             load_settings({**base, name: value})
+
+
+async def test_a_lost_gateway_session_is_named_until_the_bot_is_back(
+    start_with_health: StartWithHealth, fake_discord: FakeDiscord
+) -> None:
+    endpoint = await start_with_health()
+    seen: list[tuple[int, list[str]]] = []
+
+    async def watch() -> None:
+        status, body = await endpoint.healthz()
+        seen.append((status, body["problems"]))
+
+    await fake_discord.gateway.expire()  # dropped, and Discord forgot the session meanwhile
+    async with asyncio.timeout(20):
+        while not seen or seen[-1][0] != 503:  # discord.py waits 5 s before it IDENTIFIES
+            await asyncio.sleep(0.05)
+            await watch()
+        assert seen[-1][1] == ["gateway: shard 0 is not connected"]
+        while seen[-1][0] != 200:  # it IDENTIFIES again and is ready
+            await asyncio.sleep(0.05)
+            await watch()
