@@ -148,6 +148,17 @@ def _seconds(value: float) -> float | None:
     return None if value is None or math.isnan(value) or math.isinf(value) else float(value)
 
 
+EXECUTOR_LOGGER = "apscheduler.executors.default"
+
+
+def _quiet_heartbeat(record: logging.LogRecord) -> bool:
+    """False for APScheduler's "Running job" and "executed successfully" lines about the
+    heartbeat (two lines every ten seconds would bury what the log is for)."""
+    args = record.args
+    first = args[0] if isinstance(args, tuple) and args else None
+    return record.levelno > logging.INFO or getattr(first, "id", None) != HEARTBEAT_ID
+
+
 class SchedulerWatch:
     """How late the scheduler wakes: a heartbeat job every HEARTBEAT_SECONDS, and each of its
     submissions measured against the time it was due (real time: APScheduler runs on it)."""
@@ -159,6 +170,7 @@ class SchedulerWatch:
 
     def start(self) -> None:
         scheduler = self._bot.scheduler
+        logging.getLogger(EXECUTOR_LOGGER).addFilter(_quiet_heartbeat)
         scheduler.add_listener(self._submitted, EVENT_JOB_SUBMITTED)
         scheduler.add_job(
             self._beat, "interval", seconds=HEARTBEAT_SECONDS, id=HEARTBEAT_ID,
@@ -167,6 +179,7 @@ class SchedulerWatch:
 
     def stop(self) -> None:
         scheduler = self._bot.scheduler
+        logging.getLogger(EXECUTOR_LOGGER).removeFilter(_quiet_heartbeat)
         scheduler.remove_listener(self._submitted)
         if scheduler.state != STATE_STOPPED and scheduler.get_job(HEARTBEAT_ID) is not None:
             scheduler.remove_job(HEARTBEAT_ID)

@@ -5,6 +5,11 @@ errors by kind. Numbers only: no member's id nor words."""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
 from bot.metrics import HEARTBEAT_ID
 from tests.conftest import FakeClock
 from tests.core.probe import BUTTONS, TEXT, URGENT_TEXT
@@ -111,3 +116,21 @@ async def test_an_alert_nobody_claimed_is_counted_until_a_moderator_claims_it(
     assert sample(metrics, "peer_support_crisis_alerts_oldest_unclaimed_seconds") == 0
     text = await endpoint.metrics_text()
     assert CRISIS not in text and str(server.member.id) not in text
+
+
+async def test_the_scheduler_heartbeat_measures_lag_and_stays_out_of_the_log(
+    start_with_health: StartWithHealth, caplog: pytest.LogCaptureFixture
+) -> None:
+    endpoint = await start_with_health()
+    bot = endpoint.bot
+    watch = bot.metrics.scheduler
+    # The heartbeat due a second ago: the scheduler runs it at once, a second late.
+    due = datetime.now(UTC) - timedelta(seconds=1)
+    with caplog.at_level(logging.INFO, logger="apscheduler"):
+        bot.scheduler.modify_job(HEARTBEAT_ID, next_run_time=due)
+        bot.scheduler.wakeup()
+        await wait_until(lambda: watch.beats == 1)
+    assert 1.0 <= watch.last_lag < 5.0
+    lag = sample(await endpoint.metrics(), "peer_support_scheduler_lag_seconds")
+    assert lag is not None and lag >= 1.0
+    assert not [r for r in caplog.records if "_beat" in r.getMessage()]
