@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run|migrate|check|invite|sync]` (run is the default).
+"""Command line: `python -m bot [run|migrate|check|invite|sync|health]` (run is the default).
 
 Everything the bot needs is created here and passed in: settings, database, scheduler, clock.
 """
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot import migrate
+from bot import health, migrate
 from bot.client import EXTENSIONS, Bot, configure_endpoints
 from bot.config import MAKE_SECRET_HINT, Settings, SettingsError, load_settings, secret_bits
 from bot.db import Database
@@ -175,6 +175,9 @@ async def check(settings: Settings) -> int:
             f"{settings.gateway_url or 'Discord gateway'} instead of Discord"
         )
 
+    url = health.probe_url(settings)
+    print(f"  [ok] health endpoint: {url} and /metrics" if url else "  [--] health endpoint off")
+
     print("Database")
     async with await Database.open(settings.database_path) as db:
         applied = await migrate.apply_migrations(db)
@@ -245,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     inv = sub.add_parser("invite", help="print the link that adds the bot to a server")
     inv.add_argument("--client-id", type=int, default=None, help="the application id")
     sub.add_parser("sync", help="register the slash commands (globally, or to DEV_GUILD_ID)")
+    sub.add_parser("health", help="ask the running bot whether it is healthy (its /healthz)")
     return parser
 
 
@@ -268,6 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(check(settings))
         if command == "sync":
             return asyncio.run(sync_commands(settings))
+        if command == "health":
+            return asyncio.run(health.probe(settings))
         return asyncio.run(run_bot(settings))
     except migrate.MigrationError as error:
         print(f"The database could not be updated: {error}", file=sys.stderr)

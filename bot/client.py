@@ -25,8 +25,10 @@ from bot.do_not_contact import DoNotContact
 from bot.event_log import EventLog
 from bot.facts import Facts
 from bot.guild_settings import GuildSettingsService
+from bot.health import HealthServer
 from bot.kit.modals import ModalRoutes
 from bot.member_language import MemberLanguages
+from bot.metrics import BotMetrics
 from bot.modlog import ModLog
 from bot.outbox import Outbox
 from bot.participation import Participation
@@ -137,12 +139,17 @@ class Bot(commands.Bot):
         self._rebuilders: list[Callable[[], Awaitable[None]]] = []
         self.jobs_rebuilt = False  # True once setup_hook has run every rebuilder
         self._background: set[asyncio.Task[Any]] = set()
+        # /healthz and /metrics (bot/health.py, bot/metrics.py), when HEALTH_PORT is set.
+        self.metrics = BotMetrics(self)
+        self.health = HealthServer(self)
 
     def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
         if event_name == "interaction" and args and isinstance(args[0], discord.Interaction):
             # Before any handler of it runs: what it sends the member later is in their language.
             interaction = args[0]
             self.languages.saw(interaction.guild_id, interaction.user.id, str(interaction.locale))
+        elif event_name == "socket_event_type" and args:
+            self.metrics.saw_event(str(args[0]))  # every gateway event, by type
         super().dispatch(event_name, *args, **kwargs)
 
     @property
@@ -199,6 +206,7 @@ class Bot(commands.Bot):
         await self.dispatcher.start()
         # Durable events a crash left undelivered reach their listeners now.
         self.event_log.start()
+        await self.health.start()
 
     async def _prune_outbox(self) -> None:
         removed = await self.outbox.repository.prune(epoch(self.clock()))
@@ -210,6 +218,7 @@ class Bot(commands.Bot):
             log.info("event log: pruned %d old events", events)
 
     async def close(self) -> None:
+        await self.health.stop()
         self.event_log.stop()
         for task in list(self._background):
             task.cancel()

@@ -17,6 +17,10 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 DEFAULT_DATABASE_PATH = Path("data") / "peer-support-bot.sqlite3"
+# The health endpoint (bot/health.py): on by default, on this machine only.
+DEFAULT_HEALTH_HOST = "127.0.0.1"
+DEFAULT_HEALTH_PORT = 8790
+_HOST_SHAPE = re.compile(r"^[A-Za-z0-9.:-]+$")  # a name, an IPv4 or an IPv6 address
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ANON_SECRET_MIN_LENGTH = 32
 ANON_SECRET_MIN_BITS = 128
@@ -147,12 +151,17 @@ class Settings:
     anon_secret: str | None
     api_base: str | None
     gateway_url: str | None
+    # The health endpoint (bot/health.py). Built by code (the tests), it is off unless asked
+    # (None); `load_settings` turns it on at DEFAULT_HEALTH_PORT. 0: a free port, chosen at start.
+    health_host: str = DEFAULT_HEALTH_HOST
+    health_port: int | None = None
 
     def __repr__(self) -> str:  # never print the token or the secret
         return (
             f"Settings(database_path={str(self.database_path)!r}, "
             f"dev_guild_id={self.dev_guild_id!r}, log_level={self.log_level!r}, "
-            f"api_base={self.api_base!r}, gateway_url={self.gateway_url!r})"
+            f"api_base={self.api_base!r}, gateway_url={self.gateway_url!r}, "
+            f"health_host={self.health_host!r}, health_port={self.health_port!r})"
         )
 
     @property
@@ -223,6 +232,28 @@ def _url(name: str, raw: str, schemes: tuple[str, ...], example: str, problems: 
     return raw.rstrip("/")
 
 
+def _health(env: Mapping[str, str], problems: list[str]) -> tuple[str, int | None]:
+    host = env.get("HEALTH_HOST", "").strip() or DEFAULT_HEALTH_HOST
+    if not _HOST_SHAPE.match(host):
+        problems.append(
+            f"HEALTH_HOST must be an address of this machine, such as 127.0.0.1 (the default: "
+            f"only programs on this machine can ask), or 0.0.0.0 inside a container (it is "
+            f"{host!r})."
+        )
+    raw = env.get("HEALTH_PORT", "").strip().lower()
+    if not raw:
+        return host, DEFAULT_HEALTH_PORT
+    if raw in ("off", "no", "false", "none"):
+        return host, None
+    if not raw.isdigit() or not 0 <= int(raw) <= 65535:
+        problems.append(
+            f"HEALTH_PORT must be a port number (1 to 65535) or off (it is {raw!r}). Leave it "
+            f"empty for the default, {DEFAULT_HEALTH_PORT}."
+        )
+        return host, None
+    return host, int(raw)
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None,
     *,
@@ -279,6 +310,8 @@ def load_settings(
         problems,
     )
 
+    health_host, health_port = _health(env, problems)
+
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -289,4 +322,6 @@ def load_settings(
         anon_secret=anon_secret,
         api_base=api_base,
         gateway_url=gateway_url,
+        health_host=health_host,
+        health_port=health_port,
     )

@@ -29,6 +29,7 @@ def bot_env(workdir: Path, fake: FakeDiscord | None = None, **extra: str) -> dic
     env["PYTHONPATH"] = str(REPO)
     env["DATABASE_PATH"] = str(workdir / "bot.sqlite3")
     env["LOG_LEVEL"] = "INFO"
+    env["HEALTH_PORT"] = "off"  # many bots at once: none takes the machine's health port
     if fake is not None:
         env["DISCORD_TOKEN"] = TEST_TOKEN
         env["DISCORD_API_BASE"] = fake.api_base

@@ -160,8 +160,11 @@ class EscalationCog(Feature, name=COG_NAME):
         self.bot.facts.duty = self._duty_facts  # for the programme's view
         self.bot.facts.offer_cases("escalation", self._crisis_facts)
         self.bot.facts.helplines = self.helplines  # for /setup: lines still to be confirmed
+        self.bot.metrics.alerts = self._crisis_facts  # unclaimed alerts, for /metrics
 
     async def cog_unload(self) -> None:
+        if self.bot.metrics.alerts is self._crisis_facts:
+            self.bot.metrics.alerts = None
         if self.bot.facts.duty is self._duty_facts:
             self.bot.facts.duty = None
         self.bot.facts.withdraw_cases("escalation", self._crisis_facts)

@@ -33,3 +33,14 @@ class EscalationFactsRepository:
             {"guild": guild_id, "start": start, "end": end},
         )
         return [(int(r["user_id"]), r["channel_id"], r["parent_channel_id"]) for r in rows]
+
+    async def unclaimed(self) -> tuple[int, int | None]:
+        """How many cases of every server are open (their alert claimed by nobody), and when
+        the oldest was opened."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM escalation_cases "
+            "WHERE status = 'open'"
+        )
+        if row is None:
+            return 0, None
+        return int(row["n"]), None if row["oldest"] is None else int(row["oldest"])

@@ -1,6 +1,7 @@
 """The escalation feature's answers for `bot.facts` (bot/facts.py): `duty` (the moderators on
 the rota during a session) and its part of `cases` (members of a group who asked to be
-contacted; how many crisis cases a period had). Counts and ids only: never a case's words.
+contacted; how many crisis cases a period had), and `bot.metrics.alerts` (bot/metrics.py: how
+many alerts nobody has claimed, for /metrics). Counts and ids only: never a case's words.
 
 A crisis case belongs to a group when it started in the group's text channel (or a thread of
 it); a case with no channel (a DM, /support, the contact button) belongs to the groups the
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from bot.db import Database
 from bot.directory import GroupDirectory
 from bot.facts import CaseCounts, GroupNotices
+from bot.metrics import UnclaimedAlerts
 from cogs.escalation.duty import DutyService
 from cogs.escalation.repository_duty import DutyRepository
 from cogs.escalation.repository_facts import EscalationFactsRepository
@@ -68,3 +70,7 @@ class CrisisFacts:
             or (where is None and user in members)
         )
         return CaseCounts(reports=0, crisis_cases=found)
+
+    async def unclaimed(self) -> UnclaimedAlerts:
+        count, oldest = await self._repo.unclaimed()
+        return UnclaimedAlerts(count=count, oldest_opened_at=oldest)
