@@ -3,14 +3,15 @@ to each session, and the group and programme reports. Discord glue only: the rul
 service.py and service_reports.py, the words in render.py, the chart in chart.py.
 
 It is a `Feature` (bot/feature.py): two outbox kinds (the briefing and the attendance prompt,
-both private messages to a group's leaders), the prompt's buttons, the durable
-`meeting_started` / `meeting_ended` listeners, the `programme:` jobs (the briefing sweep every
-few minutes, the daily retention) and the members' data hooks. It reads other features only
-through core: `bot.groups` and `bot.facts` (bot/facts.py).
+both private messages to a group's leaders), the prompt's buttons, the durable listeners
+(`meeting_started`, `meeting_ended`, and the group joins and leaves it counts), the `programme:`
+jobs (the briefing sweep every few minutes, the daily retention) and the members' data hooks.
+It reads other features only through core: `bot.groups` and `bot.facts` (bot/facts.py).
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 from collections.abc import Mapping, Sequence
@@ -26,7 +27,7 @@ from bot.client import Bot
 from bot.directory import GroupRef
 from bot.dispatcher import PermanentFailure, Rendered, Renderer
 from bot.event_log import DurableHandler, Event
-from bot.events import MEETING_ENDED, MEETING_STARTED
+from bot.events import GROUP_MEMBER_JOINED, GROUP_MEMBER_LEFT, MEETING_ENDED, MEETING_STARTED
 from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.kit.groups import LedGroup
 from bot.outbox import OutboxMessage
@@ -95,7 +96,12 @@ class ProgrammeCog(Feature, name=COG_NAME):
         return (self._rebuild,)
 
     def durable_listeners(self) -> Mapping[str, DurableHandler]:
-        return {MEETING_STARTED: self._started, MEETING_ENDED: self._ended}
+        return {
+            MEETING_STARTED: self._started,
+            MEETING_ENDED: self._ended,
+            GROUP_MEMBER_JOINED: self._joined,
+            GROUP_MEMBER_LEFT: self._left,
+        }
 
     async def delete_user_data(self, guild_id: int, user_id: int) -> None:
         await self.service.forget_member(guild_id, user_id)
@@ -158,15 +164,25 @@ class ProgrammeCog(Feature, name=COG_NAME):
         if group is not None and group.voice_channel_id == channel.id:
             await self.service.seen_in_voice(member.guild.id, group.id, member.id)
 
-    @commands.Cog.listener()
-    async def on_group_member_joined(self, guild_id: int, group_id: int, user_id: int) -> None:
-        await self.service.membership(guild_id, group_id, user_id, "joined")
+    async def _joined(self, event: Event) -> None:
+        await self._membership(event, "joined")
 
-    @commands.Cog.listener()
-    async def on_group_member_left(
-        self, guild_id: int, group_id: int, user_id: int, reason: str
-    ) -> None:
-        await self.service.membership(guild_id, group_id, user_id, "left")
+    async def _left(self, event: Event) -> None:
+        await self._membership(event, "left")
+
+    async def _membership(self, event: Event, change: str) -> None:
+        """The durable group events: counted once each (the delivery is claimed in the
+        transaction that counts it), at the moment the change was written, so a crash between
+        the change and the count loses nothing and a delivery again counts nothing twice."""
+        p = event.payload
+        await self.service.membership(
+            p["guild_id"],
+            p["group_id"],
+            p["user_id"],
+            change,
+            at=event.created_at,
+            once=functools.partial(self.bot.event_log.claim, event=event),
+        )
 
     # ------------------------------------------------------------------ renderers
 

@@ -13,12 +13,12 @@ noted from then), `meeting_ended` asks the leaders privately who came, once per 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 from bot.clock import Clock, epoch
-from bot.db import Database
+from bot.db import Database, Transaction
 from bot.directory import GroupDirectory
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.facts import Facts
@@ -226,9 +226,24 @@ class ProgrammeService:
 
     # ------------------------------------------------------------------ joins and leaves
 
-    async def membership(self, guild_id: int, group_id: int, user_id: int, change: str) -> None:
+    async def membership(
+        self,
+        guild_id: int,
+        group_id: int,
+        user_id: int,
+        change: str,
+        *,
+        at: int | None = None,
+        once: Callable[[Transaction], Awaitable[bool]] | None = None,
+    ) -> bool:
+        """Count a join, a leave or a place on a waitlist (at `at`, else now). `once`: the
+        durable event's delivery, claimed in the same transaction (False: counted already)."""
         async with self.db.transaction() as tx:
-            await self.repo.note_membership(tx, guild_id, group_id, user_id, change, self.now())
+            if once is not None and not await once(tx):
+                return False
+            when = self.now() if at is None else at
+            await self.repo.note_membership(tx, guild_id, group_id, user_id, change, when)
+        return True
 
     # ------------------------------------------------------------------ retention, privacy
 

@@ -1,0 +1,10 @@
+-- The programme's counts from durable events (issue 21).
+--
+-- Joins and leaves were counted from the in-memory group events, and are now counted from the
+-- durable ones (bot/events.py), each delivery claimed in the transaction that counts it. The
+-- events written before this migration were counted already, in memory: they are marked
+-- delivered to the programme's listener so that none is counted twice.
+INSERT INTO event_deliveries (event_id, listener, outcome, done_at)
+SELECT id, 'Programme', 'done', created_at FROM events
+WHERE name IN ('group_member_joined', 'group_member_left')
+ON CONFLICT (event_id, listener) DO NOTHING;
