@@ -8,3 +8,14 @@ INSERT INTO event_deliveries (event_id, listener, outcome, done_at)
 SELECT id, 'Programme', 'done', created_at FROM events
 WHERE name IN ('group_member_joined', 'group_member_left')
 ON CONFLICT (event_id, listener) DO NOTHING;
+
+-- How many were put on a group's waitlist, and when (the durable `group_member_waitlisted`, which
+-- never says who). The waitlist's own rows go when a member gets a seat or gives up, so the
+-- reports count from here: everyone waitlisted during the period, not only those still waiting.
+CREATE TABLE programme_waitlisted (
+    id        INTEGER PRIMARY KEY,
+    guild_id  INTEGER NOT NULL,
+    group_id  INTEGER NOT NULL,
+    at        INTEGER NOT NULL
+);
+CREATE INDEX programme_waitlisted_when ON programme_waitlisted (guild_id, at, group_id);

@@ -27,7 +27,13 @@ from bot.client import Bot
 from bot.directory import GroupRef
 from bot.dispatcher import PermanentFailure, Rendered, Renderer
 from bot.event_log import DurableHandler, Event
-from bot.events import GROUP_MEMBER_JOINED, GROUP_MEMBER_LEFT, MEETING_ENDED, MEETING_STARTED
+from bot.events import (
+    GROUP_MEMBER_JOINED,
+    GROUP_MEMBER_LEFT,
+    GROUP_MEMBER_WAITLISTED,
+    MEETING_ENDED,
+    MEETING_STARTED,
+)
 from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.kit.groups import LedGroup
 from bot.outbox import OutboxMessage
@@ -101,6 +107,7 @@ class ProgrammeCog(Feature, name=COG_NAME):
             MEETING_ENDED: self._ended,
             GROUP_MEMBER_JOINED: self._joined,
             GROUP_MEMBER_LEFT: self._left,
+            GROUP_MEMBER_WAITLISTED: self._waitlisted,
         }
 
     async def delete_user_data(self, guild_id: int, user_id: int) -> None:
@@ -169,6 +176,15 @@ class ProgrammeCog(Feature, name=COG_NAME):
 
     async def _left(self, event: Event) -> None:
         await self._membership(event, "left")
+
+    async def _waitlisted(self, event: Event) -> None:
+        p = event.payload
+        await self.service.waitlisted(
+            p["guild_id"],
+            p["group_id"],
+            at=event.created_at,
+            once=functools.partial(self.bot.event_log.claim, event=event),
+        )
 
     async def _membership(self, event: Event, change: str) -> None:
         """The durable group events: counted once each (the delivery is claimed in the

@@ -236,13 +236,28 @@ class ProgrammeService:
         at: int | None = None,
         once: Callable[[Transaction], Awaitable[bool]] | None = None,
     ) -> bool:
-        """Count a join, a leave or a place on a waitlist (at `at`, else now). `once`: the
+        """Count a join or a leave (at `at`, else now). `once`: the
         durable event's delivery, claimed in the same transaction (False: counted already)."""
         async with self.db.transaction() as tx:
             if once is not None and not await once(tx):
                 return False
             when = self.now() if at is None else at
             await self.repo.note_membership(tx, guild_id, group_id, user_id, change, when)
+        return True
+
+    async def waitlisted(
+        self,
+        guild_id: int,
+        group_id: int,
+        *,
+        at: int,
+        once: Callable[[Transaction], Awaitable[bool]],
+    ) -> bool:
+        """Count someone put on a group's waitlist (the durable event never says who), once."""
+        async with self.db.transaction() as tx:
+            if not await once(tx):
+                return False
+            await self.repo.note_waitlisted(tx, guild_id, group_id, at)
         return True
 
     # ------------------------------------------------------------------ retention, privacy

@@ -242,10 +242,10 @@ class ReportService:
         self, report: Report, guild_id: int, group_id: int | None, members: int | None
     ) -> None:
         facts, period = self.facts, report.period
-        if facts.waitlist is not None:
-            report.waitlisted = await facts.waitlist.waitlisted(
-                guild_id, group_id, period.start, period.end
-            )
+        # Counted, as joins and leaves are, from the durable group event (`group_member_
+        # waitlisted`): everyone waitlisted during the period. (`facts.waitlist` counts the
+        # waitlist's rows, which go when a member gets a seat or gives up: it undercounts.)
+        report.waitlisted = await self.repo.waitlisted(guild_id, group_id, period.start, period.end)
         if facts.agreements is not None and group_id is not None and members is not None:
             waiting = len(await facts.agreements.not_accepted(guild_id, group_id))
             report.members, report.accepted = members, max(members - waiting, 0)
