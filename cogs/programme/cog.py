@@ -11,6 +11,7 @@ It reads other features only through core: `bot.groups` and `bot.facts` (bot/fac
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import io
 import logging
@@ -38,8 +39,7 @@ from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.kit.groups import LedGroup
 from bot.outbox import OutboxMessage
 from bot.tree import translator
-from cogs.programme import render
-from cogs.programme.chart import chart_png
+from cogs.programme import chart, render
 from cogs.programme.service import ATTENDANCE, BRIEFING, ProgrammeService
 from cogs.programme.service_reports import Period, ReportService, period_of
 from cogs.programme.service_schedule import ScheduleService
@@ -90,6 +90,7 @@ class ProgrammeCog(Feature, name=COG_NAME):
             group = await bot.groups.get(guild_id, group_id)
             return None if group is None else group.name
 
+        self._warmed = False
         self.scheduled = ScheduleService(bot.db, bot.clock, bot.outbox, lambda: bot.groups, zone)
         self.reports.checkins = (self.scheduled.checkins, group_name)
 
@@ -159,6 +160,14 @@ class ProgrammeCog(Feature, name=COG_NAME):
         if not isinstance(channel, discord.VoiceChannel | discord.StageChannel):
             return []
         return [m.id for m in channel.members if not m.bot]
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Once the bot is ready: matplotlib imported and a first chart drawn in a worker thread,
+        so the first report after a start does not wait for them (chart.warm_up)."""
+        if not self._warmed:
+            self._warmed = True
+            self.bot.spawn(asyncio.to_thread(chart.warm_up), name="programme: chart warm-up")
 
     @commands.Cog.listener()
     async def on_voice_state_update(
@@ -402,7 +411,7 @@ class ProgrammeCog(Feature, name=COG_NAME):
 
     async def _send_report(self, interaction: discord.Interaction[Any], report: Any) -> None:
         t = await translator(interaction)
-        png = await chart_png(report, t)
+        png = await chart.chart_png(report, t)
         data = report.csv(t)
         text = t(
             "{name}, {start} to {end}: {held} sessions held, {skipped} skipped, {cancelled} "
