@@ -236,8 +236,10 @@ class MentoringRepository:
         row = await tx.fetchone("SELECT * FROM mentoring_matches WHERE id = :id", {"id": match_id})
         return _match(row) if row else None
 
-    async def matches_of(self, guild_id: int, user_id: int) -> list[Match]:
-        rows = await self.db.fetchall(
+    async def matches_of(
+        self, guild_id: int, user_id: int, via: Transaction | None = None
+    ) -> list[Match]:
+        rows = await (via or self.db).fetchall(
             "SELECT * FROM mentoring_matches WHERE guild_id = :g AND (mentee_id = :u OR "
             "mentor_id = :u) ORDER BY id",
             {"g": guild_id, "u": user_id},
