@@ -41,3 +41,22 @@ async def test_a_withdraw_while_the_thread_is_being_made_deletes_it(world: World
     assert len(told) == 1
     assert not any("/support" in m.text for m in w.dms(w.ana) + w.dms(w.mentee))  # no guide
     assert "withdrew" in w.notices_text() and "has started" not in w.notices_text()
+
+
+async def test_without_leave_to_delete_it_the_thread_is_emptied_and_locked(world: World) -> None:
+    w = world
+    await propose(w)
+    await answer(w, w.mentee, True)
+    w.fake.faults.add(
+        "POST", rf"^/channels/{w.threads.id}/threads$", delay=2.0, apply_then_delay=True
+    )
+    w.fake.faults.add("DELETE", r"^/channels/\d+$", status=403)
+    message, yes = yes_of(w, w.ana)
+    await w.fake.click(w.ana, message, yes)
+    await wait_until(lambda: w.fake.threads_in(w.threads) != [])
+    await w.slash(w.mentee, "mentor withdraw")
+    await w.runner.idle()
+    [left] = w.fake.threads_in(w.threads)
+    assert left.member_ids == [w.fake.bot_user.id]
+    assert left.archived and left.locked
+    assert await w.count("SELECT COUNT(*) FROM mentoring_matches") == 0
