@@ -95,6 +95,7 @@ class Rating:
     at: int  # when the poll closed
     answered: int
     mean: float | None  # None: fewer than k answered (never shown)
+    counts: tuple[int, ...] = ()  # how many gave 1, 2, ... 5 (empty: not known or not shown)
 
 
 class RatingSource(Protocol):

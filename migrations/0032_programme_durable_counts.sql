@@ -19,3 +19,21 @@ CREATE TABLE programme_waitlisted (
     at        INTEGER NOT NULL
 );
 CREATE INDEX programme_waitlisted_when ON programme_waitlisted (guild_id, at, group_id);
+
+-- The anonymous post-session ratings the reports show, kept here once their poll has closed
+-- (the feedback feature deletes closed polls after 30 days; a report reaches back years). One
+-- row per poll, only where at least k answered, and never who: how many answered and how many
+-- gave each rating. Copied by the programme's sweep from `bot.facts.ratings`.
+CREATE TABLE programme_ratings (
+    guild_id   INTEGER NOT NULL,
+    group_id   INTEGER NOT NULL,
+    closed_at  INTEGER NOT NULL,
+    answered   INTEGER NOT NULL,
+    mean       REAL    NOT NULL,
+    rated_1    INTEGER,                 -- how many gave each rating (NULL: not known)
+    rated_2    INTEGER,
+    rated_3    INTEGER,
+    rated_4    INTEGER,
+    rated_5    INTEGER,
+    PRIMARY KEY (guild_id, group_id, closed_at)
+);

@@ -130,8 +130,11 @@ class ProgrammeCog(Feature, name=COG_NAME):
         self.bot.spawn(self.sweep(), name="programme: first sweep")
 
     async def sweep(self) -> int:
-        """Briefings due now (late ones after an outage too, never after the start)."""
-        return await self.service.sweep()
+        """Briefings due now (late ones after an outage too, never after the start); the
+        ratings of polls closed since the last sweep kept for the reports."""
+        briefed = await self.service.sweep()
+        await self.service.keep_ratings([guild.id for guild in self.bot.guilds])
+        return briefed
 
     async def forget_old(self) -> int:
         async def days(guild_id: int) -> int:

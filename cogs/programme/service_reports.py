@@ -23,6 +23,7 @@ from bot.facts import Facts
 from bot.i18n import N_, Translate
 from cogs.programme.models import CANCELLED, HELD, SKIPPED
 from cogs.programme.repository import ProgrammeRepository
+from cogs.programme.repository_ratings import RatingRepository
 
 PERIOD_MONTHS = (1, 3, 12)  # the last month, quarter or year
 MAX_DAYS = 3 * 366
@@ -185,6 +186,7 @@ GroupName = Callable[[int, int], Awaitable[str | None]]
 class ReportService:
     def __init__(self, db: Database, facts: Facts) -> None:
         self.repo = ProgrammeRepository(db)
+        self.ratings = RatingRepository(db)
         self.facts = facts
         # Set by the scheduled reports (schedule_cog.py): the leaders' check-ins, by group.
         self.checkins: tuple[Checkins, GroupName] | None = None
@@ -249,17 +251,27 @@ class ReportService:
         if facts.agreements is not None and group_id is not None and members is not None:
             waiting = len(await facts.agreements.not_accepted(guild_id, group_id))
             report.members, report.accepted = members, max(members - waiting, 0)
+        # The ratings kept once their poll closed (the feedback feature deletes closed polls
+        # after 30 days), and those it still has (closed since the last sweep).
+        found = {
+            (r.group_id, r.at): r
+            for r in await self.ratings.between(guild_id, period.start, period.end)
+        }
+        k = None
         if facts.ratings is not None:
             k = await facts.ratings.k(guild_id)
-            report.k = k
+            for r in await facts.ratings.ratings(guild_id, period.start, period.end):
+                found[(r.group_id, r.at)] = r
+        report.k = k
+        if found:
             shown = [
                 r
-                for r in await facts.ratings.ratings(guild_id, period.start, period.end)
+                for r in found.values()
                 if (group_id is None or r.group_id == group_id)
                 and r.mean is not None
-                and r.answered >= k
+                and (k is None or r.answered >= k)
             ]
-            shown.sort(key=lambda r: r.at)
+            shown.sort(key=lambda r: (r.at, r.group_id))
             report.ratings = [(period.day(r.at), r.answered, round(r.mean or 0, 2)) for r in shown]
             report.rating_trend = trend([m for _, _, m in report.ratings])
         if facts.cases is not None:
