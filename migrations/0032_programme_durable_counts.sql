@@ -37,3 +37,16 @@ CREATE TABLE programme_ratings (
     rated_5    INTEGER,
     PRIMARY KEY (guild_id, group_id, closed_at)
 );
+
+-- Mentoring's numbers with their moment (cogs/mentoring): each change of a tally of
+-- `mentoring_tallies` (requests, offers, matches, declines, ends, seconds to match, check-in
+-- ratings by value) is also written here with when it happened, so the programme report counts
+-- those of its period. Names nobody.
+CREATE TABLE mentoring_tally_log (
+    id        INTEGER PRIMARY KEY,
+    guild_id  INTEGER NOT NULL,
+    name      TEXT    NOT NULL,
+    value     INTEGER NOT NULL,
+    at        INTEGER NOT NULL
+);
+CREATE INDEX mentoring_tally_log_when ON mentoring_tally_log (guild_id, at);

@@ -106,7 +106,7 @@ class PairingService:
                 raise UserError(N_("You have already answered: thank you."))
             if not accept:
                 await self._undo(tx, match, user_id, told=NOT_GOING_AHEAD, rematch=False)
-                await self.repo.tally(tx, match.guild_id, "declined")
+                await self.repo.tally(tx, match.guild_id, "declined", at=self.now())
                 await self._coordinators(
                     tx,
                     match.guild_id,
@@ -188,8 +188,10 @@ class PairingService:
             await self.repo.set_status(
                 tx, match.id, "active", started_at=now, thread_id=thread_id, next_checkin_at=next_at
             )
-            await self.repo.tally(tx, match.guild_id, "matches")
-            await self.repo.tally(tx, match.guild_id, "seconds_to_match", now - match.requested_at)
+            await self.repo.tally(tx, match.guild_id, "matches", at=now)
+            await self.repo.tally(
+                tx, match.guild_id, "seconds_to_match", now - match.requested_at, at=now
+            )
             if thread_id is not None:
                 await self.outbox.enqueue(
                     tx,
@@ -271,7 +273,7 @@ class PairingService:
         async with self.db.transaction() as tx:
             if not await self.repo.rate(tx, checkin_id, user_id, rating):
                 raise UserError(N_("You have already answered this check-in: thank you."))
-            await self.repo.tally(tx, match.guild_id, f"rating_{rating}")
+            await self.repo.tally(tx, match.guild_id, f"rating_{rating}", at=self.now())
         return match.id
 
     async def words_to_coordinator(
@@ -334,7 +336,7 @@ class PairingService:
         match = chosen[0]
         async with self.db.transaction() as tx:
             await self._undo(tx, match, user_id, told=NEUTRAL_END, rematch=True)
-            await self.repo.tally(tx, guild_id, "ended")
+            await self.repo.tally(tx, guild_id, "ended", at=self.now())
             await self._coordinators(
                 tx,
                 guild_id,

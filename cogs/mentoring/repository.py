@@ -332,11 +332,19 @@ class MentoringRepository:
 
     # ------------------------------------------------------------------ tallies
 
-    async def tally(self, tx: Transaction, guild_id: int, name: str, by: int = 1) -> None:
+    async def tally(
+        self, tx: Transaction, guild_id: int, name: str, by: int = 1, *, at: int
+    ) -> None:
+        """Add to a number (and note when, for the programme report's periods)."""
+        params = {"g": guild_id, "n": name, "v": by, "at": at}
         await tx.execute(
             "INSERT INTO mentoring_tallies (guild_id, name, value) VALUES (:g, :n, :v) "
             "ON CONFLICT (guild_id, name) DO UPDATE SET value = value + :v",
-            {"g": guild_id, "n": name, "v": by},
+            params,
+        )
+        await tx.execute(
+            "INSERT INTO mentoring_tally_log (guild_id, name, value, at) VALUES (:g, :n, :v, :at)",
+            params,
         )
 
     async def tallies(self, guild_id: int) -> dict[str, int]:

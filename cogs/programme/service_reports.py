@@ -19,7 +19,7 @@ from dateutil.relativedelta import relativedelta
 
 from bot.db import Database
 from bot.errors import UserError
-from bot.facts import Facts
+from bot.facts import Facts, MentoringCounts
 from bot.i18n import N_, Translate
 from cogs.programme.models import CANCELLED, HELD, SKIPPED
 from cogs.programme.repository import ProgrammeRepository
@@ -128,6 +128,8 @@ class Report:
     # The leaders' check-ins of the period (programme report): group name, answers, mean 1-5
     checkins: list[tuple[str, int, float]] = field(default_factory=list)
     checkin_words: list[tuple[str, str]] = field(default_factory=list)  # never in the CSV
+    # One-to-one peer support (programme report; None: the mentoring feature is not running)
+    mentoring: MentoringCounts | None = None
 
     def rows(self, t: Translate) -> list[tuple[str, str, str]]:
         """(section, label, value): the CSV, and every number the chart draws."""
@@ -157,7 +159,31 @@ class Report:
         for name, answered, mean in self.checkins:
             out.append((t("leaders' check-in"), name, number(mean)))
             out.append((t("check-in answers"), name, number(answered)))
+        if self.scope == "programme":
+            out += self._mentoring_rows(t)
         return out
+
+    def _mentoring_rows(self, t: Translate) -> list[tuple[str, str, str]]:
+        """Numbers only (never words nor names); empty values when mentoring is not running.
+        The active matches are those of today, not of the period."""
+        m = self.mentoring
+        section = t("mentoring")
+        rows = [
+            (section, t("requests for a mentor"), number(m.requests if m else None)),
+            (section, t("offers to mentor"), number(m.offers if m else None)),
+            (section, t("requests for a leader buddy"), number(m.buddies if m else None)),
+            (section, t("matches started"), number(m.matches if m else None)),
+            (section, t("matches declined"), number(m.declined if m else None)),
+            (section, t("matches ended"), number(m.ended if m else None)),
+            (section, t("days to match (mean)"), number(m.days_to_match if m else None)),
+            (section, t("active matches today"), number(m.active if m else None)),
+        ]
+        ratings = m.ratings if m else (None,) * 5
+        rows += [
+            (t("mentoring check-in ratings"), str(value), number(count))
+            for value, count in enumerate(ratings, start=1)
+        ]
+        return rows
 
     def csv(self, t: Translate) -> bytes:
         buffer = io.StringIO()
@@ -277,3 +303,5 @@ class ReportService:
         if facts.cases is not None:
             cases = await facts.cases.counts(guild_id, group_id, period.start, period.end)
             report.reports, report.crisis_cases = cases.reports, cases.crisis_cases
+        if facts.mentoring is not None and group_id is None:
+            report.mentoring = await facts.mentoring.counts(guild_id, period.start, period.end)
