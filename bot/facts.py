@@ -11,13 +11,13 @@ offered it yet) is None, and the programme's view says "not known" instead of gu
   have.
 - `guidelines` (moderation): the version of the guidelines a group follows.
 - `duty` (escalation): the moderators on duty during a span of time (the on-duty rota).
+- `mentoring` (mentoring): requests, offers, matches, time to match, active matches and
+  check-in ratings of a period (numbers only, never words).
 - `cases` (moderation, escalation): open reports in a group, members who asked to be contacted,
   and how many reports and crisis cases a period had.
 - `ratings` (feedback): anonymous session ratings of a period, with how many answered, and the
   feature's k (fewer answers are never shown).
 - `waitlist` (groups): how many were waitlisted in a period.
-- `mentoring` (mentoring): requests, offers, matches, time to match, active matches and
-  check-in ratings of a period (numbers only, never words).
 
 `occurrence` names one session as the meeting events do (bot/events.py):
 "<series id>:<originally scheduled start>".
@@ -59,6 +59,25 @@ class AgreementSource(Protocol):
     async def not_accepted(self, guild_id: int, group_id: int) -> list[int]:
         """Members of the group who have not accepted its current agreement."""
         ...
+
+
+@dataclass(frozen=True)
+class MentoringCounts:
+    """One-to-one peer support in a period (numbers only, never words nor names)."""
+
+    requests: int  # members who asked for a mentor
+    offers: int  # members who offered to mentor
+    buddies: int  # leaders who asked for a leader buddy
+    matches: int  # matches that started (both accepted)
+    declined: int
+    ended: int
+    days_to_match: float | None  # mean, from the request to the start, of those matches
+    active: int  # active matches now (not of the period: a state)
+    ratings: tuple[int, ...]  # check-in ratings given: how many 1s, 2s, ... 5s
+
+
+class MentoringSource(Protocol):
+    async def counts(self, guild_id: int, start: int, end: int) -> MentoringCounts: ...
 
 
 class GuidelineSource(Protocol):
@@ -112,25 +131,6 @@ class WaitlistSource(Protocol):
     ) -> int: ...
 
 
-@dataclass(frozen=True)
-class MentoringCounts:
-    """One-to-one peer support in a period (numbers only, never words nor names)."""
-
-    requests: int  # members who asked for a mentor
-    offers: int  # members who offered to mentor
-    buddies: int  # leaders who asked for a leader buddy
-    matches: int  # matches that started (both accepted)
-    declined: int
-    ended: int
-    days_to_match: float | None  # mean, from the request to the start, of those matches
-    active: int  # active matches now (not of the period: a state)
-    ratings: tuple[int, ...]  # check-in ratings given: how many 1s, 2s, ... 5s
-
-
-class MentoringSource(Protocol):
-    async def counts(self, guild_id: int, start: int, end: int) -> MentoringCounts: ...
-
-
 class _AllCases:
     """`cases` answered by every feature that offers a part (moderation: reports; escalation:
     crisis cases and contact requests), added up."""
@@ -163,11 +163,11 @@ class Facts:
     def __init__(self) -> None:
         self.sessions: SessionSource | None = None
         self.agreements: AgreementSource | None = None
+        self.mentoring: MentoringSource | None = None
         self.guidelines: GuidelineSource | None = None
         self.duty: DutySource | None = None
         self.ratings: RatingSource | None = None
         self.waitlist: WaitlistSource | None = None
-        self.mentoring: MentoringSource | None = None
         self._case_parts: dict[str, CaseSource] = {}
 
     @property
