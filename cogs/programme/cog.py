@@ -120,6 +120,8 @@ class ProgrammeCog(Feature, name=COG_NAME):
     # ------------------------------------------------------------------ jobs
 
     async def _rebuild(self) -> None:
+        if self.bot.is_ready():  # loaded into a running bot: on_ready has come already
+            await self.on_ready()
         scheduler = self.bot.scheduler
         scheduler.add_job(
             self.sweep, "interval", minutes=SWEEP_MINUTES, id=SWEEP_JOB, replace_existing=True
