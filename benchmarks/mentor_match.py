@@ -3,11 +3,16 @@
     PYTHONPATH=. .venv/bin/python -m benchmarks.mentor_match [--mentors 10000] [--runs 30]
 
 A fresh database with the real migrations, 10,000 random approved mentors (some at capacity),
-one request; times `MentoringService.suggest` end to end (the approved mentors, remembered
-after the first read until a profile changes; their current load, read each time; the scoring
-and the top five), the same on a fresh service (every mentor read from the database), and the
-scoring alone. Prints the median and
-the worst of the runs, in milliseconds."""
+one request; times `MentoringService.suggest` end to end (the approved mentors, kept in memory
+and changed one profile at a time (cogs/mentoring/pools.py); their current load, read each
+time; the scoring and the top five), in these cases:
+- warm: nothing changed since the last suggestion;
+- after a change, incremental: one mentor's profile was just changed (new words, or a new form),
+  and the suggestion re-reads that profile only (what the bot does);
+- after a change, rebuilt: the same, with every pool read afresh (what the bot did before:
+  every write to a profile forgot the pools), for the ratio of the two in the same run;
+- cold: a fresh service (every mentor read from the database);
+and the scoring alone. Prints the median and the worst of the runs, in milliseconds."""
 
 from __future__ import annotations
 
@@ -93,7 +98,40 @@ async def main(mentors: int, runs: int) -> None:
             frequency="weekly",
         )
         end_to_end, cold, scoring, cpu = [], [], [], []
-        for _ in range(runs):
+        incremental, rebuilt = [], []
+        cpu_after: dict[bool, list[float]] = {False: [], True: []}
+        await service.suggest(GUILD, 1)
+        for run in range(runs):
+            for after, forget in ((incremental, False), (rebuilt, True)):
+                mentor = 1000 + rnd.randrange(mentors)
+                if run % 2:
+                    await service.set_words(GUILD, mentor, "mentor", f"changed {run}")
+                else:
+                    profile = await service.profile(GUILD, mentor, "mentor")
+                    assert profile is not None
+                    await service.save_profile(
+                        GUILD,
+                        mentor,
+                        "mentor",
+                        role=profile.role,
+                        cancer_type=profile.cancer_type,
+                        stage=rnd.choice(list(STAGES)),
+                        treatments=profile.treatments,
+                        age_band=profile.age_band,
+                        gender=profile.gender,
+                        languages=profile.languages,
+                        time_zone=profile.time_zone,
+                        musts=set(),
+                        wishes=set(),
+                        frequency="weekly",
+                        capacity=profile.capacity,
+                    )
+                if forget:
+                    service.repo.pools.forget()  # as every write did before
+                started, used = time.perf_counter(), time.process_time()
+                await service.suggest(GUILD, 1)
+                after.append((time.perf_counter() - started) * 1000)
+                cpu_after[forget].append((time.process_time() - used) * 1000)
             fresh = MentoringService(db, clock, Outbox(db, clock))  # nothing remembered yet
             started = time.perf_counter()
             await fresh.suggest(GUILD, 1)
@@ -114,8 +152,22 @@ async def main(mentors: int, runs: int) -> None:
         f"suggest, cold (every mentor read from the database): median "
         f"{statistics.median(cold):.1f} ms, worst {max(cold):.1f} ms"
     )
+    ratio = statistics.median(incremental) / statistics.median(rebuilt)
     print(
-        f"suggest, end to end: median {statistics.median(end_to_end):.1f} ms, "
+        f"suggest after a profile change, rebuilt (before): median "
+        f"{statistics.median(rebuilt):.1f} ms, worst {max(rebuilt):.1f} ms"
+    )
+    print(
+        f"suggest after a profile change, incremental (after): median "
+        f"{statistics.median(incremental):.1f} ms, worst {max(incremental):.1f} ms; "
+        f"after/before {ratio:.3f}"
+    )
+    print(
+        f"  the same in CPU time: rebuilt median {statistics.median(cpu_after[True]):.1f} ms, "
+        f"incremental median {statistics.median(cpu_after[False]):.1f} ms"
+    )
+    print(
+        f"suggest, end to end (warm): median {statistics.median(end_to_end):.1f} ms, "
         f"worst {max(end_to_end):.1f} ms"
     )
     print(

@@ -3,11 +3,17 @@ with attendance, joins and leaves), built for `/report programme`.
 
     .venv/bin/python -m benchmarks.programme_report [--groups 1000] [--weeks 52] [--runs 5]
 
-Measured (best and median of `--runs`):
+Measured:
+- first report after a start: a fresh process (nothing imported yet, as after `python -m bot`)
+  starts the bot, waits until it is ready and `--wait` seconds more (a moderator's first command
+  shortly after a start), then times one `/report programme last:year` through the real bot
+  against the loopback Discord, from the command until the chart and the CSV have been
+  uploaded, then a second one (warm). Twice in one run: without the chart's warm-up (before,
+  `chart.warm_up` replaced by nothing: matplotlib is imported by the first report) and with it
+  (after: matplotlib imported in a worker thread once the bot is ready); the ratio is printed;
 - build: the report's numbers from the database (ReportService.build), the CSV and the chart
-  (matplotlib, Agg), in process;
-- end to end: a moderator's `/report programme last:year` through the real bot against the
-  loopback Discord, from the command until the chart and the CSV have been uploaded.
+  (matplotlib, Agg), in process (best and median of `--runs`, the first apart);
+- end to end (warm): `/report programme last:year` in this process, best, median and worst.
 
 The programme's tables are filled directly (sqlite3) after the migrations: what is measured is
 the report, not how the data got there. The target (issue 21): at most 2 seconds.
@@ -17,9 +23,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
+import shutil
 import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -29,11 +39,11 @@ from bot.db import Database
 from bot.facts import Facts
 from bot.i18n import Translate
 from bot.migrate import apply_migrations
-from cogs.programme.chart import draw
+from cogs.programme import chart
 from cogs.programme.service_reports import ReportService, period_of
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
-from tests.harness import BotRunner, build_server
+from tests.harness import BotRunner, Server, build_server
 
 NOW = datetime(2027, 12, 31, 12, 0, tzinfo=UTC)
 
@@ -98,11 +108,80 @@ async def build_once(db: Database, guild_id: int) -> float:
     period = period_of(int(NOW.timestamp()), "UTC", 12, None, None)
     report = await ReportService(db, Facts()).build(guild_id, None, "Hope Circle", period)
     report.csv(t)
-    await asyncio.to_thread(draw, report, t)
+    await asyncio.to_thread(chart.draw, report, t)
     return time.perf_counter() - start
 
 
-async def main(groups: int, weeks: int, runs: int) -> None:
+async def report_once(fake: FakeDiscord, server: Server) -> float:
+    """One `/report programme last:year`, from the command until the CSV is uploaded."""
+    before = sum(1 for r in fake.requests if "report.csv" in r.file_data)
+    start = time.perf_counter()
+    res = await fake.slash(
+        server.moderator,
+        "report programme",
+        guild=server.guild,
+        channel=server.general,
+        options={"last": 12},
+    )
+    while sum(1 for r in fake.requests if "report.csv" in r.file_data) == before:
+        await asyncio.sleep(0.005)
+    assert res.ephemeral
+    return time.perf_counter() - start
+
+
+async def first_after_start(source: Path, warm_up: bool, wait: float) -> dict[str, object]:
+    """In a fresh process: start the bot on a copy of the seeded database, wait until it is
+    ready and `wait` seconds more, then time the first report and a second one."""
+    if not warm_up:
+        chart.warm_up = lambda: None  # the cog calls chart.warm_up: before the change
+    fake = FakeDiscord()
+    await fake.start()
+    server = build_server(fake)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "first.sqlite3"
+        shutil.copy(source, path)
+        conn = sqlite3.connect(path)
+        with conn:
+            for table in ("programme_sessions", "programme_attendance", "programme_membership"):
+                conn.execute(f"UPDATE {table} SET guild_id = ?", (server.guild.id,))
+        conn.close()
+        imported_before = "matplotlib" in sys.modules
+        runner = BotRunner(fake, path, FakeClock(NOW), features=("programme",))
+        bot = await runner.start()
+        await bot.guild_settings.set_moderator_role(server.guild.id, server.moderator_role.id, 0)
+        try:
+            await asyncio.wait_for(bot.wait_until_ready(), 30)
+            await asyncio.sleep(wait)
+            first = await report_once(fake, server)
+            second = await report_once(fake, server)
+        finally:
+            await runner.stop()
+            await fake.stop()
+    return {"first": first, "second": second, "matplotlib_before_start": imported_before}
+
+
+def run_child(path: Path, warm_up: bool, wait: float) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.programme_report",
+            "--child",
+            str(path),
+            "--wait",
+            str(wait),
+            *([] if warm_up else ["--no-warm-up"]),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    assert not found["matplotlib_before_start"], "matplotlib was imported before the start"
+    return found
+
+
+async def main(groups: int, weeks: int, runs: int, wait: float) -> None:
     fake = FakeDiscord()
     await fake.start()
     server = build_server(fake)
@@ -113,6 +192,15 @@ async def main(groups: int, weeks: int, runs: int) -> None:
         await db.close()
         count = seed(path, server.guild.id, groups, weeks)
         print(f"{groups} groups, {count} sessions over {weeks} weeks")
+
+        before = run_child(path, warm_up=False, wait=wait)
+        after = run_child(path, warm_up=True, wait=wait)
+        print(
+            f"first report after a start ({wait:g} s after ready), end to end: "
+            f"before {before['first']:.3f} s (then {before['second']:.3f} s warm), "
+            f"after {after['first']:.3f} s (then {after['second']:.3f} s warm); "
+            f"after/before {after['first'] / before['first']:.2f}"
+        )
 
         db = await Database.open(path)
         build = [await build_once(db, server.guild.id) for _ in range(runs)]
@@ -126,23 +214,9 @@ async def main(groups: int, weeks: int, runs: int) -> None:
         bot = await runner.start()
         await bot.guild_settings.set_moderator_role(server.guild.id, server.moderator_role.id, 0)
         try:
-            ends = []
-            for _ in range(runs):
-                before = sum(1 for r in fake.requests if "report.csv" in r.file_data)
-                start = time.perf_counter()
-                res = await fake.slash(
-                    server.moderator,
-                    "report programme",
-                    guild=server.guild,
-                    channel=server.general,
-                    options={"last": 12},
-                )
-                while sum(1 for r in fake.requests if "report.csv" in r.file_data) == before:
-                    await asyncio.sleep(0.005)
-                ends.append(time.perf_counter() - start)
-                assert res.ephemeral
+            ends = [await report_once(fake, server) for _ in range(runs)]
             print(
-                f"end to end (/report programme): best {min(ends):.3f} s, "
+                f"end to end, warm (/report programme): best {min(ends):.3f} s, "
                 f"median {statistics.median(ends):.3f} s, worst {max(ends):.3f} s"
             )
         finally:
@@ -155,5 +229,14 @@ if __name__ == "__main__":
     parser.add_argument("--groups", type=int, default=1000)
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--runs", type=int, default=6)
+    parser.add_argument(
+        "--wait", type=float, default=3.0, help="seconds after ready before the first report"
+    )
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--no-warm-up", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    asyncio.run(main(args.groups, args.weeks, args.runs))
+    if args.child is not None:
+        found = asyncio.run(first_after_start(args.child, not args.no_warm_up, args.wait))
+        print(json.dumps(found))
+    else:
+        asyncio.run(main(args.groups, args.weeks, args.runs, args.wait))

@@ -26,6 +26,9 @@ group, see bot/directory.py; the payload holds the arguments by name, `GROUP_EVE
   "left_server" (a data deletion counts as leaving the server). Heard by meetings (their RSVPs
   go, so nobody is told privately of a session of a group they left). The role itself is the
   groups feature's own business (marked "to remove" in the same transaction, access.py).
+- `group_member_waitlisted(guild_id, group_id)`: someone was put on the group's waitlist (a
+  full group). Never says who: heard by the programme's view, which counts it for its reports
+  (the waitlist's own rows go when the member gets a seat or gives up).
 - `group_updated(guild_id, group_id)`: a leader or moderator changed the group's details
   (`/group edit`), e.g. its time zone; listeners read the group again. Heard by meetings (the
   series follow a new time zone).
@@ -84,6 +87,7 @@ Feedback (dispatched by cogs/feedback):
 
 GROUP_MEMBER_JOINED = "group_member_joined"
 GROUP_MEMBER_LEFT = "group_member_left"
+GROUP_MEMBER_WAITLISTED = "group_member_waitlisted"
 GROUP_LEADER_ADDED = "group_leader_added"
 GROUP_UPDATED = "group_updated"
 GROUP_LEADER_REMOVED = "group_leader_removed"
@@ -98,6 +102,7 @@ MEMBER_REMEMBERED = "member_remembered"
 GROUP_EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     GROUP_MEMBER_JOINED: ("guild_id", "group_id", "user_id"),
     GROUP_MEMBER_LEFT: ("guild_id", "group_id", "user_id", "reason"),
+    GROUP_MEMBER_WAITLISTED: ("guild_id", "group_id"),
     GROUP_UPDATED: ("guild_id", "group_id"),
     GROUP_LEADER_ADDED: ("guild_id", "group_id", "user_id"),
     GROUP_LEADER_REMOVED: ("guild_id", "group_id", "user_id"),

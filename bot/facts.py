@@ -11,6 +11,8 @@ offered it yet) is None, and the programme's view says "not known" instead of gu
   have.
 - `guidelines` (moderation): the version of the guidelines a group follows.
 - `duty` (escalation): the moderators on duty during a span of time (the on-duty rota).
+- `mentoring` (mentoring): requests, offers, matches, time to match, active matches and
+  check-in ratings of a period (numbers only, never words).
 - `cases` (moderation, escalation): open reports in a group, members who asked to be contacted,
   and how many reports and crisis cases a period had.
 - `ratings` (feedback): anonymous session ratings of a period, with how many answered, and the
@@ -61,6 +63,25 @@ class AgreementSource(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class MentoringCounts:
+    """One-to-one peer support in a period (numbers only, never words nor names)."""
+
+    requests: int  # members who asked for a mentor
+    offers: int  # members who offered to mentor
+    buddies: int  # leaders who asked for a leader buddy
+    matches: int  # matches that started (both accepted)
+    declined: int
+    ended: int
+    days_to_match: float | None  # mean, from the request to the start, of those matches
+    active: int  # active matches now (not of the period: a state)
+    ratings: tuple[int, ...]  # check-in ratings given: how many 1s, 2s, ... 5s
+
+
+class MentoringSource(Protocol):
+    async def counts(self, guild_id: int, start: int, end: int) -> MentoringCounts: ...
+
+
 class GuidelineSource(Protocol):
     async def version(self, guild_id: int, group_id: int) -> str | None: ...
 
@@ -97,6 +118,7 @@ class Rating:
     at: int  # when the poll closed
     answered: int
     mean: float | None  # None: fewer than k answered (never shown)
+    counts: tuple[int, ...] = ()  # how many gave 1, 2, ... 5 (empty: not known or not shown)
 
 
 class RatingSource(Protocol):
@@ -155,6 +177,7 @@ class Facts:
     def __init__(self) -> None:
         self.sessions: SessionSource | None = None
         self.agreements: AgreementSource | None = None
+        self.mentoring: MentoringSource | None = None
         self.guidelines: GuidelineSource | None = None
         self.duty: DutySource | None = None
         self.ratings: RatingSource | None = None

@@ -11,7 +11,9 @@ from bot.facts import Rating
 _SELECT = (
     "SELECT p.id, p.group_id, p.closed_at, p.voters, p.min_voters, "
     "(SELECT SUM(o.position * o.votes) FROM poll_options o WHERE o.poll_id = p.id) AS points, "
-    "(SELECT SUM(o.votes) FROM poll_options o WHERE o.poll_id = p.id) AS counted "
+    "(SELECT SUM(o.votes) FROM poll_options o WHERE o.poll_id = p.id) AS counted, "
+    "(SELECT GROUP_CONCAT(o.votes, ',') FROM "
+    "(SELECT votes FROM poll_options WHERE poll_id = p.id ORDER BY position) o) AS counts "
     "FROM polls p WHERE p.guild_id = :guild AND p.status = 'closed' AND p.group_id IS NOT NULL "
     "AND p.closed_at >= :start AND p.closed_at < :end "
     "AND (SELECT GROUP_CONCAT(o.label, ',') FROM "
@@ -36,5 +38,8 @@ class RatingFactsRepository:
         for r in rows:
             shown = r["voters"] >= r["min_voters"] and (r["counted"] or 0) > 0
             mean = r["points"] / r["counted"] if shown else None
-            found.append(Rating(int(r["group_id"]), int(r["closed_at"]), int(r["voters"]), mean))
+            counts = tuple(int(n) for n in r["counts"].split(",")) if shown else ()
+            found.append(
+                Rating(int(r["group_id"]), int(r["closed_at"]), int(r["voters"]), mean, counts)
+            )
         return found

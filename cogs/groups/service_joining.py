@@ -16,7 +16,7 @@ from typing import Literal
 
 from bot.db import Transaction
 from bot.errors import NotFound, UserError
-from bot.events import GROUP_MEMBER_JOINED, GROUP_MEMBER_LEFT
+from bot.events import GROUP_MEMBER_JOINED, GROUP_MEMBER_LEFT, GROUP_MEMBER_WAITLISTED
 from bot.guild_settings import DEFAULT_RETENTION_DAYS
 from bot.i18n import N_
 from cogs.groups.records import Group, JoinRequest
@@ -126,6 +126,7 @@ class JoiningService(AccessService):
                 position = await self.repo.waitlist_position(tx, entry)
                 return JoinOutcome("waitlisted", group, position=position, already=True)
             entry_id = await self.repo.add_to_waitlist(tx, group, user_id, now)
+            await self._announce(tx, GROUP_MEMBER_WAITLISTED, group.guild_id, group.id)
             entry = await self.repo.waitlist_entry(tx, entry_id)
             assert entry is not None
             position = await self.repo.waitlist_position(tx, entry)

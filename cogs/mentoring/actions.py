@@ -4,6 +4,7 @@ options, saving a profile, withdrawing, coordinators' buttons. Mixed into Mentor
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -36,6 +37,8 @@ class Actions:
     bot: Bot
     service: MentoringService
     pairing: PairingService
+    # Handlers (handlers.py), after this class in MentoringCog's bases: annotated, not defined.
+    _discard_thread: Callable[..., Awaitable[None]]
 
     def _disarm(self, match_id: int) -> None:
         raise NotImplementedError
@@ -120,7 +123,10 @@ class Actions:
     async def _withdraw(self, guild_id: int, user_id: int) -> None:
         for match in await self.pairing.withdraw(guild_id, user_id):
             self._disarm(match.id)
-            await self._close_thread(match.id, match.thread_id)
+            if match.status == "opening":  # the pairing was being set up: its thread goes
+                await self._discard_thread(match.id, guild_id, match.thread_id)
+            else:
+                await self._close_thread(match.id, match.thread_id)
 
     async def _close_thread(self, match_id: int, thread_id: int | None) -> None:
         """Archive and lock an ended match's thread, then forget the match (intent first: the

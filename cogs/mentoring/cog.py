@@ -41,6 +41,7 @@ from cogs.mentoring.model import (
 )
 from cogs.mentoring.pairing import PairingService
 from cogs.mentoring.service import ASK, CHECKIN, GUIDE, NOTICE, OFFER, MentoringService
+from cogs.mentoring.service_facts import MentoringFacts
 from cogs.mentoring.views import (
     COG_NAME,
     PERSISTENT_ITEMS,
@@ -108,6 +109,7 @@ class MentoringCog(Actions, Handlers, Feature, name=COG_NAME):
         super().__init__(bot)
         self.service = MentoringService(bot.db, bot.clock, bot.outbox)
         self.pairing = PairingService(self.service)
+        self._facts = MentoringFacts(bot.db)
 
     # ------------------------------------------------------------------ the contract
 
@@ -122,6 +124,15 @@ class MentoringCog(Actions, Handlers, Feature, name=COG_NAME):
 
     def job_rebuilders(self) -> Sequence[Rebuilder]:
         return (self._rebuild,)
+
+    async def cog_load(self) -> None:
+        await super().cog_load()
+        self.bot.facts.mentoring = self._facts  # for the programme report
+
+    async def cog_unload(self) -> None:
+        if self.bot.facts.mentoring is self._facts:
+            self.bot.facts.mentoring = None
+        await super().cog_unload()
 
     async def export_user_data(self, guild_id: int, user_id: int) -> Mapping[str, Any]:
         return await self.pairing.export(guild_id, user_id)

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def thread_name(match_id: int) -> str:
+    return f"Peer support #{match_id}"
+
+
 class Handlers:
     bot: Bot
     service: MentoringService
@@ -106,11 +110,68 @@ class Handlers:
             opened = await self.pairing.opened(match.id, thread_id)
             if opened is not None:
                 self._arm(opened)
+            else:  # withdrawn meanwhile ('closing'): the thread just made goes
+                await self._discard_thread(match_id, match.guild_id, thread_id, opening=False)
         finally:
             opening.discard(match_id)
 
+    async def _discard_thread(
+        self, match_id: int, guild_id: int, thread_id: int | None, *, opening: bool = True
+    ) -> None:
+        """A pairing withdrawn while it was being set up: its private thread, if one was made
+        (`thread_id`, else found by its name), is deleted, then the match is forgotten. While
+        `open_pairing` is still making it (`opening`), that is left to it when it is done."""
+        if opening and match_id in self.__dict__.setdefault("_opening", set()):
+            return
+        thread = await self._find_thread(match_id, guild_id, thread_id)
+        if thread is not None:
+            try:
+                await thread.delete()
+            except discord.NotFound:
+                pass
+            except discord.Forbidden:
+                await self._empty_thread(thread)
+            except discord.HTTPException:
+                log.warning(
+                    "mentoring: could not delete thread %d; tried again at start", thread.id
+                )
+                return
+        await self.pairing.closed(match_id)
+
+    async def _find_thread(
+        self, match_id: int, guild_id: int, thread_id: int | None
+    ) -> discord.Thread | None:
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return None
+        if thread_id is not None:
+            found = guild.get_thread(thread_id)
+            if found is None:
+                try:
+                    fetched = await self.bot.fetch_channel(thread_id)
+                except discord.NotFound:
+                    return None
+                found = fetched if isinstance(fetched, discord.Thread) else None
+            return found
+        settings = await self.service.settings(guild_id)
+        parent = guild.get_channel(settings.thread_channel_id or 0)
+        if not isinstance(parent, discord.TextChannel):
+            return None
+        name = thread_name(match_id)
+        return next((th for th in parent.threads if th.name == name), None)
+
+    async def _empty_thread(self, thread: discord.Thread) -> None:
+        """Without Manage Threads the bot cannot delete it: as the private thread's maker it
+        takes everyone else out, then archives and locks it."""
+        log.warning("mentoring: no permission to delete thread %d; emptied instead", thread.id)
+        me = self.bot.user.id if self.bot.user else 0
+        for member in await thread.fetch_members():
+            if member.id != me:
+                await thread.remove_user(discord.Object(member.id))
+        await thread.edit(archived=True, locked=True)
+
     def _thread_name(self, match: Match) -> str:
-        return f"Peer support #{match.id}"
+        return thread_name(match.id)
 
     async def _make_thread(self, match: Match) -> int | None:
         settings = await self.service.settings(match.guild_id)
@@ -147,12 +208,14 @@ class Handlers:
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
         """Pairings a crash left half-open are finished (the thread found by name, not made
-        twice)."""
+        twice); ended ones' threads are archived, and withdrawn ones' deleted."""
         for match in await self.pairing.opening():
             if match.guild_id == guild.id:
                 await self.open_pairing(match.id)
         for match in await self.pairing.closing():
-            if match.guild_id == guild.id:
+            if match.guild_id == guild.id and match.thread_id is None:
+                await self._discard_thread(match.id, guild.id, None)  # withdrawn while opening
+            elif match.guild_id == guild.id:
                 await self._close_thread(match.id, match.thread_id)
 
     # ------------------------------------------------------------------ check-ins

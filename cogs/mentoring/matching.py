@@ -99,7 +99,7 @@ def suggest(
     w = weight
     offsets: dict[str, float] = {}
     heap: list[tuple[float, int, int, Profile]] = []
-    for n, m in enumerate(mentors):
+    for m in mentors:
         if m.user_id == me or busy.get(m.user_id, 0) >= m.capacity:
             continue
         if not languages & m.languages:
@@ -138,7 +138,7 @@ def suggest(
             total += w["zone"]
         elif "zone" in musts:
             continue
-        item = (total, -m.created_at, -n, m)
+        item = (total, -m.created_at, -m.id, m)  # ties: the older profile first
         if len(heap) < top:
             heapq.heappush(heap, item)
         elif item[:3] > heap[0][:3]:

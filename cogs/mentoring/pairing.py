@@ -106,7 +106,7 @@ class PairingService:
                 raise UserError(N_("You have already answered: thank you."))
             if not accept:
                 await self._undo(tx, match, user_id, told=NOT_GOING_AHEAD, rematch=False)
-                await self.repo.tally(tx, match.guild_id, "declined")
+                await self.repo.tally(tx, match.guild_id, "declined", at=self.now())
                 await self._coordinators(
                     tx,
                     match.guild_id,
@@ -132,8 +132,10 @@ class PairingService:
     ) -> None:
         """Delete a match; the other person is told `told` (never why), and their request
         waits again (or waits for their word, when `rematch` offers it)."""
-        if match.status == "active" and match.thread_id is not None:
-            await self.repo.close_match(tx, match.id)  # the thread is archived next
+        if match.status == "opening" or (match.status == "active" and match.thread_id):
+            # The thread is archived next; an opening match's thread (being made, or made
+            # before a crash) is deleted, found by its name (intent first: 'closing').
+            await self.repo.close_match(tx, match.id)
         else:
             await self.repo.delete_match(tx, match.id)
         request_kind = MENTEE if match.kind == MATCH_MENTOR else BUDDY
@@ -186,8 +188,10 @@ class PairingService:
             await self.repo.set_status(
                 tx, match.id, "active", started_at=now, thread_id=thread_id, next_checkin_at=next_at
             )
-            await self.repo.tally(tx, match.guild_id, "matches")
-            await self.repo.tally(tx, match.guild_id, "seconds_to_match", now - match.requested_at)
+            await self.repo.tally(tx, match.guild_id, "matches", at=now)
+            await self.repo.tally(
+                tx, match.guild_id, "seconds_to_match", now - match.requested_at, at=now
+            )
             if thread_id is not None:
                 await self.outbox.enqueue(
                     tx,
@@ -218,7 +222,8 @@ class PairingService:
         return await self.repo.matches_with("opening")
 
     async def closing(self) -> list[Match]:
-        """Ended matches whose thread is still to be archived."""
+        """Ended matches whose thread is still to be archived (or, with no thread id: withdrawn
+        while opening, whose thread, if one was made, is still to be deleted)."""
         return await self.repo.matches_with("closing")
 
     async def closed(self, match_id: int) -> None:
@@ -268,7 +273,7 @@ class PairingService:
         async with self.db.transaction() as tx:
             if not await self.repo.rate(tx, checkin_id, user_id, rating):
                 raise UserError(N_("You have already answered this check-in: thank you."))
-            await self.repo.tally(tx, match.guild_id, f"rating_{rating}")
+            await self.repo.tally(tx, match.guild_id, f"rating_{rating}", at=self.now())
         return match.id
 
     async def words_to_coordinator(
@@ -331,7 +336,7 @@ class PairingService:
         match = chosen[0]
         async with self.db.transaction() as tx:
             await self._undo(tx, match, user_id, told=NEUTRAL_END, rematch=True)
-            await self.repo.tally(tx, guild_id, "ended")
+            await self.repo.tally(tx, guild_id, "ended", at=self.now())
             await self._coordinators(
                 tx,
                 guild_id,
@@ -357,11 +362,15 @@ class PairingService:
 
     async def withdraw(self, guild_id: int, user_id: int) -> list[Match]:
         """Everything about the member goes: profiles, matches, check-ins. The other person of
-        each match is told kindly (never why); the tallies keep numbers that name nobody."""
-        matches = [
-            m for m in await self.repo.matches_of(guild_id, user_id) if m.status != "closing"
-        ]
+        each match is told kindly (never why); the tallies keep numbers that name nobody.
+        Returns the matches as they were: an active one's thread is archived next, an opening
+        one's (its pairing was being set up) deleted."""
         async with self.db.transaction() as tx:
+            matches = [
+                m
+                for m in await self.repo.matches_of(guild_id, user_id, via=tx)
+                if m.status != "closing"
+            ]
             for match in matches:
                 told = NEUTRAL_END if match.status == "active" else NOT_GOING_AHEAD
                 await self._undo(tx, match, user_id, told=told, rematch=match.status == "active")

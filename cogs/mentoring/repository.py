@@ -7,8 +7,8 @@ from functools import lru_cache
 from typing import Any
 
 from bot.db import Database, Row, Transaction
-from bot.directory import Remembered
 from cogs.mentoring.model import Match, Profile, Settings
+from cogs.mentoring.pools import ProfilePools
 
 
 @lru_cache(maxsize=4096)
@@ -59,17 +59,19 @@ _PROFILE_COLUMNS = (
 
 
 class MentoringRepository:
-    """`candidates` (every approved mentor of a server, read for each suggestion) is remembered
-    until this repository writes a profile (bot/directory.py `Remembered`): every write to
-    mentoring_profiles goes through a method below that calls `_profiles_changed`."""
+    """`candidates` (every approved mentor of a server, read for each suggestion) is kept in
+    memory and changed one profile at a time (pools.py): every write to mentoring_profiles goes
+    through a method below that names the profile it changed (`_profiles_changed`)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._pools: Remembered[list[Profile]] = Remembered(limit=1000)
+        self.pools = ProfilePools()
 
-    def _profiles_changed(self, tx: Transaction) -> None:
-        self._pools.changed()
-        tx.after_commit(self._pools.changed)
+    def _profiles_changed(
+        self, tx: Transaction, guild_id: int, user_id: int, kind: str | None
+    ) -> None:
+        self.pools.changed(guild_id, user_id, kind)
+        tx.after_commit(lambda: self.pools.changed(guild_id, user_id, kind))
 
     # ------------------------------------------------------------------ settings
 
@@ -115,7 +117,7 @@ class MentoringRepository:
 
     async def save_profile(self, tx: Transaction, values: dict[str, Any]) -> int:
         """Insert or replace the member's profile of this kind (a new form replaces the old)."""
-        self._profiles_changed(tx)
+        self._profiles_changed(tx, values["guild_id"], values["user_id"], values["kind"])
         names = [c.strip() for c in _PROFILE_COLUMNS.split(",")]
         updates = ", ".join(
             f"{n} = :{n}" for n in names if n not in ("guild_id", "user_id", "kind")
@@ -156,7 +158,7 @@ class MentoringRepository:
     async def set_profile_status(
         self, tx: Transaction, guild_id: int, user_id: int, kind: str, status: str
     ) -> None:
-        self._profiles_changed(tx)
+        self._profiles_changed(tx, guild_id, user_id, kind)
         await tx.execute(
             "UPDATE mentoring_profiles SET status = :s WHERE guild_id = :g AND user_id = :u "
             "AND kind = :k",
@@ -180,21 +182,31 @@ class MentoringRepository:
             )
             return [_profile(r) for r in rows]
 
-        return await self._pools.get((guild_id, kind, status), read)
+        async def read_some(guild: int, user_ids: list[int]) -> list[Profile]:
+            marks = ", ".join(f":u{n}" for n in range(len(user_ids)))
+            rows = await self.db.fetchall(
+                f"SELECT {_FIELDS} FROM mentoring_profiles WHERE guild_id = :g "
+                f"AND user_id IN ({marks})",
+                {"g": guild, **{f"u{n}": u for n, u in enumerate(user_ids)}},
+            )
+            return [_profile(r) for r in rows]
+
+        return await self.pools.get((guild_id, kind, status), read, read_some)
 
     async def approve(self, tx: Transaction, profile_id: int, capacity: int, by: int) -> bool:
-        self._profiles_changed(tx)
-        return (
-            await tx.execute(
-                "UPDATE mentoring_profiles SET status = 'approved', capacity = :c, "
-                "approved_by = :by WHERE id = :id AND kind = 'mentor'",
-                {"id": profile_id, "c": capacity, "by": by},
-            )
-            > 0
+        row = await tx.fetchone(
+            "UPDATE mentoring_profiles SET status = 'approved', capacity = :c, "
+            "approved_by = :by WHERE id = :id AND kind = 'mentor' "
+            "RETURNING guild_id, user_id, kind",
+            {"id": profile_id, "c": capacity, "by": by},
         )
+        if row is None:
+            return False
+        self._profiles_changed(tx, row["guild_id"], row["user_id"], row["kind"])
+        return True
 
     async def delete_profiles(self, tx: Transaction, guild_id: int, user_id: int) -> int:
-        self._profiles_changed(tx)
+        self._profiles_changed(tx, guild_id, user_id, None)
         return await tx.execute(
             "DELETE FROM mentoring_profiles WHERE guild_id = :g AND user_id = :u",
             {"g": guild_id, "u": user_id},
@@ -236,8 +248,10 @@ class MentoringRepository:
         row = await tx.fetchone("SELECT * FROM mentoring_matches WHERE id = :id", {"id": match_id})
         return _match(row) if row else None
 
-    async def matches_of(self, guild_id: int, user_id: int) -> list[Match]:
-        rows = await self.db.fetchall(
+    async def matches_of(
+        self, guild_id: int, user_id: int, via: Transaction | None = None
+    ) -> list[Match]:
+        rows = await (via or self.db).fetchall(
             "SELECT * FROM mentoring_matches WHERE guild_id = :g AND (mentee_id = :u OR "
             "mentor_id = :u) ORDER BY id",
             {"g": guild_id, "u": user_id},
@@ -318,11 +332,19 @@ class MentoringRepository:
 
     # ------------------------------------------------------------------ tallies
 
-    async def tally(self, tx: Transaction, guild_id: int, name: str, by: int = 1) -> None:
+    async def tally(
+        self, tx: Transaction, guild_id: int, name: str, by: int = 1, *, at: int
+    ) -> None:
+        """Add to a number (and note when, for the programme report's periods)."""
+        params = {"g": guild_id, "n": name, "v": by, "at": at}
         await tx.execute(
             "INSERT INTO mentoring_tallies (guild_id, name, value) VALUES (:g, :n, :v) "
             "ON CONFLICT (guild_id, name) DO UPDATE SET value = value + :v",
-            {"g": guild_id, "n": name, "v": by},
+            params,
+        )
+        await tx.execute(
+            "INSERT INTO mentoring_tally_log (guild_id, name, value, at) VALUES (:g, :n, :v, :at)",
+            params,
         )
 
     async def tallies(self, guild_id: int) -> dict[str, int]:
@@ -341,7 +363,7 @@ class MentoringRepository:
     async def set_words(
         self, tx: Transaction, guild_id: int, user_id: int, kind: str, words: str
     ) -> bool:
-        self._profiles_changed(tx)
+        self._profiles_changed(tx, guild_id, user_id, kind)
         return (
             await tx.execute(
                 "UPDATE mentoring_profiles SET words = :w WHERE guild_id = :g AND user_id = :u "

@@ -122,7 +122,10 @@ class MentoringService:
             profile_id = await self.repo.save_profile(tx, values)
             if old is None:
                 await self.repo.tally(
-                    tx, guild_id, {MENTEE: "requests", MENTOR: "offers", BUDDY: "buddies"}[kind]
+                    tx,
+                    guild_id,
+                    {MENTEE: "requests", MENTOR: "offers", BUDDY: "buddies"}[kind],
+                    at=self.now(),
                 )
                 await self._tell_coordinators(tx, guild_id, settings, kind, profile_id, user_id)
             profile = await self.repo.profile_in(tx, profile_id)

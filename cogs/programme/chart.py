@@ -4,6 +4,10 @@ It draws only rows of the report's CSV (`Report.rows`), so every number on the c
 the CSV; the numbers it drew are written into the PNG's text metadata ("Numbers", JSON rows of
 section, item and value) so a test can check the picture against the CSV number by number.
 Every text it draws is escaped for mathtext (a group's name may hold a `$`).
+
+matplotlib takes about a second to import, and its first chart loads fonts: `warm_up` does both
+in a worker thread once the bot is ready (cog.py), so the first report after a start does not pay
+for them (issue 21: benchmarks/programme_report.py measures the first report after a start).
 """
 
 from __future__ import annotations
@@ -112,6 +116,25 @@ def draw(report: Report, t: Translate) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Numbers": json.dumps(drawn)})
     return buffer.getvalue()
+
+
+def warm_up() -> None:
+    """Import matplotlib and draw a small chart nobody sees (its fonts, text layout and PNG
+    writer loaded), in a worker thread: a report asked for meanwhile waits for the import."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(2, 2), dpi=20)
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(1, 1)
+    axes.bar([0, 1], [1.0, 2.0], color=BAR)
+    axes.plot([0, 1], [1.0, 2.0], marker="o", color=LINE)
+    axes.text(0, 1.0, "1", ha="center", va="bottom", fontsize=8)
+    axes.set_xticks([0, 1], [plain("a"), plain("b")], rotation=30, fontsize=7, ha="right")
+    axes.set_title(plain("warm-up"), fontsize=10)
+    figure.suptitle(plain("warm-up"))
+    figure.tight_layout()
+    figure.savefig(io.BytesIO(), format="png", metadata={"Numbers": "[]"})
 
 
 async def chart_png(report: Report, t: Translate) -> bytes:

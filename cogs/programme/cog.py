@@ -3,14 +3,16 @@ to each session, and the group and programme reports. Discord glue only: the rul
 service.py and service_reports.py, the words in render.py, the chart in chart.py.
 
 It is a `Feature` (bot/feature.py): two outbox kinds (the briefing and the attendance prompt,
-both private messages to a group's leaders), the prompt's buttons, the durable
-`meeting_started` / `meeting_ended` listeners, the `programme:` jobs (the briefing sweep every
-few minutes, the daily retention) and the members' data hooks. It reads other features only
-through core: `bot.groups` and `bot.facts` (bot/facts.py).
+both private messages to a group's leaders), the prompt's buttons, the durable listeners
+(`meeting_started`, `meeting_ended`, and the group joins and leaves it counts), the `programme:`
+jobs (the briefing sweep every few minutes, the daily retention) and the members' data hooks.
+It reads other features only through core: `bot.groups` and `bot.facts` (bot/facts.py).
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import io
 import logging
 from collections.abc import Mapping, Sequence
@@ -26,13 +28,18 @@ from bot.client import Bot
 from bot.directory import GroupRef
 from bot.dispatcher import PermanentFailure, Rendered, Renderer
 from bot.event_log import DurableHandler, Event
-from bot.events import MEETING_ENDED, MEETING_STARTED
+from bot.events import (
+    GROUP_MEMBER_JOINED,
+    GROUP_MEMBER_LEFT,
+    GROUP_MEMBER_WAITLISTED,
+    MEETING_ENDED,
+    MEETING_STARTED,
+)
 from bot.feature import Feature, OutboxKind, Rebuilder
 from bot.kit.groups import LedGroup
 from bot.outbox import OutboxMessage
 from bot.tree import translator
-from cogs.programme import render
-from cogs.programme.chart import chart_png
+from cogs.programme import chart, render
 from cogs.programme.service import ATTENDANCE, BRIEFING, ProgrammeService
 from cogs.programme.service_reports import Period, ReportService, period_of
 from cogs.programme.service_schedule import ScheduleService
@@ -83,6 +90,7 @@ class ProgrammeCog(Feature, name=COG_NAME):
             group = await bot.groups.get(guild_id, group_id)
             return None if group is None else group.name
 
+        self._warmed = False
         self.scheduled = ScheduleService(bot.db, bot.clock, bot.outbox, lambda: bot.groups, zone)
         self.reports.checkins = (self.scheduled.checkins, group_name)
 
@@ -95,7 +103,13 @@ class ProgrammeCog(Feature, name=COG_NAME):
         return (self._rebuild,)
 
     def durable_listeners(self) -> Mapping[str, DurableHandler]:
-        return {MEETING_STARTED: self._started, MEETING_ENDED: self._ended}
+        return {
+            MEETING_STARTED: self._started,
+            MEETING_ENDED: self._ended,
+            GROUP_MEMBER_JOINED: self._joined,
+            GROUP_MEMBER_LEFT: self._left,
+            GROUP_MEMBER_WAITLISTED: self._waitlisted,
+        }
 
     async def delete_user_data(self, guild_id: int, user_id: int) -> None:
         await self.service.forget_member(guild_id, user_id)
@@ -106,6 +120,8 @@ class ProgrammeCog(Feature, name=COG_NAME):
     # ------------------------------------------------------------------ jobs
 
     async def _rebuild(self) -> None:
+        if self.bot.is_ready():  # loaded into a running bot: on_ready has come already
+            await self.on_ready()
         scheduler = self.bot.scheduler
         scheduler.add_job(
             self.sweep, "interval", minutes=SWEEP_MINUTES, id=SWEEP_JOB, replace_existing=True
@@ -116,8 +132,11 @@ class ProgrammeCog(Feature, name=COG_NAME):
         self.bot.spawn(self.sweep(), name="programme: first sweep")
 
     async def sweep(self) -> int:
-        """Briefings due now (late ones after an outage too, never after the start)."""
-        return await self.service.sweep()
+        """Briefings due now (late ones after an outage too, never after the start); the
+        ratings of polls closed since the last sweep kept for the reports."""
+        briefed = await self.service.sweep()
+        await self.service.keep_ratings([guild.id for guild in self.bot.guilds])
+        return briefed
 
     async def forget_old(self) -> int:
         async def days(guild_id: int) -> int:
@@ -148,6 +167,14 @@ class ProgrammeCog(Feature, name=COG_NAME):
         return [m.id for m in channel.members if not m.bot]
 
     @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Once the bot is ready: matplotlib imported and a first chart drawn in a worker thread,
+        so the first report after a start does not wait for them (chart.warm_up)."""
+        if not self._warmed:
+            self._warmed = True
+            self.bot.spawn(asyncio.to_thread(chart.warm_up), name="programme: chart warm-up")
+
+    @commands.Cog.listener()
     async def on_voice_state_update(
         self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
     ) -> None:
@@ -158,15 +185,34 @@ class ProgrammeCog(Feature, name=COG_NAME):
         if group is not None and group.voice_channel_id == channel.id:
             await self.service.seen_in_voice(member.guild.id, group.id, member.id)
 
-    @commands.Cog.listener()
-    async def on_group_member_joined(self, guild_id: int, group_id: int, user_id: int) -> None:
-        await self.service.membership(guild_id, group_id, user_id, "joined")
+    async def _joined(self, event: Event) -> None:
+        await self._membership(event, "joined")
 
-    @commands.Cog.listener()
-    async def on_group_member_left(
-        self, guild_id: int, group_id: int, user_id: int, reason: str
-    ) -> None:
-        await self.service.membership(guild_id, group_id, user_id, "left")
+    async def _left(self, event: Event) -> None:
+        await self._membership(event, "left")
+
+    async def _waitlisted(self, event: Event) -> None:
+        p = event.payload
+        await self.service.waitlisted(
+            p["guild_id"],
+            p["group_id"],
+            at=event.created_at,
+            once=functools.partial(self.bot.event_log.claim, event=event),
+        )
+
+    async def _membership(self, event: Event, change: str) -> None:
+        """The durable group events: counted once each (the delivery is claimed in the
+        transaction that counts it), at the moment the change was written, so a crash between
+        the change and the count loses nothing and a delivery again counts nothing twice."""
+        p = event.payload
+        await self.service.membership(
+            p["guild_id"],
+            p["group_id"],
+            p["user_id"],
+            change,
+            at=event.created_at,
+            once=functools.partial(self.bot.event_log.claim, event=event),
+        )
 
     # ------------------------------------------------------------------ renderers
 
@@ -370,7 +416,7 @@ class ProgrammeCog(Feature, name=COG_NAME):
 
     async def _send_report(self, interaction: discord.Interaction[Any], report: Any) -> None:
         t = await translator(interaction)
-        png = await chart_png(report, t)
+        png = await chart.chart_png(report, t)
         data = report.csv(t)
         text = t(
             "{name}, {start} to {end}: {held} sessions held, {skipped} skipped, {cancelled} "

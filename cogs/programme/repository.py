@@ -206,6 +206,21 @@ class ProgrammeRepository:
             {"guild": guild_id, "group": group_id, "user": user_id, "change": change, "at": at},
         )
 
+    async def note_waitlisted(self, tx: Transaction, guild_id: int, group_id: int, at: int) -> None:
+        await tx.execute(
+            "INSERT INTO programme_waitlisted (guild_id, group_id, at) "
+            "VALUES (:guild, :group, :at)",
+            {"guild": guild_id, "group": group_id, "at": at},
+        )
+
+    async def waitlisted(self, guild_id: int, group_id: int | None, start: int, end: int) -> int:
+        value = await self.db.fetchval(
+            "SELECT COUNT(*) FROM programme_waitlisted WHERE guild_id = :guild "
+            f"AND at >= :start AND at < :end{_scope(group_id)}",
+            {"guild": guild_id, "group": group_id, "start": start, "end": end},
+        )
+        return int(value or 0)
+
     async def joined_since(self, guild_id: int, group_id: int, since: int) -> list[int]:
         rows = await self.db.fetchall(
             "SELECT DISTINCT user_id FROM programme_membership WHERE guild_id = :guild "

@@ -13,12 +13,12 @@ noted from then), `meeting_ended` asks the leaders privately who came, once per 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 from bot.clock import Clock, epoch
-from bot.db import Database
+from bot.db import Database, Transaction
 from bot.directory import GroupDirectory
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.facts import Facts
@@ -33,6 +33,7 @@ from cogs.programme.models import (
     ProgrammeSession,
 )
 from cogs.programme.repository import ProgrammeRepository
+from cogs.programme.repository_ratings import RatingRepository
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ BRIEFING = "programme:briefing"
 ATTENDANCE = "programme:attendance"
 HORIZON_SECONDS = MAX_BRIEFING_MINUTES * 60 + 3600
 MAX_MEMBERS_SHOWN = 100  # four selects of 25
+KEEP_RATINGS_BACK = 30 * 86400  # the feedback feature keeps closed polls this long
 
 
 class ProgrammeService:
@@ -57,6 +59,7 @@ class ProgrammeService:
         self._groups = groups
         self.facts = facts
         self.repo = ProgrammeRepository(db)
+        self.ratings = RatingRepository(db)
 
     def now(self) -> int:
         return epoch(self.clock())
@@ -226,9 +229,65 @@ class ProgrammeService:
 
     # ------------------------------------------------------------------ joins and leaves
 
-    async def membership(self, guild_id: int, group_id: int, user_id: int, change: str) -> None:
+    async def membership(
+        self,
+        guild_id: int,
+        group_id: int,
+        user_id: int,
+        change: str,
+        *,
+        at: int | None = None,
+        once: Callable[[Transaction], Awaitable[bool]] | None = None,
+    ) -> bool:
+        """Count a join or a leave (at `at`, else now). `once`: the
+        durable event's delivery, claimed in the same transaction (False: counted already)."""
         async with self.db.transaction() as tx:
-            await self.repo.note_membership(tx, guild_id, group_id, user_id, change, self.now())
+            if once is not None and not await once(tx):
+                return False
+            when = self.now() if at is None else at
+            await self.repo.note_membership(tx, guild_id, group_id, user_id, change, when)
+        return True
+
+    async def waitlisted(
+        self,
+        guild_id: int,
+        group_id: int,
+        *,
+        at: int,
+        once: Callable[[Transaction], Awaitable[bool]],
+    ) -> bool:
+        """Count someone put on a group's waitlist (the durable event never says who), once."""
+        async with self.db.transaction() as tx:
+            if not await once(tx):
+                return False
+            await self.repo.note_waitlisted(tx, guild_id, group_id, at)
+        return True
+
+    # ------------------------------------------------------------------ ratings kept
+
+    async def keep_ratings(self, guild_ids: list[int]) -> int:
+        """Copy the anonymous ratings of newly closed polls (where at least k answered: never
+        who) from the feedback feature (`bot.facts.ratings`), which deletes closed polls after
+        30 days, so the reports keep them. From an hour before the latest kept (a poll's close
+        may commit a little late), or the last 30 days. Returns how many were new."""
+        source = self.facts.ratings
+        if source is None:
+            return 0
+        now, kept = self.now(), 0
+        for guild_id in guild_ids:
+            latest = await self.ratings.latest(guild_id)
+            since = now - KEEP_RATINGS_BACK if latest is None else latest - 3600
+            k = await source.k(guild_id)
+            found = [
+                r
+                for r in await source.ratings(guild_id, since, now + 1)
+                if r.mean is not None and r.answered >= k
+            ]
+            if found:
+                async with self.db.transaction() as tx:
+                    for rating in found:
+                        kept += await self.ratings.keep(tx, guild_id, rating)
+        return kept
 
     # ------------------------------------------------------------------ retention, privacy
 

@@ -19,10 +19,11 @@ from dateutil.relativedelta import relativedelta
 
 from bot.db import Database
 from bot.errors import UserError
-from bot.facts import Facts
+from bot.facts import Facts, MentoringCounts
 from bot.i18n import N_, Translate
 from cogs.programme.models import CANCELLED, HELD, SKIPPED
 from cogs.programme.repository import ProgrammeRepository
+from cogs.programme.repository_ratings import RatingRepository
 
 PERIOD_MONTHS = (1, 3, 12)  # the last month, quarter or year
 MAX_DAYS = 3 * 366
@@ -127,6 +128,8 @@ class Report:
     # The leaders' check-ins of the period (programme report): group name, answers, mean 1-5
     checkins: list[tuple[str, int, float]] = field(default_factory=list)
     checkin_words: list[tuple[str, str]] = field(default_factory=list)  # never in the CSV
+    # One-to-one peer support (programme report; None: the mentoring feature is not running)
+    mentoring: MentoringCounts | None = None
 
     def rows(self, t: Translate) -> list[tuple[str, str, str]]:
         """(section, label, value): the CSV, and every number the chart draws."""
@@ -156,7 +159,31 @@ class Report:
         for name, answered, mean in self.checkins:
             out.append((t("leaders' check-in"), name, number(mean)))
             out.append((t("check-in answers"), name, number(answered)))
+        if self.scope == "programme":
+            out += self._mentoring_rows(t)
         return out
+
+    def _mentoring_rows(self, t: Translate) -> list[tuple[str, str, str]]:
+        """Numbers only (never words nor names); empty values when mentoring is not running.
+        The active matches are those of today, not of the period."""
+        m = self.mentoring
+        section = t("mentoring")
+        rows = [
+            (section, t("requests for a mentor"), number(m.requests if m else None)),
+            (section, t("offers to mentor"), number(m.offers if m else None)),
+            (section, t("requests for a leader buddy"), number(m.buddies if m else None)),
+            (section, t("matches started"), number(m.matches if m else None)),
+            (section, t("matches declined"), number(m.declined if m else None)),
+            (section, t("matches ended"), number(m.ended if m else None)),
+            (section, t("days to match (mean)"), number(m.days_to_match if m else None)),
+            (section, t("active matches today"), number(m.active if m else None)),
+        ]
+        ratings = m.ratings if m else (None,) * 5
+        rows += [
+            (t("mentoring check-in ratings"), str(value), number(count))
+            for value, count in enumerate(ratings, start=1)
+        ]
+        return rows
 
     def csv(self, t: Translate) -> bytes:
         buffer = io.StringIO()
@@ -185,6 +212,7 @@ GroupName = Callable[[int, int], Awaitable[str | None]]
 class ReportService:
     def __init__(self, db: Database, facts: Facts) -> None:
         self.repo = ProgrammeRepository(db)
+        self.ratings = RatingRepository(db)
         self.facts = facts
         # Set by the scheduled reports (schedule_cog.py): the leaders' check-ins, by group.
         self.checkins: tuple[Checkins, GroupName] | None = None
@@ -242,26 +270,38 @@ class ReportService:
         self, report: Report, guild_id: int, group_id: int | None, members: int | None
     ) -> None:
         facts, period = self.facts, report.period
-        if facts.waitlist is not None:
-            report.waitlisted = await facts.waitlist.waitlisted(
-                guild_id, group_id, period.start, period.end
-            )
+        # Counted, as joins and leaves are, from the durable group event (`group_member_
+        # waitlisted`): everyone waitlisted during the period. (`facts.waitlist` counts the
+        # waitlist's rows, which go when a member gets a seat or gives up: it undercounts.)
+        report.waitlisted = await self.repo.waitlisted(guild_id, group_id, period.start, period.end)
         if facts.agreements is not None and group_id is not None and members is not None:
             waiting = len(await facts.agreements.not_accepted(guild_id, group_id))
             report.members, report.accepted = members, max(members - waiting, 0)
+        # The ratings kept once their poll closed (the feedback feature deletes closed polls
+        # after 30 days), and those it still has (closed since the last sweep).
+        found = {
+            (r.group_id, r.at): r
+            for r in await self.ratings.between(guild_id, period.start, period.end)
+        }
+        k = None
         if facts.ratings is not None:
             k = await facts.ratings.k(guild_id)
-            report.k = k
+            for r in await facts.ratings.ratings(guild_id, period.start, period.end):
+                found[(r.group_id, r.at)] = r
+        report.k = k
+        if found:
             shown = [
                 r
-                for r in await facts.ratings.ratings(guild_id, period.start, period.end)
+                for r in found.values()
                 if (group_id is None or r.group_id == group_id)
                 and r.mean is not None
-                and r.answered >= k
+                and (k is None or r.answered >= k)
             ]
-            shown.sort(key=lambda r: r.at)
+            shown.sort(key=lambda r: (r.at, r.group_id))
             report.ratings = [(period.day(r.at), r.answered, round(r.mean or 0, 2)) for r in shown]
             report.rating_trend = trend([m for _, _, m in report.ratings])
         if facts.cases is not None:
             cases = await facts.cases.counts(guild_id, group_id, period.start, period.end)
             report.reports, report.crisis_cases = cases.reports, cases.crisis_cases
+        if facts.mentoring is not None and group_id is None:
+            report.mentoring = await facts.mentoring.counts(guild_id, period.start, period.end)

@@ -63,8 +63,18 @@ class World:
 
 
 @pytest.fixture
+def mentoring_features() -> tuple[str, ...]:
+    """The features the mentoring tests load (a module may add some, e.g. the programme)."""
+    return ("settings", "mentoring")
+
+
+@pytest.fixture
 async def world(
-    start_bot: StartBot, fake_discord: FakeDiscord, server: Server, clock: FakeClock
+    start_bot: StartBot,
+    fake_discord: FakeDiscord,
+    server: Server,
+    clock: FakeClock,
+    mentoring_features: tuple[str, ...],
 ) -> World:
     fake = fake_discord
     mentee = server.member
@@ -80,7 +90,7 @@ async def world(
             {"id": server.guild.bot_role_id, "type": 0, "allow": VIEW_CHANNEL},
         ],
     )
-    runner = await start_bot(features=("settings", "mentoring"))
+    runner = await start_bot(features=mentoring_features)
     bot = runner.bot
     assert bot is not None
     await bot.guild_settings.set_moderator_role(server.guild.id, server.moderator_role.id, 0)

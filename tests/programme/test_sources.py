@@ -49,9 +49,6 @@ class StandIns:
             Rating(self.group + 1000, T3, 9, 1.0),  # another group's
         ]
 
-    async def waitlisted(self, guild_id: int, group_id: int | None, start: int, end: int) -> int:
-        return 2
-
 
 async def test_the_briefing_and_the_report_use_what_other_features_offer(
     runner: BotRunner, fake_discord: FakeDiscord, server: Server, clock: FakeClock
@@ -65,7 +62,7 @@ async def test_the_briefing_and_the_report_use_what_other_features_offer(
     sources.group = group.id
     facts = runner.bot.facts  # type: ignore[union-attr]
     facts.agreements = facts.guidelines = facts.duty = facts.cases = sources
-    facts.ratings = facts.waitlist = sources
+    facts.ratings = sources
     done = await schedule(fake, s, lena, group.id, title="Circle", when="2027-03-02 18:00")
     assert "is scheduled" in done.text
     await settle(runner)
@@ -92,7 +89,6 @@ async def test_the_briefing_and_the_report_use_what_other_features_offer(
     [data] = uploads(fake, "report.csv")
     rows = [line.split(",") for line in data.decode().strip().splitlines()[1:]]
     table = {(r[0], r[1]): r[2] for r in rows}
-    assert table["members", "waitlisted"] == "2"
     assert (table["agreement", "accepted"], table["agreement", "members"]) == ("2", "3")
     assert table["ratings", "k (fewest answers shown)"] == "3"
     shown = [(r[1], r[2]) for r in rows if r[0] == "ratings" and r[1].startswith("2027")]
