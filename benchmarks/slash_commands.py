@@ -2,7 +2,8 @@
 once from 50 different members, against the same loopback Discord, in one run.
 
     .venv/bin/python -m benchmarks.slash_commands [--rounds 20] [--concurrency 50]
-    .venv/bin/python -m benchmarks.slash_commands --profile /tmp/slash.prof   # cProfile ours
+    .venv/bin/python -m benchmarks.slash_commands --profile /tmp/slash.prof  # cProfile ours
+    .venv/bin/python -m benchmarks.slash_commands --profile-bare /tmp/bare.prof  # the bare bot
 
 Round trip = the fake sends INTERACTION_CREATE over the gateway -> the bot answers with its
 interaction callback -> the fake has the response (benchmarks/roundtrip.py). The bare bot
@@ -35,7 +36,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import aiosqlite
 import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
@@ -109,6 +112,28 @@ async def all_at_once(world: World, command: Command, expect: str | None) -> lis
     )
 
 
+class HopCounter:
+    """Counts the calls aiosqlite hands to its database threads (each one a round trip from the
+    event loop to a thread and back: an execute, a fetch, a cursor's close)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._original = aiosqlite.Connection._execute  # pyright: ignore[reportPrivateUsage]
+
+    def install(self) -> None:
+        original, counter = self._original, self
+
+        async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            counter.count += 1
+            return await original(self, fn, *args, **kwargs)
+
+        aiosqlite.Connection._execute = counted  # pyright: ignore[reportPrivateUsage]
+
+    def uninstall(self) -> None:
+        aiosqlite.Connection._execute = self._original  # pyright: ignore[reportPrivateUsage]
+
+
+HOPS = HopCounter()
 Round = Callable[[World, Command, str | None], Awaitable[list[float]]]
 
 
@@ -121,14 +146,23 @@ class Side:
     expect: str | None
     samples: list[float] = field(default_factory=list)
     cpu: float = 0.0  # seconds of this process's CPU time during its kept rounds
+    hops: int = 0  # calls handed to a database thread during its kept rounds
+    profiler: cProfile.Profile | None = None  # on during its kept rounds
 
     async def round(self, run: Round, *, keep: bool) -> None:
         Route.BASE = self.world.fake.api_base  # each bot's requests go to its own Discord
-        cpu = time.process_time()
-        got = await run(self.world, self.command, self.expect)
+        cpu, hops = time.process_time(), HOPS.count
+        if keep and self.profiler is not None:
+            self.profiler.enable()
+        try:
+            got = await run(self.world, self.command, self.expect)
+        finally:
+            if self.profiler is not None:
+                self.profiler.disable()
         if keep:
             self.samples.extend(got)
             self.cpu += time.process_time() - cpu
+            self.hops += HOPS.count - hops
 
 
 @dataclass
@@ -137,6 +171,7 @@ class Result:
     ours: dict[str, float]
     floor_cpu: float  # ms of CPU per command
     ours_cpu: float
+    ours_hops: float  # database round trips (calls into aiosqlite's thread) per command
 
 
 async def compare(floor: Side, ours: Side, run: Round, rounds: int) -> Result:
@@ -147,7 +182,11 @@ async def compare(floor: Side, ours: Side, run: Round, rounds: int) -> Result:
         await ours.round(run, keep=i > 0)
     n = len(ours.samples)
     return Result(
-        summary(floor.samples), summary(ours.samples), floor.cpu * 1000 / n, ours.cpu * 1000 / n
+        summary(floor.samples),
+        summary(ours.samples),
+        floor.cpu * 1000 / n,
+        ours.cpu * 1000 / n,
+        ours.hops / n,
     )
 
 
@@ -231,23 +270,23 @@ async def run(args: argparse.Namespace) -> dict[str, Result]:
                 await runner.idle(timeout=60)
                 async with bare_bot(bare_world):
                     profiler = cProfile.Profile() if args.profile else None
-                    if profiler is not None:
-                        profiler.enable()
+                    bare_profiler = cProfile.Profile() if args.profile_bare else None
                     for name in args.commands:
                         for label, way in (
                             ("1 at a time", one_at_a_time),
                             ("at once", all_at_once),
                         ):
-                            floor = Side(bare_world, ("ping", {}), "pong")
-                            ours = Side(our_world, COMMANDS[name], None)
+                            floor = Side(bare_world, ("ping", {}), "pong", profiler=bare_profiler)
+                            ours = Side(our_world, COMMANDS[name], None, profiler=profiler)
                             if way is all_at_once:
                                 label = f"{args.concurrency} at once"
                             results[f"/{name} {label}"] = await compare(
                                 floor, ours, way, args.rounds
                             )
                     if profiler is not None:
-                        profiler.disable()
                         profiler.dump_stats(args.profile)
+                    if bare_profiler is not None:
+                        bare_profiler.dump_stats(args.profile_bare)
                     Route.BASE = our_fake.api_base
             finally:
                 await runner.stop()
@@ -265,7 +304,7 @@ def show(name: str, result: Result) -> None:
         f"ours p50 {ours['p50']:6.2f} p99 {ours['p99']:7.2f} ms | "
         f"x{ours['p50'] / floor['p50']:.2f} p50 x{ours['p99'] / floor['p99']:.2f} p99 | "
         f"CPU/cmd {result.floor_cpu:.2f} -> {result.ours_cpu:.2f} ms "
-        f"(x{result.ours_cpu / result.floor_cpu:.2f})"
+        f"(x{result.ours_cpu / result.floor_cpu:.2f}) | DB round trips/cmd {result.ours_hops:.1f}"
     )
 
 
@@ -275,10 +314,15 @@ async def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--commands", nargs="*", default=list(COMMANDS), choices=list(COMMANDS))
     parser.add_argument("--validate", action="store_true", help="the fake checks every request")
-    parser.add_argument("--profile", type=Path, help="write a cProfile of the measured rounds")
+    parser.add_argument("--profile", type=Path, help="write a cProfile of our bot's rounds")
+    parser.add_argument("--profile-bare", type=Path, help="the same of the bare bot's rounds")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
-    results = await run(args)
+    HOPS.install()
+    try:
+        results = await run(args)
+    finally:
+        HOPS.uninstall()
     print(
         f"slash commands: bare discord.py /ping vs ours, {args.rounds * args.concurrency} "
         "round trips each per line, taking turns, loopback Discord in this process"
