@@ -29,7 +29,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import logging
+import os
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -44,11 +47,12 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from benchmarks.roundtrip import BareBot, summary
-from bot.client import Bot
 from tests.fakediscord import FakeDiscord
+from tests.fakediscord.errors import InteractionRefused
 from tests.fakediscord.models import User
 from tests.fakediscord.routing import Req
 from tests.harness import BotRunner, Server, build_server
+from tests.subprocesses import REPO, bot_env, run_cli, start_bot_process
 
 Command = tuple[str, dict[str, object]]  # the command and its options
 COMMANDS: dict[str, Command] = {
@@ -145,13 +149,17 @@ class Side:
     command: Command
     expect: str | None
     samples: list[float] = field(default_factory=list)
-    cpu: float = 0.0  # seconds of this process's CPU time during its kept rounds
-    hops: int = 0  # calls handed to a database thread during its kept rounds
+    cpu: float = 0.0  # seconds of CPU time (`cpu_clock`) during its kept rounds
+    hops: int = 0  # calls handed to a database thread during its kept rounds (in this process)
     profiler: cProfile.Profile | None = None  # on during its kept rounds
+    cpu_clock: Callable[[], float] = time.process_time  # the bot's CPU time so far
 
     async def round(self, run: Round, *, keep: bool) -> None:
         Route.BASE = self.world.fake.api_base  # each bot's requests go to its own Discord
-        cpu, hops = time.process_time(), HOPS.count
+        # The fakes keep every message and request, a heap growing through the run that the
+        # garbage collector's full passes would walk, in whichever bot's round they fall.
+        gc.freeze()
+        cpu, hops = self.cpu_clock(), HOPS.count
         if keep and self.profiler is not None:
             self.profiler.enable()
         try:
@@ -161,7 +169,7 @@ class Side:
                 self.profiler.disable()
         if keep:
             self.samples.extend(got)
-            self.cpu += time.process_time() - cpu
+            self.cpu += self.cpu_clock() - cpu
             self.hops += HOPS.count - hops
 
 
@@ -207,7 +215,7 @@ async def bare_bot(world: World) -> AsyncIterator[BareBot]:
         await asyncio.gather(task, return_exceptions=True)
 
 
-async def prepare(world: World, bot: Bot) -> None:
+async def prepare(world: World) -> None:
     """A moderator role, three groups led by the moderator with weekly sessions, and every
     member in one of them (the confidentiality agreement accepted)."""
     fake, server = world.fake, world.server
@@ -223,8 +231,15 @@ async def prepare(world: World, bot: Bot) -> None:
     for name in ("Breast cancer circle", "Carers", "Young adults"):
         said = await slash(server.admin, "group create", name=name, leader=server.moderator.id)
         assert "is ready" in said, said
-        [group] = await bot.groups.search(server.guild.id, name)
-        group_ids.append(str(group.id))
+        choices = await fake.autocomplete(
+            server.moderator,
+            "meeting schedule",
+            focused="group",
+            value=name,
+            guild=server.guild,
+            channel=server.general,
+        )
+        group_ids.append(str(choices[0]["value"]))
     for group_id in group_ids:
         preview = await fake.slash(
             server.moderator,
@@ -251,6 +266,8 @@ async def prepare(world: World, bot: Bot) -> None:
         agree = [c for c in res.message.custom_ids() if ":agree:" in c]
         if agree:
             await fake.click(user, res.message, agree[0])
+    for user in world.members:  # each one's role given: they are in their group
+        await fake.wait_until(lambda user=user: bool(fake.member(server.guild, user).roles), 30)
 
 
 async def run(args: argparse.Namespace) -> dict[str, Result]:
@@ -264,9 +281,9 @@ async def run(args: argparse.Namespace) -> dict[str, Result]:
     try:
         with tempfile.TemporaryDirectory() as folder:
             runner = BotRunner(our_fake, Path(folder) / "bench.sqlite3")
-            bot = await runner.start()
+            await runner.start()
             try:
-                await prepare(our_world, bot)
+                await prepare(our_world)
                 await runner.idle(timeout=60)
                 async with bare_bot(bare_world):
                     profiler = cProfile.Profile() if args.profile else None
@@ -297,14 +314,125 @@ async def run(args: argparse.Namespace) -> dict[str, Result]:
     return results
 
 
+# ---------------------------------------------------------------- each bot in its own process
+
+
+def cpu_of(pid: int) -> Callable[[], float]:
+    """A process's CPU time so far (user + system, from /proc; Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def read() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    return read
+
+
+EXTRA_ENV: dict[str, str] = {}
+
+
+def child_env(fake: FakeDiscord, folder: Path) -> dict[str, str]:
+    env = bot_env(folder, fake)
+    env["LOG_LEVEL"] = "WARNING"
+    env.update(EXTRA_ENV)
+    return env
+
+
+async def bare_child() -> None:
+    """`--bare-child`: the bare bot alone in this process, against DISCORD_API_BASE."""
+    Route.BASE = os.environ["DISCORD_API_BASE"]
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["DISCORD_GATEWAY_URL"])
+    client = BareBot()
+    async with client:
+        await client.login(os.environ["DISCORD_TOKEN"])
+        await client.tree.sync()
+        await client.connect()
+
+
+async def answering(world: World, command: Command, expect: str | None) -> None:
+    """Until the bot in its process answers (it has read its server)."""
+    async with asyncio.timeout(60):
+        while True:
+            try:
+                await run_one(world, world.members[0], command, expect)
+                return
+            except (AssertionError, InteractionRefused):
+                await asyncio.sleep(0.2)
+
+
+async def stop_process(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.terminate()
+        try:
+            await asyncio.wait_for(proc.wait(), 10)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+
+
+async def run_processes(args: argparse.Namespace) -> dict[str, Result]:
+    """Each bot in its own process (`python -m bot` and `--bare-child`), the fakes here: the
+    bots' CPU is theirs alone, and the fakes' work goes on beside it, as Discord's would."""
+    bare_fake, our_fake = new_fake(args.validate), new_fake(args.validate)
+    await bare_fake.start()
+    await our_fake.start()
+    bare_world = make_world(bare_fake, args.concurrency)
+    our_world = make_world(our_fake, args.concurrency)
+    results: dict[str, Result] = {}
+    procs: list[asyncio.subprocess.Process] = []
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            ours_dir, bare_dir = Path(folder) / "ours", Path(folder) / "bare"
+            ours_dir.mkdir()
+            bare_dir.mkdir()
+            env = child_env(our_fake, ours_dir)
+            synced = await run_cli(ours_dir, env, "sync")
+            assert synced.code == 0, synced.stderr
+            procs.append(await start_bot_process(ours_dir, env))
+            await our_fake.wait_until_connected(timeout=30)
+            await answering(our_world, COMMANDS["help"], None)
+            await prepare(our_world)
+            log = (bare_dir / "bare.log").open("ab")
+            procs.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "benchmarks.slash_commands",
+                    "--bare-child",
+                    cwd=REPO,
+                    env=child_env(bare_fake, bare_dir),
+                    stdout=log,
+                    stderr=log,
+                )
+            )
+            await bare_fake.wait_until_connected(timeout=30)
+            await answering(bare_world, ("ping", {}), "pong")
+            ours_cpu, bare_cpu = cpu_of(procs[0].pid), cpu_of(procs[1].pid)
+            for name in args.commands:
+                for label, way in (
+                    ("1 at a time", one_at_a_time),
+                    (f"{args.concurrency} at once", all_at_once),
+                ):
+                    floor = Side(bare_world, ("ping", {}), "pong", cpu_clock=bare_cpu)
+                    ours = Side(our_world, COMMANDS[name], None, cpu_clock=ours_cpu)
+                    results[f"/{name} {label}"] = await compare(floor, ours, way, args.rounds)
+    finally:
+        for proc in procs:
+            await stop_process(proc)
+        await bare_fake.stop()
+        await our_fake.stop()
+    return results
+
+
 def show(name: str, result: Result) -> None:
     floor, ours = result.floor, result.ours
+    hops = f" | DB round trips/cmd {result.ours_hops:.1f}" if result.ours_hops else ""
     print(
-        f"{name:<24} bare p50 {floor['p50']:6.2f} p99 {floor['p99']:7.2f} | "
+        f"{name:<25} bare p50 {floor['p50']:6.2f} p99 {floor['p99']:7.2f} | "
         f"ours p50 {ours['p50']:6.2f} p99 {ours['p99']:7.2f} ms | "
         f"x{ours['p50'] / floor['p50']:.2f} p50 x{ours['p99'] / floor['p99']:.2f} p99 | "
         f"CPU/cmd {result.floor_cpu:.2f} -> {result.ours_cpu:.2f} ms "
-        f"(x{result.ours_cpu / result.floor_cpu:.2f}) | DB round trips/cmd {result.ours_hops:.1f}"
+        f"(x{result.ours_cpu / max(result.floor_cpu, 1e-9):.2f}){hops}"
     )
 
 
@@ -316,16 +444,31 @@ async def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--validate", action="store_true", help="the fake checks every request")
     parser.add_argument("--profile", type=Path, help="write a cProfile of our bot's rounds")
     parser.add_argument("--profile-bare", type=Path, help="the same of the bare bot's rounds")
+    parser.add_argument(
+        "--in-process", action="store_true", help="both bots in this process (with --profile)"
+    )
+    parser.add_argument("--bare-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
+    if args.bare_child:
+        await bare_child()
+        return
     HOPS.install()
     try:
-        results = await run(args)
+        if args.in_process or args.profile or args.profile_bare:
+            results = await run(args)
+        else:
+            results = await run_processes(args)
     finally:
         HOPS.uninstall()
     print(
         f"slash commands: bare discord.py /ping vs ours, {args.rounds * args.concurrency} "
-        "round trips each per line, taking turns, loopback Discord in this process"
+        "round trips each per line, taking turns, "
+        + (
+            "both bots and the fakes in this process"
+            if args.in_process
+            else "each bot in its own process"
+        )
     )
     for name, result in results.items():
         show(name, result)
