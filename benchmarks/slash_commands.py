@@ -1,9 +1,10 @@
 """Slash commands under load: our bot against a bare discord.py bot, one at a time and 50 at
-once from 50 different members, against the same loopback Discord, in one run.
+once from 50 different members, each against its own loopback Discord, in one run.
 
     .venv/bin/python -m benchmarks.slash_commands [--rounds 20] [--concurrency 50]
-    .venv/bin/python -m benchmarks.slash_commands --profile /tmp/slash.prof  # cProfile ours
-    .venv/bin/python -m benchmarks.slash_commands --profile-bare /tmp/bare.prof  # the bare bot
+    .venv/bin/python -m benchmarks.slash_commands --against /tmp/other-checkout  # A/B
+    .venv/bin/python -m benchmarks.slash_commands --in-process
+    .venv/bin/python -m benchmarks.slash_commands --profile /tmp/o.prof --profile-bare /tmp/b.prof
 
 Round trip = the fake sends INTERACTION_CREATE over the gateway -> the bot answers with its
 interaction callback -> the fake has the response (benchmarks/roundtrip.py). The bare bot
@@ -14,14 +15,22 @@ database and answer ephemerally: /help (the caller's role: settings and leadersh
 list, /meeting list (the caller's groups and their sessions), and /language (a write: the
 member's choice, in a transaction).
 
-"One at a time": `--rounds` x `--concurrency` commands in a row, by the members in turn.
-"50 at once": `--rounds` rounds; in each, every member sends the command at the same moment;
-each one's round trip counts. Both bots run in this process on one event loop with the fake,
-so the fake's own cost is in both figures; on one loop, 50 at once measures what one command
-costs the process (the 50th waits for the 49 before it). The fake's check of each request
-against Discord's OpenAPI description (jsonschema: a few milliseconds for an embed, far more
-than a bot spends on it) is off here unless `--validate`: the tests check every request, and
-here it would charge the fake's own work to whichever bot sends the larger answer.
+"1 at a time": the members in turn, one command after the other. "50 at once": every member
+sends the command at the same moment; each one's round trip counts. `--rounds` of each; the
+bots take turns round by round (after a round each to warm up), so a busy moment of a shared
+machine falls on all of them. Latency: p50 and p99 in ms, and the ratio to the bare bot's in the
+same turns. CPU/cmd: the bot process's CPU time (its database threads included) per command.
+
+By default each bot runs in its own process (`python -m bot` from this checkout and from each
+`--against` checkout, and the bare bot), the fakes in this one: a bot's CPU is its own, and the
+fakes' work goes on beside it, as Discord's would; at 50 at once the fakes' process is then a
+shared bottleneck, which evens latencies out. `--in-process` (and the profiles) run the bots and
+the fakes on this process's one event loop, as benchmarks/roundtrip.py does: there 50 at once
+measures what one command costs the whole process, the fake's share included, and DB round
+trips per command (calls into aiosqlite's threads) are counted too. The fake's check of each
+request against Discord's OpenAPI description (jsonschema: a few ms for an embed, far more than
+a bot spends on it) is off unless `--validate`: the tests check every request, and here it would
+charge the fake's own work to whichever bot sends the larger answer.
 """
 
 from __future__ import annotations
