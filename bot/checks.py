@@ -66,9 +66,10 @@ class AccessControl:
         self._leader_lookup = lookup
 
     async def is_moderator(self, member: discord.Member) -> bool:
-        if is_admin(member):
-            return True
-        settings = await self._settings.get(member.guild.id)
+        return is_admin(member) or await self._has_moderator_role(member)
+
+    async def _has_moderator_role(self, member: discord.Member) -> bool:
+        settings = await self._settings.get(member.guild.id)  # remembered: no read each time
         role_id = settings.moderator_role_id
         return role_id is not None and member.get_role(role_id) is not None
 
@@ -80,7 +81,7 @@ class AccessControl:
     async def audience(self, member: discord.Member) -> Audience:
         if is_admin(member):
             return Audience.ADMIN
-        if await self.is_moderator(member):
+        if await self._has_moderator_role(member):
             return Audience.MODERATOR
         if await self.is_leader(member):
             return Audience.LEADER

@@ -21,6 +21,7 @@ from __future__ import annotations
 import gettext
 import io
 import logging
+import weakref
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -98,9 +99,23 @@ def command_name(name: str, language: str, context: str = COMMAND_NAME) -> str |
     return None if text == name else text
 
 
+# Command paths already worked out, per commands catalogue (/help shows every command the
+# reader may use, each time): forgotten with their catalogue when it is loaded again.
+_PATHS: weakref.WeakKeyDictionary[gettext.NullTranslations, dict[str, str]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def command_path(qualified_name: str, language: str) -> str:
     """A command as the reader sees it in Discord: ('group join', 'es') -> 'grupo unirme'."""
-    return " ".join(command_name(part, language) or part for part in qualified_name.split(" "))
+    if language == DEFAULT_LANGUAGE:
+        return qualified_name
+    paths = _PATHS.setdefault(catalog(language, COMMANDS_DOMAIN), {})
+    path = paths.get(qualified_name)
+    if path is None:
+        path = " ".join(command_name(part, language) or part for part in qualified_name.split(" "))
+        paths[qualified_name] = path
+    return path
 
 
 @cache
