@@ -121,16 +121,23 @@ class Scanner:
         return Message(self, raw, kinds, codes).analyse()
 
     def _terms(self, kinds: dict[str, list[Hit]], raw: list[Token]) -> Analysis | None:
-        """A weak sign from composing terms alone (a time, a place, a means made ready)."""
+        """The weak signs of composing terms alone (a time, a place, a means made ready, a step
+        done, a statement stood by), each for the earlier messages to complete: "Done. All of
+        them." completes a plan as a step done, or distress as a means taken."""
+        signals: list[Signal] = []
+        message: Message | None = None
         for kind, entry in TERM_SIGNS:
             hits = kinds.get(kind)
             if hits:
                 start, end, _ = hits[0]
-                message = Message(self, raw, {})
+                if message is None:
+                    message = Message(self, raw, {})
                 signal = Signal(entry, entry.level, LOW, LOW, start, end, message, weak=True)
                 signal.category = LEVEL_CATEGORY[entry.level]
-                return Analysis([signal], eol="eol" in kinds, words=self.normaliser.count(raw))
-        return None
+                signals.append(signal)
+        if not signals:
+            return None
+        return Analysis(signals, eol="eol" in kinds, words=self.normaliser.count(raw))
 
     # ------------------------------------------------------------------ several messages
 

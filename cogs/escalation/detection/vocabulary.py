@@ -169,6 +169,8 @@ TERM_KINDS = (
     "stockpile_after",
     "absolute",
     "resolve",
+    "done",
+    "affirm",
     "hyperbole",
     "embarrassed",
     "serious",
