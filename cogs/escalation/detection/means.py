@@ -83,6 +83,17 @@ def dwelling(msg: Message, end: int) -> int:
     return found[0][1] if found else 0
 
 
+def _before_member(msg: Message, end: int, ahead: int) -> int:
+    """Where the words after a means stop counting for its quantity: at the member's own next
+    clause ("my meds and I'm 34" is an age, not 34 pills)."""
+    words = msg.words
+    member = msg.s.member
+    for i in range(end, ahead):
+        if words[i] in member:
+            return i
+    return ahead
+
+
 def means(msg: Message, hit: Hit) -> Signal | None:
     """A means is a signal only in composition."""
     start, end, entry = hit
@@ -99,7 +110,9 @@ def means(msg: Message, hit: Hit) -> Signal | None:
     s_lo, s_hi = msg.sentence(start)
     back = max(lo, start - MEANS_WINDOW)
     ahead = min(s_hi, end + QTY_AFTER)  # "swallowed the morphine, like 40 of them"
-    many = any(w.isdigit() and int(w) >= MANY for w in words[max(lo, start - 3) : ahead])
+    many = any(w.isdigit() and int(w) >= MANY for w in words[max(lo, start - 3) : end]) or any(
+        w.isdigit() and int(w) >= MANY for w in words[end : _before_member(msg, end, ahead)]
+    )
     qty = many or ("qty" in kinds and bool(msg.within("qty", back, end)))
     if not qty and "qty" in kinds:  # "took 2 weeks of my chemo pills at once"
         qty = any(h[2].key in AT_ONCE for h in msg.within("qty", end, ahead))

@@ -436,6 +436,10 @@ class Message:
             severity -= MODIFIER_DROP
             if distant or MODIFIER_THIRD_PERSON in modifiers:
                 severity = LOW  # long ago, or someone else: the member's history, not a crisis
+            elif MODIFIER_NEGATED in modifiers and not explicit and entry.kind != PHRASE_KIND:
+                # the lexicon's euphemism or veiled sign, denied: "no pienso irme a ningún
+                # lado" (a server's own phrase keeps its two steps)
+                severity = LOW
             elif explicit and MODIFIER_HYPOTHETICAL not in modifiers:
                 severity = max(severity, self.s.threshold)  # lowered, never silenced
             severity = max(severity, LOW)

@@ -179,11 +179,24 @@ def _speaker(msg: Message, words: list[str]) -> bool:
     return False
 
 
+# "the thought of not being here": after a determiner a past form is a noun, not the past.
+_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "my", "your", "his", "her", "our"})
+
+
 def past_form(msg: Message, first: int, end: int, lo: int) -> bool:
     words = msg.words
     s = msg.s
     window_start = max(lo, first - PAST_WINDOW)
-    if PAST not in words[window_start:end] and s.past_words.isdisjoint(words[window_start:first]):
+    window = words[window_start:end]
+    if PAST in window:
+        verbs = [
+            i
+            for i in range(window_start, end)
+            if words[i] == PAST and (i == 0 or words[i - 1] not in _DETERMINERS)
+        ]
+        if not verbs and s.past_words.isdisjoint(words[window_start:first]):
+            return False
+    elif s.past_words.isdisjoint(words[window_start:first]):
         return False
     return s.counterfactual.isdisjoint(words[lo:first])
 

@@ -204,6 +204,17 @@ COUNTERFACTUAL = frozenset(
 )
 
 
+# A state of being dead said in so many words; the other "death" heads are euphemisms ("be gone",
+# "slip away", "irme", "estar con ella"), explicit only in composition.
+EUPHEMISM_KINDS = frozenset({"death"})
+LITERAL_DEATH = frozenset(
+    {"die", "dies", "dying", "dead", "death", "kill", "kills", "killed", "killing", "suicide"}
+    | {"alive", "exist", "existing", "born", "breathing", "morir", "morirme", "muerto", "muerta"}
+    | {"muerte", "muera", "muero", "matar", "matarme", "mate", "suicidio", "viva", "vivo"}
+    | {"existir", "nacido", "nacida", "nacer", "respirar"}
+)
+
+
 def expand(pattern: str) -> list[str]:
     """'{kill,killing} myself{, now}' -> the phrases it stands for (duplicates removed)."""
     parts = _ALTERNATIVES.split(pattern)
@@ -331,6 +342,10 @@ def _build_vocabulary(
         if head is not None:
             extra.setdefault("level", head.level)
             extra.setdefault("severity", head.severity)
+            if kind in EUPHEMISM_KINDS and LITERAL_DEATH.isdisjoint(k.split()):
+                # "be gone", "irme", "be with her": a euphemism, not an explicit statement (a
+                # negation lowers it below the threshold: "no pienso irme a ningún lado")
+                extra.setdefault("explicit", False)
             extra.setdefault("explicit", head.explicit)
             extra.setdefault("needs", head.needs)
         if kind == "means":
