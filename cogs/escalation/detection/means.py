@@ -137,6 +137,9 @@ def means(msg: Message, hit: Hit) -> Signal | None:
     elif stock:
         level, first = PREPARATORY, min(start, stock[0][0])
         after = max(after, stock[0][1])
+        # saved for the pharmacy's hours, a trip, a shortage ("stockpiling my anti-nausea meds
+        # before the holidays"): preparatory only with distress
+        weak = not (purpose or some) and msg.any_within("logistics", s_lo, s_hi)
     elif taken:
         first = taken[0][0]
         if qty or purpose:

@@ -76,6 +76,7 @@ if TYPE_CHECKING:
 
 
 _LOWER_WEAK_TIER = frozenset({"hopelessness", "burdensomeness", "entrapment"})
+_LOWER_TIERS = _LOWER_WEAK_TIER | {f"{kind}_strong" for kind in _LOWER_WEAK_TIER}
 _LOWERING = frozenset({"past_marker", "hypothetical"})  # phrases that may lower a signal
 
 
@@ -267,6 +268,7 @@ class Message:
             and kind in FIXED_KINDS
             and not self.mask & BIT_TOPIC
             and "eol" not in self.kinds
+            and "finality" not in self.kinds
         ):
             # nothing can lower it and nothing composes with it: its level as listed
             category = (
@@ -361,6 +363,11 @@ class Message:
             elif means:
                 level = METHOD
             severity = LEVEL_SEVERITY[level]
+        elif kind in _LOWER_TIERS and "finality" in self.kinds:
+            # with an end in sight: "I'm nothing but a burden and I'm going to fix that", "no
+            # hay salida, salvo la definitiva": the warning sign with finality
+            severity = MEDIUM
+            weak = False
         elif kind in _LOWER_WEAK_TIER and "absolute" in self.kinds:
             # said of everyone, nothing, never, for good: "a burden to all of them", "nobody can
             # ever get me out of this", "nunca va a mejorar nada": the warning sign outright

@@ -214,8 +214,11 @@ def joking(kinds: dict[str, list[Hit]], signals: list[Signal]) -> None:
         return
     embarrassed = "embarrassed" in kinds
     for signal in signals:
-        if MODIFIER_NEGATED in signal.modifiers:
-            # "I'm not going to kill myself lol": denied, and laughed at
+        if MODIFIER_NEGATED in signal.modifiers or (
+            MODIFIER_HYPOTHETICAL in signal.modifiers and not embarrassed
+        ):
+            # "I'm not going to kill myself lol": denied, and laughed at; "if I have to drink
+            # one more barium shake I'm going to kill myself 😂": a condition, and laughed at
             signal.severity = LOW
         elif signal.level in _JOKING_LEVELS and (embarrassed or not signal.explicit):
             signal.severity = LOW

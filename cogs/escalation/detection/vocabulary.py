@@ -171,6 +171,8 @@ TERM_KINDS = (
     "resolve",
     "done",
     "affirm",
+    "finality",
+    "logistics",
     "hyperbole",
     "embarrassed",
     "serious",
