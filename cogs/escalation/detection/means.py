@@ -50,6 +50,7 @@ COMPOSING = frozenset(
         "ready",
         "ready_after",
         "ruminate",
+        "lethal_ask",
     }
 )
 
@@ -73,6 +74,7 @@ def decided(msg: Message, first: int, s_lo: int, s_hi: int, qty: bool) -> bool:
 
 
 RUMINATE_WINDOW = 14  # words from a means to "I keep thinking about it", into the next sentence
+RUMINATE_BEFORE = 5  # words from "I keep looking at" to the means it looks at
 
 
 def dwelling(msg: Message, end: int) -> int:
@@ -80,7 +82,24 @@ def dwelling(msg: Message, end: int) -> int:
     if "ruminate" not in msg.kinds:
         return 0
     found = msg.starting("ruminate", end, end + RUMINATE_WINDOW, len(msg.words))
-    return found[0][1] if found else 0
+    if not found:  # said before it: "I keep looking at the rope in the garage"
+        found = [h for h in msg.kinds["ruminate"] if end - RUMINATE_BEFORE <= h[1] <= end]
+    return max(end, found[0][1]) if found else 0
+
+
+LETHAL_ASK_WINDOW = 6
+
+
+def _lethal_ask(msg: Message, start: int, end: int, s_lo: int, s_hi: int) -> tuple[int, int] | None:
+    """A question of lethality just before or after the means, in its sentence."""
+    for a, b, _ in msg.kinds["lethal_ask"]:
+        if (
+            s_lo <= a
+            and b <= s_hi
+            and (start - LETHAL_ASK_WINDOW <= b <= start or end <= a <= end + LETHAL_ASK_WINDOW)
+        ):
+            return a, b
+    return None
 
 
 def _before_member(msg: Message, end: int, ahead: int) -> int:
@@ -131,6 +150,7 @@ def means(msg: Message, hit: Hit) -> Signal | None:
     taken = msg.within("ingest_past", back, start)
     taking = msg.within("ingest", back, start)
     research = msg.within("research", back, start) if "research" in msg.kinds else ()
+    asked = _lethal_ask(msg, start, end, s_lo, s_hi) if "lethal_ask" in kinds else None
     if research and msg.starting("lethal", end, end + PURPOSE_WINDOW, s_hi):
         level, first = PREPARATORY, research[0][0]  # "looked up how much insulin it takes"
         after = msg.starting("lethal", end, end + PURPOSE_WINDOW, s_hi)[0][1]
@@ -171,6 +191,11 @@ def means(msg: Message, hit: Hit) -> Signal | None:
         chain, chain_start = msg.chain(start, lo)
         level = PLAN if chain in ("intent", "planned") else METHOD
         first = chain_start if chain else start
+    if not level and asked is not None:
+        # "what's the lethal dose of oxycodone? I have a lot": a method, when the member has it
+        # at hand, names a time or a wish; the question alone is weak
+        level, first, after = METHOD, min(start, asked[0]), max(end, asked[1])
+        weak = not ("possess" in kinds or "time" in kinds or "research" in kinds or msg.chains)
     if not level:
         before = msg.within("ready", back, start)
         ready = before + msg.starting("ready_after", end, end + READY_WINDOW, msg.clause_end(end))

@@ -376,7 +376,11 @@ class Message:
         elif kind in NSSI_KINDS:
             if chain == "intent" and self.any_within("time", s_lo, s_hi):
                 severity = CRITICAL
-            elif chain or self.any_within("deliberate", s_lo, s_hi):
+            elif kind == "nssi_weak" and not chain and self.any_within("accident", s_lo, s_hi):
+                pass  # "I fell and hurt myself again, so clumsy"
+            elif chain or "deliberate" in self.kinds:
+                # on purpose, again, to cope: in its sentence or the next ("hurting myself is
+                # the only thing that calms me down. did it again today")
                 severity = max(severity, HIGH)
         elif kind == "vague":  # "going to do it": a signal only with distress elsewhere, or
             # with a means in the sentence ("I'm going to do it with my sleeping pills")
