@@ -28,15 +28,12 @@ from cogs.escalation.detection.kinds import (
     AFTER_WINDOW,
     CHAIN_GAP,
     CHAINS,
-    DECISION,
     EOL_SOFTENS,
     FIXED_KINDS,
-    ILLNESS,
     METHOD_KINDS,
     NAMED_KINDS,
     NSSI_KINDS,
     PLACE_WINDOW,
-    PROGNOSIS,
     WISHING,
     WISHING_ORDER,
 )
@@ -70,6 +67,7 @@ from cogs.escalation.detection.modifiers import (
 from cogs.escalation.detection.signals import EMPTY, Analysis, Hit, Signal
 from cogs.escalation.detection.text import SENTENCE, Token
 from cogs.escalation.detection.vocabulary import LOWER_WEAK_KIND, PHRASE_KIND, Entry
+from cogs.escalation.detection.wishes import intends_death, member_between
 
 if TYPE_CHECKING:
     from cogs.escalation.detection.engine import Scanner
@@ -315,7 +313,7 @@ class Message:
         if needs == "chain" and not chain:
             return None
         if needs == "wish":  # "wish I could stop existing", not "I'm going to die"
-            if chain in ("intent", "planned") and self._intends_death(entry, first):
+            if chain in ("intent", "planned") and intends_death(self, entry, first):
                 level = INTENT  # "I'm going to go to sleep and not wake up", "decided to die"
                 severity = LEVEL_SEVERITY[INTENT]
                 needs = ""
@@ -324,7 +322,7 @@ class Message:
         if needs == "wish":
             if chain not in WISHING:
                 return None
-            if chain == "hope" and not self._member_between(chain_end, start, end):
+            if chain == "hope" and not member_between(self, chain_end, start, end):
                 return None  # "I hope the tumour will be gone for good"
             if self.mask & BIT_NEG and not self.s.negations.isdisjoint(self.words[chain_end:start]):
                 return None  # "I hope it doesn't kill me": the wish is the other way
@@ -491,25 +489,3 @@ class Message:
     ) -> tuple[frozenset[str], bool]:
         """What lowers the signal spanning words[first:end] (``modifiers``)."""
         return modifiers(self, first, end, lo, s_lo, s_hi, inherent_past, personal)
-
-    def _intends_death(self, entry: Entry, first: int) -> bool:
-        """An intent before a state of being dead is a prognosis when it is only "going to die"
-        or "will be dead"; not when the state is chosen ("not wake up", "stop existing") or the
-        intent is a decision ("decided to die")."""
-        words = entry.key.split()
-        if "me" in words:
-            return False  # "I'm not going to let cancer kill me": not the member's act
-        if not PROGNOSIS.isdisjoint(words):
-            chain_words = self.words[first : first + 4]
-            return not DECISION.isdisjoint(chain_words)
-        return True
-
-    def _member_between(self, chain_end: int, start: int, end: int) -> bool:
-        """After "hope": "I hope I die", "hoping I'll die", "hope to die", not "hope it ends"."""
-        words = self.words
-        if start == chain_end or words[start] in self.s.member:
-            return True
-        if "me" in words[start:end] or not ILLNESS.isdisjoint(words[chain_end:start]):
-            return True  # "hoping the chemo kills me", "hoping the scan shows it's everywhere"
-        between = words[chain_end:start]
-        return not self.s.member.isdisjoint(between) or between[-1:] == ["to"]

@@ -134,51 +134,13 @@ LOWER_KINDS = frozenset(
 COMPOSED_TERMS = ("not_illness", "resolved", "ruminate", "final")  # issue 16's compositions
 # Word classes that compose with heads or change them (not signals on their own).
 TERM_KINDS = (
-    "intent",
-    "planned",
-    "desire",
-    "hope",
-    "tried",
-    "howto",
-    "time",
-    "qty",
-    "qty_weak",
-    "ingest",
-    "ingest_past",
-    "purpose",
-    "stockpile",
-    "ready",
-    "ready_after",
-    "place",
-    "place_traffic",
-    "place_crash",
-    "deliberate",
-    "research",
-    "lethal",
-    "means",
-    "eol",
-    "past_marker",
-    "recent",
-    "benign",
-    "hypothetical",
-    "better_off",
-    "relief_subject",
-    "presence",
-    "uncaring",
-    "means_stash",
-    "stockpile_after",
-    "absolute",
-    "resolve",
-    "done",
-    "affirm",
-    "finality",
-    "logistics",
-    "lethal_ask",
-    "possess",
-    "accident",
-    "hyperbole",
-    "embarrassed",
-    "serious",
+    *(
+        "intent planned desire hope tried howto time qty qty_weak ingest ingest_past purpose"
+        " stockpile ready ready_after place place_traffic place_crash deliberate research lethal"
+        " means eol past_marker recent benign hypothetical better_off relief_subject presence"
+        " uncaring means_stash stockpile_after absolute resolve done affirm finality logistics"
+        " lethal_ask possess accident hyperbole embarrassed serious"
+    ).split(),
     *COMPOSED_TERMS,
 )
 CHAIN_KINDS = frozenset({"intent", "planned", "desire", "hope", "tried", "howto"})
@@ -213,10 +175,9 @@ COUNTERFACTUAL = frozenset(
 # "slip away", "irme", "estar con ella"), explicit only in composition.
 EUPHEMISM_KINDS = frozenset({"death"})
 LITERAL_DEATH = frozenset(
-    {"die", "dies", "dying", "dead", "death", "kill", "kills", "killed", "killing", "suicide"}
-    | {"alive", "exist", "existing", "born", "breathing", "morir", "morirme", "muerto", "muerta"}
-    | {"muerte", "muera", "muero", "matar", "matarme", "mate", "suicidio", "viva", "vivo"}
-    | {"existir", "nacido", "nacida", "nacer", "respirar"}
+    "die dies dying dead death kill kills killed killing suicide alive exist existing born"
+    " breathing morir morirme muerto muerta muerte muera muero matar matarme mate suicidio viva"
+    " vivo existir nacido nacida nacer respirar".split()
 )
 
 

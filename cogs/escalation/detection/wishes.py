@@ -1,0 +1,36 @@
+"""A death named after an intent or a hope: whose death, and whether it is chosen (``message``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cogs.escalation.detection.kinds import DECISION, ILLNESS, PROGNOSIS
+from cogs.escalation.detection.vocabulary import Entry
+
+if TYPE_CHECKING:
+    from cogs.escalation.detection.message import Message
+
+
+def intends_death(msg: Message, entry: Entry, first: int) -> bool:
+    """An intent before a state of being dead is a prognosis when it is only "going to die"
+    or "will be dead"; not when the state is chosen ("not wake up", "stop existing") or the
+    intent is a decision ("decided to die")."""
+    words = entry.key.split()
+    if "me" in words:
+        return False  # "I'm not going to let cancer kill me": not the member's act
+    if not PROGNOSIS.isdisjoint(words):
+        chain_words = msg.words[first : first + 4]
+        return not DECISION.isdisjoint(chain_words)
+    return True
+
+
+def member_between(msg: Message, chain_end: int, start: int, end: int) -> bool:
+    """After "hope": "I hope I die", "hoping I'll die", "hope to die", not "hope it ends"."""
+    words = msg.words
+    member = msg.s.member
+    if start == chain_end or words[start] in member:
+        return True
+    if "me" in words[start:end] or not ILLNESS.isdisjoint(words[chain_end:start]):
+        return True  # "hoping the chemo kills me", "hoping the scan shows it's everywhere"
+    between = words[chain_end:start]
+    return not member.isdisjoint(between) or between[-1:] == ["to"]
