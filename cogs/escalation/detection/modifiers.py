@@ -146,13 +146,20 @@ def modifiers(
     # ago in the sentence ("years ago"), unless its clause says it is happening now.
     distant = False
     if has_past_marker or has_past:
-        if has_recent and msg.any_within("recent", lo, msg.clause_end(max(first, end - 1))):
+        clause_end = msg.clause_end(max(first, end - 1))
+        # "ten years ago I cut myself every day": long ago, said in its clause, whatever habit
+        # it names; "since my diagnosis I thought about ending it, therapy helped": resolved
+        resolved = "resolved" in kinds
+        if has_past_marker and msg.any_within("past_marker", lo, clause_end):
+            found.add(MODIFIER_PAST)
+            distant = True
+        elif has_recent and not resolved and msg.any_within("recent", lo, clause_end):
             pass
         elif has_past_marker and msg.any_within("past_marker", s_lo, s_hi):
             found.add(MODIFIER_PAST)
             distant = True
         elif has_past and not inherent_past:
-            if has_recent and msg.any_within("recent", s_lo, s_hi):
+            if has_recent and not resolved and msg.any_within("recent", s_lo, s_hi):
                 pass
             elif past_form(msg, first, end, lo):
                 found.add(MODIFIER_PAST)
