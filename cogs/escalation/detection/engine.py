@@ -126,15 +126,19 @@ class Scanner:
         them." completes a plan as a step done, or distress as a means taken."""
         signals: list[Signal] = []
         message: Message | None = None
-        for kind, entry in TERM_SIGNS:
-            hits = kinds.get(kind)
-            if hits:
-                start, end, _ = hits[0]
-                if message is None:
-                    message = Message(self, raw, {})
-                signal = Signal(entry, entry.level, LOW, LOW, start, end, message, weak=True)
-                signal.category = LEVEL_CATEGORY[entry.level]
-                signals.append(signal)
+        spans = [(kind, kinds[kind][0], entry) for kind, entry in TERM_SIGNS if kind in kinds]
+        every = [(kind, h) for kind, _ in TERM_SIGNS for h in kinds.get(kind, ())]
+        for kind, (start, end, _), entry in spans:
+            if any(
+                other != kind and a <= start and end <= b and b - a > end - start
+                for other, (a, b, _) in every
+            ):
+                continue  # "every" inside "every night": the longer term says what it is
+            if message is None:
+                message = Message(self, raw, {})
+            signal = Signal(entry, entry.level, LOW, LOW, start, end, message, weak=True)
+            signal.category = LEVEL_CATEGORY[entry.level]
+            signals.append(signal)
         if not signals:
             return None
         return Analysis(signals, eol="eol" in kinds, words=self.normaliser.count(raw))

@@ -200,13 +200,15 @@ def means(msg: Message, hit: Hit) -> Signal | None:
         before = msg.within("ready", back, start)
         ready = before + msg.starting("ready_after", end, end + READY_WINDOW, msg.clause_end(end))
         amounts = msg.within("qty", back, start) + msg.within("qty_weak", back, start)
-        if ready:
+        dwell = dwelling(msg, end) if some or entry.strong else 0
+        if dwell:
+            # "the gun is still in the closet. I keep thinking about it", "I can't stop staring
+            # at the morphine"
+            level, after = METHOD, dwell
+        elif ready:
             level, weak = PREPARATORY, True
             first = min(first, *(h[0] for h in ready + amounts))
             after = max(after, *(h[1] for h in ready))
-        elif (some or entry.strong) and (dwell := dwelling(msg, end)):
-            # "the gun is still in the closet. I keep thinking about it"
-            level, after = METHOD, dwell
         elif some and decided(msg, first, s_lo, s_hi, False):
             level = PLAN  # "I've picked Thursday. The house will be empty, enough fentanyl"
         elif some:
