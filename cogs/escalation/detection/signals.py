@@ -230,7 +230,24 @@ AFFIRM_REPLY = 6  # a step reported done in a short reply ("that's the last one 
 # A time or a resolve alone completes what the member said before only as a short reply
 # ("tonight.", "this weekend", "for real this time"), not inside a sentence about something else.
 SHORT_REPLY = 4
+OPENING_REPLY = 10  # a reply that opens with a time ("Tonight, after my husband falls asleep.")
 _PREPARING = frozenset({"prep_weak", "means", "terms_ready"})
+
+
+# What may follow a time that opens a reply: the end of it, or when ("Friday. after the kids go",
+# "Tonight, when he's asleep"), not the rest of a sentence ("today the weather is nice").
+_AFTER_OPENING = frozenset(
+    {".", ",", "after", "when", "once", "before", "while", "then", "cuando", "despues", "antes"}
+    | {"mientras", "en", "que"}
+)
+
+
+def _opens_with(weak: Signal) -> bool:
+    """The reply opens with the time, said on its own or with when."""
+    if weak.start != 0 or weak._cue is not None:
+        return False
+    words = weak.source.words
+    return weak.end >= len(words) or words[weak.end] in _AFTER_OPENING
 
 
 def _another_sign(other: Signal, weak: Signal) -> bool:
@@ -392,8 +409,14 @@ def combined(current: Analysis, earlier: Sequence[Analysis]) -> list[Signal]:
             continue
         if not earlier:
             continue
-        if weak.entry.kind in _TERMS_NEEDING_INTENT and current.words > SHORT_REPLY:
-            continue  # "the weather is nice today" names a time but answers nothing said before
+        if (
+            weak.entry.kind in _TERMS_NEEDING_INTENT
+            and current.words > SHORT_REPLY
+            and not (current.words <= OPENING_REPLY and _opens_with(weak))
+        ):
+            # "the weather is nice today" names a time but answers nothing said before; a reply
+            # that opens with the time does ("Friday. after the kids go to their grandma's")
+            continue
         if weak.entry.kind == _TERMS_DONE and current.words > DONE_REPLY:
             continue
         if weak.entry.kind == _TERMS_AFFIRM and current.words > AFFIRM_REPLY:
