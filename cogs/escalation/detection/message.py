@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from cogs.escalation.detection.engine import Scanner
 
 
+_AND = frozenset({"and", "y", "e"})
 _LOWER_WEAK_TIER = frozenset({"hopelessness", "burdensomeness", "entrapment"})
 _LOWER_TIERS = _LOWER_WEAK_TIER | {f"{kind}_strong" for kind in _LOWER_WEAK_TIER}
 _LOWERING = frozenset({"past_marker", "hypothetical"})  # phrases that may lower a signal
@@ -298,6 +299,8 @@ class Message:
             elif NEEDS_KIND.get(needs, kind) not in self.kinds:
                 return None
         lo = self.clause_start(start)
+        if needs == "wish" and lo == start and lo > 1 and self.words[lo - 1] in _AND:
+            lo = self.clause_start(lo - 1)  # "wish I could just curl up and die"
         s_lo, s_hi = self.sentence(start)
         if entry.chain:
             chain, first, chain_end = entry.chain, start, start
@@ -310,6 +313,8 @@ class Message:
         weak = needs == "distress"
         explicit = entry.explicit
         purposeful = False
+        if needs == "chain" and not chain and self.starting("ruminate", end, end + 3, end + 9):
+            chain = "desire"  # "suicide keeps crossing my mind": the thought named, dwelt on
         if needs == "chain" and not chain:
             return None
         if needs == "wish":  # "wish I could stop existing", not "I'm going to die"
