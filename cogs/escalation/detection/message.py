@@ -67,7 +67,7 @@ from cogs.escalation.detection.modifiers import (
 from cogs.escalation.detection.signals import EMPTY, Analysis, Hit, Signal
 from cogs.escalation.detection.text import SENTENCE, Token
 from cogs.escalation.detection.vocabulary import LOWER_WEAK_KIND, PHRASE_KIND, Entry
-from cogs.escalation.detection.wishes import intends_death, member_between
+from cogs.escalation.detection.wishes import intends_death, member_between, own_death
 
 if TYPE_CHECKING:
     from cogs.escalation.detection.engine import Scanner
@@ -386,13 +386,16 @@ class Message:
                 # the only thing that calms me down. did it again today")
                 severity = max(severity, HIGH)
         elif kind == "vague":  # "going to do it": a signal only with distress elsewhere, or
-            # with a means in the sentence ("I'm going to do it with my sleeping pills")
+            # with a means in the sentence ("I'm going to do it with my sleeping pills"), or a
+            # time with a word of death ("el domingo que la casa queda vacía me mato")
             level = PLAN if self.any_within("time", s_lo, s_hi) else INTENT
             if chain in ("intent", "planned") and any(
                 h[2].strong and s_lo <= h[0] < s_hi for h in self.kinds.get("means", ())
             ):
                 level, severity = PLAN, LEVEL_SEVERITY[PLAN]
-            elif chain in ("intent", "planned") and "resolve" in self.kinds:
+            elif chain in ("intent", "planned") and (
+                "resolve" in self.kinds or (level == PLAN and own_death(self, entry, start))
+            ):
                 # "I'm doing it this time", "esta noche lo hago, ya lo decidí": a resolve said
                 severity = LEVEL_SEVERITY[level]
             else:

@@ -177,7 +177,7 @@ EUPHEMISM_KINDS = frozenset({"death"})
 LITERAL_DEATH = frozenset(
     "die dies dying dead death kill kills killed killing suicide alive exist existing born"
     " breathing morir morirme muerto muerta muerte muera muero matar matarme mate suicidio viva"
-    " vivo existir nacido nacida nacer respirar".split()
+    " vivo existir nacido nacida nacer respirar mato".split()
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cogs.escalation.detection.kinds import DECISION, ILLNESS, PROGNOSIS
-from cogs.escalation.detection.vocabulary import Entry
+from cogs.escalation.detection.vocabulary import LITERAL_DEATH, Entry
 
 if TYPE_CHECKING:
     from cogs.escalation.detection.message import Message
@@ -34,3 +34,11 @@ def member_between(msg: Message, chain_end: int, start: int, end: int) -> bool:
         return True  # "hoping the chemo kills me", "hoping the scan shows it's everywhere"
     between = words[chain_end:start]
     return not member.isdisjoint(between) or between[-1:] == ["to"]
+
+
+def own_death(msg: Message, entry: Entry, start: int) -> bool:
+    """A vague act that names death ("me mato"), the member's own: not after someone else ("ese
+    oncólogo me mató con la cara que puso": the accent gone, the past reads as the present)."""
+    if LITERAL_DEATH.isdisjoint(entry.key.split()):
+        return False
+    return start == 0 or msg.words[start - 1] not in msg.s.third_person
