@@ -160,3 +160,39 @@ def test_crisis_families(rules: Detector, text: str, level: str, severity: int) 
 def test_a_lethal_dose_asked_without_the_means_at_hand_stays_low(rules: Detector) -> None:
     found = rules.scan("what's the lethal dose of morphine for a dog")
     assert not alerts(found)
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("wish I could just lie down and die", "wish_dead"),
+        ("it would be nice to just be dead, honestly", "wish_dead"),
+        ("suicide keeps crossing my mind lately", "active_thoughts"),
+        ("I'm going to end it before the tumour reaches my spine", "intent"),
+        ("el viernes que no hay nadie en casa me mato", "plan"),
+        ("giving my records away this week, I won't need them after the weekend", "preparatory"),
+    ],
+)
+def test_more_ways_of_saying_it(rules: Detector, text: str, level: str) -> None:
+    found = rules.scan(text)
+    assert found is not None and found.alert and found.level == level, found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "let's end it early today, everyone is tired",
+        "ese cirujano me mató del susto, pero luego todo salió bien",
+        "I won't need my wig anymore, my hair is back!",
+    ],
+)
+def test_and_the_same_words_in_ordinary_talk(rules: Detector, text: str) -> None:
+    assert not alerts(rules.scan(text)), rules.scan(text)
+
+
+def test_a_reply_that_opens_with_a_time_completes_a_plan(rules: Detector) -> None:
+    earlier = ["I'm going to take all my sleeping pills"]
+    found = rules.scan_context(earlier, "Saturday, when my wife is at her sister's place")
+    assert found is not None and found.alert and found.context and found.level == "plan"
+    # a time at the start of a sentence about something else completes nothing
+    assert not alerts(rules.scan_context(["I want to die"], "today the sun is out, sorry all"))
