@@ -26,6 +26,7 @@ from cogs.escalation.detection.hits import (
 from cogs.escalation.detection.kinds import (
     ACT_KINDS,
     AFTER_WINDOW,
+    AND_WORDS,
     CHAIN_GAP,
     CHAINS,
     EOL_SOFTENS,
@@ -73,7 +74,6 @@ if TYPE_CHECKING:
     from cogs.escalation.detection.engine import Scanner
 
 
-_AND = frozenset({"and", "y", "e"})
 _LOWER_WEAK_TIER = frozenset({"hopelessness", "burdensomeness", "entrapment"})
 _LOWER_TIERS = _LOWER_WEAK_TIER | {f"{kind}_strong" for kind in _LOWER_WEAK_TIER}
 _LOWERING = frozenset({"past_marker", "hypothetical"})  # phrases that may lower a signal
@@ -298,9 +298,9 @@ class Message:
                     return None
             elif NEEDS_KIND.get(needs, kind) not in self.kinds:
                 return None
-        lo = self.clause_start(start)
-        if needs == "wish" and lo == start and lo > 1 and self.words[lo - 1] in _AND:
-            lo = self.clause_start(lo - 1)  # "wish I could just curl up and die"
+        lo = wish_lo = self.clause_start(start)
+        if needs == "wish" and lo == start and lo > 1 and self.words[lo - 1] in AND_WORDS:
+            wish_lo = self.clause_start(lo - 1)  # "wish I could just curl up and die"
         s_lo, s_hi = self.sentence(start)
         if entry.chain:
             chain, first, chain_end = entry.chain, start, start
@@ -323,7 +323,9 @@ class Message:
                 severity = LEVEL_SEVERITY[INTENT]
                 needs = ""
             elif chain not in WISHING:  # "I keep hoping I'll die": look past the "I'll"
-                chain, first, chain_end = self.chain_span(start, lo, WISHING_ORDER, CHAIN_GAP + 2)
+                chain, first, chain_end = self.chain_span(
+                    start, wish_lo, WISHING_ORDER, CHAIN_GAP + 2
+                )
         if needs == "wish":
             if chain not in WISHING:
                 return None
@@ -385,9 +387,8 @@ class Message:
                 # on purpose, again, to cope: in its sentence or the next ("hurting myself is
                 # the only thing that calms me down. did it again today")
                 severity = max(severity, HIGH)
-        elif kind == "vague":  # "going to do it": a signal only with distress elsewhere, or
-            # with a means in the sentence ("I'm going to do it with my sleeping pills"), or a
-            # time with a word of death ("el domingo que la casa queda vacía me mato")
+        elif kind == "vague":  # "going to do it": only with distress elsewhere, a means in the
+            # sentence ("... with my sleeping pills"), a time with "me mato" ("el domingo me mato")
             level = PLAN if self.any_within("time", s_lo, s_hi) else INTENT
             if chain in ("intent", "planned") and any(
                 h[2].strong and s_lo <= h[0] < s_hi for h in self.kinds.get("means", ())
