@@ -196,3 +196,21 @@ def test_a_reply_that_opens_with_a_time_completes_a_plan(rules: Detector) -> Non
     assert found is not None and found.alert and found.context and found.level == "plan"
     # a time at the start of a sentence about something else completes nothing
     assert not alerts(rules.scan_context(["I want to die"], "today the sun is out, sorry all"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this treatment is ending it all for my summer plans lol",
+        "ready to end it all with one last round of chemo on monday!",
+        "I want to stop treatment, I'm done. I'd rather make the most of the time I have left",
+        "quiero dejar el tratamiento, estoy harta. quiero disfrutar el tiempo que me queda",
+    ],
+)
+def test_treatment_ending_and_end_of_life_choices(rules: Detector, text: str) -> None:
+    assert not alerts(rules.scan(text)), rules.scan(text)
+
+
+def test_a_treatment_after_a_preposition_is_not_the_subject(rules: Detector) -> None:
+    found = rules.scan("saved enough oxy since my surgery to kms")
+    assert found is not None and found.alert

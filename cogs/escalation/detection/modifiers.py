@@ -42,6 +42,7 @@ _WHETHER = frozenset({"if", "whether", "si"})  # a question reported: "asked if 
 # A person after one of these is an object, not the subject: "saying goodbye to people".
 _PREPOSITIONS = frozenset(
     {"to", "for", "with", "at", "about", "from", "of", "by", "para", "a", "con", "de", "por"}
+    | {"after", "since", "before", "during", "despues", "desde", "antes", "durante", "tras"}
 )
 # "Does anyone else ...?": the member is one of them.
 _ANYONE_ELSE = (["anyone", "else"], ["anybody", "else"], ["alguien", "mas"])
