@@ -214,3 +214,19 @@ def test_treatment_ending_and_end_of_life_choices(rules: Detector, text: str) ->
 def test_a_treatment_after_a_preposition_is_not_the_subject(rules: Detector) -> None:
     found = rules.scan("saved enough oxy since my surgery to kms")
     assert found is not None and found.alert
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I took all my pills at once by mistake this morning, is that dangerous?",
+        "¿cómo hablo con mi hija si tiene ideas suicidas?",
+    ],
+)
+def test_an_accident_and_someone_elses_thoughts(rules: Detector, text: str) -> None:
+    assert not alerts(rules.scan(text)), rules.scan(text)
+
+
+def test_taken_with_a_wish_is_still_an_attempt(rules: Detector) -> None:
+    found = rules.scan("I took all my pills, I want to die")
+    assert found is not None and found.alert and found.level == "attempt"

@@ -219,6 +219,8 @@ def means(msg: Message, hit: Hit) -> Signal | None:
             return None
     if msg.benign and msg.is_benign(first, after):
         return None
+    if level == ATTEMPT and "accident" in kinds and msg.any_within("accident", s_lo, s_hi):
+        weak = True  # "took all my pills at once by mistake this morning": not an attempt alone
     severity = LOW if weak else LEVEL_SEVERITY[level]
     personal = words[first] in msg.s.first_person  # "me tomo ...", "my pills"
     modifiers, distant = msg.modifiers(first, after, lo, s_lo, s_hi, level == ATTEMPT, personal)

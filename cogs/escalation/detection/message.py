@@ -68,7 +68,12 @@ from cogs.escalation.detection.modifiers import (
 from cogs.escalation.detection.signals import EMPTY, Analysis, Hit, Signal
 from cogs.escalation.detection.text import SENTENCE, Token
 from cogs.escalation.detection.vocabulary import LOWER_WEAK_KIND, PHRASE_KIND, Entry
-from cogs.escalation.detection.wishes import intends_death, member_between, own_death
+from cogs.escalation.detection.wishes import (
+    intends_death,
+    member_between,
+    own_death,
+    someone_elses,
+)
 
 if TYPE_CHECKING:
     from cogs.escalation.detection.engine import Scanner
@@ -268,8 +273,8 @@ class Message:
             and not self.mask & BIT_TOPIC
             and "eol" not in self.kinds
             and "finality" not in self.kinds
-        ):
-            # nothing can lower it and nothing composes with it: its level as listed
+            and "accident" not in self.kinds
+        ):  # nothing can lower it and nothing composes with it: its level as listed
             category = (
                 entry.phrase.category
                 if kind == PHRASE_KIND and entry.phrase is not None
@@ -352,6 +357,8 @@ class Message:
             if not lead:
                 return None
             first = min(first, lead[-1][0])
+        if kind == "attempt" and self.any_within("accident", s_lo, s_hi):
+            return None  # "took all my pills at once by mistake this morning": an accident
         if kind in ACT_KINDS:
             timed = self.any_within("time", s_lo, s_hi)
             means = kind in METHOD_KINDS or self.any_within("means", s_lo, s_hi)
@@ -419,15 +426,8 @@ class Message:
             modifiers, distant = self.modifiers(
                 first, end, lo, s_lo, s_hi, inherent_past, entry.personal
             )
-        if kind in NAMED_KINDS and self.mask & BIT_TOPIC and not chain:
-            sentence = self.words[s_lo:s_hi]
-            if (
-                MODIFIER_THIRD_PERSON not in modifiers
-                and self.s.member.isdisjoint(sentence)
-                and not self.s.topic.isdisjoint(sentence)
-            ):
-                # "suicidal thoughts are common after a diagnosis": about suicide, no one's words
-                modifiers = modifiers | {MODIFIER_THIRD_PERSON}
+        if kind in NAMED_KINDS and not chain and someone_elses(self, start, s_lo, s_hi, modifiers):
+            modifiers = modifiers | {MODIFIER_THIRD_PERSON}
         if (purposeful or kind == "relief") and MODIFIER_HYPOTHETICAL in modifiers:
             # "if I stopped my meds it'd all be over", "if I died I'd be relieved": not a story
             modifiers = modifiers - {MODIFIER_HYPOTHETICAL}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cogs.escalation.detection.kinds import DECISION, ILLNESS, PROGNOSIS
+from cogs.escalation.detection.model import MODIFIER_THIRD_PERSON
+from cogs.escalation.detection.modifiers import BIT_TOPIC
 from cogs.escalation.detection.vocabulary import LITERAL_DEATH, Entry
 
 if TYPE_CHECKING:
@@ -42,3 +44,24 @@ def own_death(msg: Message, entry: Entry, start: int) -> bool:
     if LITERAL_DEATH.isdisjoint(entry.key.split()):
         return False
     return start == 0 or msg.words[start - 1] not in msg.s.third_person
+
+
+# A verb of someone else just before a named suicidality ("si tiene ideas suicidas": Spanish
+# drops the subject, the verb says whose).
+_HAS = frozenset({"tiene", "tenga", "tenia", "tuviera", "anda", "sufre", "presenta"})
+
+
+def someone_elses(
+    msg: Message, start: int, s_lo: int, s_hi: int, modifiers: frozenset[str]
+) -> bool:
+    """Suicidality named, not said of oneself: another's verb before it, or talk about suicide
+    with no first-person word in the sentence ("suicidal thoughts are common after a
+    diagnosis")."""
+    if MODIFIER_THIRD_PERSON in modifiers:
+        return False
+    if start > 0 and msg.words[start - 1] in _HAS:
+        return True
+    if not msg.mask & BIT_TOPIC:
+        return False
+    sentence = msg.words[s_lo:s_hi]
+    return msg.s.member.isdisjoint(sentence) and not msg.s.topic.isdisjoint(sentence)
