@@ -16,7 +16,8 @@ nothing is downloaded, nothing is learned at run time. Pure Python: no numpy at 
 
 ``raise_detection`` combines it with the rules' finding: the model speaks only where the rules
 found nothing, turning that silence into an alert at the level it names; whatever the rules found
-(an alert, or a signal they kept below their threshold on purpose) stands as they found it.
+(an alert, or a signal they kept below their threshold on purpose) stands as they found it, but
+for their weakest cue: a goodbye said alone alerts only when the model agrees (``agreed``).
 Each word's share of the score is cached, so a message costs a dictionary look-up per word.
 """
 
