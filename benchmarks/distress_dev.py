@@ -2,7 +2,7 @@
 corpus: that one is run by the lead at merge, with benchmarks/distress_eval.py).
 
     .venv/bin/python -m benchmarks.distress_dev FOLDER_OR_FILE... [--show misses,alarms]
-        [--rules-only | --model-only]
+        [--rules-only | --with-model-only] [--parity even|odd] [--cues]
 
 Each line: {"lang", "set", "level", "alert", "text"} and, for the context sets, "context" (the
 member's earlier messages, oldest first). `alert` true: a crisis the bot must alert on; false: it
@@ -12,12 +12,18 @@ the rules alone and for the rules with the learned model, as the bot runs them.
 
 Meant for development data (benchmarks/data/distress_train/, blind-written chat sets): it may
 print the messages it misses (--show), which the evaluation corpus must never be exposed to.
+
+`--parity even|odd` keeps the rows whose id ends in an even (odd) number: a blind development set
+split in two, the even half read freely, the odd half a held-out check seen only in aggregate
+(with `--parity odd`, --show and --cues are refused). `--cues` counts the false alarms by the
+kind of cue that raised them (the family to fix, not the sentence).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +32,15 @@ from typing import Any
 from cogs.escalation.detection import Detector, Lexicon
 
 EVAL_FOLDER = "distress_eval"
+_ID_NUMBER = re.compile(r"(\d+)$")
+
+
+def parity_of(row: dict[str, Any]) -> str:
+    """ "even" or "odd": the parity of the number that ends the row's id ("d3en-0042": even)."""
+    found = _ID_NUMBER.search(str(row.get("id", "")))
+    if found is None:
+        raise SystemExit(f"an id without a number: {row.get('id')!r}")
+    return "odd" if int(found.group(1)) % 2 else "even"
 
 
 def rows(paths: list[Path]) -> Iterator[dict[str, Any]]:
@@ -42,15 +57,20 @@ def rows(paths: list[Path]) -> Iterator[dict[str, Any]]:
                         yield row
 
 
-def alerts(detector: Detector, row: dict[str, Any]) -> tuple[bool, str]:
+def alerts(detector: Detector, row: dict[str, Any]) -> tuple[bool, str, str]:
+    """Whether the row alerts, "level: cue", and the kind of the deciding cue."""
     context = row.get("context") or []
     if context:
         found = detector.scan_context(context, row["text"])
     else:
         found = detector.scan(row["text"])
     if found is None or not found.alert:
-        return False, ""
-    return True, f"{found.level}: {found.cue}"
+        return False, "", ""
+    entry = getattr(found.best, "entry", None)
+    kind = entry.kind if entry is not None else "learned"
+    if getattr(found.best, "combined", False):
+        kind += " (combined)"
+    return True, f"{found.level}: {found.cue}", kind
 
 
 class Tally:
@@ -67,11 +87,14 @@ class Tally:
         return f"{self.hit[key] / n:5.2f} ({self.hit[key]}/{n})" if n else "   -"
 
 
-def report(name: str, detector: Detector, data: list[dict[str, Any]], show: set[str]) -> None:
+def report(
+    name: str, detector: Detector, data: list[dict[str, Any]], show: set[str], cues: bool = False
+) -> None:
     recall, alarms, lower = Tally(), Tally(), Tally()
+    by_kind: dict[str, int] = defaultdict(int)
     tp = fp = fn = 0
     for row in data:
-        said, cue = alerts(detector, row)
+        said, cue, kind_of_cue = alerts(detector, row)
         lang, kind, level = row["lang"], row["set"], row.get("level", "none")
         if row["alert"] is None:
             lower.add(lang, said)
@@ -90,6 +113,8 @@ def report(name: str, detector: Detector, data: list[dict[str, Any]], show: set[
                 )
         else:
             fp += said
+            if said:
+                by_kind[kind_of_cue] += 1
             for key in ("all", lang, kind, f"{kind}/{lang}"):
                 alarms.add(key, said)
             if said and "alarms" in show:
@@ -107,6 +132,10 @@ def report(name: str, detector: Detector, data: list[dict[str, Any]], show: set[
     print("  'lower' set alerting (either answer acceptable):")
     for key in sorted(lower.total):
         print(f"    {key:32s} {lower.rate(key)}")
+    if cues:
+        print("  false alarms by the kind of cue:")
+        for kind, n in sorted(by_kind.items(), key=lambda item: -item[1]):
+            print(f"    {kind:32s} {n}")
 
 
 def main() -> None:
@@ -115,14 +144,20 @@ def main() -> None:
     parser.add_argument("--show", default="", help="misses,alarms: print them")
     parser.add_argument("--rules-only", action="store_true")
     parser.add_argument("--with-model-only", action="store_true")
+    parser.add_argument("--parity", choices=("even", "odd"), help="keep these ids only")
+    parser.add_argument("--cues", action="store_true", help="false alarms by kind of cue")
     args = parser.parse_args()
     data = list(rows(args.paths))
     show = set(filter(None, args.show.split(",")))
+    if args.parity:
+        data = [row for row in data if parity_of(row) == args.parity]
+        if args.parity == "odd" and (show or args.cues):
+            raise SystemExit("the odd half is a held-out check: aggregates only")
     lexicon = Lexicon.load()
     if not args.with_model_only:
-        report("rules alone", Detector(lexicon, learned=None), data, show)
+        report("rules alone", Detector(lexicon, learned=None), data, show, args.cues)
     if not args.rules_only:
-        report("rules + learned model", Detector(lexicon), data, show)
+        report("rules + learned model", Detector(lexicon), data, show, args.cues)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ phrases up to --phrases, as a server's own phrase set. Messages: the labelled co
 neighbours (chat messages vary in length). Normalisation is timed apart, since both matchers need
 it; the full `Detector.scan` (normalise + the built-in automaton + the server's phrase set + the
 rules + the learned model where the rules found nothing) is shown too, and the rules alone (mean,
-and p50 / p99 one message at a time). For the detector against its predecessor on the evaluation
-corpus, see benchmarks/distress_eval.py.
+and p50 / p99 one message at a time); the full scan and the learned model one message at a time
+(p50 / p99), and the time to load the detector. For the detector against its predecessor on the
+evaluation corpus, see benchmarks/distress_eval.py.
 """
 
 from __future__ import annotations
@@ -93,7 +94,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
+    start = time.perf_counter()
     detector = Detector(Lexicon.load())
+    load = time.perf_counter() - start
     chosen = phrases(detector, args.phrases)
     texts = messages(args.messages)
     keys = sorted({p.key for p in chosen}, key=len, reverse=True)
@@ -155,6 +158,11 @@ def main() -> None:
     }
     single = sorted(each(lambda text: rules.scan(text, automaton)))
     p50, p99 = single[len(single) // 2], single[int(len(single) * 0.99)]
+    whole = sorted(each(lambda text: detector.scan(text, automaton)))
+    full50, full99 = whole[len(whole) // 2], whole[int(len(whole) * 0.99)]
+    model = detector.learned
+    learned = sorted(each(model.signal)) if model is not None else [0.0]
+    model99 = learned[int(len(learned) * 0.99)]
     lengths = [len(t) for t in texts]
     print(
         f"escalation scan: {len(keys)} phrases, {n} messages "
@@ -169,6 +177,9 @@ def main() -> None:
     print(f"  full Detector.scan                 {per['full']:8.2f} µs/message")
     print(f"  rules alone (no learned model)     {per['rules']:8.2f} µs/message")
     print(f"  rules alone, one message at a time p50 {p50:.2f} µs, p99 {p99:.2f} µs")
+    print(f"  full scan, one message at a time   p50 {full50:.2f} µs, p99 {full99:.2f} µs")
+    print(f"  learned model alone, one message    p99 {model99 / 1000:.3f} ms")
+    print(f"  load (lexicon, automaton, model)   {load:.2f} s")
     print(f"  both matchers flag the same messages: {agree}")
 
 

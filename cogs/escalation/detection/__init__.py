@@ -6,8 +6,9 @@ Suicide Risk Lexicon v1.0, and a member's last few messages read together. No di
     found.alert, found.severity, found.level, found.cue   # True, 4, "plan", "going to take ..."
     detector.scan_context(["I can't do this anymore."], "I have the pills ready")
 
-The learned second signal (``learned``, a small linear model shipped in the package) speaks only
-where the rules found nothing, and never lowers or silences what they found:
+The learned second signal (``learned``, a small linear model shipped in the package) speaks
+where the rules found nothing, and never lowers or silences an explicit statement they found; only
+their weakest cue alone (a goodbye, neither explicit nor composed) needs its agreement to alert:
 ``Detector(lexicon, learned=None)`` is the rules alone.
 
 ``engine`` scans (one automaton pass over word codes); ``message`` composes each head with the
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cogs.escalation.detection.engine import CONTEXT_MESSAGES, Analysis, Scanner
-from cogs.escalation.detection.learned import LearnedModel, raise_detection
+from cogs.escalation.detection.learned import LearnedModel, agreed, raise_detection
 from cogs.escalation.detection.model import (
     CATEGORIES,
     CATEGORY_LEVEL,
@@ -196,16 +197,20 @@ class Detector:
             found = self._scanner.scan(text)
         else:
             found = self._scanner.scan(text, extra.automaton)
-        if self.learned is None or found is not None:  # what the rules found stands
+        if self.learned is None:
             return found
+        if found is not None:  # what the rules found stands, but for their weakest cues
+            return agreed(found, self.learned, text, self.threshold)
         return raise_detection(found, self.learned, self.learned.signal(text), self.threshold)
 
     def scan_context(
         self, previous: Sequence[str], text: str, extra: PhraseSet | None = None
     ) -> Detection | None:
         found = self._rules_context(previous, text, extra)
-        if self.learned is None or found is not None:
+        if self.learned is None:
             return found
+        if found is not None:
+            return agreed(found, self.learned, text, self.threshold)
         signal = self.learned.signal_context(previous, text)
         return raise_detection(found, self.learned, signal, self.threshold)
 

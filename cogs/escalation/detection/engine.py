@@ -121,16 +121,27 @@ class Scanner:
         return Message(self, raw, kinds, codes).analyse()
 
     def _terms(self, kinds: dict[str, list[Hit]], raw: list[Token]) -> Analysis | None:
-        """A weak sign from composing terms alone (a time, a place, a means made ready)."""
-        for kind, entry in TERM_SIGNS:
-            hits = kinds.get(kind)
-            if hits:
-                start, end, _ = hits[0]
+        """The weak signs of composing terms alone (a time, a place, a means made ready, a step
+        done, a statement stood by), each for the earlier messages to complete: "Done. All of
+        them." completes a plan as a step done, or distress as a means taken."""
+        signals: list[Signal] = []
+        message: Message | None = None
+        spans = [(kind, kinds[kind][0], entry) for kind, entry in TERM_SIGNS if kind in kinds]
+        every = [(kind, h) for kind, _ in TERM_SIGNS for h in kinds.get(kind, ())]
+        for kind, (start, end, _), entry in spans:
+            if any(
+                other != kind and a <= start and end <= b and b - a > end - start
+                for other, (a, b, _) in every
+            ):
+                continue  # "every" inside "every night": the longer term says what it is
+            if message is None:
                 message = Message(self, raw, {})
-                signal = Signal(entry, entry.level, LOW, LOW, start, end, message, weak=True)
-                signal.category = LEVEL_CATEGORY[entry.level]
-                return Analysis([signal], eol="eol" in kinds, words=self.normaliser.count(raw))
-        return None
+            signal = Signal(entry, entry.level, LOW, LOW, start, end, message, weak=True)
+            signal.category = LEVEL_CATEGORY[entry.level]
+            signals.append(signal)
+        if not signals:
+            return None
+        return Analysis(signals, eol="eol" in kinds, words=self.normaliser.count(raw))
 
     # ------------------------------------------------------------------ several messages
 

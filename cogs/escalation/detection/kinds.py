@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cogs.escalation.detection.vocabulary import LOWER_WEAK_KIND, PHRASE_KIND
 
+AND_WORDS = frozenset({"and", "y", "e"})  # a wish goes on past them: "curl up and die"
 CHAIN_GAP = 3  # words allowed between "going to" and "kill myself" ("going to go and kill myself")
 PLACE_WINDOW = 6
 

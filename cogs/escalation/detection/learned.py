@@ -16,7 +16,8 @@ nothing is downloaded, nothing is learned at run time. Pure Python: no numpy at 
 
 ``raise_detection`` combines it with the rules' finding: the model speaks only where the rules
 found nothing, turning that silence into an alert at the level it names; whatever the rules found
-(an alert, or a signal they kept below their threshold on purpose) stands as they found it.
+(an alert, or a signal they kept below their threshold on purpose) stands as they found it, but
+for their weakest cue: a goodbye said alone alerts only when the model agrees (``agreed``).
 Each word's share of the score is cached, so a message costs a dictionary look-up per word.
 """
 
@@ -38,6 +39,7 @@ from pathlib import Path
 from cogs.escalation.detection.model import (
     LEVEL_CATEGORY,
     LEVEL_SEVERITY,
+    LOW,
     Detection,
     Match,
     Phrase,
@@ -388,3 +390,34 @@ def raise_detection(
         best=match,
         found=(match,),
     )
+
+
+# The rules' weakest cue, alone: a goodbye ("me despedí de mis compañeros de trabajo", "said my
+# goodbyes at work before surgery"), neither explicit nor composed. It alerts only when the model
+# agrees that the message reads like a crisis; anything explicit, any composition (a goodbye for
+# good, with distress, with a means) stands as found. (A lower signal said outright alerts alone,
+# as the warning signs word it: tests/escalation/test_detection_levels.py.)
+AGREEMENT_KINDS = frozenset({"goodbye"})
+AGREEMENT = 0.45  # below the model's own threshold: agreement, not a second detection
+
+
+def agreed(found: Detection, model: LearnedModel, text: str, alert_threshold: int) -> Detection:
+    """The rules' finding, lowered below the alert threshold when it alerts on one of their
+    weakest cues alone and the model does not agree (``AGREEMENT_KINDS``)."""
+    if not found.alert:
+        return found
+    best = found.best
+    entry = getattr(best, "entry", None)
+    if entry is None or entry.kind not in AGREEMENT_KINDS or getattr(best, "combined", True):
+        return found
+    if getattr(best, "explicit", True) or getattr(best, "modifiers", None):
+        return found
+    for other in found.found:
+        if other is not best and other.severity >= alert_threshold:
+            other_entry = getattr(other, "entry", None)
+            if other_entry is None or other_entry.kind not in AGREEMENT_KINDS:
+                return found
+    if model.probability(text) >= AGREEMENT:
+        return found
+    found.severity = LOW
+    return found

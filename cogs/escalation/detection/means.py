@@ -50,6 +50,7 @@ COMPOSING = frozenset(
         "ready",
         "ready_after",
         "ruminate",
+        "lethal_ask",
     }
 )
 
@@ -73,6 +74,7 @@ def decided(msg: Message, first: int, s_lo: int, s_hi: int, qty: bool) -> bool:
 
 
 RUMINATE_WINDOW = 14  # words from a means to "I keep thinking about it", into the next sentence
+RUMINATE_BEFORE = 5  # words from "I keep looking at" to the means it looks at
 
 
 def dwelling(msg: Message, end: int) -> int:
@@ -80,7 +82,35 @@ def dwelling(msg: Message, end: int) -> int:
     if "ruminate" not in msg.kinds:
         return 0
     found = msg.starting("ruminate", end, end + RUMINATE_WINDOW, len(msg.words))
-    return found[0][1] if found else 0
+    if not found:  # said before it: "I keep looking at the rope in the garage"
+        found = [h for h in msg.kinds["ruminate"] if end - RUMINATE_BEFORE <= h[1] <= end]
+    return max(end, found[0][1]) if found else 0
+
+
+LETHAL_ASK_WINDOW = 6
+
+
+def _lethal_ask(msg: Message, start: int, end: int, s_lo: int, s_hi: int) -> tuple[int, int] | None:
+    """A question of lethality just before or after the means, in its sentence."""
+    for a, b, _ in msg.kinds["lethal_ask"]:
+        if (
+            s_lo <= a
+            and b <= s_hi
+            and (start - LETHAL_ASK_WINDOW <= b <= start or end <= a <= end + LETHAL_ASK_WINDOW)
+        ):
+            return a, b
+    return None
+
+
+def _before_member(msg: Message, end: int, ahead: int) -> int:
+    """Where the words after a means stop counting for its quantity: at the member's own next
+    clause ("my meds and I'm 34" is an age, not 34 pills)."""
+    words = msg.words
+    member = msg.s.member
+    for i in range(end, ahead):
+        if words[i] in member:
+            return i
+    return ahead
 
 
 def means(msg: Message, hit: Hit) -> Signal | None:
@@ -99,7 +129,9 @@ def means(msg: Message, hit: Hit) -> Signal | None:
     s_lo, s_hi = msg.sentence(start)
     back = max(lo, start - MEANS_WINDOW)
     ahead = min(s_hi, end + QTY_AFTER)  # "swallowed the morphine, like 40 of them"
-    many = any(w.isdigit() and int(w) >= MANY for w in words[max(lo, start - 3) : ahead])
+    many = any(w.isdigit() and int(w) >= MANY for w in words[max(lo, start - 3) : end]) or any(
+        w.isdigit() and int(w) >= MANY for w in words[end : _before_member(msg, end, ahead)]
+    )
     qty = many or ("qty" in kinds and bool(msg.within("qty", back, end)))
     if not qty and "qty" in kinds:  # "took 2 weeks of my chemo pills at once"
         qty = any(h[2].key in AT_ONCE for h in msg.within("qty", end, ahead))
@@ -118,12 +150,16 @@ def means(msg: Message, hit: Hit) -> Signal | None:
     taken = msg.within("ingest_past", back, start)
     taking = msg.within("ingest", back, start)
     research = msg.within("research", back, start) if "research" in msg.kinds else ()
+    asked = _lethal_ask(msg, start, end, s_lo, s_hi) if "lethal_ask" in kinds else None
     if research and msg.starting("lethal", end, end + PURPOSE_WINDOW, s_hi):
         level, first = PREPARATORY, research[0][0]  # "looked up how much insulin it takes"
         after = msg.starting("lethal", end, end + PURPOSE_WINDOW, s_hi)[0][1]
     elif stock:
         level, first = PREPARATORY, min(start, stock[0][0])
         after = max(after, stock[0][1])
+        # saved for the pharmacy's hours, a trip, a shortage ("stockpiling my anti-nausea meds
+        # before the holidays"): preparatory only with distress
+        weak = not (purpose or some) and msg.any_within("logistics", s_lo, s_hi)
     elif taken:
         first = taken[0][0]
         if qty or purpose:
@@ -155,17 +191,24 @@ def means(msg: Message, hit: Hit) -> Signal | None:
         chain, chain_start = msg.chain(start, lo)
         level = PLAN if chain in ("intent", "planned") else METHOD
         first = chain_start if chain else start
+    if not level and asked is not None:
+        # "what's the lethal dose of oxycodone? I have a lot": a method, when the member has it
+        # at hand, names a time or a wish; the question alone is weak
+        level, first, after = METHOD, min(start, asked[0]), max(end, asked[1])
+        weak = not ("possess" in kinds or "time" in kinds or "research" in kinds or msg.chains)
     if not level:
         before = msg.within("ready", back, start)
         ready = before + msg.starting("ready_after", end, end + READY_WINDOW, msg.clause_end(end))
         amounts = msg.within("qty", back, start) + msg.within("qty_weak", back, start)
-        if ready:
+        dwell = dwelling(msg, end) if some or entry.strong else 0
+        if dwell:
+            # "the gun is still in the closet. I keep thinking about it", "I can't stop staring
+            # at the morphine"
+            level, after = METHOD, dwell
+        elif ready:
             level, weak = PREPARATORY, True
             first = min(first, *(h[0] for h in ready + amounts))
             after = max(after, *(h[1] for h in ready))
-        elif (some or entry.strong) and (dwell := dwelling(msg, end)):
-            # "the gun is still in the closet. I keep thinking about it"
-            level, after = METHOD, dwell
         elif some and decided(msg, first, s_lo, s_hi, False):
             level = PLAN  # "I've picked Thursday. The house will be empty, enough fentanyl"
         elif some:
@@ -176,6 +219,8 @@ def means(msg: Message, hit: Hit) -> Signal | None:
             return None
     if msg.benign and msg.is_benign(first, after):
         return None
+    if level == ATTEMPT and "accident" in kinds and msg.any_within("accident", s_lo, s_hi):
+        weak = True  # "took all my pills at once by mistake this morning": not an attempt alone
     severity = LOW if weak else LEVEL_SEVERITY[level]
     personal = words[first] in msg.s.first_person  # "me tomo ...", "my pills"
     modifiers, distant = msg.modifiers(first, after, lo, s_lo, s_hi, level == ATTEMPT, personal)

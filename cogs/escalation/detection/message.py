@@ -26,17 +26,15 @@ from cogs.escalation.detection.hits import (
 from cogs.escalation.detection.kinds import (
     ACT_KINDS,
     AFTER_WINDOW,
+    AND_WORDS,
     CHAIN_GAP,
     CHAINS,
-    DECISION,
     EOL_SOFTENS,
     FIXED_KINDS,
-    ILLNESS,
     METHOD_KINDS,
     NAMED_KINDS,
     NSSI_KINDS,
     PLACE_WINDOW,
-    PROGNOSIS,
     WISHING,
     WISHING_ORDER,
 )
@@ -70,12 +68,19 @@ from cogs.escalation.detection.modifiers import (
 from cogs.escalation.detection.signals import EMPTY, Analysis, Hit, Signal
 from cogs.escalation.detection.text import SENTENCE, Token
 from cogs.escalation.detection.vocabulary import LOWER_WEAK_KIND, PHRASE_KIND, Entry
+from cogs.escalation.detection.wishes import (
+    intends_death,
+    member_between,
+    own_death,
+    someone_elses,
+)
 
 if TYPE_CHECKING:
     from cogs.escalation.detection.engine import Scanner
 
 
 _LOWER_WEAK_TIER = frozenset({"hopelessness", "burdensomeness", "entrapment"})
+_LOWER_TIERS = _LOWER_WEAK_TIER | {f"{kind}_strong" for kind in _LOWER_WEAK_TIER}
 _LOWERING = frozenset({"past_marker", "hypothetical"})  # phrases that may lower a signal
 
 
@@ -267,8 +272,9 @@ class Message:
             and kind in FIXED_KINDS
             and not self.mask & BIT_TOPIC
             and "eol" not in self.kinds
-        ):
-            # nothing can lower it and nothing composes with it: its level as listed
+            and "finality" not in self.kinds
+            and "accident" not in self.kinds
+        ):  # nothing can lower it and nothing composes with it: its level as listed
             category = (
                 entry.phrase.category
                 if kind == PHRASE_KIND and entry.phrase is not None
@@ -297,7 +303,9 @@ class Message:
                     return None
             elif NEEDS_KIND.get(needs, kind) not in self.kinds:
                 return None
-        lo = self.clause_start(start)
+        lo = wish_lo = self.clause_start(start)
+        if needs == "wish" and lo == start and lo > 1 and self.words[lo - 1] in AND_WORDS:
+            wish_lo = self.clause_start(lo - 1)  # "wish I could just curl up and die"
         s_lo, s_hi = self.sentence(start)
         if entry.chain:
             chain, first, chain_end = entry.chain, start, start
@@ -310,19 +318,23 @@ class Message:
         weak = needs == "distress"
         explicit = entry.explicit
         purposeful = False
+        if needs == "chain" and not chain and self.starting("ruminate", end, end + 3, end + 9):
+            chain = "desire"  # "suicide keeps crossing my mind": the thought named, dwelt on
         if needs == "chain" and not chain:
             return None
         if needs == "wish":  # "wish I could stop existing", not "I'm going to die"
-            if chain in ("intent", "planned") and self._intends_death(entry, first):
+            if chain in ("intent", "planned") and intends_death(self, entry, first):
                 level = INTENT  # "I'm going to go to sleep and not wake up", "decided to die"
                 severity = LEVEL_SEVERITY[INTENT]
                 needs = ""
             elif chain not in WISHING:  # "I keep hoping I'll die": look past the "I'll"
-                chain, first, chain_end = self.chain_span(start, lo, WISHING_ORDER, CHAIN_GAP + 2)
+                chain, first, chain_end = self.chain_span(
+                    start, wish_lo, WISHING_ORDER, CHAIN_GAP + 2
+                )
         if needs == "wish":
             if chain not in WISHING:
                 return None
-            if chain == "hope" and not self._member_between(chain_end, start, end):
+            if chain == "hope" and not member_between(self, chain_end, start, end):
                 return None  # "I hope the tumour will be gone for good"
             if self.mask & BIT_NEG and not self.s.negations.isdisjoint(self.words[chain_end:start]):
                 return None  # "I hope it doesn't kill me": the wish is the other way
@@ -345,6 +357,8 @@ class Message:
             if not lead:
                 return None
             first = min(first, lead[-1][0])
+        if kind == "attempt" and self.any_within("accident", s_lo, s_hi):
+            return None  # "took all my pills at once by mistake this morning": an accident
         if kind in ACT_KINDS:
             timed = self.any_within("time", s_lo, s_hi)
             means = kind in METHOD_KINDS or self.any_within("means", s_lo, s_hi)
@@ -361,6 +375,11 @@ class Message:
             elif means:
                 level = METHOD
             severity = LEVEL_SEVERITY[level]
+        elif kind in _LOWER_TIERS and "finality" in self.kinds:
+            # with an end in sight: "I'm nothing but a burden and I'm going to fix that", "no
+            # hay salida, salvo la definitiva": the warning sign with finality
+            severity = MEDIUM
+            weak = False
         elif kind in _LOWER_WEAK_TIER and "absolute" in self.kinds:
             # said of everyone, nothing, never, for good: "a burden to all of them", "nobody can
             # ever get me out of this", "nunca va a mejorar nada": the warning sign outright
@@ -369,16 +388,22 @@ class Message:
         elif kind in NSSI_KINDS:
             if chain == "intent" and self.any_within("time", s_lo, s_hi):
                 severity = CRITICAL
-            elif chain or self.any_within("deliberate", s_lo, s_hi):
+            elif kind == "nssi_weak" and not chain and self.any_within("accident", s_lo, s_hi):
+                pass  # "I fell and hurt myself again, so clumsy"
+            elif chain or "deliberate" in self.kinds:
+                # on purpose, again, to cope: in its sentence or the next ("hurting myself is
+                # the only thing that calms me down. did it again today")
                 severity = max(severity, HIGH)
-        elif kind == "vague":  # "going to do it": a signal only with distress elsewhere, or
-            # with a means in the sentence ("I'm going to do it with my sleeping pills")
+        elif kind == "vague":  # "going to do it": only with distress elsewhere, a means in the
+            # sentence ("... with my sleeping pills"), a time with "me mato" ("el domingo me mato")
             level = PLAN if self.any_within("time", s_lo, s_hi) else INTENT
             if chain in ("intent", "planned") and any(
                 h[2].strong and s_lo <= h[0] < s_hi for h in self.kinds.get("means", ())
             ):
                 level, severity = PLAN, LEVEL_SEVERITY[PLAN]
-            elif chain in ("intent", "planned") and "resolve" in self.kinds:
+            elif chain in ("intent", "planned") and (
+                "resolve" in self.kinds or (level == PLAN and own_death(self, entry, start))
+            ):
                 # "I'm doing it this time", "esta noche lo hago, ya lo decidí": a resolve said
                 severity = LEVEL_SEVERITY[level]
             else:
@@ -401,15 +426,8 @@ class Message:
             modifiers, distant = self.modifiers(
                 first, end, lo, s_lo, s_hi, inherent_past, entry.personal
             )
-        if kind in NAMED_KINDS and self.mask & BIT_TOPIC and not chain:
-            sentence = self.words[s_lo:s_hi]
-            if (
-                MODIFIER_THIRD_PERSON not in modifiers
-                and self.s.member.isdisjoint(sentence)
-                and not self.s.topic.isdisjoint(sentence)
-            ):
-                # "suicidal thoughts are common after a diagnosis": about suicide, no one's words
-                modifiers = modifiers | {MODIFIER_THIRD_PERSON}
+        if kind in NAMED_KINDS and not chain and someone_elses(self, start, s_lo, s_hi, modifiers):
+            modifiers = modifiers | {MODIFIER_THIRD_PERSON}
         if (purposeful or kind == "relief") and MODIFIER_HYPOTHETICAL in modifiers:
             # "if I stopped my meds it'd all be over", "if I died I'd be relieved": not a story
             modifiers = modifiers - {MODIFIER_HYPOTHETICAL}
@@ -436,6 +454,10 @@ class Message:
             severity -= MODIFIER_DROP
             if distant or MODIFIER_THIRD_PERSON in modifiers:
                 severity = LOW  # long ago, or someone else: the member's history, not a crisis
+            elif MODIFIER_NEGATED in modifiers and not explicit and entry.kind != PHRASE_KIND:
+                # the lexicon's euphemism or veiled sign, denied: "no pienso irme a ningún
+                # lado" (a server's own phrase keeps its two steps)
+                severity = LOW
             elif explicit and MODIFIER_HYPOTHETICAL not in modifiers:
                 severity = max(severity, self.s.threshold)  # lowered, never silenced
             severity = max(severity, LOW)
@@ -476,25 +498,3 @@ class Message:
     ) -> tuple[frozenset[str], bool]:
         """What lowers the signal spanning words[first:end] (``modifiers``)."""
         return modifiers(self, first, end, lo, s_lo, s_hi, inherent_past, personal)
-
-    def _intends_death(self, entry: Entry, first: int) -> bool:
-        """An intent before a state of being dead is a prognosis when it is only "going to die"
-        or "will be dead"; not when the state is chosen ("not wake up", "stop existing") or the
-        intent is a decision ("decided to die")."""
-        words = entry.key.split()
-        if "me" in words:
-            return False  # "I'm not going to let cancer kill me": not the member's act
-        if not PROGNOSIS.isdisjoint(words):
-            chain_words = self.words[first : first + 4]
-            return not DECISION.isdisjoint(chain_words)
-        return True
-
-    def _member_between(self, chain_end: int, start: int, end: int) -> bool:
-        """After "hope": "I hope I die", "hoping I'll die", "hope to die", not "hope it ends"."""
-        words = self.words
-        if start == chain_end or words[start] in self.s.member:
-            return True
-        if "me" in words[start:end] or not ILLNESS.isdisjoint(words[chain_end:start]):
-            return True  # "hoping the chemo kills me", "hoping the scan shows it's everywhere"
-        between = words[chain_end:start]
-        return not self.s.member.isdisjoint(between) or between[-1:] == ["to"]

@@ -42,6 +42,7 @@ _WHETHER = frozenset({"if", "whether", "si"})  # a question reported: "asked if 
 # A person after one of these is an object, not the subject: "saying goodbye to people".
 _PREPOSITIONS = frozenset(
     {"to", "for", "with", "at", "about", "from", "of", "by", "para", "a", "con", "de", "por"}
+    | {"after", "since", "before", "during", "despues", "desde", "antes", "durante", "tras"}
 )
 # "Does anyone else ...?": the member is one of them.
 _ANYONE_ELSE = (["anyone", "else"], ["anybody", "else"], ["alguien", "mas"])
@@ -146,13 +147,20 @@ def modifiers(
     # ago in the sentence ("years ago"), unless its clause says it is happening now.
     distant = False
     if has_past_marker or has_past:
-        if has_recent and msg.any_within("recent", lo, msg.clause_end(max(first, end - 1))):
+        clause_end = msg.clause_end(max(first, end - 1))
+        # "ten years ago I cut myself every day": long ago, said in its clause, whatever habit
+        # it names; "since my diagnosis I thought about ending it, therapy helped": resolved
+        resolved = "resolved" in kinds
+        if has_past_marker and msg.any_within("past_marker", lo, clause_end):
+            found.add(MODIFIER_PAST)
+            distant = True
+        elif has_recent and not resolved and msg.any_within("recent", lo, clause_end):
             pass
         elif has_past_marker and msg.any_within("past_marker", s_lo, s_hi):
             found.add(MODIFIER_PAST)
             distant = True
         elif has_past and not inherent_past:
-            if has_recent and msg.any_within("recent", s_lo, s_hi):
+            if has_recent and not resolved and msg.any_within("recent", s_lo, s_hi):
                 pass
             elif past_form(msg, first, end, lo):
                 found.add(MODIFIER_PAST)
@@ -179,11 +187,24 @@ def _speaker(msg: Message, words: list[str]) -> bool:
     return False
 
 
+# "the thought of not being here": after a determiner a past form is a noun, not the past.
+_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "my", "your", "his", "her", "our"})
+
+
 def past_form(msg: Message, first: int, end: int, lo: int) -> bool:
     words = msg.words
     s = msg.s
     window_start = max(lo, first - PAST_WINDOW)
-    if PAST not in words[window_start:end] and s.past_words.isdisjoint(words[window_start:first]):
+    window = words[window_start:end]
+    if PAST in window:
+        verbs = [
+            i
+            for i in range(window_start, end)
+            if words[i] == PAST and (i == 0 or words[i - 1] not in _DETERMINERS)
+        ]
+        if not verbs and s.past_words.isdisjoint(words[window_start:first]):
+            return False
+    elif s.past_words.isdisjoint(words[window_start:first]):
         return False
     return s.counterfactual.isdisjoint(words[lo:first])
 
@@ -201,8 +222,11 @@ def joking(kinds: dict[str, list[Hit]], signals: list[Signal]) -> None:
         return
     embarrassed = "embarrassed" in kinds
     for signal in signals:
-        if MODIFIER_NEGATED in signal.modifiers:
-            # "I'm not going to kill myself lol": denied, and laughed at
+        if MODIFIER_NEGATED in signal.modifiers or (
+            MODIFIER_HYPOTHETICAL in signal.modifiers and not embarrassed
+        ):
+            # "I'm not going to kill myself lol": denied, and laughed at; "if I have to drink
+            # one more barium shake I'm going to kill myself 😂": a condition, and laughed at
             signal.severity = LOW
         elif signal.level in _JOKING_LEVELS and (embarrassed or not signal.explicit):
             signal.severity = LOW

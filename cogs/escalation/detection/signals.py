@@ -28,6 +28,7 @@ from cogs.escalation.detection.model import (
     MODIFIER_THIRD_PERSON,
     PLAN,
     PREPARATORY,
+    WISH_DEAD,
     Detection,
     Match,
     Phrase,
@@ -181,6 +182,7 @@ def _term_sign(kind: str, level: str, text: str) -> Entry:
 # Composing terms alone in a message, in the order they are read: the weak sign each gives.
 TERM_SIGNS = (
     ("ingest_past", _term_sign("terms_taken", ATTEMPT, "(taken)")),
+    ("done", _term_sign("terms_done", ATTEMPT, "(done)")),
     ("stockpile", _term_sign("terms_ready", PREPARATORY, "(means kept)")),
     ("ready_after", _term_sign("terms_ready", PREPARATORY, "(means ready)")),
     ("means", _term_sign("terms_means", METHOD, "(a means)")),
@@ -189,6 +191,7 @@ TERM_SIGNS = (
     ("place_traffic", _term_sign("terms_place", METHOD, "(a place)")),
     ("time", _term_sign("terms_time", PLAN, "(a time)")),
     ("resolve", _term_sign("terms_resolve", INTENT, "(a resolve)")),
+    ("affirm", _term_sign("terms_affirm", WISH_DEAD, "(said again)")),
 )
 
 
@@ -202,6 +205,12 @@ def _completes(partner: Signal, weak: Signal) -> bool:
         return False
     if weak.entry.kind in _TERMS_NEEDING_INTENT and (partner.weak or partner.level in LOWER_LEVELS):
         return False  # "Sunday." / "this time" completes a wish or a plan, not "I'm so tired"
+    if weak.entry.kind == _TERMS_AFFIRM:
+        # "yeah." stands by an alert the member has just given, not a lower or a weak sign
+        return not partner.weak and partner.level not in LOWER_LEVELS and partner.severity >= MEDIUM
+    if weak.entry.kind == _TERMS_DONE:
+        # "done." completes a step said before (an intent, a plan, a preparation), not a wish
+        return not partner.weak and partner.level in _STEPS
     if not partner.weak:
         return True
     # another weak sign: of another kind, and not the same words ("this is goodbye")
@@ -211,10 +220,34 @@ def _completes(partner: Signal, weak: Signal) -> bool:
 
 
 _TERMS_NEEDING_INTENT = frozenset({"terms_time", "terms_resolve"})
+# "done." after "I'm going to take all my pills tonight": the step said before, carried out.
+_TERMS_DONE = "terms_done"
+_STEPS = frozenset({METHOD, INTENT, PLAN, PREPARATORY, ATTEMPT})
+_ATTEMPTED = frozenset({METHOD, INTENT, PLAN, ATTEMPT})  # done: an attempt (else a preparation)
+DONE_REPLY = 6
+_TERMS_AFFIRM = "terms_affirm"  # "yeah." after "I want to die": the statement said again
+AFFIRM_REPLY = 6  # a step reported done in a short reply ("that's the last one sorted now")
 # A time or a resolve alone completes what the member said before only as a short reply
 # ("tonight.", "this weekend", "for real this time"), not inside a sentence about something else.
 SHORT_REPLY = 4
+OPENING_REPLY = 10  # a reply that opens with a time ("Tonight, after my husband falls asleep.")
 _PREPARING = frozenset({"prep_weak", "means", "terms_ready"})
+
+
+# What may follow a time that opens a reply: the end of it, or when ("Friday. after the kids go",
+# "Tonight, when he's asleep"), not the rest of a sentence ("today the weather is nice").
+_AFTER_OPENING = frozenset(
+    {".", ",", "after", "when", "once", "before", "while", "then", "cuando", "despues", "antes"}
+    | {"mientras", "en", "que"}
+)
+
+
+def _opens_with(weak: Signal) -> bool:
+    """The reply opens with the time, said on its own or with when."""
+    if weak.start != 0 or weak._cue is not None:
+        return False
+    words = weak.source.words
+    return weak.end >= len(words) or words[weak.end] in _AFTER_OPENING
 
 
 def _another_sign(other: Signal, weak: Signal) -> bool:
@@ -257,7 +290,13 @@ def _upgrade(
     weak: Signal, partner: Signal, *, context: bool, weak_first: bool, final: bool = False
 ) -> Signal:
     level = weak.level
+    if weak.entry.kind == _TERMS_DONE and partner.level not in _ATTEMPTED:
+        level = PREPARATORY  # the preparations said before, finished
+    elif weak.entry.kind == _TERMS_AFFIRM:
+        level = partner.level  # what was said, said again
     severity = MEDIUM if final else LEVEL_SEVERITY[level]
+    if weak.entry.kind == _TERMS_AFFIRM:
+        severity = partner.severity
     if final:
         cue = f"{weak.cue} (for good)"
     else:
@@ -370,8 +409,18 @@ def combined(current: Analysis, earlier: Sequence[Analysis]) -> list[Signal]:
             continue
         if not earlier:
             continue
-        if weak.entry.kind in _TERMS_NEEDING_INTENT and current.words > SHORT_REPLY:
-            continue  # "the weather is nice today" names a time but answers nothing said before
+        if (
+            weak.entry.kind in _TERMS_NEEDING_INTENT
+            and current.words > SHORT_REPLY
+            and not (current.words <= OPENING_REPLY and _opens_with(weak))
+        ):
+            # "the weather is nice today" names a time but answers nothing said before; a reply
+            # that opens with the time does ("Friday. after the kids go to their grandma's")
+            continue
+        if weak.entry.kind == _TERMS_DONE and current.words > DONE_REPLY:
+            continue
+        if weak.entry.kind == _TERMS_AFFIRM and current.words > AFFIRM_REPLY:
+            continue
         if before is None:
             before = [s for a in earlier for s in a.signals if s.distress]
         partner = next((s for s in reversed(before) if _completes(s, weak)), None)

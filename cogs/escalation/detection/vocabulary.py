@@ -134,44 +134,13 @@ LOWER_KINDS = frozenset(
 COMPOSED_TERMS = ("not_illness", "resolved", "ruminate", "final")  # issue 16's compositions
 # Word classes that compose with heads or change them (not signals on their own).
 TERM_KINDS = (
-    "intent",
-    "planned",
-    "desire",
-    "hope",
-    "tried",
-    "howto",
-    "time",
-    "qty",
-    "qty_weak",
-    "ingest",
-    "ingest_past",
-    "purpose",
-    "stockpile",
-    "ready",
-    "ready_after",
-    "place",
-    "place_traffic",
-    "place_crash",
-    "deliberate",
-    "research",
-    "lethal",
-    "means",
-    "eol",
-    "past_marker",
-    "recent",
-    "benign",
-    "hypothetical",
-    "better_off",
-    "relief_subject",
-    "presence",
-    "uncaring",
-    "means_stash",
-    "stockpile_after",
-    "absolute",
-    "resolve",
-    "hyperbole",
-    "embarrassed",
-    "serious",
+    *(
+        "intent planned desire hope tried howto time qty qty_weak ingest ingest_past purpose"
+        " stockpile ready ready_after place place_traffic place_crash deliberate research lethal"
+        " means eol past_marker recent benign hypothetical better_off relief_subject presence"
+        " uncaring means_stash stockpile_after absolute resolve done affirm finality logistics"
+        " lethal_ask possess accident hyperbole embarrassed serious"
+    ).split(),
     *COMPOSED_TERMS,
 )
 CHAIN_KINDS = frozenset({"intent", "planned", "desire", "hope", "tried", "howto"})
@@ -199,6 +168,16 @@ END = "<end>"  # at the end of a phrase: only at the end of a sentence
 # Words of a wish about what should have been: "I should have died last year" is a wish now.
 COUNTERFACTUAL = frozenset(
     {"wish", "wishing", "wished", "should", "ought", "ojala", "deberia", "hubiera", "tendria"}
+)
+
+
+# A state of being dead said in so many words; the other "death" heads are euphemisms ("be gone",
+# "slip away", "irme", "estar con ella"), explicit only in composition.
+EUPHEMISM_KINDS = frozenset({"death"})
+LITERAL_DEATH = frozenset(
+    "die dies dying dead death kill kills killed killing suicide alive exist existing born"
+    " breathing morir morirme muerto muerta muerte muera muero matar matarme mate suicidio viva"
+    " vivo existir nacido nacida nacer respirar mato".split()
 )
 
 
@@ -329,6 +308,10 @@ def _build_vocabulary(
         if head is not None:
             extra.setdefault("level", head.level)
             extra.setdefault("severity", head.severity)
+            if kind in EUPHEMISM_KINDS and LITERAL_DEATH.isdisjoint(k.split()):
+                # "be gone", "irme", "be with her": a euphemism, not an explicit statement (a
+                # negation lowers it below the threshold: "no pienso irme a ningún lado")
+                extra.setdefault("explicit", False)
             extra.setdefault("explicit", head.explicit)
             extra.setdefault("needs", head.needs)
         if kind == "means":
