@@ -336,10 +336,11 @@ class FeedbackRepository:
             [(row["token"], row["poll_id"], row["voted"], row["pending"]) for row in rows],
         )
 
-    async def count_voter(self, tx: Transaction, poll_id: int) -> None:
-        """One more person voted: the count shown on the poll, the same whatever they chose."""
+    async def count_voters(self, tx: Transaction, poll_id: int, voters: int = 1) -> None:
+        """More people voted: the count shown on the poll, the same whatever they chose."""
         await tx.execute(
-            "UPDATE polls SET voters = voters + 1 WHERE id = :poll_id", {"poll_id": poll_id}
+            "UPDATE polls SET voters = voters + :voters WHERE id = :poll_id",
+            {"poll_id": poll_id, "voters": voters},
         )
 
     async def mark_lost(self, tx: Transaction) -> int:
