@@ -282,8 +282,10 @@ class Database:
         truncate it to nothing, so no earlier page image (deleted words among them) stays in
         it. False when another connection's read transaction kept it from completing (a backup
         or monitoring tool): then the frames stay until a later attempt succeeds. The busy
-        timeout is off for the attempt, so a reader never stalls the bot."""
-        async with self._lock:
+        timeout is off for the attempt, so a reader never stalls the bot. The bot's own reads
+        wait for it (they take turns on their connection): one of them in progress would keep
+        a snapshot open and fail the attempt."""
+        async with self._lock, self._read_lock:
             await self._conn.execute("PRAGMA busy_timeout = 0")
             try:
                 async with self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
