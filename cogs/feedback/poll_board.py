@@ -177,11 +177,15 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
         member = caller(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)  # many may press at once
         t = await translator(interaction)
+        known = None
         if interaction.message is not None:  # pressed on it: its message is surely out
             known = await self.polls.get(poll_id)
             if known is not None and known.status == "posting":
                 await self.opened(poll_id, interaction.message.id)
-        _, option = await self.polls.ballot(poll_id, member.guild.id, member.id, position)
+                known = None  # open now: read again
+        _, option = await self.polls.ballot(
+            poll_id, member.guild.id, member.id, position, known=known
+        )
         await interaction.followup.send(
             t(
                 "Votes are anonymous and final: no one can see who chose what (not the "

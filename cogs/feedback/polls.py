@@ -101,6 +101,9 @@ class PollService(PollCreation):
         # poll id -> position -> votes: the only place a choice is kept while the poll is open
         self._tallies: dict[int, Counter[int]] = {}
         self._votes = GroupCommit(self._count, name="feedback: count votes")
+        # poll id -> the poll as first read for a vote: only its server and group are used (the
+        # transaction that counts reads the rest again)
+        self._voted_in: dict[int, Poll] = {}
 
     # ------------------------------------------------------------------ settings
 
@@ -195,10 +198,14 @@ class PollService(PollCreation):
         )
 
     async def ballot(
-        self, poll_id: int, guild_id: int, user_id: int, position: int
+        self, poll_id: int, guild_id: int, user_id: int, position: int, *, known: Poll | None = None
     ) -> tuple[Poll, PollOption]:
-        """Before asking a member to confirm: may they vote, and for what."""
-        poll = await self.get_in_guild(poll_id, guild_id)
+        """Before asking a member to confirm: may they vote, and for what. `known`: the poll as
+        the caller has just read it (one read less per press)."""
+        if known is not None and known.guild_id == guild_id and known.status != "posting":
+            poll = known
+        else:
+            poll = await self.get_in_guild(poll_id, guild_id)
         self._check_open(poll)
         option = poll.option(position)
         if option is None:
@@ -213,7 +220,9 @@ class PollService(PollCreation):
 
         What reaches the files is the same whatever the choice: the token's flags and the count
         of voters. Votes confirmed at the same moment share one transaction (`_count`)."""
-        poll = await self.get_in_guild(poll_id, guild_id)
+        poll = self._voted_in.get(poll_id)  # its server and group never change
+        if poll is None or poll.guild_id != guild_id:
+            poll = self._voted_in[poll_id] = await self.get_in_guild(poll_id, guild_id)
         await self._check_eligible(poll, user_id)  # other features' reads: outside our lock
         return await self._votes.submit(
             Ballot(poll_id, position, self.tokens.voter(poll_id, user_id))
@@ -275,6 +284,7 @@ class PollService(PollCreation):
 
     def _forget_tally(self, poll_id: int) -> None:
         self._tallies.pop(poll_id, None)
+        self._voted_in.pop(poll_id, None)
 
     def held_votes(self, poll_id: int) -> int:
         """How many choices of an open poll are held in memory (not its distribution)."""
