@@ -135,7 +135,7 @@ async def test_hundreds_of_members_voting_at_once(
     runner = await start_feedback()
     poll = await open_poll(fake, server.moderator, server, "A\nB\nC\nD\nE\nF\nG", closes_in="1d")
     choice = {user.id: 1 + i % 7 for i, user in enumerate(crowd)}
-    # Every answer is deferred, then edited in: with 240 at once on a busy machine the edit can
+    # An answer may be deferred, then edited in: with 240 at once on a busy machine the edit can
     # come later than the fake's usual wait, so each waits for its own answer longer.
     wait = CROWD_ANSWER_SECONDS
     # Discord's 3 seconds to acknowledge run on Discord's side. Here the loopback Discord shares
@@ -144,8 +144,8 @@ async def test_hundreds_of_members_voting_at_once(
     # bare discord.py bot answering /ping to 260 members at once takes 3 to 5 s (the floor of
     # benchmarks/poll_votes.py, measured with three other busy processes on the two cores).
     # What the bot controls is checked instead, whatever the machine: every press and every
-    # confirmation is acknowledged first (deferred) and then answered. Every other vote test
-    # holds the bot to the 3 seconds.
+    # confirmation is acknowledged (answered at once, or deferred when its work takes longer)
+    # and then answered, none refused. Every other vote test holds the bot to the 3 seconds.
     fake.interaction_deadline = wait
 
     async def confirm(user: User, pressed: InteractionResult) -> InteractionResult:
@@ -170,7 +170,7 @@ async def test_hundreds_of_members_voting_at_once(
     )
     results = [result for each in answers for result in each]
     assert len(results) == 2 * (len(crowd) + len(crowd[::12]))
-    assert all(r.deferred and r.error_status is None for r in results)  # acknowledged first
+    assert all(r.acknowledged and r.error_status is None for r in results)
     texts = [r.text for r in results]
     assert sum("Confirm your choice" in t for t in texts) == len(crowd) + len(crowd[::12])
     assert sum("your vote is counted" in t for t in texts) == len(crowd)
