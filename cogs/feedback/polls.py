@@ -67,6 +67,7 @@ class Ballot:
     poll_id: int
     position: int
     token: bytes
+    home: tuple[int, int | None]  # the poll's server and group, as checked before
 
 
 @dataclass(frozen=True)
@@ -224,8 +225,9 @@ class PollService(PollCreation):
         if poll is None or poll.guild_id != guild_id:
             poll = self._voted_in[poll_id] = await self.get_in_guild(poll_id, guild_id)
         await self._check_eligible(poll, user_id)  # other features' reads: outside our lock
+        token = self.tokens.voter(poll_id, user_id)
         return await self._votes.submit(
-            Ballot(poll_id, position, self.tokens.voter(poll_id, user_id))
+            Ballot(poll_id, position, token, (poll.guild_id, poll.group_id))
         )
 
     async def _count(self, ballots: Sequence[Ballot]) -> list[int | BaseException]:
@@ -249,6 +251,9 @@ class PollService(PollCreation):
                     current = polls[ballot.poll_id]
                     try:
                         current = self._check_ballot(current, ballot.position)
+                        if (current.guild_id, current.group_id) != ballot.home:
+                            self._voted_in.pop(ballot.poll_id, None)  # its id was used again
+                            raise NotFound(_GONE)
                         if not await self.repository.mark_voted(tx, ballot.poll_id, ballot.token):
                             if await self.repository.on_roll(tx, ballot.token):
                                 raise UserError(_ALREADY_VOTED)
@@ -276,7 +281,7 @@ class PollService(PollCreation):
 
     def _check_ballot(self, current: Poll | None, position: int) -> Poll:
         if current is None:
-            raise NotFound(N_("I can't find that poll any more. It may have been removed."))
+            raise NotFound(_GONE)
         self._check_open(current)
         if current.option(position) is None:
             raise NotFound(N_("That option isn't part of this poll any more."))
@@ -420,6 +425,7 @@ class PollService(PollCreation):
         return removed
 
 
+_GONE = N_("I can't find that poll any more. It may have been removed.")
 _ALREADY_VOTED = N_(
     "You have already voted in this poll. Votes are anonymous and final, so a vote can't be "
     "changed or seen by anyone. Thank you for taking part."
