@@ -54,8 +54,9 @@ def add_members(fake: FakeDiscord, server: Server, count: int) -> list[User]:
     return users
 
 
-async def bare_concurrent(members: int) -> float:
-    """Pings per second when `members` people run /ping at once (bare discord.py)."""
+async def bare_concurrent(members: int) -> tuple[float, list[float]]:
+    """Pings per second when `members` people run /ping at once (bare discord.py), and each
+    ping's round trip."""
     saved = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
     fake = patient_discord()
     await fake.start()
@@ -71,14 +72,16 @@ async def bare_concurrent(members: int) -> float:
             await asyncio.sleep(0.01)
         await client.tree.sync()
 
-        async def ping(user: User) -> None:
+        async def ping(user: User) -> float:
+            start = time.perf_counter()
             res = await fake.slash(user, "ping", guild=server.guild, channel=server.general)
             assert res.text == "pong", res
+            return time.perf_counter() - start
 
         await asyncio.gather(*(ping(u) for u in users[:20]))  # warm up
         start = time.perf_counter()
-        await asyncio.gather(*(ping(u) for u in users))
-        return members / (time.perf_counter() - start)
+        took = await asyncio.gather(*(ping(u) for u in users))
+        return members / (time.perf_counter() - start), list(took)
     finally:
         await client.close()
         await asyncio.gather(task, return_exceptions=True)
@@ -228,7 +231,7 @@ async def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     floor = await bare_floor(300)
-    bare_rate = await bare_concurrent(args.voters)
+    bare_rate, bare_took = await bare_concurrent(args.voters)
     logging.getLogger().addHandler(TROUBLES)
     ours = await our_votes(args.voters, args.rounds, args.options)
     interactions = 2 * ours["votes_per_s"]
@@ -247,7 +250,15 @@ async def main() -> None:
         f"p50 {ours['confirm_p50_ms']:.0f} ms, p99 {ours['confirm_p99_ms']:.0f} ms; "
         f"'database is locked' {TROUBLES.locked} times, {TROUBLES.errors} errors logged"
     )
-    print(f"  bare discord.py    {bare_rate:8.1f} /ping interactions/s with as many at once")
+    bare_p50, bare_p99 = percentile(bare_took, 0.5) * 1000, percentile(bare_took, 0.99) * 1000
+    print(
+        f"  bare discord.py    {bare_rate:8.1f} /ping interactions/s with as many at once; "
+        f"each /ping p50 {bare_p50:.0f} ms, p99 {bare_p99:.0f} ms"
+    )
+    print(
+        f"  acknowledgement    confirm p99 / bare /ping p99 at the same concurrency = "
+        f"x{ours['confirm_p99_ms'] / bare_p99:.2f}"
+    )
     print(
         f"  ratio              bare interactions/s / ours = x{bare_rate / interactions:.2f} "
         f"(each vote is 2 interactions, 2 reads and a transaction)"

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.db import Database
+from bot.db import Database, Transaction
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import N_
 from bot.kit.timestamps import stamp
@@ -241,20 +241,21 @@ class PollService(PollCreation):
         try:
             async with self.db.transaction() as tx:
                 polls: dict[int, Poll | None] = {}
+                for poll_id in {ballot.poll_id for ballot in ballots}:
+                    polls[poll_id] = await self.repository.get_poll_in(tx, poll_id)
+                flipped = await self._mark_all(tx, ballots, polls)
                 counted: Counter[int] = Counter()
                 newcomer = False
                 for ballot in ballots:
-                    if ballot.poll_id not in polls:
-                        polls[ballot.poll_id] = await self.repository.get_poll_in(
-                            tx, ballot.poll_id
-                        )
                     current = polls[ballot.poll_id]
                     try:
                         current = self._check_ballot(current, ballot.position)
                         if (current.guild_id, current.group_id) != ballot.home:
                             self._voted_in.pop(ballot.poll_id, None)  # its id was used again
                             raise NotFound(_GONE)
-                        if not await self.repository.mark_voted(tx, ballot.poll_id, ballot.token):
+                        if ballot.token in flipped:
+                            flipped.discard(ballot.token)  # counted once: a twin is refused
+                        elif not await self.repository.mark_voted(tx, ballot.poll_id, ballot.token):
                             if await self.repository.on_roll(tx, ballot.token):
                                 raise UserError(_ALREADY_VOTED)
                             if not await self.repository.add_voted(
@@ -278,6 +279,26 @@ class PollService(PollCreation):
                 self._tallies[ballot.poll_id][ballot.position] -= 1
             raise
         return outcomes
+
+    async def _mark_all(
+        self, tx: Transaction, ballots: Sequence[Ballot], polls: dict[int, Poll | None]
+    ) -> set[bytes]:
+        """Flip the tokens of the ballots that may count, one statement per poll; the rest
+        (refused, or missing from the roll) are seen to one by one."""
+        tokens: dict[int, list[bytes]] = {}
+        for ballot in ballots:
+            current = polls[ballot.poll_id]
+            if current is None or (current.guild_id, current.group_id) != ballot.home:
+                continue
+            try:
+                self._check_ballot(current, ballot.position)
+            except UserError:
+                continue
+            tokens.setdefault(ballot.poll_id, []).append(ballot.token)
+        flipped: set[bytes] = set()
+        for poll_id, some in tokens.items():
+            flipped |= await self.repository.mark_many_voted(tx, poll_id, some)
+        return flipped
 
     def _check_ballot(self, current: Poll | None, position: int) -> Poll:
         if current is None:
