@@ -29,6 +29,9 @@ BUSY_TIMEOUT_MS = 5000  # how long a transaction waits for another connection's 
 # to the longest wait; blocked for longer than WARN_BLOCKED_AFTER, the log says so (once).
 ERASE_FIRST_RETRY, ERASE_LONGEST_WAIT = 0.25, 30.0
 WARN_BLOCKED_AFTER = 15 * 60.0
+# Purges in a burst share checkpoints: at most one starts per ERASE_SPACING seconds, so a purge's
+# words leave the log within it (plus the checkpoint's own time) when no reader blocks it.
+ERASE_SPACING = 0.5
 # SQLite's own wait, at a time: between two tries the connection lock is released, so this
 # process's reads (WAL: readers never wait for a writer) are not held up behind a writer waiting
 # for a lock another process holds.
@@ -279,8 +282,10 @@ class Database:
         truncate it to nothing, so no earlier page image (deleted words among them) stays in
         it. False when another connection's read transaction kept it from completing (a backup
         or monitoring tool): then the frames stay until a later attempt succeeds. The busy
-        timeout is off for the attempt, so a reader never stalls the bot."""
-        async with self._lock:
+        timeout is off for the attempt, so a reader never stalls the bot. The bot's own reads
+        wait for it (they take turns on their connection): one of them in progress would keep
+        a snapshot open and fail the attempt."""
+        async with self._lock, self._read_lock:
             await self._conn.execute("PRAGMA busy_timeout = 0")
             try:
                 async with self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
@@ -305,18 +310,36 @@ class LogEraser:
     still holds the page images written before the delete until the log is checkpointed and
     truncated. Overwriting a text before deleting it would not help: the overwrite is one more
     frame appended to the log, and the older frames holding the words stay until the log is
-    emptied. So after a purge `erase()` tries a TRUNCATE checkpoint at once, without waiting;
-    if a reader blocks it, a background task retries with growing pauses (0.25 s doubling to
-    30 s) until one completes, and says in the log (once, with no member data) when it has been
-    blocked for WARN_BLOCKED_AFTER seconds, and again when it finally got through."""
+    emptied. So after a purge `erase()` empties the log with a TRUNCATE checkpoint, never
+    waiting for a reader.
+
+    Purges that come together share one checkpoint (a round): a purge whose `erase()` comes
+    while a round has not finished joins it, because its delete committed before the round's
+    checkpoint took the connection (every write needs it), so that checkpoint covers it. A
+    round starts at once, or ERASE_SPACING seconds after the previous one started if that is
+    later: a burst of purges (polls closing together, a retention run) costs one checkpoint,
+    or one per ERASE_SPACING, instead of one each, and each purge's words leave the log within
+    ERASE_SPACING plus the time to take the connection and checkpoint. `erase()` returns when
+    the round covering it has run: True, the log is empty.
+
+    If a reader (a backup or monitoring tool) keeps the checkpoint from completing, `erase()`
+    returns False at once and a background task retries with growing pauses (0.25 s doubling
+    to 30 s) until one completes, covering every purge made meanwhile, and says in the log
+    (once, with no member data) when it has been blocked for WARN_BLOCKED_AFTER seconds, and
+    again when it finally got through."""
 
     def __init__(self, db: Database, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._db = db
         self._clock = clock
         self._retrying: asyncio.Task[None] | None = None
+        self._round: asyncio.Future[bool] | None = None
+        self._round_task: asyncio.Task[None] | None = None
+        self._last_start: float | None = None  # loop time the last round's checkpoint began
         self.first_retry, self.longest_wait = ERASE_FIRST_RETRY, ERASE_LONGEST_WAIT
         self.warn_after = WARN_BLOCKED_AFTER
+        self.spacing = ERASE_SPACING
         self.blocked_since: float | None = None  # when the first attempt that failed was made
+        self.checkpoints = 0  # attempts made, rounds and retries (the tests read it)
 
     @property
     def pending(self) -> bool:
@@ -324,17 +347,44 @@ class LogEraser:
         return self._retrying is not None and not self._retrying.done()
 
     async def erase(self) -> bool:
-        """True when the log is empty now; False when a retry carries on in the background."""
+        """True when the log is empty now (the round covering this purge emptied it); False
+        when a reader blocks it and a retry carries on in the background."""
         if self.pending:
             return False  # the retry that is running will cover this purge too
-        if await self._db.empty_log():
-            return True
-        self.blocked_since = self._clock()
-        log.info("the write-ahead log is in use by another reader; emptying it later")
-        self._retrying = asyncio.get_running_loop().create_task(
-            self._retry(), name="database: empty the write-ahead log"
-        )
-        return False
+        loop = asyncio.get_running_loop()
+        if self._round is None or self._round.done():
+            self._round = loop.create_future()
+            self._round_task = loop.create_task(
+                self._run_round(self._round), name="database: empty the write-ahead log"
+            )
+        return await asyncio.shield(self._round)
+
+    async def _run_round(self, done: asyncio.Future[bool]) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            if self._last_start is not None:
+                wait = self._last_start + self.spacing - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+            self._last_start = loop.time()
+            emptied = await self._attempt()
+        except asyncio.CancelledError:
+            done.cancel()
+            raise
+        except BaseException as error:
+            done.set_exception(error)
+            return
+        if not emptied:
+            self.blocked_since = self._clock()
+            log.info("the write-ahead log is in use by another reader; emptying it later")
+            self._retrying = loop.create_task(
+                self._retry(), name="database: empty the write-ahead log later"
+            )
+        done.set_result(emptied)
+
+    async def _attempt(self) -> bool:
+        self.checkpoints += 1
+        return await self._db.empty_log()
 
     async def _retry(self) -> None:
         wait, warned = self.first_retry, False
@@ -342,7 +392,7 @@ class LogEraser:
         while True:
             await asyncio.sleep(wait)
             try:
-                if await self._db.empty_log():
+                if await self._attempt():
                     break
             except Exception:
                 log.exception("emptying the write-ahead log failed; trying again later")
@@ -365,7 +415,9 @@ class LogEraser:
             log.info("the write-ahead log is empty again")
 
     async def stop(self) -> None:
-        task, self._retrying = self._retrying, None
-        if task is not None and not task.done():
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        tasks = [self._retrying, self._round_task]
+        self._retrying = self._round_task = None
+        for task in tasks:
+            if task is not None and not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)

@@ -14,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import time
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 from discord.ext import commands
@@ -38,6 +40,7 @@ from cogs.feedback.polls import (
     SESSION_POLL_QUESTION,
     Poll,
     PollDraft,
+    PollOption,
     PollService,
 )
 from cogs.feedback.views import POLL_BOARD_COG, confirm_view, poll_view
@@ -46,7 +49,34 @@ log = logging.getLogger(__name__)
 
 CLOSE_JOB = "feedback:poll-close:{}"
 REFRESH_SECONDS = 1.5  # the live count on a poll is edited at most this often
+# A vote press is answered directly when its work is done within ANSWER_WAIT seconds and no
+# later than ANSWER_BY seconds after the press (Discord's clock, of its 3); otherwise the bot
+# acknowledges it (defers) then, and answers when the work is done. One request instead of two.
+ANSWER_WAIT, ANSWER_BY = 1.0, 1.5
 ESCAPE = escape_member_text  # questions and options members typed (bot/kit/text.py)
+
+
+T = TypeVar("T")
+
+
+async def answer_soon(
+    interaction: discord.Interaction[Any],
+    work: Coroutine[Any, Any, T],
+    defer: Callable[[], Awaitable[object]],
+) -> T:
+    """Run `work`; if it is not done in the time the press leaves (ANSWER_WAIT, ANSWER_BY),
+    acknowledge the press with `defer` and wait on. The caller answers with `response` when
+    `interaction.response.is_done()` is False, else with the follow-up or the edit."""
+    age = max(0.0, time.time() - interaction.created_at.timestamp())
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.wait({task}, timeout=max(0.0, min(ANSWER_WAIT, ANSWER_BY - age)))
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if not task.done():
+        await defer()
+    return await task
 
 
 class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
@@ -175,45 +205,74 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
         self, interaction: discord.Interaction[Any], poll_id: int, position: int
     ) -> None:
         member = caller(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)  # many may press at once
+        t, option = await answer_soon(
+            interaction,
+            self._ballot(interaction, member, poll_id, position),
+            lambda: interaction.response.defer(ephemeral=True, thinking=True),
+        )
+        text = t(
+            "Votes are anonymous and final: no one can see who chose what (not the "
+            "leaders, not the moderators, not even the bot's database), and a vote can't "
+            "be changed.\n\nConfirm your choice: **{option}**?",
+            option=ESCAPE(option.label),
+        )
+        view = confirm_view(poll_id, position, t("Confirm my vote"))
+        if interaction.response.is_done():
+            await interaction.followup.send(text, view=view, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, view=view, ephemeral=True)
+
+    async def _ballot(
+        self,
+        interaction: discord.Interaction[Any],
+        member: discord.Member,
+        poll_id: int,
+        position: int,
+    ) -> tuple[Translate, PollOption]:
         t = await translator(interaction)
+        known = None
         if interaction.message is not None:  # pressed on it: its message is surely out
             known = await self.polls.get(poll_id)
             if known is not None and known.status == "posting":
                 await self.opened(poll_id, interaction.message.id)
-        _, option = await self.polls.ballot(poll_id, member.guild.id, member.id, position)
-        await interaction.followup.send(
-            t(
-                "Votes are anonymous and final: no one can see who chose what (not the "
-                "leaders, not the moderators, not even the bot's database), and a vote can't "
-                "be changed.\n\nConfirm your choice: **{option}**?",
-                option=ESCAPE(option.label),
-            ),
-            view=confirm_view(poll_id, position, t("Confirm my vote")),
-            ephemeral=True,
+                known = None  # open now: read again
+        _, option = await self.polls.ballot(
+            poll_id, member.guild.id, member.id, position, known=known
         )
+        return t, option
 
     async def vote_confirmed(
         self, interaction: discord.Interaction[Any], poll_id: int, position: int
     ) -> None:
         member = caller(interaction)
-        await interaction.response.defer()  # many may press at once: acknowledge first
+        text, counted = await answer_soon(
+            interaction,
+            self._count(interaction, member, poll_id, position),
+            interaction.response.defer,
+        )
+        if interaction.response.is_done():
+            await interaction.edit_original_response(content=text, view=None)
+        else:
+            await interaction.response.edit_message(content=text, view=None)
+        if counted:
+            self._refresh_soon(poll_id)
+
+    async def _count(
+        self,
+        interaction: discord.Interaction[Any],
+        member: discord.Member,
+        poll_id: int,
+        position: int,
+    ) -> tuple[str, bool]:
         t = await translator(interaction)
         try:
             await self.polls.vote(poll_id, member.guild.id, member.id, position)
         except UserError as error:
-            await interaction.edit_original_response(
-                content=t(error.message, **error.params), view=None
-            )
-            return
-        await interaction.edit_original_response(
-            content=t(
-                "Thank you: your vote is counted. No one can see what you chose: your choice is "
-                "added up only when the poll closes, and the results are posted then."
-            ),
-            view=None,
-        )
-        self._refresh_soon(poll_id)
+            return t(error.message, **error.params), False
+        return t(
+            "Thank you: your vote is counted. No one can see what you chose: your choice is "
+            "added up only when the poll closes, and the results are posted then."
+        ), True
 
     # ------------------------------------------------------------------ the poll message
 

@@ -19,12 +19,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.db import Database
+from bot.db import Database, Transaction
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import N_
 from bot.kit.timestamps import stamp
 from bot.outbox import Outbox
 from cogs.feedback.anonymity import GroupsGetter, HistoryEraser, Tokens
+from cogs.feedback.group_commit import GroupCommit
 from cogs.feedback.poll_creation import POLL_POST as POLL_POST
 from cogs.feedback.poll_creation import PollCreation
 from cogs.feedback.poll_creation import PollDraft as PollDraft
@@ -60,6 +61,16 @@ def percentages(votes: Sequence[int]) -> list[int]:
 
 
 @dataclass(frozen=True)
+class Ballot:
+    """A confirmed vote on its way to the database: the token, never the member."""
+
+    poll_id: int
+    position: int
+    token: bytes
+    home: tuple[int, int | None]  # the poll's server and group, as checked before
+
+
+@dataclass(frozen=True)
 class ResultRow:
     label: str
     votes: int
@@ -90,6 +101,10 @@ class PollService(PollCreation):
         super().__init__(db, clock, outbox, tokens, groups, repository=repository, eraser=eraser)
         # poll id -> position -> votes: the only place a choice is kept while the poll is open
         self._tallies: dict[int, Counter[int]] = {}
+        self._votes = GroupCommit(self._count, name="feedback: count votes")
+        # poll id -> the poll as first read for a vote: only its server and group are used (the
+        # transaction that counts reads the rest again)
+        self._voted_in: dict[int, Poll] = {}
 
     # ------------------------------------------------------------------ settings
 
@@ -184,10 +199,14 @@ class PollService(PollCreation):
         )
 
     async def ballot(
-        self, poll_id: int, guild_id: int, user_id: int, position: int
+        self, poll_id: int, guild_id: int, user_id: int, position: int, *, known: Poll | None = None
     ) -> tuple[Poll, PollOption]:
-        """Before asking a member to confirm: may they vote, and for what."""
-        poll = await self.get_in_guild(poll_id, guild_id)
+        """Before asking a member to confirm: may they vote, and for what. `known`: the poll as
+        the caller has just read it (one read less per press)."""
+        if known is not None and known.guild_id == guild_id and known.status != "posting":
+            poll = known
+        else:
+            poll = await self.get_in_guild(poll_id, guild_id)
         self._check_open(poll)
         option = poll.option(position)
         if option is None:
@@ -201,37 +220,97 @@ class PollService(PollCreation):
         """Count one confirmed vote; returns how many have voted. Refusals write nothing.
 
         What reaches the files is the same whatever the choice: the token's flags and the count
-        of voters. The choice joins the tally in memory while the transaction still holds the
-        database, so a closing poll (which takes the same lock) never misses it."""
-        poll = await self.get_in_guild(poll_id, guild_id)
+        of voters. Votes confirmed at the same moment share one transaction (`_count`)."""
+        poll = self._voted_in.get(poll_id)  # its server and group never change
+        if poll is None or poll.guild_id != guild_id:
+            poll = self._voted_in[poll_id] = await self.get_in_guild(poll_id, guild_id)
         await self._check_eligible(poll, user_id)  # other features' reads: outside our lock
         token = self.tokens.voter(poll_id, user_id)
-        held = False
+        return await self._votes.submit(
+            Ballot(poll_id, position, token, (poll.guild_id, poll.group_id))
+        )
+
+    async def _count(self, ballots: Sequence[Ballot]) -> list[int | BaseException]:
+        """The votes confirmed at the same moment, in one transaction: each is checked on its
+        own (a refused one writes nothing), then the counts of voters go up once per poll. The
+        choices join the tallies in memory while the transaction still holds the database, so
+        a closing poll (which takes the same lock) never misses one; if the commit fails, they
+        are taken out again: those votes were not recorded, nor are their choices."""
+        outcomes: list[int | BaseException] = []
+        held: list[Ballot] = []
         try:
             async with self.db.transaction() as tx:
-                current = await self.repository.get_poll_in(tx, poll_id)
-                if current is None:
-                    raise NotFound(N_("I can't find that poll any more. It may have been removed."))
-                self._check_open(current)
-                if current.option(position) is None:
-                    raise NotFound(N_("That option isn't part of this poll any more."))
-                if not await self.repository.mark_voted(tx, poll_id, token):
-                    if await self.repository.on_roll(tx, token):
-                        raise UserError(_ALREADY_VOTED)
-                    if not await self.repository.add_voted(tx, poll_id, token):
-                        raise UserError(_ALREADY_VOTED)
-                    await self.repository.rewrite_roll(tx)  # the newcomer no longer stands out
-                await self.repository.count_voter(tx, poll_id)
-                self._tallies.setdefault(poll_id, Counter())[position] += 1
-                held = True
+                polls: dict[int, Poll | None] = {}
+                for poll_id in {ballot.poll_id for ballot in ballots}:
+                    polls[poll_id] = await self.repository.get_poll_in(tx, poll_id)
+                flipped = await self._mark_all(tx, ballots, polls)
+                counted: Counter[int] = Counter()
+                newcomer = False
+                for ballot in ballots:
+                    current = polls[ballot.poll_id]
+                    try:
+                        current = self._check_ballot(current, ballot.position)
+                        if (current.guild_id, current.group_id) != ballot.home:
+                            self._voted_in.pop(ballot.poll_id, None)  # its id was used again
+                            raise NotFound(_GONE)
+                        if ballot.token in flipped:
+                            flipped.discard(ballot.token)  # counted once: a twin is refused
+                        elif not await self.repository.mark_voted(tx, ballot.poll_id, ballot.token):
+                            if await self.repository.on_roll(tx, ballot.token):
+                                raise UserError(_ALREADY_VOTED)
+                            if not await self.repository.add_voted(
+                                tx, ballot.poll_id, ballot.token
+                            ):
+                                raise UserError(_ALREADY_VOTED)
+                            newcomer = True
+                    except UserError as refused:
+                        outcomes.append(refused)
+                        continue
+                    counted[ballot.poll_id] += 1
+                    outcomes.append(current.voters + counted[ballot.poll_id])
+                    self._tallies.setdefault(ballot.poll_id, Counter())[ballot.position] += 1
+                    held.append(ballot)
+                if newcomer:
+                    await self.repository.rewrite_roll(tx)  # a newcomer no longer stands out
+                for poll_id, voters in counted.items():
+                    await self.repository.count_voters(tx, poll_id, voters)
         except BaseException:
-            if held:  # the commit failed: the vote was not recorded, nor is its choice
-                self._tallies[poll_id][position] -= 1
+            for ballot in held:
+                self._tallies[ballot.poll_id][ballot.position] -= 1
             raise
-        return current.voters + 1
+        return outcomes
+
+    async def _mark_all(
+        self, tx: Transaction, ballots: Sequence[Ballot], polls: dict[int, Poll | None]
+    ) -> set[bytes]:
+        """Flip the tokens of the ballots that may count, one statement per poll; the rest
+        (refused, or missing from the roll) are seen to one by one."""
+        tokens: dict[int, list[bytes]] = {}
+        for ballot in ballots:
+            current = polls[ballot.poll_id]
+            if current is None or (current.guild_id, current.group_id) != ballot.home:
+                continue
+            try:
+                self._check_ballot(current, ballot.position)
+            except UserError:
+                continue
+            tokens.setdefault(ballot.poll_id, []).append(ballot.token)
+        flipped: set[bytes] = set()
+        for poll_id, some in tokens.items():
+            flipped |= await self.repository.mark_many_voted(tx, poll_id, some)
+        return flipped
+
+    def _check_ballot(self, current: Poll | None, position: int) -> Poll:
+        if current is None:
+            raise NotFound(_GONE)
+        self._check_open(current)
+        if current.option(position) is None:
+            raise NotFound(N_("That option isn't part of this poll any more."))
+        return current
 
     def _forget_tally(self, poll_id: int) -> None:
         self._tallies.pop(poll_id, None)
+        self._voted_in.pop(poll_id, None)
 
     def held_votes(self, poll_id: int) -> int:
         """How many choices of an open poll are held in memory (not its distribution)."""
@@ -367,6 +446,7 @@ class PollService(PollCreation):
         return removed
 
 
+_GONE = N_("I can't find that poll any more. It may have been removed.")
 _ALREADY_VOTED = N_(
     "You have already voted in this poll. Votes are anonymous and final, so a vote can't be "
     "changed or seen by anyone. Thank you for taking part."

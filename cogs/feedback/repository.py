@@ -313,6 +313,24 @@ class FeedbackRepository:
         )
         return changed == 1
 
+    async def mark_many_voted(
+        self, tx: Transaction, poll_id: int, tokens: Sequence[bytes]
+    ) -> set[bytes]:
+        """`mark_voted` for the votes of one poll confirmed together, in one statement per 400;
+        returns the tokens flipped (the others: not on the roll, or their vote stands)."""
+        flipped: set[bytes] = set()
+        for chunk in _chunks(sorted(set(tokens))):
+            params: dict[str, object] = {"poll_id": poll_id}
+            params.update({f"t{i}": token for i, token in enumerate(chunk)})
+            names = ", ".join(f":t{i}" for i in range(len(chunk)))
+            rows = await tx.fetchall(
+                "UPDATE poll_voters SET voted = 1, pending = 1 "
+                f"WHERE poll_id = :poll_id AND voted = 0 AND token IN ({names}) RETURNING token",
+                params,
+            )
+            flipped.update(bytes(row["token"]) for row in rows)
+        return flipped
+
     async def add_voted(self, tx: Transaction, poll_id: int, token: bytes) -> bool:
         """A member missing from the roll (they joined while the bot was away) votes."""
         changed = await tx.execute(
@@ -336,10 +354,11 @@ class FeedbackRepository:
             [(row["token"], row["poll_id"], row["voted"], row["pending"]) for row in rows],
         )
 
-    async def count_voter(self, tx: Transaction, poll_id: int) -> None:
-        """One more person voted: the count shown on the poll, the same whatever they chose."""
+    async def count_voters(self, tx: Transaction, poll_id: int, voters: int = 1) -> None:
+        """More people voted: the count shown on the poll, the same whatever they chose."""
         await tx.execute(
-            "UPDATE polls SET voters = voters + 1 WHERE id = :poll_id", {"poll_id": poll_id}
+            "UPDATE polls SET voters = voters + :voters WHERE id = :poll_id",
+            {"poll_id": poll_id, "voters": voters},
         )
 
     async def mark_lost(self, tx: Transaction) -> int:

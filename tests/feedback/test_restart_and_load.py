@@ -8,7 +8,7 @@ from cogs.feedback.cog import FeedbackCog, FeedbackServices
 from cogs.feedback.free_text import DIGEST
 from cogs.feedback.polls import POLL_RESULTS
 from tests.conftest import FakeClock
-from tests.fakediscord import FakeDiscord
+from tests.fakediscord import FakeDiscord, InteractionResult
 from tests.fakediscord.models import User
 from tests.feedback.conftest import (
     StartFeedback,
@@ -135,29 +135,44 @@ async def test_hundreds_of_members_voting_at_once(
     runner = await start_feedback()
     poll = await open_poll(fake, server.moderator, server, "A\nB\nC\nD\nE\nF\nG", closes_in="1d")
     choice = {user.id: 1 + i % 7 for i, user in enumerate(crowd)}
-    # Every answer is deferred, then edited in: with 240 at once on a busy machine the edit can
+    # An answer may be deferred, then edited in: with 240 at once on a busy machine the edit can
     # come later than the fake's usual wait, so each waits for its own answer longer.
     wait = CROWD_ANSWER_SECONDS
+    # Discord's 3 seconds to acknowledge run on Discord's side. Here the loopback Discord shares
+    # the bot's process, event loop and CPU, and its own work for 260 presses at once (building,
+    # sending and validating every request) eats that window on a busy machine: there even a
+    # bare discord.py bot answering /ping to 260 members at once takes 3 to 5 s (the floor of
+    # benchmarks/poll_votes.py, measured with three other busy processes on the two cores).
+    # What the bot controls is checked instead, whatever the machine: every press and every
+    # confirmation is acknowledged (answered at once, or deferred when its work takes longer)
+    # and then answered, none refused. Every other vote test holds the bot to the 3 seconds.
+    fake.interaction_deadline = wait
 
-    async def one(user: User) -> list[str]:
-        return [(await vote(fake, user, poll, choice[user.id], timeout=wait)).text]
+    async def confirm(user: User, pressed: InteractionResult) -> InteractionResult:
+        button = pressed.message.custom_ids()[0]
+        return await fake.click(user, pressed.message, button, timeout=wait)
 
-    async def twice(user: User) -> list[str]:
+    async def one(user: User) -> list[InteractionResult]:
+        pressed = await press(fake, user, poll, choice[user.id], timeout=wait)
+        return [pressed, await confirm(user, pressed)]
+
+    async def twice(user: User) -> list[InteractionResult]:
         """Two prompts, both confirmed at the same moment: one counts."""
         first, second = await asyncio.gather(
             press(fake, user, poll, choice[user.id], timeout=wait),
             press(fake, user, poll, choice[user.id], timeout=wait),
         )
-        done = await asyncio.gather(
-            fake.click(user, first.message, first.message.custom_ids()[0], timeout=wait),
-            fake.click(user, second.message, second.message.custom_ids()[0], timeout=wait),
-        )
-        return [d.text for d in done]
+        done = await asyncio.gather(confirm(user, first), confirm(user, second))
+        return [first, second, *done]
 
     answers = await asyncio.gather(
         *(twice(u) if i % 12 == 0 else one(u) for i, u in enumerate(crowd))
     )
-    texts = [text for texts in answers for text in texts]
+    results = [result for each in answers for result in each]
+    assert len(results) == 2 * (len(crowd) + len(crowd[::12]))
+    assert all(r.acknowledged and r.error_status is None for r in results)
+    texts = [r.text for r in results]
+    assert sum("Confirm your choice" in t for t in texts) == len(crowd) + len(crowd[::12])
     assert sum("your vote is counted" in t for t in texts) == len(crowd)
     assert sum("already voted" in t for t in texts) == len(crowd[::12])
 
