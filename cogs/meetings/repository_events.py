@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.db import Row, Transaction
 from cogs.meetings.models import EventState
 from cogs.meetings.repository_base import Queries
@@ -33,6 +35,22 @@ class EventQueries(Queries):
             "VALUES (:group_id, :guild_id, 1, 0) ON CONFLICT (group_id) DO UPDATE SET "
             "dirty = 1, next_try_at = 0, attempts = 0, version = version + 1",
             {"group_id": group_id, "guild_id": guild_id},
+        )
+
+    async def mark_events_dirty(self, tx: Transaction, groups: set[tuple[int, int]]) -> None:
+        """`mark_event_dirty` for many groups (guild id, group id) in one statement."""
+        if not groups:
+            return
+        params: dict[str, Any] = {}
+        rows = []
+        for n, (guild_id, group_id) in enumerate(sorted(groups)):
+            rows.append(f"(:g{n}, :s{n}, 1, 0)")
+            params.update({f"g{n}": group_id, f"s{n}": guild_id})
+        await tx.execute(
+            "INSERT INTO meeting_events (group_id, guild_id, dirty, next_try_at) "
+            f"VALUES {', '.join(rows)} ON CONFLICT (group_id) DO UPDATE SET "
+            "dirty = 1, next_try_at = 0, attempts = 0, version = version + 1",
+            params,
         )
 
     async def dirty_events(self, now: int) -> list[EventState]:

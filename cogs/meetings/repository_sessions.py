@@ -44,6 +44,27 @@ class SessionQueries(Queries):
         )
         return None if row is None else row["id"]
 
+    async def insert_sessions(
+        self, tx: Transaction, sessions: list[dict[str, Any]]
+    ) -> dict[int, int]:
+        """Many series' next sessions in one statement (start-up materialises thousands):
+        series id -> the new session's id, leaving out a session that already existed."""
+        if not sessions:
+            return {}
+        columns = ("series_id", "guild_id", "group_id", "local_key", "scheduled_at")
+        columns += ("starts_at", "ends_at")
+        params: dict[str, Any] = {}
+        rows = []
+        for i, values in enumerate(sessions):
+            rows.append("(" + ", ".join(f":{c}{i}" for c in columns) + ")")
+            params.update({f"{c}{i}": values[c] for c in columns})
+        found = await tx.fetchall(
+            f"INSERT INTO meeting_occurrences ({', '.join(columns)}) VALUES {', '.join(rows)} "
+            "ON CONFLICT (series_id, local_key) DO NOTHING RETURNING id, series_id",
+            params,
+        )
+        return {r["series_id"]: r["id"] for r in found}
+
     async def session(self, occurrence_id: int, via: Transaction | None = None) -> Session | None:
         row = await (via or self.db).fetchone(
             f"SELECT {_SESSION} FROM meeting_occurrences WHERE id = :id", {"id": occurrence_id}
@@ -154,6 +175,22 @@ class SessionQueries(Queries):
             "ON CONFLICT (occurrence_id, action) DO NOTHING",
             params,
         )
+
+    async def insert_many_actions(self, tx: Transaction, plans: dict[int, dict[str, int]]) -> None:
+        """The actions of many new sessions (session id -> plan), in one statement."""
+        params: dict[str, Any] = {}
+        rows = []
+        for occurrence_id, plan in plans.items():
+            for action, due in plan.items():
+                n = len(rows)
+                rows.append(f"(:o{n}, :a{n}, :d{n})")
+                params.update({f"o{n}": occurrence_id, f"a{n}": action, f"d{n}": due})
+        if rows:
+            await tx.execute(
+                "INSERT INTO meeting_actions (occurrence_id, action, due_at) VALUES "
+                f"{', '.join(rows)} ON CONFLICT (occurrence_id, action) DO NOTHING",
+                params,
+            )
 
     async def drop_pending_actions(
         self, tx: Transaction, occurrence_id: int, now: int, *, prefix: str = ""

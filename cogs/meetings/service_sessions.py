@@ -130,6 +130,21 @@ class Sessions:
             )
         return planned
 
+    def next_planned(
+        self,
+        series: Series,
+        overrides: dict[datetime, datetime | None],
+        after: datetime,
+        now: int,
+    ) -> Planned | None:
+        """The session of `series` to materialise next: the first at or after `after` (or, at
+        the latest, one still under way at `now`)."""
+        if series.cancelled_at is not None:
+            return None
+        floor = utc(now) - timedelta(minutes=series.duration_minutes)
+        planned = self.expand(series, overrides, after=max(after, floor), limit=1)
+        return planned[0] if planned else None
+
     async def materialise(
         self,
         tx: Transaction,
@@ -140,7 +155,6 @@ class Sessions:
         now: int,
         *,
         overrides: dict[datetime, datetime | None] | None = None,
-        mark_event: bool = True,
     ) -> Session | None:
         """The next session of `series` starting at or after `after`, with its due actions and
         its announcement. None when the series has no further session."""
@@ -148,28 +162,15 @@ class Sessions:
             return None
         if overrides is None:
             overrides = await self.repo.overrides(series.id, via=tx)
-        floor = utc(now) - timedelta(minutes=series.duration_minutes)
-        planned = self.expand(series, overrides, after=max(after, floor), limit=1)
-        if not planned:
+        p = self.next_planned(series, overrides, after, now)
+        if p is None:
             return None
-        p = planned[0]
-        ends_at = p.starts_at + series.duration_minutes * 60
-        occurrence_id = await self.repo.insert_session(
-            tx,
-            {
-                "series_id": series.id,
-                "guild_id": series.guild_id,
-                "group_id": series.group_id,
-                "local_key": local_text(p.key),
-                "scheduled_at": p.scheduled_at,
-                "starts_at": p.starts_at,
-                "ends_at": ends_at,
-            },
-        )
+        session = _session_row(series, p)
+        occurrence_id = await self.repo.insert_session(tx, session)
         if occurrence_id is None:
             return None
         await self.repo.insert_actions(
-            tx, occurrence_id, action_plan(p.starts_at, ends_at, settings.offsets, now)
+            tx, occurrence_id, action_plan(p.starts_at, session["ends_at"], settings.offsets, now)
         )
         if group is not None and group.channel_id is not None and not group.archived:
             await self.outbox.enqueue(
@@ -179,8 +180,7 @@ class Sessions:
                 channel_id=group.channel_id,
                 payload={"occ": occurrence_id},
             )
-        if mark_event:
-            await self.repo.mark_event_dirty(tx, series.guild_id, series.group_id)
+        await self.repo.mark_event_dirty(tx, series.guild_id, series.group_id)
         self.changed(tx)
         return Session(
             id=occurrence_id,
@@ -190,14 +190,16 @@ class Sessions:
             local_key=p.key,
             scheduled_at=p.scheduled_at,
             starts_at=p.starts_at,
-            ends_at=ends_at,
+            ends_at=session["ends_at"],
             status=SCHEDULED,
         )
 
     async def ensure_sessions(self) -> int:
         """At start-up: every active series has its next session materialised (a series whose
-        last session ended while the bot was down, or that was never materialised). In chunks,
-        so other features' writes are not held up for long."""
+        last session ended while the bot was down, or that was never materialised), as
+        `materialise` would, a chunk of series per transaction in a few statements (thousands
+        of series cost a second, not a statement each), so other features' writes are not held
+        up for long."""
         stale = await self.repo.active_series_without_session()
         if not stale:
             return 0
@@ -207,23 +209,35 @@ class Sessions:
         refs = await self.group_refs({s.guild_id for s in stale})
         made = 0
         for first in range(0, len(stale), ENSURE_CHUNK):
-            chunk = stale[first : first + ENSURE_CHUNK]
             now_dt = self.now()
+            now = epoch(now_dt)
+            planned = [
+                (series, p)
+                for series in stale[first : first + ENSURE_CHUNK]
+                if (p := self.next_planned(series, overrides.get(series.id, {}), now_dt, now))
+            ]
+            if not planned:
+                continue
             async with self.db.transaction() as tx:
-                for series in chunk:
-                    session = await self.materialise(
-                        tx,
-                        series,
-                        refs.get(series.group_id),
-                        settings.get(series.group_id, default),
-                        now_dt,
-                        epoch(now_dt),
-                        overrides=overrides[series.id],
-                        mark_event=False,
-                    )
-                    made += session is not None
-                for guild_id, group_id in {(s.guild_id, s.group_id) for s in chunk}:
-                    await self.repo.mark_event_dirty(tx, guild_id, group_id)
+                ids = await self.repo.insert_sessions(tx, [_session_row(s, p) for s, p in planned])
+                plans: dict[int, dict[str, int]] = {}
+                posts: list[tuple[int | None, int, dict[str, Any]]] = []
+                for series, p in planned:
+                    occurrence_id = ids.get(series.id)
+                    if occurrence_id is None:
+                        continue  # materialised meanwhile
+                    offsets = settings.get(series.group_id, default).offsets
+                    ends_at = p.starts_at + series.duration_minutes * 60
+                    plans[occurrence_id] = action_plan(p.starts_at, ends_at, offsets, now)
+                    group = refs.get(series.group_id)
+                    if group is not None and group.channel_id is not None and not group.archived:
+                        posts.append((series.guild_id, group.channel_id, {"occ": occurrence_id}))
+                await self.repo.insert_many_actions(tx, plans)
+                await self.outbox.enqueue_to_channels(tx, kind=ANNOUNCE, posts=posts)
+                groups = {(s.guild_id, s.group_id) for s, _ in planned}
+                await self.repo.mark_events_dirty(tx, groups)
+                self.changed(tx)
+            made += len(plans)
         return made
 
     # ------------------------------------------------------------------ due actions
@@ -270,3 +284,16 @@ class Sessions:
             channel_id=group.channel_id,
             payload={"msg": msg, "params": params},
         )
+
+
+def _session_row(series: Series, p: Planned) -> dict[str, Any]:
+    """The meeting_occurrences row of a planned session of `series`."""
+    return {
+        "series_id": series.id,
+        "guild_id": series.guild_id,
+        "group_id": series.group_id,
+        "local_key": local_text(p.key),
+        "scheduled_at": p.scheduled_at,
+        "starts_at": p.starts_at,
+        "ends_at": p.starts_at + series.duration_minutes * 60,
+    }
