@@ -269,6 +269,27 @@ class SessionQueries(Queries):
         )
         return changed == 1
 
+    async def claim_actions(
+        self, tx: Transaction, actions: list[Action], now: int, outcome: str
+    ) -> set[tuple[int, str]]:
+        """`claim_action` for many actions with the same outcome, in one statement per 500:
+        the (session id, action) of those this claimed (not done before)."""
+        claimed: set[tuple[int, str]] = set()
+        for first in range(0, len(actions), IN_CHUNK):
+            chunk = actions[first : first + IN_CHUNK]
+            params: dict[str, Any] = {"now": now, "outcome": outcome}
+            for n, action in enumerate(chunk):
+                params[f"o{n}"], params[f"a{n}"] = action.occurrence_id, action.action
+            pairs = ", ".join(f"(:o{n}, :a{n})" for n in range(len(chunk)))
+            rows = await tx.fetchall(
+                "UPDATE meeting_actions SET done_at = :now, outcome = :outcome "
+                f"WHERE done_at IS NULL AND (occurrence_id, action) IN (VALUES {pairs}) "
+                "RETURNING occurrence_id, action",
+                params,
+            )
+            claimed.update((r["occurrence_id"], r["action"]) for r in rows)
+        return claimed
+
     async def action_outcomes(self, occurrence_id: int) -> dict[str, str | None]:
         rows = await self.db.fetchall(
             "SELECT action, outcome FROM meeting_actions WHERE occurrence_id = :id",
