@@ -15,12 +15,12 @@ What Discord documents (developers' docs, "Rate Limits"), and what the fake then
   `X-RateLimit-Scope: global`.
 - Per-route limits, counted in a bucket per route and per value of its top-level resource (its
   major parameters: the channel, the server, the webhook and its token; the fake also keeps
-  each interaction apart). Every answer announces its bucket: `X-RateLimit-Limit`, `-Remaining`, `-Reset` (epoch
-  seconds), `-Reset-After` (seconds), `-Bucket` (the route's hash). Past it: 429 with
-  `retry_after` and `X-RateLimit-Scope: user`. Discord does not publish the numbers per route
-  (the headers announce them); the fake uses the commonly observed 5 messages per channel in
-  5 seconds, and elsewhere the 5 a second of the docs' example headers. A test may change
-  `routes` or `default`.
+  each interaction apart). Every answer announces its bucket: `X-RateLimit-Limit`,
+  `-Remaining`, `-Reset` (epoch seconds), `-Reset-After` (seconds), `-Bucket` (the route's
+  hash). Past it: 429 with `retry_after` and `X-RateLimit-Scope: user`. Discord does not
+  publish the numbers per route (the headers announce them); the fake uses the commonly
+  observed 5 messages per channel in 5 seconds, and elsewhere the 5 a second of the docs'
+  example headers. A test may change `routes` or `default`.
 
 Every 429 also carries `Retry-After` (whole seconds) and `Via: 1.1 google`, as Discord's own do
 (discord.py treats a 429 without `Via` as a Cloudflare ban and raises; with it, it waits
