@@ -1,12 +1,23 @@
-"""The pace of ordinary sends, so that a crisis send never waits behind them.
+"""The pace of ordinary sends, so that a crisis send never waits behind them and no send is
+refused by Discord's global rate limit.
 
-Discord allows a bot about 50 requests a second in all (its global rate limit; discord.py, once
-it hits it, holds *every* request until the limit resets) and aiohttp opens at most 100
-connections at once (the rest wait in line). A bulk send (1,500 prompts to 1,500 members) left
-to itself would fill both, and a crisis alert would queue behind it. So ordinary sends take a
-turn from this budget: a few at a time and at most `rate` a second (a DM to a member the bot has
-not written to yet costs two requests: the DM channel, then the message), which leaves the rest
-of Discord's allowance to urgent sends, which never wait for a turn.
+Discord allows a bot 50 requests a second in all (its global rate limit, "All bots can make up
+to 50 requests per second to our API"; interaction answers are not counted). discord.py keeps
+each route's own limits by itself (it reads the X-RateLimit-* headers of every answer and waits
+before a bucket runs out: 5 messages per channel in 5 seconds), but not the global one: once it
+hits it, it holds *every* request until the limit resets. And aiohttp opens at most 100
+connections at once (the rest wait in line). A bulk send (1,500 prompts to 1,500 members, a
+thousand groups' reminders due in the same minute) left to itself would fill both, and a
+crisis alert would queue behind it.
+
+So ordinary sends take a turn from this budget: a few at a time, and at most `per_second` a
+second after a `burst`: a token bucket, so in any one second at most `burst + per_second` turns
+begin (25). A turn is one request (a post in a channel: at most 25 requests in any second, half
+of Discord's 50, the rest left to urgent sends, which never wait for a turn), or two for a DM to
+a member whose DM channel the bot does not know yet (the channel, then the message): 50 in the
+worst second, when every turn is such a DM. A feature's own requests to Discord outside the
+outbox, made in bulk in the background (the meetings feature's scheduled events), take a token
+each from the same budget with `pace()`, so they count in the same 25.
 """
 
 from __future__ import annotations
@@ -15,9 +26,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+DISCORD_GLOBAL_PER_SECOND = 50  # Discord's global rate limit (requests a second, per bot)
 ORDINARY_AT_ONCE = 4  # ordinary sends in flight together
-ORDINARY_PER_SECOND = 20.0  # at most 40 requests a second with a new DM channel each
-ORDINARY_BURST = 20  # a short burst (a reminder to a small group) goes out at once
+ORDINARY_PER_SECOND = 20.0  # turns a second, sustained
+ORDINARY_BURST = 5  # a short burst (a reminder to a small group) goes out at once
+# The worst second: every turn a DM that needs its channel first (two requests).
+assert 2 * (ORDINARY_BURST + ORDINARY_PER_SECOND) <= DISCORD_GLOBAL_PER_SECOND
 
 
 class SendBudget:
@@ -61,3 +75,8 @@ class SendBudget:
         async with self._slots:
             await self._token()
             yield
+
+    async def pace(self) -> None:
+        """Wait for a token, before one request a feature makes outside the outbox (no slot is
+        held: such requests come one at a time)."""
+        await self._token()

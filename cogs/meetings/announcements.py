@@ -53,6 +53,7 @@ class AnnouncementRefresh:
         if rendered is not None:
             channel = self.bot.get_partial_messageable(stale.channel_id, guild_id=stale.guild_id)
             try:
+                await self.bot.dispatcher.budget.pace()  # bot/send_budget.py
                 await channel.get_partial_message(stale.message_id).edit(
                     embeds=rendered.embeds, view=rendered.view
                 )

@@ -150,6 +150,7 @@ class EventSync:
 
     async def _fetch(self, guild: discord.Guild, event_id: int) -> discord.ScheduledEvent | None:
         try:
+            await self._pace()
             return await guild.fetch_scheduled_event(event_id)
         except discord.NotFound:
             return None  # deleted by hand in Discord: a new one is made
@@ -172,6 +173,7 @@ class EventSync:
             wanted is None or (not adopted and state.occurrence_id != wanted.occurrence_id)
         ):
             # That session is over, cancelled, or no longer the next one.
+            await self._pace()
             if current.status == discord.EventStatus.active:
                 await current.end(reason="Session over")
             else:
@@ -187,6 +189,7 @@ class EventSync:
         if adopted or wanted.fingerprint() != state.fingerprint:
             if wanted.active:
                 if current.status == discord.EventStatus.scheduled:
+                    await self._pace()
                     await current.start(reason="Session started")
             else:
                 await self._edit(current, wanted)
@@ -204,6 +207,7 @@ class EventSync:
         if group is None or me is None:
             return None
         known = await self.service.known_event_ids(state.guild_id)
+        await self._pace()
         found = [
             event
             for event in await guild.fetch_scheduled_events(with_counts=False)
@@ -213,12 +217,21 @@ class EventSync:
             and event.status == discord.EventStatus.scheduled
         ]
         for extra in found[1:]:
+            await self._pace()
             await extra.cancel(reason="A duplicate of the group's session event")
         if found:
             log.info("Discord event of group %d: adopted the one made before a restart", group.id)
         return found[0] if found else None
 
+    async def _pace(self) -> None:
+        """Before each request: the syncs of a thousand groups' events (a thousand sessions
+        starting at the top of the hour) take their turn with the outbox's ordinary sends, under
+        Discord's global rate limit (bot/send_budget.py); each route's own limit discord.py
+        keeps by itself."""
+        await self.bot.dispatcher.budget.pace()
+
     async def _create(self, guild: discord.Guild, wanted: Wanted) -> discord.ScheduledEvent:
+        await self._pace()
         if wanted.voice_channel_id is not None:
             event = await guild.create_scheduled_event(
                 name=wanted.name,
@@ -242,6 +255,7 @@ class EventSync:
         return event
 
     async def _edit(self, current: discord.ScheduledEvent, wanted: Wanted) -> None:
+        await self._pace()
         if wanted.voice_channel_id is not None:
             await current.edit(
                 name=wanted.name,

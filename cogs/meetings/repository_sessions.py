@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.db import Row, Transaction
 from cogs.meetings.models import Action, Session, local_text, local_value
-from cogs.meetings.repository_base import IN_CHUNK, Queries, in_list
+from cogs.meetings.repository_base import IN_CHUNK, Queries, chunks, in_list
 
 _SESSION = "id, series_id, guild_id, group_id, local_key, scheduled_at, starts_at, ends_at, status"
 
@@ -43,6 +43,28 @@ class SessionQueries(Queries):
             values,
         )
         return None if row is None else row["id"]
+
+    async def insert_sessions(
+        self, tx: Transaction, sessions: list[dict[str, Any]]
+    ) -> dict[int, int]:
+        """Many series' next sessions, a hundred a statement (start-up materialises thousands):
+        series id -> the new session's id, leaving out a session that already existed."""
+        columns = ("series_id", "guild_id", "group_id", "local_key", "scheduled_at")
+        columns += ("starts_at", "ends_at")
+        made: dict[int, int] = {}
+        for chunk in chunks(sessions):
+            params: dict[str, Any] = {}
+            rows = []
+            for i, values in enumerate(chunk):
+                rows.append("(" + ", ".join(f":{c}{i}" for c in columns) + ")")
+                params.update({f"{c}{i}": values[c] for c in columns})
+            found = await tx.fetchall(
+                f"INSERT INTO meeting_occurrences ({', '.join(columns)}) VALUES {', '.join(rows)} "
+                "ON CONFLICT (series_id, local_key) DO NOTHING RETURNING id, series_id",
+                params,
+            )
+            made.update((r["series_id"], r["id"]) for r in found)
+        return made
 
     async def session(self, occurrence_id: int, via: Transaction | None = None) -> Session | None:
         row = await (via or self.db).fetchone(
@@ -155,6 +177,20 @@ class SessionQueries(Queries):
             params,
         )
 
+    async def insert_many_actions(self, tx: Transaction, plans: dict[int, dict[str, int]]) -> None:
+        """The actions of many new sessions (session id -> plan), a hundred a statement."""
+        every = [(o, action, due) for o, plan in plans.items() for action, due in plan.items()]
+        for chunk in chunks(every):
+            params: dict[str, Any] = {}
+            for n, (occurrence_id, action, due) in enumerate(chunk):
+                params.update({f"o{n}": occurrence_id, f"a{n}": action, f"d{n}": due})
+            rows = ", ".join(f"(:o{n}, :a{n}, :d{n})" for n in range(len(chunk)))
+            await tx.execute(
+                f"INSERT INTO meeting_actions (occurrence_id, action, due_at) VALUES {rows} "
+                "ON CONFLICT (occurrence_id, action) DO NOTHING",
+                params,
+            )
+
     async def drop_pending_actions(
         self, tx: Transaction, occurrence_id: int, now: int, *, prefix: str = ""
     ) -> None:
@@ -231,6 +267,26 @@ class SessionQueries(Queries):
             {"id": action.occurrence_id, "action": action.action, "now": now, "outcome": outcome},
         )
         return changed == 1
+
+    async def claim_actions(
+        self, tx: Transaction, actions: list[Action], now: int, outcome: str
+    ) -> set[tuple[int, str]]:
+        """`claim_action` for many actions with the same outcome, a hundred a statement:
+        the (session id, action) of those this claimed (not done before)."""
+        claimed: set[tuple[int, str]] = set()
+        for chunk in chunks(actions):
+            params: dict[str, Any] = {"now": now, "outcome": outcome}
+            for n, action in enumerate(chunk):
+                params[f"o{n}"], params[f"a{n}"] = action.occurrence_id, action.action
+            pairs = ", ".join(f"(:o{n}, :a{n})" for n in range(len(chunk)))
+            rows = await tx.fetchall(
+                "UPDATE meeting_actions SET done_at = :now, outcome = :outcome "
+                f"WHERE done_at IS NULL AND (occurrence_id, action) IN (VALUES {pairs}) "
+                "RETURNING occurrence_id, action",
+                params,
+            )
+            claimed.update((r["occurrence_id"], r["action"]) for r in rows)
+        return claimed
 
     async def action_outcomes(self, occurrence_id: int) -> dict[str, str | None]:
         rows = await self.db.fetchall(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from bot.clock import epoch
 from bot.db import Transaction
@@ -80,28 +81,85 @@ class DueActions:
             async with self.service.db.transaction() as tx:
                 actions = await self.repo.due_actions(now, DUE_BATCH, via=tx)
                 contexts = await self._contexts(tx, actions, groups)
+                reminders: list[tuple[Action, Context]] = []
                 for action in actions:
                     context = contexts.get(action.occurrence_id)
                     if context is not None and context.session.guild_id not in guilds:
                         skipped = True  # its server's groups were not read: the next run
                         continue
-                    # One action's bug must not undo the batch, nor block the queue forever.
-                    await self.repo.begin_action(tx)
-                    try:
-                        if context is not None:
-                            await self._fire(tx, action, context, epoch(self.service.now()))
-                    except Exception:
-                        log.exception(
-                            "meeting action %s of session %d failed",
-                            action.action,
-                            action.occurrence_id,
-                        )
-                        await self.repo.undo_action(tx)
-                        await self.repo.claim_action(tx, action, now, "error")
-                    await self.repo.end_action(tx)
+                    if context is not None and action.action.startswith("reminder:"):
+                        reminders.append((action, context))  # together, in a few statements
+                        continue
+                    await self._reminders(tx, reminders, now)  # the order stays the due order
+                    reminders = []
+                    await self._one(tx, action, context, now)
+                await self._reminders(tx, reminders, now)
             handled += len(actions)
             if skipped or len(actions) < DUE_BATCH:
                 return handled
+
+    async def _one(
+        self, tx: Transaction, action: Action, context: Context | None, now: int
+    ) -> None:
+        """Fire one action. One action's bug must not undo the batch, nor block the queue
+        forever: it is undone alone and recorded as an error."""
+        await self.repo.begin_action(tx)
+        try:
+            if context is not None:
+                await self._fire(tx, action, context, epoch(self.service.now()))
+        except Exception:
+            log.exception(
+                "meeting action %s of session %d failed", action.action, action.occurrence_id
+            )
+            await self.repo.undo_action(tx)
+            await self.repo.claim_action(tx, action, now, "error")
+        await self.repo.end_action(tx)
+
+    async def _reminders(
+        self, tx: Transaction, reminders: list[tuple[Action, Context]], now: int
+    ) -> None:
+        """Fire reminders together: a thousand groups' reminders often fall due in the same
+        minute, and one statement per reminder would make the last of them late. If the batch
+        fails, it is undone and each reminder fired alone (so a bug stays with its action)."""
+        if not reminders:
+            return
+        await self.repo.begin_action(tx)
+        try:
+            await self._remind_all(tx, reminders, epoch(self.service.now()))
+        except Exception:
+            log.exception("meeting reminders: a batch of %d failed; one at a time", len(reminders))
+            await self.repo.undo_action(tx)
+            await self.repo.end_action(tx)
+            for action, context in reminders:
+                await self._one(tx, action, context, now)
+            return
+        await self.repo.end_action(tx)
+
+    async def _remind_all(
+        self, tx: Transaction, reminders: list[tuple[Action, Context]], now: int
+    ) -> None:
+        """`_remind` for many reminders: claimed in one statement per outcome, posted in one."""
+        sends = {(a.occurrence_id, a.action): self._sends(c, now) for a, c in reminders}
+        outcomes: dict[str, list[Action]] = {}
+        for action, _ in reminders:
+            go = sends[(action.occurrence_id, action.action)]
+            outcomes.setdefault(self._outcome(go, action, now), []).append(action)
+        claimed: set[tuple[int, str]] = set()
+        for outcome, actions in outcomes.items():
+            claimed |= await self.repo.claim_actions(tx, actions, now, outcome)
+        posts: list[tuple[int | None, int, dict[str, Any]]] = []
+        for action, c in reminders:
+            key = (action.occurrence_id, action.action)
+            if key not in claimed:
+                continue  # fired already
+            if not sends[key] or c.group is None:
+                log.info("reminder %s of session %d skipped", action.action, c.session.id)
+                continue
+            if c.group.channel_id is not None:
+                posts.append((c.session.guild_id, c.group.channel_id, self._post(action, c, now)))
+            if c.settings.remind_going:
+                await self._remind_going(tx, c)
+        await self.service.outbox.enqueue_to_channels(tx, kind=REMINDER, posts=posts)
 
     async def _contexts(
         self, tx: Transaction, actions: list[Action], groups: dict[int, GroupRef]
@@ -138,38 +196,55 @@ class DueActions:
             return "skipped"
         return "late" if now - action.due_at > LATE_GRACE_SECONDS else "done"
 
+    @staticmethod
+    def _sends(c: Context, now: int) -> bool:
+        """Whether a reminder due now is sent (else it is skipped: the session is cancelled,
+        its group archived, or it has started already)."""
+        return c.active and now < c.session.starts_at
+
+    @staticmethod
+    def _post(action: Action, c: Context, now: int) -> dict[str, Any]:
+        """The payload of a reminder's post in the group's channel."""
+        assert c.group is not None
+        return {
+            "occ": c.session.id,
+            "late": now - action.due_at > LATE_GRACE_SECONDS,
+            "role": c.group.role_id if c.settings.ping_role else None,
+        }
+
     async def _remind(self, tx: Transaction, action: Action, c: Context, now: int) -> None:
         session, group = c.session, c.group
-        send = c.active and now < session.starts_at
+        send = self._sends(c, now)
         if not await self.repo.claim_action(tx, action, now, self._outcome(send, action, now)):
             return
         if not send or group is None:
             log.info("reminder %s of session %d skipped", action.action, session.id)
             return
-        late = now - action.due_at > LATE_GRACE_SECONDS
         if group.channel_id is not None:
             await self.service.outbox.enqueue(
                 tx,
                 kind=REMINDER,
                 guild_id=session.guild_id,
                 channel_id=group.channel_id,
-                payload={
-                    "occ": session.id,
-                    "late": late,
-                    "role": group.role_id if c.settings.ping_role else None,
-                },
+                payload=self._post(action, c, now),
             )
         if c.settings.remind_going:
-            params = {"title": c.series.title, "group": group.name, "at": session.starts_at}
-            await self.service.notify_going(
-                tx,
-                session,
-                N_(
-                    "A reminder: {title} of {group}, which you said you're coming to, starts "
-                    "<t:{at}:R> (<t:{at}:F>)."
-                ),
-                params,
-            )
+            await self._remind_going(tx, c)
+
+    async def _remind_going(self, tx: Transaction, c: Context) -> None:
+        """The reminder, privately, to each member who said they are going."""
+        assert c.group is not None
+        session = c.session
+        params = {"title": c.series.title, "group": c.group.name, "at": session.starts_at}
+        await self.service.notify_going(
+            tx,
+            session,
+            N_(
+                "A reminder: {title} of {group}, which you said you're coming to, starts "
+                "<t:{at}:R> (<t:{at}:F>)."
+            ),
+            params,
+        )
 
     async def _start(self, tx: Transaction, action: Action, c: Context, now: int) -> None:
         session = c.session

@@ -12,7 +12,9 @@ event once the transaction has committed.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +42,18 @@ NOTICE = "meetings.notice"  # a text (msgid + params): change notices, private r
 
 ALL_GROUPS = 1_000_000  # the directory's search with an empty query lists them all
 ENSURE_CHUNK = 500  # series materialised per transaction at start-up
+PLAN_SLICE = 50  # series planned between two turns of the event loop
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Series planned by `ensure_sessions`, with what writing them needs."""
+
+    planned: list[tuple[Series, Planned]]
+    settings: dict[int, GroupSettings]
+    default: GroupSettings
+    refs: dict[int, GroupRef]
+    now: int
 
 
 Dispatch = Callable[[str, int, int, str], None]  # event name, guild id, group id, occurrence
@@ -130,6 +144,21 @@ class Sessions:
             )
         return planned
 
+    def next_planned(
+        self,
+        series: Series,
+        overrides: dict[datetime, datetime | None],
+        after: datetime,
+        now: int,
+    ) -> Planned | None:
+        """The session of `series` to materialise next: the first at or after `after` (or, at
+        the latest, one still under way at `now`)."""
+        if series.cancelled_at is not None:
+            return None
+        floor = utc(now) - timedelta(minutes=series.duration_minutes)
+        planned = self.expand(series, overrides, after=max(after, floor), limit=1)
+        return planned[0] if planned else None
+
     async def materialise(
         self,
         tx: Transaction,
@@ -140,7 +169,6 @@ class Sessions:
         now: int,
         *,
         overrides: dict[datetime, datetime | None] | None = None,
-        mark_event: bool = True,
     ) -> Session | None:
         """The next session of `series` starting at or after `after`, with its due actions and
         its announcement. None when the series has no further session."""
@@ -148,28 +176,15 @@ class Sessions:
             return None
         if overrides is None:
             overrides = await self.repo.overrides(series.id, via=tx)
-        floor = utc(now) - timedelta(minutes=series.duration_minutes)
-        planned = self.expand(series, overrides, after=max(after, floor), limit=1)
-        if not planned:
+        p = self.next_planned(series, overrides, after, now)
+        if p is None:
             return None
-        p = planned[0]
-        ends_at = p.starts_at + series.duration_minutes * 60
-        occurrence_id = await self.repo.insert_session(
-            tx,
-            {
-                "series_id": series.id,
-                "guild_id": series.guild_id,
-                "group_id": series.group_id,
-                "local_key": local_text(p.key),
-                "scheduled_at": p.scheduled_at,
-                "starts_at": p.starts_at,
-                "ends_at": ends_at,
-            },
-        )
+        session = _session_row(series, p)
+        occurrence_id = await self.repo.insert_session(tx, session)
         if occurrence_id is None:
             return None
         await self.repo.insert_actions(
-            tx, occurrence_id, action_plan(p.starts_at, ends_at, settings.offsets, now)
+            tx, occurrence_id, action_plan(p.starts_at, session["ends_at"], settings.offsets, now)
         )
         if group is not None and group.channel_id is not None and not group.archived:
             await self.outbox.enqueue(
@@ -179,8 +194,7 @@ class Sessions:
                 channel_id=group.channel_id,
                 payload={"occ": occurrence_id},
             )
-        if mark_event:
-            await self.repo.mark_event_dirty(tx, series.guild_id, series.group_id)
+        await self.repo.mark_event_dirty(tx, series.guild_id, series.group_id)
         self.changed(tx)
         return Session(
             id=occurrence_id,
@@ -190,14 +204,17 @@ class Sessions:
             local_key=p.key,
             scheduled_at=p.scheduled_at,
             starts_at=p.starts_at,
-            ends_at=ends_at,
+            ends_at=session["ends_at"],
             status=SCHEDULED,
         )
 
     async def ensure_sessions(self) -> int:
         """At start-up: every active series has its next session materialised (a series whose
-        last session ended while the bot was down, or that was never materialised). In chunks,
-        so other features' writes are not held up for long."""
+        last session ended while the bot was down, or that was never materialised), as
+        `materialise` would, a chunk of series per transaction in a few statements (thousands
+        of series cost a second, not a statement each), so other features' writes are not held
+        up for long. While one chunk is written (SQLite works in its own thread), the next is
+        planned."""
         stale = await self.repo.active_series_without_session()
         if not stale:
             return 0
@@ -206,25 +223,55 @@ class Sessions:
         default = GroupSettings(DEFAULT_OFFSETS, False, False)
         refs = await self.group_refs({s.guild_id for s in stale})
         made = 0
-        for first in range(0, len(stale), ENSURE_CHUNK):
-            chunk = stale[first : first + ENSURE_CHUNK]
-            now_dt = self.now()
-            async with self.db.transaction() as tx:
-                for series in chunk:
-                    session = await self.materialise(
-                        tx,
-                        series,
-                        refs.get(series.group_id),
-                        settings.get(series.group_id, default),
-                        now_dt,
-                        epoch(now_dt),
-                        overrides=overrides[series.id],
-                        mark_event=False,
-                    )
-                    made += session is not None
-                for guild_id, group_id in {(s.guild_id, s.group_id) for s in chunk}:
-                    await self.repo.mark_event_dirty(tx, guild_id, group_id)
+        writing: asyncio.Task[int] | None = None
+        try:
+            for first in range(0, len(stale), ENSURE_CHUNK):
+                now_dt = self.now()
+                now = epoch(now_dt)
+                planned: list[tuple[Series, Planned]] = []
+                for n, series in enumerate(stale[first : first + ENSURE_CHUNK]):
+                    p = self.next_planned(series, overrides.get(series.id, {}), now_dt, now)
+                    if p is not None:
+                        planned.append((series, p))
+                    if n % PLAN_SLICE == PLAN_SLICE - 1:
+                        await asyncio.sleep(0)  # the chunk being written goes on meanwhile
+                if writing is not None:
+                    made += await writing
+                writing = None
+                if planned:
+                    chunk = _Chunk(planned, settings, default, refs, now)
+                    writing = asyncio.ensure_future(self._write_sessions(chunk))
+            if writing is not None:
+                made += await writing
+        finally:
+            if writing is not None and not writing.done():
+                writing.cancel()
         return made
+
+    async def _write_sessions(self, chunk: _Chunk) -> int:
+        """One chunk of `ensure_sessions`: its sessions, their actions and announcements, and
+        their groups' Discord events marked, in one transaction."""
+        async with self.db.transaction() as tx:
+            rows = [_session_row(s, p) for s, p in chunk.planned]
+            ids = await self.repo.insert_sessions(tx, rows)
+            plans: dict[int, dict[str, int]] = {}
+            posts: list[tuple[int | None, int, dict[str, Any]]] = []
+            for series, p in chunk.planned:
+                occurrence_id = ids.get(series.id)
+                if occurrence_id is None:
+                    continue  # materialised meanwhile
+                offsets = chunk.settings.get(series.group_id, chunk.default).offsets
+                ends_at = p.starts_at + series.duration_minutes * 60
+                plans[occurrence_id] = action_plan(p.starts_at, ends_at, offsets, chunk.now)
+                group = chunk.refs.get(series.group_id)
+                if group is not None and group.channel_id is not None and not group.archived:
+                    posts.append((series.guild_id, group.channel_id, {"occ": occurrence_id}))
+            await self.repo.insert_many_actions(tx, plans)
+            await self.outbox.enqueue_to_channels(tx, kind=ANNOUNCE, posts=posts)
+            groups = {(s.guild_id, s.group_id) for s, _ in chunk.planned}
+            await self.repo.mark_events_dirty(tx, groups)
+            self.changed(tx)
+        return len(plans)
 
     # ------------------------------------------------------------------ due actions
 
@@ -270,3 +317,16 @@ class Sessions:
             channel_id=group.channel_id,
             payload={"msg": msg, "params": params},
         )
+
+
+def _session_row(series: Series, p: Planned) -> dict[str, Any]:
+    """The meeting_occurrences row of a planned session of `series`."""
+    return {
+        "series_id": series.id,
+        "guild_id": series.guild_id,
+        "group_id": series.group_id,
+        "local_key": local_text(p.key),
+        "scheduled_at": p.scheduled_at,
+        "starts_at": p.starts_at,
+        "ends_at": p.starts_at + series.duration_minutes * 60,
+    }

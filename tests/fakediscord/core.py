@@ -19,6 +19,7 @@ from .faults import Fault, Faults, Recorded
 from .gateway import Gateway
 from .interactions import PendingInteraction
 from .models import JSON, Message
+from .ratelimits import RateLimits
 from .routing import ROUTES, Reply, Req, UploadedFile
 from .spec import load_spec, validation_errors
 from .world import World
@@ -51,6 +52,9 @@ class Core(World):
         # this False to make the bot recognise its own messages without it.
         self.history_nonces = True
         self.attachment_size_limit = 10 * 1024 * 1024
+        # Off by default: `fake.rate_limits = RateLimits()` enforces Discord's rate limits
+        # (ratelimits.py: 429s with Discord's headers; its `refused` lists them).
+        self.rate_limits: RateLimits | None = None
         self.pending: dict[int, PendingInteraction] = {}
         self.pending_by_token: dict[str, PendingInteraction] = {}
         self.nonces: dict[tuple[int, str], tuple[float, Message]] = {}
@@ -242,6 +246,12 @@ class Core(World):
             if fault.status is not None:
                 return self._fault_response(rec, fault)
 
+        if self.rate_limits is not None:
+            verdict = self.rate_limits.take(method, path, match.template, match.params)
+            rec.limits = verdict.headers
+            if verdict.refused is not None:
+                return self._rate_limited(rec, verdict.refused, verdict.retry_after)
+
         req = Req(
             method,
             path,
@@ -328,8 +338,12 @@ class Core(World):
         )
 
     def _ratelimit_headers(
-        self, rec: Recorded, *, remaining: int = 4, reset_after: float = 1.0
+        self, rec: Recorded, *, remaining: int | None = None, reset_after: float | None = None
     ) -> dict[str, str]:
+        if rec.limits is not None and remaining is None:  # enforced: the request's own bucket
+            return dict(rec.limits)
+        remaining = 4 if remaining is None else remaining
+        reset_after = 1.0 if reset_after is None else reset_after
         return {
             "X-RateLimit-Limit": "5",
             "X-RateLimit-Remaining": str(remaining),
@@ -337,6 +351,22 @@ class Core(World):
             "X-RateLimit-Reset-After": f"{reset_after:.3f}",
             "X-RateLimit-Bucket": f"fake{abs(hash((rec.method, rec.route or rec.path))) % 10**9:x}",
         }
+
+    def _rate_limited(self, rec: Recorded, scope: str, retry_after: float) -> web.Response:
+        """A 429 of the enforced rate limits (ratelimits.py), as Discord words it."""
+        rec.status = 429
+        rec.response = {
+            "message": "You are being rate limited.",
+            "retry_after": math.ceil(retry_after * 1000) / 1000,
+            "global": scope == "global",
+        }
+        headers = self._ratelimit_headers(rec)
+        headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
+        headers["X-RateLimit-Scope"] = scope
+        if scope == "global":
+            headers["X-RateLimit-Global"] = "true"
+        headers["Via"] = "1.1 google"
+        return json_response(429, rec.response, headers)
 
     def _fault_response(self, rec: Recorded, fault: Fault) -> web.Response:
         status = fault.status or 500

@@ -112,6 +112,7 @@ class Recorded:
     files: list[str] = field(default_factory=list)
     file_data: dict[str, bytes] = field(default_factory=dict)  # what each uploaded file held
     response: Any = None
+    limits: dict[str, str] | None = None  # its rate-limit headers, when they are enforced
 
     @property
     def reason(self) -> str | None:
