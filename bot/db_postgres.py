@@ -113,6 +113,8 @@ class _Statements:
         """The statement's final text and its parameters' types, asked of PostgreSQL on a
         reading connection (a failed PREPARE would abort the caller's transaction)."""
         try:
+            if not conn.is_in_transaction():  # a reading connection already
+                return await self._learn_on(conn, sql, values)
             async with self._readers.acquire() as reader:
                 return await self._learn_on(reader, sql, values)
         except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError):

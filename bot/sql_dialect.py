@@ -9,6 +9,8 @@ habits; `translate()` turns it into what PostgreSQL runs through asyncpg:
 - `a IS b` / `a IS NOT b` (b not NULL, TRUE or FALSE) become `IS [NOT] DISTINCT FROM`;
 - the two-argument scalar `MAX(a, b)` / `MIN(a, b)` become `GREATEST` / `LEAST`;
 - `CAST(x AS INTEGER)` becomes `CAST(x AS BIGINT)` (Discord ids do not fit 32 bits);
+- `WHERE flags & 2` (an integer as a condition) becomes `WHERE (flags & 2) <> 0`;
+- a bare column in `ON CONFLICT ... DO UPDATE SET a = a + 1` is qualified with its table;
 - `insert()` appends `RETURNING id` (SQLite's lastrowid).
 
 DDL (the migrations and the migrations' own bookkeeping table) is translated too: INTEGER
@@ -208,6 +210,65 @@ def _scalar_minmax(code: str) -> str:
     return code
 
 
+_UPSERT_TABLE = re.compile(r"\bINSERT\s+INTO\s+(\w+)", re.IGNORECASE)
+_DO_UPDATE = re.compile(r"\bDO\s+UPDATE\s+SET\b", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NOT_COLUMNS = frozenset(
+    "and or not null is in like between distinct from true false case when then else end "
+    "where returning as cast bigint integer text excluded exists".split()
+)
+
+
+def _qualify_upsert(code: str) -> str:
+    """In `ON CONFLICT ... DO UPDATE SET a = a + 1`, SQLite reads a bare column as the table's
+    row; PostgreSQL calls it ambiguous (the table's or `excluded`'s): name the table."""
+    table, update = _UPSERT_TABLE.search(code), _DO_UPDATE.search(code)
+    if not table or not update or re.search(r"\bSELECT\b", code[update.end() :], re.I):
+        return code
+    out, i, depth, left = [code[: update.end()]], update.end(), 0, True
+    while i < len(code):
+        c = code[i]
+        word = _WORD.match(code, i) if (c.isalpha() or c == "_") else None
+        if word:
+            name, after = word.group(0), word.end()
+            lowered = name.lower()
+            if depth == 0 and lowered in ("where", "returning"):
+                left = False
+                if lowered == "returning":
+                    out.append(code[i:])
+                    break
+            qualified = code[i - 1 : i] == "." or code[after : after + 1] == "."
+            function = code[after:].lstrip().startswith("(")
+            if left or qualified or function or lowered in _NOT_COLUMNS:
+                out.append(name)
+            else:
+                out.append(f"{table.group(1)}.{name}")
+            i = after
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "," and depth == 0 and not _in_where(out):
+            left = True
+        elif c == "=" and depth == 0 and left:
+            left = False
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _in_where(out: list[str]) -> bool:
+    return any(piece.lower() == "where" for piece in out[1:])
+
+
+_BITS_AS_CONDITION = re.compile(
+    r"\b(WHERE|AND|OR|WHEN|NOT)\s+([\w.$\x01]+\s*&\s*[\w.$\x01]+)"
+    r"(?=\s+(?:AND|OR|THEN|ORDER|GROUP|LIMIT|RETURNING)\b|\s*\)|\s*;?\s*$)",
+    re.IGNORECASE,
+)
+
+
 def _rewrite(code: str) -> str:
     if _OR_REPLACE.search(code):
         raise TranslationError("INSERT OR REPLACE: write INSERT ... ON CONFLICT DO UPDATE")
@@ -220,7 +281,9 @@ def _rewrite(code: str) -> str:
     code = _IS_NOT.sub("IS DISTINCT FROM ", code)
     code = _IS.sub("IS NOT DISTINCT FROM ", code)
     code = _AS_INTEGER.sub("AS BIGINT", code)
-    return _scalar_minmax(code)
+    # SQLite takes an integer as a condition; PostgreSQL wants a boolean: `flags & 2 <> 0`
+    code = _BITS_AS_CONDITION.sub(r"\1 (\2) <> 0", code)
+    return _qualify_upsert(_scalar_minmax(code))
 
 
 @lru_cache(maxsize=4096)

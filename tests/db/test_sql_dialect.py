@@ -118,3 +118,29 @@ def test_every_migration_translates() -> None:
         for statement in split_statements(migration.sql):
             text = translate(statement).text
             assert "INTEGER" not in text.upper().replace("'", " "), (migration.path.name, text)
+
+
+def test_a_bare_column_in_an_upsert_update_is_the_tables_own() -> None:
+    sql = translate(
+        "INSERT INTO events (id, n) VALUES (:id, 1) ON CONFLICT (id) DO UPDATE SET "
+        "n = n + 1, version = COALESCE(version, 0) + excluded.n, at = MAX(at, :now) "
+        "WHERE events.n < limit_n RETURNING n"
+    )
+    assert sql.text == (
+        "INSERT INTO events (id, n) VALUES ($1, 1) ON CONFLICT (id) DO UPDATE SET "
+        "n = events.n + 1, version = COALESCE(events.version, 0) + excluded.n, "
+        "at = GREATEST(events.at, $2) WHERE events.n < events.limit_n RETURNING n"
+    )
+
+
+def test_bit_tests_used_as_conditions_become_comparisons() -> None:
+    sql = translate(
+        "SELECT CASE WHEN flags & 2 THEN 0 ELSE a END, COALESCE(a & 1) FROM t "
+        "WHERE flags & :bit AND b = 1 "
+        "OR x.flags & 4"
+    )
+    assert sql.text == (
+        "SELECT CASE WHEN (flags & 2) <> 0 THEN 0 ELSE a END, COALESCE(a & 1) FROM t "
+        "WHERE (flags & $1) <> 0 "
+        "AND b = 1 OR (x.flags & 4) <> 0"
+    )
