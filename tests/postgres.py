@@ -110,14 +110,16 @@ class PostgresServer:
         name = url.rsplit("/", 1)[1].split("?", 1)[0]
         await self.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
-    async def make_template(self) -> None:
-        """The template every test database is copied from: the migrations applied once."""
+    async def make_template(self) -> str:
+        """The template every test database is copied from: the migrations applied once.
+        Returns its schema's fingerprint."""
         from bot.migrate import apply_migrations
 
         await self.admin(f"DROP DATABASE IF EXISTS {TEMPLATE}", f"CREATE DATABASE {TEMPLATE}")
         db = await Database.open(self.url(TEMPLATE))
         try:
             await apply_migrations(db)
+            return await db.fetchval(SCHEMA)
         finally:
             await db.close()
 
@@ -139,11 +141,24 @@ END $reset$
 """
 
 
+# The schema as the migrations made it: a database a test changed (a dropped table) is not
+# given to another test but dropped.
+SCHEMA = """
+SELECT md5(string_agg(item, ',' ORDER BY item)) FROM (
+    SELECT table_name || '.' || column_name || ':' || data_type AS item
+        FROM information_schema.columns WHERE table_schema = 'public'
+    UNION ALL SELECT indexname FROM pg_indexes WHERE schemaname = 'public'
+    UNION ALL SELECT tgname FROM pg_trigger WHERE NOT tgisinternal
+) AS schema
+"""
+
+
 class _Backend:
     """The session's server, the databases the current test opened (by path), and the
     emptied ones waiting for a next test."""
 
     server: PostgresServer | None = None
+    schema: str | None = None
     opened: ClassVar[dict[str, str]] = {}
     free: ClassVar[list[str]] = []
 
@@ -159,7 +174,7 @@ def start_session_server() -> Iterator[PostgresServer | None]:
     server = PostgresServer(root)
     try:
         server.start()
-        asyncio.run(server.make_template())
+        _Backend.schema = asyncio.run(server.make_template())
         _Backend.server = server
         yield server
     finally:
@@ -203,10 +218,15 @@ def drop_test_databases() -> None:
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
-                async with conn.transaction():
-                    await conn.execute(RESET)
+                reusable = await conn.fetchval(SCHEMA) == _Backend.schema
+                if reusable:
+                    async with conn.transaction():
+                        await conn.execute(RESET)
             finally:
                 await conn.close()
-            _Backend.free.append(url)
+            if reusable:
+                _Backend.free.append(url)
+            else:  # the test changed the schema
+                await server.drop_database(url)
 
     asyncio.run(reset())
