@@ -9,6 +9,8 @@ habits; `translate()` turns it into what PostgreSQL runs through asyncpg:
 - `a IS b` / `a IS NOT b` (b not NULL, TRUE or FALSE) become `IS [NOT] DISTINCT FROM`;
 - the two-argument scalar `MAX(a, b)` / `MIN(a, b)` become `GREATEST` / `LEAST`;
 - `CAST(x AS INTEGER)` becomes `CAST(x AS BIGINT)` (Discord ids do not fit 32 bits);
+- `GROUP_CONCAT(x, sep)` becomes `string_agg(CAST(x AS TEXT), sep)`;
+- `random()` is a random signed 64-bit integer, as in SQLite (not a float in [0, 1));
 - `WHERE flags & 2` (an integer as a condition) becomes `WHERE (flags & 2) <> 0`;
 - a bare column in `ON CONFLICT ... DO UPDATE SET a = a + 1` is qualified with its table;
 - `insert()` appends `RETURNING id` (SQLite's lastrowid).
@@ -269,6 +271,30 @@ _BITS_AS_CONDITION = re.compile(
 )
 
 
+_RANDOM = re.compile(r"\bRANDOM\s*\(\s*\)", re.IGNORECASE)
+# SQLite's random() is a signed 64-bit integer; PostgreSQL's a float in [0, 1).
+_RANDOM_BIGINT = "('x' || substr(md5(gen_random_uuid()::text), 1, 16))::bit(64)::bigint"
+
+
+_GROUP_CONCAT = re.compile(r"\bGROUP_CONCAT\s*\(", re.IGNORECASE)
+
+
+def _group_concat(code: str) -> str:
+    """`GROUP_CONCAT(x[, sep])` is `string_agg(CAST(x AS TEXT), sep)` (',' by default)."""
+    while match := _GROUP_CONCAT.search(code):
+        end, _ = _close(code, match.end())
+        inner, depth, split = code[match.end() : end], 0, -1
+        for i, c in enumerate(inner):
+            depth += (c == "(") - (c == ")")
+            if c == "," and depth == 0:
+                split = i
+                break
+        value, separator = (inner, "','") if split < 0 else (inner[:split], inner[split + 1 :])
+        replacement = f"string_agg(CAST({value.strip()} AS TEXT), {separator.strip()})"
+        code = code[: match.start()] + replacement + code[end + 1 :]
+    return code
+
+
 def _rewrite(code: str) -> str:
     if _OR_REPLACE.search(code):
         raise TranslationError("INSERT OR REPLACE: write INSERT ... ON CONFLICT DO UPDATE")
@@ -281,6 +307,8 @@ def _rewrite(code: str) -> str:
     code = _IS_NOT.sub("IS DISTINCT FROM ", code)
     code = _IS.sub("IS NOT DISTINCT FROM ", code)
     code = _AS_INTEGER.sub("AS BIGINT", code)
+    code = _RANDOM.sub(lambda _: _RANDOM_BIGINT, code)
+    code = _group_concat(code)
     # SQLite takes an integer as a condition; PostgreSQL wants a boolean: `flags & 2 <> 0`
     code = _BITS_AS_CONDITION.sub(r"\1 (\2) <> 0", code)
     return _qualify_upsert(_scalar_minmax(code))

@@ -249,3 +249,9 @@ async def test_forget_vacuums_the_purged_rows_away(pg: Database) -> None:
             break
         await asyncio.sleep(0.1)
     assert await pg.fetchval(dead) == 0
+
+
+async def test_random_gives_large_integers_as_in_sqlite(pg: Database) -> None:
+    values = {await pg.fetchval("SELECT -abs(random() % 9007199254740991) - 1") for _ in range(20)}
+    assert len(values) == 20 and all(isinstance(v, int) and v < 0 for v in values)
+    assert any(v < -(2**40) for v in values)  # not a float in [0, 1) rounded away

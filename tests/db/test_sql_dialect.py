@@ -144,3 +144,16 @@ def test_bit_tests_used_as_conditions_become_comparisons() -> None:
         "WHERE (flags & $1) <> 0 "
         "AND b = 1 OR (x.flags & 4) <> 0"
     )
+
+
+def test_random_is_a_64_bit_integer_as_in_sqlite() -> None:
+    sql = translate("UPDATE t SET k = -abs(random() % 9007199254740991) - 1")
+    assert "::bit(64)::bigint % 9007199254740991" in sql.text and "random()" not in sql.text
+
+
+def test_group_concat_becomes_string_agg() -> None:
+    sql = translate("SELECT GROUP_CONCAT(o.label, ','), group_concat(f(a, b)) FROM o")
+    assert sql.text == (
+        "SELECT string_agg(CAST(o.label AS TEXT), ','), string_agg(CAST(f(a, b) AS TEXT), ',') "
+        "FROM o"
+    )
