@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -95,6 +96,16 @@ def _rowcount(status: str) -> int:
     """The number of rows a command changed, from its status ("UPDATE 3", "INSERT 0 1")."""
     last = status.rsplit(" ", 1)[-1] if status else ""
     return int(last) if last.isdigit() else -1
+
+
+class PostgresIntegrityError(sqlite3.IntegrityError):
+    """A constraint refused the statement (unique, check, foreign key, not null, the mod log's
+    append-only trigger): the same class as on SQLite, so code and tests catch one error.
+    The server's error is its `__cause__`; `sqlstate` its code."""
+
+    def __init__(self, error: asyncpg.PostgresError) -> None:
+        super().__init__(str(error))
+        self.sqlstate = error.sqlstate
 
 
 _CAST_OF_VALUE = {int: "int8", str: "text", bytes: "bytea", float: "float8", bool: "int8"}
@@ -168,24 +179,36 @@ class _Statements:
 
     async def fetch(self, conn: Connection, sql: str, params: Params) -> list[Row]:
         text, args = await self.prepared(conn, translate(sql), params)
-        return cast(list[Row], await conn.fetch(text, *args))
+        with _portable_errors():
+            return cast(list[Row], await conn.fetch(text, *args))
 
     async def fetchrow(self, conn: Connection, sql: str, params: Params) -> Row | None:
         text, args = await self.prepared(conn, translate(sql), params)
-        return cast(Row | None, await conn.fetchrow(text, *args))
+        with _portable_errors():
+            return cast(Row | None, await conn.fetchrow(text, *args))
 
     async def execute(self, conn: Connection, sql: str, params: Params) -> int:
         text, args = await self.prepared(conn, translate(sql), params)
-        if not args:  # the simple protocol: a translated trigger is several statements
-            return _rowcount(await conn.execute(text))
-        return _rowcount(await conn.execute(text, *args))
+        with _portable_errors():
+            if not args:  # the simple protocol: a translated trigger is several statements
+                return _rowcount(await conn.execute(text))
+            return _rowcount(await conn.execute(text, *args))
 
     async def insert(self, conn: Connection, sql: str, params: Params) -> int:
         text, args = await self.prepared(conn, translate(sql, returning_id=True), params)
-        row_id = await conn.fetchval(text, *args)
+        with _portable_errors():
+            row_id = await conn.fetchval(text, *args)
         if row_id is None:
             raise RuntimeError("INSERT returned no row id")
         return int(row_id)
+
+
+@contextmanager
+def _portable_errors() -> Iterator[None]:
+    try:
+        yield
+    except asyncpg.IntegrityConstraintViolationError as error:
+        raise PostgresIntegrityError(error) from error
 
 
 class PostgresTransaction(Transaction):

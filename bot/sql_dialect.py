@@ -368,7 +368,11 @@ def _trigger(match: re.Match[str]) -> str:
     name, table, event = match.group("name"), match.group("table"), match.group("event").upper()
     condition = match.group("cond")
     keep = "OLD" if event == "DELETE" else "NEW"
-    body = f"RAISE EXCEPTION {match.group('message')}; RETURN {keep};"
+    # SQLite's RAISE(ABORT) is a constraint error (sqlite3.IntegrityError): the same class here
+    raised = (
+        f"RAISE EXCEPTION {match.group('message')} USING ERRCODE = 'integrity_constraint_violation'"
+    )
+    body = f"{raised}; RETURN {keep};"
     if condition:
         condition = _rewrite(condition)
         body = f"IF {condition} THEN {body} END IF; RETURN {keep};"
