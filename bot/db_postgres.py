@@ -237,7 +237,9 @@ class PostgresDatabase(Database):
 
     def __init__(self, url: str, writer: asyncpg.Connection, readers: asyncpg.Pool) -> None:
         name = urlsplit(url).path.lstrip("/") or "postgres"
-        self.path = Path(name)  # what logs may name: the database, never the password
+        # Logs name `path.name`: the database, never the password. No file is there, and none
+        # can be made there by mistake (an SQLite tool pointed at it fails).
+        self.path = Path("/dev/null/postgresql") / name
         self.url = url
         self._writer = writer
         # COMMIT goes through `_conn.execute("COMMIT")`, as on SQLite, so the crash points' gate

@@ -47,6 +47,16 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`@pytest.mark.sqlite_only`: a test of the SQLite file itself (its bytes, its log),
+    skipped when the run is on PostgreSQL (TEST_DATABASE=postgresql)."""
+    if postgres.enabled():
+        skip = pytest.mark.skip(reason="reads the SQLite file itself (TEST_DATABASE=postgresql)")
+        for item in items:
+            if item.get_closest_marker("sqlite_only"):
+                item.add_marker(skip)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def postgres_server() -> Iterator[postgres.PostgresServer | None]:
     """TEST_DATABASE=postgresql: this process's PostgreSQL server (tests/postgres.py)."""
