@@ -66,6 +66,11 @@ async def _prepare_connection(conn: Connection) -> None:
 
 
 Connection = asyncpg.Connection | PoolConnectionProxy
+async def _keep_session(conn: Connection) -> None:
+    """A reading connection back in the pool: reads change no session state, so asyncpg's
+    reset (one more round trip after every read) is not needed."""
+
+
 _INTEGERS = {"int2", "int4", "int8", "numeric"}
 _TEXTS = {"text", "varchar", "bpchar", "name"}
 
@@ -105,7 +110,7 @@ class PostgresIntegrityError(sqlite3.IntegrityError):
 
     def __init__(self, error: asyncpg.PostgresError) -> None:
         super().__init__(str(error))
-        self.sqlstate = error.sqlstate
+        self.sqlstate: str | None = getattr(error, "sqlstate", None)
 
 
 _CAST_OF_VALUE = {int: "int8", str: "text", bytes: "bytea", float: "float8", bool: "int8"}
@@ -260,7 +265,7 @@ class PostgresDatabase(Database):
             await _prepare_connection(writer)
             readers = await asyncpg.create_pool(
                 url, min_size=1, max_size=READERS, init=_prepare_connection,
-                server_settings=settings,
+                reset=_keep_session, server_settings=settings,
             )  # fmt: skip
         except BaseException:
             await writer.close()
