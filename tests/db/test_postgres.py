@@ -258,3 +258,25 @@ async def test_random_gives_large_integers_as_in_sqlite(pg: Database) -> None:
     values = {await pg.fetchval("SELECT -abs(random() % 9007199254740991) - 1") for _ in range(20)}
     assert len(values) == 20 and all(isinstance(v, int) and v < 0 for v in values)
     assert any(v < -(2**40) for v in values)  # not a float in [0, 1) rounded away
+
+
+async def test_python_m_bot_migrates_and_checks_postgresql_never_showing_the_password(
+    url: str, tmp_path: Path
+) -> None:
+    from tests.subprocesses import bot_env, run_cli
+
+    secret_url = url.replace("postgresql://postgres@", "postgresql://postgres:Pa55-w0rd-x@")
+    env = bot_env(tmp_path, DATABASE_URL=secret_url)  # trust auth: the password is not needed
+    del env["ANON_SECRET"]
+    result = await run_cli(tmp_path, env, "migrate")
+    assert result.code == 0, result.stderr
+    assert f"Applied {len(discover())} migrations: 0001_core.sql" in result.stdout
+    assert "(postgresql://postgres:***@/" in result.stdout
+    env["DISCORD_TOKEN"] = "MTAwMDAwMDAwMDAwMDAwMDAw.fake.token"
+    env["ANON_SECRET"] = "yH3bQ-2nVr8LmWc5TzK0pXs7JdUa4EiGf9oBhNq6Rl1"
+    result = await run_cli(tmp_path, env, "check")
+    assert result.code == 0, result.stdout
+    assert "[ok] DATABASE_URL = postgresql://postgres:***@/" in result.stdout
+    assert f"schema version {discover()[-1].version}, 0 migrations pending" in result.stdout
+    assert "Pa55-w0rd-x" not in result.stdout + result.stderr
+    assert not (tmp_path / "bot.sqlite3").exists()  # nothing went to the SQLite file
