@@ -66,6 +66,8 @@ async def _prepare_connection(conn: Connection) -> None:
 
 
 Connection = asyncpg.Connection | PoolConnectionProxy
+
+
 async def _keep_session(conn: Connection) -> None:
     """A reading connection back in the pool: reads change no session state, so asyncpg's
     reset (one more round trip after every read) is not needed."""
