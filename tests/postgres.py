@@ -177,6 +177,36 @@ class _Backend:
     free: ClassVar[list[str]] = []
 
 
+ROOT_PREFIX = "peer-support-postgres-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_abandoned_servers() -> None:
+    """Servers of test runs that were killed before they could stop them (their pytest process
+    is gone): stopped, and their folders removed."""
+    for root in Path(tempfile.gettempdir()).glob(f"{ROOT_PREFIX}*"):
+        owner = root / "owner.pid"
+        try:
+            pid = int(owner.read_text())
+        except (OSError, ValueError):
+            continue  # being set up, or not ours
+        if not _alive(pid):
+            try:
+                PostgresServer(root).stop()
+            except RuntimeError:
+                pass  # already stopped
+            shutil.rmtree(root, ignore_errors=True)
+
+
 def start_session_server() -> Iterator[PostgresServer | None]:
     """The session fixture's body (tests/conftest.py): a server and a migrated template when
     TEST_DATABASE=postgresql, else nothing. Its folder is a new one under the system's
@@ -184,7 +214,9 @@ def start_session_server() -> Iterator[PostgresServer | None]:
     if not enabled():
         yield None
         return
-    root = Path(tempfile.mkdtemp(prefix="peer-support-postgres-"))
+    stop_abandoned_servers()
+    root = Path(tempfile.mkdtemp(prefix=ROOT_PREFIX))
+    (root / "owner.pid").write_text(str(os.getpid()))
     server = PostgresServer(root)
     try:
         server.start()
