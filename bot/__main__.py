@@ -71,7 +71,7 @@ def setup_logging(level: str) -> None:
 
 
 async def _open_database(settings: Settings) -> Database:
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database)
     try:
         await migrate.apply_migrations(db)
     except BaseException:
@@ -131,14 +131,14 @@ async def sync_commands(settings: Settings) -> int:
 
 
 async def migrate_database(settings: Settings) -> int:
-    async with await Database.open(settings.database_path) as db:
+    async with await Database.open(settings.database) as db:
         applied = await migrate.apply_migrations(db)
         current = await migrate.status(db)
     if applied:
         print(f"Applied {len(applied)} migrations: " + ", ".join(m.path.name for m in applied))
     else:
         print("The database is up to date.")
-    print(f"Schema version: {current.version} ({settings.database_path})")
+    print(f"Schema version: {current.version} ({settings.database_shown})")
     return EXIT_OK
 
 
@@ -157,7 +157,10 @@ async def check(settings: Settings) -> int:
         if settings.discord_token
         else "DISCORD_TOKEN is not set: put the bot's token in .env (see README.md)",
     )
-    print(f"  [ok] DATABASE_PATH = {settings.database_path}")
+    if settings.database_url:
+        print(f"  [ok] DATABASE_URL = {settings.database_shown} (PostgreSQL)")
+    else:
+        print(f"  [ok] DATABASE_PATH = {settings.database_path}")
     print(f"  [ok] LOG_LEVEL = {settings.log_level}")
     if settings.dev_guild_id:
         print(f"  [ok] DEV_GUILD_ID = {settings.dev_guild_id} (sync registers commands there)")
@@ -179,7 +182,7 @@ async def check(settings: Settings) -> int:
     print(f"  [ok] health endpoint: {url} and /metrics" if url else "  [--] health endpoint off")
 
     print("Database")
-    async with await Database.open(settings.database_path) as db:
+    async with await Database.open(settings.database) as db:
         applied = await migrate.apply_migrations(db)
         current = await migrate.status(db)
         if applied:

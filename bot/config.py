@@ -155,14 +155,28 @@ class Settings:
     # (None); `load_settings` turns it on at DEFAULT_HEALTH_PORT. 0: a free port, chosen at start.
     health_host: str = DEFAULT_HEALTH_HOST
     health_port: int | None = None
+    database_url: str | None = None  # postgresql://...: PostgreSQL instead of the SQLite file
 
-    def __repr__(self) -> str:  # never print the token or the secret
+    def __repr__(self) -> str:  # never print the token, the secret or a database password
         return (
-            f"Settings(database_path={str(self.database_path)!r}, "
+            f"Settings(database={self.database_shown!r}, "
             f"dev_guild_id={self.dev_guild_id!r}, log_level={self.log_level!r}, "
             f"api_base={self.api_base!r}, gateway_url={self.gateway_url!r}, "
             f"health_host={self.health_host!r}, health_port={self.health_port!r})"
         )
+
+    @property
+    def database(self) -> Path | str:
+        """What `Database.open` opens: the PostgreSQL URL if one is set, else the SQLite file."""
+        return self.database_url or self.database_path
+
+    @property
+    def database_shown(self) -> str:
+        """The database, as a log line or `check` may show it: a URL without its password."""
+        if self.database_url is None:
+            return str(self.database_path)
+        shown = re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", self.database_url)
+        return re.sub(r"(password=)[^&]*", r"\1***", shown)
 
     @property
     def log_level_number(self) -> int:
@@ -277,6 +291,15 @@ def load_settings(
             f"for example {database_path / 'peer-support-bot.sqlite3'}."
         )
 
+    database_url = env.get("DATABASE_URL", "").strip() or None
+    if database_url is not None and not database_url.startswith(("postgresql://", "postgres://")):
+        problems.append(
+            "DATABASE_URL must be a PostgreSQL address starting with postgresql://, for example "
+            "postgresql://bot:password@localhost:5432/peersupport. Leave it empty to keep the "
+            "data in the SQLite file of DATABASE_PATH."
+        )
+        database_url = None
+
     dev_guild_id = _snowflake("DEV_GUILD_ID", env.get("DEV_GUILD_ID", ""), problems)
 
     log_level = env.get("LOG_LEVEL", "").strip().upper() or "INFO"
@@ -324,4 +347,5 @@ def load_settings(
         gateway_url=gateway_url,
         health_host=health_host,
         health_port=health_port,
+        database_url=database_url,
     )

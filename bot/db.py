@@ -2,6 +2,8 @@
 
 Everything SQLite-specific lives here (pragmas, BEGIN IMMEDIATE); feature repositories write
 portable SQL with named parameters and run it through `Database` or a `Transaction`.
+`Database.open("postgresql://...")` opens PostgreSQL instead (bot/db_postgres.py, the SQL
+translated by bot/sql_dialect.py), with the same API.
 """
 
 from __future__ import annotations
@@ -39,12 +41,33 @@ BUSY_SLICE_MS = 100
 BUSY_PAUSE_SECONDS = 0.05
 
 
+# PostgreSQL's "another transaction holds the lock": lock_not_available, deadlock_detected,
+# serialization_failure (SQLSTATE codes).
+_PG_BUSY = {"55P03", "40P01", "40001"}
+
+
 def is_busy(error: BaseException) -> bool:
-    """SQLITE_BUSY: another connection holds the write lock."""
+    """SQLITE_BUSY: another connection holds the write lock (or PostgreSQL's lock timeout)."""
+    if getattr(error, "sqlstate", None) in _PG_BUSY:
+        return True
     return isinstance(error, sqlite3.OperationalError) and (
         getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
         or "database is locked" in str(error)
     )
+
+
+def is_postgres_url(target: str) -> bool:
+    """`DATABASE_URL` selects PostgreSQL: postgresql://user:password@host:port/database."""
+    return target.startswith(("postgresql://", "postgres://"))
+
+
+def database_errors() -> tuple[type[BaseException], ...]:
+    """The errors a statement may raise on either backend (a failed migration, a full disk)."""
+    try:
+        import asyncpg
+    except ImportError:  # SQLite alone needs no asyncpg
+        return (sqlite3.Error,)
+    return (sqlite3.Error, asyncpg.PostgresError)
 
 
 _URGENT: ContextVar[bool] = ContextVar("database_urgent", default=False)
@@ -167,6 +190,11 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
+        """An SQLite file (or ":memory:"), or a `postgresql://` URL (bot/db_postgres.py)."""
+        if isinstance(path, str) and is_postgres_url(path):
+            from bot.db_postgres import PostgresDatabase
+
+            return await PostgresDatabase.connect(path)
         path = Path(path)
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.db import Database
+from bot.db import Database, database_errors
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ async def apply_migrations(db: Database, directory: Path = MIGRATIONS_DIR) -> li
                         "now": int(time.time()),
                     },
                 )
-        except sqlite3.Error as exc:
+        except database_errors() as exc:
             raise MigrationError(
                 f"{migration.path.name} failed and was rolled back: {exc}"
             ) from exc

@@ -12,7 +12,7 @@ the bot with the features a test names, on the test's clock, and stops it at the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -22,6 +22,7 @@ import pytest
 from bot.clock import Clock
 from bot.db import Database
 from bot.migrate import apply_migrations
+from tests import postgres
 from tests.fakediscord import FakeDiscord
 from tests.harness import BotRunner, Prepare, Server, build_server
 
@@ -46,9 +47,31 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`@pytest.mark.sqlite_only`: a test of the SQLite file itself (its bytes, its log),
+    skipped when the run is on PostgreSQL (TEST_DATABASE=postgresql)."""
+    if postgres.enabled():
+        skip = pytest.mark.skip(reason="reads the SQLite file itself (TEST_DATABASE=postgresql)")
+        for item in items:
+            if item.get_closest_marker("sqlite_only"):
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def postgres_server() -> Iterator[postgres.PostgresServer | None]:
+    """TEST_DATABASE=postgresql: this process's PostgreSQL server (tests/postgres.py)."""
+    yield from postgres.start_session_server()
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases() -> Iterator[None]:
+    yield
+    postgres.drop_test_databases()
+
+
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "test.sqlite3")
+    database = await postgres.open_test_database(tmp_path / "test.sqlite3")
     await apply_migrations(database)
     try:
         yield database

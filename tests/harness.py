@@ -34,6 +34,7 @@ from bot.migrate import apply_migrations
 from bot.scheduler import create_scheduler
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import Channel, Guild, Role, User
+from tests.postgres import open_test_database
 
 VIEW_CHANNEL = 1 << 10
 
@@ -179,7 +180,7 @@ class BotRunner:
         """`prepare` runs on the built bot before it connects (e.g. to register a renderer or
         add a test's cog); it may be a coroutine function."""
         configure_endpoints(self.settings)
-        self.db = await Database.open(self.settings.database_path)
+        self.db = await open_test_database(self.settings.database_path)
         await apply_migrations(self.db)
         bot = Bot(
             settings=self.settings,
