@@ -1,4 +1,4 @@
-"""The programme's SQL for the anonymous ratings it keeps (migration 0032, `programme_ratings`):
+"""The programme's SQL for the anonymous ratings it keeps (migration 0031, `programme_ratings`):
 one row per closed post-session poll where at least k answered; how many answered, the mean and
 how many gave each rating. Never who."""
 
