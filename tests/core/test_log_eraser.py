@@ -11,6 +11,8 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from bot.db import Database
 from tests.harness import wait_until
 
@@ -69,6 +71,7 @@ class Reader:
         self.conn.close()
 
 
+@pytest.mark.sqlite_only
 async def test_a_burst_of_purges_empties_the_log_once(db: Database) -> None:
     await write_notes(db)
     assert readable(db.path)  # the words are in the files before the purges
@@ -83,6 +86,7 @@ async def test_a_burst_of_purges_empties_the_log_once(db: Database) -> None:
     assert await db.fetchval("SELECT COUNT(*) FROM notes") == 0
 
 
+@pytest.mark.sqlite_only
 async def test_bursts_one_after_another_cost_one_checkpoint_each(db: Database) -> None:
     await write_notes(db)
     db.eraser.spacing = 0.05  # the next round waits for the spacing, not for a fixed clock
@@ -95,6 +99,7 @@ async def test_bursts_one_after_another_cost_one_checkpoint_each(db: Database) -
     assert readable(db.path) == {} and files(db.path)["-wal"] == b""
 
 
+@pytest.mark.sqlite_only
 async def test_a_reader_blocking_a_burst_is_waited_for_once_in_the_background(
     db: Database,
 ) -> None:

@@ -65,6 +65,7 @@ async def community(
         yield value
 
 
+@pytest.mark.sqlite_only
 async def test_purged_words_leave_the_database_file_and_the_log(community: Community) -> None:
     c, mod = community, community.server.moderator
     g, ch = c.server.guild, c.server.general
@@ -108,6 +109,7 @@ async def test_purged_words_leave_the_database_file_and_the_log(community: Commu
     assert await db.fetchval("SELECT COUNT(*) FROM escalation_cases") == 1
 
 
+@pytest.mark.sqlite_only
 async def test_a_reader_that_never_lets_go_is_reported_without_member_data(
     community: Community, caplog: pytest.LogCaptureFixture
 ) -> None:

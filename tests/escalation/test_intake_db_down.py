@@ -48,6 +48,7 @@ def assert_written_once(c: Community, members: list[Any]) -> None:
     assert rows(c, "SELECT COUNT(*) AS n FROM outbox WHERE status != 'sent'")[0]["n"] == 0
 
 
+@pytest.mark.sqlite_only
 async def test_a_minute_of_locked_database_drops_nothing(community: Community) -> None:
     c, fake, member, peer = community, community.fake, community.server.member, community.peer
     assert c.bot.db is not None
@@ -130,6 +131,7 @@ class _Refused:
 
 
 @pytest.mark.parametrize("at", [("INSERT", "UPDATE", "DELETE"), ("COMMIT",)])
+@pytest.mark.sqlite_only
 async def test_a_full_disk_drops_nothing(community: Community, at: tuple[str, ...]) -> None:
     c, fake, member = community, community.fake, community.server.member
     db: Any = c.bot.db

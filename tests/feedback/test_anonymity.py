@@ -51,6 +51,7 @@ def tables(db: bytes) -> dict[str, list[str]]:
     return {n: [c[1] for c in query(db, f"PRAGMA table_info({n})")] for n in names}
 
 
+@pytest.mark.sqlite_only
 async def test_no_one_can_tell_how_anyone_voted(
     bot_runner: BotRunner,
     fake_discord: FakeDiscord,
@@ -129,6 +130,7 @@ def _where(table: str, columns: list[str], token: bytes) -> str:
     return f"SELECT 1 FROM {table} WHERE {tests}"
 
 
+@pytest.mark.sqlite_only
 async def test_no_one_can_tell_who_wrote_what(
     mod_log_runner: BotRunner,
     fake_discord: FakeDiscord,

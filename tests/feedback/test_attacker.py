@@ -150,6 +150,7 @@ def logged(records: list[logging.LogRecord]) -> bytes:
     ).encode()
 
 
+@pytest.mark.sqlite_only
 async def test_the_attacker_pairs_no_member_with_a_choice_or_a_text(
     mod_log_runner: BotRunner,
     fake_discord: FakeDiscord,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import pytest
+
 from cogs.feedback.anonymity import Tokens
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
@@ -38,6 +40,7 @@ CROWD = 40
 LABELS = ("Morning", "Afternoon", "Evening")
 
 
+@pytest.mark.sqlite_only
 async def test_votes_written_together_pair_no_one_with_a_choice(
     start_feedback: StartFeedback, fake_discord: FakeDiscord, server: Server, clock: FakeClock
 ) -> None:

@@ -10,6 +10,8 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from cogs.feedback.anonymity import Tokens
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
@@ -63,6 +65,7 @@ class Reader:
         self.conn.close()
 
 
+@pytest.mark.sqlite_only
 async def test_polls_closing_together_share_the_emptying_of_the_log(
     bot_runner: BotRunner,
     fake_discord: FakeDiscord,
@@ -89,6 +92,7 @@ async def test_polls_closing_together_share_the_emptying_of_the_log(
     assert all("Mon: **67%** (2 votes)" in m.text for m in results_in(fake, server.general))
 
 
+@pytest.mark.sqlite_only
 async def test_a_reader_delays_the_emptying_but_no_close(
     bot_runner: BotRunner,
     fake_discord: FakeDiscord,

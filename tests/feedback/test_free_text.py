@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.events import FEEDBACK_SUBMITTED
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
@@ -45,6 +47,7 @@ async def test_feedback_reaches_the_moderators_in_a_batch(
     assert await mod_log_runner.db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
 
 
+@pytest.mark.sqlite_only
 async def test_a_few_a_day_and_the_daily_digest(
     mod_log_runner: BotRunner, fake_discord: FakeDiscord, server: Server, clock: FakeClock
 ) -> None:

@@ -129,6 +129,7 @@ def test_tokens_depend_on_poll_member_and_secret() -> None:
 # ---------------------------------------------------------------------------- votes on disk
 
 
+@pytest.mark.sqlite_only
 async def test_a_log_that_is_never_emptied_pairs_no_token_with_a_choice(
     db: Database, clock: FakeClock
 ) -> None:
@@ -186,6 +187,7 @@ async def test_a_log_that_is_never_emptied_pairs_no_token_with_a_choice(
     ]
 
 
+@pytest.mark.sqlite_only
 async def test_a_vote_moves_no_row(db: Database, clock: FakeClock) -> None:
     service = poll_service(db, clock)
     poll = await open_poll(service)
@@ -199,6 +201,7 @@ async def test_a_vote_moves_no_row(db: Database, clock: FakeClock) -> None:
     assert voted == {TOKENS.voter(poll.id, m) for m in MEMBERS[::2]}
 
 
+@pytest.mark.sqlite_only
 async def test_a_member_missing_from_the_roll_leaves_no_trace_either(
     db: Database, clock: FakeClock, tmp_path: Path
 ) -> None:
@@ -237,6 +240,7 @@ async def feedback_service(
     return FeedbackService(db, clock, outbox, TOKENS, NoGroups, settings, eraser=eraser, rng=rng)
 
 
+@pytest.mark.sqlite_only
 async def test_free_text_keeps_no_order_and_no_author(
     db: Database, clock: FakeClock, tmp_path: Path
 ) -> None:
@@ -275,6 +279,7 @@ async def test_digests_are_shuffled(db: Database, clock: FakeClock) -> None:
     assert await db.fetchval("SELECT COUNT(*) FROM feedback_items") == 0
 
 
+@pytest.mark.sqlite_only
 async def test_below_min_voters_no_choice_is_kept(db: Database, clock: FakeClock) -> None:
     service = poll_service(db, clock)
     poll = await open_poll(service)
@@ -316,6 +321,7 @@ async def test_votes_lost_in_a_restart_are_told_once(db: Database, clock: FakeCl
     assert results is not None and not results.shown  # two votes now: below k
 
 
+@pytest.mark.sqlite_only
 async def test_a_poll_that_closes_before_its_lost_voters_are_known_still_tells_them(
     db: Database, clock: FakeClock
 ) -> None:

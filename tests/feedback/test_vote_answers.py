@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
+import pytest
+
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.faults import Recorded
 from tests.fakediscord.interactions import DEFERRED_UPDATE_MESSAGE
@@ -15,6 +17,7 @@ from tests.feedback.conftest import open_poll, press, the_bot
 from tests.harness import BotRunner, Server, wait_until
 
 
+@pytest.mark.sqlite_only
 async def test_a_vote_held_up_by_another_writer_is_acknowledged_then_counted(
     bot_runner: BotRunner, fake_discord: FakeDiscord, server: Server, people: list[User]
 ) -> None:

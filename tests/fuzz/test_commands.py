@@ -303,6 +303,7 @@ async def fuzz_commands(
 
 
 @pytest.mark.parametrize("who", list(AUDIENCES))
+@pytest.mark.sqlite_only
 async def test_every_command_as(
     who: str,
     fake_discord: FakeDiscord,

@@ -102,6 +102,7 @@ def fill(fuzz: Fuzz, user: User, opener: Opener, count: int) -> str | None:
     return None
 
 
+@pytest.mark.sqlite_only
 async def test_every_form_behind_a_button_or_menu(
     fake_discord: FakeDiscord,
     start_bot: StartBot,

@@ -49,6 +49,7 @@ async def refusal_for(
         observer.detach()
 
 
+@pytest.mark.sqlite_only
 async def test_a_meeting_in_the_year_9999_is_refused_kindly(
     fake_discord: FakeDiscord, start_bot: StartBot, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -64,6 +65,7 @@ async def test_a_meeting_in_the_year_9999_is_refused_kindly(
     assert result.ephemeral and result.text
 
 
+@pytest.mark.sqlite_only
 async def test_reminder_times_of_inf_are_refused_kindly(
     fake_discord: FakeDiscord, start_bot: StartBot, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,6 +13,8 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
+import pytest
+
 from bot.client import Bot
 from cogs.groups.records import Group
 from tests.confidentiality.conftest import agree
@@ -48,6 +50,7 @@ async def start(start_bot: StartBot) -> tuple[BotRunner, Bot]:
     return runner, runner.bot
 
 
+@pytest.mark.sqlite_only
 async def test_group_events_a_crash_kept_from_their_listeners_reach_them_at_the_next_start(
     start_bot: StartBot, fake_discord: FakeDiscord, server: Server, tmp_path: Path
 ) -> None:

@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from bot.db import Database
 from tests.privacy.conftest import RETENTION_JOBS, World, close_everything, run_jobs
 
@@ -58,6 +60,7 @@ async def columns(db: Database, table: str) -> set[str]:
     return {r["name"] for r in await db.fetchall(f"PRAGMA table_info({table})")}
 
 
+@pytest.mark.sqlite_only
 async def test_privacy_md_has_a_row_for_every_table(db: Database) -> None:
     """A table added by a migration without its PRIVACY.md row fails here, by name."""
     rows = register()
