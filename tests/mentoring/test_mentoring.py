@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.fakediscord.models import Message, User
+from tests.harness import wait_until
 from tests.mentoring.conftest import World, offer, request
 
 
@@ -14,7 +15,14 @@ def consent_message(w: World, user: User) -> Message:
     )
 
 
+def has_consent_message(w: World, user: User) -> bool:
+    return any(any(c.startswith("mentoring:consent:") for c in m.custom_ids()) for m in w.dms(user))
+
+
 async def answer(w: World, user: User, yes: bool) -> None:
+    # The consent DM goes through the outbox at the send budget's pace: on a busy machine it may
+    # arrive after the bot was last idle (seen in CI), so wait for it rather than for idleness.
+    await wait_until(lambda: has_consent_message(w, user), timeout=10)
     message = consent_message(w, user)
     word = ":yes:" if yes else ":no:"
     custom_id = next(c for c in message.custom_ids() if word in c)
