@@ -2,8 +2,9 @@
 never succeed must not hold back the sends behind it).
 
 - transient: Discord answered 5xx or 429, the connection failed or timed out, or the database was
-  busy or its disk failed. Tried again with backoff; the rows behind it for the same destination
-  wait for it, so each destination keeps its order.
+  busy or its disk failed (on PostgreSQL too: a lock timeout, a deadlock, a lost connection, a
+  full disk, the server restarting). Tried again with backoff; the rows behind it for the same
+  destination wait for it, so each destination keeps its order.
 - refused: Discord refused the message for good (400 invalid form body, 403 missing access, 404
   unknown channel, DMs closed), or the feature said it can never be sent (`PermanentFailure`).
   Failed at once.
@@ -51,6 +52,18 @@ _TRANSIENT_SQLITE = {
 }
 
 
+# PostgreSQL SQLSTATEs that pass: any connection exception (class 08), insufficient resources
+# such as a full disk (class 53), a serialization failure or deadlock, a lock not granted in time
+# (55P03, `is_busy`), the server shutting down or starting (57P01-57P03).
+_TRANSIENT_PG_CLASSES = {"08", "53"}
+_TRANSIENT_PG = {"40001", "40P01", "55P03", "57P01", "57P02", "57P03"}
+
+
+def _transient_on_postgres(error: BaseException) -> bool:
+    state = getattr(error, "sqlstate", None)
+    return isinstance(state, str) and (state[:2] in _TRANSIENT_PG_CLASSES or state in _TRANSIENT_PG)
+
+
 class PermanentFailure(Exception):
     """A renderer may raise this when the message can never be sent (its subject is gone)."""
 
@@ -79,6 +92,8 @@ def is_transient(error: BaseException) -> bool:
         if code is not None:
             return code & 0xFF in _TRANSIENT_SQLITE
         return "database is locked" in str(error)
+    if _transient_on_postgres(error):
+        return True
     return isinstance(error, aiohttp.ClientError | OSError | asyncio.TimeoutError)
 
 

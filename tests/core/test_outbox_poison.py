@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
+import asyncpg
 import pytest
 
 from bot.__main__ import QUIET_LIBRARIES
@@ -16,7 +17,7 @@ from bot.client import Bot
 from bot.clock import epoch
 from bot.db import Database
 from bot.outbox import NORMAL, Outbox
-from bot.outbox_failures import RENDER_RETRY_SECONDS, RENDER_TRIES
+from bot.outbox_failures import RENDER_RETRY_SECONDS, RENDER_TRIES, verdict
 from tests.conftest import FakeClock, StartBot
 from tests.core.probe import POISON, TEXT, URGENT_TEXT, probe
 from tests.fakediscord import FakeDiscord
@@ -216,3 +217,26 @@ async def test_a_row_set_aside_holds_back_nothing_and_stays_aside_across_a_resta
     assert [r.payload["text"] for r in again] == ["good 1", "good 2"]
     later = await repo.claim_due(now + 5, 10)
     assert [(r.payload["text"], r.set_aside, r.failed_renders) for r in later] == [("bad", True, 1)]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        asyncpg.exceptions.LockNotAvailableError("lock timeout"),
+        asyncpg.exceptions.DeadlockDetectedError("deadlock detected"),
+        asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"),
+        asyncpg.exceptions.DiskFullError("could not extend file"),
+        asyncpg.exceptions.AdminShutdownError("terminating connection"),
+        asyncpg.exceptions.CannotConnectNowError("the database system is starting up"),
+    ],
+)
+def test_a_postgresql_server_busy_or_away_is_waited_for_not_failed(error: Exception) -> None:
+    """On PostgreSQL as on SQLite, a send whose database was busy, full or away for a moment is
+    tried again with backoff: a crisis alert is never failed for a lock timeout."""
+    assert verdict(error) == "transient"
+
+
+def test_a_postgresql_error_that_will_not_pass_is_not_retried_forever() -> None:
+    assert verdict(asyncpg.exceptions.UndefinedTableError("relation does not exist")) == (
+        "unrenderable"
+    )
