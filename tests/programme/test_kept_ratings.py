@@ -12,11 +12,9 @@ from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
 from tests.feedback.conftest import fire_close, poll_id_of, polls_in, vote
 from tests.harness import BotRunner, Server, wait_until
-from tests.meetings.conftest import join, make_group, person, run_until, schedule, settle
-from tests.programme.conftest import sweep
+from tests.meetings.conftest import run_until, settle
+from tests.programme.conftest import QUESTION, group_with_session_polls, sweep
 from tests.programme.test_reports import uploads
-
-QUESTION = "How helpful was today's session?"
 
 
 @pytest.fixture
@@ -28,24 +26,13 @@ async def test_ratings_outlive_their_polls(
     runner: BotRunner, fake_discord: FakeDiscord, server: Server, clock: FakeClock
 ) -> None:
     fake, s = fake_discord, server
-    lena = person(fake, s, "lena")
-    anna, bea, cai, dan = (person(fake, s, n) for n in ("anna", "bea", "cai", "dan"))
-    group = await make_group(runner, fake, s, "Survivors", lena)
-    for member in (anna, bea, cai, dan):
-        await join(fake, s, member, group.id)
-    room = fake.channel(group.channel_id)  # type: ignore[arg-type]
-    res = await fake.slash(
-        lena,
-        "poll settings session-poll",
-        guild=s.guild,
-        channel=s.general,
-        options={"group": str(group.id), "enabled": True, "hours": 12},
+    rated = await group_with_session_polls(runner, fake, s)
+    lena, (anna, bea, cai, dan), group, room = (
+        rated.leader,
+        rated.members,
+        rated.group,
+        rated.room,
     )
-    assert QUESTION in res.text, res.text
-    for when in ("2027-03-02 18:00", "2027-03-09 18:00"):
-        done = await schedule(fake, s, lena, group.id, title="Circle", when=when, minutes=60)
-        assert "is scheduled" in done.text, done.text
-    await settle(runner)
     bot = runner.bot
     assert bot is not None
 

@@ -13,13 +13,12 @@ from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
 from tests.feedback.conftest import fire_close, poll_id_of, polls_in, vote
 from tests.harness import BotRunner, Server, wait_until
-from tests.meetings.conftest import join, make_group, person, run_until, schedule, settle
-from tests.programme.conftest import briefings, sweep
+from tests.meetings.conftest import run_until, settle
+from tests.programme.conftest import QUESTION, briefings, group_with_session_polls, sweep
 from tests.programme.test_reports import uploads
 
 CRISIS_WORDS = "I just want to kill myself"
 REPORTED_WORDS = "Stop your chemo, turmeric cures it"
-QUESTION = "How helpful was today's session?"
 
 
 @pytest.fixture
@@ -48,24 +47,13 @@ async def test_briefing_and_report_from_the_real_features(
         options={"channel": s.private.id},
     )
     assert res.ephemeral, res.text
-    lena = person(fake, s, "lena")
-    anna, bea, cai, dan = (person(fake, s, n) for n in ("anna", "bea", "cai", "dan"))
-    group = await make_group(runner, fake, s, "Survivors", lena)
-    for member in (anna, bea, cai, dan):
-        await join(fake, s, member, group.id)
-    room = fake.channel(group.channel_id)  # type: ignore[arg-type]
-    res = await fake.slash(
-        lena,
-        "poll settings session-poll",
-        guild=s.guild,
-        channel=s.general,
-        options={"group": str(group.id), "enabled": True, "hours": 12},
+    rated = await group_with_session_polls(runner, fake, s)
+    lena, (anna, bea, cai, dan), group, room = (
+        rated.leader,
+        rated.members,
+        rated.group,
+        rated.room,
     )
-    assert QUESTION in res.text, res.text
-    for when in ("2027-03-02 18:00", "2027-03-09 18:00"):
-        done = await schedule(fake, s, lena, group.id, title="Circle", when=when, minutes=60)
-        assert "is scheduled" in done.text, done.text
-    await settle(runner)
 
     clock.now = datetime(2027, 3, 2, 21, 30, tzinfo=UTC)
     # The moderation feature: a message in the group's room reported, still open.
