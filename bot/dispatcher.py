@@ -7,14 +7,11 @@ aside (the rows behind it go on) and is failed after `RENDER_TRIES` tries within
 failed row dispatches `outbox_failed(message, error)` and calls its kind's `on_failure` (crisis
 resources whose DM was refused fall back to a private thread).
 
-A feature learns what was delivered through the `on_sent` handler it registers with the
-renderer: `on_sent(message, message_id)` runs after the row is marked sent, with the Discord id
-of the message (for a DM, `outbox.repository.delivery(message.id)` also has the DM channel's
-id). Registered by kind when the feature loads, it hears sends completed after a restart too,
-at least once per send: the row records when its handler finished (`told_at`), and at start-up
-the handler runs for every sent row a crash cut short (handlers are idempotent). An error in a
-handler is logged and the send stays sent. Code that only waits for one send's outcome (a
-command's reply) awaits `dispatcher.outcome(row_id, within)` instead of polling the database.
+A feature hears what was delivered through the `on_sent(message, message_id)` handler it
+registers by kind with the renderer, after the row is marked sent (a DM's channel id: in
+`outbox.repository.delivery(message.id)`); at least once per send, also after a restart (the
+row records `told_at`; handlers are idempotent); its errors are logged, the send stands. A
+command waiting for one send's outcome awaits `dispatcher.outcome(row_id, within)`.
 
 Urgent rows (`priority=URGENT`: crisis alerts, resources) are claimed first, go ahead of
 ordinary rows for the same destination and never wait for a turn; ordinary rows are claimed as
@@ -163,8 +160,7 @@ class OutboxDispatcher:
         except TimeoutError:
             return "pending"
         finally:
-            waiting = self._outcomes.get(row_id, [])
-            if future in waiting:
+            if future in (waiting := self._outcomes.get(row_id, [])):
                 waiting.remove(future)
             if not waiting:
                 self._outcomes.pop(row_id, None)
@@ -212,9 +208,8 @@ class OutboxDispatcher:
                 await self._idle.wait()
                 now = epoch(self._clock())
                 due = await self._repo.next_due_at(now)
-                if due is None or due > now:
-                    if not self._workers:
-                        return
+                if (due is None or due > now) and not self._workers and self._idle.is_set():
+                    return
                 await asyncio.sleep(0.02)
 
     async def _run(self) -> None:
@@ -245,21 +240,24 @@ class OutboxDispatcher:
         # the loop when it settles a row).
         now = epoch(self._clock())
         due = await self._repo.next_due_at(now, urgent_only=self._ordinary_room() <= 0)
-        if due is None:
-            return IDLE_POLL_SECONDS
-        return min(max(due - now, 0.05), IDLE_POLL_SECONDS)
+        return IDLE_POLL_SECONDS if due is None else min(max(due - now, 0.05), IDLE_POLL_SECONDS)
 
     def _ordinary_room(self) -> int:
         held = sum(1 for urgent in self._in_flight.values() if not urgent)
         return self.budget.held - held
 
     async def _claim_and_spawn(self) -> None:
-        rows = await self._repo.claim_due(
-            epoch(self._clock()),
-            max(self._ordinary_room(), 0),
-            urgent_limit=CLAIM_BATCH,
-            tried_after=snowflake_before_now(),
-        )
+        self._idle.clear()  # claimed rows are leased, not due, before they have a worker
+        try:
+            rows = await self._repo.claim_due(
+                epoch(self._clock()),
+                max(self._ordinary_room(), 0),
+                urgent_limit=CLAIM_BATCH,
+                tried_after=snowflake_before_now(),
+            )
+        finally:
+            if not self._workers:
+                self._idle.set()
         for row in rows:
             if row.id in self._in_flight:
                 continue
