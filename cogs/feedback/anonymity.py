@@ -80,7 +80,10 @@ class HistoryEraser:
 
     async def prepare(self) -> None:
         if not await self.db.secure_delete_on():
-            log.warning("SQLite refused secure_delete; deleted feedback may linger in free pages")
+            if hasattr(self.db, "url"):  # PostgreSQL: never overwrites; PRIVACY.md says so
+                log.info("PostgreSQL keeps deleted feedback until VACUUM (see PRIVACY.md)")
+            else:
+                log.warning("SQLite refused secure_delete; deleted feedback may linger")
         await self.erase()
 
     async def erase(self) -> None:
