@@ -21,8 +21,8 @@ COPY cogs ./cogs
 COPY migrations ./migrations
 # The install README.md gives (editable, in /app): setup.py compiles the translation catalogues
 # (bot/locales/*/LC_MESSAGES/*.mo) beside the code, and the migrations stay where the bot looks
-# for them (/app/migrations: a plain `pip install .` leaves them out of the package). The checks
-# stop the build if either is missing; pip and setuptools are not needed to run.
+# for them (/app/migrations; a plain `pip install .` copies them into the package instead). The
+# checks stop the build if either is missing; pip and setuptools are not needed to run.
 RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install --upgrade pip \
     && /opt/venv/bin/pip install -e . \

@@ -19,7 +19,9 @@ from bot.db import Database, database_errors
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# The copy an installed package carries (setup.py), else a source checkout's migrations/.
+_INSTALLED = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS_DIR = _INSTALLED if _INSTALLED.is_dir() else _INSTALLED.parent.parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 _BOOKKEEPING = """
