@@ -2,6 +2,7 @@
 loopback Discord; and, in the same run, the bare discord.py floor from benchmarks/roundtrip.py.
 
     .venv/bin/python -m benchmarks.poll_votes [--voters 300] [--rounds 3]
+    TEST_DATABASE=postgresql .venv/bin/python -m benchmarks.poll_votes   # on PostgreSQL
 
 A vote is two interactions: the option button (the bot answers with a private "confirm your
 choice?") and the confirm button (the bot counts the vote in one transaction and edits the
@@ -22,7 +23,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import yarl
@@ -31,6 +32,7 @@ from discord.http import Route
 
 from benchmarks.roundtrip import BareBot, bare_floor
 from bot.client import Bot
+from tests import postgres
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import Message, User
 from tests.harness import BotRunner, Server, build_server
@@ -270,5 +272,13 @@ async def main() -> None:
     )
 
 
+def run() -> None:
+    """On PostgreSQL with TEST_DATABASE=postgresql: a server of its own, as the tests start one
+    (tests/postgres.py; the database of each round is a fresh one from the migrated template)."""
+    with contextmanager(postgres.start_session_server)() as backend:
+        print(f"database: {'PostgreSQL ' + backend.url() if backend else 'SQLite file'}")
+        asyncio.run(main())
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    run()
