@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import discord
 
 from bot.clock import epoch
-from bot.db import urgent_work
+from bot.db import database_errors, urgent_work
 from bot.guild_settings import GuildSettings
 from bot.i18n import Translate
 from cogs.escalation import render
@@ -233,7 +232,7 @@ class Intake:
                 "directly and the case is written as soon as the database is back",
                 call.label,
                 error,
-                exc_info=not isinstance(error, OSError | sqlite3.Error),
+                exc_info=not isinstance(error, (OSError, *database_errors())),
             )
         elif call.failures % LOG_EVERY == 0:
             log.error(
