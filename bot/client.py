@@ -124,7 +124,7 @@ class Bot(commands.Bot):
         self.extensions_to_load: tuple[str, ...] = tuple(extensions)
         # Which servers this process handles (bot/shards.py; SHARD_COUNT, SHARD_IDS).
         self.shard_set: ShardSet = settings.shards
-        self.outbox = Outbox(db, clock)
+        self.outbox = Outbox(db, clock, self.shard_set)
         # Every feature records moderation actions here (settings changes included).
         self.modlog = ModLog(db, clock, self.outbox)
         self.guild_settings = GuildSettingsService(
