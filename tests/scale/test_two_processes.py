@@ -40,7 +40,8 @@ class Community:
         self.support = fake.create_text_channel(server.guild, "support-circle")
         self.leader = fake.create_user("lena")
         fake.add_member(server.guild, self.leader)
-        self.room: int | None = None  # the group's channel, once created
+        self.group_id: int | None = None  # the group, once created
+        self.room: int | None = None  # its channel
 
     def alerts(self) -> list[Message]:
         return [m for m in self.fake.messages_in(self.server.private) if m.embeds]
@@ -80,7 +81,8 @@ async def prepare(fake: FakeDiscord, c: Community, url: str, starts: datetime) -
     finally:
         await conn.close()
     assert row is not None
-    group_id, c.room = row["id"], row["channel_id"]
+    group_id = c.group_id = row["id"]
+    c.room = row["channel_id"]
     done = await fake.slash(
         c.leader,
         "meeting settings reminders",
