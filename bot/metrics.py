@@ -132,12 +132,17 @@ class Shard:
 
 
 def gateway_shards(bot: Bot) -> list[Shard]:
-    """Each shard's connection: AutoShardedClient's shards, or the one connection."""
+    """Each shard's connection: every shard this process runs (SHARD_IDS, or all of
+    SHARD_COUNT; one not launched yet is not connected), or the one connection."""
     shards = getattr(bot, "shards", None)
-    if isinstance(shards, dict) and shards:
+    count, ids = bot.settings.shard_count, bot.settings.shard_ids
+    if isinstance(shards, dict) and count is not None:
+        expected = ids if ids is not None else tuple(range(count))
         return [
-            Shard(sid, not info.is_closed() and bot.is_ready(), _seconds(info.latency))
-            for sid, info in sorted(shards.items())
+            Shard(sid, False, None)
+            if (info := shards.get(sid)) is None
+            else Shard(sid, not info.is_closed() and bot.is_ready(), _seconds(info.latency))
+            for sid in expected
         ]
     ws = bot.ws
     connected = ws is not None and ws.open and bot.is_ready() and not bot.is_closed()

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -114,6 +116,12 @@ async def outbox_rows(url: str) -> list[asyncpg.Record]:
         await conn.close()
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def ready(workdir: Path) -> bool:
     return "connected as" in (workdir / "bot.log").read_text()
 
@@ -136,6 +144,8 @@ async def test_two_shard_processes_one_killed_send_everything_exactly_once(
         envs[shard] = bot_env(
             workdir, fake, DATABASE_URL=pg_url, SHARD_COUNT=str(SHARDS), SHARD_IDS=str(shard)
         )
+    health_port = free_port()
+    envs[1]["HEALTH_PORT"] = str(health_port)  # its /healthz names its own shard
     synced = await run_cli(dirs[0], envs[0], "sync")  # the migrations, then the commands
     assert synced.code == 0, synced.stderr
 
@@ -195,6 +205,11 @@ async def test_two_shard_processes_one_killed_send_everything_exactly_once(
         async with asyncio.timeout(30):
             while not await settled():  # a double would be a send still to make
                 await asyncio.sleep(0.2)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{health_port}/healthz") as answer:
+                health = await answer.json()
+        shards = health["checks"]["gateway"]["shards"]
+        assert list(shards) == ["1"] and shards["1"]["connected"] is True
     finally:
         for proc in procs.values():
             if proc.returncode is None:
