@@ -73,7 +73,7 @@ async def set_up(fake: FakeDiscord, c: Community, url: str) -> None:
         ("setup region", {"region": "US"}),
     ):
         res = await fake.slash(s.admin, command, guild=s.guild, channel=s.general, options=options)
-        assert res.ephemeral, res.text
+        assert res.ephemeral, (command, res.error_status, res.text)
     made = await fake.slash(
         s.admin,
         "group create",
@@ -82,7 +82,7 @@ async def set_up(fake: FakeDiscord, c: Community, url: str) -> None:
         options={"name": "Caregivers", "leader": c.leader.id, "timezone": ZONE},
         timeout=30,
     )
-    assert "is ready" in made.text, made.text
+    assert "is ready" in made.text, ("group create", made.error_status, made.text)
     conn = await asyncpg.connect(url)
     try:
         row = await conn.fetchrow(
@@ -99,7 +99,7 @@ async def set_up(fake: FakeDiscord, c: Community, url: str) -> None:
         channel=s.general,
         options={"group": str(row["id"]), "times": "5m"},
     )
-    assert res.ephemeral, res.text
+    assert res.ephemeral, ("meeting settings reminders", res.error_status, res.text)
 
 
 async def schedule(fake: FakeDiscord, c: Community, starts: datetime) -> None:
@@ -115,8 +115,9 @@ async def schedule(fake: FakeDiscord, c: Community, starts: datetime) -> None:
             "when": starts.astimezone(ZoneInfo(ZONE)).strftime("%Y-%m-%d %H:%M"),
         },
     )
+    assert preview.message.custom_ids(), ("meeting schedule", preview.error_status, preview.text)
     done = await fake.click(c.leader, preview.message, preview.message.custom_ids()[0])
-    assert "is scheduled" in done.text, done.text
+    assert "is scheduled" in done.text, ("confirm", done.error_status, done.text)
 
 
 def doubles(cs: list[Community]) -> dict[str, int]:

@@ -180,6 +180,14 @@ async def check(settings: Settings) -> int:
             f"{settings.gateway_url or 'Discord gateway'} instead of Discord"
         )
 
+    if settings.shard_count is not None:
+        shards = settings.shards
+        print(
+            f"  [ok] this process runs Discord {shards.owner} (SHARD_IDS): other processes "
+            "on the same PostgreSQL database run the rest"
+            if shards.partial
+            else f"  [ok] this process runs all {settings.shard_count} Discord shards"
+        )
     url = health.probe_url(settings)
     print(f"  [ok] health endpoint: {url} and /metrics" if url else "  [--] health endpoint off")
 

@@ -6,6 +6,8 @@ TEST_DATABASE=postgresql), two repositories on one database playing two processe
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.clock import epoch
@@ -15,6 +17,7 @@ from bot.outbox import LEASE_SECONDS, Outbox
 from bot.shards import ShardSet
 from bot.sql_dialect import translate
 from tests.conftest import FakeClock
+from tests.subprocesses import bot_env, run_cli
 
 # Two servers whose ids fall on shards 0 and 1 of 2 (Discord: (id >> 22) % count).
 ON_SHARD_0 = (1_579_562_243_728 << 22) | 5
@@ -126,3 +129,14 @@ async def test_pairs_of_parameters_in_a_values_list_keep_their_types(
             {"i0": row, "k0": "test", "i1": row + 1, "k1": "test"},
         )
     assert [r["id"] for r in found] == [row]
+
+
+async def test_check_says_which_shards_the_process_runs_and_refuses_a_wrong_one(
+    tmp_path: Path,
+) -> None:
+    env = bot_env(tmp_path, SHARD_COUNT="2", SHARD_IDS="1")
+    checked = await run_cli(tmp_path, env, "check")
+    assert "this process runs Discord shards 1 of 2 (SHARD_IDS)" in checked.stdout
+    wrong = await run_cli(tmp_path, {**env, "SHARD_IDS": "2"}, "check")
+    assert wrong.code == 2
+    assert "SHARD_IDS names shard 2, but with SHARD_COUNT=2 the shards are 0 to 1" in wrong.stderr
