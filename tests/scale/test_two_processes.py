@@ -222,6 +222,7 @@ async def test_two_shard_processes_one_killed_send_everything_exactly_once(
         assert c.alerts()[0].embeds[0]["title"].endswith(": a member may need help")
         assert len(c.resources()) == 1 and "988" in c.resources()[0].text
         assert len(c.reminders()) == 1
+        assert len(fake.scheduled_events(c.server.guild)) == 1  # the session's Discord event
     # The killed process's alert was sent again after the restart, with its nonce: Discord
     # dropped the repeat.
     posts = [r for r in fake.requests_to("POST", alerts) if (r.json or {}).get("embeds")]
