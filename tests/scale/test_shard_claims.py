@@ -13,6 +13,7 @@ import pytest
 from bot.clock import epoch
 from bot.config import SettingsError, load_settings
 from bot.db import Database
+from bot.metrics import OutboxHealthRepository
 from bot.outbox import LEASE_SECONDS, Outbox
 from bot.shards import ShardSet
 from bot.sql_dialect import translate
@@ -140,3 +141,19 @@ async def test_check_says_which_shards_the_process_runs_and_refuses_a_wrong_one(
     wrong = await run_cli(tmp_path, {**env, "SHARD_IDS": "2"}, "check")
     assert wrong.code == 2
     assert "SHARD_IDS names shard 2, but with SHARD_COUNT=2 the shards are 0 to 1" in wrong.stderr
+
+
+async def test_health_counts_only_the_sends_of_its_own_servers(
+    db: Database, clock: FakeClock
+) -> None:
+    """/healthz's "outbox not stuck" and /metrics' outbox figures: a process is not unhealthy
+    for the sends another process holds, and the processes' figures add up."""
+    outbox = Outbox(db, clock, FIRST)
+    await enqueue(outbox, db, ON_SHARD_0, channel_id=10)
+    await enqueue(outbox, db, ON_SHARD_1, channel_id=11)
+    await enqueue(outbox, db, ON_SHARD_1, channel_id=11)
+    counted = {
+        shards.owner: sum(g.rows for g in await OutboxHealthRepository(db, shards).groups())
+        for shards in (FIRST, SECOND, ShardSet())
+    }
+    assert counted == {"shards 0 of 2": 1, "shards 1 of 2": 2, "all": 3}
