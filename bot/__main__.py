@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import discord
 
 from bot import health, migrate
-from bot.client import EXTENSIONS, Bot, configure_endpoints
+from bot.client import EXTENSIONS, Bot, bot_class, configure_endpoints
 from bot.config import MAKE_SECRET_HINT, Settings, SettingsError, load_settings, secret_bits
 from bot.db import Database
 from bot.guild_settings import GuildSettingsRepository
@@ -83,7 +83,9 @@ async def _open_database(settings: Settings) -> Database:
 async def run_bot(settings: Settings) -> int:
     configure_endpoints(settings)
     db = await _open_database(settings)
-    bot = Bot(settings=settings, db=db, scheduler=create_scheduler(), extensions=EXTENSIONS)
+    bot = bot_class(settings)(
+        settings=settings, db=db, scheduler=create_scheduler(), extensions=EXTENSIONS
+    )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):  # Windows has no signal handlers
@@ -178,6 +180,14 @@ async def check(settings: Settings) -> int:
             f"{settings.gateway_url or 'Discord gateway'} instead of Discord"
         )
 
+    if settings.shard_count is not None:
+        shards = settings.shards
+        print(
+            f"  [ok] this process runs Discord {shards.owner} (SHARD_IDS): other processes "
+            "on the same PostgreSQL database run the rest"
+            if shards.partial
+            else f"  [ok] this process runs all {settings.shard_count} Discord shards"
+        )
     url = health.probe_url(settings)
     print(f"  [ok] health endpoint: {url} and /metrics" if url else "  [--] health endpoint off")
 

@@ -34,6 +34,7 @@ from bot.modlog import ModLog
 from bot.outbox import Outbox
 from bot.participation import Participation
 from bot.registry import DataDeletion, DataExport, JoinGates
+from bot.shards import ShardSet
 from bot.tree import BotTree, CommandTranslator
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,9 @@ class Bot(commands.Bot):
         self.clock = clock
         self.mode: Mode = mode
         self.extensions_to_load: tuple[str, ...] = tuple(extensions)
-        self.outbox = Outbox(db, clock)
+        # Which servers this process handles (bot/shards.py; SHARD_COUNT, SHARD_IDS).
+        self.shard_set: ShardSet = settings.shards
+        self.outbox = Outbox(db, clock, self.shard_set)
         # Every feature records moderation actions here (settings changes included).
         self.modlog = ModLog(db, clock, self.outbox)
         self.guild_settings = GuildSettingsService(
@@ -175,6 +178,12 @@ class Bot(commands.Bot):
     @groups.setter
     def groups(self, directory: GroupDirectory) -> None:
         self._groups = directory
+
+    def owns_guild(self, guild_id: int | None) -> bool:
+        """Whether this process handles server `guild_id` (None: a direct message, shard 0's):
+        always, unless SHARD_IDS gives other processes some of the shards. A rebuilder arms a
+        server's own jobs only for the servers its process owns (bot/feature.py)."""
+        return self.shard_set.owns(guild_id)
 
     def add_rebuilder(self, rebuild: Callable[[], Awaitable[None]]) -> None:
         """Features register how to rebuild their scheduler jobs from the database at start."""
@@ -256,3 +265,23 @@ class Bot(commands.Bot):
         assert self.user is not None
         log.info("connected as %s (%s) to %d servers", self.user, self.user.id, len(self.guilds))
         set_aside_from_the_collector()
+
+
+class ShardedBot(Bot, commands.AutoShardedBot):
+    """The Bot for the shards of `SHARD_IDS` (of `SHARD_COUNT`): discord.py's AutoShardedBot,
+    which opens one gateway connection per shard, with exactly those shards. Discord sends it
+    the events of those shards' servers only; `owns_guild` says which servers they are."""
+
+    def __init__(self, *, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(
+            settings=settings,
+            shard_count=settings.shard_count,
+            shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None,
+            **kwargs,
+        )
+
+
+def bot_class(settings: Settings) -> type[Bot]:
+    """Bot for one process with discord.py's own behaviour (no SHARD_COUNT), ShardedBot when
+    SHARD_COUNT (and perhaps SHARD_IDS) says which shards this process runs."""
+    return ShardedBot if settings.shard_count is not None else Bot

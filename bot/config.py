@@ -16,6 +16,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.shards import ShardSet
+
 DEFAULT_DATABASE_PATH = Path("data") / "peer-support-bot.sqlite3"
 # The health endpoint (bot/health.py): on by default, on this machine only.
 DEFAULT_HEALTH_HOST = "127.0.0.1"
@@ -156,14 +158,23 @@ class Settings:
     health_host: str = DEFAULT_HEALTH_HOST
     health_port: int | None = None
     database_url: str | None = None  # postgresql://...: PostgreSQL instead of the SQLite file
+    # Discord's shards (bot/shards.py): None, None is one process for every server.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
 
     def __repr__(self) -> str:  # never print the token, the secret or a database password
         return (
             f"Settings(database={self.database_shown!r}, "
             f"dev_guild_id={self.dev_guild_id!r}, log_level={self.log_level!r}, "
             f"api_base={self.api_base!r}, gateway_url={self.gateway_url!r}, "
-            f"health_host={self.health_host!r}, health_port={self.health_port!r})"
+            f"health_host={self.health_host!r}, health_port={self.health_port!r}, "
+            f"shard_count={self.shard_count!r}, shard_ids={self.shard_ids!r})"
         )
+
+    @property
+    def shards(self) -> ShardSet:
+        """Which servers this process handles (bot/shards.py)."""
+        return ShardSet(self.shard_count, self.shard_ids)
 
     @property
     def database(self) -> Path | str:
@@ -268,6 +279,49 @@ def _health(env: Mapping[str, str], problems: list[str]) -> tuple[str, int | Non
     return host, int(raw)
 
 
+def _shards(
+    env: Mapping[str, str], problems: list[str]
+) -> tuple[int | None, tuple[int, ...] | None]:
+    raw_count = env.get("SHARD_COUNT", "").strip()
+    raw_ids = env.get("SHARD_IDS", "").strip()
+    count: int | None = None
+    if raw_count:
+        if not raw_count.isdigit() or not 1 <= int(raw_count) <= 16384:
+            problems.append(
+                f"SHARD_COUNT must be a whole number from 1 up (it is {raw_count!r}): how many "
+                "shards the bot's servers are split into, the same in every process. Leave it "
+                "empty to run one process for every server."
+            )
+            return None, None
+        count = int(raw_count)
+    if not raw_ids:
+        return count, None
+    if count is None:
+        problems.append(
+            "SHARD_IDS is set but SHARD_COUNT is not: give every process the same SHARD_COUNT "
+            "(for example SHARD_COUNT=2) and each its own SHARD_IDS (SHARD_IDS=0 in one, "
+            "SHARD_IDS=1 in the other)."
+        )
+        return None, None
+    parts = [p.strip() for p in raw_ids.split(",")]
+    if not all(p.isdigit() for p in parts):
+        problems.append(
+            f"SHARD_IDS must be shard numbers separated by commas, such as 0 or 0,1 (it is "
+            f"{raw_ids!r})."
+        )
+        return count, None
+    ids = tuple(int(p) for p in parts)
+    wrong = [i for i in ids if i >= count]
+    if wrong:
+        problems.append(
+            f"SHARD_IDS names shard {wrong[0]}, but with SHARD_COUNT={count} the shards are "
+            f"0 to {count - 1}."
+        )
+    if len(set(ids)) != len(ids):
+        problems.append(f"SHARD_IDS names a shard twice ({raw_ids!r}).")
+    return count, tuple(sorted(set(ids)))
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None,
     *,
@@ -334,6 +388,7 @@ def load_settings(
     )
 
     health_host, health_port = _health(env, problems)
+    shard_count, shard_ids = _shards(env, problems)
 
     if problems:
         raise SettingsError(problems)
@@ -348,4 +403,6 @@ def load_settings(
         health_host=health_host,
         health_port=health_port,
         database_url=database_url,
+        shard_count=shard_count,
+        shard_ids=shard_ids,
     )

@@ -161,8 +161,9 @@ class _Statements:
             text = sql.typed(learnt)
         try:
             prepared = await reader.prepare(text)
-        except asyncpg.AmbiguousParameterError:
-            # uses that disagree: each use cast to its value's type (a bool left to its place)
+        except (asyncpg.AmbiguousParameterError, asyncpg.UndefinedFunctionError):
+            # uses that disagree, or no use that names a type (`(a, b) IN (VALUES (:x, :y))`
+            # guesses text): each use cast to its value's type (a bool left to its place)
             casts = {
                 n: _CAST_OF_VALUE[type(v)]
                 for n, v in enumerate(values, 1)

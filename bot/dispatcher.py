@@ -181,7 +181,7 @@ class OutboxDispatcher:
         if self._task is not None:
             return
         await self._repo.prioritise({k: self._outbox.priority_of(k) for k in self._renderers})
-        released = await self._repo.release_all_leases()
+        released = await self._repo.release_own_leases()
         if released:
             log.info("outbox: %d sends were in flight when the bot stopped; resending", released)
         untold = await self._repo.untold(sorted(self._sent_handlers))
@@ -240,7 +240,8 @@ class OutboxDispatcher:
         # the loop when it settles a row).
         now = epoch(self._clock())
         due = await self._repo.next_due_at(now, urgent_only=self._ordinary_room() <= 0)
-        return IDLE_POLL_SECONDS if due is None else min(max(due - now, 0.05), IDLE_POLL_SECONDS)
+        poll = self._repo.shards.poll(IDLE_POLL_SECONDS)  # sooner with other processes
+        return poll if due is None else min(max(due - now, 0.05), poll)
 
     def _ordinary_room(self) -> int:
         held = sum(1 for urgent in self._in_flight.values() if not urgent)

@@ -13,7 +13,9 @@ What a feature declares (all optional):
   their forms are answered by prefix, however many are open and across a restart.
 - `job_rebuilders()`: coroutines that rebuild the feature's scheduler jobs from the database,
   run once at start (`bot.add_rebuilder`), or at once when the feature loads later. With
-  `job_prefix` ("meetings:"), unloading also removes the feature's jobs.
+  `job_prefix` ("meetings:"), unloading also removes the feature's jobs. With several
+  processes (SHARD_IDS, bot/shards.py), a job for one server's row is armed only where
+  `bot.owns_guild(guild_id)`; a sweep that claims its rows in a transaction may run anywhere.
 - `join_gates()`: steps before a group's role is granted (`bot.join_gates`, bot/registry.py).
 - `delete_user_data(guild_id, user_id)`: override to delete what the feature keeps about one
   member of one server (PRIVACY.md); core runs every feature's hook with

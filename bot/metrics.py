@@ -38,6 +38,7 @@ from prometheus_client.registry import Collector
 from bot.clock import epoch
 from bot.db import Database
 from bot.outbox import NORMAL, URGENT
+from bot.shards import EVERY_SHARD, ShardSet
 
 if TYPE_CHECKING:
     from bot.client import Bot
@@ -79,10 +80,12 @@ class OutboxGroup:
 
 
 class OutboxHealthRepository:
-    """Counts of the outbox's rows (core's table), read-only, for the health endpoint."""
+    """Counts of the outbox's rows (core's table), read-only, for the health endpoint: of this
+    process's servers only (bot/shards.py), so a process is not unhealthy for another's sends."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, shards: ShardSet = EVERY_SHARD) -> None:
         self.db = db
+        self.shards = shards
 
     async def ping(self) -> None:
         await self.db.fetchval("SELECT 1")
@@ -90,7 +93,9 @@ class OutboxHealthRepository:
     async def groups(self) -> list[OutboxGroup]:
         rows = await self.db.fetchall(
             "SELECT status, kind, priority, COUNT(*) AS n, MIN(created_at) AS oldest "
-            "FROM outbox WHERE status IN ('pending', 'failed') GROUP BY status, kind, priority"
+            "FROM outbox WHERE status IN ('pending', 'failed')"
+            f"{self.shards.sql('guild_id')} GROUP BY status, kind, priority",
+            self.shards.params(),
         )
         return [
             OutboxGroup(r["status"], r["kind"], int(r["priority"]), int(r["n"]), int(r["oldest"]))
@@ -132,12 +137,17 @@ class Shard:
 
 
 def gateway_shards(bot: Bot) -> list[Shard]:
-    """Each shard's connection: AutoShardedClient's shards, or the one connection."""
+    """Each shard's connection: every shard this process runs (SHARD_IDS, or all of
+    SHARD_COUNT; one not launched yet is not connected), or the one connection."""
     shards = getattr(bot, "shards", None)
-    if isinstance(shards, dict) and shards:
+    count, ids = bot.settings.shard_count, bot.settings.shard_ids
+    if isinstance(shards, dict) and count is not None:
+        expected = ids if ids is not None else tuple(range(count))
         return [
-            Shard(sid, not info.is_closed() and bot.is_ready(), _seconds(info.latency))
-            for sid, info in sorted(shards.items())
+            Shard(sid, False, None)
+            if (info := shards.get(sid)) is None
+            else Shard(sid, not info.is_closed() and bot.is_ready(), _seconds(info.latency))
+            for sid in expected
         ]
     ws = bot.ws
     connected = ws is not None and ws.open and bot.is_ready() and not bot.is_closed()
@@ -263,7 +273,7 @@ class BotMetrics:
     async def read(self) -> Reading:
         bot = self._bot
         reading = Reading(now=epoch(bot.clock()))
-        repository = OutboxHealthRepository(bot.db)
+        repository = OutboxHealthRepository(bot.db, bot.shard_set)
         started = time.perf_counter()
         try:
             async with asyncio.timeout(DATABASE_TIMEOUT_SECONDS):

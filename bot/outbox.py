@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from bot.clock import Clock, epoch
 from bot.db import Database, Row, Transaction
+from bot.shards import EVERY_SHARD, ShardSet
 
 log = logging.getLogger(__name__)
 
@@ -137,27 +138,32 @@ def _message(row: Row) -> OutboxMessage:
 
 
 class OutboxRepository:
-    # Due, unleased, and not behind an older row of the same destination (and at least the
+    # Due, unleased (or its lease expired, whoever held it), of a server this process handles
+    # (bot/shards.py), and not behind an older row of the same destination (and at least the
     # same priority) that waits for its retry: each destination gets its messages in order.
+    # On PostgreSQL the rows are locked as they are chosen, skipping rows another transaction
+    # holds (sql_dialect turns the comment into FOR UPDATE SKIP LOCKED; SQLite has one writer).
     _CLAIM = (
-        "UPDATE outbox SET lease_until = :lease_until, attempts = attempts + 1, "
-        "tried_after = COALESCE(tried_after, :tried_after) "
+        "UPDATE outbox SET lease_until = :lease_until, lease_owner = :owner, "
+        "attempts = attempts + 1, tried_after = COALESCE(tried_after, :tried_after) "
         "WHERE id IN ("
         "  SELECT o.id FROM outbox o WHERE o.status = 'pending' AND {priority} "
         "  AND o.next_attempt_at <= :now "
-        "  AND (o.lease_until IS NULL OR o.lease_until <= :now) "
+        "  AND (o.lease_until IS NULL OR o.lease_until <= :now){shards} "
         "  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending' "
         "    AND e.destination_type = o.destination_type "
         "    AND e.destination_id = o.destination_id AND e.id < o.id "
         "    AND e.priority >= o.priority AND e.next_attempt_at > :now) "
-        "  ORDER BY o.id LIMIT :limit) "
+        "  ORDER BY o.id LIMIT :limit /* FOR UPDATE SKIP LOCKED */) "
         f"RETURNING {_COLUMNS}"
     )
-    _CLAIM_URGENT = _CLAIM.format(priority="o.priority >= 1")
-    _CLAIM_NORMAL = _CLAIM.format(priority="o.priority < 1")
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, shards: ShardSet = EVERY_SHARD) -> None:
         self.db = db
+        self.shards = shards
+        scope = shards.sql("o.guild_id")
+        self._claim_urgent = self._CLAIM.format(priority="o.priority >= 1", shards=scope)
+        self._claim_normal = self._CLAIM.format(priority="o.priority < 1", shards=scope)
 
     async def insert(
         self,
@@ -219,14 +225,20 @@ class OutboxRepository:
         others, oldest first within each. A row waits while an older row of at least its
         priority for the same destination is waiting for its retry, so each channel gets its
         messages in order. `tried_after` (a Discord snowflake) is kept from the first claim."""
-        params = {"now": now, "lease_until": now + LEASE_SECONDS, "tried_after": tried_after}
+        params = {
+            "now": now,
+            "lease_until": now + LEASE_SECONDS,
+            "tried_after": tried_after,
+            "owner": self.shards.owner,
+            **self.shards.params(),
+        }
         rows: list[Row] = []
         async with self.db.transaction() as tx:
             urgent = limit if urgent_limit is None else urgent_limit
             if urgent > 0:
-                rows += await tx.fetchall(self._CLAIM_URGENT, {**params, "limit": urgent})
+                rows += await tx.fetchall(self._claim_urgent, {**params, "limit": urgent})
             if limit > 0:
-                rows += await tx.fetchall(self._CLAIM_NORMAL, {**params, "limit": limit})
+                rows += await tx.fetchall(self._claim_normal, {**params, "limit": limit})
         return sorted((_message(r) for r in rows), key=lambda m: (-m.priority, m.id))
 
     async def prioritise(self, kinds: dict[str, int]) -> int:
@@ -250,10 +262,10 @@ class OutboxRepository:
             return []
         names = {f"k{i}": kind for i, kind in enumerate(kinds)}
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS}, message_id FROM outbox WHERE status = 'sent' "
-            f"AND told_at IS NULL AND message_id IS NOT NULL "
+            f"SELECT {_COLUMNS}, message_id FROM outbox o WHERE status = 'sent' "
+            f"AND told_at IS NULL AND message_id IS NOT NULL{self.shards.sql('o.guild_id')} "
             f"AND kind IN ({', '.join(':' + name for name in names)}) ORDER BY id",
-            names,
+            {**names, **self.shards.params()},
         )
         return [(_message(row), row["message_id"]) for row in rows]
 
@@ -263,12 +275,16 @@ class OutboxRepository:
                 "UPDATE outbox SET told_at = :now WHERE id = :id", {"id": row_id, "now": now}
             )
 
-    async def release_all_leases(self) -> int:
-        """At start-up: this process is the only sender, so no earlier lease is still held."""
+    async def release_own_leases(self) -> int:
+        """At start-up: the leases this process's owner (its shard set) held before it stopped
+        are nobody's now, and those of before the owner was recorded (NULL). Another process's
+        leases are left to it, or to whoever claims the row once they expire."""
         async with self.db.transaction() as tx:
             return await tx.execute(
-                "UPDATE outbox SET lease_until = NULL "
-                "WHERE status = 'pending' AND lease_until IS NOT NULL"
+                "UPDATE outbox SET lease_until = NULL, lease_owner = NULL "
+                "WHERE status = 'pending' AND lease_until IS NOT NULL "
+                "AND (lease_owner = :owner OR lease_owner IS NULL)",
+                {"owner": self.shards.owner},
             )
 
     async def mark_sent(self, message_id: int, channel_id: int, sent_id: int, now: int) -> None:
@@ -328,12 +344,18 @@ class OutboxRepository:
         destination that waits for its retry is not counted: it is due when that row is."""
         return await self.db.fetchval(
             "SELECT MIN(COALESCE(o.lease_until, o.next_attempt_at)) FROM outbox o "
-            "WHERE o.status = 'pending' AND (o.priority >= :urgent OR :every = 1) "
+            "WHERE o.status = 'pending' AND (o.priority >= :urgent OR :every = 1)"
+            f"{self.shards.sql('o.guild_id')} "
             "AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending' "
             "  AND e.destination_type = o.destination_type "
             "  AND e.destination_id = o.destination_id AND e.id < o.id "
             "  AND e.priority >= o.priority AND e.next_attempt_at > :now)",
-            {"urgent": URGENT, "every": 0 if urgent_only else 1, "now": now},
+            {
+                "urgent": URGENT,
+                "every": 0 if urgent_only else 1,
+                "now": now,
+                **self.shards.params(),
+            },
         )
 
     async def delivery(self, row_id: int) -> Delivery | None:
@@ -371,8 +393,8 @@ class OutboxRepository:
 class Outbox:
     """What features use: `await outbox.enqueue(tx, ...)` inside their own transaction."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self.repository = OutboxRepository(db)
+    def __init__(self, db: Database, clock: Clock, shards: ShardSet = EVERY_SHARD) -> None:
+        self.repository = OutboxRepository(db, shards)
         self._clock = clock
         self._listeners: list[Callable[[], None]] = []
         self._priorities: dict[str, int] = {}

@@ -13,7 +13,10 @@ habits; `translate()` turns it into what PostgreSQL runs through asyncpg:
 - `random()` is a random signed 64-bit integer, as in SQLite (not a float in [0, 1));
 - `WHERE flags & 2` (an integer as a condition) becomes `WHERE (flags & 2) <> 0`;
 - a bare column in `ON CONFLICT ... DO UPDATE SET a = a + 1` is qualified with its table;
-- `insert()` appends `RETURNING id` (SQLite's lastrowid).
+- `insert()` appends `RETURNING id` (SQLite's lastrowid);
+- the comment `/* FOR UPDATE SKIP LOCKED */` becomes that clause (a queue's claim: SQLite has
+  one writer and reads it as a comment; PostgreSQL locks the rows it picks and skips those
+  another transaction holds).
 
 DDL (the migrations and the migrations' own bookkeeping table) is translated too: INTEGER
 becomes BIGINT (every integer here may be a snowflake or an epoch), `id INTEGER PRIMARY KEY`
@@ -40,6 +43,7 @@ class TranslationError(ValueError):
 
 
 _NULL_TEST = re.compile("\x01(\\d+)\x01")
+_SKIP_LOCKED = re.compile(r"/\*\s*FOR\s+UPDATE\s+SKIP\s+LOCKED\s*\*/", re.IGNORECASE)
 _NULL_TEST_PROBE = re.compile("\x01\\d+\x01\\s+IS\\s+(NOT\\s+)?NULL\\b", re.IGNORECASE)
 
 
@@ -130,6 +134,8 @@ def _mask(sql: str) -> tuple[str, list[str]]:
             if c in "'\"":
                 out.append(_MASK.format(len(kept)))
                 kept.append(sql[i:end])
+            elif _SKIP_LOCKED.fullmatch(sql, i, end):
+                out.append(" FOR UPDATE SKIP LOCKED ")
             else:
                 out.append(" ")  # a comment: nothing PostgreSQL needs
             i = end

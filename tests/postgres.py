@@ -276,3 +276,28 @@ def drop_test_databases() -> None:
                 await server.drop_database(url)
 
     asyncio.run(reset())
+
+
+def needed_server() -> Iterator[PostgresServer]:
+    """A module fixture's body for tests that need PostgreSQL itself, whatever TEST_DATABASE
+    says (several bot processes on one database: tests/scale/): the session's server when
+    the run is on PostgreSQL, else one of the module's own. Skipped, saying how to install
+    them, where the server binaries are missing (failing under CI, which installs them)."""
+    if _Backend.server is not None:
+        yield _Backend.server
+        return
+    if not binaries_present():
+        import pytest
+
+        if os.environ.get("CI"):
+            pytest.fail(INSTALL_HINT)
+        pytest.skip(INSTALL_HINT)
+    root = Path(tempfile.mkdtemp(prefix=ROOT_PREFIX))
+    (root / "owner.pid").write_text(str(os.getpid()))
+    server = PostgresServer(root)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)

@@ -48,7 +48,7 @@ async def test_claimed_rows_are_leased(db: Database, clock: FakeClock) -> None:
     assert [r.payload["text"] for r in first] == ["a"]
     assert first[0].attempts == 1
     assert await outbox.repository.claim_due(now, 10) == []  # held by the first claim
-    assert await outbox.repository.release_all_leases() == 1  # a restart frees it at once
+    assert await outbox.repository.release_own_leases() == 1  # a restart frees it at once
     assert len(await outbox.repository.claim_due(now, 10)) == 1
 
 

@@ -1,5 +1,11 @@
 """The fake gateway: HELLO, heartbeats, IDENTIFY/READY/GUILD_CREATE, RESUME with replay,
-intent filtering, op 8 member requests."""
+intent filtering, op 8 member requests, and shards.
+
+Shards as Discord has them: an IDENTIFY with `shard: [id, count]` opens that shard's session,
+whose READY and GUILD_CREATEs name only its guilds (`(guild_id >> 22) % count == id`); each
+guild's events go only to its shard's sessions, and events of no guild (DMs) to shard 0. A
+session that identified without `shard` hears everything, as before. `GET /gateway/bot`
+recommends `Gateway.recommended_shards` (1 unless a test sets it)."""
 
 from __future__ import annotations
 
@@ -71,6 +77,16 @@ class Session:
     invalid: bool = False
     # settle(): (sequence, future) resolved when the client's heartbeat says it read that far
     waiting: list[tuple[int, asyncio.Future[None]]] = field(default_factory=list)
+    shard: tuple[int, int] | None = None  # (id, count) from IDENTIFY; None: every guild
+
+    def hears(self, guild_id: int | None) -> bool:
+        """Whether this session's shard gets the events of `guild_id` (None: a DM)."""
+        if self.shard is None:
+            return True
+        shard_id, count = self.shard
+        if guild_id is None:
+            return shard_id == 0  # Discord sends direct messages to shard 0
+        return (guild_id >> 22) % count == shard_id
 
     def heard(self, seq: int) -> None:
         """The client read every event up to `seq` (a heartbeat carries its last sequence)."""
@@ -96,13 +112,18 @@ class Gateway:
         self.received: list[JSON] = []  # every op the client sent (heartbeats excluded)
         self._connected = asyncio.Event()
         self._resumed = asyncio.Event()
+        self.recommended_shards = 1  # what GET /gateway/bot answers
 
     # ------------------------------------------------------------------ dispatch
     def live_sessions(self) -> list[Session]:
         return [s for s in self.sessions.values() if not s.invalid]
 
     def dispatch(self, event: str, data: JSON, guild_id: int | None = None) -> None:
+        if guild_id is None and data.get("guild_id") is not None:
+            guild_id = int(data["guild_id"])
         for s in self.live_sessions():
+            if not s.hears(guild_id):
+                continue
             payload = self._filter(s, event, data, guild_id)
             if payload is not None:
                 self._send_event(s, event, payload)
@@ -302,6 +323,9 @@ class Gateway:
         self.identifies += 1
         self._connected.clear()
         s = Session(id=secrets.token_hex(16), intents=int(d.get("intents", 0)))
+        shard = d.get("shard")
+        if isinstance(shard, list) and len(shard) == 2:
+            s.shard = (int(shard[0]), int(shard[1]))
         self.sessions[s.id] = s
         s.queue = queue
         world = self.world
@@ -313,7 +337,11 @@ class Gateway:
                 "mfa_enabled": False,
                 "email": None,
             },
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in world.guilds.values()],
+            "guilds": [
+                {"id": str(g.id), "unavailable": True}
+                for g in world.guilds.values()
+                if s.hears(g.id)
+            ],
             "session_id": s.id,
             "session_type": "normal",
             "resume_gateway_url": self._url(),
@@ -329,6 +357,8 @@ class Gateway:
             ready["shard"] = d["shard"]
         self._send_event(s, "READY", ready)
         for g in world.guilds.values():
+            if not s.hears(g.id):
+                continue
             payload = self._filter(s, "GUILD_CREATE", world.guild_create_payload(g), g.id)
             if payload is not None:
                 self._send_event(s, "GUILD_CREATE", payload)
@@ -353,7 +383,7 @@ class Gateway:
     def _request_members(self, s: Session, d: JSON) -> None:
         gid = int(d.get("guild_id", 0) or 0)
         g = self.world.guilds.get(gid)
-        if g is None:
+        if g is None or not s.hears(gid):
             return
         members = list(g.members.values())
         query = d.get("query")

@@ -600,7 +600,7 @@ async def gateway(fake: Core, req: Req) -> Any:
 async def gateway_bot(fake: Core, req: Req) -> Any:
     return {
         "url": fake.gateway_url.rstrip("/"),
-        "shards": 1,
+        "shards": fake.gateway.recommended_shards,
         "session_start_limit": {
             "total": 1000,
             "remaining": 999,

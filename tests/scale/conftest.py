@@ -1,0 +1,49 @@
+"""Several bot processes on one PostgreSQL database and one loopback Discord (issue 23).
+
+`pg_server`: a PostgreSQL server of the module's own (or the session's, on a PostgreSQL run;
+tests/postgres.py `needed_server`): skipped where its binaries are missing. `pg_url`: a new,
+empty database on it for one test. `spread_servers`: communities whose servers fall on each
+of a number of Discord shards.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from bot.shards import ShardSet
+from tests import postgres
+from tests.fakediscord import FakeDiscord
+from tests.harness import Server, build_server
+from tests.postgres import PostgresServer
+
+
+@pytest.fixture(scope="module")
+def pg_server() -> Iterator[PostgresServer]:
+    yield from postgres.needed_server()
+
+
+@pytest.fixture
+async def pg_url(pg_server: PostgresServer) -> AsyncIterator[str]:
+    url = await pg_server.create_database()
+    try:
+        yield url
+    finally:
+        await pg_server.drop_database(url)
+
+
+def spread_servers(fake: FakeDiscord, shard_count: int, each: int) -> dict[int, list[Server]]:
+    """At least `each` communities (tests.harness `build_server`) on every shard. A server's
+    shard comes from the millisecond its id was made: a new one is made a millisecond later
+    until every shard has its share (one made beyond that share stays, unused)."""
+    shards = ShardSet(shard_count)
+    found: dict[int, list[Server]] = {shard: [] for shard in range(shard_count)}
+    while any(len(servers) < each for servers in found.values()):
+        server = build_server(fake)
+        shard = shards.shard_of(server.guild.id)
+        if len(found[shard]) < each:
+            found[shard].append(server)
+        time.sleep(0.0011)
+    return found
