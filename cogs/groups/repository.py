@@ -46,10 +46,12 @@ class GroupRepository(MembershipQueries, AccessQueries, FlowQueries):
         # every message): remembered until the next write to the groups table (`insert`,
         # `update`, its only writers), which forgets them all (bot/directory.py).
         self.channel_refs: Remembered[GroupRef | None] = Remembered()
+        self.leaders = Remembered[bool]()  # who leads which group (repository_membership.py)
 
     def _groups_changed(self, tx: Transaction) -> None:
         self.channel_refs.changed()
         tx.after_commit(self.channel_refs.changed)
+        self._leaders_changed(tx)  # a group archived: its leaders lead one group fewer
 
     # ------------------------------------------------------------------ groups
 

@@ -7,6 +7,7 @@ join tickets, the waitlist and join requests. Rows in, dataclasses (records.py) 
 from __future__ import annotations
 
 from bot.db import Database, Row, Transaction
+from bot.directory import Remembered
 from cogs.groups.records import Group, JoinRequest, WaitlistEntry
 
 
@@ -31,8 +32,31 @@ class MembershipQueries:
     """Half of `GroupRepository`: members, held access, tickets, the waitlist, join requests."""
 
     db: Database
+    # Who leads which group, asked by every check of a leader's command and by /help: kept
+    # until a membership or a group changes (add_member, remove_member, and GroupRepository's
+    # insert and update of a group, the only writers of what it reads).
+    leaders: Remembered[bool]
+
+    def _leaders_changed(self, tx: Transaction) -> None:
+        self.leaders.changed()
+        tx.after_commit(self.leaders.changed)
 
     # ------------------------------------------------------------------ members
+
+    async def leads(self, guild_id: int, user_id: int, group_id: int | None) -> bool:
+        """Whether the user leads this group of the server (None: any of its active groups)."""
+        return await self.leaders.get(
+            (guild_id, user_id, group_id), lambda: self._leads(guild_id, user_id, group_id)
+        )
+
+    async def _leads(self, guild_id: int, user_id: int, group_id: int | None) -> bool:
+        row = await self.db.fetchone(
+            "SELECT 1 FROM group_members m JOIN groups g ON g.id = m.group_id "
+            "WHERE g.guild_id = :guild AND m.user_id = :u AND m.role = 'leader' "
+            "AND (g.id = :g OR (:g IS NULL AND g.archived_at IS NULL)) LIMIT 1",
+            {"guild": guild_id, "u": user_id, "g": group_id},
+        )
+        return row is not None
 
     async def member_role(self, group_id: int, user_id: int) -> str | None:
         return await self.db.fetchval(
@@ -50,6 +74,7 @@ class MembershipQueries:
     async def add_member(
         self, tx: Transaction, group: Group, user_id: int, role: str, now: int
     ) -> None:
+        self._leaders_changed(tx)
         await tx.execute(
             "INSERT INTO group_members (group_id, guild_id, user_id, role, joined_at) "
             "VALUES (:g, :guild, :u, :role, :now) "
@@ -58,6 +83,7 @@ class MembershipQueries:
         )
 
     async def remove_member(self, tx: Transaction, group_id: int, user_id: int) -> bool:
+        self._leaders_changed(tx)
         changed = await tx.execute(
             "DELETE FROM group_members WHERE group_id = :g AND user_id = :u",
             {"g": group_id, "u": user_id},

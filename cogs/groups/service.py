@@ -65,10 +65,8 @@ class GroupService(FlowService):
         return await self.repo.groups_of(guild_id, user_id, self.now())
 
     async def is_leader(self, guild_id: int, user_id: int, group_id: int | None) -> bool:
-        if group_id is None:
-            return bool(await self.repo.groups_of(guild_id, user_id, self.now(), role="leader"))
-        group = await self.repo.get(guild_id, group_id, self.now())
-        return group is not None and await self.repo.member_role(group.id, user_id) == "leader"
+        """A leader of this group (None: of any active group of the server); remembered."""
+        return await self.repo.leads(guild_id, user_id, group_id)
 
     async def members(self, group: Group) -> list[tuple[int, str, int]]:
         return await self.repo.members(group.id)
