@@ -141,8 +141,9 @@ class Transaction:
     async def execute(self, sql: str, params: Params = None) -> int:
         """Run one statement; returns the number of rows it changed."""
         cursor = await self._conn.execute(sql, params or {})
+        changed = cursor.rowcount
         await _finish(cursor)
-        return cursor.rowcount
+        return changed
 
     async def fetchone(self, sql: str, params: Params = None) -> Row | None:
         rows = await self._conn.execute_fetchall(sql, params or {})
@@ -154,8 +155,8 @@ class Transaction:
     async def insert(self, sql: str, params: Params = None) -> int:
         """Run an INSERT; returns the new row's id."""
         cursor = await self._conn.execute(sql, params or {})
-        await _finish(cursor)
         row_id = cursor.lastrowid
+        await _finish(cursor)
         if row_id is None:
             raise RuntimeError("INSERT returned no row id")
         return row_id
