@@ -3,6 +3,7 @@ once from 50 different members, each against its own loopback Discord, in one ru
 
     .venv/bin/python -m benchmarks.slash_commands [--rounds 20] [--concurrency 50]
     .venv/bin/python -m benchmarks.slash_commands --against /tmp/other-checkout  # A/B
+    .venv/bin/python -m benchmarks.slash_commands --rounds 100 --ways all  # the p99 target
     .venv/bin/python -m benchmarks.slash_commands --in-process
     .venv/bin/python -m benchmarks.slash_commands --profile /tmp/o.prof --profile-bare /tmp/b.prof
 
@@ -20,6 +21,13 @@ sends the command at the same moment; each one's round trip counts. `--rounds` o
 bots take turns round by round (after a round each to warm up), so a busy moment of a shared
 machine falls on all of them. Latency: p50 and p99 in ms, and the ratio to the bare bot's in the
 same turns. CPU/cmd: the bot process's CPU time (its database threads included) per command.
+
+On a shared machine a burst of other work spoils whole rounds, and the pooled p99 of 50 at once
+(the 1% slowest of every round together) is made by the few worst rounds: it moves by a factor
+of two from run to run even with 100 rounds. "Round by round" is steadier: each round of ours
+against the bare bot's round just before it, the median of those ratios and its quartiles (a
+spoiled pair moves a quartile, not the median). Compare trees with `--against` in one run, and
+read CPU/cmd beside the latencies: it is the figure least moved by the machine.
 
 By default each bot runs in its own process (`python -m bot` from this checkout and from each
 `--against` checkout, and the bare bot), the fakes in this one: a bot's CPU is its own, and the
