@@ -23,11 +23,10 @@ from benchmarks.slash_world import (
     Result,
     Side,
     World,
-    all_at_once,
+    chosen_ways,
     compare,
     make_world,
     new_fake,
-    one_at_a_time,
     prepare,
     run_one,
 )
@@ -142,10 +141,7 @@ async def run_processes(args: argparse.Namespace) -> dict[str, Result]:
             await answering(bare_world, ("ping", {}), "pong")
             clocks = [cpu_of(proc.pid) for proc in procs]
             for name in args.commands:
-                for label, way in (
-                    ("1 at a time", one_at_a_time),
-                    (f"{args.concurrency} at once", all_at_once),
-                ):
+                for label, way in chosen_ways(args.ways, args.concurrency):
                     floor = Side(bare_world, ("ping", {}), "pong", cpu_clock=clocks[-1])
                     ours = [
                         Side(world, COMMANDS[name], None, cpu_clock=clock)

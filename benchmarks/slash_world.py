@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import cProfile
 import gc
+import statistics
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -86,13 +87,32 @@ async def all_at_once(world: World, command: Command, expect: str | None) -> lis
     )
 
 
+Round = Callable[[World, Command, str | None], Awaitable[list[float]]]
+WAYS = ("one", "all")  # `--ways`: one at a time, all at once
+
+
+def chosen_ways(names: Sequence[str], concurrency: int) -> list[tuple[str, Round]]:
+    """The ways of sending that `--ways` names, with the label each line of figures gets."""
+    ways: list[tuple[str, Round]] = []
+    if "one" in names:
+        ways.append(("1 at a time", one_at_a_time))
+    if "all" in names:
+        ways.append((f"{concurrency} at once", all_at_once))
+    return ways
+
+
 class HopCounter:
     """Counts the calls aiosqlite hands to its database threads (each one a round trip from the
-    event loop to a thread and back: an execute, a fetch, a cursor's close)."""
+    event loop to a thread and back: an execute, a fetch, a cursor's close), and the statements
+    among them (`queries`: BEGIN and COMMIT included)."""
+
+    STATEMENTS = ("execute", "execute_fetchall", "execute_insert", "executemany")
 
     def __init__(self) -> None:
         self.count = 0
+        self.queries = 0
         self._original = aiosqlite.Connection._execute  # pyright: ignore[reportPrivateUsage]
+        self._statements = {name: getattr(aiosqlite.Connection, name) for name in self.STATEMENTS}
 
     def install(self) -> None:
         original, counter = self._original, self
@@ -102,13 +122,25 @@ class HopCounter:
             return await original(self, fn, *args, **kwargs)
 
         aiosqlite.Connection._execute = counted  # pyright: ignore[reportPrivateUsage]
+        for name, method in self._statements.items():
+            setattr(aiosqlite.Connection, name, self._statement(method))
+
+    def _statement(self, method: Any) -> Any:
+        counter = self
+
+        def statement(self: aiosqlite.Connection, *args: Any, **kwargs: Any) -> Any:
+            counter.queries += 1
+            return method(self, *args, **kwargs)
+
+        return statement
 
     def uninstall(self) -> None:
         aiosqlite.Connection._execute = self._original  # pyright: ignore[reportPrivateUsage]
+        for name, method in self._statements.items():
+            setattr(aiosqlite.Connection, name, method)
 
 
 HOPS = HopCounter()
-Round = Callable[[World, Command, str | None], Awaitable[list[float]]]
 
 
 @dataclass
@@ -119,8 +151,10 @@ class Side:
     command: Command
     expect: str | None
     samples: list[float] = field(default_factory=list)
+    rounds: list[list[float]] = field(default_factory=list)  # the kept rounds' samples, in turn
     cpu: float = 0.0  # seconds of CPU time (`cpu_clock`) during its kept rounds
     hops: int = 0  # calls handed to a database thread during its kept rounds (in this process)
+    queries: int = 0  # statements run during its kept rounds (in this process)
     profiler: cProfile.Profile | None = None  # on during its kept rounds
     cpu_clock: Callable[[], float] = time.process_time  # the bot's CPU time so far
 
@@ -129,7 +163,7 @@ class Side:
         # The fakes keep every message and request, a heap growing through the run that the
         # garbage collector's full passes would walk, in whichever bot's round they fall.
         gc.freeze()
-        cpu, hops = self.cpu_clock(), HOPS.count
+        cpu, hops, queries = self.cpu_clock(), HOPS.count, HOPS.queries
         if keep and self.profiler is not None:
             self.profiler.enable()
         try:
@@ -139,8 +173,10 @@ class Side:
                 self.profiler.disable()
         if keep:
             self.samples.extend(got)
+            self.rounds.append(got)
             self.cpu += self.cpu_clock() - cpu
             self.hops += HOPS.count - hops
+            self.queries += HOPS.queries - queries
 
 
 @dataclass
@@ -148,6 +184,20 @@ class Figures:
     latency: dict[str, float]  # p50, p99, mean in ms
     cpu: float  # ms of the bot's CPU per command
     hops: float  # database round trips (calls into aiosqlite's threads) per command
+    rounds: list[dict[str, float]] = field(default_factory=list)  # each kept round's summary
+    queries: float = 0.0  # statements per command (BEGIN and COMMIT included)
+
+
+def paired(ours: Figures, floor: Figures, key: str) -> tuple[float, float, float]:
+    """The ratio of ours to the bare bot's round by round (each round of ours against the bare
+    round just before it, so both met the same moment of a shared machine): its quartiles.
+    A burst of other work on the machine spoils one pair, not the whole figure."""
+    ratios = sorted(
+        mine[key] / max(bare[key], 1e-9)
+        for mine, bare in zip(ours.rounds, floor.rounds, strict=True)
+    )
+    q1, median, q3 = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+    return q1, median, q3
 
 
 @dataclass
@@ -165,7 +215,10 @@ async def compare(floor: Side, ours: Sequence[Side], run: Round, rounds: int) ->
 
     def figures(side: Side) -> Figures:
         n = len(side.samples)
-        return Figures(summary(side.samples), side.cpu * 1000 / n, side.hops / n)
+        each = [summary(got) for got in side.rounds]
+        return Figures(
+            summary(side.samples), side.cpu * 1000 / n, side.hops / n, each, side.queries / n
+        )
 
     return Result(figures(floor), [figures(side) for side in ours])
 

@@ -141,29 +141,71 @@ class Transaction:
     async def execute(self, sql: str, params: Params = None) -> int:
         """Run one statement; returns the number of rows it changed."""
         cursor = await self._conn.execute(sql, params or {})
-        try:
-            return cursor.rowcount
-        finally:
-            await cursor.close()
+        changed = cursor.rowcount
+        await _finish(cursor)
+        return changed
 
     async def fetchone(self, sql: str, params: Params = None) -> Row | None:
-        async with self._conn.execute(sql, params or {}) as cursor:
-            return await cursor.fetchone()
+        rows = await self._conn.execute_fetchall(sql, params or {})
+        return next(iter(rows), None)
 
     async def fetchall(self, sql: str, params: Params = None) -> list[Row]:
-        async with self._conn.execute(sql, params or {}) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._conn.execute_fetchall(sql, params or {}))
 
     async def insert(self, sql: str, params: Params = None) -> int:
         """Run an INSERT; returns the new row's id."""
         cursor = await self._conn.execute(sql, params or {})
-        try:
-            row_id = cursor.lastrowid
-        finally:
-            await cursor.close()
+        row_id = cursor.lastrowid
+        await _finish(cursor)
         if row_id is None:
             raise RuntimeError("INSERT returned no row id")
         return row_id
+
+
+async def _finish(cursor: aiosqlite.Cursor) -> None:
+    """A statement that changes rows has run to its end in `execute` (SQLite reset it: nothing
+    is left open), so it costs one call into the connection's thread, not two. One that
+    returns rows (RETURNING, a PRAGMA) is closed, so nothing is left open before COMMIT."""
+    if cursor.description is not None:
+        await cursor.close()
+
+
+class _ReadTurns:
+    """The reads outside a transaction run side by side on the reading connection: each one is
+    a single call on its thread that runs the statement to its end (`execute_fetchall`), so no
+    read keeps a snapshot open between calls, and each one starts after the reads queued
+    before it ended, on a snapshot that has every write committed before it began. Only
+    emptying the write-ahead log needs no read under way: `exclusive()` holds new reads back
+    and waits for those running."""
+
+    def __init__(self) -> None:
+        self.running = 0
+        self._open = asyncio.Event()
+        self._open.set()
+        self._drained = asyncio.Event()
+        self._exclusive = asyncio.Lock()
+
+    async def enter(self) -> None:
+        while not self._open.is_set():
+            await self._open.wait()
+        self.running += 1
+
+    def leave(self) -> None:
+        self.running -= 1
+        if not self.running:
+            self._drained.set()
+
+    @asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[None]:
+        async with self._exclusive:
+            self._open.clear()
+            try:
+                while self.running:
+                    self._drained.clear()
+                    await self._drained.wait()
+                yield
+            finally:
+                self._open.set()
 
 
 class Database:
@@ -173,10 +215,12 @@ class Database:
     task's uncommitted ones, and they neither wait for a transaction's commit (a disk flush)
     nor hold one up. (An in-memory database has one connection for both.)
 
-    The reads take turns on their connection (`_read_lock`): SQLite keeps a connection's read
-    snapshot while any statement on it is unfinished, so a read started while another task's
-    read was still open would share that older snapshot and miss a write committed in between
-    (a group just created, then read back, was "not found" under load)."""
+    Each read is one call on the reading connection's thread that runs its statement to the
+    end (`_ReadTurns`): SQLite keeps a connection's read snapshot while any statement on it is
+    unfinished, so a read left open across calls (execute, then fetch) would let a read started
+    meanwhile share that older snapshot and miss a write committed in between (a group just
+    created, then read back, was "not found" under load). One call per read is also one hop
+    to a thread and back instead of three (execute, fetch, close)."""
 
     def __init__(
         self, path: Path, conn: aiosqlite.Connection, reader: aiosqlite.Connection | None = None
@@ -184,7 +228,7 @@ class Database:
         self.path = path
         self._conn = conn
         self._reader = reader
-        self._read_lock = asyncio.Lock()
+        self._reads = _ReadTurns()
         self._lock = _ConnectionLock()
         self.eraser = LogEraser(self)
 
@@ -221,7 +265,7 @@ class Database:
         await self.eraser.stop()
         async with self._lock:
             if self._reader is not None:
-                async with self._read_lock:
+                async with self._reads.exclusive():
                     await self._reader.close()
             await self._conn.close()
 
@@ -284,21 +328,24 @@ class Database:
         return self._reader is not None and not sql.lstrip()[:6].upper().startswith("PRAGMA")
 
     async def fetchone(self, sql: str, params: Params = None) -> Row | None:
-        if self._reads_apart(sql) and self._reader is not None:
-            async with self._read_lock, self._reader.execute(sql, params or {}) as cursor:
-                return await cursor.fetchone()
-        return await self._fetchone_on_writer(sql, params)
+        return next(iter(await self.fetchall(sql, params)), None)
 
     async def fetchall(self, sql: str, params: Params = None) -> list[Row]:
-        if self._reads_apart(sql) and self._reader is not None:
-            async with self._read_lock, self._reader.execute(sql, params or {}) as cursor:
-                return list(await cursor.fetchall())
-        async with self._lock, self._conn.execute(sql, params or {}) as cursor:
-            return list(await cursor.fetchall())
+        reader = self._reader
+        if reader is None or not self._reads_apart(sql):
+            return await self._fetchall_on_writer(sql, params)
+        await self._reads.enter()
+        try:
+            return list(await reader.execute_fetchall(sql, params or {}))
+        finally:
+            self._reads.leave()
+
+    async def _fetchall_on_writer(self, sql: str, params: Params = None) -> list[Row]:
+        async with self._lock:
+            return list(await self._conn.execute_fetchall(sql, params or {}))
 
     async def _fetchone_on_writer(self, sql: str, params: Params = None) -> Row | None:
-        async with self._lock, self._conn.execute(sql, params or {}) as cursor:
-            return await cursor.fetchone()
+        return next(iter(await self._fetchall_on_writer(sql, params)), None)
 
     async def secure_delete_on(self) -> bool:
         """Whether deleted content is overwritten with zeros (set at open)."""
@@ -311,9 +358,9 @@ class Database:
         it. False when another connection's read transaction kept it from completing (a backup
         or monitoring tool): then the frames stay until a later attempt succeeds. The busy
         timeout is off for the attempt, so a reader never stalls the bot. The bot's own reads
-        wait for it (they take turns on their connection): one of them in progress would keep
-        a snapshot open and fail the attempt."""
-        async with self._lock, self._read_lock:
+        wait for it (`_ReadTurns.exclusive`): one of them in progress would keep a snapshot
+        open and fail the attempt."""
+        async with self._lock, self._reads.exclusive():
             await self._conn.execute("PRAGMA busy_timeout = 0")
             try:
                 async with self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:

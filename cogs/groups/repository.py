@@ -46,10 +46,14 @@ class GroupRepository(MembershipQueries, AccessQueries, FlowQueries):
         # every message): remembered until the next write to the groups table (`insert`,
         # `update`, its only writers), which forgets them all (bot/directory.py).
         self.channel_refs: Remembered[GroupRef | None] = Remembered()
+        # Who leads which group, and each member's groups (repository_membership.py).
+        self.leaders = Remembered[bool]()
+        self.memberships = Remembered[tuple[GroupRef, ...]]()
 
     def _groups_changed(self, tx: Transaction) -> None:
         self.channel_refs.changed()
         tx.after_commit(self.channel_refs.changed)
+        self._memberships_changed(tx)  # a group archived or renamed: its members' lists too
 
     # ------------------------------------------------------------------ groups
 

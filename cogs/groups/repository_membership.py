@@ -7,6 +7,7 @@ join tickets, the waitlist and join requests. Rows in, dataclasses (records.py) 
 from __future__ import annotations
 
 from bot.db import Database, Row, Transaction
+from bot.directory import GroupRef, Remembered
 from cogs.groups.records import Group, JoinRequest, WaitlistEntry
 
 
@@ -31,8 +32,64 @@ class MembershipQueries:
     """Half of `GroupRepository`: members, held access, tickets, the waitlist, join requests."""
 
     db: Database
+    # Who leads which group, asked by every check of a leader's command and by /help, and the
+    # groups of a member as other features see them (`bot.groups.groups_of`, `led_by`): kept
+    # until a membership or a group changes (add_member, remove_member, and GroupRepository's
+    # insert and update of a group, the only writers of what they read).
+    leaders: Remembered[bool]
+    memberships: Remembered[tuple[GroupRef, ...]]
+
+    def _memberships_changed(self, tx: Transaction) -> None:
+        for cache in (self.leaders, self.memberships):
+            cache.changed()
+            tx.after_commit(cache.changed)
 
     # ------------------------------------------------------------------ members
+
+    async def leads(self, guild_id: int, user_id: int, group_id: int | None) -> bool:
+        """Whether the user leads this group of the server (None: any of its active groups)."""
+        return await self.leaders.get(
+            (guild_id, user_id, group_id), lambda: self._leads(guild_id, user_id, group_id)
+        )
+
+    async def refs_of(self, guild_id: int, user_id: int, role: str | None) -> list[GroupRef]:
+        """The server's active groups the user belongs to (with `role`: has that role in), by
+        name, as other features see them."""
+        refs = await self.memberships.get(
+            (guild_id, user_id, role), lambda: self._refs_of(guild_id, user_id, role)
+        )
+        return list(refs)
+
+    async def _refs_of(self, guild_id: int, user_id: int, role: str | None) -> tuple[GroupRef, ...]:
+        rows = await self.db.fetchall(
+            "SELECT g.id, g.guild_id, g.name, g.timezone, g.channel_id, g.voice_channel_id, "
+            "g.role_id, g.archived_at FROM groups g WHERE g.guild_id = :guild "
+            "AND g.archived_at IS NULL AND g.id IN (SELECT group_id FROM group_members "
+            "WHERE user_id = :u AND (:role IS NULL OR role = :role)) ORDER BY g.name_key",
+            {"guild": guild_id, "u": user_id, "role": role},
+        )
+        return tuple(
+            GroupRef(
+                id=r["id"],
+                guild_id=r["guild_id"],
+                name=r["name"],
+                timezone=r["timezone"],
+                channel_id=r["channel_id"],
+                voice_channel_id=r["voice_channel_id"],
+                role_id=r["role_id"],
+                archived=r["archived_at"] is not None,
+            )
+            for r in rows
+        )
+
+    async def _leads(self, guild_id: int, user_id: int, group_id: int | None) -> bool:
+        row = await self.db.fetchone(
+            "SELECT 1 FROM group_members m JOIN groups g ON g.id = m.group_id "
+            "WHERE g.guild_id = :guild AND m.user_id = :u AND m.role = 'leader' "
+            "AND (g.id = :g OR (:g IS NULL AND g.archived_at IS NULL)) LIMIT 1",
+            {"guild": guild_id, "u": user_id, "g": group_id},
+        )
+        return row is not None
 
     async def member_role(self, group_id: int, user_id: int) -> str | None:
         return await self.db.fetchval(
@@ -50,6 +107,7 @@ class MembershipQueries:
     async def add_member(
         self, tx: Transaction, group: Group, user_id: int, role: str, now: int
     ) -> None:
+        self._memberships_changed(tx)
         await tx.execute(
             "INSERT INTO group_members (group_id, guild_id, user_id, role, joined_at) "
             "VALUES (:g, :guild, :u, :role, :now) "
@@ -58,6 +116,7 @@ class MembershipQueries:
         )
 
     async def remove_member(self, tx: Transaction, group_id: int, user_id: int) -> bool:
+        self._memberships_changed(tx)
         changed = await tx.execute(
             "DELETE FROM group_members WHERE group_id = :g AND user_id = :u",
             {"g": group_id, "u": user_id},

@@ -64,11 +64,15 @@ class GroupService(FlowService):
     async def groups_of(self, guild_id: int, user_id: int) -> list[Group]:
         return await self.repo.groups_of(guild_id, user_id, self.now())
 
+    async def refs_of(
+        self, guild_id: int, user_id: int, *, role: str | None = None
+    ) -> list[GroupRef]:
+        """The active groups a member belongs to (or leads), as `bot.groups` answers; remembered."""
+        return await self.repo.refs_of(guild_id, user_id, role)
+
     async def is_leader(self, guild_id: int, user_id: int, group_id: int | None) -> bool:
-        if group_id is None:
-            return bool(await self.repo.groups_of(guild_id, user_id, self.now(), role="leader"))
-        group = await self.repo.get(guild_id, group_id, self.now())
-        return group is not None and await self.repo.member_role(group.id, user_id) == "leader"
+        """A leader of this group (None: of any active group of the server); remembered."""
+        return await self.repo.leads(guild_id, user_id, group_id)
 
     async def members(self, group: Group) -> list[tuple[int, str, int]]:
         return await self.repo.members(group.id)
@@ -395,10 +399,10 @@ class Directory:
         return [u for u, role, _ in await self._service.members(group) if role == "leader"]
 
     async def groups_of(self, guild_id: int, user_id: int) -> list[GroupRef]:
-        return [g.ref() for g in await self._service.groups_of(guild_id, user_id)]
+        return await self._service.refs_of(guild_id, user_id)
 
     async def led_by(self, guild_id: int, user_id: int) -> list[GroupRef]:
-        return [g.ref() for g in await self._service.led_by(guild_id, user_id)]
+        return await self._service.refs_of(guild_id, user_id, role="leader")
 
     async def search(
         self, guild_id: int, query: str, *, limit: int = 25, include_archived: bool = False

@@ -114,6 +114,13 @@ class FullDisk:
             return _Refused()
         return self._conn.execute(sql, parameters)
 
+    def execute_fetchall(self, sql: str, parameters: Any = None) -> Any:
+        """A statement read in one call (`Transaction.fetchall`, an UPDATE ... RETURNING)."""
+        if self.full and sql.lstrip().upper().startswith(self._at):
+            self.refused += 1
+            return _Refused()
+        return self._conn.execute_fetchall(sql, parameters)
+
 
 class _Refused:
     def _error(self) -> sqlite3.OperationalError:
