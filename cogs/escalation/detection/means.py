@@ -33,6 +33,7 @@ AT_ONCE = frozenset(
     | {"enteros", "enteras"}
 )  # a quantity said after the means
 MANY = 10  # "took 30 pills": a number of pills from this on is a quantity
+COUNT_BEFORE = 5  # "swallowed like 40 of my dad's pain pills"
 
 
 # What a means composes with (without one of these, or a number, or a means that is an amount or a
@@ -129,9 +130,9 @@ def means(msg: Message, hit: Hit) -> Signal | None:
     s_lo, s_hi = msg.sentence(start)
     back = max(lo, start - MEANS_WINDOW)
     ahead = min(s_hi, end + QTY_AFTER)  # "swallowed the morphine, like 40 of them"
-    many = any(w.isdigit() and int(w) >= MANY for w in words[max(lo, start - 3) : end]) or any(
-        w.isdigit() and int(w) >= MANY for w in words[end : _before_member(msg, end, ahead)]
-    )
+    many = any(
+        w.isdigit() and int(w) >= MANY for w in words[max(lo, start - COUNT_BEFORE) : end]
+    ) or any(w.isdigit() and int(w) >= MANY for w in words[end : _before_member(msg, end, ahead)])
     qty = many or ("qty" in kinds and bool(msg.within("qty", back, end)))
     if not qty and "qty" in kinds:  # "took 2 weeks of my chemo pills at once"
         qty = any(h[2].key in AT_ONCE for h in msg.within("qty", end, ahead))
@@ -164,8 +165,9 @@ def means(msg: Message, hit: Hit) -> Signal | None:
         first = taken[0][0]
         if qty or purpose:
             level = ATTEMPT
-        elif some or (entry.strong and not FAREWELL.isdisjoint(kinds)):
-            # "took the morphine. bye": a lethal means taken, said with a goodbye
+        elif some or not FAREWELL.isdisjoint(kinds):
+            # "took the morphine. bye", "took the pills. please don't call anyone": a means
+            # taken, said with a goodbye (the two weak signs complete each other)
             level, weak = ATTEMPT, True
     elif taking:
         first = taking[0][0]

@@ -276,6 +276,39 @@ def _final(weak: Signal) -> bool:
     )
 
 
+# A preparation said with a lethal means and a time or a decision, in one message: "got it all
+# worked out. tuesday when he's at work, the patches and the sleeping pills", "i've set a date. the
+# 30th. i'm taking the oxy". A plan, raised from weaker cues: it alerts when the learned model
+# agrees (learned.agreed).
+_PLANNING = frozenset({"prep_weak"})
+_DECIDING = ("time", "resolve", "planned")
+
+
+def _planned_means(weak: Signal) -> Signal | None:
+    source = weak.source if weak._cue is None else None
+    if source is None:
+        return None
+    kinds = source.kinds
+    if not any(kind in kinds for kind in _DECIDING):
+        return None
+    means = next((h for h in kinds.get("means", ()) if h[2].strong or h[2].weapon), None)
+    if means is None:
+        return None
+    words = source.words
+    cue = f"{weak.cue} + {' '.join(words[means[0] : means[1]])}"
+    return Signal(
+        entry=weak.entry,
+        level=PLAN,
+        severity=LEVEL_SEVERITY[PLAN],
+        base=LEVEL_SEVERITY[PLAN],
+        start=weak.start,
+        end=weak.end,
+        cue=cue,
+        combined=True,
+        category=LEVEL_CATEGORY[PLAN],
+    )
+
+
 def _taken_amount(other: Signal, weak: Signal) -> bool:
     return (
         other.entry.kind == "means"
@@ -407,6 +440,11 @@ def combined(current: Analysis, earlier: Sequence[Analysis]) -> list[Signal]:
         if partner is not None:
             out.append(_upgrade(weak, partner, context=False, weak_first=True))
             continue
+        if weak.entry.kind in _PLANNING and not weak.modifiers:
+            planned = _planned_means(weak)
+            if planned is not None:
+                out.append(planned)
+                continue
         if not earlier:
             continue
         if (
