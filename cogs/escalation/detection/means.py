@@ -17,7 +17,7 @@ from cogs.escalation.detection.model import (
     PLAN,
     PREPARATORY,
 )
-from cogs.escalation.detection.signals import Hit, Signal
+from cogs.escalation.detection.signals import EMPTY, Hit, Signal
 from cogs.escalation.detection.text import BIT_NUMBER
 
 if TYPE_CHECKING:
@@ -52,8 +52,10 @@ COMPOSING = frozenset(
         "ready_after",
         "ruminate",
         "lethal_ask",
+        "mix",
     }
 )
+MIX_WINDOW = 6  # words between a means and the alcohol taken with it ("the pills and the vodka")
 
 
 # A plan said in so many words ("it's decided", "the plan is", "I've set a date").
@@ -103,6 +105,18 @@ def _lethal_ask(msg: Message, start: int, end: int, s_lo: int, s_hi: int) -> tup
     return None
 
 
+def _mixed(msg: Message, start: int, end: int, s_lo: int, s_hi: int) -> tuple[int, int] | None:
+    """Alcohol named just before or after the means, in its sentence: its span."""
+    for a, b, _ in msg.kinds["mix"]:
+        if (
+            s_lo <= a
+            and b <= s_hi
+            and (start - MIX_WINDOW <= b <= start or end <= a <= end + MIX_WINDOW)
+        ):
+            return a, b
+    return None
+
+
 def _before_member(msg: Message, end: int, ahead: int) -> int:
     """Where the words after a means stop counting for its quantity: at the member's own next
     clause ("my meds and I'm 34" is an age, not 34 pills)."""
@@ -137,9 +151,14 @@ def means(msg: Message, hit: Hit) -> Signal | None:
     if not qty and "qty" in kinds:  # "took 2 weeks of my chemo pills at once"
         qty = any(h[2].key in AT_ONCE for h in msg.within("qty", end, ahead))
     some = qty or ("qty_weak" in kinds and bool(msg.within("qty_weak", back, end)))
+    # alcohol with it ("pills and whiskey", "pastillas con alcohol"): a lethal mixture, a method
+    # only in composition (with a time, a plan, a taking), raised from weaker cues (the model
+    # agrees: learned.agreed)
+    mixed = _mixed(msg, start, end, s_lo, s_hi) if "mix" in kinds else None
     if entry.amount or entry.weapon or (entry.strong and some):
         # "all my morphine", "everything I've saved", "his gun": a lethal quantity
         qty = some = True
+    some = some or mixed is not None  # taken with alcohol: weak, with distress an attempt
     purpose = msg.starting("purpose", end, end + PURPOSE_WINDOW, s_hi)
     after = purpose[0][1] if purpose else end
     level = ""
@@ -193,6 +212,10 @@ def means(msg: Message, hit: Hit) -> Signal | None:
         chain, chain_start = msg.chain(start, lo)
         level = PLAN if chain in ("intent", "planned") else METHOD
         first = chain_start if chain else start
+    if not level and mixed is not None and ("time" in kinds or not RESOLVED.isdisjoint(kinds)):
+        # "plan is the pills and the vodka, tonight", "pastillas y alcohol, esta noche"
+        a, b = min(start, mixed[0]), max(end, mixed[1])
+        return msg.signal(entry, PLAN, LEVEL_SEVERITY[PLAN], a, b, EMPTY, False, False, False)
     if not level and asked is not None:
         # "what's the lethal dose of oxycodone? I have a lot": a method, when the member has it
         # at hand, names a time or a wish; the question alone is weak
