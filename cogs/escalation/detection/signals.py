@@ -203,6 +203,14 @@ def _completes(partner: Signal, weak: Signal) -> bool:
     """Whether `partner` (distress) makes the weak sign `weak` worth its level."""
     if partner is weak or not partner.distress:
         return False
+    if (
+        partner._cue is None
+        and weak._cue is None
+        and partner.source is weak.source
+        and partner.start < weak.end
+        and weak.start < partner.end
+    ):
+        return False  # the same words read twice ("log off for good"): one signal, not two
     if weak.entry.kind in _TERMS_NEEDING_INTENT and (partner.weak or partner.level in LOWER_LEVELS):
         return False  # "Sunday." / "this time" completes a wish or a plan, not "I'm so tired"
     if weak.entry.kind == _TERMS_AFFIRM:
