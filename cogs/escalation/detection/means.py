@@ -148,8 +148,13 @@ def means(msg: Message, hit: Hit) -> Signal | None:
         w.isdigit() and int(w) >= MANY for w in words[max(lo, start - COUNT_BEFORE) : end]
     ) or any(w.isdigit() and int(w) >= MANY for w in words[end : _before_member(msg, end, ahead)])
     qty = many or ("qty" in kinds and bool(msg.within("qty", back, end)))
+    spread = False  # the quantity said in the next sentence: read as explicit only with the model
     if not qty and "qty" in kinds:  # "took 2 weeks of my chemo pills at once"
         qty = any(h[2].key in AT_ONCE for h in msg.within("qty", end, ahead))
+        # said as the next sentence: "i took the oxy. all of it.", "I'm taking the morphine. All
+        # of it."
+        spread = not qty and any(s_hi < h[0] <= s_hi + 2 for h in kinds["qty"])
+        qty = qty or spread
     some = qty or ("qty_weak" in kinds and bool(msg.within("qty_weak", back, end)))
     # alcohol with it ("pills and whiskey", "pastillas con alcohol"): a lethal mixture, a method
     # only in composition (with a time, a plan, a taking), raised from weaker cues (the model
@@ -252,4 +257,5 @@ def means(msg: Message, hit: Hit) -> Signal | None:
     if purpose and MODIFIER_HYPOTHETICAL in modifiers:
         # "if I take all my chemo pills would it kill me": asking about lethality
         modifiers = modifiers - {MODIFIER_HYPOTHETICAL}
-    return msg.signal(entry, level, severity, first, after, modifiers, distant, not weak, weak)
+    explicit = not weak and not spread
+    return msg.signal(entry, level, severity, first, after, modifiers, distant, explicit, weak)

@@ -53,6 +53,7 @@ from cogs.escalation.detection.model import (
     MODIFIER_DROP,
     MODIFIER_HYPOTHETICAL,
     MODIFIER_NEGATED,
+    MODIFIER_PAST,
     MODIFIER_THIRD_PERSON,
     PLAN,
 )
@@ -82,6 +83,10 @@ if TYPE_CHECKING:
 _LOWER_WEAK_TIER = frozenset({"hopelessness", "burdensomeness", "entrapment"})
 _LOWER_TIERS = _LOWER_WEAK_TIER | {f"{kind}_strong" for kind in _LOWER_WEAK_TIER}
 _LOWERING = frozenset({"past_marker", "hypothetical"})  # phrases that may lower a signal
+# Suicidality or self-injury named by the member ("had suicidal thoughts all weekend"): held at the
+# threshold under the recent past, as an explicit statement is.
+NAMED_SAID = frozenset({"suicidal", "nssi_named"})
+_PAST_ONLY = frozenset({MODIFIER_PAST})
 
 
 class Message:
@@ -458,8 +463,12 @@ class Message:
                 # the lexicon's euphemism or veiled sign, denied: "no pienso irme a ningún
                 # lado" (a server's own phrase keeps its two steps)
                 severity = LOW
-            elif explicit and MODIFIER_HYPOTHETICAL not in modifiers:
-                severity = max(severity, self.s.threshold)  # lowered, never silenced
+            elif (explicit or (entry.kind in NAMED_SAID and modifiers == _PAST_ONLY)) and (
+                MODIFIER_HYPOTHETICAL not in modifiers
+            ):
+                # lowered, never silenced ("had suicidal thoughts all weekend": recent, the
+                # member's own)
+                severity = max(severity, self.s.threshold)
             severity = max(severity, LOW)
         if entry.kind == PHRASE_KIND and entry.phrase is not None:
             category = entry.phrase.category
