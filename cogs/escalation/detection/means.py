@@ -72,7 +72,8 @@ def decided(msg: Message, first: int, s_lo: int, s_hi: int, qty: bool) -> bool:
     if qty:
         if not msg.any_within("time", s_lo, s_hi):
             return False
-        return not msg.s.member.isdisjoint(msg.words[max(s_lo, first - 3) : first])
+        # the member before the taking, or its own pronoun ("me inyecto toda la insulina")
+        return not msg.s.member.isdisjoint(msg.words[max(s_lo, first - 3) : first + 1])
     return "time" in kinds and not RESOLVED.isdisjoint(kinds)
 
 
