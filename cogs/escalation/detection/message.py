@@ -33,7 +33,9 @@ from cogs.escalation.detection.kinds import (
     FIXED_KINDS,
     METHOD_KINDS,
     NAMED_KINDS,
+    NAMED_SAID,
     NSSI_KINDS,
+    PAST_ONLY,
     PLACE_WINDOW,
     WISHING,
     WISHING_ORDER,
@@ -53,7 +55,6 @@ from cogs.escalation.detection.model import (
     MODIFIER_DROP,
     MODIFIER_HYPOTHETICAL,
     MODIFIER_NEGATED,
-    MODIFIER_PAST,
     MODIFIER_THIRD_PERSON,
     PLAN,
 )
@@ -83,10 +84,6 @@ if TYPE_CHECKING:
 _LOWER_WEAK_TIER = frozenset({"hopelessness", "burdensomeness", "entrapment"})
 _LOWER_TIERS = _LOWER_WEAK_TIER | {f"{kind}_strong" for kind in _LOWER_WEAK_TIER}
 _LOWERING = frozenset({"past_marker", "hypothetical"})  # phrases that may lower a signal
-# Suicidality or self-injury named by the member ("had suicidal thoughts all weekend"): held at the
-# threshold under the recent past, as an explicit statement is.
-NAMED_SAID = frozenset({"suicidal", "nssi_named"})
-_PAST_ONLY = frozenset({MODIFIER_PAST})
 
 
 class Message:
@@ -235,7 +232,7 @@ class Message:
             for hit in hits:
                 if self.benign and self.is_benign(hit[0], hit[1]):
                     continue
-                found = self.means(hit) if kind == "means" else self.head(hit)
+                found = means(self, hit) if kind == "means" else self.head(hit)
                 if found is not None:
                     signals.append(found)
         if signals and ("hyperbole" in kinds or "embarrassed" in kinds):
@@ -463,12 +460,10 @@ class Message:
                 # the lexicon's euphemism or veiled sign, denied: "no pienso irme a ningún
                 # lado" (a server's own phrase keeps its two steps)
                 severity = LOW
-            elif (explicit or (entry.kind in NAMED_SAID and modifiers == _PAST_ONLY)) and (
-                MODIFIER_HYPOTHETICAL not in modifiers
+            elif (explicit and MODIFIER_HYPOTHETICAL not in modifiers) or (
+                entry.kind in NAMED_SAID and modifiers == PAST_ONLY
             ):
-                # lowered, never silenced ("had suicidal thoughts all weekend": recent, the
-                # member's own)
-                severity = max(severity, self.s.threshold)
+                severity = max(severity, self.s.threshold)  # lowered, never silenced
             severity = max(severity, LOW)
         if entry.kind == PHRASE_KIND and entry.phrase is not None:
             category = entry.phrase.category
@@ -490,10 +485,6 @@ class Message:
             False,
             category,
         )
-
-    def means(self, hit: Hit) -> Signal | None:
-        """A means is a signal only in composition (``means``)."""
-        return means(self, hit)
 
     def modifiers(
         self,
