@@ -32,6 +32,7 @@ from typing import Any
 from cogs.escalation.detection import Detector, Lexicon
 
 EVAL_FOLDER = "distress_eval"
+NEGATIVE_SETS = frozenset({"negative", "context_negative"})  # what must never alert
 _ID_NUMBER = re.compile(r"(\d+)$")
 
 
@@ -92,7 +93,7 @@ def report(
 ) -> None:
     recall, alarms, lower = Tally(), Tally(), Tally()
     by_kind: dict[str, int] = defaultdict(int)
-    tp = fp = fn = 0
+    tp = fp = fn = fp_neg = 0
     for row in data:
         said, cue, kind_of_cue = alerts(detector, row)
         lang, kind, level = row["lang"], row["set"], row.get("level", "none")
@@ -117,12 +118,19 @@ def report(
                 by_kind[kind_of_cue] += 1
             for key in ("all", lang, kind, f"{kind}/{lang}"):
                 alarms.add(key, said)
+            if kind in NEGATIVE_SETS:
+                fp_neg += said
+                for key in ("negative + context_negative", f"negative + context_negative/{lang}"):
+                    alarms.add(key, said)
             if said and "alarms" in show:
                 print(f"  ALARM {lang} {kind}: {row['text']!r} -> {cue}")
     precision = tp / (tp + fp) if tp + fp else 0.0
     whole = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * whole / (precision + whole) if precision + whole else 0.0
     print(f"\n== {name}: precision {precision:.3f}  recall {whole:.3f}  F1 {f1:.3f}")
+    strict = tp / (tp + fp_neg) if tp + fp_neg else 0.0
+    f1_neg = 2 * strict * whole / (strict + whole) if strict + whole else 0.0
+    print(f"   without the 'lower' set as negatives: precision {strict:.3f}  F1 {f1_neg:.3f}")
     print("  recall:")
     for key in sorted(recall.total, key=lambda k: (k.startswith("level"), k)):
         print(f"    {key:32s} {recall.rate(key)}")

@@ -11,14 +11,18 @@ and benchmarks/data/distress_train/en.jsonl, es.jsonl, chat_en.jsonl, chat_es.js
 from published guidance), everyday.jsonl (everyday negatives) and blind_dev2_*/blind_dev3_*.jsonl
 (two blind development sets, retired to training). A
 message is positive when it should alert at a C-SSRS level that alerts (wish to be dead and up,
-self-injury); negative when it should not alert; a lower signal alone (hopelessness,
-burdensomeness, entrapment) and a line whose answer is open are left out. A line with earlier
+self-injury), or a lower signal (hopelessness, burdensomeness, entrapment) said with finality (an
+`indirect` or `context` line that alerts); negative when it should not alert; a line whose answer
+is open is left out. The level head learns the alerting levels only. A line with earlier
 messages is learned as they read together, as the detector reads it.
 
 Procedure: hyper-parameters and the threshold are chosen by cross-validation that holds out one
 whole file (one writer, one batch) at a time: each file is scored by a model trained without it,
 and the threshold is the lowest that keeps false alarms on those held-out negatives at or below
---max-false-alarms. The shipped model is then trained on every file with the chosen values. No
+--max-false-alarms. The agreement threshold (what the model must reach to agree with an alert the
+rules raised from weaker cues only; learned.agreed) is the highest at which at most
+--max-agreement-loss of the rules' held-out true alerts of that kind score below it. The shipped
+model is then trained on every file with the chosen values. No
 randomness is used (full-batch optimisation from zero weights): the same data gives the same
 bytes.
 """
@@ -73,6 +77,10 @@ FILES = {
     "blind_dev3_es": TRAIN / "blind_dev3_es.jsonl",
 }
 ALERT_LEVELS = tuple(lv for lv, s in LEVEL_SEVERITY.items() if s >= MEDIUM)
+# A lower signal said with finality ("I'm a burden, but not for much longer"): the blind sets label
+# it `indirect` (or `context`) with its lower level, and it must alert. Learned as a positive (the
+# model is what agrees with the rules on these); the level head learns only the alerting levels.
+FINAL_SETS = frozenset({"indirect", "context"})
 CORPUS_LEVELS = {  # corpus.jsonl names a category, not a level
     "suicidal_ideation": "active_thoughts",
     "intent_or_plan": "intent",
@@ -112,7 +120,9 @@ def read_rows(name: str, path: Path) -> list[Row]:
             rows.append(Row(name, "en", kind, text, int(bool(alert)), level, text))
             continue
         level = str(raw.get("level") or "none")
-        if alert and (level in LOWER_LEVELS or level not in ALERT_LEVELS):
+        if alert and level in LOWER_LEVELS and raw.get("set") not in FINAL_SETS:
+            continue
+        if alert and level not in ALERT_LEVELS and level not in LOWER_LEVELS:
             continue
         context = [str(c) for c in raw.get("context") or []][-CONTEXT_MESSAGES:]
         text = " \n ".join([*context, str(raw["text"])])
@@ -211,7 +221,7 @@ def cross_validate(
                 earlier = " \n ".join(row.earlier)
                 alone[i], before[i] = predict(featurise([row.last, earlier], settings.size), w, b)
         if xl is not None:
-            positives = np.array([i for i in kept if y[i] == 1])
+            positives = np.array([i for i in kept if rows[i].level in ALERT_LEVELS])
             labels = np.array([ALERT_LEVELS.index(rows[i].level) for i in positives])
             lw, lb = fit_levels(
                 xl.take(positives), labels, len(ALERT_LEVELS), settings.level_l2, settings.steps
@@ -222,13 +232,15 @@ def cross_validate(
     return Held(scores, alone, before, level_names)
 
 
-def rules_alone(rows: list[Row]) -> tuple[np.ndarray, np.ndarray]:
-    """What today's rules say on each row: an alert, and whether they found anything at all
-    (the model then leaves the row to them)."""
+def rules_alone(rows: list[Row]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What today's rules say on each row: an alert, whether they found anything at all (the
+    model then leaves the row to them), and whether their alert needs the model's agreement
+    (raised from weaker cues only: learned.needs_agreement)."""
     from cogs.escalation.detection import Detector, Lexicon
+    from cogs.escalation.detection.learned import needs_agreement
 
     detector = Detector(Lexicon.load(), learned=None)
-    alerts, spoke = [], []
+    alerts, spoke, weaker = [], [], []
     for row in rows:
         if row.earlier:
             found = detector.scan_context(row.earlier, row.last)
@@ -236,39 +248,74 @@ def rules_alone(rows: list[Row]) -> tuple[np.ndarray, np.ndarray]:
             found = detector.scan(row.last)
         alerts.append(found is not None and found.alert)
         spoke.append(found is not None)
-    return np.array(alerts), np.array(spoke)
+        weaker.append(found is not None and needs_agreement(found))
+    return np.array(alerts), np.array(spoke), np.array(weaker)
 
 
-def report(rows: list[Row], held: Held, scores: np.ndarray, threshold: float, title: str) -> None:
+def agreement_scores(rows: list[Row], held: Held) -> np.ndarray:
+    """What ``agreed`` reads: the message alone, or read with the earlier ones, whichever is
+    higher (the joint score is the message alone when it has none)."""
+    joint, alone = held.joint, held.alone
+    pairs = enumerate(rows)
+    return np.array([max(joint[i], alone[i]) if r.earlier else joint[i] for i, r in pairs])
+
+
+def agreement_for(rows: list[Row], held: Held, weaker: np.ndarray, max_loss: float) -> float:
+    """The agreement threshold: the highest at which at most `max_loss` of the held-out true
+    alerts that the rules raise from weaker cues fall below it (the model's veto on them)."""
+    y = np.array([r.label for r in rows])
+    kept = agreement_scores(rows, held)[(y == 1) & weaker]
+    if not len(kept):
+        return 0.0
+    return float(np.quantile(kept, max_loss))
+
+
+def report(
+    rows: list[Row],
+    held: Held,
+    scores: np.ndarray,
+    threshold: float,
+    title: str,
+    max_loss: float,
+) -> float:
     """Per held-out file, language and set: the rules alone, the model alone (scored by a model
-    trained without that file) and the two combined as the detector combines them."""
-    rules, spoke = rules_alone(rows)
+    trained without that file), the two combined (the model speaks where the rules found
+    nothing), and combined with the agreement the rules' weaker alerts need, as the detector
+    runs them. Returns the agreement threshold."""
+    rules, spoke, weaker = rules_alone(rows)
+    agreement = agreement_for(rows, held, weaker, max_loss)
     model = scores >= threshold
     both = rules | (model & ~spoke)
-    print(f"\n{title} (threshold {threshold:.3f}); the rate is recall, or false alarms (FA)")
+    agreeing = (rules & ~(weaker & (agreement_scores(rows, held) < agreement))) | (model & ~spoke)
+    print(
+        f"\n{title} (threshold {threshold:.3f}, agreement {agreement:.3f}); the rate is recall, "
+        "or false alarms (FA)"
+    )
     by: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
         by[f"{r.group:12s} {r.lang} {r.set}"].append(i)
     print(
         f"  {'held-out file / lang / set':36s} {'n':>4s}  {'rules':>6s} {'model':>6s} {'both':>6s}"
+        f" {'agreed':>6s}"
     )
     for key in sorted(by):
         idx = np.array(by[key])
         kind = "recall" if rows[idx[0]].label else "FA"
         print(
             f"  {key:36s} {len(idx):4d}  {rules[idx].mean():6.3f} {model[idx].mean():6.3f} "
-            f"{both[idx].mean():6.3f} {kind}"
+            f"{both[idx].mean():6.3f} {agreeing[idx].mean():6.3f} {kind}"
         )
     y = np.array([r.label for r in rows])
-    for name, alerted in (("rules", rules), ("model", model), ("both", both)):
+    for name, alerted in (("rules", rules), ("model", model), ("both", both), ("agreed", agreeing)):
         print(
-            f"  all, {name:5s}: recall {alerted[y == 1].mean():.3f} "
+            f"  all, {name:6s}: recall {alerted[y == 1].mean():.3f} "
             f"({alerted[y == 1].sum()}/{(y == 1).sum()}), false alarms "
             f"{alerted[y == 0].mean():.4f} ({alerted[y == 0].sum()}/{(y == 0).sum()})"
         )
     if held.levels and any(held.levels):
-        right = [held.levels[i] == r.level for i, r in enumerate(rows) if r.label]
+        right = [held.levels[i] == r.level for i, r in enumerate(rows) if r.level in ALERT_LEVELS]
         print(f"  level head on held-out positives: {np.mean(right):.3f} exact")
+    return agreement
 
 
 # ---------------------------------------------------------------------------- writing
@@ -287,6 +334,7 @@ def write(
     w: np.ndarray,
     b: float,
     threshold: float,
+    agreement: float,
     lw: np.ndarray,
     lb: np.ndarray,
     meta: dict[str, object],
@@ -304,6 +352,7 @@ def write(
         "scale": scale,
         "bias": b,
         "threshold": round(threshold, 6),
+        "agreement": round(agreement, 6),
         "levels": list(ALERT_LEVELS),
         "level_size": settings.level_size,
         "level_scale": level_scale,
@@ -319,6 +368,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     parser.add_argument("--max-false-alarms", type=float, default=0.01)
+    parser.add_argument(
+        "--max-agreement-loss",
+        type=float,
+        default=0.02,
+        help="share of the rules' held-out true alerts from weaker cues the model may veto",
+    )
     parser.add_argument("--validate-only", action="store_true")
     parser.add_argument("--grid", action="store_true", help="try the hyper-parameter grid")
     args = parser.parse_args()
@@ -352,13 +407,15 @@ def main() -> None:
     if len(candidates) > 1:
         held = cross_validate(rows, settings, groups, levels=True)
     scores, threshold = held.calibrate(rows, args.max_false_alarms)
-    report(rows, held, scores, threshold, "held out one file at a time")
+    agreement = report(
+        rows, held, scores, threshold, "held out one file at a time", args.max_agreement_loss
+    )
     if args.validate_only:
         return
 
     x = featurise([r.text for r in rows], settings.size)
     w, b = fit_binary(x, y, settings.l2, settings.negative_weight, settings.steps)
-    positives = np.flatnonzero(y == 1)
+    positives = np.array([i for i, r in enumerate(rows) if r.level in ALERT_LEVELS])
     xl = featurise([rows[i].text for i in positives], settings.level_size)
     labels = np.array([ALERT_LEVELS.index(rows[i].level) for i in positives])
     lw, lb = fit_levels(xl, labels, len(ALERT_LEVELS), settings.level_l2, settings.steps)
@@ -369,7 +426,8 @@ def main() -> None:
         "steps": settings.steps,
         "max_false_alarms": args.max_false_alarms,
     }
-    write(args.out, settings, w, b, threshold, lw, lb, meta)
+    meta["max_agreement_loss"] = args.max_agreement_loss
+    write(args.out, settings, w, b, threshold, agreement, lw, lb, meta)
     model = LearnedModel.load(args.out)
     drift = max(
         abs(model.probability(r.text) - p) for r, p in zip(rows, predict(x, w, b), strict=True)

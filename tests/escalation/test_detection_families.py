@@ -12,7 +12,6 @@ from __future__ import annotations
 import pytest
 
 from cogs.escalation.detection import CRITICAL, HIGH, LOW, MEDIUM, Detection, Detector, Lexicon
-from cogs.escalation.detection.learned import AGREEMENT
 from tests.escalation.test_detection_learned import constant_model
 
 
@@ -71,14 +70,62 @@ def test_a_goodbye_alone_needs_the_model_to_agree(lexicon: Lexicon, rules: Detec
     text = "me despedí de mis compañeros de trabajo, empiezo la baja mañana"
     alone = rules.scan(text)
     assert alerts(alone) and alone is not None and alone.level == "preparatory"
-    doubtful = Detector(lexicon, learned=constant_model(-1.0, {"preparatory": 0.0}))
-    assert constant_model(-1.0, {}).probability(text) < AGREEMENT
+    doubtful = Detector(lexicon, learned=constant_model(-5.0, {"preparatory": 0.0}))
+    assert doubtful.learned is not None
+    assert doubtful.learned.probability(text) < doubtful.learned.agreement
     found = doubtful.scan(text)
     assert found is not None and not found.alert and found.severity == LOW
     agreeing = Detector(lexicon, learned=constant_model(1.0, {"preparatory": 0.0}))
     assert alerts(agreeing.scan(text))
     # anything explicit stands whatever the model says
     assert alerts(doubtful.scan("I want to kill myself"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "there's no way out of this pain",  # a lower signal said outright
+        "I feel like a burden and I feel trapped",  # two lower signals together
+        "I'm nothing but a weight on everyone and I'm going to fix that",  # with finality
+        "I just want to slip away",  # a euphemism
+        "'I want to die' I told my husband when I saw the parking bill",  # reported speech
+    ],
+)
+def test_an_alert_from_weaker_cues_needs_the_model_to_agree(
+    lexicon: Lexicon, rules: Detector, text: str
+) -> None:
+    """What the rules raise from weaker cues (a lower signal, with finality or not, a euphemism,
+    a statement held at the threshold under reported speech) alerts only when
+    the model reads the message as a crisis too."""
+    alone = rules.scan(text)
+    assert alerts(alone), alone
+    doubtful = Detector(lexicon, learned=constant_model(-5.0, {"wish_dead": 0.0}))
+    found = doubtful.scan(text)
+    assert found is not None and not found.alert, found
+    agreeing = Detector(lexicon, learned=constant_model(1.0, {"wish_dead": 0.0}))
+    assert alerts(agreeing.scan(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to kill myself",
+        "I'm going to take all my morphine tonight",
+        "quiero morirme",
+        "Suicidal. That's the update.",
+        "I wish I was dead",
+        "kms",
+        "I've been cutting my arms again",
+        "me voy a tirar del puente esta noche",
+    ],
+)
+def test_an_explicit_statement_never_needs_the_model(
+    lexicon: Lexicon, rules: Detector, text: str
+) -> None:
+    found = rules.scan(text)
+    assert alerts(found), found
+    doubtful = Detector(lexicon, learned=constant_model(-30.0, {"wish_dead": 0.0}))
+    assert alerts(doubtful.scan(text))
 
 
 # ---------------------------------------------------------------------- crisis without the words

@@ -13,6 +13,11 @@ def detector() -> Detector:
     return Detector(Lexicon.load())
 
 
+@pytest.fixture(scope="module")
+def rules() -> Detector:
+    return Detector(Lexicon.load(), learned=None)
+
+
 def found(detector: Detector, text: str) -> Detection:
     detection = detector.scan(text)
     assert detection is not None, text
@@ -125,7 +130,10 @@ def test_stopping_treatment_is_a_method_only_to_end_it(detector: Detector) -> No
     assert (to_end.level, to_end.severity) == ("method", HIGH)
 
 
-def test_lower_signals_alert_only_together(detector: Detector) -> None:
+def test_lower_signals_alert_only_together(rules: Detector) -> None:
+    """The rules alone (with the model, an alert from lower signals needs its agreement:
+    test_detection_families.py)."""
+    detector = rules
     for text, level in (
         ("I feel hopeless", "hopelessness"),
         ("I'm such a burden to my family", "burdensomeness"),
@@ -141,7 +149,8 @@ def test_lower_signals_alert_only_together(detector: Detector) -> None:
     assert not found(detector, "I feel trapped, so stuck").alert
 
 
-def test_lower_signals_said_outright_alert_alone(detector: Detector) -> None:
+def test_lower_signals_said_outright_alert_alone(rules: Detector) -> None:
+    detector = rules
     # the warning signs in their own words: no way out, a burden to everyone, no reason left
     for text, level in (
         ("there's no way out of this pain", "entrapment"),

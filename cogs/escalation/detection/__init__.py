@@ -7,9 +7,11 @@ Suicide Risk Lexicon v1.0, and a member's last few messages read together. No di
     detector.scan_context(["I can't do this anymore."], "I have the pills ready")
 
 The learned second signal (``learned``, a small linear model shipped in the package) speaks
-where the rules found nothing, and never lowers or silences an explicit statement they found; only
-their weakest cue alone (a goodbye, neither explicit nor composed) needs its agreement to alert:
-``Detector(lexicon, learned=None)`` is the rules alone.
+where the rules found nothing, and never lowers or silences an explicit statement they found (the
+member's own, now, at a C-SSRS level); an alert the rules raised from weaker cues only (a lower
+signal with finality, a veiled or named sign, a weak sign completed by distress or by earlier
+messages, a statement held at the threshold under a negation or reported speech) needs its
+agreement (``learned.agreed``): ``Detector(lexicon, learned=None)`` is the rules alone.
 
 ``engine`` scans (one automaton pass over word codes); ``message`` composes each head with the
 terms around it, ``means`` a means in composition, ``modifiers`` what lowers a signal, ``kinds``
@@ -210,7 +212,7 @@ class Detector:
         if self.learned is None:
             return found
         if found is not None:
-            return agreed(found, self.learned, text, self.threshold)
+            return agreed(found, self.learned, text, self.threshold, previous)
         signal = self.learned.signal_context(previous, text)
         return raise_detection(found, self.learned, signal, self.threshold)
 

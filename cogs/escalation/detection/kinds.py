@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cogs.escalation.detection.model import MODIFIER_PAST
 from cogs.escalation.detection.vocabulary import LOWER_WEAK_KIND, PHRASE_KIND
 
 AND_WORDS = frozenset({"and", "y", "e"})  # a wish goes on past them: "curl up and die"
@@ -34,6 +35,10 @@ METHOD_KINDS = frozenset({"method", "jump", "jump_front", "drive_into", "method_
 # Named, not said: "suicidal thoughts are common after a diagnosis" is no one's statement unless
 # the sentence has the member in it.
 NAMED_KINDS = frozenset({"suicidal", "nssi_named", "act_weak"})
+# Suicidality or self-injury named by the member ("had suicidal thoughts all weekend"): held at the
+# threshold under the recent past alone, as an explicit statement is.
+NAMED_SAID = frozenset({"suicidal", "nssi_named"})
+PAST_ONLY = frozenset({MODIFIER_PAST})
 # Kinds whose level is as listed, whatever is around them (only modifiers may lower them).
 FIXED_KINDS = frozenset(
     {

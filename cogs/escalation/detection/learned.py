@@ -17,7 +17,9 @@ nothing is downloaded, nothing is learned at run time. Pure Python: no numpy at 
 ``raise_detection`` combines it with the rules' finding: the model speaks only where the rules
 found nothing, turning that silence into an alert at the level it names; whatever the rules found
 (an alert, or a signal they kept below their threshold on purpose) stands as they found it, but
-for their weakest cue: a goodbye said alone alerts only when the model agrees (``agreed``).
+for an alert they raised from weaker cues only (a lower signal with finality, a veiled sign, a weak
+sign completed by distress, a statement lowered by a modifier): it alerts when the model agrees
+(``agreed``; an explicit statement of the member's own, now, never needs it).
 Each word's share of the score is cached, so a message costs a dictionary look-up per word.
 """
 
@@ -39,11 +41,12 @@ from pathlib import Path
 from cogs.escalation.detection.model import (
     LEVEL_CATEGORY,
     LEVEL_SEVERITY,
-    LOW,
+    LOWER_LEVELS,
     Detection,
     Match,
     Phrase,
 )
+from cogs.escalation.detection.vocabulary import PHRASE_KIND
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "data" / "model"
 WEIGHTS = MODEL_DIR / "weights.bin"
@@ -59,6 +62,10 @@ MIN_WORDS = 4  # fewer words are too little for a bag of words ("the bridge"): t
 MIN_TERM_CHARS = 3  # "i", "me", "ya" alone say nothing to a moderator
 CONTEXT_MESSAGES = 3  # earlier messages read with the last one
 CACHE_LIMIT = 200_000
+# The probability at which the model agrees with an alert the rules raised from weaker cues
+# (``agreed``): chosen by cross-validation when the model is trained (the weights file's
+# "agreement"); this value for a file without one.
+AGREEMENT_DEFAULT = 0.10
 SOURCE = "learned"
 
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -159,6 +166,7 @@ class LearnedModel:
         scale: float,
         bias: float,
         threshold: float,
+        agreement: float = AGREEMENT_DEFAULT,
         levels: Sequence[str] = (),
         level_size: int = 0,
         level_weights: Sequence[array] = (),
@@ -175,6 +183,7 @@ class LearnedModel:
         self._scale = scale
         self.bias = bias
         self.threshold = threshold
+        self.agreement = agreement  # what agreeing with the rules' weaker cues takes
         self.levels = tuple(levels)
         self._level_size = level_size
         self._level_weights = tuple(level_weights)
@@ -220,6 +229,7 @@ class LearnedModel:
             scale=float(header["scale"]),
             bias=float(header["bias"]),
             threshold=float(header["threshold"]),
+            agreement=float(header.get("agreement", AGREEMENT_DEFAULT)),
             levels=levels,
             level_size=level_size,
             level_weights=level_weights,
@@ -392,32 +402,67 @@ def raise_detection(
     )
 
 
-# The rules' weakest cue, alone: a goodbye ("me despedí de mis compañeros de trabajo", "said my
-# goodbyes at work before surgery"), neither explicit nor composed. It alerts only when the model
-# agrees that the message reads like a crisis; anything explicit, any composition (a goodbye for
-# good, with distress, with a means) stands as found. (A lower signal said outright alerts alone,
-# as the warning signs word it: tests/escalation/test_detection_levels.py.)
-AGREEMENT_KINDS = frozenset({"goodbye"})
-AGREEMENT = 0.45  # below the model's own threshold: agreement, not a second detection
+# Which of the rules' alerts need the model's agreement (issue 16: the model can raise a level but
+# never silence an explicit statement). An alert stands whatever the model says when a signal of
+# the message at the alert threshold is an explicit statement of the member's own, now: a phrase
+# the rules mark explicit (or a means in composition), with no modifier (not negated, reported,
+# past, hypothetical or someone else's), not combined from weaker signs, at a C-SSRS level of its
+# own (not a lower signal); or a moderator's phrase. Every other alert is raised from weaker cues:
+# a lower signal with finality ("no way out", "a burden, not for much longer"), a veiled or named
+# sign ("suicidal thoughts", "I'll sleep forever"), a weak sign completed by distress or by the
+# member's earlier messages (a goodbye, pills ready, a time), an explicit statement lowered by a
+# modifier and held at the threshold ("'I want to die' I told my husband at the parking bill"):
+# it alerts only when the model reads the message (with the earlier ones) as a crisis too.
+AGREEMENT = AGREEMENT_DEFAULT  # the shipped model carries its own (LearnedModel.agreement)
 
 
-def agreed(found: Detection, model: LearnedModel, text: str, alert_threshold: int) -> Detection:
-    """The rules' finding, lowered below the alert threshold when it alerts on one of their
-    weakest cues alone and the model does not agree (``AGREEMENT_KINDS``)."""
+# Named rather than said ("suicidal", "self harm"): the rules lower it as someone else's when the
+# member is not its subject ("suicidal thoughts are common", "my wife is suicidal"), so unmodified
+# it is the member's own statement ("Suicidal. That's the update.", "ando con ideas suicidas").
+SAID_WHEN_UNMODIFIED = frozenset({"suicidal", "nssi_named"})
+
+
+def stands(signal: object, alert_threshold: int) -> bool:
+    """Whether a signal alerts whatever the model says (see AGREEMENT)."""
+    if getattr(signal, "severity", 0) < alert_threshold:
+        return False
+    entry = getattr(signal, "entry", None)
+    if entry is None or entry.kind == PHRASE_KIND:
+        return True  # not the rules' own words: a moderator's phrase, a match made elsewhere
+    return (
+        (bool(getattr(signal, "explicit", False)) or entry.kind in SAID_WHEN_UNMODIFIED)
+        and not getattr(signal, "modifiers", None)
+        and not getattr(signal, "combined", False)
+        and getattr(signal, "level", "") not in LOWER_LEVELS
+    )
+
+
+def needs_agreement(found: Detection) -> bool:
+    """An alert of the rules that none of its signals makes stand on its own."""
     if not found.alert:
+        return False
+    threshold = found.threshold
+    return not stands(found.best, threshold) and not any(
+        stands(other, threshold) for other in found.found
+    )
+
+
+def agreed(
+    found: Detection,
+    model: LearnedModel,
+    text: str,
+    alert_threshold: int,
+    previous: Sequence[str] = (),
+) -> Detection:
+    """The rules' finding, lowered below the alert threshold when it alerts only on cues that
+    need the model's agreement and the model does not agree: neither the message alone nor read
+    with the member's earlier ones reaches ``model.agreement``."""
+    if not needs_agreement(found):
         return found
-    best = found.best
-    entry = getattr(best, "entry", None)
-    if entry is None or entry.kind not in AGREEMENT_KINDS or getattr(best, "combined", True):
+    if model.probability(text) >= model.agreement:
         return found
-    if getattr(best, "explicit", True) or getattr(best, "modifiers", None):
+    earlier = [t for t in previous[-CONTEXT_MESSAGES:] if t.strip()]
+    if earlier and model.probability(" \n ".join([*earlier, text])) >= model.agreement:
         return found
-    for other in found.found:
-        if other is not best and other.severity >= alert_threshold:
-            other_entry = getattr(other, "entry", None)
-            if other_entry is None or other_entry.kind not in AGREEMENT_KINDS:
-                return found
-    if model.probability(text) >= AGREEMENT:
-        return found
-    found.severity = LOW
+    found.severity = min(found.severity, alert_threshold - 1)
     return found

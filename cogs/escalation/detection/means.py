@@ -17,7 +17,7 @@ from cogs.escalation.detection.model import (
     PLAN,
     PREPARATORY,
 )
-from cogs.escalation.detection.signals import Hit, Signal
+from cogs.escalation.detection.signals import EMPTY, Hit, Signal
 from cogs.escalation.detection.text import BIT_NUMBER
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ AT_ONCE = frozenset(
     | {"enteros", "enteras"}
 )  # a quantity said after the means
 MANY = 10  # "took 30 pills": a number of pills from this on is a quantity
+COUNT_BEFORE = 5  # "swallowed like 40 of my dad's pain pills"
 
 
 # What a means composes with (without one of these, or a number, or a means that is an amount or a
@@ -51,8 +52,10 @@ COMPOSING = frozenset(
         "ready_after",
         "ruminate",
         "lethal_ask",
+        "mix",
     }
 )
+MIX_WINDOW = 6  # words between a means and the alcohol taken with it ("the pills and the vodka")
 
 
 # A plan said in so many words ("it's decided", "the plan is", "I've set a date").
@@ -69,7 +72,8 @@ def decided(msg: Message, first: int, s_lo: int, s_hi: int, qty: bool) -> bool:
     if qty:
         if not msg.any_within("time", s_lo, s_hi):
             return False
-        return not msg.s.member.isdisjoint(msg.words[max(s_lo, first - 3) : first])
+        # the member before the taking, or its own pronoun ("me inyecto toda la insulina")
+        return not msg.s.member.isdisjoint(msg.words[max(s_lo, first - 3) : first + 1])
     return "time" in kinds and not RESOLVED.isdisjoint(kinds)
 
 
@@ -102,6 +106,18 @@ def _lethal_ask(msg: Message, start: int, end: int, s_lo: int, s_hi: int) -> tup
     return None
 
 
+def _mixed(msg: Message, start: int, end: int, s_lo: int, s_hi: int) -> tuple[int, int] | None:
+    """Alcohol named just before or after the means, in its sentence: its span."""
+    for a, b, _ in msg.kinds["mix"]:
+        if (
+            s_lo <= a
+            and b <= s_hi
+            and (start - MIX_WINDOW <= b <= start or end <= a <= end + MIX_WINDOW)
+        ):
+            return a, b
+    return None
+
+
 def _before_member(msg: Message, end: int, ahead: int) -> int:
     """Where the words after a means stop counting for its quantity: at the member's own next
     clause ("my meds and I'm 34" is an age, not 34 pills)."""
@@ -129,16 +145,26 @@ def means(msg: Message, hit: Hit) -> Signal | None:
     s_lo, s_hi = msg.sentence(start)
     back = max(lo, start - MEANS_WINDOW)
     ahead = min(s_hi, end + QTY_AFTER)  # "swallowed the morphine, like 40 of them"
-    many = any(w.isdigit() and int(w) >= MANY for w in words[max(lo, start - 3) : end]) or any(
-        w.isdigit() and int(w) >= MANY for w in words[end : _before_member(msg, end, ahead)]
-    )
+    many = any(
+        w.isdigit() and int(w) >= MANY for w in words[max(lo, start - COUNT_BEFORE) : end]
+    ) or any(w.isdigit() and int(w) >= MANY for w in words[end : _before_member(msg, end, ahead)])
     qty = many or ("qty" in kinds and bool(msg.within("qty", back, end)))
+    spread = False  # the quantity said in the next sentence: read as explicit only with the model
     if not qty and "qty" in kinds:  # "took 2 weeks of my chemo pills at once"
         qty = any(h[2].key in AT_ONCE for h in msg.within("qty", end, ahead))
+        # said as the next sentence: "i took the oxy. all of it.", "I'm taking the morphine. All
+        # of it."
+        spread = not qty and any(s_hi < h[0] <= s_hi + 2 for h in kinds["qty"])
+        qty = qty or spread
     some = qty or ("qty_weak" in kinds and bool(msg.within("qty_weak", back, end)))
+    # alcohol with it ("pills and whiskey", "pastillas con alcohol"): a lethal mixture, a method
+    # only in composition (with a time, a plan, a taking), raised from weaker cues (the model
+    # agrees: learned.agreed)
+    mixed = _mixed(msg, start, end, s_lo, s_hi) if "mix" in kinds else None
     if entry.amount or entry.weapon or (entry.strong and some):
         # "all my morphine", "everything I've saved", "his gun": a lethal quantity
         qty = some = True
+    some = some or mixed is not None  # taken with alcohol: weak, with distress an attempt
     purpose = msg.starting("purpose", end, end + PURPOSE_WINDOW, s_hi)
     after = purpose[0][1] if purpose else end
     level = ""
@@ -164,8 +190,9 @@ def means(msg: Message, hit: Hit) -> Signal | None:
         first = taken[0][0]
         if qty or purpose:
             level = ATTEMPT
-        elif some or (entry.strong and not FAREWELL.isdisjoint(kinds)):
-            # "took the morphine. bye": a lethal means taken, said with a goodbye
+        elif some or not FAREWELL.isdisjoint(kinds):
+            # "took the morphine. bye", "took the pills. please don't call anyone": a means
+            # taken, said with a goodbye (the two weak signs complete each other)
             level, weak = ATTEMPT, True
     elif taking:
         first = taking[0][0]
@@ -191,6 +218,10 @@ def means(msg: Message, hit: Hit) -> Signal | None:
         chain, chain_start = msg.chain(start, lo)
         level = PLAN if chain in ("intent", "planned") else METHOD
         first = chain_start if chain else start
+    if not level and mixed is not None and ("time" in kinds or not RESOLVED.isdisjoint(kinds)):
+        # "plan is the pills and the vodka, tonight", "pastillas y alcohol, esta noche"
+        a, b = min(start, mixed[0]), max(end, mixed[1])
+        return msg.signal(entry, PLAN, LEVEL_SEVERITY[PLAN], a, b, EMPTY, False, False, False)
     if not level and asked is not None:
         # "what's the lethal dose of oxycodone? I have a lot": a method, when the member has it
         # at hand, names a time or a wish; the question alone is weak
@@ -227,4 +258,5 @@ def means(msg: Message, hit: Hit) -> Signal | None:
     if purpose and MODIFIER_HYPOTHETICAL in modifiers:
         # "if I take all my chemo pills would it kill me": asking about lethality
         modifiers = modifiers - {MODIFIER_HYPOTHETICAL}
-    return msg.signal(entry, level, severity, first, after, modifiers, distant, not weak, weak)
+    explicit = not weak and not spread
+    return msg.signal(entry, level, severity, first, after, modifiers, distant, explicit, weak)

@@ -33,7 +33,9 @@ from cogs.escalation.detection.kinds import (
     FIXED_KINDS,
     METHOD_KINDS,
     NAMED_KINDS,
+    NAMED_SAID,
     NSSI_KINDS,
+    PAST_ONLY,
     PLACE_WINDOW,
     WISHING,
     WISHING_ORDER,
@@ -230,7 +232,7 @@ class Message:
             for hit in hits:
                 if self.benign and self.is_benign(hit[0], hit[1]):
                     continue
-                found = self.means(hit) if kind == "means" else self.head(hit)
+                found = means(self, hit) if kind == "means" else self.head(hit)
                 if found is not None:
                     signals.append(found)
         if signals and ("hyperbole" in kinds or "embarrassed" in kinds):
@@ -458,7 +460,9 @@ class Message:
                 # the lexicon's euphemism or veiled sign, denied: "no pienso irme a ningún
                 # lado" (a server's own phrase keeps its two steps)
                 severity = LOW
-            elif explicit and MODIFIER_HYPOTHETICAL not in modifiers:
+            elif (explicit and MODIFIER_HYPOTHETICAL not in modifiers) or (
+                entry.kind in NAMED_SAID and modifiers == PAST_ONLY
+            ):
                 severity = max(severity, self.s.threshold)  # lowered, never silenced
             severity = max(severity, LOW)
         if entry.kind == PHRASE_KIND and entry.phrase is not None:
@@ -481,10 +485,6 @@ class Message:
             False,
             category,
         )
-
-    def means(self, hit: Hit) -> Signal | None:
-        """A means is a signal only in composition (``means``)."""
-        return means(self, hit)
 
     def modifiers(
         self,

@@ -203,6 +203,14 @@ def _completes(partner: Signal, weak: Signal) -> bool:
     """Whether `partner` (distress) makes the weak sign `weak` worth its level."""
     if partner is weak or not partner.distress:
         return False
+    if (
+        partner._cue is None
+        and weak._cue is None
+        and partner.source is weak.source
+        and partner.start < weak.end
+        and weak.start < partner.end
+    ):
+        return False  # the same words read twice ("log off for good"): one signal, not two
     if weak.entry.kind in _TERMS_NEEDING_INTENT and (partner.weak or partner.level in LOWER_LEVELS):
         return False  # "Sunday." / "this time" completes a wish or a plan, not "I'm so tired"
     if weak.entry.kind == _TERMS_AFFIRM:
@@ -273,6 +281,39 @@ def _final(weak: Signal) -> bool:
     return any(
         weak.end <= a <= weak.end + FINAL_WINDOW or weak.start - FINAL_WINDOW <= b <= weak.start
         for a, b, _ in source.kinds["final"]
+    )
+
+
+# A preparation said with a lethal means and a time or a decision, in one message: "got it all
+# worked out. tuesday when he's at work, the patches and the sleeping pills", "i've set a date. the
+# 30th. i'm taking the oxy". A plan, raised from weaker cues: it alerts when the learned model
+# agrees (learned.agreed).
+_PLANNING = frozenset({"prep_weak"})
+_DECIDING = ("time", "resolve", "planned")
+
+
+def _planned_means(weak: Signal) -> Signal | None:
+    source = weak.source if weak._cue is None else None
+    if source is None:
+        return None
+    kinds = source.kinds
+    if not any(kind in kinds for kind in _DECIDING):
+        return None
+    means = next((h for h in kinds.get("means", ()) if h[2].strong or h[2].weapon), None)
+    if means is None:
+        return None
+    words = source.words
+    cue = f"{weak.cue} + {' '.join(words[means[0] : means[1]])}"
+    return Signal(
+        entry=weak.entry,
+        level=PLAN,
+        severity=LEVEL_SEVERITY[PLAN],
+        base=LEVEL_SEVERITY[PLAN],
+        start=weak.start,
+        end=weak.end,
+        cue=cue,
+        combined=True,
+        category=LEVEL_CATEGORY[PLAN],
     )
 
 
@@ -407,6 +448,11 @@ def combined(current: Analysis, earlier: Sequence[Analysis]) -> list[Signal]:
         if partner is not None:
             out.append(_upgrade(weak, partner, context=False, weak_first=True))
             continue
+        if weak.entry.kind in _PLANNING and not weak.modifiers:
+            planned = _planned_means(weak)
+            if planned is not None:
+                out.append(planned)
+                continue
         if not earlier:
             continue
         if (

@@ -131,7 +131,8 @@ LOWER_KINDS = frozenset(
         "entrapment_strong",
     }
 )
-COMPOSED_TERMS = ("not_illness", "resolved", "ruminate", "final")  # issue 16's compositions
+# issue 16's compositions ("mix": alcohol with a means, "pills and the vodka")
+COMPOSED_TERMS = ("not_illness", "resolved", "ruminate", "final", "mix")
 # Word classes that compose with heads or change them (not signals on their own).
 TERM_KINDS = (
     *(
