@@ -315,13 +315,29 @@ class Database:
         while True:
             await self._lock.acquire()
             try:
-                await self._conn.execute("BEGIN IMMEDIATE")
+                await self._begin_held()
                 return
             except BaseException as error:
                 self._lock.release()
                 if not is_busy(error) or loop.time() >= deadline:
                     raise
             await asyncio.sleep(BUSY_PAUSE_SECONDS)
+
+    async def _begin_held(self) -> None:
+        """BEGIN IMMEDIATE, the lock held. A transaction already open on the connection then
+        has nobody to finish it: a task cancelled (the bot stopping, a wait given up) while its
+        BEGIN ran in aiosqlite's thread gave the lock back, and the BEGIN went through after
+        all. It is rolled back (it wrote nothing), or every later BEGIN would fail ("cannot
+        start a transaction within a transaction") and the bot could write nothing more."""
+        if self._conn.in_transaction:
+            await self._conn.execute("ROLLBACK")
+        try:
+            await self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if "within a transaction" not in str(error):
+                raise
+            await self._conn.execute("ROLLBACK")  # that BEGIN ran just before this one
+            await self._conn.execute("BEGIN IMMEDIATE")
 
     def _reads_apart(self, sql: str) -> bool:
         # PRAGMAs ask about (or set) the connection that writes.
