@@ -12,14 +12,16 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
-from contextvars import ContextVar
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
+
+from bot.db_turns import ConnectionLock as _ConnectionLock
+from bot.db_turns import ReadTurns
+from bot.db_turns import urgent_work as urgent_work
 
 log = logging.getLogger(__name__)
 
@@ -70,63 +72,6 @@ def database_errors() -> tuple[type[BaseException], ...]:
     return (sqlite3.Error, asyncpg.PostgresError)
 
 
-_URGENT: ContextVar[bool] = ContextVar("database_urgent", default=False)
-
-
-@contextmanager
-def urgent_work(urgent: bool = True) -> Iterator[None]:
-    """Database work of this task (and of tasks it starts) goes ahead of ordinary work waiting
-    for the connection: a crisis alert is not held up behind a bulk send's bookkeeping."""
-    token = _URGENT.set(urgent)
-    try:
-        yield
-    finally:
-        _URGENT.reset(token)
-
-
-class _ConnectionLock:
-    """An asyncio lock with two lines: urgent work (`urgent_work()`) first, each in order."""
-
-    def __init__(self) -> None:
-        self._locked = False
-        self._urgent: deque[asyncio.Future[None]] = deque()
-        self._ordinary: deque[asyncio.Future[None]] = deque()
-
-    def locked(self) -> bool:
-        return self._locked
-
-    async def acquire(self) -> None:
-        if not self._locked:
-            self._locked = True
-            return
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        line = self._urgent if _URGENT.get() else self._ordinary
-        line.append(waiter)
-        try:
-            await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self.release()  # handed the lock as it was cancelled: pass it on
-            elif waiter in line:
-                line.remove(waiter)
-            raise
-
-    def release(self) -> None:
-        for line in (self._urgent, self._ordinary):
-            while line:
-                waiter = line.popleft()
-                if not waiter.done():
-                    waiter.set_result(None)  # handed over: stays locked
-                    return
-        self._locked = False
-
-    async def __aenter__(self) -> None:
-        await self.acquire()
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.release()
-
-
 class Transaction:
     """Statements run inside one BEGIN IMMEDIATE ... COMMIT, holding the connection lock."""
 
@@ -170,44 +115,6 @@ async def _finish(cursor: aiosqlite.Cursor) -> None:
         await cursor.close()
 
 
-class _ReadTurns:
-    """The reads outside a transaction run side by side on the reading connection: each one is
-    a single call on its thread that runs the statement to its end (`execute_fetchall`), so no
-    read keeps a snapshot open between calls, and each one starts after the reads queued
-    before it ended, on a snapshot that has every write committed before it began. Only
-    emptying the write-ahead log needs no read under way: `exclusive()` holds new reads back
-    and waits for those running."""
-
-    def __init__(self) -> None:
-        self.running = 0
-        self._open = asyncio.Event()
-        self._open.set()
-        self._drained = asyncio.Event()
-        self._exclusive = asyncio.Lock()
-
-    async def enter(self) -> None:
-        while not self._open.is_set():
-            await self._open.wait()
-        self.running += 1
-
-    def leave(self) -> None:
-        self.running -= 1
-        if not self.running:
-            self._drained.set()
-
-    @asynccontextmanager
-    async def exclusive(self) -> AsyncIterator[None]:
-        async with self._exclusive:
-            self._open.clear()
-            try:
-                while self.running:
-                    self._drained.clear()
-                    await self._drained.wait()
-                yield
-            finally:
-                self._open.set()
-
-
 class Database:
     """One connection for writes, shared by the whole bot: transactions take its lock in turn.
     Reads outside a transaction (`fetchone`, `fetchall`) go through a second, read-only
@@ -216,11 +123,11 @@ class Database:
     nor hold one up. (An in-memory database has one connection for both.)
 
     Each read is one call on the reading connection's thread that runs its statement to the
-    end (`_ReadTurns`): SQLite keeps a connection's read snapshot while any statement on it is
-    unfinished, so a read left open across calls (execute, then fetch) would let a read started
-    meanwhile share that older snapshot and miss a write committed in between (a group just
-    created, then read back, was "not found" under load). One call per read is also one hop
-    to a thread and back instead of three (execute, fetch, close)."""
+    end (`ReadTurns`, bot/db_turns.py): SQLite keeps a connection's read snapshot while any
+    statement on it is unfinished, so a read left open across calls (execute, then fetch) would
+    let a read started meanwhile share that older snapshot and miss a write committed in
+    between (a group just created, then read back, was "not found" under load). One call per
+    read is also one hop to a thread and back instead of three (execute, fetch, close)."""
 
     def __init__(
         self, path: Path, conn: aiosqlite.Connection, reader: aiosqlite.Connection | None = None
@@ -228,7 +135,7 @@ class Database:
         self.path = path
         self._conn = conn
         self._reader = reader
-        self._reads = _ReadTurns()
+        self._reads = ReadTurns()
         self._lock = _ConnectionLock()
         self.eraser = LogEraser(self)
 
@@ -315,13 +222,29 @@ class Database:
         while True:
             await self._lock.acquire()
             try:
-                await self._conn.execute("BEGIN IMMEDIATE")
+                await self._begin_held()
                 return
             except BaseException as error:
                 self._lock.release()
                 if not is_busy(error) or loop.time() >= deadline:
                     raise
             await asyncio.sleep(BUSY_PAUSE_SECONDS)
+
+    async def _begin_held(self) -> None:
+        """BEGIN IMMEDIATE, the lock held. A transaction already open on the connection then
+        has nobody to finish it: a task cancelled (the bot stopping, a wait given up) while its
+        BEGIN ran in aiosqlite's thread gave the lock back, and the BEGIN went through after
+        all. It is rolled back (it wrote nothing), or every later BEGIN would fail ("cannot
+        start a transaction within a transaction") and the bot could write nothing more."""
+        if self._conn.in_transaction:
+            await self._conn.execute("ROLLBACK")
+        try:
+            await self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if "within a transaction" not in str(error):
+                raise
+            await self._conn.execute("ROLLBACK")  # that BEGIN ran just before this one
+            await self._conn.execute("BEGIN IMMEDIATE")
 
     def _reads_apart(self, sql: str) -> bool:
         # PRAGMAs ask about (or set) the connection that writes.
@@ -358,7 +281,7 @@ class Database:
         it. False when another connection's read transaction kept it from completing (a backup
         or monitoring tool): then the frames stay until a later attempt succeeds. The busy
         timeout is off for the attempt, so a reader never stalls the bot. The bot's own reads
-        wait for it (`_ReadTurns.exclusive`): one of them in progress would keep a snapshot
+        wait for it (`ReadTurns.exclusive`): one of them in progress would keep a snapshot
         open and fail the attempt."""
         async with self._lock, self._reads.exclusive():
             await self._conn.execute("PRAGMA busy_timeout = 0")
