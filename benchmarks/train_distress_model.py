@@ -77,6 +77,8 @@ FILES = {
     "blind_dev3_es": TRAIN / "blind_dev3_es.jsonl",
 }
 ALERT_LEVELS = tuple(lv for lv, s in LEVEL_SEVERITY.items() if s >= MEDIUM)
+# Levels some blind sets name otherwise: a goodbye with finality is preparatory behaviour (C-SSRS).
+LEVEL_ALIASES = {"goodbye": "preparatory"}
 # A lower signal said with finality ("I'm a burden, but not for much longer"): the blind sets label
 # it `indirect` (or `context`) with its lower level, and it must alert. Learned as a positive (the
 # model is what agrees with the rules on these); the level head learns only the alerting levels.
@@ -120,6 +122,7 @@ def read_rows(name: str, path: Path) -> list[Row]:
             rows.append(Row(name, "en", kind, text, int(bool(alert)), level, text))
             continue
         level = str(raw.get("level") or "none")
+        level = LEVEL_ALIASES.get(level, level)
         if alert and level in LOWER_LEVELS and raw.get("set") not in FINAL_SETS:
             continue
         if alert and level not in ALERT_LEVELS and level not in LOWER_LEVELS:
