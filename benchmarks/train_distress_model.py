@@ -8,8 +8,8 @@ cogs/escalation/detection/learned.py, pure Python). Needs numpy (a development d
 Data, all CC0 and the team's own (never benchmarks/data/distress_eval/, the evaluation corpus):
 tests/escalation/data/corpus.jsonl, dev_en.jsonl, dev_es.jsonl, dev_blind_a.jsonl, dev_blind_b.jsonl
 and benchmarks/data/distress_train/en.jsonl, es.jsonl, chat_en.jsonl, chat_es.jsonl (written blind
-from published guidance), everyday.jsonl (everyday negatives) and blind_dev2_*/blind_dev3_*.jsonl
-(two blind development sets, retired to training). A
+from published guidance), everyday.jsonl (everyday negatives) and blind_dev2_*/blind_dev3_*/
+blind_dev4_*.jsonl (three blind development sets, retired to training). A
 message is positive when it should alert at a C-SSRS level that alerts (wish to be dead and up,
 self-injury), or a lower signal (hopelessness, burdensomeness, entrapment) said with finality (an
 `indirect` or `context` line that alerts); negative when it should not alert; a line whose answer
@@ -75,8 +75,12 @@ FILES = {
     "blind_dev2_es": TRAIN / "blind_dev2_es.jsonl",
     "blind_dev3_en": TRAIN / "blind_dev3_en.jsonl",
     "blind_dev3_es": TRAIN / "blind_dev3_es.jsonl",
+    "blind_dev4_en": TRAIN / "blind_dev4_en.jsonl",
+    "blind_dev4_es": TRAIN / "blind_dev4_es.jsonl",
 }
 ALERT_LEVELS = tuple(lv for lv, s in LEVEL_SEVERITY.items() if s >= MEDIUM)
+# Levels some blind sets name otherwise: a goodbye with finality is preparatory behaviour (C-SSRS).
+LEVEL_ALIASES = {"goodbye": "preparatory"}
 # A lower signal said with finality ("I'm a burden, but not for much longer"): the blind sets label
 # it `indirect` (or `context`) with its lower level, and it must alert. Learned as a positive (the
 # model is what agrees with the rules on these); the level head learns only the alerting levels.
@@ -120,6 +124,7 @@ def read_rows(name: str, path: Path) -> list[Row]:
             rows.append(Row(name, "en", kind, text, int(bool(alert)), level, text))
             continue
         level = str(raw.get("level") or "none")
+        level = LEVEL_ALIASES.get(level, level)
         if alert and level in LOWER_LEVELS and raw.get("set") not in FINAL_SETS:
             continue
         if alert and level not in ALERT_LEVELS and level not in LOWER_LEVELS:
