@@ -87,6 +87,7 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
         self.announcements = AnnouncementRefresh(bot, self.service, self._announcement)
         self._tasks: set[asyncio.Task[None]] = set()
         self.catch_up: asyncio.Task[None] | None = None
+        self._catching_up = False
         self._wake_pending = False
         self.service.on_change(self._wake)
         self.privacy = MeetingsPrivacy(bot.db)
@@ -146,13 +147,22 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
             id=ZONES_JOB,
             replace_existing=True,
         )
+        self._catching_up = True
         self.catch_up = self._spawn(self._catch_up(), "catch-up")
 
     async def _catch_up(self) -> None:
-        made = await self.service.ensure_sessions()
-        if made:
-            log.info("meetings: materialised the next session of %d series", made)
-            self._wake()
+        """Every series' next session, then the due job armed at the earliest of their actions;
+        only then the groups' Discord events (`sync_events` waits for it): while the sessions
+        of a group's series are written chunk by chunk, its next session may change several
+        times, and each change would be an edit in Discord."""
+        try:
+            made = await self.service.ensure_sessions()
+            if made:
+                log.info("meetings: materialised the next session of %d series", made)
+            await self.arm()
+        finally:
+            self._catching_up = False
+        self._wake()
         await self._reconcile_zones()
 
     @staticmethod
@@ -270,6 +280,8 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
         )
 
     async def sync_events(self) -> None:
+        if self._catching_up:
+            return  # the catch-up syncs them once it is done
         await self._until_stopped(self._sync_events, "Discord event sync")
 
     async def _sync_events(self) -> None:

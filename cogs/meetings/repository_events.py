@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.db import Row, Transaction
 from cogs.meetings.models import EventState
-from cogs.meetings.repository_base import Queries, chunks
+from cogs.meetings.repository_base import Queries, chunks, placeholder_rows
 
 _EVENT = (
     "group_id, guild_id, occurrence_id, event_id, fingerprint, attempts, reported, version, "
@@ -40,15 +38,11 @@ class EventQueries(Queries):
     async def mark_events_dirty(self, tx: Transaction, groups: set[tuple[int, int]]) -> None:
         """`mark_event_dirty` for many groups (guild id, group id), a hundred a statement."""
         for chunk in chunks(sorted(groups)):
-            params: dict[str, Any] = {}
-            for n, (guild_id, group_id) in enumerate(chunk):
-                params.update({f"g{n}": group_id, f"s{n}": guild_id})
-            rows = ", ".join(f"(:g{n}, :s{n}, 1, 0)" for n in range(len(chunk)))
             await tx.execute(
-                "INSERT INTO meeting_events (group_id, guild_id, dirty, next_try_at) "
-                f"VALUES {rows} ON CONFLICT (group_id) DO UPDATE SET "
+                "INSERT INTO meeting_events (group_id, guild_id) "
+                f"VALUES {placeholder_rows(len(chunk), 2)} ON CONFLICT (group_id) DO UPDATE SET "
                 "dirty = 1, next_try_at = 0, attempts = 0, version = version + 1",
-                params,
+                tuple(value for guild_id, group_id in chunk for value in (group_id, guild_id)),
             )
 
     async def dirty_events(self, now: int) -> list[EventState]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.db import Row, Transaction
 from cogs.meetings.models import Action, Session, local_text, local_value
-from cogs.meetings.repository_base import IN_CHUNK, Queries, chunks, in_list
+from cogs.meetings.repository_base import IN_CHUNK, Queries, chunks, in_list, placeholder_rows
 
 _SESSION = "id, series_id, guild_id, group_id, local_key, scheduled_at, starts_at, ends_at, status"
 
@@ -53,15 +53,11 @@ class SessionQueries(Queries):
         columns += ("starts_at", "ends_at")
         made: dict[int, int] = {}
         for chunk in chunks(sessions):
-            params: dict[str, Any] = {}
-            rows = []
-            for i, values in enumerate(chunk):
-                rows.append("(" + ", ".join(f":{c}{i}" for c in columns) + ")")
-                params.update({f"{c}{i}": values[c] for c in columns})
             found = await tx.fetchall(
-                f"INSERT INTO meeting_occurrences ({', '.join(columns)}) VALUES {', '.join(rows)} "
+                f"INSERT INTO meeting_occurrences ({', '.join(columns)}) VALUES "
+                f"{placeholder_rows(len(chunk), len(columns))} "
                 "ON CONFLICT (series_id, local_key) DO NOTHING RETURNING id, series_id",
-                params,
+                tuple(values[c] for values in chunk for c in columns),
             )
             made.update((r["series_id"], r["id"]) for r in found)
         return made
@@ -181,14 +177,10 @@ class SessionQueries(Queries):
         """The actions of many new sessions (session id -> plan), a hundred a statement."""
         every = [(o, action, due) for o, plan in plans.items() for action, due in plan.items()]
         for chunk in chunks(every):
-            params: dict[str, Any] = {}
-            for n, (occurrence_id, action, due) in enumerate(chunk):
-                params.update({f"o{n}": occurrence_id, f"a{n}": action, f"d{n}": due})
-            rows = ", ".join(f"(:o{n}, :a{n}, :d{n})" for n in range(len(chunk)))
             await tx.execute(
-                f"INSERT INTO meeting_actions (occurrence_id, action, due_at) VALUES {rows} "
-                "ON CONFLICT (occurrence_id, action) DO NOTHING",
-                params,
+                "INSERT INTO meeting_actions (occurrence_id, action, due_at) VALUES "
+                f"{placeholder_rows(len(chunk), 3)} ON CONFLICT (occurrence_id, action) DO NOTHING",
+                tuple(value for row in chunk for value in row),
             )
 
     async def drop_pending_actions(
@@ -275,15 +267,14 @@ class SessionQueries(Queries):
         the (session id, action) of those this claimed (not done before)."""
         claimed: set[tuple[int, str]] = set()
         for chunk in chunks(actions):
-            params: dict[str, Any] = {"now": now, "outcome": outcome}
-            for n, action in enumerate(chunk):
-                params[f"o{n}"], params[f"a{n}"] = action.occurrence_id, action.action
-            pairs = ", ".join(f"(:o{n}, :a{n})" for n in range(len(chunk)))
+            params: list[Any] = [now, outcome]
+            for action in chunk:
+                params += (action.occurrence_id, action.action)
             rows = await tx.fetchall(
-                "UPDATE meeting_actions SET done_at = :now, outcome = :outcome "
-                f"WHERE done_at IS NULL AND (occurrence_id, action) IN (VALUES {pairs}) "
+                "UPDATE meeting_actions SET done_at = ?, outcome = ? WHERE done_at IS NULL "
+                f"AND (occurrence_id, action) IN (VALUES {placeholder_rows(len(chunk), 2)}) "
                 "RETURNING occurrence_id, action",
-                params,
+                tuple(params),
             )
             claimed.update((r["occurrence_id"], r["action"]) for r in rows)
         return claimed

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 LATE_GRACE_SECONDS = 120  # a reminder later than this says it is late
 END_GRACE_SECONDS = 12 * 3600  # meeting_ended still comes this long after the end
-DUE_BATCH = 500  # actions per transaction
+DUE_BATCH = 1000  # actions per transaction
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,10 @@ class DueActions:
         """Fire every action that is due, a batch per transaction (many reminders often fall
         due together: the top of the hour). Each batch reads and writes inside its one
         transaction, so under load (the outbox posting hundreds of messages, each its own
-        write) it queues for the database once, not once per read. Returns how many were
-        handled."""
+        write) it queues for the database once, not once per read, and what it reads cannot
+        change before it is claimed (a session moved or cancelled meanwhile). A batch holds a
+        thousand groups' reminders of one second: they are claimed together, and no batch
+        waits for its turn behind another. Returns how many were handled."""
         handled = 0
         # The groups directory cannot be asked inside a transaction: read its groups first.
         # This run handles what is due now; what falls due meanwhile is the next run's (the
@@ -96,6 +98,11 @@ class DueActions:
                 await self._reminders(tx, reminders, now)
             handled += len(actions)
             if skipped or len(actions) < DUE_BATCH:
+                return handled
+            # A full batch: another transaction only if something is still due (a read, which
+            # takes no turn at the database).
+            due = await self.repo.next_due_at()
+            if due is None or due > now:
                 return handled
 
     async def _one(

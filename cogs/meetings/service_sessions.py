@@ -41,7 +41,7 @@ REMINDER = "meetings.reminder"  # a reminder in the group's channel
 NOTICE = "meetings.notice"  # a text (msgid + params): change notices, private reminders
 
 ALL_GROUPS = 1_000_000  # the directory's search with an empty query lists them all
-ENSURE_CHUNK = 500  # series materialised per transaction at start-up
+ENSURE_CHUNK = 1000  # series materialised per transaction at start-up
 PLAN_SLICE = 50  # series planned between two turns of the event loop
 
 
