@@ -22,7 +22,9 @@ for every bot is kept instead of being made again:
 from __future__ import annotations
 
 import importlib.machinery
+import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -127,3 +129,22 @@ def _share(detection: Any) -> None:
         return result
 
     detection.compile_automaton = compiled
+
+
+RAM_DISK = Path("/dev/shm")
+
+
+def temporary_files_in_memory() -> None:
+    """Python's temporary folder (pytest's tmp_path under it) on the RAM disk, when the system
+    has one with room (Linux: /dev/shm), or TEST_TMPDIR. Set before pytest makes its folder
+    (conftest import); xdist's workers get theirs inside the controller's."""
+    chosen = os.environ.get("TEST_TMPDIR")
+    if chosen:
+        tempfile.tempdir = chosen
+        return
+    try:
+        room = os.statvfs(RAM_DISK)
+    except OSError:
+        return
+    if room.f_bavail * room.f_frsize >= 2 * 1024**3 and os.access(RAM_DISK, os.W_OK | os.X_OK):
+        tempfile.tempdir = str(RAM_DISK)
