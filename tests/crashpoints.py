@@ -153,8 +153,10 @@ class Flow:
 
     def before_start(self, bot: Bot) -> None:
         """Runs on each bot of the sweep before it connects (every start, the restart too):
-        for what a test does to every bot alike, e.g. reuse what is slow to build and the same
-        for every bot (tests/escalation/test_crash_points.py: the distress detector)."""
+        for what a test does to every bot alike (tests/feedback/test_crash_points.py: a
+        stand-in groups directory). What is slow to build and the same for every bot (the
+        distress detector's lexicon) is built once per process by the harness already
+        (tests/reuse.py)."""
 
 
 @dataclass

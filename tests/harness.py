@@ -35,6 +35,7 @@ from bot.scheduler import create_scheduler
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.models import Channel, Guild, Role, User
 from tests.postgres import open_test_database
+from tests.reuse import for_bots, shared_detector_data
 
 VIEW_CHANNEL = 1 << 10
 
@@ -180,6 +181,8 @@ class BotRunner:
         """`prepare` runs on the built bot before it connects (e.g. to register a renderer or
         add a test's cog); it may be a coroutine function."""
         configure_endpoints(self.settings)
+        if "cogs.escalation" in self.extensions:
+            shared_detector_data()  # the detector's lexicon and automaton, built once
         self.db = await open_test_database(self.settings.database_path)
         await apply_migrations(self.db)
         bot = Bot(
@@ -195,7 +198,8 @@ class BotRunner:
             prepared = prepare(bot)
             if inspect.isawaitable(prepared):
                 await prepared
-        self._task = asyncio.create_task(bot.start(self.settings.discord_token))
+        with for_bots():  # its features share what is built once (tests/reuse.py)
+            self._task = asyncio.create_task(bot.start(self.settings.discord_token))
         await self.fake.wait_until_connected(timeout=10)
         async with asyncio.timeout(10):
             while not all(bot.get_guild(g) for g in self.fake.guilds):

@@ -230,11 +230,55 @@ def start_session_server() -> Iterator[PostgresServer | None]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+class _SqliteTemplate:
+    """The migrated SQLite file every new test database starts as (this process's)."""
+
+    path: Path | None = None
+
+
+def make_sqlite_template(folder: Path) -> Path:
+    """The migrations applied once, into `folder/template.sqlite3` (closed: one file, its log
+    folded in). `open_test_database` then copies it for each new test database, which is what
+    running the migrations on an empty file gives, without running them each time (about 70
+    ms a bot start, a tenth of a quick test's time)."""
+    from bot.migrate import apply_migrations
+
+    path = folder / "template.sqlite3"
+
+    async def build() -> None:
+        db = await Database.open(path)
+        try:
+            await apply_migrations(db)
+        finally:
+            await db.close()
+
+    asyncio.run(build())
+    leftovers = [p for p in (path.with_name(path.name + x) for x in ("-wal", "-shm")) if p.exists()]
+    if leftovers:
+        raise RuntimeError(f"the template database left {leftovers} behind once closed")
+    _SqliteTemplate.path = path
+    return path
+
+
+def forget_sqlite_template() -> None:
+    _SqliteTemplate.path = None
+
+
+def _copy_template(path: Path) -> None:
+    """A new file starts as the migrated template (a file that exists is opened as it is: a
+    restart on it, or a test's own). A copy of a small file: a millisecond, on the loop."""
+    template = _SqliteTemplate.path
+    if template is not None and str(path) != ":memory:" and not Path(path).exists():
+        shutil.copyfile(template, path)
+
+
 async def open_test_database(path: Path) -> Database:
     """The database a test opens at `path`: that SQLite file, or (TEST_DATABASE=postgresql) a
-    PostgreSQL database given to that path in this test, migrated and empty."""
+    PostgreSQL database given to that path in this test, migrated and empty. A new SQLite file
+    starts as a copy of the migrated template when there is one (tests/conftest.py)."""
     server = _Backend.server
     if server is None:
+        _copy_template(path)
         return await Database.open(path)
     url = _Backend.opened.get(str(path))
     if url is None:

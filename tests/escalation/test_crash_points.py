@@ -15,11 +15,8 @@ What must hold after any crash, once the restarted bot is idle:
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from bot.client import Bot
 from tests.crashpoints import Flow, World, report, sweep
 from tests.escalation.conftest import configure, private_overwrites
 from tests.fakediscord.interactions import InteractionResult
@@ -60,33 +57,11 @@ def dms(world: World, user: User) -> list[Message]:
     return [m for m in fake.dm_messages(user) if m.author.id == fake.bot_user.id]
 
 
-_DETECTOR: list[Any] = []  # one distress detector for every bot of the sweep
-
-
-def reuse_the_detector(bot: Bot) -> None:
-    """Each bot start builds the distress detector from the shipped lexicon (seconds of work,
-    the same result every time), twice per crash point. The sweep builds it once: before each
-    bot loads its features, the detection package is imported (discord.py drops it from
-    sys.modules when the bot closes, so each bot imports it anew) and made to hand the one
-    already built to the cog. What /support does with it is not changed: it is the same
-    detector, built from the same files."""
-    import cogs.escalation.detection as detection
-
-    if not _DETECTOR:
-        _DETECTOR.append(detection.Detector(detection.Lexicon.load()))
-    detector = _DETECTOR[0]
-    detection.Lexicon.load = classmethod(lambda cls, *args, **kwargs: detector.lexicon)  # type: ignore[method-assign]
-    detection.Detector = lambda *args, **kwargs: detector  # type: ignore[assignment,misc]
-
-
 class Support(Flow):
     """A member sends the /support form (opened before the sweep counts: the flow is what
     the bot does with her call)."""
 
     features = FEATURES
-
-    def before_start(self, bot: Bot) -> None:
-        reuse_the_detector(bot)
 
     async def prepare(self, world: World) -> None:
         fake, s = world.fake, world.server

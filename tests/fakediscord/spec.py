@@ -202,11 +202,34 @@ def _deepest(error: ValidationError) -> ValidationError:
     return error
 
 
-def validation_errors(
-    validator: jsonschema.Draft202012Validator, body: Any
-) -> list[tuple[list[str], str, str]]:
+# Validation is a pure function of the schema and the body, and the same bodies come again and
+# again (every test's bot syncs the same command tree: half a second to validate it each time).
+# Remembered per validator and body text as sent (key order included: it orders the errors);
+# each entry holds its validator, so no other validator can take its id meanwhile.
+Verdict = list[tuple[list[str], str, str]]
+_VERDICTS: dict[tuple[int, str], tuple[jsonschema.Draft202012Validator, Verdict]] = {}
+_VERDICTS_KEPT = 2048  # entries; and at most about 32 MB of body text
+_VERDICTS_TEXT = [0]
+
+
+def validation_errors(validator: jsonschema.Draft202012Validator, body: Any) -> Verdict:
     """(path, code, message) per violation; the path as Discord spells it (indices as str)."""
-    out: list[tuple[list[str], str, str]] = []
+    key = (id(validator), json.dumps(body))
+    known = _VERDICTS.get(key)
+    if known is not None and known[0] is validator:
+        verdict = known[1]
+    else:
+        verdict = _validation_errors(validator, body)
+        if len(_VERDICTS) >= _VERDICTS_KEPT or _VERDICTS_TEXT[0] > 32_000_000:
+            _VERDICTS.clear()
+            _VERDICTS_TEXT[0] = 0
+        _VERDICTS[key] = (validator, verdict)
+        _VERDICTS_TEXT[0] += len(key[1])
+    return [(list(path), code, message) for path, code, message in verdict]
+
+
+def _validation_errors(validator: jsonschema.Draft202012Validator, body: Any) -> Verdict:
+    out: Verdict = []
     for err in validator.iter_errors(body):
         e = _deepest(err)
         path = [str(p) for p in e.absolute_path]
