@@ -429,8 +429,10 @@ class Outbox:
         channel_id: int | None = None,
         user_id: int | None = None,
         payload: dict[str, Any] | None = None,
+        nonce: str | None = None,
     ) -> int:
-        """Record the intent to send a message to a channel or (privately) to a user."""
+        """Record the intent to send a message to a channel or (privately) to a user. `nonce`:
+        that of a send already on its way by another path (Discord keeps only one of the two)."""
         if (channel_id is None) == (user_id is None):
             raise ValueError("give exactly one of channel_id and user_id")
         destination_type: DestinationType = "channel" if channel_id is not None else "user"
@@ -446,7 +448,7 @@ class Outbox:
             destination_type=destination_type,
             destination_id=destination_id,
             payload=payload or {},
-            nonce=new_nonce(),
+            nonce=nonce or new_nonce(),
             now=epoch(self._clock()),
             priority=self.priority_of(kind),
         )

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from bot.clock import epoch
 from bot.db import database_errors, urgent_work
 from bot.guild_settings import GuildSettings
 from bot.i18n import Translate
+from bot.outbox import new_nonce
 from cogs.escalation import render
 from cogs.escalation.detection import Detection
 from cogs.escalation.helplines import Helplines
@@ -91,13 +91,17 @@ class Call:
     failures: int = 0
     started: float = field(default_factory=time.monotonic)
     resources_done: asyncio.Event = field(default_factory=asyncio.Event)
+    nonce: str = field(default_factory=new_nonce)  # of the direct DM, and of its outbox row
 
-    def resources_given(self) -> bool:
+    def resources_given(self) -> bool | str:
         """Asked by the service inside the write's transaction, just before it would queue the
-        member's resources."""
-        if self.resources in ("sending", "sent"):
+        member's resources. A direct DM still on its way is queued too, with its nonce: killed
+        mid-send, the outbox sends it after the restart; sent, Discord keeps only one."""
+        if self.resources == "sent":
             self.taken_as_given = True
             return True
+        if self.resources == "sending":
+            return self.nonce
         self.resources = "outbox"  # the direct path stands down; undone if the write fails
         return False
 
@@ -300,7 +304,7 @@ class Intake:
                 content=content,
                 embed=render.resources_embed(resources, t),
                 allowed_mentions=discord.AllowedMentions.none(),
-                nonce=secrets.token_hex(12),
+                nonce=call.nonce,
             )
         except discord.HTTPException as error:
             log.warning(

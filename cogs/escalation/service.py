@@ -69,10 +69,13 @@ SUPPORT_REQUEST = "support_request"  # the category of cases a member opened by 
 MAX_SUPPORT_WORDS = 1000
 
 
-ResourcesGiven = Callable[[], bool]
+# Asked inside the write's transaction: True, the resources went out by DM already (none are
+# queued); False, queue them; a nonce, queue them with it (a direct DM with that nonce is on its
+# way, and Discord keeps one of the two).
+ResourcesGiven = Callable[[], bool | str]
 
 
-def _not_given() -> bool:
+def _not_given() -> bool | str:
     return False
 
 
@@ -154,9 +157,10 @@ class EscalationService(CaseHandling, FeedbackAlerts):
                 if index == 0 and not already_given:
                     if incoming.resources_sent:
                         continue  # sent with the question of a DM's route (service_routing.py)
-                    if not resources_given():  # else sent by DM already (resources_via 'dm')
+                    given = resources_given()  # True: sent by DM already (resources_via 'dm')
+                    if given is not True:
                         await self._enqueue_resources(
-                            tx, outcome.case_id, outcome.guild_id, incoming.user_id
+                            tx, outcome.case_id, outcome.guild_id, incoming.user_id, given
                         )
                 else:
                     await self.repository.set_resources_via(tx, outcome.case_id, "not_needed")
@@ -328,15 +332,17 @@ class EscalationService(CaseHandling, FeedbackAlerts):
         return case_id
 
     async def _enqueue_resources(
-        self, tx: Transaction, case_id: int, guild_id: int, user_id: int
+        self, tx: Transaction, case_id: int, guild_id: int, user_id: int, nonce: object = None
     ) -> None:
-        """The crisis resources, by DM. Rendered from the case, never from the member's words."""
+        """The crisis resources, by DM. Rendered from the case, never from the member's words.
+        `nonce`: that of a direct DM of them already on its way (bot/outbox.py `enqueue`)."""
         row_id = await self._outbox.enqueue(
             tx,
             kind=RESOURCES,
             guild_id=guild_id,
             user_id=user_id,
             payload={"case_id": case_id},
+            nonce=nonce if isinstance(nonce, str) else None,
         )
         await self.repository.set_outbox_ids(tx, case_id, resources_outbox_id=row_id)
 
@@ -389,8 +395,8 @@ class EscalationService(CaseHandling, FeedbackAlerts):
                 )
                 if words:
                     await self._add_support_words(tx, case_id, guild_id, words, signal, now)
-                if not resources_given():
-                    await self._enqueue_resources(tx, case_id, guild_id, user_id)
+                if (given := resources_given()) is not True:
+                    await self._enqueue_resources(tx, case_id, guild_id, user_id, given)
                 outcome = Outcome(case_id, guild_id, "opened")
         log.info(
             "escalation: /support in guild %d: case %d %s%s",
