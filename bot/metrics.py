@@ -37,7 +37,7 @@ from prometheus_client.registry import Collector
 
 from bot.clock import epoch
 from bot.db import Database
-from bot.outbox import NORMAL, URGENT
+from bot.outbox import NORMAL, TIMELY, URGENT
 from bot.shards import EVERY_SHARD, ShardSet
 
 if TYPE_CHECKING:
@@ -67,6 +67,8 @@ class AlertSource(Protocol):
 def priority_name(priority: int) -> str:
     if priority >= URGENT:
         return "urgent"
+    if priority == TIMELY:
+        return "timely"
     return "normal" if priority == NORMAL else "set_aside"
 
 

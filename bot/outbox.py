@@ -9,7 +9,9 @@ from the database when it is sent, in the server's language.
 Each row has a priority, the one its kind declared when it was written (`OutboxKind(priority=
 URGENT)` in bot/feature.py): urgent rows (a crisis alert, the member's crisis resources) are
 claimed before every other row, and order is kept within a destination among rows of the same
-priority (an urgent row may overtake an ordinary one queued for the same channel).
+priority (an urgent row may overtake an ordinary one queued for the same channel). `TIMELY` rows
+(a session's reminder) go at the ordinary sends' pace but are claimed before them: ten thousand
+announcements queued at a first start do not hold back the reminder of a session about to begin.
 
 A row that cannot be rendered (bot/outbox_failures.py) steps aside: its priority drops below
 NORMAL, to -1 after its first failed try and -2 after its second, so it holds back no other row
@@ -41,7 +43,8 @@ DestinationType = Literal["channel", "user"]
 UserRowHook = Callable[[Transaction, int | None, int], Awaitable[None]]
 
 NORMAL = 0
-URGENT = 1  # crisis alerts and crisis resources: ahead of every other send
+TIMELY = 1  # due at a time (a session's reminder): claimed before ordinary sends, at their pace
+URGENT = 2  # crisis alerts and crisis resources: ahead of every other send
 # Below NORMAL: a row set aside after that many failed renders (-1, -2, ...).
 
 LEASE_SECONDS = 120
@@ -154,7 +157,7 @@ class OutboxRepository:
         "    AND e.destination_type = o.destination_type "
         "    AND e.destination_id = o.destination_id AND e.id < o.id "
         "    AND e.priority >= o.priority AND e.next_attempt_at > :now) "
-        "  ORDER BY o.id LIMIT :limit /* FOR UPDATE SKIP LOCKED */) "
+        "  ORDER BY o.priority DESC, o.id LIMIT :limit /* FOR UPDATE SKIP LOCKED */) "
         f"RETURNING {_COLUMNS}"
     )
 
@@ -162,8 +165,8 @@ class OutboxRepository:
         self.db = db
         self.shards = shards
         scope = shards.sql("o.guild_id")
-        self._claim_urgent = self._CLAIM.format(priority="o.priority >= 1", shards=scope)
-        self._claim_normal = self._CLAIM.format(priority="o.priority < 1", shards=scope)
+        self._claim_urgent = self._CLAIM.format(priority=f"o.priority >= {URGENT}", shards=scope)
+        self._claim_normal = self._CLAIM.format(priority=f"o.priority < {URGENT}", shards=scope)
 
     async def insert(
         self,

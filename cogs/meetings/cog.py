@@ -42,7 +42,7 @@ from bot.events import GROUP_MEMBER_LEFT, GROUP_UPDATED, MEMBER_REMEMBERED
 from bot.feature import OutboxKind, Rebuilder
 from bot.i18n import N_, server_translator
 from bot.kit.text import escape_member_text
-from bot.outbox import OutboxMessage
+from bot.outbox import TIMELY, OutboxMessage
 from bot.registry import Kept
 from bot.tree import translator
 from cogs.meetings import render
@@ -97,8 +97,8 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
     def outbox_kinds(self) -> Mapping[str, OutboxKind | Renderer]:
         return {
             ANNOUNCE: OutboxKind(self._render_announcement, on_sent=self._announced),
-            REMINDER: self._render_reminder,
-            NOTICE: self._render_notice,
+            REMINDER: OutboxKind(self._render_reminder, priority=TIMELY),
+            NOTICE: OutboxKind(self._render_notice, priority=TIMELY),
         }
 
     def durable_listeners(self) -> Mapping[str, DurableHandler]:

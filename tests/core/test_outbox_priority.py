@@ -13,7 +13,7 @@ from bot.client import Bot
 from bot.clock import epoch
 from bot.db import Database
 from bot.dispatcher import Rendered
-from bot.outbox import URGENT, Outbox, OutboxMessage
+from bot.outbox import TIMELY, URGENT, Outbox, OutboxMessage
 from bot.send_budget import ORDINARY_PER_SECOND, SendBudget
 from tests.conftest import FakeClock
 from tests.escalation.conftest import start_community
@@ -151,3 +151,36 @@ async def test_urgent_rows_are_claimed_first_and_wait_only_behind_urgent_ones(
     assert await repo.claim_due(now + 1, 10) == []
     later = await repo.claim_due(now + 30, 10)
     assert [r.payload["text"] for r in later] == ["crisis 1", "crisis 2", "bulk 1", "bulk 2"]
+
+
+async def test_timely_rows_are_claimed_before_older_ordinary_ones_at_their_pace(
+    db: Database, clock: FakeClock
+) -> None:
+    """A session's reminder (TIMELY) is not held back by thousands of announcements queued before
+    it: claimed ahead of every ordinary row, behind every urgent one, within the ordinary
+    limit (the send budget's pace); it does not wait behind an ordinary row's retry."""
+    outbox = Outbox(db, clock)
+    outbox.set_priority("test:crisis", URGENT)
+    outbox.set_priority("test:reminder", TIMELY)
+    repo = outbox.repository
+
+    async def enqueue(kind: str, channel: int, text: str) -> None:
+        async with db.transaction() as tx:
+            await outbox.enqueue(
+                tx, kind=kind, guild_id=1, channel_id=channel, payload={"text": text}
+            )
+
+    for n in range(20):
+        await enqueue("test:announce", 5 + n % 2, f"announce {n}")
+    await enqueue("test:reminder", 5, "reminder")
+    await enqueue("test:crisis", 6, "crisis")
+    now = epoch(clock())
+    claimed = await repo.claim_due(now, 2, urgent_limit=10)
+    assert [r.payload["text"] for r in claimed] == ["crisis", "reminder", "announce 0"]
+    assert [r.urgent for r in claimed] == [True, False, False]
+    # announce 0 waits for a retry: the reminder of its channel does not wait behind it
+    crisis, reminder, first = claimed
+    await repo.mark_retry(first.id, now + 30, "HTTP 500")
+    await repo.release([crisis.id, reminder.id])
+    again = await repo.claim_due(now, 1, urgent_limit=0)
+    assert [r.payload["text"] for r in again] == ["reminder"]
