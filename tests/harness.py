@@ -194,6 +194,7 @@ class BotRunner:
             guild_ready_timeout=0.1,
         )
         self.bot = bot
+        self.fake.bots_quiet.append(self.quiet)
         if prepare is not None:
             prepared = prepare(bot)
             if inspect.isawaitable(prepared):
@@ -233,8 +234,35 @@ class BotRunner:
                 if after == before and not busy_tasks():
                     return
 
+    async def quiet(self, timeout: float = 10.0) -> None:
+        """`idle()` without the gateway barrier (no heartbeat asked, so none of discord.py's
+        110 gateway sends a minute): until a round changes nothing, no event listener,
+        command, button, modal or `bot.spawn` task is running and the outbox has sent what
+        is due. The loopback Discord waits on it for a deferred answer's follow-up."""
+        bot = self.bot
+        if bot is None:
+            return
+        async with asyncio.timeout(timeout):
+            while True:
+                before = (self.fake.events_sent(), len(self.fake.requests))
+                while busy := busy_tasks():
+                    await asyncio.wait(busy)
+                    await asyncio.sleep(0)  # let their done callbacks run
+                await bot.dispatcher.drain(within=timeout)
+                after = (self.fake.events_sent(), len(self.fake.requests))
+                if after == before and not busy_tasks():
+                    return
+
     async def stop(self) -> None:
+        if self.quiet in self.fake.bots_quiet:
+            self.fake.bots_quiet.remove(self.quiet)
         if self.bot is not None:
+            # A bot stopped within guild_ready_timeout of its start: the READY discord.py has
+            # yet to dispatch is dropped, not dispatched on the closed client (an error and a
+            # "coroutine was never awaited" warning at the end of the run).
+            ready = getattr(self.bot._connection, "_ready_task", None)  # pyright: ignore[reportPrivateUsage]
+            if ready is not None:
+                ready.cancel()
             await self.bot.close()
         if self._task is not None:
             try:

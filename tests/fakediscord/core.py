@@ -10,6 +10,7 @@ import os
 import re
 import time
 import traceback
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -47,6 +48,10 @@ class Core(World):
         self.interaction_deadline = 3.0
         self.followup_window = 15 * 60.0
         self.helper_timeout = 5.0
+        # How to wait until the bots in this process have nothing left to do (tests/harness.py
+        # registers each bot it starts): a deferred answer's follow-up is then waited for only
+        # as long as the bot still works, not the whole helper_timeout.
+        self.bots_quiet: list[Callable[[float], Awaitable[None]]] = []
         self.nonce_window = 300.0
         # Discord's message history may leave out the nonce a message was sent with: a test sets
         # this False to make the bot recognise its own messages without it.

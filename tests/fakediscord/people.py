@@ -313,11 +313,34 @@ class People(Core):
             return result
         if wait and result.type in (I.DEFERRED_CHANNEL_MESSAGE, I.DEFERRED_UPDATE_MESSAGE):
             limit = self.helper_timeout if timeout is None else timeout
-            try:
-                await result.wait_for(lambda r: bool(r.messages) or r.deleted_original, limit)
-            except TimeoutError:
-                pass
+            await self._follow_up(result, limit)
         return result
+
+    async def _follow_up(self, result: InteractionResult, limit: float) -> None:
+        """After a deferred answer: until its follow-up (a message, or the original deleted)
+        arrives, or the bots of this process have nothing left to do (`bots_quiet`: then none
+        is coming; a deferred update may well send none), at most `limit` seconds."""
+        settled = False
+
+        async def quiet() -> None:
+            nonlocal settled
+            try:
+                await asyncio.gather(*(check(limit) for check in list(self.bots_quiet)))
+            except Exception:
+                return  # the bots' barrier failed (timed out): wait for the follow-up as before
+            settled = True
+            result._notify()  # pyright: ignore[reportPrivateUsage]
+
+        watcher = asyncio.ensure_future(quiet()) if self.bots_quiet else None
+        try:
+            await result.wait_for(
+                lambda r: bool(r.messages) or r.deleted_original or settled, limit
+            )
+        except TimeoutError:
+            pass
+        finally:
+            if watcher is not None:
+                watcher.cancel()  # not awaited: the caller goes on at once, as before
 
     # ------------------------------------------------------------------ commands
     def _find_command(self, name: str, ctype: int, guild: Guild | None) -> JSON:
