@@ -71,9 +71,17 @@ def test_the_claim_locks_its_rows_on_postgresql_only() -> None:
     assert "FOR" not in translate("SELECT 1 /* FOR UPDATE */").text  # other comments go
 
 
-async def enqueue(outbox: Outbox, db: Database, guild_id: int | None, **to: int) -> int:
+async def enqueue(
+    outbox: Outbox,
+    db: Database,
+    guild_id: int | None,
+    channel_id: int | None = None,
+    user_id: int | None = None,
+) -> int:
     async with db.transaction() as tx:
-        return await outbox.enqueue(tx, kind="test", guild_id=guild_id, payload={}, **to)
+        return await outbox.enqueue(
+            tx, kind="test", guild_id=guild_id, payload={}, channel_id=channel_id, user_id=user_id
+        )
 
 
 async def test_each_process_claims_only_its_own_servers_rows(
