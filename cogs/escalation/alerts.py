@@ -115,6 +115,9 @@ class AlertDesk:
     async def refresh(self, case_id: int) -> bool:
         """Edit the alert to show the case as it is now (follow-ups, contact requests). Best
         effort: if it fails, the database still holds everything and the next edit catches up."""
+        # Marked before the case is read: an alert delivered while this reads is edited by
+        # alert_sent (which looks at the mark once it has kept the alert's id), or here.
+        self._changed_in_flight.add(case_id)
         case = await self.service.case(case_id)
         if case is None or case.alert_channel_id is None:
             return False
@@ -122,8 +125,8 @@ class AlertDesk:
         if message_id is None:
             # Not sent yet: it will be rendered from the current case, or, if it was rendered
             # already, edited when the outbox says it was delivered (alert_sent).
-            self._changed_in_flight.add(case_id)
             return False
+        self._changed_in_flight.discard(case_id)
         embed, view = await self.alert_parts(case_id)
         channel = self.bot.get_partial_messageable(case.alert_channel_id, guild_id=case.guild_id)
         try:
