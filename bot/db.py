@@ -83,6 +83,14 @@ class Transaction:
         """Run `callback` once the transaction has committed (never if it rolls back)."""
         self._after_commit.append(callback)
 
+    def committed(self) -> None:
+        """Called by the database once COMMIT went through: the `after_commit` callbacks."""
+        for callback in self._after_commit:
+            try:
+                callback()
+            except Exception:
+                log.exception("after-commit callback failed")
+
     async def execute(self, sql: str, params: Params = None) -> int:
         """Run one statement; returns the number of rows it changed."""
         cursor = await self._conn.execute(sql, params or {})
@@ -209,11 +217,7 @@ class Database:
                 raise
         finally:
             self._lock.release()
-        for callback in tx._after_commit:
-            try:
-                callback()
-            except Exception:
-                log.exception("after-commit callback failed")
+        tx.committed()
 
     async def _begin(self) -> None:
         """Take the connection lock and BEGIN IMMEDIATE; the lock is held on return."""

@@ -311,11 +311,7 @@ class PostgresDatabase(Database):
                 raise
         finally:
             self._lock.release()
-        for callback in tx._after_commit:
-            try:
-                callback()
-            except Exception:
-                log.exception("after-commit callback failed")
+        tx.committed()
 
     async def _rollback(self) -> None:
         if not self._writer.is_in_transaction():

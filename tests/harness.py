@@ -220,31 +220,25 @@ class BotRunner:
         idle: the dispatcher has sent (or given up on) every row due by the bot's clock
         (`dispatcher.drain()`; rows waiting for a retry later by that clock do not count).
         Scheduler jobs are not waited for: tests run them by hand."""
-        bot = self.bot
-        assert bot is not None, "start the bot first"
-        async with asyncio.timeout(timeout):
-            while True:
-                before = (self.fake.events_sent(), len(self.fake.requests))
-                await self.fake.gateway_settled(timeout)
-                while busy := busy_tasks():
-                    await asyncio.wait(busy)
-                    await asyncio.sleep(0)  # let their done callbacks run
-                await bot.dispatcher.drain(within=timeout)
-                after = (self.fake.events_sent(), len(self.fake.requests))
-                if after == before and not busy_tasks():
-                    return
+        assert self.bot is not None, "start the bot first"
+        await self._settle(timeout, gateway=True)
 
     async def quiet(self, timeout: float = 10.0) -> None:
         """`idle()` without the gateway barrier (no heartbeat asked, so none of discord.py's
         110 gateway sends a minute): until a round changes nothing, no event listener,
         command, button, modal or `bot.spawn` task is running and the outbox has sent what
         is due. The loopback Discord waits on it for a deferred answer's follow-up."""
+        if self.bot is not None:
+            await self._settle(timeout, gateway=False)
+
+    async def _settle(self, timeout: float, *, gateway: bool) -> None:
         bot = self.bot
-        if bot is None:
-            return
+        assert bot is not None
         async with asyncio.timeout(timeout):
             while True:
                 before = (self.fake.events_sent(), len(self.fake.requests))
+                if gateway:
+                    await self.fake.gateway_settled(timeout)
                 while busy := busy_tasks():
                     await asyncio.wait(busy)
                     await asyncio.sleep(0)  # let their done callbacks run

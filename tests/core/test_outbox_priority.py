@@ -113,6 +113,13 @@ async def test_a_crisis_goes_ahead_of_a_1500_row_backlog(
         assert counts.pending == 0 and counts.failed == 0
 
 
+async def enqueue(outbox: Outbox, kind: str, channel: int, text: str) -> int:
+    async with outbox.repository.db.transaction() as tx:
+        return await outbox.enqueue(
+            tx, kind=kind, guild_id=1, channel_id=channel, payload={"text": text}
+        )
+
+
 async def test_urgent_rows_are_claimed_first_and_wait_only_behind_urgent_ones(
     db: Database, clock: FakeClock
 ) -> None:
@@ -123,17 +130,11 @@ async def test_urgent_rows_are_claimed_first_and_wait_only_behind_urgent_ones(
     outbox.set_priority("test:crisis", URGENT)
     repo = outbox.repository
 
-    async def enqueue(kind: str, channel: int, text: str) -> int:
-        async with db.transaction() as tx:
-            return await outbox.enqueue(
-                tx, kind=kind, guild_id=1, channel_id=channel, payload={"text": text}
-            )
-
-    await enqueue("test:bulk", 5, "bulk 1")
-    await enqueue("test:bulk", 5, "bulk 2")
-    await enqueue("test:crisis", 5, "crisis 1")
-    await enqueue("test:bulk", 6, "bulk elsewhere")
-    await enqueue("test:crisis", 5, "crisis 2")
+    await enqueue(outbox, "test:bulk", 5, "bulk 1")
+    await enqueue(outbox, "test:bulk", 5, "bulk 2")
+    await enqueue(outbox, "test:crisis", 5, "crisis 1")
+    await enqueue(outbox, "test:bulk", 6, "bulk elsewhere")
+    await enqueue(outbox, "test:crisis", 5, "crisis 2")
     now = epoch(clock())
     claimed = await repo.claim_due(now, 1, urgent_limit=10)
     assert [r.payload["text"] for r in claimed] == ["crisis 1", "crisis 2", "bulk 1"]
@@ -164,16 +165,10 @@ async def test_timely_rows_are_claimed_before_older_ordinary_ones_at_their_pace(
     outbox.set_priority("test:reminder", TIMELY)
     repo = outbox.repository
 
-    async def enqueue(kind: str, channel: int, text: str) -> None:
-        async with db.transaction() as tx:
-            await outbox.enqueue(
-                tx, kind=kind, guild_id=1, channel_id=channel, payload={"text": text}
-            )
-
     for n in range(20):
-        await enqueue("test:announce", 5 + n % 2, f"announce {n}")
-    await enqueue("test:reminder", 5, "reminder")
-    await enqueue("test:crisis", 6, "crisis")
+        await enqueue(outbox, "test:announce", 5 + n % 2, f"announce {n}")
+    await enqueue(outbox, "test:reminder", 5, "reminder")
+    await enqueue(outbox, "test:crisis", 6, "crisis")
     now = epoch(clock())
     claimed = await repo.claim_due(now, 2, urgent_limit=10)
     assert [r.payload["text"] for r in claimed] == ["crisis", "reminder", "announce 0"]
