@@ -125,6 +125,14 @@ async def apply_migrations(db: Database, directory: Path = MIGRATIONS_DIR) -> li
         statements = split_statements(migration.sql)
         try:
             async with db.transaction() as tx:
+                # Another process starting at the same moment (several shards) may have applied
+                # it since `status`: transactions take turns, so it is seen here, then skipped.
+                if await tx.fetchone(
+                    "SELECT 1 FROM schema_migrations WHERE version = :version",
+                    {"version": migration.version},
+                ):
+                    log.info("migration %s was applied by another process", migration.path.name)
+                    continue
                 for statement in statements:
                     await tx.execute(statement)
                 await tx.execute(

@@ -1,3 +1,4 @@
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,17 @@ async def test_project_migrations_apply_once_and_record_versions(tmp_path: Path)
         assert current.pending == [] and current.edited == []
         assert await db.fetchval("PRAGMA journal_mode") == "wal"
         assert await db.fetchval("PRAGMA foreign_keys") == 1
+
+
+async def test_two_processes_starting_together_apply_each_migration_once(tmp_path: Path) -> None:
+    """Two shard processes started at the same moment on one database (two connections, as two
+    processes have): both start, and every migration is applied once, by one of them."""
+    path = tmp_path / "db.sqlite3"
+    async with await Database.open(path) as first, await Database.open(path) as second:
+        ours, theirs = await asyncio.gather(apply_migrations(first), apply_migrations(second))
+        versions = sorted(m.version for m in [*ours, *theirs])
+        assert versions == [m.version for m in discover()]
+        assert (await status(first)).pending == [] and (await status(second)).pending == []
 
 
 async def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path) -> None:
