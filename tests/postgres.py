@@ -330,6 +330,12 @@ def needed_server() -> Iterator[PostgresServer]:
     if _Backend.server is not None:
         yield _Backend.server
         return
+    yield from own_server()
+
+
+def own_server() -> Iterator[PostgresServer]:
+    """A fixture's body: a server of its own, whatever the run's (tests/db checks the backend on
+    a server nobody else uses). Skipped or failed as `needed_server` says."""
     if not binaries_present():
         import pytest
 

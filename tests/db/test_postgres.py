@@ -5,7 +5,6 @@ server binaries are missing (and failing under CI, which installs them)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,29 +15,14 @@ import pytest
 from bot.db import Database, is_busy
 from bot.db_postgres import PostgresDatabase
 from bot.migrate import apply_migrations, discover, status
-from tests.postgres import INSTALL_HINT, PostgresServer, binaries_present
+from tests.postgres import PostgresServer, own_server
 
 SNOWFLAKE = 1_579_562_243_727_556_784  # a Discord id: past 32 bits, as every id here
 
 
 @pytest.fixture(scope="module")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
-    if not binaries_present():
-        if os.environ.get("CI"):
-            pytest.fail(INSTALL_HINT)
-        pytest.skip(INSTALL_HINT)
-    import tempfile
-
-    root = Path(tempfile.mkdtemp(prefix="peer-support-pg-db-tests-"))
-    server = PostgresServer(root)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        import shutil
-
-        shutil.rmtree(root, ignore_errors=True)
+def pg_server() -> Iterator[PostgresServer]:
+    yield from own_server()
 
 
 @pytest.fixture
