@@ -15,7 +15,9 @@ What a feature declares (all optional):
   run once at start (`bot.add_rebuilder`), or at once when the feature loads later. With
   `job_prefix` ("meetings:"), unloading also removes the feature's jobs. With several
   processes (SHARD_IDS, bot/shards.py), a job for one server's row is armed only where
-  `bot.owns_guild(guild_id)`; a sweep that claims its rows in a transaction may run anywhere.
+  `bot.owns_guild(guild_id)`: a rebuilder arms jobs for `self.owned(rows)` (all of them with
+  one process); a sweep that claims its rows in a transaction may run anywhere, unless what it
+  does needs the server's gateway cache (then it keeps to `bot.shard_set.sql(column)`'s rows).
 - `join_gates()`: steps before a group's role is granted (`bot.join_gates`, bot/registry.py).
 - `delete_user_data(guild_id, user_id)`: override to delete what the feature keeps about one
   member of one server (PRIVACY.md); core runs every feature's hook with
@@ -58,9 +60,9 @@ A subclass that needs its own `cog_load` / `cog_unload` calls `await super().cog
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 import discord
 from discord.ext import commands
@@ -79,6 +81,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Rebuilder = Callable[[], Awaitable[None]]
+
+
+class OfServer(Protocol):
+    """A row of one server (None: of no server, such as a direct message's)."""
+
+    @property
+    def guild_id(self) -> int | None: ...
+
+
+RowOfServer = TypeVar("RowOfServer", bound=OfServer)
 
 
 @dataclass(frozen=True)
@@ -150,6 +162,12 @@ class Feature(commands.Cog):
 
     def _has_export_hook(self) -> bool:
         return type(self).export_user_data is not Feature.export_user_data
+
+    def owned(self, rows: Iterable[RowOfServer]) -> list[RowOfServer]:
+        """The rows of the servers this process handles (`bot.owns_guild`): what a rebuilder
+        arms jobs for. Every row when one process runs every server (bot/shards.py)."""
+        owns = self.bot.owns_guild
+        return [row for row in rows if owns(row.guild_id)]
 
     # ------------------------------------------------------------------ lifecycle
 

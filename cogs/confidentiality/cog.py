@@ -108,10 +108,10 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
     # ------------------------------------------------------------------ scheduling
 
     async def _rebuild_jobs(self) -> None:
-        for text in await self.service.graces_to_enforce():
+        for text in self.owned(await self.service.graces_to_enforce()):
             assert text.grace_ends_at is not None
             self._schedule_grace(text.id, text.grace_ends_at)
-        for grace in await self.service.member_graces_to_enforce():
+        for grace in self.owned(await self.service.member_graces_to_enforce()):
             self._schedule_member_grace(grace.group_id, grace.user_id, grace.ends_at)
         self.bot.scheduler.add_job(
             self.purge, "interval", hours=24, id=PURGE_JOB, replace_existing=True

@@ -137,9 +137,10 @@ class FeedbackCog(Feature, name="Feedback"):
         """At start: make the file forget (a crash may have left a log), drop polls whose
         message never went out, and arm a close for every open poll."""
         await self.eraser.prepare()
-        await self.polls.mark_lost_votes()  # before any vote: the memory of votes is new
+        # Before any vote: the memory of votes is new (of this process's servers only).
+        await self.polls.mark_lost_votes(self.bot.shard_set)
         await self.polls.discard_unposted()
-        for poll in await self.polls.open_polls():
+        for poll in self.owned(await self.polls.open_polls()):
             self.board.schedule_close(poll)
         self.bot.scheduler.add_job(
             self._daily,

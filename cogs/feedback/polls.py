@@ -24,6 +24,7 @@ from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import N_
 from bot.kit.timestamps import stamp
 from bot.outbox import Outbox
+from bot.shards import EVERY_SHARD, ShardSet
 from cogs.feedback.anonymity import GroupsGetter, HistoryEraser, Tokens
 from cogs.feedback.group_commit import GroupCommit
 from cogs.feedback.poll_creation import POLL_POST as POLL_POST
@@ -316,12 +317,13 @@ class PollService(PollCreation):
         """How many choices of an open poll are held in memory (not its distribution)."""
         return sum(self._tallies.get(poll_id, Counter()).values())
 
-    async def mark_lost_votes(self) -> int:
+    async def mark_lost_votes(self, shards: ShardSet = EVERY_SHARD) -> int:
         """At start, before any vote: the choices held in memory by the process that ran
         before are gone. Their tokens are marked lost (they may vote again, and are told so by
-        `tell_lost_votes`) and the counts of voters are counted again."""
+        `tell_lost_votes`) and the counts of voters are counted again: in the polls of this
+        process's servers (`shards`), as another process holds its servers' votes itself."""
         async with self.db.transaction() as tx:
-            lost = await self.repository.mark_lost(tx)
+            lost = await self.repository.mark_lost(tx, shards)
         if lost:
             log.warning(
                 "%d votes in open polls were lost in a restart; their voters will be asked "

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.db import Database, Row, Transaction
+from bot.shards import EVERY_SHARD, ShardSet
 
 ROWS_PER_INSERT = 400  # keeps one multi-row INSERT well under SQLite's parameter limit
 
@@ -361,18 +362,22 @@ class FeedbackRepository:
             {"poll_id": poll_id, "voters": voters},
         )
 
-    async def mark_lost(self, tx: Transaction) -> int:
+    async def mark_lost(self, tx: Transaction, shards: ShardSet = EVERY_SHARD) -> int:
         """At start: every vote whose choice was held in memory was lost with it. Its token
         becomes "lost" (the member may vote again and is told), and each open poll's count of
-        voters is counted again. Returns how many were lost."""
+        voters is counted again. Returns how many were lost. Only the polls of the servers
+        this process handles (`shards`): another process holds its own servers' in memory."""
+        scope, params = shards.sql("guild_id"), dict(shards.params())
         lost = await tx.execute(
             "UPDATE poll_voters SET voted = 0 WHERE voted = 1 AND pending = 1 "
-            "AND poll_id IN (SELECT id FROM polls WHERE status = 'open')"
+            f"AND poll_id IN (SELECT id FROM polls WHERE status = 'open'{scope})",
+            params,
         )
         if lost:
             await tx.execute(
                 "UPDATE polls SET voters = (SELECT COUNT(*) FROM poll_voters v "
-                "WHERE v.poll_id = polls.id AND v.voted = 1) WHERE status = 'open'"
+                f"WHERE v.poll_id = polls.id AND v.voted = 1) WHERE status = 'open'{scope}",
+                params,
             )
         return lost
 

@@ -186,7 +186,7 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, GroupsRecov
     # ------------------------------------------------------------------ scheduling
 
     async def _rebuild_jobs(self) -> None:
-        for entry in await self.service.open_offers():
+        for entry in self.owned(await self.service.open_offers()):
             assert entry.offer_expires_at is not None
             self._schedule_offer_expiry(entry.id, entry.offer_expires_at)
         self.bot.scheduler.add_job(

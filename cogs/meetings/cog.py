@@ -80,7 +80,13 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
     def __init__(self, bot: Bot) -> None:
         super().__init__(bot)
         self.service = MeetingService(
-            bot.db, bot.clock, bot.outbox, lambda: bot.groups, self._dispatch, bot.event_log
+            bot.db,
+            bot.clock,
+            bot.outbox,
+            lambda: bot.groups,
+            self._dispatch,
+            bot.event_log,
+            shards=bot.shard_set,  # this process's servers' due actions and events
         )
         self.actions = DueActions(self.service)
         self.events = EventSync(bot, self.service)

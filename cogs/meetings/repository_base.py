@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.db import Database
+from bot.shards import EVERY_SHARD, ShardSet
 
 IN_CHUNK = 500  # ids per IN (...) list
 # Rows per multi-row statement. Their parameters are positional (`?`): SQLite finds each named
@@ -35,5 +36,9 @@ def in_list(ids: list[int]) -> tuple[str, dict[str, Any]]:
 
 
 class Queries:
-    def __init__(self, db: Database) -> None:
+    """`shards`: the servers this process handles (bot/shards.py). The due actions and the
+    Discord events it works on are its own servers' (every server's with one process)."""
+
+    def __init__(self, db: Database, shards: ShardSet = EVERY_SHARD) -> None:
         self.db = db
+        self.shards = shards

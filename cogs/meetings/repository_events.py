@@ -46,15 +46,21 @@ class EventQueries(Queries):
             )
 
     async def dirty_events(self, now: int) -> list[EventState]:
+        """The groups whose Discord event is out of date and due for a try, of this process's
+        servers (bot/shards.py: the sync acts through the server's gateway cache)."""
         rows = await self.db.fetchall(
-            f"SELECT {_EVENT} FROM meeting_events WHERE dirty = 1 AND next_try_at <= :now "
-            "ORDER BY group_id",
-            {"now": now},
+            f"SELECT {_EVENT} FROM meeting_events WHERE dirty = 1 AND next_try_at <= :now"
+            f"{self.shards.sql('guild_id')} ORDER BY group_id",
+            {"now": now, **self.shards.params()},
         )
         return [_event(r) for r in rows]
 
     async def next_event_try_at(self) -> int | None:
-        return await self.db.fetchval("SELECT MIN(next_try_at) FROM meeting_events WHERE dirty = 1")
+        return await self.db.fetchval(
+            f"SELECT MIN(next_try_at) FROM meeting_events WHERE dirty = 1"
+            f"{self.shards.sql('guild_id')}",
+            dict(self.shards.params()),
+        )
 
     async def event_state(self, group_id: int) -> EventState | None:
         row = await self.db.fetchone(

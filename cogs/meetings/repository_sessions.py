@@ -228,26 +228,40 @@ class SessionQueries(Queries):
     async def end_action(self, tx: Transaction) -> None:
         await tx.execute("RELEASE meeting_action")
 
+    def _owned_actions(self) -> str:
+        """The join and condition that keep the actions of this process's servers (their
+        session's `guild_id`); nothing with one process for every server (bot/shards.py)."""
+        if not self.shards.partial:
+            return ""
+        return (
+            " AND EXISTS (SELECT 1 FROM meeting_occurrences so WHERE so.id = a.occurrence_id"
+            f"{self.shards.sql('so.guild_id')})"
+        )
+
     async def next_due_at(self) -> int | None:
         return await self.db.fetchval(
-            "SELECT MIN(due_at) FROM meeting_actions WHERE done_at IS NULL"
+            "SELECT MIN(due_at) FROM meeting_actions a "
+            f"WHERE done_at IS NULL{self._owned_actions()}",
+            dict(self.shards.params()),
         )
 
     async def due_actions(
         self, now: int, limit: int, via: Transaction | None = None
     ) -> list[Action]:
         rows = await (via or self.db).fetchall(
-            "SELECT occurrence_id, action, due_at FROM meeting_actions "
-            "WHERE done_at IS NULL AND due_at <= :now ORDER BY due_at, occurrence_id LIMIT :limit",
-            {"now": now, "limit": limit},
+            "SELECT occurrence_id, action, due_at FROM meeting_actions a "
+            f"WHERE done_at IS NULL AND due_at <= :now{self._owned_actions()} "
+            "ORDER BY due_at, occurrence_id LIMIT :limit",
+            {"now": now, "limit": limit, **self.shards.params()},
         )
         return [Action(r["occurrence_id"], r["action"], r["due_at"]) for r in rows]
 
     async def due_guilds(self, now: int) -> list[int]:
         rows = await self.db.fetchall(
             "SELECT DISTINCT o.guild_id FROM meeting_actions a JOIN meeting_occurrences o "
-            "ON o.id = a.occurrence_id WHERE a.done_at IS NULL AND a.due_at <= :now",
-            {"now": now},
+            "ON o.id = a.occurrence_id WHERE a.done_at IS NULL AND a.due_at <= :now"
+            f"{self.shards.sql('o.guild_id')}",
+            {"now": now, **self.shards.params()},
         )
         return [r["guild_id"] for r in rows]
 

@@ -23,6 +23,7 @@ from bot.db import Database, Transaction
 from bot.directory import GroupDirectory, GroupRef
 from bot.event_log import EventLog
 from bot.outbox import Outbox
+from bot.shards import EVERY_SHARD, ShardSet
 from cogs.meetings.models import (
     DEFAULT_OFFSETS,
     SCHEDULED,
@@ -72,10 +73,12 @@ class Sessions:
         groups: Callable[[], GroupDirectory],
         dispatch: Dispatch,
         events: EventLog | None = None,
+        shards: ShardSet = EVERY_SHARD,
     ) -> None:
         self.db = db
         self.events = events  # durable meeting_started / meeting_ended (bot/events.py)
-        self.repo = MeetingRepository(db)
+        # The due actions and Discord events of this process's servers (bot/shards.py).
+        self.repo = MeetingRepository(db, shards)
         self.now = clock
         self.outbox = outbox
         self._groups = groups

@@ -142,7 +142,7 @@ class MentoringCog(Actions, Handlers, Feature, name=COG_NAME):
         return None
 
     async def _rebuild(self) -> None:
-        for match in await self.pairing.active():
+        for match in self.owned(await self.pairing.active()):
             self._arm(match)
 
     def _arm(self, match: Match) -> None:

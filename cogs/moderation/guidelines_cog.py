@@ -91,7 +91,7 @@ class GuidelinesCog(Feature, name=GUIDELINES_COG_NAME):
     # ------------------------------------------------------------------ scheduling
 
     async def _rebuild(self) -> None:
-        for reminder in await self.service.scheduled():
+        for reminder in self.owned(await self.service.scheduled()):  # this process's servers
             assert reminder.next_due is not None
             self._schedule(reminder.group_id, reminder.next_due)
         # Pins left half-done (a crash, Discord down) are put right at start and every 15 min.
@@ -157,8 +157,9 @@ class GuidelinesCog(Feature, name=GUIDELINES_COG_NAME):
     # ------------------------------------------------------------------ pins
 
     async def sync_pins(self) -> None:
-        """Each group's newest guidelines posted and pinned; older versions unpinned."""
-        for guideline in await self.service.pin_work():
+        """Each group's newest guidelines posted and pinned; older versions unpinned (of this
+        process's servers: another process posts its own servers' in their order)."""
+        for guideline in self.owned(await self.service.pin_work()):
             try:
                 await self._sync_pin(guideline)
             except discord.HTTPException as error:
