@@ -153,7 +153,8 @@ class Bot(commands.Bot):
         # Who comes to sessions (bot/participation.py), provided by the meetings feature.
         self.participation = Participation()
         # Durable cross-feature events (bot/event_log.py); features declare their listeners.
-        self.event_log = EventLog(db, clock, spawn=self.spawn)
+        # With SHARD_IDS, this process delivers its own servers' events (bot/shards.py).
+        self.event_log = EventLog(db, clock, spawn=self.spawn, shards=self.shard_set)
         self._rebuilders: list[Callable[[], Awaitable[None]]] = []
         self.jobs_rebuilt = False  # True once setup_hook has run every rebuilder
         self._background: set[asyncio.Task[Any]] = set()

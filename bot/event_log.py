@@ -15,6 +15,13 @@ bot/feature.py):
 - not after the event's `expires_at` (a reminder for a session long over helps nobody): an
   expired delivery is marked "expired" and skipped.
 
+With several processes on one database (SHARD_IDS, bot/shards.py), an event concerns the
+server of its payload's `guild_id` (kept in its own column): each process delivers only its own
+servers' events (and those of no server if it runs shard 0), since listeners act through the
+server's gateway cache, which only that process holds. An event for another process's server
+(a button in a direct message, which Discord sends to shard 0) is left for it: each process
+looks for new events of its servers every second (`SHARED_POLL_SECONDS`).
+
 Listeners are therefore idempotent: each records what it did in its own transaction, keyed by
 the event (its natural key, e.g. the session, or `await event_log.claim(tx, event)`, which marks
 this listener's delivery done in the listener's own transaction and says whether this call is
@@ -34,6 +41,7 @@ from typing import Any
 
 from bot.clock import Clock, epoch
 from bot.db import Database, Row, Transaction
+from bot.shards import EVERY_SHARD, SHARED_POLL_SECONDS, ShardSet
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +62,7 @@ class Event:
     created_at: int
     expires_at: int | None
     listener: str = ""
+    guild_id: int | None = None  # the server it concerns (None: of no server)
 
 
 DurableHandler = Callable[[Event], Awaitable[None]]
@@ -67,12 +76,22 @@ def _event(row: Row) -> Event:
         payload=json.loads(row["payload"]),
         created_at=row["created_at"],
         expires_at=row["expires_at"],
+        guild_id=row["guild_id"],
     )
 
 
+def _server_of(payload: dict[str, Any]) -> int | None:
+    """The server an event concerns: its payload's `guild_id` (bot/events.py)."""
+    guild_id = payload.get("guild_id")
+    return guild_id if isinstance(guild_id, int) and not isinstance(guild_id, bool) else None
+
+
 class EventLogRepository:
-    def __init__(self, db: Database) -> None:
+    """`shards`: the servers whose events this process delivers (bot/shards.py)."""
+
+    def __init__(self, db: Database, shards: ShardSet = EVERY_SHARD) -> None:
         self.db = db
+        self.shards = shards
 
     async def insert(
         self,
@@ -84,25 +103,53 @@ class EventLogRepository:
         expires_at: int | None,
     ) -> int:
         return await tx.insert(
-            "INSERT INTO events (name, payload, created_at, expires_at) "
-            "VALUES (:name, :payload, :now, :expires_at)",
+            "INSERT INTO events (name, payload, created_at, expires_at, guild_id) "
+            "VALUES (:name, :payload, :now, :expires_at, :guild_id)",
             {
                 "name": name,
                 "payload": json.dumps(payload, separators=(",", ":"), sort_keys=True),
                 "now": now,
                 "expires_at": expires_at,
+                "guild_id": _server_of(payload),
             },
         )
 
     async def undelivered(self, name: str, listener: str, limit: int) -> list[Event]:
+        """This listener's events not delivered yet, of this process's servers."""
         rows = await self.db.fetchall(
-            "SELECT id, name, payload, created_at, expires_at FROM events e "
+            "SELECT id, name, payload, created_at, expires_at, guild_id FROM events e "
             "WHERE e.name = :name AND NOT EXISTS (SELECT 1 FROM event_deliveries d "
-            "  WHERE d.event_id = e.id AND d.listener = :listener) "
+            f"  WHERE d.event_id = e.id AND d.listener = :listener){self.shards.sql('e.guild_id')} "
             "ORDER BY e.id LIMIT :limit",
-            {"name": name, "listener": listener, "limit": limit},
+            {"name": name, "listener": listener, "limit": limit, **self.shards.params()},
         )
         return [_event(r) for r in rows]
+
+    async def latest(self) -> int | None:
+        """The newest event of this process's servers (other processes write some of them)."""
+        return await self.db.fetchval(
+            f"SELECT MAX(id) FROM events e WHERE 1 = 1{self.shards.sql('e.guild_id')}",
+            dict(self.shards.params()),
+        )
+
+    async def give_servers(self) -> int:
+        """Events written before they kept their server (migration 0035) are given the one of
+        their payload, so that its process delivers them. Returns how many."""
+        rows = await self.db.fetchall(
+            "SELECT id, payload FROM events WHERE guild_id IS NULL AND payload LIKE :named",
+            {"named": '%"guild_id":%'},
+        )
+        given = 0
+        async with self.db.transaction() as tx:
+            for row in rows:
+                guild_id = _server_of(json.loads(row["payload"]))
+                if guild_id is not None:
+                    given += await tx.execute(
+                        "UPDATE events SET guild_id = :guild_id WHERE id = :id "
+                        "AND guild_id IS NULL",
+                        {"guild_id": guild_id, "id": row["id"]},
+                    )
+        return given
 
     async def mark(
         self, tx: Transaction, event_id: int, listener: str, outcome: str, now: int
@@ -152,8 +199,15 @@ class EventLogRepository:
 class EventLog:
     """Appends durable events and delivers them to the registered listeners (module doc)."""
 
-    def __init__(self, db: Database, clock: Clock, spawn: Spawn | None = None) -> None:
-        self.repository = EventLogRepository(db)
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        spawn: Spawn | None = None,
+        shards: ShardSet = EVERY_SHARD,
+    ) -> None:
+        self.repository = EventLogRepository(db, shards)
+        self.shards = shards
         self.clock = clock
         self._spawn = spawn
         self._listeners: dict[tuple[str, str], DurableHandler] = {}
@@ -163,6 +217,8 @@ class EventLog:
         self._task: asyncio.Task[Any] | None = None
         self._again = False
         self._started = False
+        self._servers_given = False  # events older than their column have their server
+        self._poller: asyncio.Task[None] | None = None  # other processes' events (SHARD_IDS)
 
     # ------------------------------------------------------------------ listeners
 
@@ -207,12 +263,36 @@ class EventLog:
         """Deliver what a crash left undelivered, then whatever is appended."""
         self._started = True
         self.wake()
+        if self.shards.partial and self._poller is None:
+            self._poller = asyncio.get_running_loop().create_task(
+                self._poll(), name="event-log poll"
+            )
 
     def stop(self) -> None:
         self._started = False
         for timer in self._timers:
             timer.cancel()
         self._timers.clear()
+        if self._poller is not None:
+            self._poller.cancel()
+            self._poller = None
+
+    async def _poll(self) -> None:
+        """With other processes on the database (SHARD_IDS): they write events for this
+        process's servers too (a button pressed in a direct message reaches shard 0's process),
+        and nothing here hears their commit. A new one of this process's servers wakes the
+        delivery (one cheap read a second)."""
+        seen: int | None = None
+        while self._started:
+            await asyncio.sleep(SHARED_POLL_SECONDS)
+            try:
+                latest = await self.repository.latest()
+            except Exception:
+                log.warning("event log: could not look for new events", exc_info=True)
+                continue
+            if latest is not None and latest != seen:
+                seen = latest
+                self.wake()
 
     @property
     def busy(self) -> bool:
@@ -247,6 +327,11 @@ class EventLog:
         """One round: every undelivered event to each registered listener. Returns how many
         deliveries were completed (done, expired or given up)."""
         completed = 0
+        if self.shards.partial and not self._servers_given:
+            given = await self.repository.give_servers()
+            if given:
+                log.info("event log: %d events written before they kept their server", given)
+            self._servers_given = True
         for (name, listener), handler in list(self._listeners.items()):
             while True:
                 events = await self.repository.undelivered(name, listener, BATCH)

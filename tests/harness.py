@@ -26,7 +26,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.client import EXTENSIONS, Bot, configure_endpoints
+from bot.client import EXTENSIONS, Bot, bot_class, configure_endpoints
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.db import Database
@@ -185,7 +185,8 @@ class BotRunner:
             shared_detector_data()  # the detector's lexicon and automaton, built once
         self.db = await open_test_database(self.settings.database_path)
         await apply_migrations(self.db)
-        bot = Bot(
+        # As `python -m bot` builds it: a ShardedBot when the settings name shards (SHARD_COUNT).
+        bot = bot_class(self.settings)(
             settings=self.settings,
             db=self.db,
             scheduler=held_scheduler(),
@@ -203,7 +204,7 @@ class BotRunner:
             self._task = asyncio.create_task(bot.start(self.settings.discord_token))
         await self.fake.wait_until_connected(timeout=10)
         async with asyncio.timeout(10):
-            while not all(bot.get_guild(g) for g in self.fake.guilds):
+            while not all(bot.get_guild(g) for g in self.fake.guilds if bot.owns_guild(g)):
                 if self._task.done():
                     self._task.result()
                 await asyncio.sleep(0.01)

@@ -1,0 +1,207 @@
+"""Each process arms the jobs, fires the due actions and delivers the durable events of its own
+servers only (issue 23, bot/feature.py, docs/DESIGN.md "Several processes").
+
+A community that outgrows one process splits its servers over two Discord shards: first one
+process runs every server (people set up their groups, sessions and reminders), then the
+process of shard 0 of 2 starts on the same database, then the process of shard 1. Each hears
+only its own shard's servers; it must neither fire nor swallow the other's: a reminder, a job
+or an event of the other shard's server stays in the database for its process."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.client import Bot
+from bot.event_log import EventLog
+from bot.events import GROUP_MEMBER_JOINED
+from bot.shards import ShardSet
+from cogs.meetings.cog import DUE_JOB
+from cogs.moderation.guidelines_cog import REMINDER_JOB
+from tests.conftest import FakeClock
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.models import Message, User
+from tests.harness import BotRunner, Server, wait_until
+from tests.meetings.conftest import fire_due, join, make_group, person, reminders, schedule
+from tests.scale.conftest import spread_servers
+
+START = datetime(2027, 2, 20, 15, 0, tzinfo=UTC)
+ZONE = "Europe/London"  # UTC in February
+SETUP_FEATURES = ("groups", "meetings", "moderation")
+# The confidentiality feature comes with the shard processes: the members' welcomes (durable
+# `group_member_joined` events written while it was not loaded) are theirs to deliver.
+SHARD_FEATURES = ("groups", "meetings", "moderation", "confidentiality")
+WELCOME = "Please welcome"
+
+
+class Community:
+    """One server of the test, on a known shard, with its group once made."""
+
+    def __init__(self, fake: FakeDiscord, server: Server, shard: int) -> None:
+        self.fake, self.server, self.shard = fake, server, shard
+        self.leader: User = person(fake, server, f"lena{shard}")
+        self.newcomer: User = person(fake, server, f"nia{shard}")
+        self.group_id = 0
+        self.room: int | None = None
+
+    @property
+    def guild_id(self) -> int:
+        return self.server.guild.id
+
+    def welcomes(self) -> list[Message]:
+        assert self.room is not None
+        posted = self.fake.messages_in(self.room, include_system=False)
+        return [m for m in posted if WELCOME in m.content]
+
+    def reminders(self) -> list[Message]:
+        return reminders(self.fake, self.room)
+
+
+def runner_for(fake: FakeDiscord, tmp_path: Path, clock: FakeClock, shard: int | None) -> BotRunner:
+    """A bot on the test's database: every server (shard None), or shard `shard` of 2 only."""
+    features = SETUP_FEATURES if shard is None else SHARD_FEATURES
+    running = BotRunner(fake, tmp_path / "bot.sqlite3", clock, features=features)
+    if shard is not None:
+        running.settings = replace(running.settings, shard_count=2, shard_ids=(shard,))
+    return running
+
+
+async def set_up(fake: FakeDiscord, runner: BotRunner, c: Community, session: datetime) -> None:
+    """As people do: a group, a newcomer who joins it, weekly guideline reminders, a session
+    with a reminder an hour before."""
+    s = c.server
+    group = await make_group(runner, fake, s, f"Circle {c.shard}", c.leader, timezone=ZONE)
+    c.group_id, c.room = group.id, group.channel_id
+    await join(fake, s, c.newcomer, group.id)
+    done = await fake.slash(
+        c.leader,
+        "guidelines reminders",
+        guild=s.guild,
+        channel=s.general,
+        options={"group": str(group.id), "schedule": "weekly"},
+    )
+    assert "Guideline reminders for" in done.text, done.text
+    done = await fake.slash(
+        c.leader,
+        "meeting settings reminders",
+        guild=s.guild,
+        channel=s.general,
+        options={"group": str(group.id), "times": "1h"},
+    )
+    assert done.ephemeral, done.text
+    scheduled = await schedule(
+        fake, s, c.leader, group.id, title="Circle", when=session.strftime("%Y-%m-%d %H:%M")
+    )
+    assert "is scheduled" in scheduled.text, scheduled.text
+
+
+async def pending_reminders(runner: BotRunner, c: Community) -> list[dict[str, Any]]:
+    assert runner.db is not None
+    rows = await runner.db.fetchall(
+        "SELECT a.action, a.due_at FROM meeting_actions a JOIN meeting_occurrences o "
+        "ON o.id = a.occurrence_id WHERE o.guild_id = :guild AND a.done_at IS NULL "
+        "AND a.action LIKE 'reminder:%'",
+        {"guild": c.guild_id},
+    )
+    return [dict(r) for r in rows]
+
+
+async def welcomes_heard(runner: BotRunner, c: Community) -> list[str]:
+    """The confidentiality feature's deliveries of the community's `group_member_joined`."""
+    assert runner.db is not None
+    rows = await runner.db.fetchall(
+        "SELECT d.outcome FROM events e JOIN event_deliveries d ON d.event_id = e.id "
+        "WHERE e.name = :name AND e.guild_id = :guild AND d.listener = 'Confidentiality'",
+        {"name": GROUP_MEMBER_JOINED, "guild": c.guild_id},
+    )
+    return [r["outcome"] for r in rows]
+
+
+def bot_of(runner: BotRunner) -> Bot:
+    assert runner.bot is not None
+    return runner.bot
+
+
+async def test_each_shard_process_arms_fires_and_delivers_only_its_own_servers(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    fake = fake_discord
+    clock = FakeClock(START)
+    spread = spread_servers(fake, 2, each=1)
+    ours, theirs = (Community(fake, spread[shard][0], shard) for shard in (0, 1))
+    # The other shard's session is the earlier one: a process that looked at every server
+    # would arm its due job for that reminder (16:00) and fire it.
+    sessions = {0: START + timedelta(hours=2, minutes=30), 1: START + timedelta(hours=2)}
+
+    # One process for every server, as before the split: people set everything up.
+    everyone = runner_for(fake, tmp_path, clock, None)
+    await everyone.start()
+    try:
+        for c in (ours, theirs):
+            await bot_of(everyone).guild_settings.set_moderator_role(
+                c.guild_id, c.server.moderator_role.id, 0
+            )
+            await set_up(fake, everyone, c, sessions[c.shard])
+        await everyone.idle()
+        assert [len(await pending_reminders(everyone, c)) for c in (ours, theirs)] == [1, 1]
+    finally:
+        await everyone.stop()
+
+    # The process of shard 0 of 2: it hears only its own server.
+    first = runner_for(fake, tmp_path, clock, 0)
+    bot = await first.start()
+    try:
+        await first.idle()
+        assert bot.get_guild(ours.guild_id) is not None and bot.get_guild(theirs.guild_id) is None
+        # Jobs: its server's guideline reminder; the due job at its server's session reminder.
+        assert bot.scheduler.get_job(REMINDER_JOB.format(ours.group_id)) is not None
+        assert bot.scheduler.get_job(REMINDER_JOB.format(theirs.group_id)) is None
+        ours_due = sessions[0] - timedelta(hours=1)
+        due_job = bot.scheduler.get_job(DUE_JOB)
+        assert due_job is not None and due_job.next_run_time == ours_due
+        # Durable events at start: its newcomer welcomed; the other's event left for its process.
+        assert await welcomes_heard(first, ours) == ["done"]
+        assert await welcomes_heard(first, theirs) == []
+        assert len(ours.welcomes()) == 1 and theirs.welcomes() == []
+
+        # Both reminders are due: only its own server's fires here.
+        clock.now = ours_due + timedelta(minutes=1)
+        await fire_due(first)
+        assert len(ours.reminders()) == 1 and theirs.reminders() == []
+        assert await pending_reminders(first, ours) == []
+        [left] = await pending_reminders(first, theirs)
+        assert left["due_at"] == (sessions[1] - timedelta(hours=1)).timestamp()
+
+        # Another process writes an event about this process's server (a button pressed in a
+        # direct message reaches shard 0's process, whatever the server): heard within seconds.
+        assert first.db is not None
+        other = EventLog(first.db, clock, shards=ShardSet(2, (1,)))
+        async with first.db.transaction() as tx:
+            await other.append(
+                tx,
+                GROUP_MEMBER_JOINED,
+                {"guild_id": ours.guild_id, "group_id": ours.group_id, "user_id": ours.newcomer.id},
+            )
+        await wait_until(lambda: len(ours.welcomes()) == 2, timeout=10)
+    finally:
+        await first.stop()
+
+    # The process of shard 1 of 2: what was left is its own, and it does it, once.
+    second = runner_for(fake, tmp_path, clock, 1)
+    bot = await second.start()
+    try:
+        await second.idle()
+        assert bot.get_guild(theirs.guild_id) is not None and bot.get_guild(ours.guild_id) is None
+        assert bot.scheduler.get_job(REMINDER_JOB.format(theirs.group_id)) is not None
+        assert bot.scheduler.get_job(REMINDER_JOB.format(ours.group_id)) is None
+        assert await welcomes_heard(second, theirs) == ["done"]
+        assert len(theirs.welcomes()) == 1
+        await fire_due(second)
+        assert len(theirs.reminders()) == 1 and len(ours.reminders()) == 1
+        assert await pending_reminders(second, theirs) == []
+        assert await pending_reminders(second, ours) == []
+    finally:
+        await second.stop()
+    assert len(ours.welcomes()) == 2 and len(theirs.welcomes()) == 1
