@@ -148,7 +148,7 @@ class ConfidentialityCog(Feature, name=CONFIDENTIALITY_COG_NAME):
     async def purge(self) -> None:
         for guild in self.bot.guilds:
             await self._returned_while_away(guild)
-        if await self.service.purge():
+        if await self.service.purge(self.bot.shard_set):  # this process's servers
             self._posted.clear()  # forgotten first posts: a returning member is reminded again
 
     async def _returned_while_away(self, guild: discord.Guild) -> None:

@@ -4,6 +4,7 @@ departures and the grace-period setting. Rows come out as dataclasses."""
 from __future__ import annotations
 
 from bot.db import Database, Row, Transaction
+from bot.shards import EVERY_SHARD, ShardSet
 from cogs.confidentiality.models import SERVER, Acceptance, MemberGrace, Text
 from cogs.confidentiality.repository_prompts import JoinPromptRepository
 
@@ -260,14 +261,17 @@ class ConfidentialityRepository(JoinPromptRepository):
         )
         return [r["user_id"] for r in rows]
 
-    async def purge_departed(self, tx: Transaction, now: int, default_days: int) -> int:
-        """Forget members who left more than the server's retention period ago."""
+    async def purge_departed(
+        self, tx: Transaction, now: int, default_days: int, shards: ShardSet = EVERY_SHARD
+    ) -> int:
+        """Forget members who left more than the server's retention period ago, in the servers
+        of `shards` (bot/shards.py: only their process knows who came back meanwhile)."""
         due = await tx.fetchall(
             "DELETE FROM confidentiality_departures WHERE left_at + 86400 * "
             "COALESCE((SELECT s.retention_days FROM guild_settings s "
-            "WHERE s.guild_id = confidentiality_departures.guild_id), :days) <= :now "
-            "RETURNING guild_id, user_id",
-            {"now": now, "days": default_days},
+            "WHERE s.guild_id = confidentiality_departures.guild_id), :days) <= :now"
+            f"{shards.sql('confidentiality_departures.guild_id')} RETURNING guild_id, user_id",
+            {"now": now, "days": default_days, **shards.params()},
         )
         for row in due:
             await self.forget_member(tx, row["guild_id"], row["user_id"])

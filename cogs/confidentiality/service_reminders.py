@@ -11,6 +11,7 @@ from bot.db import Transaction
 from bot.directory import GroupRef
 from bot.guild_settings import DEFAULT_RETENTION_DAYS
 from bot.i18n import N_
+from bot.shards import EVERY_SHARD, ShardSet
 from cogs.confidentiality.models import SERVER
 from cogs.confidentiality.service_base import NOTICE, Once, ServiceCore, Why
 
@@ -166,12 +167,13 @@ class RemindersAndRetention(ServiceCore):
             )
         return True
 
-    async def purge(self) -> int:
+    async def purge(self, shards: ShardSet = EVERY_SHARD) -> int:
         """Daily: forget the acceptances and first posts of members who left the server more
-        than its retention period ago; and old session reminder records."""
+        than its retention period ago (in the servers of `shards`, this process's: it alone
+        saw who came back while the bot was away); and old session reminder records."""
         now = self.now()
         async with self.db.transaction() as tx:
-            removed = await self.repo.purge_departed(tx, now, DEFAULT_RETENTION_DAYS)
+            removed = await self.repo.purge_departed(tx, now, DEFAULT_RETENTION_DAYS, shards)
             await self.repo.prune_session_reminders(tx, now - KEEP_SESSION_REMINDERS_DAYS * 86400)
             await self.repo.prune_join_prompts(tx, now - KEEP_JOIN_PROMPTS_DAYS * 86400)
         if removed:

@@ -192,6 +192,7 @@ class GroupsCog(ManageCommands, MembershipCommands, GroupsReconcile, GroupsRecov
         self.bot.scheduler.add_job(
             self.service.expire_tickets,
             "interval",
+            args=[self.bot.shard_set],  # this process's servers' (bot/shards.py)
             minutes=15,
             id="groups:ticket-expiry",
             replace_existing=True,

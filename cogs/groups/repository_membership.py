@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.db import Database, Row, Transaction
 from bot.directory import GroupRef, Remembered
+from bot.shards import EVERY_SHARD, ShardSet
 from cogs.groups.records import Group, JoinRequest, WaitlistEntry
 
 
@@ -222,10 +223,15 @@ class MembershipQueries:
             {"guild": guild_id, "u": user_id},
         )
 
-    async def drop_expired_tickets(self, tx: Transaction, now: int) -> list[int]:
+    async def drop_expired_tickets(
+        self, tx: Transaction, now: int, shards: ShardSet = EVERY_SHARD
+    ) -> list[int]:
+        """Tickets past their time go, of the servers of `shards` (bot/shards.py: the seats
+        they free are offered, and the offers' expiry armed, by the server's own process)."""
         rows = await tx.fetchall(
-            "DELETE FROM group_join_tickets WHERE expires_at <= :now RETURNING group_id",
-            {"now": now},
+            "DELETE FROM group_join_tickets WHERE expires_at <= :now"
+            f"{shards.sql('guild_id')} RETURNING group_id",
+            {"now": now, **shards.params()},
         )
         return sorted({r["group_id"] for r in rows})
 

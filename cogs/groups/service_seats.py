@@ -20,6 +20,7 @@ from bot.guild_settings import GuildSettingsService
 from bot.i18n import N_
 from bot.modlog import ModLog
 from bot.outbox import Outbox
+from bot.shards import EVERY_SHARD, ShardSet
 from cogs.groups.records import Group, WaitlistEntry
 from cogs.groups.repository import GroupRepository
 
@@ -176,9 +177,10 @@ class SeatService:
     async def open_offers(self) -> list[WaitlistEntry]:
         return await self.repo.open_offers()
 
-    async def expire_tickets(self) -> None:
-        """Tickets whose gates were never passed free their seats."""
+    async def expire_tickets(self, shards: ShardSet = EVERY_SHARD) -> None:
+        """Tickets whose gates were never passed free their seats (in the servers of `shards`,
+        this process's: it arms the expiry of the offers it makes)."""
         now = self.now()
         async with self.db.transaction() as tx:
-            for group_id in await self.repo.drop_expired_tickets(tx, now):
+            for group_id in await self.repo.drop_expired_tickets(tx, now, shards):
                 await self._offer_free_seats(tx, group_id, now)

@@ -31,12 +31,13 @@ class AnnouncementQueries(Queries):
         )
 
     async def stale_announcements(self) -> list[StaleAnnouncement]:
+        """Announcements to edit, of this process's servers (bot/shards.py)."""
         rows = await self.db.fetchall(
             "SELECT id, guild_id, announcement_channel_id, announcement_id, announcement_stale "
             "FROM meeting_occurrences WHERE announcement_stale > 0 "
-            "AND announcement_id IS NOT NULL AND status IN ('scheduled', 'started') "
-            "ORDER BY id LIMIT :limit",
-            {"limit": STALE_BATCH},
+            "AND announcement_id IS NOT NULL AND status IN ('scheduled', 'started')"
+            f"{self.shards.sql('guild_id')} ORDER BY id LIMIT :limit",
+            {"limit": STALE_BATCH, **self.shards.params()},
         )
         return [
             StaleAnnouncement(

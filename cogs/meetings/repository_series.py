@@ -93,10 +93,12 @@ class SeriesQueries(Queries):
         return [_series(r) for r in rows]
 
     async def active_series_zones(self) -> list[tuple[int, int, str]]:
-        """(guild id, group id, zone) of every active series: which groups may need `rezone`."""
+        """(guild id, group id, zone) of every active series of this process's servers
+        (bot/shards.py): which groups may need `rezone`."""
         rows = await self.db.fetchall(
             "SELECT DISTINCT guild_id, group_id, zone FROM meeting_series "
-            "WHERE cancelled_at IS NULL"
+            f"WHERE cancelled_at IS NULL{self.shards.sql('guild_id')}",
+            dict(self.shards.params()),
         )
         return [(r["guild_id"], r["group_id"], r["zone"]) for r in rows]
 
@@ -110,11 +112,13 @@ class SeriesQueries(Queries):
         return changed > 0
 
     async def active_series_without_session(self) -> list[Series]:
-        """Series with no upcoming session materialised (at start-up, after an outage)."""
+        """Series with no upcoming session materialised (at start-up, after an outage), of this
+        process's servers (bot/shards.py: each process catches up its own)."""
         rows = await self.db.fetchall(
             f"SELECT {_SERIES} FROM meeting_series s WHERE s.cancelled_at IS NULL "
             "AND NOT EXISTS (SELECT 1 FROM meeting_occurrences o WHERE o.series_id = s.id "
-            "AND o.status IN ('scheduled', 'started'))"
+            f"AND o.status IN ('scheduled', 'started')){self.shards.sql('s.guild_id')}",
+            dict(self.shards.params()),
         )
         return [_series(r) for r in rows]
 
