@@ -205,3 +205,62 @@ async def test_each_shard_process_arms_fires_and_delivers_only_its_own_servers(
     finally:
         await second.stop()
     assert len(ours.welcomes()) == 2 and len(theirs.welcomes()) == 1
+
+
+async def test_an_event_another_process_wrote_is_delivered_by_the_servers_own_process(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    """A process may write an event about a server it does not handle (a button pressed in a
+    direct message reaches shard 0's process, whatever the server). The server's own process
+    delivers it: within a second or two while it runs, at its start if it was away; the writer
+    never does."""
+    fake = fake_discord
+    clock = FakeClock(START)
+    spread = spread_servers(fake, 2, each=1)
+    ours, theirs = (Community(fake, spread[shard][0], shard) for shard in (0, 1))
+    everyone = runner_for(fake, tmp_path, clock, None)
+    await everyone.start()
+    try:
+        for c in (ours, theirs):
+            await bot_of(everyone).guild_settings.set_moderator_role(
+                c.guild_id, c.server.moderator_role.id, 0
+            )
+            await set_up(fake, everyone, c, START + timedelta(hours=3))
+        await everyone.idle()
+    finally:
+        await everyone.stop()
+
+    async def joined_again(writer: BotRunner, c: Community) -> None:
+        """What the writer's process records about community `c`'s newcomer, as a flow would."""
+        assert writer.db is not None
+        payload = {"guild_id": c.guild_id, "group_id": c.group_id, "user_id": c.newcomer.id}
+        async with writer.db.transaction() as tx:
+            await bot_of(writer).event_log.append(tx, GROUP_MEMBER_JOINED, payload)
+
+    first, second = (runner_for(fake, tmp_path, clock, shard) for shard in (0, 1))
+    await first.start(sync=False)
+    try:
+        await second.start(sync=False)
+        try:
+            await first.idle()
+            await second.idle()
+            assert len(ours.welcomes()) == 1 and len(theirs.welcomes()) == 1
+            await joined_again(first, theirs)
+            await wait_until(lambda: len(theirs.welcomes()) == 2, timeout=10)
+        finally:
+            await second.stop()
+        # Shard 1's process is away: what the first writes about its server waits for it.
+        await joined_again(first, theirs)
+        await first.idle()
+        assert await welcomes_heard(first, theirs) == ["done", "done"]
+        assert len(theirs.welcomes()) == 2 and len(ours.welcomes()) == 1
+    finally:
+        await first.stop()
+    second = runner_for(fake, tmp_path, clock, 1)
+    await second.start(sync=False)
+    try:
+        await second.idle()
+        assert await welcomes_heard(second, theirs) == ["done", "done", "done"]
+        assert len(theirs.welcomes()) == 3 and len(ours.welcomes()) == 1
+    finally:
+        await second.stop()
