@@ -15,10 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.client import Bot
-from bot.event_log import EventLog
+from bot.clock import epoch
+from bot.db import Database
+from bot.event_log import EventLog, EventLogRepository
 from bot.events import GROUP_MEMBER_JOINED
 from bot.shards import ShardSet
+from cogs.confidentiality.repository import ConfidentialityRepository
 from cogs.meetings.cog import DUE_JOB
+from cogs.meetings.repository import MeetingRepository
 from cogs.moderation.guidelines_cog import REMINDER_JOB
 from tests.conftest import FakeClock
 from tests.fakediscord import FakeDiscord
@@ -26,6 +30,7 @@ from tests.fakediscord.models import Message, User
 from tests.harness import BotRunner, Server, wait_until
 from tests.meetings.conftest import fire_due, join, make_group, person, reminders, schedule
 from tests.scale.conftest import spread_servers
+from tests.scale.test_shard_claims import FIRST, ON_SHARD_0, ON_SHARD_1, SECOND
 
 START = datetime(2027, 2, 20, 15, 0, tzinfo=UTC)
 ZONE = "Europe/London"  # UTC in February
@@ -264,3 +269,57 @@ async def test_an_event_another_process_wrote_is_delivered_by_the_servers_own_pr
         assert len(theirs.welcomes()) == 3 and len(ours.welcomes()) == 1
     finally:
         await second.stop()
+
+
+async def test_old_events_get_their_server_and_each_process_takes_its_own(
+    db: Database, clock: FakeClock
+) -> None:
+    """Events written before they kept their server (migration 0035) are given it, so the
+    server's process delivers them; an event of no server is shard 0's."""
+    now = epoch(clock())
+    async with db.transaction() as tx:
+        for guild_id in (ON_SHARD_0, ON_SHARD_1):
+            await tx.insert(  # as the bot wrote them before migration 0035
+                "INSERT INTO events (name, payload, created_at, expires_at) "
+                "VALUES ('group_updated', :payload, :now, NULL)",
+                {"payload": f'{{"group_id":1,"guild_id":{guild_id}}}', "now": now},
+            )
+        await EventLog(db, clock).append(tx, "group_updated", {"note": "of no server"})
+    first, second = EventLogRepository(db, FIRST), EventLogRepository(db, SECOND)
+    assert await first.give_servers() == 2
+    assert await second.give_servers() == 0  # once is enough, whichever process starts first
+    mine = await first.undelivered("group_updated", "Groups", 10)
+    theirs = await second.undelivered("group_updated", "Groups", 10)
+    assert [e.guild_id for e in mine] == [ON_SHARD_0, None]
+    assert [e.guild_id for e in theirs] == [ON_SHARD_1]
+    assert len(await EventLogRepository(db).undelivered("group_updated", "Groups", 10)) == 3
+
+
+async def test_sweeps_that_act_in_a_server_keep_to_their_process(
+    db: Database, clock: FakeClock
+) -> None:
+    """Meetings' Discord events are synced, and confidentiality's departed members forgotten,
+    by the server's own process only: it holds the server's cache (and knows who came back)."""
+    now = epoch(clock())
+    async with db.transaction() as tx:
+        for group_id, guild_id in ((1, ON_SHARD_0), (2, ON_SHARD_1)):
+            await tx.execute(
+                "INSERT INTO meeting_events (group_id, guild_id, dirty, next_try_at) "
+                "VALUES (:group, :guild, 1, :now)",
+                {"group": group_id, "guild": guild_id, "now": now},
+            )
+            await tx.execute(
+                "INSERT INTO confidentiality_departures (guild_id, user_id, left_at) "
+                "VALUES (:guild, 7, 0)",
+                {"guild": guild_id},
+            )
+    for shards, group_id in ((FIRST, 1), (SECOND, 2)):
+        meetings = MeetingRepository(db, shards)
+        assert [e.group_id for e in await meetings.dirty_events(now)] == [group_id]
+    assert await MeetingRepository(db).next_event_try_at() == now
+    assert len(await MeetingRepository(db).dirty_events(now)) == 2  # one process: every one
+    confidentiality = ConfidentialityRepository(db)
+    async with db.transaction() as tx:
+        assert await confidentiality.purge_departed(tx, now, 30, FIRST) == 1
+    left = await db.fetchall("SELECT guild_id FROM confidentiality_departures")
+    assert [r["guild_id"] for r in left] == [ON_SHARD_1]
