@@ -21,6 +21,7 @@ from bot.event_log import EventLog, EventLogRepository
 from bot.events import GROUP_MEMBER_JOINED
 from bot.shards import ShardSet
 from cogs.confidentiality.repository import ConfidentialityRepository
+from cogs.feedback.repository import FeedbackRepository
 from cogs.meetings.cog import DUE_JOB
 from cogs.meetings.repository import MeetingRepository
 from cogs.moderation.guidelines_cog import REMINDER_JOB
@@ -323,3 +324,32 @@ async def test_sweeps_that_act_in_a_server_keep_to_their_process(
         assert await confidentiality.purge_departed(tx, now, 30, FIRST) == 1
     left = await db.fetchall("SELECT guild_id FROM confidentiality_departures")
     assert [r["guild_id"] for r in left] == [ON_SHARD_1]
+
+
+async def test_a_start_marks_lost_only_the_votes_its_own_process_held(
+    db: Database, clock: FakeClock
+) -> None:
+    """A vote's choice waits in the memory of the process that took it (cogs/feedback): a
+    process that starts again lost its own servers' pending votes, not the other process's,
+    which still holds them and counts them when the poll closes."""
+    now = epoch(clock())
+    async with db.transaction() as tx:
+        for poll_id, guild_id in ((1, ON_SHARD_0), (2, ON_SHARD_1)):
+            await tx.execute(
+                "INSERT INTO polls (id, guild_id, channel_id, question, min_voters, voters, "
+                "status, closes_at, created_by, created_at) "
+                "VALUES (:id, :guild, 10, 'How was it?', 3, 1, 'open', :closes, 5, :now)",
+                {"id": poll_id, "guild": guild_id, "closes": now + 3600, "now": now},
+            )
+            await tx.execute(
+                "INSERT INTO poll_voters (token, poll_id, voted, pending) "
+                "VALUES (:token, :id, 1, 1)",
+                {"token": bytes([poll_id]) * 32, "id": poll_id},
+            )
+    async with db.transaction() as tx:
+        assert await FeedbackRepository(db).mark_lost(tx, FIRST) == 1
+    rows = await db.fetchall(
+        "SELECT p.id, p.voters, v.voted FROM polls p JOIN poll_voters v ON v.poll_id = p.id "
+        "ORDER BY p.id"
+    )
+    assert [(r["id"], r["voters"], r["voted"]) for r in rows] == [(1, 0, 0), (2, 1, 1)]
