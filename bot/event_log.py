@@ -139,6 +139,8 @@ class EventLogRepository:
             "SELECT id, payload FROM events WHERE guild_id IS NULL AND payload LIKE :named",
             {"named": '%"guild_id":%'},
         )
+        if not rows:
+            return 0  # the usual case: no write, no turn at the database
         given = 0
         async with self.db.transaction() as tx:
             for row in rows:
@@ -283,13 +285,19 @@ class EventLog:
         and nothing here hears their commit. A new one of this process's servers wakes the
         delivery (one cheap read a second)."""
         seen: int | None = None
+        failing = False
         while self._started:
             await asyncio.sleep(SHARED_POLL_SECONDS)
             try:
                 latest = await self.repository.latest()
             except Exception:
-                log.warning("event log: could not look for new events", exc_info=True)
+                if not failing:  # once per outage, not every second
+                    log.warning("event log: could not look for new events", exc_info=True)
+                failing = True
                 continue
+            if failing:
+                log.info("event log: looking for new events again")
+                failing = False
             if latest is not None and latest != seen:
                 seen = latest
                 self.wake()
