@@ -22,6 +22,7 @@ from bot.events import GROUP_MEMBER_JOINED
 from bot.shards import ShardSet
 from cogs.confidentiality.repository import ConfidentialityRepository
 from cogs.feedback.repository import FeedbackRepository
+from cogs.groups.repository import GroupRepository
 from cogs.meetings.cog import DUE_JOB
 from cogs.meetings.repository import MeetingRepository
 from cogs.moderation.guidelines_cog import REMINDER_JOB
@@ -324,6 +325,31 @@ async def test_sweeps_that_act_in_a_server_keep_to_their_process(
         assert await confidentiality.purge_departed(tx, now, 30, FIRST) == 1
     left = await db.fetchall("SELECT guild_id FROM confidentiality_departures")
     assert [r["guild_id"] for r in left] == [ON_SHARD_1]
+
+
+async def test_expired_seats_are_freed_by_the_servers_own_process(
+    db: Database, clock: FakeClock
+) -> None:
+    """A seat held for a member who never passed the gates is freed, and offered to the next
+    on the waitlist with the offer's expiry armed, by the process of the group's server."""
+    now = epoch(clock())
+    async with db.transaction() as tx:
+        for group_id, guild_id in ((1, ON_SHARD_0), (2, ON_SHARD_1)):
+            await tx.execute(
+                "INSERT INTO groups (id, guild_id, name, name_key, timezone, created_at, "
+                "created_by, updated_at) VALUES (:id, :guild, 'Circle', 'circle', 'UTC', 0, 1, 0)",
+                {"id": group_id, "guild": guild_id},
+            )
+            await tx.execute(
+                "INSERT INTO group_join_tickets (group_id, guild_id, user_id, source, "
+                "created_at, expires_at) VALUES (:id, :guild, 7, 'join', 0, :now)",
+                {"id": group_id, "guild": guild_id, "now": now},
+            )
+    groups = GroupRepository(db)
+    async with db.transaction() as tx:
+        assert await groups.drop_expired_tickets(tx, now, SECOND) == [2]
+    async with db.transaction() as tx:
+        assert await groups.drop_expired_tickets(tx, now, FIRST) == [1]
 
 
 async def test_a_start_marks_lost_only_the_votes_its_own_process_held(
