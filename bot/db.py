@@ -14,7 +14,7 @@ import sqlite3
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -267,6 +267,14 @@ class Database:
         finally:
             self._lock.release()
         tx.committed()
+
+    def row_locked_transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """A transaction that writes only rows its own statements lock as they choose them
+        (`/* FOR UPDATE SKIP LOCKED */`: a queue's claim, bot/outbox.py), whatever other rows
+        say: correct under READ COMMITTED with row locks alone. On PostgreSQL it does not take
+        the database-wide write lock, so several processes claim at the same time, each row
+        once; on SQLite (one writer) it is `transaction()`."""
+        return self.transaction()
 
     async def _begin(self) -> None:
         """Take the connection lock and BEGIN IMMEDIATE; the lock is held on return."""

@@ -30,7 +30,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -314,15 +314,24 @@ class PostgresDatabase(Database):
             await self._readers.close()
             await self._writer.close()
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
         """BEGIN and the advisory write lock, under the connection lock; COMMIT on success,
         ROLLBACK on any exception (and when COMMIT itself fails)."""
+        return self._transaction(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+
+    def row_locked_transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """A queue's claim (bot/db.py): READ COMMITTED, the rows locked by its statements
+        (FOR UPDATE SKIP LOCKED), without the advisory write lock: claims of several processes
+        run at the same time. Still one at a time on this process's connection."""
+        return self._transaction("BEGIN ISOLATION LEVEL READ COMMITTED")
+
+    @asynccontextmanager
+    async def _transaction(self, begin: str) -> AsyncIterator[Transaction]:
         await self._lock.acquire()
         try:
             conn = self._writer
             try:
-                await conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+                await conn.execute(begin)
             except BaseException:
                 await self._rollback()  # the lock not granted in time (is_busy), a cancel
                 raise
