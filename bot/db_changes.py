@@ -133,7 +133,7 @@ class ChangesListener:
                 pass
             try:
                 await asyncio.wait_for(conn.execute("SELECT 1"), self.ping_timeout)
-            except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            except Exception:  # timed out, refused, the connection gone
                 return
 
     def _deaf(self) -> None:

@@ -9,12 +9,15 @@ its own repositories, as `python -m bot` builds them."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import asyncpg
 import pytest
 
+import bot.db_changes
 from bot.db import Database
 from bot.db_postgres import PostgresDatabase
 from bot.directory import GroupRef
@@ -225,3 +228,40 @@ async def test_while_nobody_listens_nothing_is_remembered(
         await by_hand(pg_url, "UPDATE guild_settings SET escalation_channel_id = $1", channel)
         assert await read() == channel  # read now, not remembered
     assert not two[1].changes.listening
+
+
+@pytest.fixture
+def quick_pings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The listening connection asked every 0.2 s, and given up after 0.2 s without answer."""
+    monkeypatch.setattr(bot.db_changes, "LISTEN_PING_SECONDS", 0.2)
+    monkeypatch.setattr(bot.db_changes, "LISTEN_PING_TIMEOUT", 0.2)
+
+
+@pytest.mark.usefixtures("quick_pings")
+async def test_a_listening_connection_that_stops_answering_is_given_up(
+    two: tuple[Database, Database], pg_url: str
+) -> None:
+    """The connection stays open but nothing comes through it (its server process frozen, as
+    behind a network that drops packets): the ping that gets no answer gives it up, and the
+    change made meanwhile, whose notification is stuck there, is seen all the same."""
+    first, second = GuildSettingsRepository(two[0]), GuildSettingsRepository(two[1])
+    assert isinstance(two[1], PostgresDatabase) and two[1].listener is not None
+    listener = two[1].listener
+    assert listener.ping_seconds == 0.2
+    await set_escalation_channel(first, CHANNEL)
+    await asyncio.sleep(SETTLE)
+    read = escalation(second)
+    assert await read() == CHANNEL
+    pid = listener.server_pid
+    assert pid is not None
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        await set_escalation_channel(first, MOVED)
+        await eventually(read, MOVED)
+        async with asyncio.timeout(HEARD_WITHIN * 5):
+            while listener.connections < 2 or not two[1].changes.listening:
+                await asyncio.sleep(0.01)
+        await set_escalation_channel(first, THIRD)  # heard on the new connection
+        await eventually(read, THIRD)
+    finally:
+        os.kill(pid, signal.SIGCONT)
