@@ -12,10 +12,11 @@ import asyncio
 import logging
 import sqlite3
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
@@ -72,16 +73,63 @@ def database_errors() -> tuple[type[BaseException], ...]:
     return (sqlite3.Error, asyncpg.PostgresError)
 
 
+class Forgetful(Protocol):
+    """Answers kept in memory (bot/directory.py `Remembered`): `changed()` forgets them."""
+
+    def changed(self) -> None: ...
+
+
+class Changes:
+    """What this process remembers from the database (`Remembered`, by name), and whether an
+    answer may be kept at all.
+
+    SQLite has one process: its own writes are every write, and a cache forgets at its own
+    commits. On PostgreSQL several processes share the database: a write that changes
+    remembered rows announces it (`Transaction.announce_change`, a NOTIFY sent with the
+    transaction, delivered only if it commits), and every process listens (bot/db_postgres.py)
+    and forgets that cache's answers (`forget`). While it cannot listen (the connection lost,
+    not yet back), `listening` is False: nothing is kept, every lookup reads the database, and
+    everything remembered was forgotten when the connection went (`forget_all`)."""
+
+    def __init__(self) -> None:
+        self._caches: dict[str, weakref.WeakSet[Forgetful]] = {}
+        self.listening = True
+
+    def register(self, name: str, cache: Forgetful) -> None:
+        self._caches.setdefault(name, weakref.WeakSet()).add(cache)
+
+    def forget(self, name: str) -> None:
+        """Another process changed what `name` caches read ("*": anything)."""
+        if name == "*":
+            self.forget_all()
+            return
+        for cache in list(self._caches.get(name, ())):
+            cache.changed()
+
+    def forget_all(self) -> None:
+        for caches in list(self._caches.values()):
+            for cache in list(caches):
+                cache.changed()
+
+
 class Transaction:
     """Statements run inside one BEGIN IMMEDIATE ... COMMIT, holding the connection lock."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._after_commit: list[Callable[[], None]] = []
+        self._announced: set[str] = set()
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once the transaction has committed (never if it rolls back)."""
         self._after_commit.append(callback)
+
+    def announce_change(self, name: str, guild_id: int | None = None) -> None:
+        """This transaction changes what the remembered answers called `name` were read from
+        (of `guild_id`'s server, when known): other processes sharing the database forget them
+        once it commits (PostgreSQL; on SQLite, one process, there is nobody to tell). Names
+        and ids only: never a member's data."""
+        self._announced.add(f"{name} {'*' if guild_id is None else guild_id}")
 
     def committed(self) -> None:
         """Called by the database once COMMIT went through: the `after_commit` callbacks."""
@@ -146,6 +194,7 @@ class Database:
         self._reads = ReadTurns()
         self._lock = _ConnectionLock()
         self.eraser = LogEraser(self)
+        self.changes = Changes()  # one process: its own commits are every change
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -218,6 +267,14 @@ class Database:
         finally:
             self._lock.release()
         tx.committed()
+
+    def row_locked_transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """A transaction that writes only rows its own statements lock as they choose them
+        (`/* FOR UPDATE SKIP LOCKED */`: a queue's claim, bot/outbox.py), whatever other rows
+        say: correct under READ COMMITTED with row locks alone. On PostgreSQL it does not take
+        the database-wide write lock, so several processes claim at the same time, each row
+        once; on SQLite (one writer) it is `transaction()`."""
+        return self.transaction()
 
     async def _begin(self) -> None:
         """Take the connection lock and BEGIN IMMEDIATE; the lock is held on return."""

@@ -13,6 +13,9 @@ The same `Database` / `Transaction` API as SQLite's (bot/db.py), with the same g
   back as SQLite gives them: booleans as 0 and 1, SUM() of integers as int (numeric decoded).
 - Parameters are converted to the type PostgreSQL expects where SQLite would have accepted
   them as they are (an int for a text column, True for an integer).
+- Remembered answers (bot/db.py `Changes`): the changes a transaction announced are sent
+  with it (`pg_notify`, just before COMMIT), and a connection of their own listens for the
+  other processes' (bot/db_changes.py `ChangesListener`).
 
 Purged words: a DELETE or UPDATE leaves the old row version as a dead tuple in its page (and in
 the write-ahead log) until VACUUM reclaims it; `forget()` starts a VACUUM of the database in the
@@ -27,7 +30,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -35,7 +38,8 @@ from urllib.parse import urlsplit
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from bot.db import Database, LogEraser, Params, Row, Transaction, _ConnectionLock
+from bot.db import Changes, Database, LogEraser, Params, Row, Transaction, _ConnectionLock
+from bot.db_changes import CHANGES_CHANNEL, ChangesListener
 from bot.sql_dialect import Translated, translate
 
 log = logging.getLogger(__name__)
@@ -226,6 +230,17 @@ class PostgresTransaction(Transaction):
         self._pg = conn
         self._statements = statements
         self._after_commit: list[Callable[[], None]] = []
+        self._announced: set[str] = set()
+
+    async def announce(self) -> None:
+        """The changes `announce_change` named, as NOTIFY in this transaction (sent if it
+        commits; the same one twice in a transaction is sent once)."""
+        if self._announced:
+            await self._pg.execute(
+                "SELECT pg_notify($1, change) FROM unnest($2::text[]) AS change",
+                CHANGES_CHANNEL,
+                sorted(self._announced),
+            )
 
     async def execute(self, sql: str, params: Params = None) -> int:
         return await self._statements.execute(self._pg, sql, params)
@@ -243,7 +258,13 @@ class PostgresTransaction(Transaction):
 class PostgresDatabase(Database):
     """`Database` on a PostgreSQL server (see the module's docstring)."""
 
-    def __init__(self, url: str, writer: asyncpg.Connection, readers: asyncpg.Pool) -> None:
+    def __init__(
+        self,
+        url: str,
+        writer: asyncpg.Connection,
+        readers: asyncpg.Pool,
+        changes: Changes | None = None,
+    ) -> None:
         name = urlsplit(url).path.lstrip("/") or "postgres"
         # Logs name `path.name`: the database, never the password. No file is there, and none
         # can be made there by mistake (an SQLite tool pointed at it fails).
@@ -259,6 +280,8 @@ class PostgresDatabase(Database):
         self._vacuum: asyncio.Task[None] | None = None
         self._vacuum_again = False
         self.eraser = LogEraser(self)
+        self.changes = changes or Changes()
+        self.listener: ChangesListener | None = None
 
     @classmethod
     async def connect(cls, url: str) -> PostgresDatabase:
@@ -274,9 +297,14 @@ class PostgresDatabase(Database):
             await writer.close()
             raise
         log.debug("opened PostgreSQL database %s", urlsplit(url).path.lstrip("/"))
-        return cls(url, writer, readers)
+        db = cls(url, writer, readers)
+        db.listener = ChangesListener(url, db.changes, ignore_pid=writer.get_server_pid())
+        await db.listener.start()
+        return db
 
     async def close(self) -> None:
+        if self.listener is not None:
+            await self.listener.stop()
         await self.eraser.stop()
         task, self._vacuum = self._vacuum, None
         if task is not None:
@@ -286,21 +314,31 @@ class PostgresDatabase(Database):
             await self._readers.close()
             await self._writer.close()
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
         """BEGIN and the advisory write lock, under the connection lock; COMMIT on success,
         ROLLBACK on any exception (and when COMMIT itself fails)."""
+        return self._transaction(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+
+    def row_locked_transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """A queue's claim (bot/db.py): READ COMMITTED, the rows locked by its statements
+        (FOR UPDATE SKIP LOCKED), without the advisory write lock: claims of several processes
+        run at the same time. Still one at a time on this process's connection."""
+        return self._transaction("BEGIN ISOLATION LEVEL READ COMMITTED")
+
+    @asynccontextmanager
+    async def _transaction(self, begin: str) -> AsyncIterator[Transaction]:
         await self._lock.acquire()
         try:
             conn = self._writer
             try:
-                await conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+                await conn.execute(begin)
             except BaseException:
                 await self._rollback()  # the lock not granted in time (is_busy), a cancel
                 raise
             tx = PostgresTransaction(conn, self._statements)
             try:
                 yield tx
+                await tx.announce()
             except BaseException:
                 await self._rollback()
                 raise

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from bot.db import Changes, Transaction
 
 T = TypeVar("T")
 
@@ -139,21 +142,36 @@ class Remembered(Generic[T]):
     """Answers read from the database, kept in memory until what they were read from changes:
     the lookups every message asks (which group a channel belongs to, a server's settings).
 
-    The code that writes calls `changed()` when it writes and again once the write has
-    committed (`tx.after_commit(cache.changed)`): every answer is forgotten each time, and an
-    answer whose read overlapped a change is not kept (it may have read the old rows). So an
-    answer is never older than the last committed write of this process; a write made by
-    another process, or by hand in SQL, is not seen until this process writes again or starts
-    again. At most `limit` answers are kept (all are forgotten when it is reached)."""
+    The code that writes calls `changed_in(tx, guild_id)` in its transaction: every answer is
+    forgotten then and again once the write has committed, and an answer whose read overlapped
+    a change is not kept (it may have read the old rows). So an answer is never older than the
+    last committed write of this process. Named and given the database's `changes`
+    (bot/db.py `Changes`), it is also forgotten when another process sharing the database
+    (PostgreSQL) commits such a write, and keeps nothing while that cannot be heard. At most
+    `limit` answers are kept (all are forgotten when it is reached)."""
 
-    def __init__(self, limit: int = 10_000) -> None:
+    def __init__(
+        self, changes: Changes | None = None, name: str = "", *, limit: int = 10_000
+    ) -> None:
         self.limit = limit
+        self.name = name
+        self._changes = changes
         self._answers: dict[Hashable, T] = {}
         self._generation = 0
+        if changes is not None and name:
+            changes.register(name, self)
 
     def changed(self) -> None:
         self._generation += 1
         self._answers.clear()
+
+    def changed_in(self, tx: Transaction, guild_id: int | None = None) -> None:
+        """`tx` writes what the answers are read from (in `guild_id`'s server, when known):
+        forget them now and at its commit, and tell the other processes (bot/db.py)."""
+        self.changed()
+        tx.after_commit(self.changed)
+        if self.name:
+            tx.announce_change(self.name, guild_id)
 
     async def get(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
         try:
@@ -162,7 +180,8 @@ class Remembered(Generic[T]):
             pass
         generation = self._generation
         answer = await read()
-        if generation == self._generation:
+        keep = self._changes is None or self._changes.listening
+        if keep and generation == self._generation:
             if len(self._answers) >= self.limit:
                 self._answers.clear()
             self._answers[key] = answer

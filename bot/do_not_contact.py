@@ -14,7 +14,8 @@ distress from that account, who is alive and needs them (the moderators' alert g
 channel as always).
 
 The answers are kept in memory (`Remembered`): a DM costs no database read. Writers call
-`add_in` / `remove_in` inside their transaction, which forget the answers at commit.
+`add_in` / `remove_in` inside their transaction, which forget the answers at commit, in every
+process sharing the database.
 
 This module holds the rules and the SQL; it never imports discord.
 """
@@ -75,7 +76,7 @@ class DoNotContact:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.repository = DoNotContactRepository(db)
         self._clock = clock
-        self._answers: Remembered[bool] = Remembered()
+        self._answers: Remembered[bool] = Remembered(db.changes, "do_not_contact")
 
     async def barred(self, guild_id: int | None, user_id: int) -> bool:
         """True when nothing may be sent privately to `user_id` for this server."""
@@ -85,8 +86,7 @@ class DoNotContact:
 
     async def add_in(self, tx: Transaction, guild_id: int, user_id: int) -> bool:
         """List the member, in the caller's transaction. True if they were not listed yet."""
-        self._answers.changed()
-        tx.after_commit(self._answers.changed)
+        self._answers.changed_in(tx, guild_id)
         added = await self.repository.insert(tx, guild_id, user_id, epoch(self._clock()))
         if added:
             log.info("do not contact: a member of guild %d is listed", guild_id)
@@ -94,8 +94,7 @@ class DoNotContact:
 
     async def remove_in(self, tx: Transaction, guild_id: int, user_id: int) -> bool:
         """Take the member off the list (recorded by mistake). True if they were listed."""
-        self._answers.changed()
-        tx.after_commit(self._answers.changed)
+        self._answers.changed_in(tx, guild_id)
         return await self.repository.delete(tx, guild_id, user_id)
 
     async def listed(self, guild_id: int) -> list[int]:

@@ -281,7 +281,7 @@ class GuildSettingsRepository:
         self.db = db
         # Every message in a crisis, and every alert, reads its server's settings: remembered
         # until this repository writes them again (`upsert`, the one writer of the table).
-        self.remembered: Remembered[GuildSettings | None] = Remembered()
+        self.remembered: Remembered[GuildSettings | None] = Remembered(db.changes, "guild_settings")
 
     async def get(self, guild_id: int) -> GuildSettings | None:
         return await self.remembered.get(guild_id, lambda: self._read(guild_id))
@@ -299,8 +299,7 @@ class GuildSettingsRepository:
     ) -> None:
         if field not in _FIELDS:
             raise ValueError(f"unknown setting {field!r}")
-        self.remembered.changed()
-        tx.after_commit(self.remembered.changed)
+        self.remembered.changed_in(tx, guild_id)
         await tx.execute(
             f"INSERT INTO guild_settings (guild_id, {field}, updated_at, updated_by) "
             f"VALUES (:guild_id, :value, :now, :by) "

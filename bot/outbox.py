@@ -226,6 +226,23 @@ class OutboxRepository:
         others, oldest first within each. A row waits while an older row of at least its
         priority for the same destination is waiting for its retry, so each channel gets its
         messages in order. `tried_after` (a Discord snowflake) is kept from the first claim."""
+        async with self.db.row_locked_transaction() as tx:
+            return await self.claim_in(
+                tx, now, limit, urgent_limit=urgent_limit, tried_after=tried_after
+            )
+
+    async def claim_in(
+        self,
+        tx: Transaction,
+        now: int,
+        limit: int,
+        *,
+        urgent_limit: int | None = None,
+        tried_after: int | None = None,
+    ) -> list[OutboxMessage]:
+        """`claim_due` in `tx`, a `row_locked_transaction()` (bot/db.py): each statement writes
+        only the rows it locked (skipping those another transaction holds; one another claim
+        leased meanwhile is read again as leased), so each row is claimed once."""
         params = {
             "now": now,
             "lease_until": now + LEASE_SECONDS,
@@ -234,12 +251,11 @@ class OutboxRepository:
             **self.shards.params(),
         }
         rows: list[Row] = []
-        async with self.db.transaction() as tx:
-            urgent = limit if urgent_limit is None else urgent_limit
-            if urgent > 0:
-                rows += await tx.fetchall(self._claim_urgent, {**params, "limit": urgent})
-            if limit > 0:
-                rows += await tx.fetchall(self._claim_normal, {**params, "limit": limit})
+        urgent = limit if urgent_limit is None else urgent_limit
+        if urgent > 0:
+            rows += await tx.fetchall(self._claim_urgent, {**params, "limit": urgent})
+        if limit > 0:
+            rows += await tx.fetchall(self._claim_normal, {**params, "limit": limit})
         return sorted((_message(r) for r in rows), key=lambda m: (-m.priority, m.id))
 
     async def prioritise(self, kinds: dict[str, int]) -> int:

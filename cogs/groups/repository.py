@@ -45,15 +45,16 @@ class GroupRepository(MembershipQueries, AccessQueries, FlowQueries):
         # The group of a channel as other features see it (`bot.groups.for_channel`, asked for
         # every message): remembered until the next write to the groups table (`insert`,
         # `update`, its only writers), which forgets them all (bot/directory.py).
-        self.channel_refs: Remembered[GroupRef | None] = Remembered()
+        # Other processes' writes are heard too (bot/db.py `Changes`).
+        self.channel_refs: Remembered[GroupRef | None] = Remembered(db.changes, "group_channels")
         # Who leads which group, and each member's groups (repository_membership.py).
-        self.leaders = Remembered[bool]()
-        self.memberships = Remembered[tuple[GroupRef, ...]]()
+        self.leaders = Remembered[bool](db.changes, "group_leaders")
+        self.memberships = Remembered[tuple[GroupRef, ...]](db.changes, "group_memberships")
 
-    def _groups_changed(self, tx: Transaction) -> None:
-        self.channel_refs.changed()
-        tx.after_commit(self.channel_refs.changed)
-        self._memberships_changed(tx)  # a group archived or renamed: its members' lists too
+    def _groups_changed(self, tx: Transaction, guild_id: int | None = None) -> None:
+        self.channel_refs.changed_in(tx, guild_id)
+        # a group archived or renamed: its members' lists too
+        self._memberships_changed(tx, guild_id)
 
     # ------------------------------------------------------------------ groups
 
@@ -120,7 +121,7 @@ class GroupRepository(MembershipQueries, AccessQueries, FlowQueries):
     async def insert(self, tx: Transaction, values: dict[str, Any]) -> int:
         columns = ", ".join(values)
         params = ", ".join(f":{k}" for k in values)
-        self._groups_changed(tx)
+        self._groups_changed(tx, values.get("guild_id"))
         return await tx.insert(f"INSERT INTO groups ({columns}) VALUES ({params})", values)
 
     async def update(self, tx: Transaction, group_id: int, values: dict[str, Any]) -> None:

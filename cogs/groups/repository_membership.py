@@ -40,10 +40,9 @@ class MembershipQueries:
     leaders: Remembered[bool]
     memberships: Remembered[tuple[GroupRef, ...]]
 
-    def _memberships_changed(self, tx: Transaction) -> None:
+    def _memberships_changed(self, tx: Transaction, guild_id: int | None = None) -> None:
         for cache in (self.leaders, self.memberships):
-            cache.changed()
-            tx.after_commit(cache.changed)
+            cache.changed_in(tx, guild_id)
 
     # ------------------------------------------------------------------ members
 
@@ -108,7 +107,7 @@ class MembershipQueries:
     async def add_member(
         self, tx: Transaction, group: Group, user_id: int, role: str, now: int
     ) -> None:
-        self._memberships_changed(tx)
+        self._memberships_changed(tx, group.guild_id)
         await tx.execute(
             "INSERT INTO group_members (group_id, guild_id, user_id, role, joined_at) "
             "VALUES (:g, :guild, :u, :role, :now) "
