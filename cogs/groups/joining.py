@@ -295,6 +295,13 @@ class GroupsDirectory(Directory):
         self._joining = joining
 
     async def complete_join(self, guild_id: int, group_id: int, user_id: int) -> bool:
+        if not self._joining.bot.owns_guild(guild_id):
+            # A gate answered in a direct message reaches shard 0's process, and the server is
+            # another process's (SHARD_IDS, bot/shards.py): this one has no cache of it to
+            # grant the role from. The durable `join_gate_passed` the gate wrote lets the
+            # member in there, role and welcome included; here, only whether a seat is still
+            # held for them.
+            return await self.join_source(guild_id, group_id, user_id) is not None
         return await self._joining.admit(guild_id, group_id, user_id, None)
 
     async def cancel_join(self, guild_id: int, group_id: int, user_id: int) -> None:
