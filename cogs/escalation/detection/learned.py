@@ -33,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from math import exp, sqrt
 from pathlib import Path
+from typing import Self
 
 from cogs.escalation.detection.learned_features import (
     CACHE_LIMIT,
@@ -174,7 +175,7 @@ class LearnedModel:
     # ------------------------------------------------------------------ loading
 
     @classmethod
-    def load(cls, path: Path = WEIGHTS) -> LearnedModel:
+    def load(cls, path: Path = WEIGHTS) -> Self:
         data = path.read_bytes()
         if not data.startswith(MAGIC):
             raise ValueError(f"{path} is not a learned-signal weights file")
