@@ -191,6 +191,10 @@ class Before(LearnedModel):
         level, level_p = self._old_level(words)
         return Signal(probability, level, level_p, _strongest(shares, terms))
 
+    def alerting(self, text: str) -> Signal | None:
+        signal = self.signal(text)  # the detector read the whole signal of every message
+        return signal if signal.level else None
+
 
 def decision(found: Detection | None) -> tuple[object, ...] | None:
     if found is None:

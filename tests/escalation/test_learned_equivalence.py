@@ -25,6 +25,7 @@ import pytest
 
 from cogs.escalation.detection import Detection, Detector, LearnedModel, Lexicon, learned_features
 from cogs.escalation.detection.learned import Signal, _strongest
+from tests.escalation.test_detection_learned import constant_model
 
 ROOT = Path(__file__).resolve().parents[2]
 SETS = sorted((ROOT / "tests" / "escalation" / "data").glob("*.jsonl"))
@@ -141,6 +142,12 @@ class Reference(LearnedModel):
         return Signal(
             probability, self.levels[best], exps[best] / sum(exps), _strongest(shares, terms)
         )
+
+    def alerting(self, text: str) -> Signal | None:
+        """What the detector asks of a message the rules found nothing in: the signal, when it
+        names a level."""
+        signal = self.signal(text)
+        return signal if signal.level else None
 
 
 # ---------------------------------------------------------------------------- the messages
@@ -290,3 +297,19 @@ def test_the_caches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         sizes = model.cached()
         assert 0 < sizes["pieces"] <= 50 and 0 < sizes["words"] <= 50, sizes
         assert sizes["levels"] <= 50, sizes
+
+
+def test_a_score_a_hair_from_the_threshold_decides_as_its_probability() -> None:
+    """The detector does not build a signal for a message clearly below the threshold, nor score
+    one of fewer than four words: at a hair's breadth from the threshold, either side, it
+    decides as the probability says."""
+    lexicon = Lexicon.load()
+    text = "rough day at the clinic again"  # nothing for the rules
+    for logit, alerts in ((-1e-7, False), (1e-7, True), (-1e-5, False), (1e-5, True)):
+        model = constant_model(logit, {"preparatory": 2.0}, threshold=0.5)
+        assert (model.probability(text) >= 0.5) is alerts
+        found = Detector(lexicon, learned=model).scan(text)
+        assert (found is not None and found.alert) is alerts, logit
+    loud = Detector(lexicon, learned=constant_model(30.0, {"preparatory": 2.0}))
+    assert loud.scan("rough day again") is None  # three words: the rules' alone
+    assert loud.scan("rough day again today") is not None

@@ -31,7 +31,7 @@ import sys
 from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from math import exp, sqrt
+from math import exp, inf, log, log1p, sqrt
 from pathlib import Path
 from typing import Self
 
@@ -171,6 +171,7 @@ class LearnedModel:
         self.classes = invert(classes or {})
         self.meta = meta or {}
         self._scorer = Scorer(weights, size, scale, self.classes, level_weights, level_size)
+        self._below = _below(threshold)
 
     # ------------------------------------------------------------------ loading
 
@@ -264,6 +265,17 @@ class LearnedModel:
         level, level_p = self._level(entries)
         return Signal(probability, level, level_p, _strongest(self._scorer.shares(entries), terms))
 
+    def alerting(self, text: str) -> Signal | None:
+        """``signal(text)`` when it names a level (the model may raise an alert on it), else
+        None: what the detector needs of a message the rules found nothing in. A message of
+        fewer than MIN_WORDS words is not scored, and one whose score is below the threshold's
+        by more than any rounding builds no Signal."""
+        entries = self._scorer.entries(text)
+        if len(entries) < MIN_WORDS or self._logit(entries) < self._below:
+            return None
+        signal = self.signal(text)
+        return signal if signal.level else None
+
     def signal_context(self, previous: Sequence[str], text: str) -> Signal:
         """`text` read after the member's earlier messages: the messages read together (a
         pre-op "I have the pills ready" after talk of surgery is not what it is alone). When
@@ -275,6 +287,16 @@ class LearnedModel:
             return self.signal(text)
         joint = self.signal(" \n ".join([*earlier, text]))
         return Signal(joint.probability, joint.level, joint.level_probability, joint.terms, True)
+
+
+def _below(threshold: float) -> float:
+    """A score under which the probability is surely below `threshold`: a millionth below the
+    threshold's own score (the probability is then about 1e-7 below it, and rounding moves it by
+    about 1e-16); minus infinity when that cannot be said."""
+    if not 0.0 < threshold < 1.0:
+        return -inf
+    below = log(threshold) - log1p(-threshold) - 1e-6
+    return below if _sigmoid(below) < threshold * (1.0 - 1e-12) else -inf
 
 
 def _strongest(shares: list[tuple[str, float]], limit: int) -> tuple[str, ...]:

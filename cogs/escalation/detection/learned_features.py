@@ -173,11 +173,7 @@ class Scorer:
     ) -> None:
         self._weights = weights
         self._mask = size - 1
-        self._scale = scale = float(scale)
-        # each slot's share as a pair of neighbours: its weight times the scale times
-        # WORD_COUNT (the same float as working it out each time; one float per distinct weight)
-        share_of = {w: w * scale * WORD_COUNT for w in set(weights)}
-        self._pair_shares = list(map(share_of.__getitem__, weights))
+        self._scale = float(scale)
         self._classes = classes
         self._class_crcs = {
             name: _crc32((_CLASS + name).encode()) for names in classes.values() for name in names
@@ -277,7 +273,7 @@ class Scorer:
         ``units``: each word, then each pair of neighbours), the integer sum of the weights of
         the pairs one apart and of the pairs of classes (each times its count), and the total
         count of features. No words: (0.0, 0, 0)."""
-        pair_shares, weights, mask, crc32 = self._pair_shares, self._weights, self._mask, _crc32
+        weights, mask, scale, crc32 = self._weights, self._mask, self._scale, _crc32
         word_shares: list[float] = []
         neighbours: list[float] = []
         count = skip = 0
@@ -292,7 +288,8 @@ class Scorer:
                 else:
                     present.update(classes)
             if last is not None:
-                neighbours.append(pair_shares[crc32(data, last) & mask])
+                # a pair's share: its weight times the scale times WORD_COUNT, in that order
+                neighbours.append(weights[crc32(data, last) & mask] * scale * WORD_COUNT)
                 if before is not None:
                     skip += weights[crc32(data, before) & mask]
             before, last, last_skip = last_skip, pair_start, skip_start
@@ -310,10 +307,10 @@ class Scorer:
     def shares(self, entries: Sequence[Entry]) -> list[tuple[str, float]]:
         """Each word's and each pair of neighbours' share of the score (what a moderator is
         shown the strongest of)."""
-        pair_shares, mask = self._pair_shares, self._mask
+        weights, mask, scale = self._weights, self._mask, self._scale
         out = [(e[0], e[1]) for e in entries]
         out.extend(
-            (f"{a[0]} {b[0]}", pair_shares[_crc32(b[4], a[5]) & mask])
+            (f"{a[0]} {b[0]}", weights[_crc32(b[4], a[5]) & mask] * scale * WORD_COUNT)
             for a, b in itertools.pairwise(entries)
         )
         return out
