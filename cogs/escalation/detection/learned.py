@@ -394,12 +394,10 @@ def stands(signal: object, alert_threshold: int) -> bool:
 
 def needs_agreement(found: Detection) -> bool:
     """An alert of the rules that none of its signals makes stand on its own."""
-    if not found.alert:
-        return False
     threshold = found.threshold
-    return not stands(found.best, threshold) and not any(
-        stands(other, threshold) for other in found.found
-    )
+    if found.severity < threshold or stands(found.best, threshold):  # no alert, or it stands
+        return False
+    return not any(stands(other, threshold) for other in found.found)
 
 
 def agreed(
