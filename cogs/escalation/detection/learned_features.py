@@ -30,8 +30,8 @@ import unicodedata
 import zlib
 from array import array
 from collections.abc import Mapping, Sequence
-from itertools import chain, repeat
-from operator import and_
+from itertools import chain
+from operator import itemgetter
 
 CHAR_MIN, CHAR_MAX = 3, 5
 MAX_WORD_CHARS = 30  # longer "words" (a link, a key mash) give their word feature only
@@ -235,7 +235,7 @@ class Scorer:
             return known
         crcs = self._crcs(word)
         weights, mask = self._weights, self._mask
-        share = sum([weights[c & mask] for c in crcs])
+        share = _summed(weights, [c & mask for c in crcs])
         known = (
             word,
             share * self._scale,
@@ -260,7 +260,7 @@ class Scorer:
         if known is None:
             weights, mask = self._weights, self._mask
             crcs = [_crc32(f.encode()) for f in class_pair_features(present)]
-            known = (sum([weights[c & mask] for c in crcs]), len(crcs))
+            known = (_summed(weights, [c & mask for c in crcs]), len(crcs))
             if len(self._class_sets) >= CLASS_SETS_LIMIT:
                 self._class_sets.clear()
             self._class_sets[present] = known
@@ -318,33 +318,35 @@ class Scorer:
     def level_sums(self, entries: Sequence[Entry]) -> list[int]:
         """For each level of the level head, the weights of the message's features summed (each
         feature as often as it occurs)."""
-        mask = repeat(self._level_mask)
+        mask = self._level_mask
         data = [e[4] for e in entries]
-        pairs = list(map(_crc32, data[1:], [e[5] for e in entries]))
-        skips = list(map(_crc32, data[2:], [e[6] for e in entries]))
+        pairs = [c & mask for c in map(_crc32, data[1:], [e[5] for e in entries])]
+        skips = [c & mask for c in map(_crc32, data[2:], [e[6] for e in entries])]
         present = {name for e in entries for name in e[3]}
-        classes = [_crc32(f.encode()) for f in class_pair_features(present)]
+        classes = [_crc32(f.encode()) & mask for f in class_pair_features(present)]
         words = [self._word_levels(e[0]) for e in entries]
-        out = []
-        for i, weights in enumerate(self._level_weights):
-            get = weights.__getitem__
-            out.append(
-                sum(levels[i] for levels in words)
-                + sum(map(get, map(and_, pairs, mask))) * WORD_COUNT
-                + sum(map(get, map(and_, skips, mask))) * SKIP_COUNT
-                + sum(map(get, map(and_, classes, mask))) * CLASS_COUNT
-            )
-        return out
+        return [
+            sum(levels[i] for levels in words)
+            + _summed(weights, pairs) * WORD_COUNT
+            + _summed(weights, skips) * SKIP_COUNT
+            + _summed(weights, classes) * CLASS_COUNT
+            for i, weights in enumerate(self._level_weights)
+        ]
 
     def _word_levels(self, word: str) -> tuple[int, ...]:
         known = self._levels.get(word)
         if known is None:
-            crcs = self._crcs(word)
-            mask = repeat(self._level_mask)
-            known = tuple(
-                sum(map(w.__getitem__, map(and_, crcs, mask))) for w in self._level_weights
-            )
+            mask = self._level_mask
+            slots = [c & mask for c in self._crcs(word)]
+            known = tuple(_summed(w, slots) for w in self._level_weights)
             if len(self._levels) >= CACHE_LIMIT:
                 self._levels.clear()
             self._levels[word] = known
         return known
+
+
+def _summed(weights: array, slots: list[int]) -> int:
+    """The weights in these slots, summed (a slot as often as it is listed)."""
+    if len(slots) > 1:
+        return sum(itemgetter(*slots)(weights))
+    return weights[slots[0]] if slots else 0
