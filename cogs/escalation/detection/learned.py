@@ -29,7 +29,7 @@ import json
 import struct
 import sys
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from math import exp, inf, log, log1p, sqrt
 from pathlib import Path
@@ -230,21 +230,22 @@ class LearnedModel:
 
     # ------------------------------------------------------------------ scoring
 
-    def _logit(self, entries: Sequence[Entry]) -> float:
-        """The score of the message's words: the weights of the features of its units
-        (``units``), their count divided by the square root of the total count."""
-        floats, ints, count = self._scorer.sums(entries)
+    def _logit(self, groups: Iterable[Sequence[Entry]]) -> tuple[float, int]:
+        """The score of the message's words (``Scorer.sums``: the weights of the features of its
+        units, ``units``, their count divided by the square root of the total count), and how
+        many words it has."""
+        floats, ints, count, words = self._scorer.sums(groups)
         if not count:
-            return self.bias
-        return self.bias + (floats + ints * self._scale) / sqrt(count)
+            return self.bias, 0
+        return self.bias + (floats + ints * self._scale) / sqrt(count), words
 
     def probability(self, text: str) -> float:
-        return _sigmoid(self._logit(self._scorer.entries(text)))
+        return _sigmoid(self._logit(self._scorer.pieces(text))[0])
 
     def _level(self, entries: Sequence[Entry]) -> tuple[str, float]:
         if not self.levels or not entries:
             return "", 0.0
-        count = self._scorer.sums(entries)[2]
+        count = self._scorer.sums((entries,))[2]
         norm = self._level_scale / sqrt(count)
         logits = [
             bias + total * norm
@@ -258,7 +259,7 @@ class LearnedModel:
     def signal(self, text: str, *, terms: int = CUE_TERMS) -> Signal:
         """The probability, the level it resembles and the words that weighed most."""
         entries = self._scorer.entries(text)
-        probability = _sigmoid(self._logit(entries))
+        probability = _sigmoid(self._logit((entries,))[0])
         if probability < self.threshold or len(entries) < MIN_WORDS:
             # the level head and the terms only for what may alert
             return Signal(probability, "", 0.0, ())
@@ -267,11 +268,11 @@ class LearnedModel:
 
     def alerting(self, text: str) -> Signal | None:
         """``signal(text)`` when it names a level (the model may raise an alert on it), else
-        None: what the detector needs of a message the rules found nothing in. A message of
-        fewer than MIN_WORDS words is not scored, and one whose score is below the threshold's
-        by more than any rounding builds no Signal."""
-        entries = self._scorer.entries(text)
-        if len(entries) < MIN_WORDS or self._logit(entries) < self._below:
+        None: what the detector needs of a message the rules found nothing in. For a message of
+        fewer than MIN_WORDS words, or one whose score is below the threshold's by more than any
+        rounding, no Signal is built."""
+        logit, words = self._logit(self._scorer.pieces(text))
+        if words < MIN_WORDS or logit < self._below:
             return None
         signal = self.signal(text)
         return signal if signal.level else None

@@ -29,7 +29,7 @@ import re
 import unicodedata
 import zlib
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 from operator import itemgetter
 
@@ -252,7 +252,7 @@ class Scorer:
 
     def entries(self, text: str) -> list[Entry]:
         """The message's words, each with its entry, in order."""
-        return list(_entries_of(map(self._pieces.__getitem__, text.split())))
+        return list(_entries_of(self.pieces(text)))
 
     def _class_set(self, present: frozenset[str]) -> tuple[int, int]:
         """The pairs of the classes present: their weights summed, and how many."""
@@ -268,41 +268,47 @@ class Scorer:
 
     # ------------------------------------------------------------------ scoring
 
-    def sums(self, entries: Sequence[Entry]) -> tuple[float, int, int]:
-        """The message's float sum of the word and pair shares (in the order of scoring
-        ``units``: each word, then each pair of neighbours), the integer sum of the weights of
-        the pairs one apart and of the pairs of classes (each times its count), and the total
-        count of features. No words: (0.0, 0, 0)."""
+    def pieces(self, text: str) -> Iterable[tuple[Entry, ...]]:
+        """The message's pieces as typed, each as its words' entries (for ``sums``)."""
+        return map(self._pieces.__getitem__, text.split())
+
+    def sums(self, groups: Iterable[Sequence[Entry]]) -> tuple[float, int, int, int]:
+        """The message's (its words' entries, in groups: ``pieces``, or all in one) float sum
+        of the word and pair shares (in the order of scoring ``units``: each word, then each
+        pair of neighbours), the integer sum of the weights of the pairs one apart and of the
+        pairs of classes (each times its count), the total count of features, and how many
+        words it has."""
         weights, mask, scale, crc32 = self._weights, self._mask, self._scale, _crc32
         word_shares: list[float] = []
         neighbours: list[float] = []
         count = skip = 0
         present: set[str] | None = None
         before = last = last_skip = None  # the CRC-32 starts of the two words before
-        for _, share, features, classes, data, pair_start, skip_start in entries:
-            word_shares.append(share)
-            count += features
-            if classes:
-                if present is None:
-                    present = set(classes)
-                else:
-                    present.update(classes)
-            if last is not None:
-                # a pair's share: its weight times the scale times WORD_COUNT, in that order
-                neighbours.append(weights[crc32(data, last) & mask] * scale * WORD_COUNT)
-                if before is not None:
-                    skip += weights[crc32(data, before) & mask]
-            before, last, last_skip = last_skip, pair_start, skip_start
+        for group in groups:
+            for _, share, features, classes, data, pair_start, skip_start in group:
+                word_shares.append(share)
+                count += features
+                if classes:
+                    if present is None:
+                        present = set(classes)
+                    else:
+                        present.update(classes)
+                if last is not None:
+                    # a pair's share: its weight times the scale times WORD_COUNT, in that order
+                    neighbours.append(weights[crc32(data, last) & mask] * scale * WORD_COUNT)
+                    if before is not None:
+                        skip += weights[crc32(data, before) & mask]
+                before, last, last_skip = last_skip, pair_start, skip_start
         n = len(word_shares)
         if not n:
-            return 0.0, 0, 0
+            return 0.0, 0, 0, 0
         count += WORD_COUNT * (n - 1) + SKIP_COUNT * max(0, n - 2)
         ints = skip * SKIP_COUNT
         if present is not None and len(present) > 1:
             total, pairs = self._class_set(frozenset(present))
             ints += total * CLASS_COUNT
             count += pairs * CLASS_COUNT
-        return sum(chain(word_shares, neighbours)), ints, count
+        return sum(chain(word_shares, neighbours)), ints, count, n
 
     def shares(self, entries: Sequence[Entry]) -> list[tuple[str, float]]:
         """Each word's and each pair of neighbours' share of the score (what a moderator is
