@@ -277,6 +277,7 @@ def test_caches_emptied_while_reading_give_the_same_scores(
     score is still the reference's, and no cache grows past its bound."""
     monkeypatch.setattr(learned_features, "CACHE_LIMIT", 3)
     monkeypatch.setattr(learned_features, "CLASS_SETS_LIMIT", 2)
+    monkeypatch.setattr(learned_features, "LEVELS_LIMIT", 3)
     model = LearnedModel.load()
     texts = [text for text, _ in rows()][::40]
     for text in [*texts, *UNUSUAL, *texts]:
@@ -291,12 +292,13 @@ def test_caches_emptied_while_reading_give_the_same_scores(
 def test_the_caches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     """Many distinct words: each cache stops at its bound (then starts again)."""
     monkeypatch.setattr(learned_features, "CACHE_LIMIT", 50)
+    monkeypatch.setattr(learned_features, "LEVELS_LIMIT", 20)
     model = LearnedModel.load()
     for i in range(400):
         model.signal(f"word{i} and w{i}x, I have the pills ready for tonight {i}")
         sizes = model.cached()
         assert 0 < sizes["pieces"] <= 50 and 0 < sizes["words"] <= 50, sizes
-        assert sizes["levels"] <= 50, sizes
+        assert sizes["levels"] <= 20, sizes
 
 
 def test_a_score_a_hair_from_the_threshold_decides_as_its_probability() -> None:

@@ -20,7 +20,9 @@ found nothing, turning that silence into an alert at the level it names; whateve
 for an alert they raised from weaker cues only (a lower signal with finality, a veiled sign, a weak
 sign completed by distress, a statement lowered by a modifier): it alerts when the model agrees
 (``agreed``; an explicit statement of the member's own, now, never needs it).
-Each word's share of the score is cached, so a message costs a dictionary look-up per word.
+The features are defined in ``learned_features``, which also scores a message from caches (each
+piece as typed and each word worked out once): the same bits as scoring feature by feature, for a
+dictionary look-up per piece and two CRC-32s per word.
 """
 
 from __future__ import annotations
@@ -292,8 +294,8 @@ class LearnedModel:
 
 def _below(threshold: float) -> float:
     """A score under which the probability is surely below `threshold`: a millionth below the
-    threshold's own score (the probability is then about 1e-7 below it, and rounding moves it by
-    about 1e-16); minus infinity when that cannot be said."""
+    threshold's own score (at the shipped threshold the probability is then 7e-8 below it, when
+    rounding moves it by about 1e-16; checked here); minus infinity when that cannot be said."""
     if not 0.0 < threshold < 1.0:
         return -inf
     below = log(threshold) - log1p(-threshold) - 1e-6

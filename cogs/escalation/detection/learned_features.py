@@ -3,7 +3,8 @@
 The definitions (``tokens``, ``units`` and the functions they use) are what training
 (benchmarks/distress_model_fit.py) and scoring share: the README of ``data/model`` says them in
 words. ``Scorer`` gives the same sums as scoring ``units`` feature by feature, but a message costs
-a dictionary look-up per piece as typed and a CRC-32 of each word per pair of words:
+a dictionary look-up per piece as typed and two CRC-32s per word (its pair with the word before,
+its pair with the one before that):
 
 - Folding and splitting go piece by piece (``str.split``): folding is character by character and
   whitespace folds to a separator, so the words of the pieces are the words of the message. Each
@@ -12,14 +13,15 @@ a dictionary look-up per piece as typed and a CRC-32 of each word per pair of wo
   n-grams: the expensive part), their count, its classes and what its pairs need: its UTF-8
   bytes and the CRC-32 of "b:word " and of "s:word ". The CRC-32 of a pair's feature
   ("b:took pills") is then the CRC-32 of the second word's bytes continued from the first word's
-  (``zlib.crc32(data, start)``), run over the whole message in C (``map``), no string built.
+  (``zlib.crc32(data, start)``): no string is built.
 - The pairs of classes present in a message are scored once per set of classes.
 - The level head's per-word sums are worked out only for a message that reaches the threshold.
 
 The weights are integers (int16), so every sum of weights is exact in any order; the floating
 point operations are the ones of the feature-by-feature scoring, in its order, so the probability
-is the same to the last bit. Memory: at most ``CACHE_LIMIT`` pieces and as many words (each cache
-is emptied when full; about 25 MB at most, a few MB in practice).
+is the same to the last bit (tests/escalation/test_learned_equivalence.py). Memory: each cache is
+emptied when full; at their bounds (``CACHE_LIMIT`` pieces and words, ``LEVELS_LIMIT`` words'
+level sums, ``CLASS_SETS_LIMIT`` sets of classes) about 25 MB, a few MB for a server's chat.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ SKIP_COUNT = 3  # a pair of words one apart ("took ... pills"), as much as three
 CLASS_COUNT = 3  # a word's class, and a pair of classes in the message, as much as three
 CACHE_LIMIT = 50_000  # pieces as typed, and words, remembered (each cache emptied when full)
 CLASS_SETS_LIMIT = 4_096  # sets of classes present in a message, remembered
+LEVELS_LIMIT = 5_000  # words' level-head sums (needed only by a message at the threshold)
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _APOSTROPHES = str.maketrans({"'": None, "’": None, "‘": None, "`": None, "´": None})
@@ -345,7 +348,7 @@ class Scorer:
             mask = self._level_mask
             slots = [c & mask for c in self._crcs(word)]
             known = tuple(_summed(w, slots) for w in self._level_weights)
-            if len(self._levels) >= CACHE_LIMIT:
+            if len(self._levels) >= LEVELS_LIMIT:
                 self._levels.clear()
             self._levels[word] = known
         return known
