@@ -1,17 +1,23 @@
 """Scan cost per message with 1,000 phrases: the Aho-Corasick automaton the bot uses against one
-compiled regex alternation of the same phrases (the naive peer), on the same normalised text.
+compiled regex alternation of the same phrases (the naive peer), on the same normalised text; and
+the full scan against the one before the learned model's cached scoring, in the same run.
 
-    .venv/bin/python -m benchmarks.escalation_scan [--phrases 1000] [--messages 20000]
+    .venv/bin/python -m benchmarks.escalation_scan [--phrases 1000] [--messages 20000] [--cpu]
 
 Phrases: the shipped lexicon's heads (the first --phrases of them) plus generated distress-like
 phrases up to --phrases, as a server's own phrase set. Messages: the labelled corpus
 (tests/escalation/data/corpus.jsonl), cycled, every fourth one made longer by joining it with its
 neighbours (chat messages vary in length). Normalisation is timed apart, since both matchers need
 it; the full `Detector.scan` (normalise + the built-in automaton + the server's phrase set + the
-rules + the learned model where the rules found nothing) is shown too, and the rules alone (mean,
-and p50 / p99 one message at a time); the full scan and the learned model one message at a time
-(p50 / p99), and the time to load the detector. For the detector against its predecessor on the
-evaluation corpus, see benchmarks/distress_eval.py.
+rules + the learned model where the rules found nothing, or to agree with their weaker cues) is
+shown too, and the rules alone. One message at a time (p50 / p99; each message scanned once
+before it is timed, as in a running bot whose caches know the words; the scans take turns on each
+message, so a busy machine slows them alike): the rules alone, the full scan, the learned model
+alone, each against the scoring before (2026-12-07: every pair's feature string built and hashed
+per message, `Before` below), and the model on words it has never seen (caches emptied first);
+the time to load the detector and the model; and whether the full scan decides every message as
+before. `--cpu` times in this thread's CPU time, steadier than wall time on a shared machine. For
+the detector against its predecessor on the evaluation corpus, see benchmarks/distress_eval.py.
 """
 
 from __future__ import annotations
