@@ -262,6 +262,12 @@ def test_repeated_words_and_unusual_text(model: LearnedModel, reference: Referen
     for text in [*UNUSUAL, *repeated, *repeated]:
         assert learned_features.tokens(text) == reference_words(text), text
         assert_same(model.signal(text), reference.signal(text), text)
+    # the message is folded piece by piece: every character str.split splits on folds to
+    # something that is not a letter or a digit, so it splits the words as folding does
+    for space in (chr(c) for c in range(0x110000) if chr(c).isspace()):
+        text = f"I'm{space}done{space}{space}ｆｉｎｅ"
+        assert learned_features.tokens(text) == reference_words(text) == ["im", "done", "fine"]
+        assert abs(model.probability(text) - reference.probability(text)) <= TOLERANCE
     rng = random.Random(16)
     alphabet = [chr(c) for c in range(0x20, 0x2100)] + list(" \t\n'’ñé") * 40
     for _ in range(2000):
