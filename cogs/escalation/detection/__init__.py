@@ -203,7 +203,10 @@ class Detector:
             return found
         if found is not None:  # what the rules found stands, but for their weakest cues
             return agreed(found, self.learned, text, self.threshold)
-        return raise_detection(found, self.learned, self.learned.signal(text), self.threshold)
+        signal = self.learned.alerting(text)  # None: it cannot alert (too short, too low)
+        return (
+            None if signal is None else raise_detection(None, self.learned, signal, self.threshold)
+        )
 
     def scan_context(
         self, previous: Sequence[str], text: str, extra: PhraseSet | None = None

@@ -20,24 +20,44 @@ found nothing, turning that silence into an alert at the level it names; whateve
 for an alert they raised from weaker cues only (a lower signal with finality, a veiled sign, a weak
 sign completed by distress, a statement lowered by a modifier): it alerts when the model agrees
 (``agreed``; an explicit statement of the member's own, now, never needs it).
-Each word's share of the score is cached, so a message costs a dictionary look-up per word.
+The features are defined in ``learned_features``, which also scores a message from caches (each
+piece as typed and each word worked out once): the same bits as scoring feature by feature, for a
+dictionary look-up per piece and two CRC-32s per word.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import re
 import struct
 import sys
-import unicodedata
-import zlib
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from math import exp, sqrt
+from math import exp, inf, log, log1p, sqrt
 from pathlib import Path
+from typing import Self
 
+from cogs.escalation.detection.learned_features import (
+    CACHE_LIMIT,
+    CHAR_MAX,
+    CHAR_MIN,
+    CLASS_COUNT,
+    MAX_WORD_CHARS,
+    SKIP_COUNT,
+    WORD_COUNT,
+    Classes,
+    Entry,
+    Scorer,
+    bucket,
+    class_pairs,
+    fold,
+    invert,
+    pair_feature,
+    skip_feature,
+    tokens,
+    units,
+    word_features,
+)
 from cogs.escalation.detection.model import (
     LEVEL_CATEGORY,
     LEVEL_SEVERITY,
@@ -48,90 +68,51 @@ from cogs.escalation.detection.model import (
 )
 from cogs.escalation.detection.vocabulary import PHRASE_KIND
 
+__all__ = [  # the feature definitions live in learned_features; training imports them from here
+    "AGREEMENT",
+    "CACHE_LIMIT",
+    "CHAR_MAX",
+    "CHAR_MIN",
+    "CLASS_COUNT",
+    "CONTEXT_MESSAGES",
+    "FEATURES",
+    "MAGIC",
+    "MAX_WORD_CHARS",
+    "MIN_WORDS",
+    "SKIP_COUNT",
+    "WEIGHTS",
+    "WORD_COUNT",
+    "Classes",
+    "LearnedModel",
+    "Signal",
+    "agreed",
+    "bucket",
+    "class_pairs",
+    "fold",
+    "invert",
+    "needs_agreement",
+    "pair_feature",
+    "raise_detection",
+    "skip_feature",
+    "stands",
+    "tokens",
+    "units",
+    "word_features",
+]
+
 MODEL_DIR = Path(__file__).resolve().parent.parent / "data" / "model"
 WEIGHTS = MODEL_DIR / "weights.bin"
 MAGIC = b"PSBLM1\n"
 FEATURES = 2  # the feature set's version: a weights file of another one is refused
-CHAR_MIN, CHAR_MAX = 3, 5
-MAX_WORD_CHARS = 30  # longer "words" (a link, a key mash) give their word feature only
-WORD_COUNT = 6  # a word or a pair of neighbours counts as much as six of its character n-grams
-SKIP_COUNT = 3  # a pair of words one apart ("took ... pills"), as much as three
-CLASS_COUNT = 3  # a word's class, and a pair of classes in the message, as much as three
 CUE_TERMS = 3
 MIN_WORDS = 4  # fewer words are too little for a bag of words ("the bridge"): the rules' alone
 MIN_TERM_CHARS = 3  # "i", "me", "ya" alone say nothing to a moderator
 CONTEXT_MESSAGES = 3  # earlier messages read with the last one
-CACHE_LIMIT = 200_000
 # The probability at which the model agrees with an alert the rules raised from weaker cues
 # (``agreed``): chosen by cross-validation when the model is trained (the weights file's
 # "agreement"); this value for a file without one.
 AGREEMENT_DEFAULT = 0.10
 SOURCE = "learned"
-
-_TOKEN = re.compile(r"[a-z0-9]+")
-_APOSTROPHES = str.maketrans({"'": None, "’": None, "‘": None, "`": None, "´": None})
-
-
-def fold(text: str) -> str:
-    """Lower case, accents and apostrophes gone: "¿Ya NO puedo más?" -> "¿ya no puedo mas?"."""
-    text = unicodedata.normalize("NFKD", text.lower().translate(_APOSTROPHES))
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
-def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(fold(text))
-
-
-Classes = Mapping[str, Sequence[str]]  # a word -> the classes it belongs to
-
-
-def word_features(word: str, classes: Classes) -> list[str]:
-    """The features a word brings on its own: itself, its classes and its character n-grams."""
-    out = ["w:" + word] * WORD_COUNT
-    for name in classes.get(word, ()):
-        out.extend(["k:" + name] * CLASS_COUNT)
-    if len(word) <= MAX_WORD_CHARS:
-        padded = f"<{word}>"
-        for n in range(CHAR_MIN, CHAR_MAX + 1):
-            out.extend("c:" + padded[i : i + n] for i in range(len(padded) - n + 1))
-    return out
-
-
-def pair_feature(first: str, second: str) -> str:
-    return f"b:{first} {second}"
-
-
-def skip_feature(first: str, third: str) -> str:
-    return f"s:{first} {third}"
-
-
-def class_pairs(words: Sequence[str], classes: Classes) -> list[str]:
-    """A feature for each pair of classes present in the message ("FIRST&MEANS")."""
-    present = sorted({name for w in words for name in classes.get(w, ())})
-    return [f"kk:{a}&{b}" for a, b in itertools.combinations(present, 2)]
-
-
-def units(words: Sequence[str], classes: Classes) -> list[tuple[str, list[str]]]:
-    """The message as units, each with its features: every word, every pair of neighbours,
-    every pair of words one apart, every pair of classes present. The feature vector is the
-    count of each feature over all units, divided by the square root of the total count;
-    training (numpy) and scoring (here) both build it from these."""
-    out = [(w, word_features(w, classes)) for w in words]
-    out.extend(
-        (f"{a} {b}", [pair_feature(a, b)] * WORD_COUNT) for a, b in itertools.pairwise(words)
-    )
-    out.extend(
-        (f"{a} . {c}", [skip_feature(a, c)] * SKIP_COUNT)
-        for a, c in zip(words[:-2], words[2:], strict=True)
-    )
-    out.extend((f, [f] * CLASS_COUNT) for f in class_pairs(words, classes))
-    return out
-
-
-def bucket(feature: str, size: int) -> int:
-    """The feature's slot: CRC-32 of its UTF-8 bytes (stable across runs and machines, unlike
-    hash()), modulo a power of two."""
-    return zlib.crc32(feature.encode()) & (size - 1)
 
 
 def _sigmoid(z: float) -> float:
@@ -191,12 +172,13 @@ class LearnedModel:
         self._level_bias = tuple(level_bias)
         self.classes = invert(classes or {})
         self.meta = meta or {}
-        self._word_cache: dict[str, tuple[float, int]] = {}
+        self._scorer = Scorer(weights, size, scale, self.classes, level_weights, level_size)
+        self._below = _below(threshold)
 
     # ------------------------------------------------------------------ loading
 
     @classmethod
-    def load(cls, path: Path = WEIGHTS) -> LearnedModel:
+    def load(cls, path: Path = WEIGHTS) -> Self:
         data = path.read_bytes()
         if not data.startswith(MAGIC):
             raise ValueError(f"{path} is not a learned-signal weights file")
@@ -240,69 +222,36 @@ class LearnedModel:
         )
 
     def forget_words(self) -> None:
-        """Empty the cache of each word's share (benchmarks time a message of unseen words)."""
-        self._word_cache.clear()
+        """Empty the caches of pieces and words (benchmarks time a message of unseen words)."""
+        self._scorer.forget()
+
+    def cached(self) -> dict[str, int]:
+        """How many pieces, words, words' level sums and sets of classes are remembered (each
+        cache is bounded: ``CACHE_LIMIT``)."""
+        return self._scorer.cached()
 
     # ------------------------------------------------------------------ scoring
 
-    def _word(self, word: str) -> tuple[float, int]:
-        """A word's summed weight (its own and its n-grams') and how many features it has."""
-        known = self._word_cache.get(word)
-        if known is not None:
-            return known
-        weights, size = self._weights, self.size
-        features = word_features(word, self.classes)
-        total = sum(weights[bucket(f, size)] for f in features) * self._scale
-        known = (total, len(features))
-        if len(self._word_cache) >= CACHE_LIMIT:
-            self._word_cache.clear()
-        self._word_cache[word] = known
-        return known
-
-    def _logit(self, words: Sequence[str]) -> tuple[float, list[tuple[str, float]]]:
-        """The score and the share of each word and pair of neighbours (before the length
-        normalisation; the other units count in the score, not among the terms shown)."""
-        shares: list[tuple[str, float]] = []
-        count = 0
-        for word in words:
-            weight, n = self._word(word)
-            shares.append((word, weight))
-            count += n
-        weights, size, scale = self._weights, self.size, self._scale
-        for a, b in itertools.pairwise(words):
-            slot = bucket(pair_feature(a, b), size)
-            shares.append((f"{a} {b}", weights[slot] * scale * WORD_COUNT))
-            count += WORD_COUNT
-        rest = sum(
-            weights[bucket(skip_feature(a, c), size)]
-            for a, c in zip(words[:-2], words[2:], strict=True)
-        )
-        total = rest * SKIP_COUNT
-        count += max(0, len(words) - 2) * SKIP_COUNT
-        pairs = class_pairs(words, self.classes)
-        total += sum(weights[bucket(f, size)] for f in pairs) * CLASS_COUNT
-        count += len(pairs) * CLASS_COUNT
+    def _logit(self, groups: Iterable[Sequence[Entry]]) -> tuple[float, int]:
+        """The score of the message's words (``Scorer.sums``: the weights of the features of its
+        units, ``units``, their count divided by the square root of the total count), and how
+        many words it has."""
+        floats, ints, count, words = self._scorer.sums(groups)
         if not count:
-            return self.bias, shares
-        return self.bias + (sum(s for _, s in shares) + total * scale) / sqrt(count), shares
+            return self.bias, 0
+        return self.bias + (floats + ints * self._scale) / sqrt(count), words
 
     def probability(self, text: str) -> float:
-        return _sigmoid(self._logit(tokens(text))[0])
+        return _sigmoid(self._logit(self._scorer.pieces(text))[0])
 
-    def _level(self, words: Sequence[str]) -> tuple[str, float]:
-        if not self.levels:
+    def _level(self, entries: Sequence[Entry]) -> tuple[str, float]:
+        if not self.levels or not entries:
             return "", 0.0
-        counts: dict[str, int] = {}  # a feature repeats (a word counts six times): once each
-        for _, features in units(words, self.classes):
-            for f in features:
-                counts[f] = counts.get(f, 0) + 1
-        if not counts:
-            return "", 0.0
-        norm = self._level_scale / sqrt(sum(counts.values()))
-        slots = [(bucket(f, self._level_size), n) for f, n in counts.items()]
+        count = self._scorer.sums((entries,))[2]
+        norm = self._level_scale / sqrt(count)
         logits = [
-            bias + sum(weights[s] * n for s, n in slots) * norm
-            for weights, bias in zip(self._level_weights, self._level_bias, strict=True)
+            bias + total * norm
+            for total, bias in zip(self._scorer.level_sums(entries), self._level_bias, strict=True)
         ]
         top = max(logits)
         exps = [exp(z - top) for z in logits]
@@ -311,14 +260,24 @@ class LearnedModel:
 
     def signal(self, text: str, *, terms: int = CUE_TERMS) -> Signal:
         """The probability, the level it resembles and the words that weighed most."""
-        words = tokens(text)
-        logit, shares = self._logit(words)
-        probability = _sigmoid(logit)
-        if probability < self.threshold or len(words) < MIN_WORDS:
+        entries = self._scorer.entries(text)
+        probability = _sigmoid(self._logit((entries,))[0])
+        if probability < self.threshold or len(entries) < MIN_WORDS:
             # the level head and the terms only for what may alert
             return Signal(probability, "", 0.0, ())
-        level, level_p = self._level(words)
-        return Signal(probability, level, level_p, _strongest(shares, terms))
+        level, level_p = self._level(entries)
+        return Signal(probability, level, level_p, _strongest(self._scorer.shares(entries), terms))
+
+    def alerting(self, text: str) -> Signal | None:
+        """``signal(text)`` when it names a level (the model may raise an alert on it), else
+        None: what the detector needs of a message the rules found nothing in. For a message of
+        fewer than MIN_WORDS words, or one whose score is below the threshold's by more than any
+        rounding, no Signal is built."""
+        logit, words = self._logit(self._scorer.pieces(text))
+        if words < MIN_WORDS or logit < self._below:
+            return None
+        signal = self.signal(text)
+        return signal if signal.level else None
 
     def signal_context(self, previous: Sequence[str], text: str) -> Signal:
         """`text` read after the member's earlier messages: the messages read together (a
@@ -333,15 +292,14 @@ class LearnedModel:
         return Signal(joint.probability, joint.level, joint.level_probability, joint.terms, True)
 
 
-def invert(classes: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
-    """{class: its words} -> {word: its classes}, in a stable order."""
-    out: dict[str, list[str]] = {}
-    for name in sorted(classes):
-        for word in classes[name]:
-            names = out.setdefault(word, [])
-            if name not in names:
-                names.append(name)
-    return {word: tuple(names) for word, names in out.items()}
+def _below(threshold: float) -> float:
+    """A score under which the probability is surely below `threshold`: a millionth below the
+    threshold's own score (at the shipped threshold the probability is then 7e-8 below it, when
+    rounding moves it by about 1e-16; checked here); minus infinity when that cannot be said."""
+    if not 0.0 < threshold < 1.0:
+        return -inf
+    below = log(threshold) - log1p(-threshold) - 1e-6
+    return below if _sigmoid(below) < threshold * (1.0 - 1e-12) else -inf
 
 
 def _strongest(shares: list[tuple[str, float]], limit: int) -> tuple[str, ...]:
@@ -439,12 +397,10 @@ def stands(signal: object, alert_threshold: int) -> bool:
 
 def needs_agreement(found: Detection) -> bool:
     """An alert of the rules that none of its signals makes stand on its own."""
-    if not found.alert:
-        return False
     threshold = found.threshold
-    return not stands(found.best, threshold) and not any(
-        stands(other, threshold) for other in found.found
-    )
+    if found.severity < threshold or stands(found.best, threshold):  # no alert, or it stands
+        return False
+    return not any(stands(other, threshold) for other in found.found)
 
 
 def agreed(
