@@ -29,7 +29,9 @@ from cogs.feedback.group_commit import GroupCommit
 from cogs.feedback.poll_creation import POLL_POST as POLL_POST
 from cogs.feedback.poll_creation import PollCreation
 from cogs.feedback.poll_creation import PollDraft as PollDraft
+from cogs.feedback.poll_reads import SharedReads
 from cogs.feedback.repository import FeedbackRepository, Poll, PollOption
+from cogs.feedback.repository_ballots import BallotRepository
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,8 @@ class PollService(PollCreation):
         # poll id -> position -> votes: the only place a choice is kept while the poll is open
         self._tallies: dict[int, Counter[int]] = {}
         self._votes = GroupCommit(self._count, name="feedback: count votes")
+        self.ballots = BallotRepository(db)
+        self._reads = SharedReads(self.ballots)  # a crowd's presses share their reads
         # poll id -> the poll as first read for a vote: only its server and group are used (the
         # transaction that counts reads the rest again)
         self._voted_in: dict[int, Poll] = {}
@@ -155,7 +159,7 @@ class PollService(PollCreation):
     # ------------------------------------------------------------------ reading
 
     async def get(self, poll_id: int) -> Poll | None:
-        return await self.repository.get_poll(poll_id)
+        return await self._reads.poll(poll_id)
 
     async def get_in_guild(self, poll_id: int, guild_id: int) -> Poll:
         poll = await self.get(poll_id)
@@ -172,7 +176,7 @@ class PollService(PollCreation):
         return await self._groups().is_member(poll.guild_id, poll.group_id, user_id)
 
     async def has_voted(self, poll_id: int, user_id: int) -> bool:
-        return await self.repository.has_voted(self.tokens.voter(poll_id, user_id))
+        return await self._reads.has_voted(self.tokens.voter(poll_id, user_id))
 
     async def group_name(self, poll: Poll) -> str | None:
         if poll.group_id is None:
@@ -297,7 +301,7 @@ class PollService(PollCreation):
             tokens.setdefault(ballot.poll_id, []).append(ballot.token)
         flipped: set[bytes] = set()
         for poll_id, some in tokens.items():
-            flipped |= await self.repository.mark_many_voted(tx, poll_id, some)
+            flipped |= await self.ballots.mark_many_voted(tx, poll_id, some)
         return flipped
 
     def _check_ballot(self, current: Poll | None, position: int) -> Poll:
