@@ -42,6 +42,7 @@ from cogs.feedback.polls import (
     PollDraft,
     PollOption,
     PollService,
+    VoteNotSaved,
 )
 from cogs.feedback.views import POLL_BOARD_COG, confirm_view, poll_view
 
@@ -245,15 +246,15 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
         self, interaction: discord.Interaction[Any], poll_id: int, position: int
     ) -> None:
         member = caller(interaction)
-        text, counted = await answer_soon(
+        text, counted, view = await answer_soon(
             interaction,
             self._count(interaction, member, poll_id, position),
             interaction.response.defer,
         )
         if interaction.response.is_done():
-            await interaction.edit_original_response(content=text, view=None)
+            await interaction.edit_original_response(content=text, view=view)
         else:
-            await interaction.response.edit_message(content=text, view=None)
+            await interaction.response.edit_message(content=text, view=view)
         if counted:
             self._refresh_soon(poll_id)
 
@@ -263,16 +264,24 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
         member: discord.Member,
         poll_id: int,
         position: int,
-    ) -> tuple[str, bool]:
+    ) -> tuple[str, bool, discord.ui.View | None]:
+        """The answer, whether the vote counted, and the buttons left on the answer: the
+        confirm button again when the vote could not be saved (nothing of it was kept)."""
         t = await translator(interaction)
         try:
             await self.polls.vote(poll_id, member.guild.id, member.id, position)
+        except VoteNotSaved as error:
+            return t(error.message), False, confirm_view(poll_id, position, t("Confirm my vote"))
         except UserError as error:
-            return t(error.message, **error.params), False
-        return t(
-            "Thank you: your vote is counted. No one can see what you chose: your choice is "
-            "added up only when the poll closes, and the results are posted then."
-        ), True
+            return t(error.message, **error.params), False, None
+        return (
+            t(
+                "Thank you: your vote is counted. No one can see what you chose: your choice is "
+                "added up only when the poll closes, and the results are posted then."
+            ),
+            True,
+            None,
+        )
 
     # ------------------------------------------------------------------ the poll message
 

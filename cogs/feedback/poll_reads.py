@@ -26,6 +26,11 @@ class SharedReads:
         self._polls = GroupCommit(self._read_polls, name="feedback: read polls")
         self._voted = GroupCommit(self._read_voted, name="feedback: read who voted")
 
+    @property
+    def batches(self) -> int:
+        """How many reads have served the presses."""
+        return self._polls.batches + self._voted.batches
+
     async def poll(self, poll_id: int) -> Poll | None:
         return await self._polls.submit(poll_id)
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.db import Database, Transaction
+from bot.db import Database, Transaction, database_errors
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import N_
 from bot.kit.timestamps import stamp
@@ -70,6 +70,12 @@ class Ballot:
     position: int
     token: bytes
     home: tuple[int, int | None]  # the poll's server and group, as checked before
+
+
+class VoteNotSaved(UserError):
+    """The transaction that held the vote failed (another program kept the database locked,
+    the disk is full): nothing of it was written, its choice was taken out of the tally again,
+    and the member may confirm again."""
 
 
 @dataclass(frozen=True)
@@ -230,9 +236,12 @@ class PollService(PollCreation):
             poll = self._voted_in[poll_id] = await self.get_in_guild(poll_id, guild_id)
         await self._check_eligible(poll, user_id)  # other features' reads: outside our lock
         token = self.tokens.voter(poll_id, user_id)
-        return await self._votes.submit(
-            Ballot(poll_id, position, token, (poll.guild_id, poll.group_id))
-        )
+        try:
+            return await self._votes.submit(
+                Ballot(poll_id, position, token, (poll.guild_id, poll.group_id))
+            )
+        except (OSError, *database_errors()) as error:  # its batch's transaction failed
+            raise VoteNotSaved(_NOT_SAVED) from error
 
     async def _count(self, ballots: Sequence[Ballot]) -> list[int | BaseException]:
         """The votes confirmed at the same moment, in one transaction: each is checked on its
@@ -244,9 +253,8 @@ class PollService(PollCreation):
         held: list[Ballot] = []
         try:
             async with self.db.transaction() as tx:
-                polls: dict[int, Poll | None] = {}
-                for poll_id in {ballot.poll_id for ballot in ballots}:
-                    polls[poll_id] = await self.repository.get_poll_in(tx, poll_id)
+                found = await self.ballots.polls_in(tx, [ballot.poll_id for ballot in ballots])
+                polls = {ballot.poll_id: found.get(ballot.poll_id) for ballot in ballots}
                 flipped = await self._mark_all(tx, ballots, polls)
                 counted: Counter[int] = Counter()
                 newcomer = False
@@ -278,9 +286,16 @@ class PollService(PollCreation):
                     await self.repository.rewrite_roll(tx)  # a newcomer no longer stands out
                 for poll_id, voters in counted.items():
                     await self.repository.count_voters(tx, poll_id, voters)
-        except BaseException:
+        except BaseException as error:
             for ballot in held:
                 self._tallies[ballot.poll_id][ballot.position] -= 1
+            if isinstance(error, (OSError, *database_errors())):
+                log.warning(  # its kind only: a database's message may quote a token
+                    "%d votes confirmed together could not be saved (%s); nothing of them was "
+                    "written, and their voters were asked to confirm again",
+                    len(ballots),
+                    type(error).__name__,
+                )
             raise
         return outcomes
 
@@ -315,6 +330,15 @@ class PollService(PollCreation):
     def _forget_tally(self, poll_id: int) -> None:
         self._tallies.pop(poll_id, None)
         self._voted_in.pop(poll_id, None)
+
+    @property
+    def vote_batches(self) -> int:
+        """How many transactions have counted votes."""
+        return self._votes.batches
+
+    @property
+    def read_batches(self) -> int:
+        return self._reads.batches
 
     def held_votes(self, poll_id: int) -> int:
         """How many choices of an open poll are held in memory (not its distribution)."""
@@ -450,6 +474,10 @@ class PollService(PollCreation):
         return removed
 
 
+_NOT_SAVED = N_(
+    "I couldn't save your vote just now, so it isn't counted and nothing of it was kept. "
+    "Please press the button again in a moment."
+)
 _GONE = N_("I can't find that poll any more. It may have been removed.")
 _ALREADY_VOTED = N_(
     "You have already voted in this poll. Votes are anonymous and final, so a vote can't be "

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from bot.db import Database, Transaction
+from bot.db import Database, Row, Transaction
 from cogs.feedback.repository import POLL_COLUMNS, ROWS_PER_INSERT, Poll, PollOption
 
 T = TypeVar("T")
@@ -32,6 +32,9 @@ def padded_chunks(items: Sequence[T]) -> list[list[T]]:
         size = next(shape for shape in SHAPES if shape >= len(chunk))
         chunks.append(chunk + [chunk[-1]] * (size - len(chunk)))
     return chunks
+
+
+_JOINED_COLUMNS = ", ".join(f"p.{name.strip()}" for name in POLL_COLUMNS.split(","))
 
 
 def _named(prefix: str, values: Sequence[object]) -> tuple[str, dict[str, object]]:
@@ -66,6 +69,32 @@ class BallotRepository:
             for row in rows:
                 values = {key: row[key] for key in row.keys()}
                 found[row["id"]] = Poll(**values, options=tuple(by_poll.get(row["id"], ())))
+        return found
+
+    async def polls_in(self, tx: Transaction, poll_ids: Sequence[int]) -> dict[int, Poll]:
+        """`polls`, inside the counting transaction, in one statement (each statement there is
+        a round trip every vote of the batch waits for)."""
+        found: dict[int, Poll] = {}
+        for chunk in padded_chunks(sorted(set(poll_ids))):
+            names, params = _named("p", chunk)
+            rows = await tx.fetchall(
+                f"SELECT {_JOINED_COLUMNS}, o.position AS o_position, o.label AS o_label, "
+                "o.votes AS o_votes FROM polls p LEFT JOIN poll_options o ON o.poll_id = p.id "
+                f"WHERE p.id IN ({names}) ORDER BY p.id, o.position",
+                params,
+            )
+            by_poll: dict[int, list[Row]] = {}
+            for row in rows:
+                by_poll.setdefault(row["id"], []).append(row)
+            for poll_id, some in by_poll.items():
+                first = some[0]
+                options = tuple(
+                    PollOption(position=r["o_position"], label=r["o_label"], votes=r["o_votes"])
+                    for r in some
+                    if r["o_position"] is not None
+                )
+                values = {key: first[key] for key in first.keys() if not key.startswith("o_")}
+                found[poll_id] = Poll(**values, options=options)
         return found
 
     async def voted_among(self, tokens: Sequence[bytes]) -> set[bytes]:
