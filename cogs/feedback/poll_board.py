@@ -233,10 +233,9 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
         t = await translator(interaction)
         known = None
         if interaction.message is not None:  # pressed on it: its message is surely out
-            known = await self.polls.get(poll_id)
-            if known is not None and known.status == "posting":
-                await self.opened(poll_id, interaction.message.id)
-                known = None  # open now: read again
+            known = await self.polls.pressed(poll_id, member.id)
+            if known[0] is not None and known[0].status == "posting":
+                await self.opened(poll_id, interaction.message.id)  # open now: read again
         _, option = await self.polls.ballot(
             poll_id, member.guild.id, member.id, position, known=known
         )

@@ -13,6 +13,7 @@ from here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -208,21 +209,31 @@ class PollService(PollCreation):
             group=name or N_("a group"),
         )
 
+    async def pressed(self, poll_id: int, user_id: int) -> tuple[Poll | None, bool]:
+        """What a press reads, both at once: the poll, and whether the member has voted."""
+        poll, voted = await asyncio.gather(self.get(poll_id), self.has_voted(poll_id, user_id))
+        return poll, voted
+
     async def ballot(
-        self, poll_id: int, guild_id: int, user_id: int, position: int, *, known: Poll | None = None
+        self,
+        poll_id: int,
+        guild_id: int,
+        user_id: int,
+        position: int,
+        *,
+        known: tuple[Poll | None, bool] | None = None,
     ) -> tuple[Poll, PollOption]:
-        """Before asking a member to confirm: may they vote, and for what. `known`: the poll as
-        the caller has just read it (one read less per press)."""
-        if known is not None and known.guild_id == guild_id and known.status != "posting":
-            poll = known
-        else:
+        """Before asking a member to confirm: may they vote, and for what. `known`: what
+        `pressed` has just read (the poll, whether they voted), or None to read it here."""
+        poll, voted = known if known is not None else (None, None)
+        if poll is None or poll.guild_id != guild_id or poll.status == "posting":
             poll = await self.get_in_guild(poll_id, guild_id)
         self._check_open(poll)
         option = poll.option(position)
         if option is None:
             raise NotFound(N_("That option isn't part of this poll any more."))
         await self._check_eligible(poll, user_id)
-        if await self.has_voted(poll_id, user_id):
+        if voted if voted is not None else await self.has_voted(poll_id, user_id):
             raise UserError(_ALREADY_VOTED)
         return poll, option
 
