@@ -34,6 +34,7 @@ from bot.kit.text import escape_member_text
 from bot.kit.timestamps import stamp, stamp_and_relative
 from bot.outbox import OutboxMessage
 from bot.tree import translator
+from cogs.feedback.ballots import VoteNotSaved
 from cogs.feedback.chart import bar_chart_png
 from cogs.feedback.polls import (
     SESSION_POLL_OPTIONS,
@@ -42,7 +43,6 @@ from cogs.feedback.polls import (
     PollDraft,
     PollOption,
     PollService,
-    VoteNotSaved,
 )
 from cogs.feedback.views import POLL_BOARD_COG, confirm_view, poll_view
 

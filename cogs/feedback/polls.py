@@ -20,12 +20,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.db import Database, Transaction, database_errors
+from bot.db import Database, Transaction
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.i18n import N_
 from bot.kit.timestamps import stamp
 from bot.outbox import Outbox
 from cogs.feedback.anonymity import GroupsGetter, HistoryEraser, Tokens
+from cogs.feedback.ballots import Ballot, VoteNotSaved, landed, storage_errors
 from cogs.feedback.group_commit import GroupCommit
 from cogs.feedback.poll_creation import POLL_POST as POLL_POST
 from cogs.feedback.poll_creation import PollCreation
@@ -61,22 +62,6 @@ def percentages(votes: Sequence[int]) -> list[int]:
     for i in order[:short]:
         floors[i] += 1
     return floors
-
-
-@dataclass(frozen=True)
-class Ballot:
-    """A confirmed vote on its way to the database: the token, never the member."""
-
-    poll_id: int
-    position: int
-    token: bytes
-    home: tuple[int, int | None]  # the poll's server and group, as checked before
-
-
-class VoteNotSaved(UserError):
-    """The transaction that held the vote failed (another program kept the database locked,
-    the disk is full): nothing of it was written, its choice was taken out of the tally again,
-    and the member may confirm again."""
 
 
 @dataclass(frozen=True)
@@ -251,8 +236,8 @@ class PollService(PollCreation):
             return await self._votes.submit(
                 Ballot(poll_id, position, token, (poll.guild_id, poll.group_id))
             )
-        except (OSError, *database_errors()) as error:  # its batch's transaction failed
-            raise VoteNotSaved(_NOT_SAVED) from error
+        except storage_errors() as error:  # its batch's transaction failed
+            raise VoteNotSaved() from error
 
     async def _count(self, ballots: Sequence[Ballot]) -> list[int | BaseException]:
         """The votes confirmed at the same moment, in one transaction: each is checked on its
@@ -298,9 +283,12 @@ class PollService(PollCreation):
                 for poll_id, voters in counted.items():
                     await self.repository.count_voters(tx, poll_id, voters)
         except BaseException as error:
+            saving = isinstance(error, storage_errors())
+            if saving and held and await landed(self.ballots, held):
+                return outcomes  # its COMMIT went through, only its answer was lost
             for ballot in held:
                 self._tallies[ballot.poll_id][ballot.position] -= 1
-            if isinstance(error, (OSError, *database_errors())):
+            if saving:
                 log.warning(  # its kind only: a database's message may quote a token
                     "%d votes confirmed together could not be saved (%s); nothing of them was "
                     "written, and their voters were asked to confirm again",
@@ -485,10 +473,6 @@ class PollService(PollCreation):
         return removed
 
 
-_NOT_SAVED = N_(
-    "I couldn't save your vote just now, so it isn't counted and nothing of it was kept. "
-    "Please press the button again in a moment."
-)
 _GONE = N_("I can't find that poll any more. It may have been removed.")
 _ALREADY_VOTED = N_(
     "You have already voted in this poll. Votes are anonymous and final, so a vote can't be "

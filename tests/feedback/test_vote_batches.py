@@ -75,13 +75,15 @@ async def test_a_crowd_confirming_at_once_is_counted_once_each_in_few_transactio
 
 class FailingCommits:
     """The bot's database connection, its COMMITs failing while `failing` is set, as a full
-    disk or a lost server fails them: the transaction is rolled back and the error raised.
+    disk or a lost server fails them: the transaction is rolled back and the error raised (or,
+    with `answer_lost`, committed and the error raised: the server's answer lost).
     `Database` runs every transaction's COMMIT through `_conn.execute("COMMIT")` on both
     backends (tests/crashpoints.py gates the same call)."""
 
     def __init__(self, conn: Any) -> None:
         self._conn = conn
         self.failing = False
+        self.answer_lost = False  # the COMMIT goes through, then the error all the same
         self.refused = 0
 
     def execute(self, sql: str, *args: Any) -> Any:
@@ -90,7 +92,7 @@ class FailingCommits:
         return self._conn.execute(sql, *args)
 
     async def _refuse(self) -> None:
-        await self._conn.execute("ROLLBACK")
+        await self._conn.execute("COMMIT" if self.answer_lost else "ROLLBACK")
         self.refused += 1
         raise sqlite3.OperationalError("disk I/O error")
 
@@ -148,6 +150,42 @@ async def test_a_batch_that_cannot_be_saved_counts_no_one_and_asks_each_to_confi
     # The confirm button is still on each answer: pressed again, the vote counts, once.
     done = await asyncio.gather(*(confirm(fake, u, f) for u, f in zip(crowd, failed, strict=True)))
     assert all("your vote is counted" in d.text for d in done)
+    assert await db.fetchval("SELECT voters FROM polls WHERE id = :id", {"id": 1}) == len(crowd)
+    clock.advance(days=3, seconds=1)
+    await fire_close(bot, poll_id_of(poll))
+    rows = await db.fetchall("SELECT position, votes FROM poll_options WHERE poll_id = 1")
+    assert {r["position"]: r["votes"] for r in rows} == Counter(choice.values())
+
+
+async def test_a_commit_whose_answer_was_lost_still_counts_its_votes(
+    start_feedback: StartFeedback, fake_discord: FakeDiscord, server: Server, clock: FakeClock
+) -> None:
+    """The COMMIT went through but its answer never came (a connection lost as the server
+    answered): the bot reads the tokens back, sees the votes written, and says they count."""
+    fake = fake_discord
+    fake.interaction_deadline = WAIT
+    crowd = add_people(fake, server, 6, prefix="crowd")
+    runner = await start_feedback()
+    bot = the_bot(runner)
+    poll = await open_poll(fake, server.moderator, server, "Yes\nNo")
+    choice = {user.id: 1 + i % 2 for i, user in enumerate(crowd)}
+    prompts = await asyncio.gather(
+        *(press(fake, u, poll, choice[u.id], timeout=WAIT) for u in crowd)
+    )
+    await runner.idle()
+    gate = FailingCommits(bot.db._conn)  # type: ignore[attr-defined]
+    bot.db._conn = gate  # type: ignore[attr-defined]
+    gate.failing = gate.answer_lost = True
+    try:
+        done = await asyncio.gather(
+            *(confirm(fake, u, p) for u, p in zip(crowd, prompts, strict=True))
+        )
+    finally:
+        gate.failing = False
+    assert gate.refused >= 1
+    assert all("your vote is counted" in d.text for d in done), [d.text for d in done]
+    assert poll_board(bot).polls.held_votes(poll_id_of(poll)) == len(crowd)
+    db = bot.db
     assert await db.fetchval("SELECT voters FROM polls WHERE id = :id", {"id": 1}) == len(crowd)
     clock.advance(days=3, seconds=1)
     await fire_close(bot, poll_id_of(poll))
