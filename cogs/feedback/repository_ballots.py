@@ -21,7 +21,7 @@ from cogs.feedback.repository import POLL_COLUMNS, ROWS_PER_INSERT, Poll, PollOp
 
 T = TypeVar("T")
 
-SHAPES = (1, 4, 16, 64, 256, ROWS_PER_INSERT)
+SHAPES = (1, 8, 64, ROWS_PER_INSERT)
 
 
 def padded_chunks(items: Sequence[T]) -> list[list[T]]:
