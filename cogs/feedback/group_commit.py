@@ -8,6 +8,9 @@ runs, newcomers queue, and the next transaction takes all of them (up to `most`)
 each item on its own, a value or the exception that refused it (a refusal writes nothing and
 spoils nobody else's batch); if `run` itself fails (the commit failed, the database is locked),
 every item of that batch gets the error, and the next batch is tried afresh.
+
+The same turns serve reads (poll_reads.py): a press's read shares the next one to start, so
+its answer is never older than its question.
 """
 
 from __future__ import annotations

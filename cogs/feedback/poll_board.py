@@ -34,6 +34,7 @@ from bot.kit.text import escape_member_text
 from bot.kit.timestamps import stamp, stamp_and_relative
 from bot.outbox import OutboxMessage
 from bot.tree import translator
+from cogs.feedback.ballots import VoteNotSaved
 from cogs.feedback.chart import bar_chart_png
 from cogs.feedback.polls import (
     SESSION_POLL_OPTIONS,
@@ -232,10 +233,9 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
         t = await translator(interaction)
         known = None
         if interaction.message is not None:  # pressed on it: its message is surely out
-            known = await self.polls.get(poll_id)
-            if known is not None and known.status == "posting":
-                await self.opened(poll_id, interaction.message.id)
-                known = None  # open now: read again
+            known = await self.polls.pressed(poll_id, member.id)
+            if known[0] is not None and known[0].status == "posting":
+                await self.opened(poll_id, interaction.message.id)  # open now: read again
         _, option = await self.polls.ballot(
             poll_id, member.guild.id, member.id, position, known=known
         )
@@ -245,15 +245,15 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
         self, interaction: discord.Interaction[Any], poll_id: int, position: int
     ) -> None:
         member = caller(interaction)
-        text, counted = await answer_soon(
+        text, counted, view = await answer_soon(
             interaction,
             self._count(interaction, member, poll_id, position),
             interaction.response.defer,
         )
         if interaction.response.is_done():
-            await interaction.edit_original_response(content=text, view=None)
+            await interaction.edit_original_response(content=text, view=view)
         else:
-            await interaction.response.edit_message(content=text, view=None)
+            await interaction.response.edit_message(content=text, view=view)
         if counted:
             self._refresh_soon(poll_id)
 
@@ -263,16 +263,24 @@ class PollBoardCog(commands.Cog, name=POLL_BOARD_COG):
         member: discord.Member,
         poll_id: int,
         position: int,
-    ) -> tuple[str, bool]:
+    ) -> tuple[str, bool, discord.ui.View | None]:
+        """The answer, whether the vote counted, and the buttons left on the answer: the
+        confirm button again when the vote could not be saved (nothing of it was kept)."""
         t = await translator(interaction)
         try:
             await self.polls.vote(poll_id, member.guild.id, member.id, position)
+        except VoteNotSaved as error:
+            return t(error.message), False, confirm_view(poll_id, position, t("Confirm my vote"))
         except UserError as error:
-            return t(error.message, **error.params), False
-        return t(
-            "Thank you: your vote is counted. No one can see what you chose: your choice is "
-            "added up only when the poll closes, and the results are posted then."
-        ), True
+            return t(error.message, **error.params), False, None
+        return (
+            t(
+                "Thank you: your vote is counted. No one can see what you chose: your choice is "
+                "added up only when the poll closes, and the results are posted then."
+            ),
+            True,
+            None,
+        )
 
     # ------------------------------------------------------------------ the poll message
 

@@ -13,6 +13,7 @@ from here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -26,11 +27,14 @@ from bot.kit.timestamps import stamp
 from bot.outbox import Outbox
 from bot.shards import EVERY_SHARD, ShardSet
 from cogs.feedback.anonymity import GroupsGetter, HistoryEraser, Tokens
+from cogs.feedback.ballots import Ballot, VoteNotSaved, landed, storage_errors
 from cogs.feedback.group_commit import GroupCommit
 from cogs.feedback.poll_creation import POLL_POST as POLL_POST
 from cogs.feedback.poll_creation import PollCreation
 from cogs.feedback.poll_creation import PollDraft as PollDraft
+from cogs.feedback.poll_reads import SharedReads
 from cogs.feedback.repository import FeedbackRepository, Poll, PollOption
+from cogs.feedback.repository_ballots import BallotRepository
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +63,6 @@ def percentages(votes: Sequence[int]) -> list[int]:
     for i in order[:short]:
         floors[i] += 1
     return floors
-
-
-@dataclass(frozen=True)
-class Ballot:
-    """A confirmed vote on its way to the database: the token, never the member."""
-
-    poll_id: int
-    position: int
-    token: bytes
-    home: tuple[int, int | None]  # the poll's server and group, as checked before
 
 
 @dataclass(frozen=True)
@@ -103,6 +97,8 @@ class PollService(PollCreation):
         # poll id -> position -> votes: the only place a choice is kept while the poll is open
         self._tallies: dict[int, Counter[int]] = {}
         self._votes = GroupCommit(self._count, name="feedback: count votes")
+        self.ballots = BallotRepository(db)
+        self._reads = SharedReads(self.ballots)  # a crowd's presses share their reads
         # poll id -> the poll as first read for a vote: only its server and group are used (the
         # transaction that counts reads the rest again)
         self._voted_in: dict[int, Poll] = {}
@@ -156,7 +152,7 @@ class PollService(PollCreation):
     # ------------------------------------------------------------------ reading
 
     async def get(self, poll_id: int) -> Poll | None:
-        return await self.repository.get_poll(poll_id)
+        return await self._reads.poll(poll_id)
 
     async def get_in_guild(self, poll_id: int, guild_id: int) -> Poll:
         poll = await self.get(poll_id)
@@ -173,7 +169,7 @@ class PollService(PollCreation):
         return await self._groups().is_member(poll.guild_id, poll.group_id, user_id)
 
     async def has_voted(self, poll_id: int, user_id: int) -> bool:
-        return await self.repository.has_voted(self.tokens.voter(poll_id, user_id))
+        return await self._reads.has_voted(self.tokens.voter(poll_id, user_id))
 
     async def group_name(self, poll: Poll) -> str | None:
         if poll.group_id is None:
@@ -199,21 +195,31 @@ class PollService(PollCreation):
             group=name or N_("a group"),
         )
 
+    async def pressed(self, poll_id: int, user_id: int) -> tuple[Poll | None, bool]:
+        """What a press reads, both at once: the poll, and whether the member has voted."""
+        poll, voted = await asyncio.gather(self.get(poll_id), self.has_voted(poll_id, user_id))
+        return poll, voted
+
     async def ballot(
-        self, poll_id: int, guild_id: int, user_id: int, position: int, *, known: Poll | None = None
+        self,
+        poll_id: int,
+        guild_id: int,
+        user_id: int,
+        position: int,
+        *,
+        known: tuple[Poll | None, bool] | None = None,
     ) -> tuple[Poll, PollOption]:
-        """Before asking a member to confirm: may they vote, and for what. `known`: the poll as
-        the caller has just read it (one read less per press)."""
-        if known is not None and known.guild_id == guild_id and known.status != "posting":
-            poll = known
-        else:
+        """Before asking a member to confirm: may they vote, and for what. `known`: what
+        `pressed` has just read (the poll, whether they voted), or None to read it here."""
+        poll, voted = known if known is not None else (None, None)
+        if poll is None or poll.guild_id != guild_id or poll.status == "posting":
             poll = await self.get_in_guild(poll_id, guild_id)
         self._check_open(poll)
         option = poll.option(position)
         if option is None:
             raise NotFound(N_("That option isn't part of this poll any more."))
         await self._check_eligible(poll, user_id)
-        if await self.has_voted(poll_id, user_id):
+        if voted if voted is not None else await self.has_voted(poll_id, user_id):
             raise UserError(_ALREADY_VOTED)
         return poll, option
 
@@ -227,9 +233,12 @@ class PollService(PollCreation):
             poll = self._voted_in[poll_id] = await self.get_in_guild(poll_id, guild_id)
         await self._check_eligible(poll, user_id)  # other features' reads: outside our lock
         token = self.tokens.voter(poll_id, user_id)
-        return await self._votes.submit(
-            Ballot(poll_id, position, token, (poll.guild_id, poll.group_id))
-        )
+        try:
+            return await self._votes.submit(
+                Ballot(poll_id, position, token, (poll.guild_id, poll.group_id))
+            )
+        except storage_errors() as error:  # its batch's transaction failed
+            raise VoteNotSaved() from error
 
     async def _count(self, ballots: Sequence[Ballot]) -> list[int | BaseException]:
         """The votes confirmed at the same moment, in one transaction: each is checked on its
@@ -241,9 +250,8 @@ class PollService(PollCreation):
         held: list[Ballot] = []
         try:
             async with self.db.transaction() as tx:
-                polls: dict[int, Poll | None] = {}
-                for poll_id in {ballot.poll_id for ballot in ballots}:
-                    polls[poll_id] = await self.repository.get_poll_in(tx, poll_id)
+                found = await self.ballots.polls_in(tx, [ballot.poll_id for ballot in ballots])
+                polls = {ballot.poll_id: found.get(ballot.poll_id) for ballot in ballots}
                 flipped = await self._mark_all(tx, ballots, polls)
                 counted: Counter[int] = Counter()
                 newcomer = False
@@ -275,9 +283,19 @@ class PollService(PollCreation):
                     await self.repository.rewrite_roll(tx)  # a newcomer no longer stands out
                 for poll_id, voters in counted.items():
                     await self.repository.count_voters(tx, poll_id, voters)
-        except BaseException:
+        except BaseException as error:
+            saving = isinstance(error, storage_errors())
+            if saving and held and await landed(self.ballots, held):
+                return outcomes  # its COMMIT went through, only its answer was lost
             for ballot in held:
                 self._tallies[ballot.poll_id][ballot.position] -= 1
+            if saving:
+                log.warning(  # its kind only: a database's message may quote a token
+                    "%d votes confirmed together could not be saved (%s); nothing of them was "
+                    "written, and their voters were asked to confirm again",
+                    len(ballots),
+                    type(error).__name__,
+                )
             raise
         return outcomes
 
@@ -298,7 +316,7 @@ class PollService(PollCreation):
             tokens.setdefault(ballot.poll_id, []).append(ballot.token)
         flipped: set[bytes] = set()
         for poll_id, some in tokens.items():
-            flipped |= await self.repository.mark_many_voted(tx, poll_id, some)
+            flipped |= await self.ballots.mark_many_voted(tx, poll_id, some)
         return flipped
 
     def _check_ballot(self, current: Poll | None, position: int) -> Poll:
@@ -312,6 +330,15 @@ class PollService(PollCreation):
     def _forget_tally(self, poll_id: int) -> None:
         self._tallies.pop(poll_id, None)
         self._voted_in.pop(poll_id, None)
+
+    @property
+    def vote_batches(self) -> int:
+        """How many transactions have counted votes."""
+        return self._votes.batches
+
+    @property
+    def read_batches(self) -> int:
+        return self._reads.batches
 
     def held_votes(self, poll_id: int) -> int:
         """How many choices of an open poll are held in memory (not its distribution)."""

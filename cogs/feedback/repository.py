@@ -55,7 +55,7 @@ class FeedbackItem:
     body: str
 
 
-_POLL_COLUMNS = (
+POLL_COLUMNS = (
     "id, guild_id, channel_id, message_id, group_id, question, min_voters, voters, status, "
     "closes_at, created_by, created_at, closed_at, closed_by"
 )
@@ -235,7 +235,7 @@ class FeedbackRepository:
 
     async def get_poll(self, poll_id: int) -> Poll | None:
         row = await self.db.fetchone(
-            f"SELECT {_POLL_COLUMNS} FROM polls WHERE id = :id", {"id": poll_id}
+            f"SELECT {POLL_COLUMNS} FROM polls WHERE id = :id", {"id": poll_id}
         )
         if row is None:
             return None
@@ -246,9 +246,7 @@ class FeedbackRepository:
         return _poll(row, [_option(o) for o in options])
 
     async def get_poll_in(self, tx: Transaction, poll_id: int) -> Poll | None:
-        row = await tx.fetchone(
-            f"SELECT {_POLL_COLUMNS} FROM polls WHERE id = :id", {"id": poll_id}
-        )
+        row = await tx.fetchone(f"SELECT {POLL_COLUMNS} FROM polls WHERE id = :id", {"id": poll_id})
         if row is None:
             return None
         options = await tx.fetchall(
@@ -277,7 +275,7 @@ class FeedbackRepository:
     async def open_polls(self, guild_id: int | None = None) -> list[Poll]:
         """Open polls, soonest to close first (of one server, or of all)."""
         rows = await self.db.fetchall(
-            f"SELECT {_POLL_COLUMNS} FROM polls WHERE status = 'open' "
+            f"SELECT {POLL_COLUMNS} FROM polls WHERE status = 'open' "
             "AND (:guild_id IS NULL OR guild_id = :guild_id) ORDER BY closes_at, id",
             {"guild_id": guild_id},
         )
@@ -296,13 +294,6 @@ class FeedbackRepository:
         row = await tx.fetchone("SELECT 1 FROM poll_voters WHERE token = :token", {"token": token})
         return row is not None
 
-    async def has_voted(self, token: bytes) -> bool:
-        """Voted, and the vote still stands (a vote lost in a restart does not)."""
-        row = await self.db.fetchone(
-            "SELECT voted FROM poll_voters WHERE token = :token", {"token": token}
-        )
-        return row is not None and bool(row["voted"])
-
     async def mark_voted(self, tx: Transaction, poll_id: int, token: bytes) -> bool:
         """Flip the token's flags in place to "voted, choice held in memory": the row neither
         moves nor changes size (0 and 1 take no byte), so the file keeps no trace of which vote
@@ -313,24 +304,6 @@ class FeedbackRepository:
             {"token": token, "poll_id": poll_id},
         )
         return changed == 1
-
-    async def mark_many_voted(
-        self, tx: Transaction, poll_id: int, tokens: Sequence[bytes]
-    ) -> set[bytes]:
-        """`mark_voted` for the votes of one poll confirmed together, in one statement per 400;
-        returns the tokens flipped (the others: not on the roll, or their vote stands)."""
-        flipped: set[bytes] = set()
-        for chunk in _chunks(sorted(set(tokens))):
-            params: dict[str, object] = {"poll_id": poll_id}
-            params.update({f"t{i}": token for i, token in enumerate(chunk)})
-            names = ", ".join(f":t{i}" for i in range(len(chunk)))
-            rows = await tx.fetchall(
-                "UPDATE poll_voters SET voted = 1, pending = 1 "
-                f"WHERE poll_id = :poll_id AND voted = 0 AND token IN ({names}) RETURNING token",
-                params,
-            )
-            flipped.update(bytes(row["token"]) for row in rows)
-        return flipped
 
     async def add_voted(self, tx: Transaction, poll_id: int, token: bytes) -> bool:
         """A member missing from the roll (they joined while the bot was away) votes."""
