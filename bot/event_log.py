@@ -133,7 +133,7 @@ class EventLogRepository:
         )
 
     async def give_servers(self) -> int:
-        """Events written before they kept their server (migration 0035) are given the one of
+        """Events written before they kept their server (migration 0034) are given the one of
         their payload, so that its process delivers them. Returns how many."""
         rows = await self.db.fetchall(
             "SELECT id, payload FROM events WHERE guild_id IS NULL AND payload LIKE :named",

@@ -276,12 +276,12 @@ async def test_an_event_another_process_wrote_is_delivered_by_the_servers_own_pr
 async def test_old_events_get_their_server_and_each_process_takes_its_own(
     db: Database, clock: FakeClock
 ) -> None:
-    """Events written before they kept their server (migration 0035) are given it, so the
+    """Events written before they kept their server (migration 0034) are given it, so the
     server's process delivers them; an event of no server is shard 0's."""
     now = epoch(clock())
     async with db.transaction() as tx:
         for guild_id in (ON_SHARD_0, ON_SHARD_1):
-            await tx.insert(  # as the bot wrote them before migration 0035
+            await tx.insert(  # as the bot wrote them before migration 0034
                 "INSERT INTO events (name, payload, created_at, expires_at) "
                 "VALUES ('group_updated', :payload, :now, NULL)",
                 {"payload": f'{{"group_id":1,"guild_id":{guild_id}}}', "now": now},
