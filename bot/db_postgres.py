@@ -129,24 +129,31 @@ _KNOWN: dict[str, tuple[str, tuple[str, ...]]] = {}
 class _Statements:
     """Translated statements and the parameter types PostgreSQL expects, learnt once."""
 
-    def __init__(self, readers: asyncpg.Pool) -> None:
-        self._readers = readers  # the probe may fail: never inside a caller's transaction
+    def __init__(self) -> None:
         self._known = _KNOWN  # the same schema (the migrations') wherever the bot connects
 
     async def _learn(
         self, conn: Connection, sql: Translated, values: list[Any]
     ) -> tuple[str, tuple[str, ...]]:
-        """The statement's final text and its parameters' types, asked of PostgreSQL on a
-        reading connection (a failed PREPARE would abort the caller's transaction)."""
+        """The statement's final text and its parameters' types, asked of PostgreSQL on the
+        caller's own connection: inside a transaction each PREPARE is behind a savepoint, so
+        one that fails rolls back to it and not the caller's transaction. (Asking on a reading
+        connection instead made a transaction, holding the write lock, wait for a free reader
+        whenever the pool was busy: every writer stalled behind the reads.)"""
+        return await self._learn_on(conn, sql, values)
+
+    @staticmethod
+    async def _prepare(conn: Connection, text: str) -> Any:
+        if not conn.is_in_transaction():
+            return await conn.prepare(text)
+        await conn.execute("SAVEPOINT psb_learn")
         try:
-            if not conn.is_in_transaction():  # a reading connection already
-                return await self._learn_on(conn, sql, values)
-            async with self._readers.acquire() as reader:
-                return await self._learn_on(reader, sql, values)
-        except (asyncpg.UndefinedTableError, asyncpg.UndefinedColumnError):
-            # a table the caller's transaction made and has not committed (a migration)
-            types = tuple(t.name for t in (await conn.prepare(sql.text)).get_parameters())
-            return sql.text, types
+            prepared = await conn.prepare(text)
+        except asyncpg.PostgresError:
+            await conn.execute("ROLLBACK TO SAVEPOINT psb_learn")
+            raise
+        await conn.execute("RELEASE SAVEPOINT psb_learn")
+        return prepared
 
     async def _learn_on(
         self, reader: Connection, sql: Translated, values: list[Any]
@@ -155,7 +162,7 @@ class _Statements:
         if sql.null_tests:
             learnt: dict[int, str] = {}
             try:  # the types of the parameters' other uses, the IS NULL tests left out
-                found = (await reader.prepare(sql.probe)).get_parameters()
+                found = (await self._prepare(reader, sql.probe)).get_parameters()
                 learnt = {n: t.name for n, t in enumerate(found, 1)}
             except asyncpg.PostgresError:  # a parameter used only in a test: its value's type
                 pass
@@ -164,7 +171,7 @@ class _Statements:
                     learnt[n] = _CAST_OF_VALUE.get(type(value), "text")
             text = sql.typed(learnt)
         try:
-            prepared = await reader.prepare(text)
+            prepared = await self._prepare(reader, text)
         except (asyncpg.AmbiguousParameterError, asyncpg.UndefinedFunctionError):
             # uses that disagree, or no use that names a type (`(a, b) IN (VALUES (:x, :y))`
             # guesses text): each use cast to its value's type (a bool left to its place)
@@ -174,7 +181,7 @@ class _Statements:
                 if type(v) in _CAST_OF_VALUE and not isinstance(v, bool)
             }
             text = sql.cast_all(casts)
-            prepared = await reader.prepare(text)
+            prepared = await self._prepare(reader, text)
         return text, tuple(t.name for t in prepared.get_parameters())
 
     async def prepared(
@@ -276,7 +283,7 @@ class PostgresDatabase(Database):
         self._conn = cast(Any, writer)
         self._readers = readers
         self._lock = _ConnectionLock()
-        self._statements = _Statements(readers)
+        self._statements = _Statements()
         self._vacuum: asyncio.Task[None] | None = None
         self._vacuum_again = False
         self.eraser = LogEraser(self)

@@ -264,3 +264,36 @@ async def test_python_m_bot_migrates_and_checks_postgresql_never_showing_the_pas
     assert f"schema version {discover()[-1].version}, 0 migrations pending" in result.stdout
     assert "Pa55-w0rd-x" not in result.stdout + result.stderr
     assert not (tmp_path / "bot.sqlite3").exists()  # nothing went to the SQLite file
+
+
+async def test_statements_first_seen_inside_a_transaction_are_learnt_there(pg: Database) -> None:
+    """A statement's parameter types are asked of PostgreSQL the first time it is used, inside
+    the caller's transaction: a PREPARE that fails there (a parameter used only in an IS NULL
+    test, uses that disagree) rolls back to its savepoint, not the transaction; the
+    transaction's own uncommitted table is seen; and no reading connection is waited for
+    (all of them held here while the writer learns)."""
+    held = [await pg._readers.acquire() for _ in range(pg._readers.get_max_size())]  # type: ignore[attr-defined]
+    try:
+        async with asyncio.timeout(10), pg.transaction() as tx:
+            await tx.execute("CREATE TABLE learnt_here (id INTEGER PRIMARY KEY, note TEXT)")
+            await tx.execute(
+                "INSERT INTO learnt_here (id, note) VALUES (:id, :note) /* first seen here */",
+                {"id": 1, "note": "one"},
+            )
+            # :only appears only in IS NULL tests: its probe fails inside the transaction
+            await tx.execute(
+                "UPDATE learnt_here SET note = 'two' WHERE (:only IS NULL OR :only IS NOT NULL) "
+                "AND id = :id /* first seen here too */",
+                {"only": None, "id": 1},
+            )
+            # (a, b) IN (VALUES (:x, :y)): the first PREPARE fails, then the casts are tried
+            changed = await tx.execute(
+                "UPDATE learnt_here SET note = 'three' WHERE (id, note) IN (VALUES (:i, :n)) "
+                "/* learnt after a failure */",
+                {"i": 1, "n": "two"},
+            )
+            assert changed == 1
+    finally:
+        for reader in held:
+            await pg._readers.release(reader)  # type: ignore[attr-defined]
+    assert await pg.fetchall("SELECT id, note FROM learnt_here") == [(1, "three")]
