@@ -12,7 +12,7 @@ FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential \
-    && rm -rf /var/lib/apt/lists/*
+    && apt-get clean && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # Only what the bot needs to run (.dockerignore keeps secrets, data and tests out anyway).
 COPY pyproject.toml setup.py README.md ./
@@ -36,7 +36,7 @@ FROM ${PYTHON_IMAGE}
 # tzdata: the system's IANA time zones (zoneinfo also has the tzdata package as a fallback).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends tzdata \
-    && rm -rf /var/lib/apt/lists/* \
+    && apt-get clean && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --home-dir /app --no-create-home bot \
     && mkdir -p /data \
     && chown bot:bot /data
