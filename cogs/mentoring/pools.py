@@ -7,14 +7,17 @@ changed (`changed(guild, user, kind)`, when it writes and again once the write h
 as bot/directory.py `Remembered` does), and the next suggestion re-reads only the profiles
 named since, moving each into the pool of its kind and status (or out of every pool, when it is
 gone). A re-read that overlapped another write is not kept: that suggestion reads its pool
-afresh, and the profiles stay named for the next one. A write made by another process, or by
-hand in SQL, is not seen until this process writes that profile again or starts again.
+afresh, and the profiles stay named for the next one. Given the database's `changes` (bot/db.py
+`Changes`), a write another process sharing the database commits (PostgreSQL: the repository
+announces "mentoring_profiles") makes every pool read afresh, and while that cannot be heard
+nothing is kept. A change by hand in SQL is seen after `NOTIFY remembered, '*'`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 
+from bot.db import Changes
 from cogs.mentoring.model import Profile
 
 Key = tuple[int, str, str]  # guild, kind, status
@@ -22,12 +25,29 @@ ReadAll = Callable[[], Awaitable[list[Profile]]]
 ReadSome = Callable[[int, list[int]], Awaitable[list[Profile]]]  # guild, user ids
 
 
+NAME = "mentoring_profiles"  # what writes announce to other processes (bot/db.py Changes)
+
+
+class _ForgetAll:
+    """What `Changes` calls when another process changed profiles: every pool read afresh."""
+
+    def __init__(self, pools: ProfilePools) -> None:
+        self._pools = pools
+
+    def changed(self) -> None:
+        self._pools.forget()
+
+
 class ProfilePools:
-    def __init__(self, limit: int = 1000) -> None:
+    def __init__(self, limit: int = 1000, changes: Changes | None = None) -> None:
         self.limit = limit
         self._pools: dict[Key, dict[int, Profile]] = {}  # user id -> profile, in each pool
         self._named: dict[int, set[tuple[int, str | None]]] = {}  # guild -> (user, kind|None)
         self._generation = 0
+        self._changes = changes
+        self._forget_all = _ForgetAll(self)  # held here: Changes keeps it weakly
+        if changes is not None:
+            changes.register(NAME, self._forget_all)
 
     def changed(self, guild_id: int, user_id: int, kind: str | None) -> None:
         """A profile was written (`kind` None: every profile of the member)."""
@@ -43,6 +63,8 @@ class ProfilePools:
 
     async def get(self, key: Key, read_all: ReadAll, read_some: ReadSome) -> list[Profile]:
         guild_id = key[0]
+        if self._changes is not None and not self._changes.listening:
+            return await read_all()  # another process's writes cannot be heard: keep nothing
         pool = self._pools.get(key)
         if pool is None:
             generation = self._generation

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.db import Database, Row, Transaction
 from cogs.mentoring.model import Match, Profile, Settings
+from cogs.mentoring.pools import NAME as POOLS_NAME
 from cogs.mentoring.pools import ProfilePools
 
 
@@ -65,13 +66,14 @@ class MentoringRepository:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.pools = ProfilePools()
+        self.pools = ProfilePools(changes=db.changes)
 
     def _profiles_changed(
         self, tx: Transaction, guild_id: int, user_id: int, kind: str | None
     ) -> None:
         self.pools.changed(guild_id, user_id, kind)
         tx.after_commit(lambda: self.pools.changed(guild_id, user_id, kind))
+        tx.announce_change(POOLS_NAME, guild_id)  # other processes read their pools afresh
 
     # ------------------------------------------------------------------ settings
 
