@@ -2,8 +2,9 @@
 
 `pg_server`: a PostgreSQL server of the module's own (or the session's, on a PostgreSQL run;
 tests/postgres.py `needed_server`): skipped where its binaries are missing. `pg_url`: a new,
-empty database on it for one test. `spread_servers`: communities whose servers fall on each
-of a number of Discord shards.
+empty database on it for one test; `two`: two `Database` objects on it, migrated (two bot
+processes'). `spread_servers`: communities whose servers fall on each of a number of Discord
+shards.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from bot.db import Database
+from bot.migrate import apply_migrations
 from bot.shards import ShardSet
 from tests import postgres
 from tests.fakediscord import FakeDiscord
@@ -32,6 +35,19 @@ async def pg_url(pg_server: PostgresServer) -> AsyncIterator[str]:
         yield url
     finally:
         await pg_server.drop_database(url)
+
+
+@pytest.fixture
+async def two(pg_url: str) -> AsyncIterator[tuple[Database, Database]]:
+    """Two `Database` objects on one new PostgreSQL database, migrated: two bot processes'."""
+    first = await Database.open(pg_url)
+    await apply_migrations(first)
+    second = await Database.open(pg_url)
+    try:
+        yield first, second
+    finally:
+        await second.close()
+        await first.close()
 
 
 def spread_servers(fake: FakeDiscord, shard_count: int, each: int) -> dict[int, list[Server]]:

@@ -7,13 +7,9 @@ PostgreSQL server play two bot processes, each with its own mentoring service.""
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
-
 from bot.db import Database
-from bot.migrate import apply_migrations
 from bot.outbox import Outbox
 from cogs.mentoring.service import MentoringService
 from tests.mentoring.test_pools import form
@@ -26,18 +22,6 @@ ADMIN = GUILD + 9
 
 def clock() -> datetime:
     return datetime(2026, 12, 7, 12, tzinfo=UTC)
-
-
-@pytest.fixture
-async def two(pg_url: str) -> AsyncIterator[tuple[Database, Database]]:
-    first = await Database.open(pg_url)
-    await apply_migrations(first)
-    second = await Database.open(pg_url)
-    try:
-        yield first, second
-    finally:
-        await second.close()
-        await first.close()
 
 
 async def test_a_mentor_deleted_by_another_process_is_not_suggested(

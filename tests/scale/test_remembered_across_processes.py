@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -23,7 +23,6 @@ from bot.db_postgres import PostgresDatabase
 from bot.directory import GroupRef
 from bot.do_not_contact import DoNotContact
 from bot.guild_settings import GuildSettingsRepository
-from bot.migrate import apply_migrations
 from cogs.groups.repository import GroupRepository
 from tests.conftest import FakeClock
 
@@ -33,18 +32,6 @@ MODERATOR = GUILD + 12
 CHANNEL, MOVED, THIRD = GUILD + 21, GUILD + 22, GUILD + 23
 HEARD_WITHIN = 2.0  # seconds: a notification, or a lost connection noticed and answers read anew
 SETTLE = 0.2  # seconds for notifications on their way to arrive
-
-
-@pytest.fixture
-async def two(pg_url: str) -> AsyncIterator[tuple[Database, Database]]:
-    first = await Database.open(pg_url)
-    await apply_migrations(first)
-    second = await Database.open(pg_url)
-    try:
-        yield first, second
-    finally:
-        await second.close()
-        await first.close()
 
 
 async def eventually(read: Callable[[], Awaitable[Any]], expected: Any) -> None:
