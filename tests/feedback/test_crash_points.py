@@ -101,6 +101,26 @@ def mentions(row: dict[str, Any], ids: set[int]) -> bool:
     )
 
 
+async def post_poll(world: World) -> Message:
+    """A moderator posts a poll (Yes / No / Not sure, closing in a day) in the general channel:
+    its message; `world.state["poll"]` is its id."""
+    fake, s = world.fake, world.server
+    asked = await fake.slash(
+        s.moderator,
+        "poll create",
+        guild=s.guild,
+        channel=s.general,
+        options={"question": QUESTION, "closes-in": "1d"},
+    )
+    done = await fake.submit_modal(
+        s.moderator, asked, {"feedback:poll-options:text": "Yes\nNo\nNot sure"}
+    )
+    assert "Your poll is posted" in done.text, done
+    (message,) = polls_in(world, s.general.id)
+    world.state["poll"] = int(message.custom_ids()[0].split(":")[2])
+    return message
+
+
 class Starting(Flow):
     """The feedback flows' bots: the stand-in groups directory (the feature's own tests' way
     of having groups without the groups feature) and the moderator role."""
@@ -203,21 +223,9 @@ class PollClose(Starting):
 
     async def prepare(self, world: World) -> None:
         await self.community(world)
-        fake, s = world.fake, world.server
+        fake = world.fake
         voters = people(world, 3)
-        asked = await fake.slash(
-            s.moderator,
-            "poll create",
-            guild=s.guild,
-            channel=s.general,
-            options={"question": QUESTION, "closes-in": "1d"},
-        )
-        done = await fake.submit_modal(
-            s.moderator, asked, {"feedback:poll-options:text": "Yes\nNo\nNot sure"}
-        )
-        assert "Your poll is posted" in done.text, done
-        (message,) = polls_in(world, s.general.id)
-        world.state["poll"] = int(message.custom_ids()[0].split(":")[2])
+        message = await post_poll(world)
         for voter, position in zip(voters, (1, 1, 2), strict=True):
             pressed = await fake.click(
                 voter, message, f"feedback:vote:{world.state['poll']}:{position}"

@@ -19,11 +19,11 @@ from tests.crashpoints import World, report, sweep
 from tests.fakediscord.interactions import InteractionResult
 from tests.fakediscord.models import Message, User
 from tests.feedback.test_crash_points import (
-    QUESTION,
     Starting,
     mentions,
     people,
     polls_in,
+    post_poll,
     replies_to,
     rows_of,
 )
@@ -38,22 +38,10 @@ class VotesTogether(Starting):
 
     async def prepare(self, world: World) -> None:
         await self.community(world)
-        fake, s = world.fake, world.server
+        fake = world.fake
         voters = people(world, len(CHOICES))
-        asked = await fake.slash(
-            s.moderator,
-            "poll create",
-            guild=s.guild,
-            channel=s.general,
-            options={"question": QUESTION, "closes-in": "1d"},
-        )
-        done = await fake.submit_modal(
-            s.moderator, asked, {"feedback:poll-options:text": "Yes\nNo\nNot sure"}
-        )
-        assert "Your poll is posted" in done.text, done
-        (message,) = polls_in(world, s.general.id)
-        poll_id = int(message.custom_ids()[0].split(":")[2])
-        world.state["poll"] = poll_id
+        message = await post_poll(world)
+        poll_id = world.state["poll"]
         prompts = []
         for voter, position in zip(voters, CHOICES, strict=True):
             pressed = await fake.click(voter, message, f"feedback:vote:{poll_id}:{position}")
