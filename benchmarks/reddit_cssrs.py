@@ -89,8 +89,9 @@ def examples(
     """(sentence, label, the user's label) for each sentence of at least `min_words` words of
     the users labelled one of `negatives` (0) or `positives` (1). The labels are the user's, on
     all their posts: a sentence of a user labelled Ideation is most often not itself a crisis
-    statement, while a Supportive user's sentences are replies to people in crisis ("why do you
-    want to die?", "please don't kill yourself"), which must not alert."""
+    statement, while a Supportive user's sentences are replies to people in crisis (asking what
+    is wrong, urging them to stay safe, naming suicide in the second person), which must not
+    alert."""
     from cogs.escalation.detection.learned import tokens
 
     out: list[tuple[str, int, str]] = []
