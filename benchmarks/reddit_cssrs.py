@@ -31,6 +31,23 @@ SOURCE = (
 )
 LABELS = ("Supportive", "Indicator", "Ideation", "Behavior", "Attempt")
 USERS = 500
+GROUP = "reddit_cssrs"
+WEIGHT = 0.3
+NEGATIVES = ("Supportive",)
+POSITIVES: tuple[str, ...] = ()
+HELP = f"""\
+The Reddit C-SSRS set (optional outside data, never committed): {SOURCE}.
+Authors: M. Gaur, A. Alambo, J. P. Sain, U. Kursuncu, K. Thirunarayan, R. Kavuluru, A. Sheth,
+R. S. Welton, J. Pathak. Licence: Creative Commons Attribution 4.0,
+https://creativecommons.org/licenses/by/4.0/ (the weights file's header carries the attribution
+as `meta.attribution`). Download 500_Reddit_users_posts_labels.csv from
+https://doi.org/10.5281/zenodo.2667859, keep it outside the repository (it holds real people's
+words about suicide) and give its path in ${ENV} or --reddit-cssrs. Its labels are
+per user, over long posts: the sentences of the users labelled {", ".join(NEGATIVES)}
+(replies to people in crisis) are learned as negatives, each weighing --reddit-weight of one of
+the project's messages, in every fold's training; they are never held out, scored or used to
+choose a threshold. (Sentences of the users labelled Ideation, Behavior or Attempt as positives
+made the model worse held out: see cogs/escalation/data/model/README.md.)"""
 _STRING = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*\"""", re.S)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
@@ -82,8 +99,8 @@ def sentences(post: str) -> list[str]:
 
 def examples(
     path: Path,
-    negatives: tuple[str, ...] = ("Supportive",),
-    positives: tuple[str, ...] = (),
+    negatives: tuple[str, ...] = NEGATIVES,
+    positives: tuple[str, ...] = POSITIVES,
     min_words: int = 4,
 ) -> list[tuple[str, int, str]]:
     """(sentence, label, the user's label) for each sentence of at least `min_words` words of

@@ -152,32 +152,10 @@ def read_rows(name: str, path: Path) -> list[Row]:
     return rows
 
 
-REDDIT_GROUP = "reddit_cssrs"
-REDDIT_WEIGHT = 0.3
-REDDIT_NEGATIVES = ("Supportive",)
-REDDIT_POSITIVES: tuple[str, ...] = ()
-REDDIT_HELP = f"""\
-The Reddit C-SSRS set (optional outside data, never committed): {reddit_cssrs.SOURCE}.
-Authors: M. Gaur, A. Alambo, J. P. Sain, U. Kursuncu, K. Thirunarayan, R. Kavuluru, A. Sheth,
-R. S. Welton, J. Pathak. Licence: Creative Commons Attribution 4.0,
-https://creativecommons.org/licenses/by/4.0/ (the weights file's header carries the attribution
-as `meta.attribution`). Download 500_Reddit_users_posts_labels.csv from
-https://doi.org/10.5281/zenodo.2667859, keep it outside the repository (it holds real people's
-words about suicide) and give its path in ${reddit_cssrs.ENV} or --reddit-cssrs. Its labels are
-per user, over long posts: the sentences of the users labelled {", ".join(REDDIT_NEGATIVES)}
-(replies to people in crisis) are learned as negatives, each weighing --reddit-weight of one of
-the project's messages, in every fold's training; they are never held out, scored or used to
-choose a threshold. (Sentences of the users labelled Ideation, Behavior or Attempt as positives
-made the model worse held out: see cogs/escalation/data/model/README.md.)"""
-
-
 def reddit_rows(path: Path, weight: float) -> list[Row]:
     """The Reddit C-SSRS set's sentences as training rows (benchmarks/reddit_cssrs.py)."""
-    found = reddit_cssrs.examples(path, REDDIT_NEGATIVES, REDDIT_POSITIVES, MIN_WORDS)
-    return [
-        Row(REDDIT_GROUP, "en", label_of, text, label, "none", text, weight=weight)
-        for text, label, label_of in found
-    ]
+    found = reddit_cssrs.examples(path, min_words=MIN_WORDS)
+    return [Row(reddit_cssrs.GROUP, "en", u, t, y, "none", t, weight=weight) for t, y, u in found]
 
 
 # ---------------------------------------------------------------------------- validation
@@ -418,7 +396,7 @@ def write(
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=(__doc__ or "").split("\n\n")[0],
-        epilog=REDDIT_HELP,
+        epilog=reddit_cssrs.HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--out", type=Path, default=WEIGHTS)
@@ -440,7 +418,7 @@ def main() -> None:
     parser.add_argument(
         "--reddit-weight",
         type=float,
-        default=REDDIT_WEIGHT,
+        default=reddit_cssrs.WEIGHT,
         help="weight of one Reddit sentence against one of the project's messages",
     )
     args = parser.parse_args()
@@ -482,17 +460,12 @@ def main() -> None:
         return
 
     x = featurise([r.text for r in rows], settings.size)
-    if extra:
-        w, b = fit_binary(
-            stack(x, featurise([r.text for r in extra], settings.size)),
-            np.array([r.label for r in [*rows, *extra]]),
-            settings.l2,
-            settings.negative_weight,
-            settings.steps,
-            np.array([r.weight for r in [*rows, *extra]]),
-        )
-    else:
-        w, b = fit_binary(x, y, settings.l2, settings.negative_weight, settings.steps)
+    every = [*rows, *extra]  # the Reddit rows (if any) weigh --reddit-weight each
+    xe = stack(x, featurise([r.text for r in extra], settings.size)) if extra else x
+    ye, we = np.array([r.label for r in every]), np.array([r.weight for r in every])
+    w, b = fit_binary(
+        xe, ye, settings.l2, settings.negative_weight, settings.steps, we if extra else None
+    )
     positives = np.array([i for i, r in enumerate(rows) if r.level in ALERT_LEVELS])
     xl = featurise([rows[i].text for i in positives], settings.level_size)
     labels = np.array([ALERT_LEVELS.index(rows[i].level) for i in positives])
@@ -506,7 +479,7 @@ def main() -> None:
     }
     meta["max_agreement_loss"] = args.max_agreement_loss
     if extra:  # CC BY 4.0: the attribution travels with the weights
-        meta["trained_on"] = {**meta["trained_on"], REDDIT_GROUP: len(extra)}  # type: ignore[dict-item]
+        meta["trained_on"] = {**meta["trained_on"], reddit_cssrs.GROUP: len(extra)}  # type: ignore[dict-item]
         meta["reddit_weight"] = args.reddit_weight
         meta["attribution"] = reddit_cssrs.SOURCE
     write(args.out, settings, w, b, threshold, agreement, lw, lb, meta)
