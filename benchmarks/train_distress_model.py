@@ -9,7 +9,9 @@ Data, all CC0 and the team's own (never benchmarks/data/distress_eval/, the eval
 tests/escalation/data/corpus.jsonl, dev_en.jsonl, dev_es.jsonl, dev_blind_a.jsonl, dev_blind_b.jsonl
 and benchmarks/data/distress_train/en.jsonl, es.jsonl, chat_en.jsonl, chat_es.jsonl (written blind
 from published guidance), everyday.jsonl (everyday negatives) and blind_dev2_*/blind_dev3_*/
-blind_dev4_*.jsonl (three blind development sets, retired to training). A
+blind_dev4_*.jsonl (three blind development sets, retired to training); and, when
+REDDIT_CSSRS_CSV (or --reddit-cssrs) names it, the Reddit C-SSRS set (Gaur et al., WWW 2019,
+CC BY 4.0; outside data, never committed, see --help). A
 message is positive when it should alert at a C-SSRS level that alerts (wish to be dead and up,
 self-injury), or a lower signal (hopelessness, burdensomeness, entrapment) said with finality (an
 `indirect` or `context` line that alerts); negative when it should not alert; a line whose answer
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import struct
 from collections import defaultdict
 from collections.abc import Sequence
@@ -39,12 +42,14 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import reddit_cssrs
 from benchmarks.distress_model_fit import (
     class_words,
     featurise,
     fit_binary,
     fit_levels,
     predict,
+    stack,
 )
 from cogs.escalation.detection.learned import (
     CONTEXT_MESSAGES,
@@ -102,6 +107,7 @@ class Row:
     level: str
     last: str = ""  # the message itself
     earlier: list[str] = field(default_factory=list)  # the member's earlier messages
+    weight: float = 1.0  # within its class, in the first head (outside data weighs less)
 
 
 def read_rows(name: str, path: Path) -> list[Row]:
@@ -144,6 +150,12 @@ def read_rows(name: str, path: Path) -> list[Row]:
             )
         )
     return rows
+
+
+def reddit_rows(path: Path, weight: float) -> list[Row]:
+    """The Reddit C-SSRS set's sentences as training rows (benchmarks/reddit_cssrs.py)."""
+    found = reddit_cssrs.examples(path, min_words=MIN_WORDS)
+    return [Row(reddit_cssrs.GROUP, "en", u, t, y, "none", t, weight=weight) for t, y, u in found]
 
 
 # ---------------------------------------------------------------------------- validation
@@ -202,10 +214,20 @@ def threshold_for(scores: np.ndarray, labels: np.ndarray, max_fa: float) -> floa
 
 
 def cross_validate(
-    rows: list[Row], settings: Settings, groups: Sequence[str], *, levels: bool = False
+    rows: list[Row],
+    settings: Settings,
+    groups: Sequence[str],
+    *,
+    levels: bool = False,
+    extra: Sequence[Row] = (),
 ) -> Held:
+    """`extra`: outside rows (the Reddit C-SSRS set) in every fold's training, never held out,
+    scored or calibrated on."""
     x = featurise([r.text for r in rows], settings.size)
     y = np.array([r.label for r in rows])
+    x_extra = featurise([r.text for r in extra], settings.size)
+    y_extra = np.array([r.label for r in extra], dtype=y.dtype)
+    w_extra = np.array([r.weight for r in extra])
     scores = np.zeros(len(rows))
     alone = np.zeros(len(rows))
     before = np.zeros(len(rows))
@@ -216,9 +238,11 @@ def cross_validate(
         if not len(held):
             continue
         kept = np.array([i for i, r in enumerate(rows) if r.group != group])
-        w, b = fit_binary(
-            x.take(kept), y[kept], settings.l2, settings.negative_weight, settings.steps
-        )
+        xk, yk, wk = x.take(kept), y[kept], None
+        if extra:
+            xk, yk = stack(xk, x_extra), np.concatenate([yk, y_extra])
+            wk = np.concatenate([[rows[i].weight for i in kept], w_extra])
+        w, b = fit_binary(xk, yk, settings.l2, settings.negative_weight, settings.steps, wk)
         scores[held] = predict(x.take(held), w, b)
         for i in held:  # a message after earlier ones: also read alone, and the earlier alone
             row = rows[i]
@@ -370,7 +394,11 @@ def write(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=(__doc__ or "").split("\n\n")[0],
+        epilog=reddit_cssrs.HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     parser.add_argument("--max-false-alarms", type=float, default=0.01)
     parser.add_argument(
@@ -381,9 +409,22 @@ def main() -> None:
     )
     parser.add_argument("--validate-only", action="store_true")
     parser.add_argument("--grid", action="store_true", help="try the hyper-parameter grid")
+    parser.add_argument(
+        "--reddit-cssrs",
+        type=Path,
+        default=os.environ.get(reddit_cssrs.ENV) or None,
+        help=f"the Reddit C-SSRS CSV (default: ${reddit_cssrs.ENV}; see below)",
+    )
+    parser.add_argument(
+        "--reddit-weight",
+        type=float,
+        default=reddit_cssrs.WEIGHT,
+        help="weight of one Reddit sentence against one of the project's messages",
+    )
     args = parser.parse_args()
 
     rows = [r for name, path in FILES.items() for r in read_rows(name, path)]
+    extra = reddit_rows(args.reddit_cssrs, args.reddit_weight) if args.reddit_cssrs else []
     groups = [name for name in FILES if any(r.group == name for r in rows)]
     y = np.array([r.label for r in rows])
     print(
@@ -398,7 +439,7 @@ def main() -> None:
     best: tuple[float, Settings, Held] | None = None
     for settings in candidates:
         # the level head too when there is nothing to choose (it is the same either way)
-        held = cross_validate(rows, settings, groups, levels=len(candidates) == 1)
+        held = cross_validate(rows, settings, groups, levels=len(candidates) == 1, extra=extra)
         scores, threshold = held.calibrate(rows, args.max_false_alarms)
         recall = float((scores[y == 1] >= threshold).mean())
         print(
@@ -410,7 +451,7 @@ def main() -> None:
     assert best is not None
     _, settings, held = best
     if len(candidates) > 1:
-        held = cross_validate(rows, settings, groups, levels=True)
+        held = cross_validate(rows, settings, groups, levels=True, extra=extra)
     scores, threshold = held.calibrate(rows, args.max_false_alarms)
     agreement = report(
         rows, held, scores, threshold, "held out one file at a time", args.max_agreement_loss
@@ -419,7 +460,12 @@ def main() -> None:
         return
 
     x = featurise([r.text for r in rows], settings.size)
-    w, b = fit_binary(x, y, settings.l2, settings.negative_weight, settings.steps)
+    every = [*rows, *extra]  # the Reddit rows (if any) weigh --reddit-weight each
+    xe = stack(x, featurise([r.text for r in extra], settings.size)) if extra else x
+    ye, we = np.array([r.label for r in every]), np.array([r.weight for r in every])
+    w, b = fit_binary(
+        xe, ye, settings.l2, settings.negative_weight, settings.steps, we if extra else None
+    )
     positives = np.array([i for i, r in enumerate(rows) if r.level in ALERT_LEVELS])
     xl = featurise([rows[i].text for i in positives], settings.level_size)
     labels = np.array([ALERT_LEVELS.index(rows[i].level) for i in positives])
@@ -432,6 +478,10 @@ def main() -> None:
         "max_false_alarms": args.max_false_alarms,
     }
     meta["max_agreement_loss"] = args.max_agreement_loss
+    if extra:  # CC BY 4.0: the attribution travels with the weights
+        meta["trained_on"] = {**meta["trained_on"], reddit_cssrs.GROUP: len(extra)}  # type: ignore[dict-item]
+        meta["reddit_weight"] = args.reddit_weight
+        meta["attribution"] = reddit_cssrs.SOURCE
     write(args.out, settings, w, b, threshold, agreement, lw, lb, meta)
     model = LearnedModel.load(args.out)
     drift = max(
