@@ -41,7 +41,9 @@ INDIRECT = (
 )
 # Earlier words that make the same kind of message an alert only when read together.
 EARLIER = "I'm so tired of all of it."
-LATER = "Sorted out who gets the dog and wrote the kids a letter each. I'm at peace with it now."
+# (Until the model learnt from the Reddit C-SSRS set, this read "... I'm at peace with it now.":
+# with that sudden calm the model now alerts on it alone, as the warning signs say it should.)
+LATER = "Wrote the kids a letter each and sorted out who gets the dog."
 
 
 @pytest.fixture(scope="module")
