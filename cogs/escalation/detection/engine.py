@@ -95,8 +95,13 @@ class Scanner:
         normaliser = self.normaliser
         codes, typed = normaliser.code_text(text)
         found = self.automaton.iter(codes)
-        if extra is not None:
-            found = [*found, *extra.iter(codes)]
+        found = [*found, *extra.iter(codes)] if extra is not None else list(found)
+        if not terms:  # no head: nothing to say (most messages), and no hit need be grouped
+            for _, value in found:
+                if value[0]:
+                    break
+            else:
+                return None
         kinds: dict[str, list[Hit]] = {}
         known = kinds.get
         head = False
