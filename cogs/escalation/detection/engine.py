@@ -95,10 +95,15 @@ class Scanner:
         normaliser = self.normaliser
         codes, typed = normaliser.code_text(text)
         found = self.automaton.iter(codes)
-        if extra is not None:
-            found = [*found, *extra.iter(codes)]
+        found = [*found, *extra.iter(codes)] if extra is not None else list(found)
+        if not terms:  # no head: nothing to say (most messages), and no hit need be grouped
+            for _, value in found:
+                if value[0]:
+                    break
+            else:
+                return None
         kinds: dict[str, list[Hit]] = {}
-        group = kinds.setdefault
+        known = kinds.get
         head = False
         for end, (is_head, pairs, n) in found:
             if is_head:
@@ -106,7 +111,11 @@ class Scanner:
             stop = (end + 1) >> 1  # two characters per word: positions halved are word indexes
             start = stop - n
             for kind, entry in pairs:
-                group(kind, []).append((start, stop, entry))
+                hits = known(kind)  # no empty list made for a kind already there
+                if hits is None:
+                    kinds[kind] = [(start, stop, entry)]
+                else:
+                    hits.append((start, stop, entry))
         if "not_illness" in kinds:
             # "arranged for my sister to take the kids after. it won't be the cancer": what an
             # end-of-life context would explain is the member's own doing

@@ -84,6 +84,7 @@ if TYPE_CHECKING:
 _LOWER_WEAK_TIER = frozenset({"hopelessness", "burdensomeness", "entrapment"})
 _LOWER_TIERS = _LOWER_WEAK_TIER | {f"{kind}_strong" for kind in _LOWER_WEAK_TIER}
 _LOWERING = frozenset({"past_marker", "hypothetical"})  # phrases that may lower a signal
+_UNFIXING = frozenset({"eol", "finality", "accident"})  # what a fixed kind composes with
 
 
 class Message:
@@ -95,6 +96,7 @@ class Message:
         "breaks",
         "chains",
         "codes",
+        "fixed",
         "kinds",
         "mask",
         "plain",
@@ -127,6 +129,8 @@ class Message:
             and "past_marker" not in kinds
             and "hypothetical" not in kinds
         )
+        # nothing can lower a head and nothing composes with it: a fixed kind is as listed
+        self.fixed = self.plain and not mask & BIT_TOPIC and _UNFIXING.isdisjoint(kinds)
 
     # ------------------------------------------------------------------ positions
 
@@ -269,14 +273,7 @@ class Message:
     def head(self, hit: Hit) -> Signal | None:
         start, end, entry = hit
         kind = entry.kind
-        if (
-            self.plain
-            and kind in FIXED_KINDS
-            and not self.mask & BIT_TOPIC
-            and "eol" not in self.kinds
-            and "finality" not in self.kinds
-            and "accident" not in self.kinds
-        ):  # nothing can lower it and nothing composes with it: its level as listed
+        if self.fixed and kind in FIXED_KINDS:  # its level as listed
             category = (
                 entry.phrase.category
                 if kind == PHRASE_KIND and entry.phrase is not None

@@ -147,10 +147,15 @@ def modifiers(
     # ago in the sentence ("years ago"), unless its clause says it is happening now.
     distant = False
     if has_past_marker or has_past:
-        clause_end = msg.clause_end(max(first, end - 1))
         # "ten years ago I cut myself every day": long ago, said in its clause, whatever habit
         # it names; "since my diagnosis I thought about ending it, therapy helped": resolved
         resolved = "resolved" in kinds
+        # the clause's end, walked to only when a marker of long ago or of now may be in it
+        clause_end = (
+            msg.clause_end(max(first, end - 1))
+            if has_past_marker or (has_recent and not resolved)
+            else 0
+        )
         if has_past_marker and msg.any_within("past_marker", lo, clause_end):
             found.add(MODIFIER_PAST)
             distant = True

@@ -43,8 +43,7 @@ if TYPE_CHECKING:
 _EOL_EXPLAINS = frozenset(
     {"prep_weak", "prep_medium", "goodbye", "farewell", "stop", "wish_soft", "vague"}
 )
-# Weak signs that may complete a weak sign of another kind ("I have the pills ready. Love you
-# all.").
+# Weak signs that complete a weak sign of another kind ("I have the pills ready. Love you all.").
 _WEAK_DISTRESS = frozenset({"goodbye", "farewell"})
 # Goodbyes that a word of finality makes a goodbye for good ("signing off. for good").
 _FAREWELLS = frozenset({"farewell"})
@@ -394,15 +393,18 @@ def decide(analyses: Sequence[Analysis], threshold: int) -> Detection | None:
     if not signals:
         return None
     earlier = analyses[:-1]
-    if not earlier and len(signals) == 1 and not signals[0].weak:
-        best = signals[0]
-        candidates = signals
-    else:
-        candidates = signals + combined(current, earlier)
-        best = candidates[0] if len(candidates) == 1 else max(candidates, key=Signal.rank)
+    alone = not earlier and len(signals) == 1 and not signals[0].weak  # nothing to combine
+    candidates = signals if alone else signals + combined(current, earlier)
     if len(candidates) == 1:
+        best = candidates[0]
         found: tuple[Signal, ...] = (best,)
+    elif len(candidates) == 2:  # the usual pair, as max() and sorted() order it, without them
+        a, b = candidates
+        best = b if b.rank() > a.rank() else a
+        pair = (b, a) if (b.start, -b.severity) < (a.start, -a.severity) else (a, b)
+        found = tuple(s for s in pair if not s.combined or s is best)
     else:
+        best = max(candidates, key=Signal.rank)
         found = tuple(s for s in sorted(candidates, key=_position) if not s.combined or s is best)
     return Detection(
         best.severity,
