@@ -106,6 +106,7 @@ class ChangesListener:
                 "remembered is forgotten; listening again"
             )
             failing = True
+            await asyncio.sleep(wait)  # never a loop of connections opened and dropped
 
     async def _listen(self) -> asyncpg.Connection:
         self._lost.clear()
@@ -142,9 +143,12 @@ class ChangesListener:
         self.changes.forget_all()
 
     def _terminated(self, conn: Any) -> None:
+        # asyncpg calls this soon after the connection ends, also when this listener ended it
+        # itself: by then a new connection may be listening, which must not be given up for
+        # the old one's end (it would open and drop connections without pause).
         if conn is self._conn:
             self._deaf()  # at once, before the watch wakes up
-        self._lost.set()
+            self._lost.set()
 
     def _heard(self, conn: Any, pid: int, channel: str, payload: object) -> None:
         if pid == self.ignore_pid:

@@ -250,5 +250,9 @@ async def test_a_listening_connection_that_stops_answering_is_given_up(
                 await asyncio.sleep(0.01)
         await set_escalation_channel(first, THIRD)  # heard on the new connection
         await eventually(read, THIRD)
+        # The new connection stays: the end of the one given up does not drop it too (it once
+        # did, and every connection after it, opening one after another without pause).
+        await asyncio.sleep(1)
+        assert listener.connections == 2 and two[1].changes.listening
     finally:
         os.kill(pid, signal.SIGCONT)
