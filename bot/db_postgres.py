@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 LOCK_TIMEOUT = "5s"  # as SQLite's busy timeout
 WRITE_LOCK_KEY = 0x7065_6572  # the advisory lock every transaction takes ("peer")
 READERS = 4  # connections for reads outside transactions
+CONNECT_TIMEOUT = 10  # seconds to open a connection (the server restarting, unreachable)
+SETTINGS = {"lock_timeout": LOCK_TIMEOUT, "timezone": "UTC"}
 
 
 def _numeric(text: str) -> int | float:
@@ -292,13 +294,11 @@ class PostgresDatabase(Database):
 
     @classmethod
     async def connect(cls, url: str) -> PostgresDatabase:
-        settings = {"lock_timeout": LOCK_TIMEOUT, "timezone": "UTC"}
-        writer = await asyncpg.connect(url, server_settings=settings)
+        writer = await _writing_connection(url)
         try:
-            await _prepare_connection(writer)
             readers = await asyncpg.create_pool(
                 url, min_size=1, max_size=READERS, init=_prepare_connection,
-                reset=_keep_session, server_settings=settings,
+                reset=_keep_session, server_settings=SETTINGS, timeout=CONNECT_TIMEOUT,
             )  # fmt: skip
         except BaseException:
             await writer.close()
@@ -336,7 +336,7 @@ class PostgresDatabase(Database):
     async def _transaction(self, begin: str) -> AsyncIterator[Transaction]:
         await self._lock.acquire()
         try:
-            conn = self._writer
+            conn = await self._writing()
             try:
                 await conn.execute(begin)
             except BaseException:
@@ -357,6 +357,21 @@ class PostgresDatabase(Database):
         finally:
             self._lock.release()
         tx.committed()
+
+    async def _writing(self) -> asyncpg.Connection:
+        """The writing connection, opened again when it was lost (the server restarted or
+        crashed, the network cut it): every transaction after that would fail otherwise, until
+        the bot restarted. Raises while the server cannot be reached (the caller's transaction
+        fails as on any database error, and is retried where the caller retries)."""
+        if not self._writer.is_closed():
+            return self._writer
+        writer = await _writing_connection(self.url)
+        self._writer = writer
+        self._conn = cast(Any, writer)
+        if self.listener is not None:  # its own commits' notifications come from here now
+            self.listener.ignore_pid = writer.get_server_pid()
+        log.warning("the connection that writes to PostgreSQL was lost; opened again")
+        return writer
 
     async def _rollback(self) -> None:
         if not self._writer.is_in_transaction():
@@ -405,6 +420,16 @@ class PostgresDatabase(Database):
         """Wait for the VACUUM a purge started (tests; a clean shutdown)."""
         while self._vacuum is not None and not self._vacuum.done():
             await asyncio.gather(self._vacuum, return_exceptions=True)
+
+
+async def _writing_connection(url: str) -> asyncpg.Connection:
+    writer = await asyncpg.connect(url, server_settings=SETTINGS, timeout=CONNECT_TIMEOUT)
+    try:
+        await _prepare_connection(writer)
+    except BaseException:
+        writer.terminate()
+        raise
+    return writer
 
 
 def postgres_errors() -> Sequence[type[BaseException]]:

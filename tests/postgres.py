@@ -60,6 +60,11 @@ def enabled() -> bool:
     return os.environ.get("TEST_DATABASE", "sqlite").strip().lower() in ("postgresql", "postgres")
 
 
+def running_server() -> PostgresServer | None:
+    """The server this test process runs the suite's databases on (TEST_DATABASE=postgresql)."""
+    return _Backend.server
+
+
 def binaries_present() -> bool:
     return all((PG_BIN / name).exists() for name in ("initdb", "pg_ctl", "postgres"))
 
@@ -96,9 +101,15 @@ class PostgresServer:
         self._run(PG_BIN / "pg_ctl", "-D", self.data, "-w", "-l", self.root / "server.log",
                   "-o", f"-k {self.socket} {SERVER_OPTIONS}", "start")  # fmt: skip
 
-    def stop(self) -> None:
+    def stop(self, mode: str = "immediate") -> None:
+        """`fast`: every session cut, the data written, as a restart for an upgrade."""
         if (self.data / "postmaster.pid").exists():
-            self._run(PG_BIN / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
+            self._run(PG_BIN / "pg_ctl", "-D", self.data, "-m", mode, "-w", "stop")
+
+    def resume(self) -> None:
+        """Started again on the same data after `stop` (a crash's recovery, then listening)."""
+        self._run(PG_BIN / "pg_ctl", "-D", self.data, "-w", "-l", self.root / "server.log",
+                  "-o", f"-k {self.socket} {SERVER_OPTIONS}", "start")  # fmt: skip
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@/{database}?host={self.socket}"

@@ -278,7 +278,8 @@ class EscalationCog(Feature, name=COG_NAME):
         channel = message.channel
         parent_id = channel.parent_id if isinstance(channel, discord.Thread) else None
         if message.guild is not None:
-            settings = await self.bot.guild_settings.get(message.guild.id)
+            # the last known settings when the database cannot answer: a read never stops it
+            settings = await self.intake.settings_of(message.guild.id, patience=None)
             private = {settings.escalation_channel_id, settings.mod_log_channel_id} - {None}
             if channel.id in private or parent_id in private:
                 # moderators talking about a case are not a new case, nor their own words

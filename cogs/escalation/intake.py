@@ -36,7 +36,7 @@ import discord
 from bot.clock import epoch
 from bot.db import database_errors, urgent_work
 from bot.guild_settings import GuildSettings
-from bot.i18n import Translate
+from bot.i18n import Translate, server_translator
 from bot.outbox import new_nonce
 from cogs.escalation import render
 from cogs.escalation.detection import Detection
@@ -284,10 +284,16 @@ class Intake:
             await self._refused(call)
 
     async def _send_resources(self, call: Call) -> bool:
-        settings = await self._settings_of(call.guild_id)
-        t = await self.bot.languages.translator(
-            call.guild_id, call.user_id, server_language=settings.language
-        )
+        settings = await self.settings_of(call.guild_id)
+        try:
+            t = await self.bot.languages.translator(
+                call.guild_id, call.user_id, server_language=settings.language
+            )
+        except Exception as error:  # the member's own choice cannot be read: the server's
+            log.warning(
+                "escalation: %s: the member's language could not be read: %r", call.label, error
+            )
+            t = server_translator(settings.language)
         resources = self.helplines.for_region(settings.effective_region, t.language)
         guild = self.bot.get_guild(call.guild_id)
         member = guild.get_member(call.user_id) if guild is not None else None
@@ -315,11 +321,19 @@ class Intake:
         log.debug("escalation: %s: to user %d", call.label, call.user_id)
         return True
 
-    async def _settings_of(self, guild_id: int) -> GuildSettings:
+    async def settings_of(
+        self, guild_id: int, patience: float | None = SETTINGS_WAIT_SECONDS
+    ) -> GuildSettings:
+        """The server's settings; the last ones read when the database cannot answer (within
+        `patience` seconds, None: however long it takes to fail), else the defaults: a call for
+        help is never stopped by a read."""
         try:
-            async with asyncio.timeout(SETTINGS_WAIT_SECONDS):
+            async with asyncio.timeout(patience):
                 found = await self.bot.guild_settings.get(guild_id)
-        except Exception:
+        except Exception as error:
+            log.warning(
+                "escalation: the settings of guild %d could not be read: %r", guild_id, error
+            )
             return self._settings.get(guild_id) or GuildSettings(guild_id=guild_id)
         self._settings[guild_id] = found
         return found

@@ -39,7 +39,13 @@ class ServerPhrases(CaseBook):
         and anonymous feedback, which is always read alone."""
         best = self._scan(text, previous, None)
         for guild_id in guild_ids:
-            extra = await self._phrases_of(guild_id)
+            try:
+                extra = await self._phrases_of(guild_id)
+            except Exception as error:  # the lexicon alone rather than nothing; read next time
+                log.warning(
+                    "escalation: guild %d's own phrases could not be read: %r", guild_id, error
+                )
+                continue
             if extra is None:
                 continue
             found = self._scan(text, previous, extra)
