@@ -37,22 +37,8 @@ class ServerPhrases(CaseBook):
         The one place where text is scanned, whatever it came from: a message, an edit, a
         forwarded message, a DM (`detect_message`, for the cog), the words typed into /support
         and anonymous feedback, which is always read alone."""
-        best = self._scan(text, previous, None)
-        for guild_id in guild_ids:
-            extra = await self._phrases_of(guild_id)
-            if extra is None:
-                continue
-            found = self._scan(text, previous, extra)
-            if found is not None and (best is None or found.severity > best.severity):
-                best = found
-        return best
-
-    def _scan(
-        self, text: str, previous: Sequence[str], extra: PhraseSet | None
-    ) -> Detection | None:
-        if previous:
-            return self.detector.scan_context(previous, text, extra)
-        return self.detector.scan(text, extra)
+        extras = [await self._phrases_of(guild_id) for guild_id in guild_ids]
+        return self.detector.detect(text, previous, extras)
 
     async def detect_message(
         self,

@@ -208,6 +208,29 @@ class Detector:
             None if signal is None else raise_detection(None, self.learned, signal, self.threshold)
         )
 
+    def detect(
+        self, text: str, previous: Sequence[str] = (), extras: Iterable[PhraseSet | None] = ()
+    ) -> Detection | None:
+        """The strongest of `text` read with the lexicon alone and with each server's own
+        phrases (`extras`), after `previous` when there are earlier messages: a scan with a
+        phrase set replaces the lexicon's only when it is more severe. A phrase set that finds
+        nothing in the messages read decides as the lexicon alone (the same hits, the same
+        rules, the same model): the message is scanned, and the model asked, once for it."""
+        best = self.scan_context(previous, text) if previous else self.scan(text)
+        for extra in extras:
+            if extra is None or extra.empty or not self._finds(extra, text, previous):
+                continue
+            found = self.scan_context(previous, text, extra) if previous else self.scan(text, extra)
+            if found is not None and (best is None or found.severity > best.severity):
+                best = found
+        return best
+
+    def _finds(self, extra: PhraseSet, text: str, previous: Sequence[str]) -> bool:
+        """Whether the phrase set has a hit in `text` or (read with it) the earlier messages."""
+        code_text = self.normaliser.code_text
+        texts = [*previous[-CONTEXT_MESSAGES:], text] if previous else [text]
+        return any(next(extra.automaton.iter(code_text(t)[0]), None) for t in texts)
+
     def scan_context(
         self, previous: Sequence[str], text: str, extra: PhraseSet | None = None
     ) -> Detection | None:
