@@ -400,15 +400,10 @@ def decide(analyses: Sequence[Analysis], threshold: int) -> Detection | None:
         found: tuple[Signal, ...] = (best,)
     elif len(candidates) == 2:  # the usual pair, as max() and sorted() order it, without them
         a, b = candidates
-        if a.severity != b.severity:  # rank() compares the severity first
-            best = b if b.severity > a.severity else a
-        else:
-            best = b if b.rank() > a.rank() else a
+        best = b if b.rank() > a.rank() else a
         pair = (b, a) if (b.start, -b.severity) < (a.start, -a.severity) else (a, b)
-        if a.combined or b.combined:
-            found = tuple(s for s in pair if not s.combined or s is best)
-        else:
-            found = pair
+        some = a.combined or b.combined  # neither combined: the pair as it is, no generator
+        found = tuple(s for s in pair if not s.combined or s is best) if some else pair
     else:
         best = max(candidates, key=Signal.rank)
         found = tuple(s for s in sorted(candidates, key=_position) if not s.combined or s is best)
