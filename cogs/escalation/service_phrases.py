@@ -37,7 +37,15 @@ class ServerPhrases(CaseBook):
         The one place where text is scanned, whatever it came from: a message, an edit, a
         forwarded message, a DM (`detect_message`, for the cog), the words typed into /support
         and anonymous feedback, which is always read alone."""
-        extras = [await self._phrases_of(guild_id) for guild_id in guild_ids]
+        extras: list[PhraseSet | None] = []
+        for guild_id in guild_ids:
+            try:
+                extras.append(await self._phrases_of(guild_id))
+            except Exception as error:  # the lexicon alone rather than nothing; read next time
+                log.warning(
+                    "escalation: guild %d's own phrases could not be read: %r", guild_id, error
+                )
+        # scanned once, however many phrase sets: one finding nothing decides as the lexicon
         return self.detector.detect(text, previous, extras)
 
     async def detect_message(
