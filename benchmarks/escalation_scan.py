@@ -28,11 +28,13 @@ the evaluation corpus, see benchmarks/distress_eval.py.
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import io
 import json
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -130,6 +132,7 @@ def detection_at(rev: str) -> ModuleType:
         check=True,
     ).stdout
     folder = Path(tempfile.mkdtemp(prefix="escalation_scan_before_"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
     package = folder / "before_cogs"
