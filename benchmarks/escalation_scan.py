@@ -1,8 +1,10 @@
 """Scan cost per message with 1,000 phrases: the Aho-Corasick automaton the bot uses against one
 compiled regex alternation of the same phrases (the naive peer), on the same normalised text; and
-the full scan against the one before the learned model's cached scoring, in the same run.
+the full scan against the detector of another git revision (``--before``, default main), in the
+same run.
 
     .venv/bin/python -m benchmarks.escalation_scan [--phrases 1000] [--messages 20000] [--cpu]
+        [--before REV]
 
 Phrases: the shipped lexicon's heads (the first --phrases of them) plus generated distress-like
 phrases up to --phrases, as a server's own phrase set. Messages: the labelled corpus
@@ -10,29 +12,38 @@ phrases up to --phrases, as a server's own phrase set. Messages: the labelled co
 neighbours (chat messages vary in length). Normalisation is timed apart, since both matchers need
 it; the full `Detector.scan` (normalise + the built-in automaton + the server's phrase set + the
 rules + the learned model where the rules found nothing, or to agree with their weaker cues) is
-shown too, and the rules alone. One message at a time (p50 / p99; each message scanned once
+shown too, and the rules alone, and what the escalation service asks of the detector for a
+server with its own phrases (``Detector.detect``: before it, a scan with the lexicon alone then
+one with the server's phrases). One message at a time (p50 / p99; each message scanned once
 before it is timed, as in a running bot whose caches know the words; the scans take turns on each
 message, so a busy machine slows them alike): the rules alone, the full scan, the learned model
-alone, each against the scoring before (2026-12-07: every pair's feature string built and hashed
-per message, `Before` below), and the model on words it has never seen (caches emptied first);
-the time to load the detector and the model; and whether the full scan decides every message as
-before. `--cpu` times in this thread's CPU time, steadier than wall time on a shared machine. For
-the detector against its predecessor on the evaluation corpus, see benchmarks/distress_eval.py.
+alone, each against the detector before (the package ``cogs/escalation/detection`` and its data
+at ``--before``, taken with ``git archive`` and imported under another name), and the model on
+words it has never seen (caches emptied first); the time to load the detector and the model; and
+whether the full scan decides every message as the one before. `--cpu` times in this thread's CPU
+time, steadier than wall time on a shared machine. For the detector against its predecessor on
+the evaluation corpus, see benchmarks/distress_eval.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
+import atexit
+import importlib
+import io
 import json
-import math
 import random
 import re
+import shutil
 import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from types import ModuleType
 
 from cogs.escalation.detection import (
     CATEGORIES,
@@ -41,23 +52,6 @@ from cogs.escalation.detection import (
     LearnedModel,
     Lexicon,
     Phrase,
-)
-from cogs.escalation.detection.learned import (
-    CLASS_COUNT,
-    CUE_TERMS,
-    MIN_WORDS,
-    SKIP_COUNT,
-    WORD_COUNT,
-    Signal,
-    _sigmoid,
-    _strongest,
-    bucket,
-    class_pairs,
-    pair_feature,
-    skip_feature,
-    tokens,
-    units,
-    word_features,
 )
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "escalation" / "data" / "corpus.jsonl"
@@ -120,86 +114,38 @@ def timed(run: Callable[[], object], repeat: int) -> float:
     return min(results)
 
 
-class Before(LearnedModel):
-    """The learned model's scoring before the per-piece caches (2026-12-07), kept here to be
-    measured against in the same run: the message folded and split whole, each word's share
-    cached, every pair's feature built and hashed per message, the level head from ``units``."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._word_cache: dict[str, tuple[float, int]] = {}
-
-    def forget_words(self) -> None:
-        self._word_cache.clear()
-
-    def _old_word(self, word: str) -> tuple[float, int]:
-        known = self._word_cache.get(word)
-        if known is not None:
-            return known
-        features = word_features(word, self.classes)
-        total = sum(self._weights[bucket(f, self.size)] for f in features) * self._scale
-        known = (total, len(features))
-        if len(self._word_cache) >= 200_000:
-            self._word_cache.clear()
-        self._word_cache[word] = known
-        return known
-
-    def _old_logit(self, words: Sequence[str]) -> tuple[float, list[tuple[str, float]]]:
-        shares: list[tuple[str, float]] = []
-        count = 0
-        for word in words:
-            weight, n = self._old_word(word)
-            shares.append((word, weight))
-            count += n
-        weights, size, scale = self._weights, self.size, self._scale
-        for a, b in itertools.pairwise(words):
-            slot = bucket(pair_feature(a, b), size)
-            shares.append((f"{a} {b}", weights[slot] * scale * WORD_COUNT))
-            count += WORD_COUNT
-        rest = sum(
-            weights[bucket(skip_feature(a, c), size)]
-            for a, c in zip(words[:-2], words[2:], strict=True)
+def detection_at(rev: str) -> ModuleType:
+    """The detection package (and its data) as it is at git revision `rev`, imported under
+    another name (``before_cogs``) beside today's: the scan before a change, in the same run."""
+    root = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(root),
+            "archive",
+            rev,
+            "cogs/escalation/detection",
+            "cogs/escalation/data",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
+    folder = Path(tempfile.mkdtemp(prefix="escalation_scan_before_"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    package = folder / "before_cogs"
+    (folder / "cogs").rename(package)
+    for path in package.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(
+            text.replace("cogs.escalation.detection", "before_cogs.escalation.detection")
         )
-        total = rest * SKIP_COUNT
-        count += max(0, len(words) - 2) * SKIP_COUNT
-        pairs = class_pairs(words, self.classes)
-        total += sum(weights[bucket(f, size)] for f in pairs) * CLASS_COUNT
-        count += len(pairs) * CLASS_COUNT
-        if not count:
-            return self.bias, shares
-        return self.bias + (sum(s for _, s in shares) + total * scale) / math.sqrt(count), shares
-
-    def probability(self, text: str) -> float:
-        return _sigmoid(self._old_logit(tokens(text))[0])
-
-    def _old_level(self, words: Sequence[str]) -> tuple[str, float]:
-        counts: dict[str, int] = {}
-        for _, features in units(words, self.classes):
-            for f in features:
-                counts[f] = counts.get(f, 0) + 1
-        norm = self._level_scale / math.sqrt(sum(counts.values()))
-        slots = [(bucket(f, self._level_size), n) for f, n in counts.items()]
-        logits = [
-            bias + sum(weights[s] * n for s, n in slots) * norm
-            for weights, bias in zip(self._level_weights, self._level_bias, strict=True)
-        ]
-        top = max(logits)
-        exps = [math.exp(z - top) for z in logits]
-        best = max(range(len(exps)), key=exps.__getitem__)
-        return self.levels[best], exps[best] / sum(exps)
-
-    def signal(self, text: str, *, terms: int = CUE_TERMS) -> Signal:
-        words = tokens(text)
-        logit, shares = self._old_logit(words)
-        probability = _sigmoid(logit)
-        if probability < self.threshold or len(words) < MIN_WORDS:
-            return Signal(probability, "", 0.0, ())
-        level, level_p = self._old_level(words)
-        return Signal(probability, level, level_p, _strongest(shares, terms))
-
-    def alerting(self, text: str) -> Signal | None:
-        signal = self.signal(text)  # the detector read the whole signal of every message
-        return signal if signal.level else None
+    for path in (package / "__init__.py", package / "escalation" / "__init__.py"):
+        path.write_text("", encoding="utf-8")
+    sys.path.insert(0, str(folder))
+    return importlib.import_module("before_cogs.escalation.detection")
 
 
 def decision(found: Detection | None) -> tuple[object, ...] | None:
@@ -215,11 +161,14 @@ def percentile(values: list[float], share: float) -> float:
 
 def each(scans: dict[str, Callable[[str], object]], texts: list[str], clock: Callable[[], float]):
     """Per-message times of each scan, in µs, the scans taking turns on each message (a busy
-    machine slows them alike). Each message is scanned once before it is timed, so each
-    distinct word is in the caches as in a running bot."""
+    machine slows them alike; every other message in the reverse order). Each message is
+    scanned once before it is timed, so each distinct word is in the caches as in a running
+    bot."""
     out: dict[str, list[float]] = {name: [] for name in scans}
-    for text in texts:
-        for name, scan in scans.items():
+    order = list(scans.items())
+    for i, text in enumerate(texts):
+        # every other message in the reverse order: neither scan always follows the other
+        for name, scan in order if i % 2 else reversed(order):
             scan(text)
             start = clock()
             scan(text)
@@ -246,6 +195,11 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
+        "--before",
+        default="main",
+        help="the git revision whose detector the scan is measured against (default: main)",
+    )
+    parser.add_argument(
         "--cpu",
         action="store_true",
         help="time each message in this thread's CPU time (time.thread_time) rather than wall "
@@ -253,6 +207,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    previous = detection_at(args.before)
     start = time.perf_counter()
     detector = Detector(Lexicon.load())
     load = time.perf_counter() - start
@@ -260,10 +215,10 @@ def main() -> None:
     model = LearnedModel.load()
     load_model = time.perf_counter() - start
     start = time.perf_counter()
-    before_model = Before.load()
+    before_model = previous.LearnedModel.load()
     load_before = time.perf_counter() - start
     start = time.perf_counter()
-    before = Detector(Lexicon.load(), learned=Before.load())
+    before = previous.Detector(previous.Lexicon.load())
     load_before_detector = time.perf_counter() - start
     chosen = phrases(detector, args.phrases)
     texts = messages(args.messages)
@@ -272,6 +227,8 @@ def main() -> None:
     start = time.perf_counter()
     automaton = detector.compile(chosen)
     build_automaton = time.perf_counter() - start
+    # the same phrases for the detector before, compiled with its own word codes
+    before_automaton = before.compile(phrases(before, args.phrases))
     start = time.perf_counter()
     pattern = re.compile(r"(?<!\S)(?:" + "|".join(re.escape(k) for k in keys) + r")(?!\S)")
     build_regex = time.perf_counter() - start
@@ -305,12 +262,17 @@ def main() -> None:
 
     agree = with_automaton() == with_regex()
     same = [decision(detector.scan(t, automaton)) for t in texts] == [
-        decision(before.scan(t, automaton)) for t in texts
+        decision(before.scan(t, before_automaton)) for t in texts
     ]
+    before_rules = previous.Detector(before.lexicon, learned=None)
 
     def full_before() -> None:
         for text in texts:
-            before.scan(text, automaton)
+            before.scan(text, before_automaton)
+
+    def rules_before() -> None:
+        for text in texts:
+            before_rules.scan(text, before_automaton)
 
     n = len(texts)
     per = {
@@ -320,13 +282,27 @@ def main() -> None:
         "full": timed(full_scan, args.repeat) / n * 1e6,
         "full before": timed(full_before, args.repeat) / n * 1e6,
         "rules": timed(rules_alone, args.repeat) / n * 1e6,
+        "rules before": timed(rules_before, args.repeat) / n * 1e6,
     }
+
+    def detect_before(text: str) -> object:
+        """What the escalation service did before `Detector.detect`: a scan with the lexicon
+        alone, then one with the server's phrases, the more severe kept."""
+        best = before.scan(text)
+        found = before.scan(text, before_automaton)
+        if found is not None and (best is None or found.severity > best.severity):
+            return found
+        return best
+
     clock = time.thread_time if args.cpu else time.perf_counter
     times = each(
         {
             "rules": lambda text: rules.scan(text, automaton),
+            "rules before": lambda text: before_rules.scan(text, before_automaton),
             "full": lambda text: detector.scan(text, automaton),
-            "full before": lambda text: before.scan(text, automaton),
+            "full before": lambda text: before.scan(text, before_automaton),
+            "detect": lambda text: detector.detect(text, (), (automaton,)),
+            "detect before": detect_before,
             "model": model.signal,
             "model before": before_model.signal,
         },
@@ -346,28 +322,32 @@ def main() -> None:
     print(f"  one regex alternation (naive peer) {per['regex']:8.2f} µs/message")
     print(f"  ratio regex / automaton            {per['regex'] / per['automaton']:8.1f} x")
     print(f"  full Detector.scan                 {per['full']:8.2f} µs/message")
-    print(f"    before (2026-12-07)              {per['full before']:8.2f} µs/message")
+    print(f"    before ({args.before})".ljust(37) + f"{per['full before']:8.2f} µs/message")
     print(f"  rules alone (no learned model)     {per['rules']:8.2f} µs/message")
+    print(f"    before ({args.before})".ljust(37) + f"{per['rules before']:8.2f} µs/message")
     print(f"  one message at a time ({'CPU' if args.cpu else 'wall'} time), µs:")
     print("                                   p50      p99")
     for name, label in (
         ("rules", "rules alone"),
+        ("rules before", f"  before ({args.before})"),
         ("full", "full scan (rules + model)"),
-        ("full before", "  before (2026-12-07)"),
+        ("full before", f"  before ({args.before})"),
+        ("detect", "server's detect (lexicon, then"),
+        ("detect before", f"  its phrases) before ({args.before})"),
         ("model", "learned model alone"),
-        ("model before", "  before (2026-12-07)"),
+        ("model before", f"  before ({args.before})"),
     ):
         values = times[name]
         print(f"  {label:30} {percentile(values, 0.5):8.2f} {percentile(values, 0.99):8.2f}")
     for name, label in (
         ("model", "model, words unseen"),
-        ("model before", "  before (2026-12-07)"),
+        ("model before", f"  before ({args.before})"),
     ):
         values = unseen[name]
         print(f"  {label:30} {percentile(values, 0.5):8.2f} {percentile(values, 0.99):8.2f}")
     print(f"  load: detector (lexicon, automaton, model) {load:.2f} s, model {load_model:.3f} s")
     print(
-        f"        before (2026-12-07): detector {load_before_detector:.2f} s, "
+        f"        before ({args.before}): detector {load_before_detector:.2f} s, "
         f"model {load_before:.3f} s"
     )
     print(f"  both matchers flag the same messages: {agree}")

@@ -37,28 +37,16 @@ class ServerPhrases(CaseBook):
         The one place where text is scanned, whatever it came from: a message, an edit, a
         forwarded message, a DM (`detect_message`, for the cog), the words typed into /support
         and anonymous feedback, which is always read alone."""
-        best = self._scan(text, previous, None)
+        extras: list[PhraseSet | None] = []
         for guild_id in guild_ids:
             try:
-                extra = await self._phrases_of(guild_id)
+                extras.append(await self._phrases_of(guild_id))
             except Exception as error:  # the lexicon alone rather than nothing; read next time
                 log.warning(
                     "escalation: guild %d's own phrases could not be read: %r", guild_id, error
                 )
-                continue
-            if extra is None:
-                continue
-            found = self._scan(text, previous, extra)
-            if found is not None and (best is None or found.severity > best.severity):
-                best = found
-        return best
-
-    def _scan(
-        self, text: str, previous: Sequence[str], extra: PhraseSet | None
-    ) -> Detection | None:
-        if previous:
-            return self.detector.scan_context(previous, text, extra)
-        return self.detector.scan(text, extra)
+        # scanned once, however many phrase sets: one finding nothing decides as the lexicon
+        return self.detector.detect(text, previous, extras)
 
     async def detect_message(
         self,

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from cogs.escalation.detection.engine import CONTEXT_MESSAGES, Analysis, Scanner
+from cogs.escalation.detection.engine import CONTEXT_MESSAGES, Analysis, Coded, Scanner
 from cogs.escalation.detection.learned import LearnedModel, agreed, raise_detection
 from cogs.escalation.detection.model import (
     CATEGORIES,
@@ -195,10 +195,15 @@ class Detector:
 
     def scan(self, text: str, extra: PhraseSet | None = None) -> Detection | None:
         """The message's strongest signal, or None when nothing in it matches."""
+        return self._scan(text, extra)
+
+    def _scan(
+        self, text: str, extra: PhraseSet | None, coded: Coded | None = None
+    ) -> Detection | None:
         if extra is None or extra.empty:
-            found = self._scanner.scan(text)
+            found = self._scanner.scan(text, None, coded)
         else:
-            found = self._scanner.scan(text, extra.automaton)
+            found = self._scanner.scan(text, extra.automaton, coded)
         if self.learned is None:
             return found
         if found is not None:  # what the rules found stands, but for their weakest cues
@@ -207,6 +212,39 @@ class Detector:
         return (
             None if signal is None else raise_detection(None, self.learned, signal, self.threshold)
         )
+
+    def detect(
+        self, text: str, previous: Sequence[str] = (), extras: Iterable[PhraseSet | None] = ()
+    ) -> Detection | None:
+        """The strongest of `text` read with the lexicon alone and with each server's own
+        phrases (`extras`), after `previous` when there are earlier messages: a scan with a
+        phrase set replaces the lexicon's only when it is more severe. A phrase set that finds
+        nothing in the messages read decides as the lexicon alone (the same hits, the same
+        rules, the same model): the message is scanned, and the model asked, once for it."""
+        if previous:
+            best = self.scan_context(previous, text)
+            for extra in extras:
+                if extra is None or extra.empty or not self._finds(extra, text, previous):
+                    continue
+                found = self.scan_context(previous, text, extra)
+                if found is not None and (best is None or found.severity > best.severity):
+                    best = found
+            return best
+        coded = self.normaliser.code_text(text)  # the message coded once for every scan
+        best = self._scan(text, None, coded)
+        for extra in extras:
+            if extra is None or extra.empty or next(extra.automaton.iter(coded[0]), None) is None:
+                continue
+            found = self._scan(text, extra, coded)
+            if found is not None and (best is None or found.severity > best.severity):
+                best = found
+        return best
+
+    def _finds(self, extra: PhraseSet, text: str, previous: Sequence[str]) -> bool:
+        """Whether the phrase set has a hit in `text` or the earlier messages read with it."""
+        code_text = self.normaliser.code_text
+        texts = [*previous[-CONTEXT_MESSAGES:], text]
+        return any(next(extra.automaton.iter(code_text(t)[0]), None) for t in texts)
 
     def scan_context(
         self, previous: Sequence[str], text: str, extra: PhraseSet | None = None

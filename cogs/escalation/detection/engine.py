@@ -36,6 +36,8 @@ from cogs.escalation.detection.modifiers import (
 from cogs.escalation.detection.signals import TERM_SIGNS, Analysis, Hit, Signal, decide
 from cogs.escalation.detection.text import BOUNDARIES, PAST, QUOTE, SENTENCE, Normaliser, Token
 
+# A message's word codes and its pieces as typed (``Normaliser.code_text``).
+Coded = tuple[str, list[str] | None]
 # Earlier messages of the member read together with a new one.
 CONTEXT_MESSAGES = 3
 
@@ -83,17 +85,19 @@ class Scanner:
 
     # ------------------------------------------------------------------ one message
 
-    def scan(self, text: str, extra: Any = None) -> Detection | None:
-        """One message on its own."""
-        found = self.analyse(text, extra)
+    def scan(self, text: str, extra: Any = None, coded: Coded | None = None) -> Detection | None:
+        """One message on its own (`coded`: its ``Normaliser.code_text``, when made already)."""
+        found = self.analyse(text, extra, coded=coded)
         return None if found is None or not found.signals else decide((found,), self.threshold)
 
-    def analyse(self, text: str, extra: Any = None, terms: bool = False) -> Analysis | None:
+    def analyse(
+        self, text: str, extra: Any = None, terms: bool = False, coded: Coded | None = None
+    ) -> Analysis | None:
         """The signals of one message; None when it has nothing worth a look. With `terms`, a
         message with no signal but a composing term ("Sunday.", "all of them") gives a weak sign
         for the member's earlier messages to complete."""
         normaliser = self.normaliser
-        codes, typed = normaliser.code_text(text)
+        codes, typed = normaliser.code_text(text) if coded is None else coded
         found = self.automaton.iter(codes)
         found = [*found, *extra.iter(codes)] if extra is not None else list(found)
         if not terms:  # no head: nothing to say (most messages), and no hit need be grouped

@@ -66,6 +66,7 @@ from cogs.escalation.detection.model import (
     Match,
     Phrase,
 )
+from cogs.escalation.detection.signals import Signal as RuleSignal
 from cogs.escalation.detection.vocabulary import PHRASE_KIND
 
 __all__ = [  # the feature definitions live in learned_features; training imports them from here
@@ -382,6 +383,18 @@ SAID_WHEN_UNMODIFIED = frozenset({"suicidal", "nssi_named"})
 
 def stands(signal: object, alert_threshold: int) -> bool:
     """Whether a signal alerts whatever the model says (see AGREEMENT)."""
+    if type(signal) is RuleSignal:  # the rules' own (every attribute there: no getattr)
+        if signal.severity < alert_threshold:
+            return False
+        entry = signal.entry
+        if entry is None or entry.kind == PHRASE_KIND:
+            return True
+        return (
+            (signal.explicit or entry.kind in SAID_WHEN_UNMODIFIED)
+            and not signal.modifiers
+            and not signal.combined
+            and signal.level not in LOWER_LEVELS
+        )
     if getattr(signal, "severity", 0) < alert_threshold:
         return False
     entry = getattr(signal, "entry", None)

@@ -402,7 +402,8 @@ def decide(analyses: Sequence[Analysis], threshold: int) -> Detection | None:
         a, b = candidates
         best = b if b.rank() > a.rank() else a
         pair = (b, a) if (b.start, -b.severity) < (a.start, -a.severity) else (a, b)
-        found = tuple(s for s in pair if not s.combined or s is best)
+        some = a.combined or b.combined  # neither combined: the pair as it is, no generator
+        found = tuple(s for s in pair if not s.combined or s is best) if some else pair
     else:
         best = max(candidates, key=Signal.rank)
         found = tuple(s for s in sorted(candidates, key=_position) if not s.combined or s is best)
