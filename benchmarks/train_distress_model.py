@@ -9,7 +9,7 @@ Data, all CC0 and the team's own (never benchmarks/data/distress_eval/, the eval
 tests/escalation/data/corpus.jsonl, dev_en.jsonl, dev_es.jsonl, dev_blind_a.jsonl, dev_blind_b.jsonl
 and benchmarks/data/distress_train/en.jsonl, es.jsonl, chat_en.jsonl, chat_es.jsonl (written blind
 from published guidance), everyday.jsonl (everyday negatives) and blind_dev2_*/blind_dev3_*/
-blind_dev4_*.jsonl (three blind development sets, retired to training); and, when
+blind_dev4_*/blind_dev5_*.jsonl (four blind development sets, retired to training); and, when
 REDDIT_CSSRS_CSV (or --reddit-cssrs) names it, the Reddit C-SSRS set (Gaur et al., WWW 2019,
 CC BY 4.0; outside data, never committed, see --help). A
 message is positive when it should alert at a C-SSRS level that alerts (wish to be dead and up,
@@ -82,6 +82,8 @@ FILES = {
     "blind_dev3_es": TRAIN / "blind_dev3_es.jsonl",
     "blind_dev4_en": TRAIN / "blind_dev4_en.jsonl",
     "blind_dev4_es": TRAIN / "blind_dev4_es.jsonl",
+    "blind_dev5_en": TRAIN / "blind_dev5_en.jsonl",
+    "blind_dev5_es": TRAIN / "blind_dev5_es.jsonl",
 }
 ALERT_LEVELS = tuple(lv for lv, s in LEVEL_SEVERITY.items() if s >= MEDIUM)
 # Levels some blind sets name otherwise: a goodbye with finality is preparatory behaviour (C-SSRS).
