@@ -141,6 +141,11 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
         series whose next session is missing (never materialised, or its last session ended
         while the bot was down) that session: with thousands of series that takes seconds, and
         the bot should not wait for it to connect."""
+        released = await self.actions.release_own_leases()
+        if released:
+            log.info(
+                "meetings: %d due actions claimed before the stop are claimable again", released
+            )
         await self.arm()
         await self.arm_events()
         self.bot.scheduler.add_job(
