@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.db import Row, Transaction
+from bot.db_work import MEETINGS_WORK
 from cogs.meetings.models import Action, Session, local_text, local_value
 from cogs.meetings.repository_base import IN_CHUNK, Queries, chunks, in_list, placeholder_rows
 
@@ -41,6 +42,7 @@ class SessionQueries(Queries):
 
     async def insert_session(self, tx: Transaction, values: dict[str, Any]) -> int | None:
         """None when that session of the series already exists (it was materialised before)."""
+        tx.announce_work(MEETINGS_WORK, values["guild_id"])  # its due actions, to its process
         row = await tx.fetchone(
             "INSERT INTO meeting_occurrences (series_id, guild_id, group_id, local_key, "
             "scheduled_at, starts_at, ends_at) VALUES (:series_id, :guild_id, :group_id, "
@@ -58,6 +60,8 @@ class SessionQueries(Queries):
         columns = ("series_id", "guild_id", "group_id", "local_key", "scheduled_at")
         columns += ("starts_at", "ends_at")
         made: dict[int, int] = {}
+        for guild_id in {values["guild_id"] for values in sessions}:
+            tx.announce_work(MEETINGS_WORK, guild_id)
         for chunk in chunks(sessions):
             found = await tx.fetchall(
                 f"INSERT INTO meeting_occurrences ({', '.join(columns)}) VALUES "
