@@ -23,6 +23,7 @@ import aiosqlite
 from bot.db_turns import ConnectionLock as _ConnectionLock
 from bot.db_turns import ReadTurns
 from bot.db_turns import urgent_work as urgent_work
+from bot.db_work import Work, work_payload
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,7 @@ class Transaction:
         self._conn = conn
         self._after_commit: list[Callable[[], None]] = []
         self._announced: set[str] = set()
+        self._work: set[str] = set()
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once the transaction has committed (never if it rolls back)."""
@@ -130,6 +132,11 @@ class Transaction:
         once it commits (PostgreSQL; on SQLite, one process, there is nobody to tell). Names
         and ids only: never a member's data."""
         self._announced.add(f"{name} {'*' if guild_id is None else guild_id}")
+
+    def announce_work(self, kind: str, guild_id: int | None) -> None:
+        """This transaction writes work of `kind` for server `guild_id` (None: of no server),
+        which another process may do: it is woken once this commits (bot/db_work.py)."""
+        self._work.add(work_payload(kind, guild_id))
 
     def committed(self) -> None:
         """Called by the database once COMMIT went through: the `after_commit` callbacks."""
@@ -195,6 +202,7 @@ class Database:
         self._lock = _ConnectionLock()
         self.eraser = LogEraser(self)
         self.changes = Changes()  # one process: its own commits are every change
+        self.work = Work()  # nor is there another process to write its work
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:

@@ -1,5 +1,6 @@
 """Remembered answers across processes on PostgreSQL (bot/db.py `Changes`): the connection
-each process listens on for the changes the others commit.
+each process listens on for the changes the others commit, and for the work they write for
+this process's servers (channel `work`, bot/db_work.py).
 
 A transaction that changes remembered rows sends `pg_notify('remembered', '<cache> <server>')`
 (bot/db_postgres.py, just before COMMIT, so it is delivered only if the write commits); the
@@ -16,6 +17,7 @@ from typing import Any
 import asyncpg
 
 from bot.db import Changes
+from bot.db_work import WORK_CHANNEL, Work
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +41,12 @@ class ChangesListener:
     not hear) and answers are kept again. The process's own notifications (from its writing
     connection, `ignore_pid`) are skipped: its commits already forgot them."""
 
-    def __init__(self, url: str, changes: Changes, *, ignore_pid: int | None = None) -> None:
+    def __init__(
+        self, url: str, changes: Changes, *, ignore_pid: int | None = None, work: Work | None = None
+    ) -> None:
         self.url = url
         self.changes = changes
+        self.work = work
         self.ignore_pid = ignore_pid
         self.ping_seconds, self.ping_timeout = LISTEN_PING_SECONDS, LISTEN_PING_TIMEOUT
         self.first_retry, self.longest_wait = LISTEN_FIRST_RETRY, LISTEN_LONGEST_WAIT
@@ -114,6 +119,8 @@ class ChangesListener:
         try:
             conn.add_termination_listener(self._terminated)
             await conn.add_listener(CHANGES_CHANNEL, self._heard)
+            if self.work is not None:
+                await conn.add_listener(WORK_CHANNEL, self._heard_work)
         except BaseException:
             conn.terminate()
             raise
@@ -122,6 +129,8 @@ class ChangesListener:
         # Listening from here on: what was read before may predate a change nobody heard.
         self.changes.forget_all()
         self.changes.listening = True
+        if self.work is not None:
+            self.work.heard_all()  # and work written meanwhile was not heard of
         return conn
 
     async def _watch(self, conn: asyncpg.Connection) -> None:
@@ -156,3 +165,10 @@ class ChangesListener:
         name, _, guild = str(payload).partition(" ")
         log.debug("another process changed %s (server %s)", name, guild)
         self.changes.forget(name)
+
+    def _heard_work(self, conn: Any, pid: int, channel: str, payload: object) -> None:
+        """Another process wrote work for a server (bot/db_work.py): the part of this process
+        that does it is woken if the server is this process's."""
+        if pid == self.ignore_pid or self.work is None:
+            return
+        self.work.heard(str(payload))

@@ -40,6 +40,7 @@ from asyncpg.pool import PoolConnectionProxy
 
 from bot.db import Changes, Database, LogEraser, Params, Row, Transaction, _ConnectionLock
 from bot.db_changes import CHANGES_CHANNEL, ChangesListener
+from bot.db_work import WORK_CHANNEL, Work
 from bot.sql_dialect import Translated, translate
 
 log = logging.getLogger(__name__)
@@ -240,15 +241,19 @@ class PostgresTransaction(Transaction):
         self._statements = statements
         self._after_commit: list[Callable[[], None]] = []
         self._announced: set[str] = set()
+        self._work: set[str] = set()
 
     async def announce(self) -> None:
-        """The changes `announce_change` named, as NOTIFY in this transaction (sent if it
-        commits; the same one twice in a transaction is sent once)."""
-        if self._announced:
+        """The changes `announce_change` named and the work `announce_work` named, as NOTIFY
+        in this transaction (sent if it commits; the same one twice is sent once), in one
+        statement."""
+        if self._announced or self._work:
+            channels = [CHANGES_CHANNEL] * len(self._announced) + [WORK_CHANNEL] * len(self._work)
             await self._pg.execute(
-                "SELECT pg_notify($1, change) FROM unnest($2::text[]) AS change",
-                CHANGES_CHANNEL,
-                sorted(self._announced),
+                "SELECT pg_notify(channel, payload) "
+                "FROM unnest($1::text[], $2::text[]) AS n(channel, payload)",
+                channels,
+                sorted(self._announced) + sorted(self._work),
             )
 
     async def execute(self, sql: str, params: Params = None) -> int:
@@ -290,6 +295,7 @@ class PostgresDatabase(Database):
         self._vacuum_again = False
         self.eraser = LogEraser(self)
         self.changes = changes or Changes()
+        self.work = Work()  # other processes' work for this one's servers (bot/db_work.py)
         self.listener: ChangesListener | None = None
 
     @classmethod
@@ -305,7 +311,9 @@ class PostgresDatabase(Database):
             raise
         log.debug("opened PostgreSQL database %s", urlsplit(url).path.lstrip("/"))
         db = cls(url, writer, readers)
-        db.listener = ChangesListener(url, db.changes, ignore_pid=writer.get_server_pid())
+        db.listener = ChangesListener(
+            url, db.changes, ignore_pid=writer.get_server_pid(), work=db.work
+        )
         await db.listener.start()
         return db
 

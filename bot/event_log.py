@@ -19,8 +19,10 @@ With several processes on one database (SHARD_IDS, bot/shards.py), an event conc
 server of its payload's `guild_id` (kept in its own column): each process delivers only its own
 servers' events (and those of no server if it runs shard 0), since listeners act through the
 server's gateway cache, which only that process holds. An event for another process's server
-(a button in a direct message, which Discord sends to shard 0) is left for it: each process
-looks for new events of its servers every second (`SHARED_POLL_SECONDS`).
+(a button in a direct message, which Discord sends to shard 0) is left for it: on PostgreSQL
+the writing transaction wakes that process at once (bot/db_work.py), and each process also
+looks for new events of its servers every second (`SHARED_POLL_SECONDS`), in case a wake-up
+was lost.
 
 Listeners are therefore idempotent: each records what it did in its own transaction, keyed by
 the event (its natural key, e.g. the session, or `await event_log.claim(tx, event)`, which marks
@@ -41,6 +43,7 @@ from typing import Any
 
 from bot.clock import Clock, epoch
 from bot.db import Database, Row, Transaction
+from bot.db_work import EVENTS_WORK
 from bot.shards import EVERY_SHARD, SHARED_POLL_SECONDS, ShardSet
 
 log = logging.getLogger(__name__)
@@ -221,6 +224,7 @@ class EventLog:
         self._started = False
         self._servers_given = False  # events older than their column have their server
         self._poller: asyncio.Task[None] | None = None  # other processes' events (SHARD_IDS)
+        db.work.on(EVENTS_WORK, self.wake, shards.owns)  # the same, heard at once (PostgreSQL)
 
     # ------------------------------------------------------------------ listeners
 
@@ -252,6 +256,7 @@ class EventLog:
             tx, name=name, payload=payload, now=epoch(self.clock()), expires_at=expires_at
         )
         tx.after_commit(self.wake)
+        tx.announce_work(EVENTS_WORK, _server_of(payload))  # its server's process, if another
         return event_id
 
     async def claim(self, tx: Transaction, event: Event) -> bool:

@@ -17,9 +17,8 @@ A row that cannot be rendered (bot/outbox_failures.py) steps aside: its priority
 NORMAL, to -1 after its first failed try and -2 after its second, so it holds back no other row
 of its destination (a row waits only behind older rows of at least its own priority); it is
 tried again a little later, and failed for good after its last try. Its kind's priority comes
-back only for its `on_failure` handler.
-
-This module holds the rules and the SQL; it never imports discord.
+back only for its `on_failure` handler. This module holds the rules and the SQL; it never
+imports discord.
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ from typing import Any, Literal
 
 from bot.clock import Clock, epoch
 from bot.db import Database, Row, Transaction
+from bot.db_work import OUTBOX_WORK
 from bot.shards import EVERY_SHARD, ShardSet
 
 log = logging.getLogger(__name__)
@@ -108,8 +108,7 @@ INSERT_CHUNK = 500
 
 
 def new_nonce() -> str:
-    # Discord accepts nonces up to 25 characters.
-    return secrets.token_hex(12)
+    return secrets.token_hex(12)  # Discord accepts nonces up to 25 characters
 
 
 def backoff_seconds(attempts: int) -> int:
@@ -181,6 +180,7 @@ class OutboxRepository:
         now: int,
         priority: int = NORMAL,
     ) -> int:
+        tx.announce_work(OUTBOX_WORK, guild_id)  # its server's process wakes, if another
         return await tx.insert(
             "INSERT INTO outbox (guild_id, kind, destination_type, destination_id, payload, "
             "nonce, next_attempt_at, created_at, priority) VALUES (:guild_id, :kind, "
@@ -202,10 +202,10 @@ class OutboxRepository:
         INSERT_CHUNK)."""
         values: list[Any] = []
         for row in rows:
+            tx.announce_work(OUTBOX_WORK, row["guild_id"])
             payload = json.dumps(row["payload"], separators=(",", ":"))
-            values += [row["guild_id"], row["kind"], row["destination_type"]]
-            values += [row["destination_id"], payload, row["nonce"]]
-            values += [row["now"], row["now"], row["priority"]]
+            values += [row["guild_id"], row["kind"], row["destination_type"], row["destination_id"]]
+            values += [payload, row["nonce"], row["now"], row["now"], row["priority"]]
         if rows:
             await tx.execute(
                 "INSERT INTO outbox (guild_id, kind, destination_type, destination_id, payload, "
@@ -308,8 +308,7 @@ class OutboxRepository:
         async with self.db.transaction() as tx:
             await tx.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = :now, channel_id = :channel_id, "
-                "message_id = :message_id, lease_until = NULL, last_error = NULL "
-                "WHERE id = :id",
+                "message_id = :message_id, lease_until = NULL, last_error = NULL WHERE id = :id",
                 {"id": message_id, "now": now, "channel_id": channel_id, "message_id": sent_id},
             )
 
@@ -429,8 +428,10 @@ class Outbox:
         return self._priorities.get(kind, NORMAL)
 
     def on_enqueued(self, listener: Callable[[], None]) -> None:
-        """Called after a transaction that enqueued something commits (the dispatcher wakes)."""
+        """Called after a transaction that enqueued something commits (the dispatcher wakes), and
+        when another process enqueued a row for this one's servers (bot/db_work.py)."""
         self._listeners.append(listener)
+        self.repository.db.work.on(OUTBOX_WORK, listener, self.repository.shards.owns)
 
     def on_user_row(self, hook: UserRowHook) -> None:
         """Called in the transaction of every row queued for a member's DMs, before it is

@@ -35,6 +35,7 @@ from discord.ext import commands
 from bot.checks import Audience, caller
 from bot.client import Bot
 from bot.clock import epoch
+from bot.db_work import MEETINGS_WORK
 from bot.dispatcher import PermanentFailure, Rendered, Renderer, server_of
 from bot.errors import NotFound, UserError
 from bot.event_log import DurableHandler, Event
@@ -141,6 +142,11 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
         series whose next session is missing (never materialised, or its last session ended
         while the bot was down) that session: with thousands of series that takes seconds, and
         the bot should not wait for it to connect."""
+        released = await self.actions.release_own_leases()
+        if released:
+            log.info(
+                "meetings: %d due actions claimed before the stop are claimable again", released
+            )
         await self.arm()
         await self.arm_events()
         self.bot.scheduler.add_job(
@@ -213,10 +219,13 @@ class MeetingsCog(ScheduleCommands, BrowseCommands, name=COG_NAME):
         await super().cog_load()
         self.bot.facts.sessions = MeetingFacts(self.bot.db)  # for the programme's view
         self.bot.participation.provide(self.service.regulars)  # bot/participation.py (storms)
+        # A session of this process's server written by another (PostgreSQL): re-armed at once.
+        self.bot.db.work.on(MEETINGS_WORK, self._wake, self.bot.owns_guild)
 
     async def cog_unload(self) -> None:
         self.bot.facts.sessions = None
         self.bot.participation.provide(None)
+        self.bot.db.work.off(MEETINGS_WORK, self._wake)
         for task in list(self._tasks):
             task.cancel()
         await super().cog_unload()  # the renderers, buttons, rebuilder and meetings: jobs

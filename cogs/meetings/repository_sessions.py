@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
 from bot.db import Row, Transaction
+from bot.db_work import MEETINGS_WORK
 from cogs.meetings.models import Action, Session, local_text, local_value
 from cogs.meetings.repository_base import IN_CHUNK, Queries, chunks, in_list, placeholder_rows
+
+# How long a claim of due actions is this process's (bot/shards.py owners): far longer than a
+# batch takes to fire. A process that dies holding one, its actions are taken over once it has
+# expired (by a process of the same servers; the same process gives its own back at start).
+LEASE_SECONDS = 60
 
 _SESSION = "id, series_id, guild_id, group_id, local_key, scheduled_at, starts_at, ends_at, status"
 
@@ -35,6 +42,7 @@ class SessionQueries(Queries):
 
     async def insert_session(self, tx: Transaction, values: dict[str, Any]) -> int | None:
         """None when that session of the series already exists (it was materialised before)."""
+        tx.announce_work(MEETINGS_WORK, values["guild_id"])  # its due actions, to its process
         row = await tx.fetchone(
             "INSERT INTO meeting_occurrences (series_id, guild_id, group_id, local_key, "
             "scheduled_at, starts_at, ends_at) VALUES (:series_id, :guild_id, :group_id, "
@@ -52,6 +60,8 @@ class SessionQueries(Queries):
         columns = ("series_id", "guild_id", "group_id", "local_key", "scheduled_at")
         columns += ("starts_at", "ends_at")
         made: dict[int, int] = {}
+        for guild_id in {values["guild_id"] for values in sessions}:
+            tx.announce_work(MEETINGS_WORK, guild_id)
         for chunk in chunks(sessions):
             found = await tx.fetchall(
                 f"INSERT INTO meeting_occurrences ({', '.join(columns)}) VALUES "
@@ -239,22 +249,85 @@ class SessionQueries(Queries):
         )
 
     async def next_due_at(self) -> int | None:
+        """When the next action may be claimed: its due time, or the end of the lease another
+        process holds on it (then it is done, or taken over)."""
         return await self.db.fetchval(
-            "SELECT MIN(due_at) FROM meeting_actions a "
+            "SELECT MIN(COALESCE(lease_until, due_at)) FROM meeting_actions a "
             f"WHERE done_at IS NULL{self._owned_actions()}",
             dict(self.shards.params()),
         )
 
-    async def due_actions(
-        self, now: int, limit: int, via: Transaction | None = None
-    ) -> list[Action]:
-        rows = await (via or self.db).fetchall(
-            "SELECT occurrence_id, action, due_at FROM meeting_actions a "
-            f"WHERE done_at IS NULL AND due_at <= :now{self._owned_actions()} "
-            "ORDER BY due_at, occurrence_id LIMIT :limit",
-            {"now": now, "limit": limit, **self.shards.params()},
+    # Due, not done, unleased (or its lease expired, whoever held it), of a server this process
+    # handles: leased to this process. On PostgreSQL the actions are locked as they are chosen,
+    # skipping those another transaction holds (sql_dialect turns the comment into FOR UPDATE
+    # SKIP LOCKED), and one another claim leased meanwhile is read again as leased.
+    _LEASE = (
+        "UPDATE meeting_actions SET lease_owner = :owner, lease_until = :lease_until "
+        "WHERE (occurrence_id, action) IN ("
+        "  SELECT a.occurrence_id, a.action FROM meeting_actions a "
+        "  WHERE a.done_at IS NULL AND a.due_at <= :now "
+        "  AND (a.lease_until IS NULL OR a.lease_until <= :now){owned} "
+        "  ORDER BY a.due_at, a.occurrence_id LIMIT :limit /* FOR UPDATE SKIP LOCKED */) "
+        "RETURNING occurrence_id, action, due_at"
+    )
+
+    async def lease_due(self, now: int, limit: int) -> list[Action]:
+        """Claim up to `limit` due actions for LEASE_SECONDS, oldest first, in a
+        `row_locked_transaction()` (bot/db.py): on PostgreSQL it takes no database-wide write
+        lock, so processes claim at the same time, each action once."""
+        async with self.claiming() as tx:
+            return await self.lease_in(tx, now, limit)
+
+    def claiming(self) -> AbstractAsyncContextManager[Transaction]:
+        """The transaction of a claim: row locks alone (bot/db.py `row_locked_transaction`)."""
+        return self.db.row_locked_transaction()
+
+    async def lease_in(self, tx: Transaction, now: int, limit: int) -> list[Action]:
+        """`lease_due` in `tx`, a `claiming()` transaction: the statement writes only the
+        actions it locked."""
+        rows = await tx.fetchall(
+            self._LEASE.format(owned=self._owned_actions()),
+            {
+                "now": now,
+                "limit": limit,
+                "owner": self.shards.owner,
+                "lease_until": now + LEASE_SECONDS,
+                **self.shards.params(),
+            },
         )
-        return [Action(r["occurrence_id"], r["action"], r["due_at"]) for r in rows]
+        actions = [Action(r["occurrence_id"], r["action"], r["due_at"]) for r in rows]
+        return sorted(actions, key=lambda a: (a.due_at, a.occurrence_id, a.action))
+
+    async def give_back(self, actions: list[Action], via: Transaction | None = None) -> None:
+        """Leases of this process's that were not fired (their server's groups were not read,
+        or the batch failed): claimable again at once rather than when they expire."""
+        if not actions:
+            return
+        if via is None:
+            async with self.claiming() as tx:
+                await self.give_back(actions, tx)
+            return
+        for chunk in chunks(actions):
+            params: list[Any] = [self.shards.owner]
+            for action in chunk:
+                params += (action.occurrence_id, action.action)
+            await via.execute(
+                "UPDATE meeting_actions SET lease_owner = NULL, lease_until = NULL "
+                "WHERE done_at IS NULL AND lease_owner = ? "
+                f"AND (occurrence_id, action) IN (VALUES {placeholder_rows(len(chunk), 2)})",
+                tuple(params),
+            )
+
+    async def release_own_leases(self) -> int:
+        """At start-up: the leases this process's owner (its shard set) held before it stopped
+        are nobody's now. Another process's leases are left to it, or to whoever claims the
+        action once they expire."""
+        async with self.claiming() as tx:
+            return await tx.execute(
+                "UPDATE meeting_actions SET lease_owner = NULL, lease_until = NULL "
+                "WHERE done_at IS NULL AND lease_owner = :owner",
+                {"owner": self.shards.owner},
+            )
 
     async def due_guilds(self, now: int) -> list[int]:
         rows = await self.db.fetchall(

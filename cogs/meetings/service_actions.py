@@ -2,7 +2,9 @@
 
 One scheduler job (`meetings:due`, armed by the cog at the earliest due row) calls `run_due`.
 Each action is marked done in the same transaction that enqueues its messages (outbox) or records
-its bot event, so nothing fires twice and nothing is lost across restarts. The late rules after
+its bot event, so nothing fires twice and nothing is lost across restarts. Before that it is
+claimed, leased to this process (several processes on one PostgreSQL: docs/DESIGN.md "Several
+processes"), so processes share the due work without waiting for each other. The late rules after
 an outage (reminders sent late and saying so, or skipped once the session started; the events'
 windows) are here; bot/events.py states the ones other features rely on.
 """
@@ -64,13 +66,17 @@ class DueActions:
         self.repo = service.repo
 
     async def run_due(self) -> int:
-        """Fire every action that is due, a batch per transaction (many reminders often fall
-        due together: the top of the hour). Each batch reads and writes inside its one
-        transaction, so under load (the outbox posting hundreds of messages, each its own
+        """Fire every action that is due, a batch at a time (many reminders often fall due
+        together: the top of the hour). A batch is first claimed (`lease_due`: leased to this
+        process in a transaction of its own, with row locks alone on PostgreSQL, so processes
+        claim side by side, each action once), then fired in one transaction that reads and
+        writes together, so under load (the outbox posting hundreds of messages, each its own
         write) it queues for the database once, not once per read, and what it reads cannot
-        change before it is claimed (a session moved or cancelled meanwhile). A batch holds a
-        thousand groups' reminders of one second: they are claimed together, and no batch
-        waits for its turn behind another. Returns how many were handled."""
+        change before the action is marked done (a session moved or cancelled meanwhile).
+        Marking an action done there is what makes it fire once: a lease only shares the work
+        out, and one that expired while its holder still fired is harmless. A batch holds a
+        thousand groups' reminders of one second: no batch waits for its turn behind another.
+        Returns how many were fired."""
         handled = 0
         # The groups directory cannot be asked inside a transaction: read its groups first.
         # This run handles what is due now; what falls due meanwhile is the next run's (the
@@ -79,31 +85,51 @@ class DueActions:
         guilds = set(await self.repo.due_guilds(now))
         groups = await self.service.group_refs(guilds)
         while True:
-            skipped = False
-            async with self.service.db.transaction() as tx:
-                actions = await self.repo.due_actions(now, DUE_BATCH, via=tx)
-                contexts = await self._contexts(tx, actions, groups)
-                reminders: list[tuple[Action, Context]] = []
-                for action in actions:
-                    context = contexts.get(action.occurrence_id)
-                    if context is not None and context.session.guild_id not in guilds:
-                        skipped = True  # its server's groups were not read: the next run
-                        continue
-                    if context is not None and action.action.startswith("reminder:"):
-                        reminders.append((action, context))  # together, in a few statements
-                        continue
-                    await self._reminders(tx, reminders, now)  # the order stays the due order
-                    reminders = []
-                    await self._one(tx, action, context, now)
-                await self._reminders(tx, reminders, now)
-            handled += len(actions)
-            if skipped or len(actions) < DUE_BATCH:
+            actions = await self.repo.lease_due(now, DUE_BATCH)
+            if not actions:
                 return handled
-            # A full batch: another transaction only if something is still due (a read, which
-            # takes no turn at the database).
-            due = await self.repo.next_due_at()
-            if due is None or due > now:
+            try:
+                unfired = await self._fire_batch(actions, guilds, groups, now)
+            except Exception:
+                # Not left leased until it expires: the job tries again in a few seconds.
+                # (Cancelled, the bot stopping, they are given back at the next start.)
+                try:
+                    await self.repo.give_back(actions)
+                except Exception:
+                    log.warning("meetings: could not give back a failed batch's claims")
+                raise
+            handled += len(actions) - len(unfired)
+            if unfired or len(actions) < DUE_BATCH:
                 return handled
+
+    async def release_own_leases(self) -> int:
+        """At start: what this process (its shard set) had claimed and not fired before it
+        stopped is claimable again at once."""
+        return await self.repo.release_own_leases()
+
+    async def _fire_batch(
+        self, actions: list[Action], guilds: set[int], groups: dict[int, GroupRef], now: int
+    ) -> list[Action]:
+        """Fire claimed actions in one transaction; returns those left for the next run (their
+        server's groups were not read), given back."""
+        unfired: list[Action] = []
+        async with self.service.db.transaction() as tx:
+            contexts = await self._contexts(tx, actions, groups)
+            reminders: list[tuple[Action, Context]] = []
+            for action in actions:
+                context = contexts.get(action.occurrence_id)
+                if context is not None and context.session.guild_id not in guilds:
+                    unfired.append(action)  # its server's groups were not read: the next run
+                    continue
+                if context is not None and action.action.startswith("reminder:"):
+                    reminders.append((action, context))  # together, in a few statements
+                    continue
+                await self._reminders(tx, reminders, now)  # the order stays the due order
+                reminders = []
+                await self._one(tx, action, context, now)
+            await self._reminders(tx, reminders, now)
+            await self.repo.give_back(unfired, tx)
+        return unfired
 
     async def _one(
         self, tx: Transaction, action: Action, context: Context | None, now: int
