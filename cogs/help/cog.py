@@ -91,7 +91,9 @@ class HelpPages:
     """Pages already rendered, by language, role and server-or-not. A page is kept with what it
     was rendered from: the tree's top-level commands (each one itself, so a feature loaded,
     unloaded or reloaded, or a command added or removed, is a new set) and the two catalogues
-    of its language (loaded again: new objects). Either changed, it is rendered again."""
+    of its language (loaded again: new objects). Either changed, it is rendered again.
+    A subcommand added to a group already in the tree would not be seen: groups here are
+    declared whole with their feature's cog, which adds or removes them with it."""
 
     def __init__(self) -> None:
         self._pages: dict[tuple[str, Audience, bool], tuple[tuple[object, ...], HelpPage]] = {}
