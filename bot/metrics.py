@@ -247,6 +247,7 @@ class BotMetrics:
             ["type"],
             registry=self.registry,
         )
+        self._event_counters: dict[str, Any] = {}
         self.errors = Counter(
             f"{PREFIX}errors",
             "Errors logged, by exception class ('none': an error without one) and logger.",
@@ -261,7 +262,12 @@ class BotMetrics:
         self.registry.register(_ReadingCollector(self))
 
     def saw_event(self, event_type: str) -> None:
-        self.events.labels(type=event_type).inc()
+        # Each type's child counter looked up once (`labels()` takes a lock and builds a key
+        # on every call; this runs for every gateway event).
+        counter = self._event_counters.get(event_type)
+        if counter is None:
+            counter = self._event_counters[event_type] = self.events.labels(type=event_type)
+        counter.inc()
 
     def start(self) -> None:
         """While the endpoint runs: the scheduler's heartbeat and the error count."""

@@ -7,8 +7,16 @@ from datetime import datetime
 from typing import Any
 
 from bot.db import Row, Transaction
-from cogs.meetings.models import DEFAULT_OFFSETS, GroupSettings, Series, local_text, local_value
+from cogs.meetings.models import (
+    DEFAULT_OFFSETS,
+    GroupSettings,
+    Series,
+    Session,
+    local_text,
+    local_value,
+)
 from cogs.meetings.repository_base import IN_CHUNK, Queries, in_list
+from cogs.meetings.repository_sessions import _SESSION, _prefixed
 
 _SERIES = (
     "id, guild_id, group_id, title, zone, start_local, rrule, duration_minutes, sequence, "
@@ -29,6 +37,26 @@ def _series(row: Row) -> Series:
         sequence=row["sequence"],
         created_by=row["created_by"],
         cancelled_at=row["cancelled_at"],
+    )
+
+
+# The session's columns beside the series' (the same names): `o_id`, `o_series_id`...
+_SESSION_AS = ", ".join(f"o.{c.strip()} AS o_{c.strip()}" for c in _SESSION.split(","))
+
+
+def _session_of(row: Row) -> Session | None:
+    if row["o_id"] is None:
+        return None
+    return Session(
+        id=row["o_id"],
+        series_id=row["o_series_id"],
+        guild_id=row["o_guild_id"],
+        group_id=row["o_group_id"],
+        local_key=local_value(row["o_local_key"]),
+        scheduled_at=row["o_scheduled_at"],
+        starts_at=row["o_starts_at"],
+        ends_at=row["o_ends_at"],
+        status=row["o_status"],
     )
 
 
@@ -81,16 +109,24 @@ class SeriesQueries(Queries):
         )
         return [_series(r) for r in rows]
 
-    async def series_of_groups(self, guild_id: int, group_ids: list[int]) -> list[Series]:
+    async def upcoming_of_groups(
+        self, guild_id: int, group_ids: list[int]
+    ) -> list[tuple[Series, Session | None]]:
+        """The groups' active series, each with its session under way or else its next one
+        (None: none left), in one read (/meeting list)."""
         if not group_ids:
             return []
         marks, params = in_list(group_ids)
         rows = await self.db.fetchall(
-            f"SELECT {_SERIES} FROM meeting_series WHERE guild_id = :guild_id "
-            f"AND group_id IN ({marks}) AND cancelled_at IS NULL ORDER BY id",
+            f"SELECT {_prefixed(_SERIES, 's')}, {_SESSION_AS} FROM meeting_series s "
+            "LEFT JOIN meeting_occurrences o ON o.id = (SELECT n.id FROM meeting_occurrences n "
+            "WHERE n.series_id = s.id AND n.status IN ('scheduled', 'started') "
+            "ORDER BY n.starts_at LIMIT 1) "
+            f"WHERE s.guild_id = :guild_id AND s.group_id IN ({marks}) "
+            "AND s.cancelled_at IS NULL ORDER BY s.id",
             {**params, "guild_id": guild_id},
         )
-        return [_series(r) for r in rows]
+        return [(_series(r), _session_of(r)) for r in rows]
 
     async def active_series_zones(self) -> list[tuple[int, int, str]]:
         """(guild id, group id, zone) of every active series of this process's servers

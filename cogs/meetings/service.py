@@ -187,9 +187,10 @@ class MeetingService(SeriesChanges, ZoneChanges, Rsvps, EventStates):
     # ------------------------------------------------------------------ reading
 
     async def upcoming(self, guild_id: int, group_ids: list[int]) -> list[Upcoming]:
-        found = []
-        for series in await self.repo.series_of_groups(guild_id, group_ids):
-            found.append(Upcoming(series, await self.repo.upcoming_of_series(series.id)))
+        found = [
+            Upcoming(series, session)
+            for series, session in await self.repo.upcoming_of_groups(guild_id, group_ids)
+        ]
         found.sort(key=lambda u: u.session.starts_at if u.session else 2**62)
         return found
 

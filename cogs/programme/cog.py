@@ -24,7 +24,7 @@ from discord.app_commands import locale_str as _T
 from discord.ext import commands
 
 from bot.checks import ADMIN, LEADER, MODERATOR, Audience
-from bot.client import Bot
+from bot.client import Bot, set_aside_warm_up
 from bot.directory import GroupRef
 from bot.dispatcher import PermanentFailure, Rendered, Renderer
 from bot.event_log import DurableHandler, Event
@@ -172,7 +172,11 @@ class ProgrammeCog(Feature, name=COG_NAME):
         so the first report after a start does not wait for them (chart.warm_up)."""
         if not self._warmed:
             self._warmed = True
-            self.bot.spawn(asyncio.to_thread(chart.warm_up), name="programme: chart warm-up")
+            self.bot.spawn(self._warm_up(), name="programme: chart warm-up")
+
+    async def _warm_up(self) -> None:
+        await asyncio.to_thread(chart.warm_up)
+        set_aside_warm_up()  # matplotlib's objects, out of the collector's full passes
 
     @commands.Cog.listener()
     async def on_voice_state_update(
