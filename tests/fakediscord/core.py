@@ -327,7 +327,7 @@ class Core(World):
                     },
                 )
             return
-        errs = validation_errors(validator, req.body)
+        errs = validation_errors(validator, req.body, self.spec.check(req.method, req.template))
         if errs:
             from .spec import discord_errors
 
