@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import itertools
+import marshal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -52,17 +53,16 @@ _ATOMIC = frozenset({str, int, float, bool, type(None)})
 
 
 def json_copy(value: Any) -> Any:
-    """A deep copy of a JSON value (dicts, lists, strings, numbers, booleans, None); anything
-    else is handed to copy.deepcopy. copy.deepcopy itself was a tenth of the fake's time: it
-    looks every object up in its memo and dispatches on its type by way of the copy registry."""
-    t = type(value)
-    if t is dict:
-        return {k: json_copy(v) for k, v in value.items()}
-    if t is list:
-        return [json_copy(v) for v in value]
-    if t in _ATOMIC:
+    """copy.deepcopy for JSON values, about seven times faster: marshal copies exactly the
+    built-in types (a dict, list, str, number, bool or None, never a subclass), and what it
+    meets twice it shares in the copy as deepcopy does. Anything else goes to copy.deepcopy.
+    copy.deepcopy itself was a tenth of the fake's time in the votes benchmark."""
+    if type(value) in _ATOMIC:
         return value
-    return copy.deepcopy(value)
+    try:
+        return marshal.loads(marshal.dumps(value))
+    except ValueError:  # an object marshal does not know (an enum, a dataclass, ...)
+        return copy.deepcopy(value)
 
 
 def iso(t: dt.datetime | None = None) -> str:
@@ -345,30 +345,38 @@ class Message:
         def user(u: User) -> User:
             known = users.get(id(u))
             if known is None:
-                known = users[id(u)] = copy.copy(u)
+                known = users[id(u)] = User.__new__(User)
+                known.__dict__.update(u.__dict__)
             return known
 
-        snap = copy.copy(self)
+        snap = Message.__new__(Message)
+        fields = snap.__dict__
+        nested: dict[str, Any] = {}
         for name, value in self.__dict__.items():
-            if isinstance(value, User):
-                setattr(snap, name, user(value))
+            if type(value) in _ATOMIC:
+                fields[name] = value
+            elif isinstance(value, User):
+                fields[name] = user(value)
             elif name == "mentions":
-                snap.mentions = [user(u) for u in self.mentions]
-            elif type(value) not in _ATOMIC:
-                setattr(snap, name, json_copy(value))
+                fields[name] = [user(u) for u in self.mentions]
+            else:
+                nested[name] = value
+        fields.update(json_copy(nested))  # the JSON fields in one go
         return snap
 
     def state(self) -> dict[str, Any]:
         """What `restore` puts back after an edit that failed half-way: every field, the JSON
         ones copied (the people in it are the world's own, not copies)."""
         out: dict[str, Any] = {}
+        nested: dict[str, Any] = {}
         for name, value in self.__dict__.items():
             if isinstance(value, User) or type(value) in _ATOMIC:
                 out[name] = value
             elif name == "mentions":
                 out[name] = list(self.mentions)
             else:
-                out[name] = json_copy(value)
+                nested[name] = value
+        out.update(json_copy(nested))
         return out
 
     def restore(self, state: dict[str, Any]) -> None:
