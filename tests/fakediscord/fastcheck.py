@@ -223,15 +223,10 @@ class Compiler:
         if "allOf" in s:
             checks.extend(self.compile(sub) for sub in s["allOf"])
         if "anyOf" in s:
-            anyof = [self.compile(sub) for sub in s["anyOf"]]
-            checks.append(lambda x: any(c(x) for c in anyof))
+            checks.append(_any_of([self.compile(sub) for sub in s["anyOf"]]))
         if "oneOf" in s:
             checks.append(_one_of([self.compile(sub) for sub in s["oneOf"]]))
-        if not checks:
-            return lambda x: True
-        if len(checks) == 1:
-            return checks[0]
-        return lambda x: all(c(x) for c in checks)
+        return _all_of(checks)
 
     @staticmethod
     def _string_checks(s: dict[str, Any]) -> list[Check]:
@@ -330,7 +325,41 @@ class Compiler:
         return check
 
 
+def _all_of(checks: list[Check]) -> Check:
+    if not checks:
+        return lambda x: True
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        a, b = checks
+        return lambda x: a(x) and b(x)
+
+    def check(x: Any) -> bool:
+        for c in checks:
+            if not c(x):
+                return False
+        return True
+
+    return check
+
+
+def _any_of(branches: list[Check]) -> Check:
+    if len(branches) == 1:
+        return branches[0]
+
+    def check(x: Any) -> bool:
+        for c in branches:
+            if c(x):
+                return True
+        return False
+
+    return check
+
+
 def _one_of(branches: list[Check]) -> Check:
+    if len(branches) == 1:
+        return branches[0]
+
     def check(x: Any) -> bool:
         found = False
         for c in branches:

@@ -188,6 +188,14 @@ KEYWORD_SCHEMAS: list[Any] = [
             {"type": "object", "properties": {"t": {"enum": [2, 3]}}, "required": ["t"]},
         ]
     },
+    {
+        "oneOf": [  # branches through $ref, overlapping on t == 2
+            {"type": "object", "properties": {"t": {"const": 1}}, "required": ["t"]},
+            {"$ref": "#/tagged"},
+            {"type": "object", "properties": {"t": {"enum": [2, 3]}}, "required": ["t"]},
+        ]
+    },
+    {"anyOf": [{"$ref": "#/tagged"}, {"$ref": "#/tagged_text"}]},
     {"type": "string", "format": "date-time", "title": "t", "description": "d", "x-extra": 1},
     {"$ref": "#/tree"},
 ]
@@ -202,6 +210,12 @@ VALUES: list[Any] = [
     {"t": 2.0}, {"t": "2"}, {"x": "s"},
     {"kids": [{"v": 1}, {"kids": [{"v": "x"}]}]}, {"kids": [{"v": 1}, {"kids": []}]},
 ]  # fmt: skip
+TAGGED = {
+    "type": "object",
+    "properties": {"t": {"$ref": "#/two"}, "x": {"type": "string"}},
+    "required": ["t", "x"],
+}
+TAGGED_TEXT = {"type": "object", "properties": {"t": {"const": "2"}}, "required": ["t"]}
 TREE = {
     "type": "object",
     "properties": {"v": {"type": "integer"}, "kids": {"items": {"$ref": "#/tree"}}},
@@ -217,7 +231,13 @@ def test_compiled_check_agrees_with_jsonschema_keyword_by_keyword() -> None:
     from tests.fakediscord.fastcheck import Compiler
 
     for schema in KEYWORD_SCHEMAS:
-        doc = {"schema": schema, "tree": TREE}
+        doc = {
+            "schema": schema,
+            "tree": TREE,
+            "tagged": TAGGED,
+            "tagged_text": TAGGED_TEXT,
+            "two": {"const": 2},
+        }
         registry: Registry[Any] = Registry().with_resource(
             "urn:t", Resource.from_contents(doc, default_specification=DRAFT202012)
         )
