@@ -3,7 +3,6 @@ webhooks and the person helpers)."""
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from .models import (
     User,
     iso,
     iter_components,
+    json_copy,
     new_id,
 )
 from .routing import UploadedFile
@@ -224,13 +224,13 @@ def build_message(
         author=author,
         content=str(body.get("content") or ""),
         embeds=[{"type": "rich", **e} for e in body.get("embeds") or []],
-        components=copy.deepcopy(body.get("components") or []),
+        components=json_copy(body.get("components") or []),
         flags=flags | extra_flags,
-        allowed_mentions=copy.deepcopy(body.get("allowed_mentions")),
+        allowed_mentions=json_copy(body.get("allowed_mentions")),
         nonce=body.get("nonce"),
         tts=bool(body.get("tts")),
         attachments=attachments_from(body, files, channel.id),
-        poll=copy.deepcopy(body.get("poll")),
+        poll=json_copy(body.get("poll")),
     )
     ref = body.get("message_reference")
     if ref:
@@ -308,7 +308,7 @@ def apply_edit(
     if "embeds" in body:
         msg.embeds = [{"type": "rich", **e} for e in body.get("embeds") or []]
     if "components" in body:
-        msg.components = copy.deepcopy(body.get("components") or [])
+        msg.components = json_copy(body.get("components") or [])
     if "flags" in body and body["flags"] is not None:
         flags = int(body["flags"])
         keep = msg.flags & (EPHEMERAL | LOADING)
@@ -316,7 +316,7 @@ def apply_edit(
             raise field_error("flags", "MESSAGE_FLAGS_INVALID", "Invalid message flags")
         msg.flags = (flags & allowed_flags & ~EPHEMERAL) | keep
     if "allowed_mentions" in body:
-        msg.allowed_mentions = copy.deepcopy(body.get("allowed_mentions"))
+        msg.allowed_mentions = json_copy(body.get("allowed_mentions"))
     if "attachments" in body or files:
         kept_ids = {str(a.get("id")) for a in body.get("attachments") or [] if isinstance(a, dict)}
         kept = (

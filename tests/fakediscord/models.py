@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import itertools
+import marshal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -46,6 +47,22 @@ def new_id() -> int:
         candidate = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22 | (next(_counter) & 0xFFF)
         _last_id = max(_last_id + 1, candidate)
         return _last_id
+
+
+_ATOMIC = frozenset({str, int, float, bool, type(None)})
+
+
+def json_copy(value: Any) -> Any:
+    """copy.deepcopy for JSON values, about seven times faster: marshal copies exactly the
+    built-in types (a dict, list, str, number, bool or None, never a subclass), and what it
+    meets twice it shares in the copy as deepcopy does. Anything else goes to copy.deepcopy.
+    copy.deepcopy itself was a tenth of the fake's time in the votes benchmark."""
+    if type(value) in _ATOMIC:
+        return value
+    try:
+        return marshal.loads(marshal.dumps(value))
+    except ValueError:  # an object marshal does not know (an enum, a dataclass, ...)
+        return copy.deepcopy(value)
 
 
 def iso(t: dt.datetime | None = None) -> str:
@@ -321,7 +338,49 @@ class Message:
         return bool(self.flags & EPHEMERAL)
 
     def snapshot(self) -> Message:
-        return copy.deepcopy(self)
+        """A copy that later changes of this message leave alone (its users copied too, as
+        copy.deepcopy did)."""
+        users: dict[int, User] = {}
+
+        def user(u: User) -> User:
+            known = users.get(id(u))
+            if known is None:
+                known = users[id(u)] = User.__new__(User)
+                known.__dict__.update(u.__dict__)
+            return known
+
+        snap = Message.__new__(Message)
+        fields = snap.__dict__
+        nested: dict[str, Any] = {}
+        for name, value in self.__dict__.items():
+            if type(value) in _ATOMIC:
+                fields[name] = value
+            elif isinstance(value, User):
+                fields[name] = user(value)
+            elif name == "mentions":
+                fields[name] = [user(u) for u in self.mentions]
+            else:
+                nested[name] = value
+        fields.update(json_copy(nested))  # the JSON fields in one go
+        return snap
+
+    def state(self) -> dict[str, Any]:
+        """What `restore` puts back after an edit that failed half-way: every field, the JSON
+        ones copied (the people in it are the world's own, not copies)."""
+        out: dict[str, Any] = {}
+        nested: dict[str, Any] = {}
+        for name, value in self.__dict__.items():
+            if isinstance(value, User) or type(value) in _ATOMIC:
+                out[name] = value
+            elif name == "mentions":
+                out[name] = list(self.mentions)
+            else:
+                nested[name] = value
+        out.update(json_copy(nested))
+        return out
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     def payload(self, *, member: JSON | None = None) -> JSON:
         data: JSON = {
@@ -336,9 +395,9 @@ class Message:
             "mention_everyone": self.mention_everyone,
             "mentions": [u.payload() for u in self.mentions],
             "mention_roles": [str(r) for r in self.mention_roles],
-            "attachments": copy.deepcopy(self.attachments),
-            "embeds": copy.deepcopy(self.embeds),
-            "components": copy.deepcopy(self.components),
+            "attachments": json_copy(self.attachments),
+            "embeds": json_copy(self.embeds),
+            "components": json_copy(self.components),
             "pinned": self.pinned,
             "flags": self.flags,
         }
@@ -353,15 +412,15 @@ class Message:
         if self.application_id is not None:
             data["application_id"] = str(self.application_id)
         if self.interaction_metadata is not None:
-            data["interaction_metadata"] = copy.deepcopy(self.interaction_metadata)
+            data["interaction_metadata"] = json_copy(self.interaction_metadata)
         if self.message_reference is not None:
-            data["message_reference"] = copy.deepcopy(self.message_reference)
+            data["message_reference"] = json_copy(self.message_reference)
             if self.referenced_message is not None:
-                data["referenced_message"] = copy.deepcopy(self.referenced_message)
+                data["referenced_message"] = json_copy(self.referenced_message)
         if self.thread is not None:
-            data["thread"] = copy.deepcopy(self.thread)
+            data["thread"] = json_copy(self.thread)
         if self.poll is not None:
-            data["poll"] = copy.deepcopy(self.poll)
+            data["poll"] = json_copy(self.poll)
         return data
 
     # Convenience for asserts
@@ -449,11 +508,11 @@ class ScheduledEvent:
             "entity_type": self.entity_type,
             "entity_id": None,
             "channel_id": str(self.channel_id) if self.channel_id else None,
-            "entity_metadata": copy.deepcopy(self.entity_metadata),
+            "entity_metadata": json_copy(self.entity_metadata),
             "creator_id": str(self.creator_id) if self.creator_id else None,
             "image": self.image,
             "user_count": 0,
-            "recurrence_rule": copy.deepcopy(self.recurrence_rule),
+            "recurrence_rule": json_copy(self.recurrence_rule),
         }
         if self.creator is not None:
             data["creator"] = self.creator.payload()

@@ -324,11 +324,11 @@ async def edit_message(fake: Core, req: Req) -> Any:
         guild = guild_of(fake, ch)
         if guild is not None:
             need(fake, guild, P.MANAGE_MESSAGES, ch)
-    backup = copy.deepcopy(msg.__dict__)
+    backup = msg.state()
     try:
         apply_edit(fake, msg, body, req.files, allowed_flags=CREATE_FLAGS)
     except ApiError:
-        msg.__dict__.update(backup)
+        msg.restore(backup)
         raise
     dispatch_update(fake, msg)
     return message_payload(fake, msg)

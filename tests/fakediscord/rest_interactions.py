@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 from typing import TYPE_CHECKING, Any
 
 from . import interactions as I
@@ -19,7 +18,15 @@ from .messaging import (
     message_payload,
     store_message,
 )
-from .models import EPHEMERAL, IS_COMPONENTS_V2, JSON, LOADING, SUPPRESS_EMBEDS, Message
+from .models import (
+    EPHEMERAL,
+    IS_COMPONENTS_V2,
+    JSON,
+    LOADING,
+    SUPPRESS_EMBEDS,
+    Message,
+    json_copy,
+)
 from .routing import Reply, Req, route
 
 if TYPE_CHECKING:
@@ -302,11 +309,11 @@ async def callback(fake: Core, req: Req) -> Any:
         if not from_component or p.source_message is None:
             raise _type_error(t, p.kind)
         msg = p.source_message
-        backup = copy.deepcopy(msg.__dict__)
+        backup = msg.state()
         try:
             apply_edit(fake, msg, data, [], allowed_flags=EDIT_FLAGS)
         except ApiError:
-            msg.__dict__.update(backup)
+            msg.restore(backup)
             raise
         dispatch_update(fake, msg)
         result.original = msg
@@ -327,7 +334,7 @@ async def callback(fake: Core, req: Req) -> Any:
         modal = Modal(
             str(data.get("custom_id")),
             str(data.get("title")),
-            copy.deepcopy(data.get("components") or []),
+            json_copy(data.get("components") or []),
         )
         result.modal = modal
         fake.open_modals[(p.user.id, modal.custom_id)] = p
@@ -386,11 +393,11 @@ async def followup(fake: Core, req: Req) -> Any:
     ):
         # The first follow-up after a "thinking" defer replaces the loading message.
         check_content(body, files=req.files)
-        backup = copy.deepcopy(original.__dict__)
+        backup = original.state()
         try:
             apply_edit(fake, original, body, req.files, allowed_flags=EDIT_FLAGS)
         except ApiError:
-            original.__dict__.update(backup)
+            original.restore(backup)
             raise
         original.flags &= ~LOADING
         dispatch_update(fake, original)
@@ -426,11 +433,11 @@ async def get_webhook_message(fake: Core, req: Req) -> Any:
 async def _edit(fake: Core, req: Req) -> Any:
     p = _pending(fake, req)
     msg = _target(fake, p, req)
-    backup = copy.deepcopy(msg.__dict__)
+    backup = msg.state()
     try:
         apply_edit(fake, msg, req.json(), req.files, allowed_flags=EDIT_FLAGS)
     except ApiError:
-        msg.__dict__.update(backup)
+        msg.restore(backup)
         raise
     msg.flags &= ~LOADING
     dispatch_update(fake, msg)
