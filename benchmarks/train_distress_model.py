@@ -410,6 +410,14 @@ def main() -> None:
         help="share of the rules' held-out true alerts from weaker cues the model may veto",
     )
     parser.add_argument("--validate-only", action="store_true")
+    parser.add_argument(
+        "--chosen",
+        nargs=2,
+        type=float,
+        metavar=("THRESHOLD", "AGREEMENT"),
+        help="the threshold and agreement a cross-validation of the same data printed: the "
+        "shipped model is fitted with them, without cross-validating again (it takes long)",
+    )
     parser.add_argument("--grid", action="store_true", help="try the hyper-parameter grid")
     parser.add_argument(
         "--reddit-cssrs",
@@ -438,6 +446,10 @@ def main() -> None:
         candidates = [
             Settings(l2=l2, negative_weight=nw) for l2 in (1e-5, 3e-5, 1e-4) for nw in (1.0, 2.0)
         ]
+    if args.chosen is not None:
+        threshold, agreement = args.chosen
+        fit_and_write(args, rows, extra, groups, Settings(), threshold, agreement)
+        return
     best: tuple[float, Settings, Held] | None = None
     for settings in candidates:
         # the level head too when there is nothing to choose (it is the same either way)
@@ -460,7 +472,18 @@ def main() -> None:
     )
     if args.validate_only:
         return
+    fit_and_write(args, rows, extra, groups, settings, threshold, agreement)
 
+
+def fit_and_write(
+    args: argparse.Namespace,
+    rows: list[Row],
+    extra: list[Row],
+    groups: list[str],
+    settings: Settings,
+    threshold: float,
+    agreement: float,
+) -> None:
     x = featurise([r.text for r in rows], settings.size)
     every = [*rows, *extra]  # the Reddit rows (if any) weigh --reddit-weight each
     xe = stack(x, featurise([r.text for r in extra], settings.size)) if extra else x
