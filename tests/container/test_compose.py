@@ -3,8 +3,8 @@
 PostgreSQL against the loopback Discord. A member says they are in danger: the moderators get
 the alert and the member the resources, privately, and the case is in PostgreSQL. After
 `restart bot` a moderator claims that alert; after `down` and `up -d` (new containers, the same
-volumes) the member's next words join that same case: no second alert, no second DM. `down -v`
-at the end removes the volumes.
+volumes) the member's next words join that same case: no second alert, no second DM. The
+backup docs/CONTAINER.md gives (pg_dump) holds the case; `down -v` removes the volumes.
 
 Needs a Docker engine with compose (the plugin, `docker compose`, or docker-compose 1.29), the
 bot's image, and COMPOSE_TEST=1:
@@ -249,6 +249,10 @@ async def test_compose_runs_the_bot_on_postgresql_and_keeps_its_data(
     await fake.gateway_settled()
     assert len(alerts(fake, server)) == 1 and len(fake.dm_messages(member)) == 1
     assert await project.psql("SELECT count(*), min(status) FROM escalation_cases") == "1|claimed"
+
+    # The backup docs/CONTAINER.md gives holds the case.
+    dump = await project("exec", "-T", "db", "pg_dump", "-U", "peer_support", "peer_support")
+    assert "CREATE TABLE public.escalation_cases" in dump, dump[-2000:]
 
     logs = await project("logs", "bot")
     assert "connected as" in logs and "Traceback" not in logs, logs[-3000:]
