@@ -199,6 +199,11 @@ async def connected_again(fake: FakeDiscord, project: Project, identified: int) 
                 await asyncio.sleep(2)
 
 
+async def assert_clean_logs(project: Project) -> None:
+    logs = await project("logs", "--no-color", "bot")
+    assert "connected as" in logs and "Traceback" not in logs, logs[-3000:]
+
+
 def alerts(fake: FakeDiscord, server: Server) -> list[Message]:
     return [m for m in fake.messages_in(server.private) if m.embeds]
 
@@ -235,6 +240,8 @@ async def test_compose_runs_the_bot_on_postgresql_and_keeps_its_data(
     assert claimed.message is not None and claimed.message.id == alert.id
     assert f"**Claimed** by <@{mod.id}>" in fake.message_index[alert.id].text
 
+    await assert_clean_logs(project)  # both runs of this container (`down` deletes its logs)
+
     # New containers on the same volumes: the case is still open, and the member's next words
     # join it (the alert shows them) instead of raising a second alert and a second DM.
     await project("down", "--timeout", "30")
@@ -254,8 +261,7 @@ async def test_compose_runs_the_bot_on_postgresql_and_keeps_its_data(
     dump = await project("exec", "-T", "db", "pg_dump", "-U", "peer_support", "peer_support")
     assert "CREATE TABLE public.escalation_cases" in dump, dump[-2000:]
 
-    logs = await project("logs", "bot")
-    assert "connected as" in logs and "Traceback" not in logs, logs[-3000:]
+    await assert_clean_logs(project)
 
     # `down -v` (as the fixture ends) removes the volumes with the data.
     await project("down", "-v", "--timeout", "30")
