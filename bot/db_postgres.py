@@ -85,9 +85,14 @@ _TEXTS = {"text", "varchar", "bpchar", "name"}
 
 
 def _coerce(value: Any, type_name: str) -> Any:
-    """What SQLite would have stored, in the type PostgreSQL asks for."""
+    """What SQLite would have stored, in the type PostgreSQL asks for. A NUL character, which
+    PostgreSQL's text cannot hold (SQLite's can), becomes U+FFFD: a member's message or a typed
+    option with one is stored and looked up, not refused with an error (a crisis message with
+    one would otherwise never be recorded)."""
     if value is None:
         return None
+    if isinstance(value, str) and "\x00" in value:
+        value = value.replace("\x00", "\ufffd")
     if type_name in _INTEGERS:
         if isinstance(value, bool):
             return int(value)

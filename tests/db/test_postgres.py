@@ -132,6 +132,24 @@ async def test_sqlite_idioms_behave_as_on_sqlite(pg: Database) -> None:
     assert await pg.fetchval("SELECT locale FROM member_languages") == "12"
 
 
+async def test_a_nul_character_is_stored_and_looked_up_without_an_error(pg: Database) -> None:
+    """PostgreSQL's text cannot hold NUL (SQLite's can): it is kept as U+FFFD, in a write, a
+    read's parameter, and inside a transaction (found by the fuzz on PostgreSQL: a NUL in a
+    typed option ended in the generic apology)."""
+    async with pg.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO member_languages (guild_id, user_id, locale) VALUES (?, ?, ?)",
+            (1, 2, "es\x00x"),
+        )
+        assert (
+            await tx.fetchone("SELECT 1 FROM member_languages WHERE locale = ?", ("es\x00",))
+            is None
+        )
+    assert await pg.fetchval("SELECT locale FROM member_languages") == "es\ufffdx"
+    found = await pg.fetchval("SELECT user_id FROM member_languages WHERE locale = ?", ("es\x00x",))
+    assert found == 2
+
+
 async def test_the_mod_log_stays_append_only(pg: Database) -> None:
     async with pg.transaction() as tx:
         await tx.insert(

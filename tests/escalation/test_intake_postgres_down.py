@@ -5,6 +5,8 @@ own phrases nor its settings can be read: the lexicon and the last settings read
 case, its alert and the mod-log line are written once the server is back, once, and the bot
 goes on working on new connections (the connection that writes is opened again).
 
+Also: a crisis message with a NUL character in it, which PostgreSQL's text cannot hold.
+
 The server is stopped for real (`pg_ctl stop -m fast`, as for an upgrade) and started again on
 the same data. Runs when the suite runs on PostgreSQL (TEST_DATABASE=postgresql)."""
 
@@ -70,3 +72,14 @@ async def test_a_restarted_postgresql_drops_nothing(community: Community) -> Non
     await c.settle()
     assert await count(c, "SELECT COUNT(*) FROM escalation_cases") == 2
     assert len(c.dms(peer)) == 1 and len(c.dms(member)) == 1
+
+
+async def test_a_crisis_message_with_a_nul_character_is_recorded(community: Community) -> None:
+    """PostgreSQL's text cannot hold NUL: the member's words were refused by the server, so the
+    case was never written (retried for ever) and the moderators never alerted."""
+    c, fake, member = community, community.fake, community.server.member
+    await fake.send_message(member, c.group_channel, TEXT + "\x00")
+    await c.wait_for_alerts(1, timeout=10)
+    await c.settle()
+    assert await count(c, "SELECT COUNT(*) FROM escalation_cases") == 1
+    assert c.cog.intake.waiting == set() and len(c.dms(member)) == 1
