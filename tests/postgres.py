@@ -301,6 +301,13 @@ async def open_test_database(path: Path) -> Database:
     return await Database.open(url)
 
 
+def database_url(path: Path) -> str | None:
+    """The PostgreSQL database the running test opened at `path` (None: an SQLite file)."""
+    if _Backend.server is None:
+        return None
+    return _Backend.opened.get(str(path))
+
+
 def drop_test_databases() -> None:
     """After each test (tests/conftest.py): its databases are emptied for the next one."""
     server = _Backend.server

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from bot.client import Bot
+from bot.db_postgres import PostgresDatabase
 from tests.crashpoints import Flow, World, every_kind, report, sweep
 from tests.fakediscord.interactions import InteractionResult
 from tests.fakediscord.models import Message, User
@@ -87,9 +88,12 @@ async def rows_of(world: World, table: str) -> list[dict[str, Any]]:
 
 
 async def every_row(world: World) -> dict[str, list[dict[str, Any]]]:
-    tables = await world.bot.db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    )
+    """Every table's rows, on SQLite or on PostgreSQL (TEST_DATABASE)."""
+    if isinstance(world.bot.db, PostgresDatabase):
+        listing = "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'"
+    else:
+        listing = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    tables = await world.bot.db.fetchall(listing)
     return {t["name"]: await rows_of(world, t["name"]) for t in tables}
 
 

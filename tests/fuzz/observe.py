@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 import bot.tree
+from tests import postgres
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.interactions import InteractionResult
 
@@ -75,8 +76,13 @@ class Observer:
         return len(self.verdicts), len(self.log.records)
 
 
-def digest(database: Path) -> dict[str, str]:
-    """A digest of every table but the bookkeeping ones, by table."""
+async def digest(database: Path) -> dict[str, str]:
+    """A digest of every table but the bookkeeping ones, by table, read from outside the bot:
+    its SQLite file opened read-only, or (TEST_DATABASE=postgresql) a connection of our own
+    to the PostgreSQL database the test gave that path (tests/postgres.py)."""
+    url = postgres.database_url(database)
+    if url is not None:
+        return await _digest_postgresql(url)
     out: dict[str, str] = {}
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
         tables = [
@@ -88,6 +94,26 @@ def digest(database: Path) -> dict[str, str]:
         for table in sorted(set(tables) - BOOKKEEPING_TABLES):
             rows = sorted(repr(r) for r in conn.execute(f'SELECT * FROM "{table}"'))
             out[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+    return out
+
+
+async def _digest_postgresql(url: str) -> dict[str, str]:
+    import asyncpg
+
+    out: dict[str, str] = {}
+    conn = await asyncpg.connect(url)
+    try:
+        tables = [
+            row[0]
+            for row in await conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            )
+        ]
+        for table in sorted(set(tables) - BOOKKEEPING_TABLES):
+            rows = sorted(repr(tuple(r)) for r in await conn.fetch(f'SELECT * FROM "{table}"'))
+            out[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+    finally:
+        await conn.close()
     return out
 
 
@@ -108,12 +134,12 @@ class Before:
     logs: int
 
 
-def before(fake: FakeDiscord, database: Path, observer: Observer) -> Before:
+async def before(fake: FakeDiscord, database: Path, observer: Observer) -> Before:
     verdicts, logs = observer.mark()
-    return Before(digest(database), len(fake.requests), verdicts, logs)
+    return Before(await digest(database), len(fake.requests), verdicts, logs)
 
 
-def problems(
+async def problems(
     fake: FakeDiscord,
     database: Path,
     observer: Observer,
@@ -148,7 +174,7 @@ def problems(
                 found.append("an empty refusal")
             elif UNKIND.search(text) or len(text) > 2000:
                 found.append(f"an unkind refusal: {text[:300]!r}")
-        changed = digest(database)
+        changed = await digest(database)
         written = sorted(t for t in changed if changed[t] != start.tables.get(t))
         if written:
             found.append(f"a refusal ({refused[0][:120]!r}) wrote to {written}")

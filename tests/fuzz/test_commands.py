@@ -130,7 +130,7 @@ class Fuzz:
     ) -> tuple[InteractionResult | None, list[str]]:
         await self.settle()
         path = self.runner.settings.database_path
-        start = before(self.fake, path, self.observer)
+        start = await before(self.fake, path, self.observer)
         try:
             result = await act()
         except InteractionRefused:
@@ -139,7 +139,7 @@ class Fuzz:
         self.cases += 1
         if self.observer.verdicts[start.verdicts :]:
             self.refusals += 1
-        return result, problems(self.fake, path, self.observer, start, result)
+        return result, await problems(self.fake, path, self.observer, start, result)
 
     # ------------------------------------------------------------------ drawing options
     def option_value(self, data: st.DataObject, leaf: Leaf, opt: JSON, user: User) -> Any:

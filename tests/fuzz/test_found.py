@@ -40,7 +40,6 @@ FOUND = [
 ]
 
 
-@pytest.mark.sqlite_only
 async def test_what_the_fuzz_found_is_refused_kindly(
     fake_discord: FakeDiscord, start_bot: StartBot, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -49,7 +49,6 @@ async def refusal_for(
         observer.detach()
 
 
-@pytest.mark.sqlite_only
 async def test_a_meeting_in_the_year_9999_is_refused_kindly(
     fake_discord: FakeDiscord, start_bot: StartBot, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -65,7 +64,6 @@ async def test_a_meeting_in_the_year_9999_is_refused_kindly(
     assert result.ephemeral and result.text
 
 
-@pytest.mark.sqlite_only
 async def test_reminder_times_of_inf_are_refused_kindly(
     fake_discord: FakeDiscord, start_bot: StartBot, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -76,6 +74,25 @@ async def test_reminder_times_of_inf_are_refused_kindly(
         monkeypatch,
         "meeting settings reminders",
         {"times": "inf"},
+    )
+    assert result is not None and not found, found
+    assert result.ephemeral and result.text
+
+
+async def test_a_nul_character_in_an_option_is_refused_kindly(
+    fake_discord: FakeDiscord, start_bot: StartBot, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the fuzz on PostgreSQL (2026-12-08): a NUL character in a text option (here the
+    group, as /group edit's autocomplete would never give it) ended in the generic apology, as
+    PostgreSQL's text cannot hold one (CharacterNotInRepertoireError). On either backend it is
+    refused kindly (bot/db_postgres.py keeps it as U+FFFD)."""
+    result, found = await refusal_for(
+        fake_discord,
+        start_bot,
+        server,
+        monkeypatch,
+        "group edit",
+        {"group": "4\x00", "description": "31/12/2027"},
     )
     assert result is not None and not found, found
     assert result.ephemeral and result.text
