@@ -4,13 +4,16 @@ offline only; deterministic (no random numbers, full-batch Adam from zero weight
 
 from __future__ import annotations
 
+import json
+import struct
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from cogs.escalation.detection.learned import bucket, invert, tokens, units
+from cogs.escalation.detection.learned import FEATURES, MAGIC, bucket, invert, tokens, units
 
 # ---------------------------------------------------------------------------- word classes
 
@@ -256,3 +259,50 @@ def stack(a: Matrix, b: Matrix) -> Matrix:
 
 def predict(x: Matrix, w: np.ndarray, b: float) -> np.ndarray:
     return 1 / (1 + np.exp(-(x.dot(w) + b)))
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def quantise(w: np.ndarray) -> tuple[bytes, float]:
+    top = float(np.abs(w).max()) or 1.0
+    scale = top / 32767
+    q = np.clip(np.round(w / scale), -32767, 32767).astype("<i2")
+    return q.tobytes(), scale
+
+
+def write(  # the weights file cogs/escalation/detection/learned.py reads
+    path: Path,
+    sizes: tuple[int, int],
+    levels: Sequence[str],
+    w: np.ndarray,
+    b: float,
+    threshold: float,
+    agreement: float,
+    lw: np.ndarray,
+    lb: np.ndarray,
+    meta: dict[str, object],
+) -> None:
+    weights, scale = quantise(w)
+    level_bytes, level_scale = quantise(lw)
+    columns = [
+        np.frombuffer(level_bytes, dtype="<i2").reshape(lw.shape)[:, k].astype("<i2").tobytes()
+        for k in range(lw.shape[1])
+    ]
+    header = {
+        "features": FEATURES,
+        "classes": class_words(),
+        "size": sizes[0],
+        "scale": scale,
+        "bias": b,
+        "threshold": round(threshold, 6),
+        "agreement": round(agreement, 6),
+        "levels": list(levels),
+        "level_size": sizes[1],
+        "level_scale": level_scale,
+        "level_bias": [float(v) for v in lb],
+        "meta": meta,
+    }
+    raw = json.dumps(header, sort_keys=True).encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(MAGIC + struct.pack("<I", len(raw)) + raw + weights + b"".join(columns))

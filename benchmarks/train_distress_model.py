@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import struct
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -44,17 +43,15 @@ import numpy as np
 
 from benchmarks import reddit_cssrs
 from benchmarks.distress_model_fit import (
-    class_words,
     featurise,
     fit_binary,
     fit_levels,
     predict,
     stack,
+    write,
 )
 from cogs.escalation.detection.learned import (
     CONTEXT_MESSAGES,
-    FEATURES,
-    MAGIC,
     MIN_WORDS,
     WEIGHTS,
     LearnedModel,
@@ -349,52 +346,6 @@ def report(
     return agreement
 
 
-# ---------------------------------------------------------------------------- writing
-
-
-def quantise(w: np.ndarray) -> tuple[bytes, float]:
-    top = float(np.abs(w).max()) or 1.0
-    scale = top / 32767
-    q = np.clip(np.round(w / scale), -32767, 32767).astype("<i2")
-    return q.tobytes(), scale
-
-
-def write(
-    path: Path,
-    settings: Settings,
-    w: np.ndarray,
-    b: float,
-    threshold: float,
-    agreement: float,
-    lw: np.ndarray,
-    lb: np.ndarray,
-    meta: dict[str, object],
-) -> None:
-    weights, scale = quantise(w)
-    level_bytes, level_scale = quantise(lw)
-    columns = [
-        np.frombuffer(level_bytes, dtype="<i2").reshape(lw.shape)[:, k].astype("<i2").tobytes()
-        for k in range(lw.shape[1])
-    ]
-    header = {
-        "features": FEATURES,
-        "classes": class_words(),
-        "size": settings.size,
-        "scale": scale,
-        "bias": b,
-        "threshold": round(threshold, 6),
-        "agreement": round(agreement, 6),
-        "levels": list(ALERT_LEVELS),
-        "level_size": settings.level_size,
-        "level_scale": level_scale,
-        "level_bias": [float(v) for v in lb],
-        "meta": meta,
-    }
-    raw = json.dumps(header, sort_keys=True).encode()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(MAGIC + struct.pack("<I", len(raw)) + raw + weights + b"".join(columns))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=(__doc__ or "").split("\n\n")[0],
@@ -507,7 +458,8 @@ def fit_and_write(
         meta["trained_on"] = {**meta["trained_on"], reddit_cssrs.GROUP: len(extra)}  # type: ignore[dict-item]
         meta["reddit_weight"] = args.reddit_weight
         meta["attribution"] = reddit_cssrs.SOURCE
-    write(args.out, settings, w, b, threshold, agreement, lw, lb, meta)
+    sizes = (settings.size, settings.level_size)
+    write(args.out, sizes, ALERT_LEVELS, w, b, threshold, agreement, lw, lb, meta)
     model = LearnedModel.load(args.out)
     drift = max(
         abs(model.probability(r.text) - p) for r, p in zip(rows, predict(x, w, b), strict=True)
