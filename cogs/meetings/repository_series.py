@@ -16,7 +16,7 @@ from cogs.meetings.models import (
     local_value,
 )
 from cogs.meetings.repository_base import IN_CHUNK, Queries, in_list
-from cogs.meetings.repository_sessions import _SESSION, _prefixed
+from cogs.meetings.repository_sessions import _SESSION, _prefixed, _session
 
 _SERIES = (
     "id, guild_id, group_id, title, zone, start_local, rrule, duration_minutes, sequence, "
@@ -45,19 +45,7 @@ _SESSION_AS = ", ".join(f"o.{c.strip()} AS o_{c.strip()}" for c in _SESSION.spli
 
 
 def _session_of(row: Row) -> Session | None:
-    if row["o_id"] is None:
-        return None
-    return Session(
-        id=row["o_id"],
-        series_id=row["o_series_id"],
-        guild_id=row["o_guild_id"],
-        group_id=row["o_group_id"],
-        local_key=local_value(row["o_local_key"]),
-        scheduled_at=row["o_scheduled_at"],
-        starts_at=row["o_starts_at"],
-        ends_at=row["o_ends_at"],
-        status=row["o_status"],
-    )
+    return None if row["o_id"] is None else _session(row, "o_")
 
 
 class SeriesQueries(Queries):

@@ -19,17 +19,18 @@ LEASE_SECONDS = 60
 _SESSION = "id, series_id, guild_id, group_id, local_key, scheduled_at, starts_at, ends_at, status"
 
 
-def _session(row: Row) -> Session:
+def _session(row: Row, prefix: str = "") -> Session:
+    """`prefix`: the session's columns read beside another table's (`o_id`, `o_series_id`...)."""
     return Session(
-        id=row["id"],
-        series_id=row["series_id"],
-        guild_id=row["guild_id"],
-        group_id=row["group_id"],
-        local_key=local_value(row["local_key"]),
-        scheduled_at=row["scheduled_at"],
-        starts_at=row["starts_at"],
-        ends_at=row["ends_at"],
-        status=row["status"],
+        id=row[prefix + "id"],
+        series_id=row[prefix + "series_id"],
+        guild_id=row[prefix + "guild_id"],
+        group_id=row[prefix + "group_id"],
+        local_key=local_value(row[prefix + "local_key"]),
+        scheduled_at=row[prefix + "scheduled_at"],
+        starts_at=row[prefix + "starts_at"],
+        ends_at=row[prefix + "ends_at"],
+        status=row[prefix + "status"],
     )
 
 

@@ -50,6 +50,24 @@ async def two(pg_url: str) -> AsyncIterator[tuple[Database, Database]]:
         await first.close()
 
 
+PROCESSES = 4
+
+
+@pytest.fixture
+async def databases(pg_url: str) -> AsyncIterator[list[Database]]:
+    """PROCESSES `Database` objects on one new PostgreSQL database, migrated: as many processes'."""
+    first = await Database.open(pg_url)
+    await apply_migrations(first)
+    opened = [first]
+    try:
+        for _ in range(PROCESSES - 1):
+            opened.append(await Database.open(pg_url))
+        yield opened
+    finally:
+        for db in opened:
+            await db.close()
+
+
 def spread_servers(fake: FakeDiscord, shard_count: int, each: int) -> dict[int, list[Server]]:
     """At least `each` communities (tests.harness `build_server`) on every shard. A server's
     shard comes from the millisecond its id was made: a new one is made a millisecond later

@@ -7,32 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bot.db import Database
-from bot.migrate import apply_migrations
 from bot.outbox import NORMAL, URGENT, OutboxRepository
 
 GUILD = 1_579_562_243_727_556_784
 NOW = 1_800_000_000
 ROWS = 3000
-PROCESSES = 4
-
-
-@pytest.fixture
-async def databases(pg_url: str) -> AsyncIterator[list[Database]]:
-    first = await Database.open(pg_url)
-    await apply_migrations(first)
-    opened = [first]
-    try:
-        for _ in range(PROCESSES - 1):
-            opened.append(await Database.open(pg_url))
-        yield opened
-    finally:
-        for db in opened:
-            await db.close()
 
 
 async def fill(db: Database, count: int) -> set[int]:

@@ -15,7 +15,6 @@ import asyncio
 import os
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,7 +23,6 @@ import pytest
 from bot.clock import epoch
 from bot.db import Database
 from bot.directory import GroupRef, NoGroups
-from bot.migrate import apply_migrations
 from bot.outbox import Outbox
 from bot.shards import EVERY_SHARD, ShardSet
 from cogs.meetings import service_actions
@@ -35,27 +33,13 @@ from cogs.meetings.rules import action_plan
 from cogs.meetings.service import REMINDER, MeetingService
 from cogs.meetings.service_actions import DueActions
 from tests.conftest import FakeClock
+from tests.scale.conftest import PROCESSES
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2027, 2, 20, 15, 0, tzinfo=UTC)
-PROCESSES = 4
 # Servers on each of two shards ((id >> 22) % 2): their ids made a millisecond apart.
 SHARD_0 = [(1_700_000_000_000 + 2 * n) << 22 for n in range(3)]
 SHARD_1 = [(1_700_000_000_001 + 2 * n) << 22 for n in range(3)]
-
-
-@pytest.fixture
-async def databases(pg_url: str) -> AsyncIterator[list[Database]]:
-    first = await Database.open(pg_url)
-    await apply_migrations(first)
-    opened = [first]
-    try:
-        for _ in range(PROCESSES - 1):
-            opened.append(await Database.open(pg_url))
-        yield opened
-    finally:
-        for db in opened:
-            await db.close()
 
 
 class Groups(NoGroups):
