@@ -100,6 +100,12 @@ def _escape_pointer(s: str) -> str:
     return s.replace("~", "~0").replace("/", "~1")
 
 
+def _body_pointer(method: str, template: str) -> str:
+    """The JSON pointer (without its leading "/") to the route's request body schema."""
+    parts = ["paths", template, method.lower(), "requestBody", "content", "application/json"]
+    return "/".join(_escape_pointer(p) for p in [*parts, "schema"])
+
+
 class Spec:
     """The loaded, widened spec with a route index and cached validators."""
 
@@ -168,18 +174,7 @@ class Spec:
         if op is not None:
             content = op.get("requestBody", {}).get("content", {})
             if "application/json" in content:
-                pointer = "/".join(
-                    _escape_pointer(p)
-                    for p in [
-                        "paths",
-                        template,
-                        method.lower(),
-                        "requestBody",
-                        "content",
-                        "application/json",
-                        "schema",
-                    ]
-                )
+                pointer = _body_pointer(method, template)
                 schema = {
                     "$schema": "https://json-schema.org/draft/2020-12/schema",
                     "$ref": f"{SPEC_URI}#/{pointer}",
@@ -197,19 +192,7 @@ class Spec:
         check: Check | None = None
         validator = self.validator(method, template)
         if validator is not None and validator.format_checker is None:
-            pointer = "/".join(
-                _escape_pointer(p)
-                for p in [
-                    "",
-                    "paths",
-                    template,
-                    method.lower(),
-                    "requestBody",
-                    "content",
-                    "application/json",
-                    "schema",
-                ]
-            )
+            pointer = "/" + _body_pointer(method, template)
             try:
                 check = self._compiler.compile(self._compiler.pointer(pointer))
             except (Unsupported, RecursionError):
