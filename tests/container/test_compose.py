@@ -42,7 +42,7 @@ from tests.escalation.conftest import configure, private_overwrites
 from tests.escalation.helpers import field
 from tests.fakediscord import FakeDiscord, Message
 from tests.fakediscord.core import API_PREFIX
-from tests.fakediscord.pytest_plugin import spec_or_skip
+from tests.fakediscord.pytest_plugin import serve
 from tests.harness import TEST_ANON_SECRET, TEST_TOKEN, Server, wait_until
 
 IMAGE = os.environ.get("CONTAINER_IMAGE", "")
@@ -96,18 +96,9 @@ async def bridge_address() -> str:
 @pytest.fixture
 async def fake_discord() -> AsyncIterator[FakeDiscord]:
     """Replaces the plugin's: the same loopback Discord, reachable from the containers."""
-    spec_or_skip()
-    fake = ReachableDiscord(await bridge_address())
-    await fake.start()
-    try:
+    address = await bridge_address()
+    async for fake in serve(lambda: ReachableDiscord(address)):
         yield fake
-    finally:
-        await fake.stop()
-    if fake.problems:
-        listing = "\n\n".join(f"- {p}" for p in fake.problems)
-        pytest.fail(
-            f"fake Discord recorded {len(fake.problems)} problem(s):\n{listing}", pytrace=False
-        )
 
 
 class Project:

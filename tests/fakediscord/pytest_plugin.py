@@ -8,7 +8,7 @@ never hides half the suite."""
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 import pytest_asyncio
@@ -50,8 +50,15 @@ def pytest_collection_modifyitems(
 
 @pytest_asyncio.fixture
 async def fake_discord() -> AsyncIterator[FakeDiscord]:
+    async for fake in serve(FakeDiscord):
+        yield fake
+
+
+async def serve(make: Callable[[], FakeDiscord]) -> AsyncIterator[FakeDiscord]:
+    """The fixture's life of a loopback Discord (`make` builds it: a subclass may): skipped
+    without the spec, started, stopped, and the test failed if it recorded problems."""
     spec_or_skip()
-    fake = FakeDiscord()
+    fake = make()
     await fake.start()
     try:
         yield fake
